@@ -1,0 +1,13 @@
+import 'reflect-metadata';
+import { configureLogging } from '@custody/observability';
+import { createApp, listen, loadConfig, startService } from '@custody/platform';
+import { AppModule } from './app.module';
+import { IngestEnv } from './config/ingest.env';
+import { APP_META } from './meta';
+
+startService('ingest', async () => {
+  const env = loadConfig(IngestEnv);
+  configureLogging('ingest', env.LOG_LEVEL);
+  const app = await createApp(AppModule.register(env), APP_META);
+  return listen(app, env.INGEST_PORT, env.HTTP_HOST);
+});

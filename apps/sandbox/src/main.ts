@@ -1,0 +1,13 @@
+import 'reflect-metadata';
+import { configureLogging } from '@custody/observability';
+import { createApp, listen, loadConfig, startService } from '@custody/platform';
+import { AppModule } from './app.module';
+import { SandboxEnv } from './config/sandbox.env';
+import { APP_META } from './meta';
+
+startService('sandbox', async () => {
+  const env = loadConfig(SandboxEnv);
+  configureLogging('sandbox', env.LOG_LEVEL);
+  const app = await createApp(AppModule, APP_META);
+  return listen(app, env.SANDBOX_PORT, env.HTTP_HOST);
+});

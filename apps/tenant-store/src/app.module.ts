@@ -1,0 +1,51 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { AuthModule, SigningKeys, TokenVerifier } from '@custody/auth';
+import { DatabaseModule } from '@custody/database';
+import { KafkaModule } from '@custody/kafka';
+import { ObservabilityModule } from '@custody/observability';
+import { kafkaSettings } from '@custody/platform';
+import { TenantStoreEnv } from './config/tenant-store.env';
+import { TenantController } from './controllers/tenant.controller';
+import { TokenController } from './controllers/token.controller';
+import { ENTITIES } from './entities';
+import { TenantRepository } from './repositories/tenant.repository';
+import { OutboxService } from './services/outbox.service';
+import { TenantService } from './services/tenant.service';
+import { TokenService, TokenSettings } from './services/token.service';
+
+@Module({})
+export class AppModule {
+  static register(env: TenantStoreEnv, keys: SigningKeys): DynamicModule {
+    const tokenSettings: TokenSettings = {
+      issuer: env.JWT_ISSUER,
+      audience: env.JWT_AUDIENCE,
+      ttlSeconds: env.TOKEN_TTL_SECONDS,
+      operatorClientId: env.OPERATOR_CLIENT_ID,
+      operatorClientSecret: env.OPERATOR_CLIENT_SECRET,
+    };
+    return {
+      module: AppModule,
+      imports: [
+        ObservabilityModule,
+        DatabaseModule.forRoot({ url: env.DATABASE_URL, schema: 'tenant_store', entities: ENTITIES }),
+        KafkaModule.forRoot(kafkaSettings(env, 'custody-tenant-store')),
+        AuthModule.forRoot({
+          verifier: new TokenVerifier({ issuer: env.JWT_ISSUER, audience: env.JWT_AUDIENCE, jwks: () => keys.publicJwks() }),
+        }),
+      ],
+      controllers: [TokenController, TenantController],
+      providers: [
+        { provide: SigningKeys, useValue: keys },
+        {
+          provide: TokenService,
+          useFactory: (repo: TenantRepository) => new TokenService(keys, tokenSettings, repo),
+          inject: [TenantRepository],
+        },
+        TenantRepository,
+        TenantService,
+        OutboxService,
+      ],
+    };
+  }
+}
+

@@ -1,0 +1,81 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiBadRequestResponse, ApiConflictResponse, ApiNotFoundResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Auth, CurrentTenant, Roles } from '@custody/auth';
+import { ApiErrorResponse } from '@custody/platform';
+import {
+  ClientCredentialsDto,
+  CreateCredentialDto,
+  CreatedTenantResponseDto,
+  CreateTenantDto,
+  ListTenantsQueryDto,
+  TenantPageDto,
+  TenantResponseDto,
+} from '../dtos/tenant.dto';
+import { TenantService } from '../services/tenant.service';
+
+@ApiTags('tenants (operator)')
+@Controller('v1/tenants')
+export class TenantController {
+  constructor(private readonly tenants: TenantService) {}
+
+  /** Creates a tenant and returns its first client credentials. The secret is shown only here. */
+  @Post()
+  @Auth(Roles.Operator)
+  @ApiOperation({ summary: 'Create a tenant (operator)' })
+  @ApiBadRequestResponse({ type: ApiErrorResponse })
+  @ApiConflictResponse({ type: ApiErrorResponse, description: 'Business account or phone number id already taken' })
+  create(@Body() dto: CreateTenantDto): Promise<CreatedTenantResponseDto> {
+    return this.tenants.create(dto);
+  }
+
+  @Get()
+  @Auth(Roles.Operator)
+  @ApiOperation({ summary: 'List tenants (operator), cursor-paginated' })
+  list(@Query() query: ListTenantsQueryDto): Promise<TenantPageDto> {
+    return this.tenants.list(query.limit, query.cursor);
+  }
+
+  /** The caller's own tenant. */
+  @Get('me')
+  @Auth(Roles.TenantAdmin, Roles.TenantAgent)
+  @ApiOperation({ summary: "The caller's tenant" })
+  me(@CurrentTenant() tenantId: string): Promise<TenantResponseDto> {
+    return this.tenants.get(tenantId);
+  }
+
+  @Get(':id')
+  @Auth(Roles.Operator)
+  @ApiOperation({ summary: 'Get a tenant (operator)' })
+  @ApiNotFoundResponse({ type: ApiErrorResponse })
+  get(@Param('id') id: string): Promise<TenantResponseDto> {
+    return this.tenants.get(id);
+  }
+
+  /** A suspended tenant's clients can no longer get tokens; tokens already issued expire on their own. */
+  @Post(':id/suspend')
+  @HttpCode(200)
+  @Auth(Roles.Operator)
+  @ApiOperation({ summary: 'Suspend a tenant (operator)' })
+  @ApiNotFoundResponse({ type: ApiErrorResponse })
+  suspend(@Param('id') id: string): Promise<TenantResponseDto> {
+    return this.tenants.setStatus(id, 'suspended');
+  }
+
+  @Post(':id/activate')
+  @HttpCode(200)
+  @Auth(Roles.Operator)
+  @ApiOperation({ summary: 'Reactivate a suspended tenant (operator)' })
+  @ApiNotFoundResponse({ type: ApiErrorResponse })
+  activate(@Param('id') id: string): Promise<TenantResponseDto> {
+    return this.tenants.setStatus(id, 'active');
+  }
+
+  /** Issues another credential for a tenant, e.g. an `auditor` credential for its auditor. */
+  @Post(':id/credentials')
+  @Auth(Roles.Operator)
+  @ApiOperation({ summary: 'Create another client credential for a tenant (operator)' })
+  @ApiNotFoundResponse({ type: ApiErrorResponse })
+  addCredential(@Param('id') id: string, @Body() dto: CreateCredentialDto): Promise<ClientCredentialsDto> {
+    return this.tenants.addCredential(id, dto);
+  }
+}

@@ -1,0 +1,108 @@
+import { HttpStatus, Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { Roles } from '@custody/auth';
+import { asTenantId } from '@custody/database';
+import { DomainError, notFound } from '@custody/platform';
+import {
+  ClientCredentialsDto,
+  CreateCredentialDto,
+  CreatedTenantResponseDto,
+  CreateTenantDto,
+  mapTenant,
+  TenantPageDto,
+  TenantResponseDto,
+} from '../dtos/tenant.dto';
+import { DuplicateError, TenantRepository } from '../repositories/tenant.repository';
+import { OutboxService } from './outbox.service';
+import { hashSecret, newClientId, newClientSecret } from './credential-secrets';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+@Injectable()
+export class TenantService {
+  constructor(
+    private readonly tenants: TenantRepository,
+    private readonly outbox: OutboxService,
+  ) {}
+
+  async create(dto: CreateTenantDto): Promise<CreatedTenantResponseDto> {
+    const ids = dto.phoneNumbers.map((p) => p.phoneNumberId);
+    if (new Set(ids).size !== ids.length) {
+      throw new DomainError(HttpStatus.BAD_REQUEST, 'validation_failed', 'Request validation failed', [
+        'phoneNumbers must not repeat a phoneNumberId',
+      ]);
+    }
+    const clientSecret = newClientSecret();
+    const credential = { clientId: newClientId(), secretHash: hashSecret(clientSecret), roles: [Roles.TenantAdmin] };
+    try {
+      const tenant = await this.tenants.create({
+        id: asTenantId(randomUUID()),
+        businessAccountId: dto.businessAccountId,
+        displayName: dto.displayName,
+        webhookUrl: dto.webhookUrl ?? null,
+        appSecret: dto.appSecret,
+        messagesPerSecond: dto.messagesPerSecond ?? 80,
+        phoneNumbers: dto.phoneNumbers,
+        credential,
+      });
+      this.outbox.wake();
+      return {
+        tenant: mapTenant(tenant),
+        credentials: { clientId: credential.clientId, clientSecret, roles: credential.roles },
+      };
+    } catch (error) {
+      if (error instanceof DuplicateError) {
+        const what = error.constraint.includes('phone') ? 'a phone number id' : 'the business account id';
+        throw new DomainError(HttpStatus.CONFLICT, 'conflict', `Another tenant already uses ${what}`);
+      }
+      throw error;
+    }
+  }
+
+  async get(id: string): Promise<TenantResponseDto> {
+    if (!UUID.test(id)) {
+      throw notFound('Tenant');
+    }
+    const tenant = await this.tenants.get(asTenantId(id));
+    if (!tenant) {
+      throw notFound('Tenant');
+    }
+    return mapTenant(tenant);
+  }
+
+  async list(limit = 50, cursor?: string): Promise<TenantPageDto> {
+    let afterId: string | undefined;
+    if (cursor) {
+      afterId = Buffer.from(cursor, 'base64url').toString('utf8');
+      if (!UUID.test(afterId)) {
+        throw new DomainError(HttpStatus.BAD_REQUEST, 'bad_request', 'cursor is not valid');
+      }
+    }
+    const rows = await this.tenants.listAll(limit + 1, afterId);
+    const page = rows.slice(0, limit);
+    return {
+      data: page.map(mapTenant),
+      nextCursor: rows.length > limit ? Buffer.from(page[page.length - 1].id, 'utf8').toString('base64url') : null,
+    };
+  }
+
+  async setStatus(id: string, status: 'active' | 'suspended'): Promise<TenantResponseDto> {
+    if (!UUID.test(id)) {
+      throw notFound('Tenant');
+    }
+    const tenant = await this.tenants.setStatus(asTenantId(id), status);
+    if (!tenant) {
+      throw notFound('Tenant');
+    }
+    this.outbox.wake();
+    return mapTenant(tenant);
+  }
+
+  async addCredential(id: string, dto: CreateCredentialDto): Promise<ClientCredentialsDto> {
+    await this.get(id);
+    const clientSecret = newClientSecret();
+    const credential = { clientId: newClientId(), secretHash: hashSecret(clientSecret), roles: dto.roles };
+    await this.tenants.addCredential(asTenantId(id), credential);
+    return { clientId: credential.clientId, clientSecret, roles: credential.roles };
+  }
+}

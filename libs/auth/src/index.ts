@@ -1,0 +1,6 @@
+export * from './roles';
+export * from './signing-keys';
+export * from './token-verifier';
+export * from './auth.decorators';
+export * from './auth.guard';
+export * from './auth.module';

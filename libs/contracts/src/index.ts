@@ -1,0 +1,4 @@
+export * from './topics';
+export * from './custody-marking';
+export * from './events';
+export * from './validation';

@@ -1,0 +1,53 @@
+/**
+ * Every Kafka topic Custody uses, defined once. Names are `custody.<domain>.<event>.v<N>`; a
+ * breaking change of an event's schema gets a new topic version.
+ */
+export const Topics = {
+  TenantsChanged: 'custody.tenants.changed.v1',
+  MessagesInbound: 'custody.messages.inbound.v1',
+  MessagesOutbound: 'custody.messages.outbound.v1',
+  MessagesStatus: 'custody.messages.status.v1',
+  MessagesStored: 'custody.messages.stored.v1',
+  ConsentEvents: 'custody.consent.events.v1',
+  MarketingAuthorized: 'custody.marketing.authorized.v1',
+  ExportResults: 'custody.export.results.v1',
+  ErasureRequests: 'custody.erasure.requests.v1',
+  ErasureResults: 'custody.erasure.results.v1',
+  DeadLetter: 'custody.dlq.v1',
+} as const;
+
+export type Topic = (typeof Topics)[keyof typeof Topics];
+
+export interface TopicSpec {
+  name: Topic;
+  /** Compacted topics keep the latest event per key (state, not history). */
+  compacted: boolean;
+  /** How the key is built; keys keep order where it matters. */
+  key: string;
+}
+
+export const TOPIC_SPECS: readonly TopicSpec[] = [
+  { name: Topics.TenantsChanged, compacted: true, key: 'tenantId' },
+  { name: Topics.MessagesInbound, compacted: false, key: 'tenantId:conversationId' },
+  { name: Topics.MessagesOutbound, compacted: false, key: 'tenantId:conversationId' },
+  { name: Topics.MessagesStatus, compacted: false, key: 'tenantId:conversationId' },
+  { name: Topics.MessagesStored, compacted: false, key: 'tenantId:conversationId' },
+  { name: Topics.ConsentEvents, compacted: true, key: 'tenantId:subject:purpose' },
+  { name: Topics.MarketingAuthorized, compacted: false, key: 'tenantId:conversationId' },
+  { name: Topics.ExportResults, compacted: false, key: 'tenantId:destination' },
+  { name: Topics.ErasureRequests, compacted: false, key: 'tenantId:requestId' },
+  { name: Topics.ErasureResults, compacted: false, key: 'tenantId:requestId' },
+  { name: Topics.DeadLetter, compacted: false, key: 'original key' },
+];
+
+/** Headers every produced message carries. */
+export const Headers = {
+  EventType: 'custody-event-type',
+  RequestId: 'custody-request-id',
+  TenantId: 'custody-tenant-id',
+  DeadLetterError: 'custody-dlq-error',
+  DeadLetterTopic: 'custody-dlq-topic',
+  DeadLetterPartition: 'custody-dlq-partition',
+  DeadLetterOffset: 'custody-dlq-offset',
+  DeadLetterGroup: 'custody-dlq-group',
+} as const;

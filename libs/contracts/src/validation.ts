@@ -1,0 +1,29 @@
+import { plainToInstance } from 'class-transformer';
+import { validateSync, ValidationError } from 'class-validator';
+import { EventBase, schemaFor } from './events';
+import { Topic } from './topics';
+
+export type EventValidation<T> = { ok: true; event: T } | { ok: false; errors: string[] };
+
+/** Validates an event for a topic; unknown properties are errors too, so nothing unexpected passes. */
+export function validateEvent<T extends EventBase = EventBase>(topic: Topic, value: unknown): EventValidation<T> {
+  const schema = schemaFor(topic);
+  if (!schema) {
+    return { ok: false, errors: [`no schema registered for topic ${topic}`] };
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return { ok: false, errors: ['event must be a JSON object'] };
+  }
+  const instance = plainToInstance(schema, value);
+  const errors = validateSync(instance, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true });
+  if (errors.length > 0) {
+    return { ok: false, errors: errors.flatMap((e) => flatten(e, '')) };
+  }
+  return { ok: true, event: instance as T };
+}
+
+function flatten(error: ValidationError, prefix: string): string[] {
+  const path = prefix ? `${prefix}.${error.property}` : error.property;
+  const own = Object.values(error.constraints ?? {}).map((m) => `${path}: ${m}`);
+  return [...own, ...(error.children ?? []).flatMap((c) => flatten(c, path))];
+}

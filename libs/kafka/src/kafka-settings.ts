@@ -1,0 +1,37 @@
+import type { KafkaConfig, SASLOptions } from 'kafkajs';
+
+export interface KafkaSettings {
+  clientId: string;
+  brokers: string[];
+  ssl?: boolean;
+  sasl?: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string };
+}
+
+export function toKafkaConfig(settings: KafkaSettings): KafkaConfig {
+  return {
+    clientId: settings.clientId,
+    brokers: settings.brokers,
+    ssl: settings.ssl ?? false,
+    sasl: settings.sasl as SASLOptions | undefined,
+    connectionTimeout: 5000,
+    requestTimeout: 30000,
+    retry: { initialRetryTime: 200, retries: 8, maxRetryTime: 10000 },
+  };
+}
+
+/** Reads `KAFKA_*` variables; used by the CLIs (apps validate them through their config class). */
+export function kafkaSettingsFromEnv(clientId: string, env = process.env): KafkaSettings {
+  const brokers = (env.KAFKA_BROKERS ?? '').split(',').map((b) => b.trim()).filter(Boolean);
+  if (brokers.length === 0) {
+    throw new Error('KAFKA_BROKERS: must list at least one broker (host:port, comma-separated)');
+  }
+  const mechanism = env.KAFKA_SASL_MECHANISM as 'plain' | 'scram-sha-256' | 'scram-sha-512' | undefined;
+  return {
+    clientId,
+    brokers,
+    ssl: env.KAFKA_SSL === 'true',
+    sasl: mechanism
+      ? { mechanism, username: env.KAFKA_SASL_USERNAME ?? '', password: env.KAFKA_SASL_PASSWORD ?? '' }
+      : undefined,
+  };
+}

@@ -1,0 +1,86 @@
+import { randomUUID } from 'node:crypto';
+import { Headers, TenantChangedEvent, Topics } from '@custody/contracts';
+import { configureLogging } from '@custody/observability';
+import { EventPublisher, EventSchemaError, EventSubscriber, KafkaClient, kafkaSettingsFromEnv } from '@custody/kafka';
+import { uniqueDigits, waitForMessage } from '@custody/testing';
+
+function tenantEvent(tenantId: string): TenantChangedEvent {
+  return {
+    eventId: `test:${randomUUID()}`,
+    type: 'tenant.changed',
+    tenantId,
+    occurredAt: new Date().toISOString(),
+    businessAccountId: uniqueDigits(12),
+    status: 'active',
+    phoneNumbers: [{ phoneNumberId: uniqueDigits(12), displayPhoneNumber: '+15550001234' }],
+  };
+}
+
+describe('libs/kafka over the real broker', () => {
+  let client: KafkaClient;
+  let publisher: EventPublisher;
+  let subscriber: EventSubscriber;
+
+  beforeAll(() => {
+    configureLogging('kafka-test', 'silent');
+    client = new KafkaClient(kafkaSettingsFromEnv(`kafka-test-${randomUUID().slice(0, 6)}`));
+    publisher = new EventPublisher(client);
+    subscriber = new EventSubscriber(client);
+  });
+  afterAll(async () => {
+    await client.onApplicationShutdown();
+  });
+
+  it('validates on produce: a malformed event is refused and nothing is sent', async () => {
+    const bad = { ...tenantEvent(randomUUID()), status: 'deleted-ish' } as unknown as TenantChangedEvent;
+    await expect(publisher.publish(Topics.TenantsChanged, bad.tenantId, bad)).rejects.toThrow(EventSchemaError);
+  });
+
+  it('produces and consumes a valid event; a malformed one goes to the dead-letter topic and the consumer keeps going', async () => {
+    const tenantId = randomUUID();
+    const received: TenantChangedEvent[] = [];
+    const groupId = `test-group-${randomUUID()}`;
+    const done = new Promise<void>((resolve) => {
+      void subscriber.subscribe<TenantChangedEvent>({
+        groupId,
+        topics: [Topics.TenantsChanged],
+        fromBeginning: false,
+        handler: async (event) => {
+          if (event.tenantId === tenantId) {
+            received.push(event);
+            if (received.length === 2) {
+              resolve();
+            }
+          }
+        },
+      });
+    });
+    // Wait until the group has its partitions, then produce: first valid, then garbage, then valid.
+    await new Promise((r) => setTimeout(r, 4000));
+    const first = tenantEvent(tenantId);
+    await publisher.publish(Topics.TenantsChanged, tenantId, first);
+    const producer = await client.producer();
+    const marker = randomUUID();
+    await producer.send({
+      topic: Topics.TenantsChanged,
+      acks: -1,
+      messages: [
+        { key: tenantId, value: JSON.stringify({ eventId: marker, tenantId, type: 'tenant.changed', status: 'nope' }) },
+        { key: tenantId, value: `not json ${marker}` },
+      ],
+    });
+    const second = tenantEvent(tenantId);
+    await publisher.publish(Topics.TenantsChanged, tenantId, second);
+
+    await done;
+    expect(received.map((e) => e.eventId)).toEqual([first.eventId, second.eventId]);
+    expect(received[0]).toBeInstanceOf(TenantChangedEvent);
+
+    const schemaDead = await waitForMessage(Topics.DeadLetter, (m) => m.value?.toString().includes(marker) === true && !m.value.toString().startsWith('not json'));
+    expect(schemaDead.headers?.[Headers.DeadLetterError]?.toString()).toMatch(/^schema: .*status/);
+    expect(schemaDead.headers?.[Headers.DeadLetterTopic]?.toString()).toBe(Topics.TenantsChanged);
+    expect(schemaDead.headers?.[Headers.DeadLetterGroup]?.toString()).toBe(groupId);
+    const jsonDead = await waitForMessage(Topics.DeadLetter, (m) => m.value?.toString() === `not json ${marker}`);
+    expect(jsonDead.headers?.[Headers.DeadLetterError]?.toString()).toBe('value is not valid JSON');
+  });
+});

@@ -1,0 +1,99 @@
+import { ExceptionFilter, INestApplication, Logger, ValidationPipe } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import type { NextFunction, Request, Response } from 'express';
+import { randomUUID } from 'node:crypto';
+import { httpRequestDuration, initMetrics, JsonLogger, runWithContext } from '@custody/observability';
+import { ApiExceptionFilter } from './errors';
+
+export interface AppMeta {
+  /** Service name, used in logs, metrics and the OpenAPI title. */
+  service: string;
+  title: string;
+  description: string;
+  version?: string;
+  /** Overrides the default error filter (ingest answers in the Graph error shape). */
+  exceptionFilter?: ExceptionFilter;
+  /** Keep the raw request body on `req.rawBody` (needed to verify HMAC signatures). */
+  rawBody?: boolean;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Creates a Nest app with Custody's cross-cutting behaviour; does not listen. */
+export async function createApp(module: unknown, meta: AppMeta): Promise<NestExpressApplication> {
+  initMetrics(meta.service);
+  const app = await NestFactory.create<NestExpressApplication>(module as never, {
+    logger: new JsonLogger(),
+    rawBody: meta.rawBody ?? false,
+    abortOnError: false,
+  });
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+  app.use(requestContextMiddleware);
+  app.useGlobalPipes(
+    new ValidationPipe({
+      transform: true,
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      stopAtFirstError: false,
+    }),
+  );
+  app.useGlobalFilters(meta.exceptionFilter ?? new ApiExceptionFilter());
+  app.enableShutdownHooks();
+  const document = buildOpenApi(app, meta);
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', customSiteTitle: meta.title });
+  return app;
+}
+
+export function buildOpenApi(app: INestApplication, meta: AppMeta): OpenAPIObject {
+  const config = new DocumentBuilder()
+    .setTitle(meta.title)
+    .setDescription(meta.description)
+    .setVersion(meta.version ?? '0.1.0')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
+    .build();
+  return SwaggerModule.createDocument(app, config);
+}
+
+export async function listen(app: INestApplication, port: number, host: string): Promise<string> {
+  await app.listen(port, host);
+  const server = app.getHttpServer() as { address(): { port: number } };
+  const address = server.address();
+  const url = `http://${host}:${address.port}`;
+  new Logger('Bootstrap').log({ msg: 'listening', url });
+  return url;
+}
+
+function requestContextMiddleware(req: Request, res: Response, next: NextFunction): void {
+  const header = req.headers['x-request-id'];
+  const requestId = typeof header === 'string' && REQUEST_ID.test(header) ? header : randomUUID();
+  res.setHeader('x-request-id', requestId);
+  const started = process.hrtime.bigint();
+  res.on('finish', () => {
+    const route = (req.route as { path?: string } | undefined)?.path ?? 'unmatched';
+    httpRequestDuration
+      .labels(req.method, route, String(res.statusCode))
+      .observe(Number(process.hrtime.bigint() - started) / 1e9);
+  });
+  runWithContext({ requestId }, next);
+}
+
+/**
+ * Runs an app's start-up; a bad configuration or any start-up failure stops the process with a
+ * one-line reason (naming the variable for configuration problems) and exit code 1.
+ */
+export function startService(service: string, start: () => Promise<string>): void {
+  start().then(
+    (url) => {
+      if (process.send) {
+        process.send({ ready: service, url });
+      }
+    },
+    (error: unknown) => {
+      process.stderr.write(`${service}: cannot start: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,70 @@
+import { IsIn, IsNotEmpty, IsOptional, IsString, IsUrl, Matches } from 'class-validator';
+import { EnvBoolean } from './config-decorators';
+
+/** What every app reads from the environment. Required values have no default. */
+export class BaseEnv {
+  /** Interface to bind: 127.0.0.1 on one machine, 0.0.0.0 in a container. */
+  @IsOptional()
+  @IsString()
+  HTTP_HOST = '127.0.0.1';
+
+  @IsOptional()
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL = 'info';
+}
+
+/** The four Kafka/PostgreSQL services also need the stack and token verification. */
+export class ServiceEnv extends BaseEnv {
+  /** Comma-separated host:port list. */
+  @Matches(/^[^\s,]+:\d{1,5}(,[^\s,]+:\d{1,5})*$/, { message: 'must be a comma-separated list of host:port' })
+  KAFKA_BROKERS: string;
+
+  @EnvBoolean()
+  KAFKA_SSL = false;
+
+  @IsOptional()
+  @IsIn(['plain', 'scram-sha-256', 'scram-sha-512'])
+  KAFKA_SASL_MECHANISM?: 'plain' | 'scram-sha-256' | 'scram-sha-512';
+
+  @IsOptional()
+  @IsString()
+  KAFKA_SASL_USERNAME?: string;
+
+  @IsOptional()
+  @IsString()
+  KAFKA_SASL_PASSWORD?: string;
+
+  /** The application role's URL: it does not own the tables, so row-level security applies. */
+  @Matches(/^postgres(ql)?:\/\/.+/, { message: 'must be a postgres:// URL' })
+  DATABASE_URL: string;
+
+  @IsString()
+  @IsNotEmpty()
+  JWT_ISSUER: string;
+
+  @IsString()
+  @IsNotEmpty()
+  JWT_AUDIENCE: string;
+}
+
+/** Services that verify tokens issued by tenant-store. */
+export class RemoteAuthEnv extends ServiceEnv {
+  /** Where the issuer (tenant-store) publishes its public keys. */
+  @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] })
+  JWKS_URL: string;
+}
+
+export function kafkaSettings(env: ServiceEnv, clientId: string) {
+  return {
+    clientId,
+    brokers: env.KAFKA_BROKERS.split(','),
+    ssl: env.KAFKA_SSL,
+    sasl: env.KAFKA_SASL_MECHANISM
+      ? {
+          mechanism: env.KAFKA_SASL_MECHANISM,
+          username: env.KAFKA_SASL_USERNAME ?? '',
+          password: env.KAFKA_SASL_PASSWORD ?? '',
+        }
+      : undefined,
+  };
+}

@@ -1,0 +1,5 @@
+export * from './config';
+export * from './config-decorators';
+export * from './errors';
+export * from './bootstrap';
+export * from './env';

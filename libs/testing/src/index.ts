@@ -1,0 +1,4 @@
+export * from './ids';
+export * from './http';
+export * from './tokens';
+export * from './kafka';

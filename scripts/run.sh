@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# The one entry point behind the npm scripts: puts Node 24 on PATH (fetching it when the
+# machine's node is older), installs npm packages when the lockfile changed, and runs a command.
+#   run.sh start          the whole platform, ready for a tenant's first request (Ctrl-C stops it)
+#   run.sh test           every suite against a real Kafka and PostgreSQL, started and stopped here
+#   run.sh stack up|down|status|env
+#   run.sh migrate        apply every service's migrations to $MIGRATION_DATABASE_URL
+#   run.sh exec CMD...    run a project binary (turbo, jest, ...) with the right Node
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+# shellcheck source=node-env.sh
+source "$ROOT/scripts/node-env.sh"
+export NPM_CONFIG_UPDATE_NOTIFIER=false NPM_CONFIG_FUND=false NPM_CONFIG_AUDIT=false
+export TURBO_TELEMETRY_DISABLED=1 DO_NOT_TRACK=1
+
+ensure_packages() {
+  local stamp="$ROOT/node_modules/.custody-lock-sha"
+  local want
+  want="$(sha256sum package-lock.json | cut -d' ' -f1)-$(node -v)"
+  if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+    echo "setup: installing npm packages (npm ci)"
+    npm ci --no-audit --no-fund --loglevel=error
+    echo "$want" >"$stamp"
+  fi
+}
+
+stack_env() {
+  # KAFKA_BROKERS / DATABASE_URL given by the caller win over the local stack.
+  local given_kafka="${KAFKA_BROKERS:-}" given_db="${DATABASE_URL:-}" given_mig="${MIGRATION_DATABASE_URL:-}"
+  eval "$(bash "$ROOT/scripts/stack.sh" env "$@")"
+  [ -n "$given_kafka" ] && export KAFKA_BROKERS="$given_kafka"
+  if [ -n "$given_db" ]; then
+    export DATABASE_URL="$given_db"
+    export MIGRATION_DATABASE_URL="${given_mig:-$given_db}"
+  fi
+  return 0
+}
+
+build() {
+  echo "build: turbo run build"
+  npx --no-install turbo run build --output-logs=errors-only
+}
+
+migrate() {
+  for app in tenant-store consent marketing-export ingest; do
+    node "apps/$app/dist/migrate.js"
+  done
+}
+
+cmd="${1:-}"
+shift || true
+case "$cmd" in
+  stack)
+    exec bash "$ROOT/scripts/stack.sh" "$@"
+    ;;
+  exec)
+    ensure_packages
+    exec npx --no-install "$@"
+    ;;
+  lint)
+    ensure_packages
+    npx --no-install turbo run lint --output-logs=errors-only
+    npx --no-install eslint test --max-warnings 0
+    ;;
+  migrate)
+    ensure_packages
+    build
+    migrate
+    ;;
+  start)
+    ensure_packages
+    started_stack=0
+    bash "$ROOT/scripts/stack.sh" status >/dev/null 2>&1 || started_stack=1
+    bash "$ROOT/scripts/stack.sh" up
+    stack_env
+    build
+    node libs/kafka/dist/create-topics.js
+    migrate
+    status=0
+    node scripts/start-platform.mjs "$@" || status=$?
+    if [ "$started_stack" = 1 ] && [ "${CUSTODY_KEEP_STACK:-0}" != 1 ]; then
+      bash "$ROOT/scripts/stack.sh" down
+    fi
+    exit "$status"
+    ;;
+  test)
+    ensure_packages
+    started_stack=0
+    bash "$ROOT/scripts/stack.sh" status >/dev/null 2>&1 || started_stack=1
+    cleanup() {
+      if [ "$started_stack" = 1 ] && [ "${CUSTODY_KEEP_STACK:-0}" != 1 ]; then
+        bash "$ROOT/scripts/stack.sh" down || true
+      fi
+    }
+    trap cleanup EXIT
+    bash "$ROOT/scripts/stack.sh" up
+    stack_env --test
+    echo "test: build (type-check) and lint"
+    npx --no-install turbo run build --output-logs=errors-only
+    npx --no-install eslint . --max-warnings 0
+    echo "test: topics and migrations"
+    node libs/kafka/dist/create-topics.js
+    migrate
+    echo "test: jest"
+    NODE_OPTIONS="--experimental-vm-modules ${NODE_OPTIONS:-}" npx --no-install jest "$@"
+    ;;
+  *)
+    echo "usage: run.sh start|test|stack ...|migrate|exec CMD" >&2
+    exit 2
+    ;;
+esac

@@ -1,0 +1,96 @@
+import type { INestApplication } from '@nestjs/common';
+import type { JWK } from 'jose';
+import { randomBytes } from 'node:crypto';
+import { SigningKeys } from '@custody/auth';
+import { configureLogging } from '@custody/observability';
+import { createApp, listen, loadConfig } from '@custody/platform';
+import { httpClient, HttpRequest, uniqueDigits, uniqueName } from '@custody/testing';
+import { AppModule } from '../../apps/tenant-store/src/app.module';
+import { TenantStoreEnv } from '../../apps/tenant-store/src/config/tenant-store.env';
+import { TENANT_STORE_META } from '../../apps/tenant-store/src/meta';
+
+export const TEST_ISSUER = 'http://custody.test';
+export const TEST_AUDIENCE = 'custody';
+
+export interface TestTenant {
+  id: string;
+  businessAccountId: string;
+  phoneNumberId: string;
+  clientId: string;
+  clientSecret: string;
+  appSecret: string;
+  token: () => Promise<string>;
+}
+
+export interface TenantStoreHarness {
+  app: INestApplication;
+  url: string;
+  request: HttpRequest;
+  privateJwks: { keys: JWK[] };
+  operator: { clientId: string; clientSecret: string };
+  operatorToken: () => Promise<string>;
+  tokenFor: (clientId: string, clientSecret: string) => Promise<string>;
+  newTenant: (overrides?: Record<string, unknown>) => Promise<TestTenant>;
+  close: () => Promise<void>;
+}
+
+/** Starts tenant-store in-process on an ephemeral port, against the real stack. */
+export async function startTenantStore(): Promise<TenantStoreHarness> {
+  configureLogging('tenant-store-test', process.env.LOG_LEVEL ?? 'silent');
+  const privateJwks = await SigningKeys.generateJwks('ES256');
+  const keys = await SigningKeys.fromJwks(privateJwks);
+  const operator = { clientId: uniqueName('operator'), clientSecret: randomBytes(24).toString('base64url') };
+  const env = loadConfig(TenantStoreEnv, {
+    ...process.env,
+    JWT_ISSUER: TEST_ISSUER,
+    JWT_AUDIENCE: TEST_AUDIENCE,
+    JWT_SIGNING_KEYS_FILE: '(in memory)',
+    OPERATOR_CLIENT_ID: operator.clientId,
+    OPERATOR_CLIENT_SECRET: operator.clientSecret,
+  });
+  const app = await createApp(AppModule.register(env, keys), TENANT_STORE_META);
+  const url = await listen(app, 0, '127.0.0.1');
+  const request = httpClient(url);
+
+  const tokenFor = async (clientId: string, clientSecret: string): Promise<string> => {
+    const res = await request('POST', '/v1/oauth/token', {
+      form: { grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret },
+    });
+    if (res.status !== 200) {
+      throw new Error(`token request failed: ${res.status} ${res.text}`);
+    }
+    return res.body.access_token as string;
+  };
+  const operatorToken = () => tokenFor(operator.clientId, operator.clientSecret);
+
+  const newTenant = async (overrides: Record<string, unknown> = {}): Promise<TestTenant> => {
+    const businessAccountId = uniqueDigits(15);
+    const phoneNumberId = uniqueDigits(15);
+    const appSecret = randomBytes(24).toString('base64url');
+    const res = await request('POST', '/v1/tenants', {
+      token: await operatorToken(),
+      body: {
+        businessAccountId,
+        displayName: uniqueName('Tenant'),
+        phoneNumbers: [{ phoneNumberId, displayPhoneNumber: `+1555${uniqueDigits(7)}` }],
+        appSecret,
+        ...overrides,
+      },
+    });
+    if (res.status !== 201) {
+      throw new Error(`tenant creation failed: ${res.status} ${res.text}`);
+    }
+    const { clientId, clientSecret } = res.body.credentials;
+    return {
+      id: res.body.tenant.id,
+      businessAccountId,
+      phoneNumberId,
+      clientId,
+      clientSecret,
+      appSecret,
+      token: () => tokenFor(clientId, clientSecret),
+    };
+  };
+
+  return { app, url, request, privateJwks, operator, operatorToken, tokenFor, newTenant, close: () => app.close() };
+}
