@@ -222,6 +222,8 @@ kafka_up() {
   fi
   local pid
   if pid="$(kafka_pid)"; then
+    grep -q "^listeners=PLAINTEXT://$HOST:$KAFKA_PORT,CONTROLLER://$HOST:$KAFKA_CONTROLLER_PORT\$" "$K_CONF/server.properties" 2>/dev/null ||
+      die "kafka: already running (pid $pid) with other ports than $KAFKA_PORT/$KAFKA_CONTROLLER_PORT; run scripts/stack.sh down first"
     if port_open "$HOST" "$KAFKA_PORT"; then
       say "kafka: already up on $HOST:$KAFKA_PORT ($(kafka_running_version), pid $pid)"
       return 0
@@ -436,6 +438,7 @@ pg_running() { [ -f "$PG_DATA/PG_VERSION" ] && pg_as "$PG_BIN/pg_ctl" -D "$PG_DA
 pg_psql() { "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$PG_SOCK" -p "$PG_PORT" -U "$PG_SUPERUSER" "$@"; }
 
 pg_setup_roles() {
+  local dbs=("$DEV_DB" "$TEST_DB" "$@")
   pg_psql -d postgres >/dev/null <<EOF
 DO \$\$
 BEGIN
@@ -450,14 +453,15 @@ END
 ALTER ROLE $OWNER_ROLE LOGIN NOSUPERUSER NOCREATEROLE NOBYPASSRLS PASSWORD '$OWNER_PASSWORD';
 ALTER ROLE $APP_ROLE LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS PASSWORD '$APP_PASSWORD';
 SELECT format('CREATE DATABASE %I OWNER $OWNER_ROLE', d)
-  FROM unnest(ARRAY['$DEV_DB', '$TEST_DB']) AS d
+  FROM unnest(string_to_array('${dbs[*]}', ' ')) AS d
  WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = d)
 \gexec
 ALTER DATABASE $DEV_DB OWNER TO $OWNER_ROLE;
 ALTER DATABASE $TEST_DB OWNER TO $OWNER_ROLE;
 EOF
   local db
-  for db in "$DEV_DB" "$TEST_DB"; do
+  for db in "${dbs[@]}"; do
+    pg_psql -d postgres -c "ALTER DATABASE $db OWNER TO $OWNER_ROLE" >/dev/null
     # Schema grants (USAGE on the schemas custody_owner creates) cannot be default privileges:
     # the migrations grant them. Table/sequence privileges are defaulted here.
     pg_psql -d "$db" >/dev/null <<EOF
@@ -481,6 +485,8 @@ pg_up() {
   local state=up
   if pg_running; then
     state="already up"
+    grep -q "^port = $PG_PORT\$" "$PG_DATA/custody.conf" 2>/dev/null ||
+      die "postgres: already running with another port than $PG_PORT; run scripts/stack.sh down first"
   else
     if port_open "$HOST" "$PG_PORT"; then
       die "postgres: port $PG_PORT on $HOST is taken by another process; stop it, or set PGPORT_CUSTODY, or set DATABASE_URL"
@@ -560,6 +566,7 @@ export_line() {
 cmd_env() {
   local db="$DEV_DB"
   [ "${1:-}" = "--test" ] && db="$TEST_DB"
+  [ "${1:-}" = "--db" ] && db="${2:?env --db needs a database name}"
   if [ -n "${KAFKA_BROKERS:-}" ]; then
     export_line KAFKA_BROKERS "$KAFKA_BROKERS"
   else
@@ -579,7 +586,7 @@ cmd_env() {
 }
 
 usage() {
-  warn "usage: scripts/stack.sh up|down|status|reset|env [--test]"
+  warn "usage: scripts/stack.sh up|down|status|reset|env [--test|--db NAME]|db NAME"
   exit 2
 }
 
@@ -610,7 +617,15 @@ main() {
     ;;
   env)
     shift
-    case "${1:-}" in "" | --test) cmd_env "${1:-}" ;; *) usage ;; esac
+    case "${1:-}" in "" | --test | --db) cmd_env "$@" ;; *) usage ;; esac
+    ;;
+  db)
+    # An extra database with the same roles and grants (e.g. one per developer or parallel run).
+    [[ "${2:-}" =~ ^[a-z_][a-z0-9_]{0,62}$ ]] || die "db: give a lowercase database name"
+    pg_select_bin
+    pg_running || die "db: PostgreSQL is not running (scripts/stack.sh up)"
+    pg_setup_roles "$2"
+    say "postgres: database $2 ready (scripts/stack.sh env --db $2)"
     ;;
   *) usage ;;
   esac

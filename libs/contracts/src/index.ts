@@ -2,3 +2,4 @@ export * from './topics';
 export * from './custody-marking';
 export * from './events';
 export * from './validation';
+export * from './message-events';

@@ -1,0 +1,198 @@
+import { createHash } from 'node:crypto';
+import { Type } from 'class-transformer';
+import {
+  Equals,
+  IsArray,
+  IsIn,
+  IsInt,
+  IsISO8601,
+  IsObject,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Length,
+  Matches,
+  ValidateNested,
+} from 'class-validator';
+import { CustodyMarking } from './custody-marking';
+import { EventBase, registerTopicSchema } from './events';
+import { Topics } from './topics';
+
+export const MESSAGE_TYPES = [
+  'text',
+  'template',
+  'image',
+  'document',
+  'audio',
+  'video',
+  'reaction',
+  'interactive',
+  'button',
+  'system',
+] as const;
+export type MessageType = (typeof MESSAGE_TYPES)[number];
+
+export const MESSAGE_STATUSES = ['accepted', 'sent', 'delivered', 'read', 'failed'] as const;
+export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
+
+/** Customer identity on the network: the WhatsApp id (digits of the phone number). */
+export class CustomerRef {
+  @Matches(/^\d{6,20}$/)
+  waId: string;
+
+  @IsOptional()
+  @IsString()
+  @Length(0, 200)
+  profileName?: string;
+}
+
+/** An ad referral (click-to-chat ad) the customer came from. */
+export class AdReferral {
+  @IsOptional()
+  @IsString()
+  @Length(0, 500)
+  sourceId?: string;
+
+  @IsOptional()
+  @IsString()
+  @Length(0, 50)
+  sourceType?: string;
+
+  /** The ad click id (`ctwa_clid`). */
+  @IsOptional()
+  @IsString()
+  @Length(0, 500)
+  ctwaClid?: string;
+}
+
+/**
+ * One message of a hosted conversation, inbound (customer), outbound (business) or system
+ * (Custody's own notices). `content` is the Cloud API object of its type, e.g. `{ body }` for text.
+ * `eventId` is the message id, so a replay is a no-op.
+ */
+export class MessageEvent extends EventBase {
+  @IsIn(['message.inbound', 'message.outbound'])
+  type: 'message.inbound' | 'message.outbound';
+
+  /** `wamid.`-style id. */
+  @Matches(/^wamid\.[A-Za-z0-9_=-]{8,200}$/)
+  messageId: string;
+
+  @IsUUID()
+  conversationId: string;
+
+  @Matches(/^\d{1,32}$/)
+  phoneNumberId: string;
+
+  @ValidateNested()
+  @Type(() => CustomerRef)
+  customer: CustomerRef;
+
+  @IsIn(['customer', 'business', 'system'])
+  origin: 'customer' | 'business' | 'system';
+
+  @IsIn(MESSAGE_TYPES)
+  messageType: MessageType;
+
+  @IsObject()
+  content: Record<string, unknown>;
+
+  @IsOptional()
+  @Matches(/^wamid\.[A-Za-z0-9_=-]{8,200}$/)
+  contextMessageId?: string;
+
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => AdReferral)
+  referral?: AdReferral;
+
+  /** When the network (or the business's send) says it happened; arrival time is recorded apart. */
+  @IsISO8601({ strict: true })
+  networkTimestamp: string;
+
+  @ValidateNested()
+  @Type(() => CustodyMarking)
+  custody: CustodyMarking;
+}
+
+export class StatusError {
+  @IsInt()
+  code: number;
+
+  @IsString()
+  @Length(0, 500)
+  title: string;
+}
+
+/** A delivery status of an outbound message, as the network reported it (possibly late or twice). */
+export class StatusEvent extends EventBase {
+  @Equals('message.status')
+  type: 'message.status';
+
+  @Matches(/^wamid\.[A-Za-z0-9_=-]{8,200}$/)
+  messageId: string;
+
+  @IsUUID()
+  conversationId: string;
+
+  @Matches(/^\d{1,32}$/)
+  phoneNumberId: string;
+
+  @Matches(/^\d{6,20}$/)
+  recipientWaId: string;
+
+  @IsIn(['sent', 'delivered', 'read', 'failed'])
+  status: 'sent' | 'delivered' | 'read' | 'failed';
+
+  @IsISO8601({ strict: true })
+  networkTimestamp: string;
+
+  @IsOptional()
+  @IsArray()
+  @ValidateNested({ each: true })
+  @Type(() => StatusError)
+  errors?: StatusError[];
+
+  @ValidateNested()
+  @Type(() => CustodyMarking)
+  custody: CustodyMarking;
+}
+
+/**
+ * tenant-store's word that a message or a status is durably stored: ingest delivers webhooks
+ * from it. `status` is the message's status after the change (monotonic).
+ */
+export class StoredEvent extends EventBase {
+  @IsIn(['stored.message', 'stored.status'])
+  type: 'stored.message' | 'stored.status';
+
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => MessageEvent)
+  message?: MessageEvent;
+
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => StatusEvent)
+  status?: StatusEvent;
+
+  /** Whether this change moved the message's status (duplicates and late statuses do not). */
+  @IsOptional()
+  @IsIn([true, false])
+  advanced?: boolean;
+}
+
+registerTopicSchema(Topics.MessagesInbound, MessageEvent);
+registerTopicSchema(Topics.MessagesOutbound, MessageEvent);
+registerTopicSchema(Topics.MessagesStatus, StatusEvent);
+registerTopicSchema(Topics.MessagesStored, StoredEvent);
+
+/**
+ * The conversation of one customer with one business number, as a deterministic UUID (so every
+ * service derives the same id from the same facts, and replays land in the same conversation).
+ */
+export function conversationIdFor(tenantId: string, phoneNumberId: string, waId: string): string {
+  const hex = createHash('sha256').update(`${tenantId.toLowerCase()}|${phoneNumberId}|${waId}`).digest('hex');
+  const variant = ((parseInt(hex[16], 16) & 0x3) | 0x8).toString(16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
