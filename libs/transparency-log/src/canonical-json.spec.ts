@@ -1,0 +1,17 @@
+import { canonicalize, CanonicalJsonError } from './canonical-json';
+
+describe('canonical JSON', () => {
+  it('sorts keys, drops whitespace and escapes like JCS', () => {
+    expect(canonicalize({ b: 1, a: [true, null, 'x'], c: { z: '', y: -5 } })).toBe('{"a":[true,null,"x"],"b":1,"c":{"y":-5,"z":""}}');
+    expect(canonicalize('é\u2028"\\\n\u0001')).toBe('"é\u2028\\"\\\\\\n\\u0001"');
+    expect(canonicalize({ B: 1, a: 2, _: 3, '10': 4, '9': 5 })).toBe('{"10":4,"9":5,"B":1,"_":3,"a":2}');
+  });
+
+  it('refuses what would not serialize identically everywhere', () => {
+    expect(() => canonicalize(1.5)).toThrow(CanonicalJsonError);
+    expect(() => canonicalize(2 ** 53)).toThrow(CanonicalJsonError);
+    expect(() => canonicalize({ a: undefined })).toThrow(/undefined/);
+    expect(() => canonicalize('\ud800')).toThrow(/surrogate/);
+    expect(() => canonicalize(new Date())).toThrow(/plain objects/);
+  });
+});

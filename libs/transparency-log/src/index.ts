@@ -1,0 +1,7 @@
+export * from './hashes';
+export * from './tree-math';
+export * from './compact-range';
+export * from './proofs';
+export * from './canonical-json';
+export * from './tree-head';
+export * from './export-verifier';

@@ -1,0 +1,204 @@
+import {
+  canonicalBytes,
+  decodeHash,
+  encodeHash,
+  ExportReport,
+  ExportVerifier,
+  leafHash,
+  verifyConsistency,
+  verifyInclusion,
+  VerifiedTreeHead,
+} from '@custody/transparency-log';
+import { many, one, optional, parseArgs, ParsedArgs, UsageError } from './args';
+import { readHead, readJson, readKeys, readLines, VerificationFailure } from './files';
+import { Progress } from './progress';
+
+const HELP = `custody-audit: verify Custody's consent log offline (no network access).
+
+  custody-audit verify-export --export FILE [--export FILE ...] --sth FILE [--sth FILE ...] --keys FILE
+                              [--baseline FILE] [--json] [--no-progress]
+      Recomputes every leaf of a JSON Lines export (several files are read in order; - is stdin),
+      checks the tree against each signed tree head, and reports the first index where anything
+      differs. --baseline is an earlier export you verified before: entries are compared with it.
+  custody-audit verify-inclusion --proof FILE --sth FILE --keys FILE [--entry FILE] [--json]
+      Checks an inclusion proof (GET .../proofs/inclusion) against a signed tree head; --entry is an
+      export line or entry whose leaf hash must be the proven one.
+  custody-audit verify-consistency --proof FILE --old FILE --new FILE --keys FILE [--json]
+      Checks that the tree of the --old head is a prefix of the tree of the --new head.
+  custody-audit verify-sth --sth FILE --keys FILE [--json]
+      Checks a signed tree head's signature.
+
+--keys is the log's public key set (GET /v1/audit/log-keys). Exit status: 0 verified, 1 verification
+failed, 2 bad usage or unreadable input. See docs/auditors.md.
+`;
+
+type Out = (line: string) => void;
+
+export async function run(argv: string[], out: Out = (l) => process.stdout.write(`${l}\n`), err: Out = (l) => process.stderr.write(`${l}\n`)): Promise<number> {
+  let args: ParsedArgs;
+  try {
+    args = parseArgs(argv);
+    if (args.command === 'help' || args.flags.has('help')) {
+      out(HELP);
+      return 0;
+    }
+    switch (args.command) {
+      case 'verify-export':
+        return await verifyExportCommand(args, out, err);
+      case 'verify-inclusion':
+        return await verifyInclusionCommand(args, out);
+      case 'verify-consistency':
+        return await verifyConsistencyCommand(args, out);
+      case 'verify-sth':
+        return await verifySthCommand(args, out);
+      default:
+        throw new UsageError(`unknown command "${args.command}" (try: custody-audit help)`);
+    }
+  } catch (error) {
+    if (error instanceof UsageError) {
+      err(`custody-audit: ${error.message}`);
+      return 2;
+    }
+    if (error instanceof VerificationFailure) {
+      err(`custody-audit: FAILED: ${error.message}`);
+      return 1;
+    }
+    err(`custody-audit: ${error instanceof Error ? error.message : String(error)}`);
+    return 2;
+  }
+}
+
+async function heads(args: ParsedArgs, name: string): Promise<VerifiedTreeHead[]> {
+  const keys = await readKeys(one(args, 'keys'));
+  const result: VerifiedTreeHead[] = [];
+  for (const file of many(args, name)) {
+    result.push(await readHead(file, keys));
+  }
+  const origins = new Set(result.map((h) => h.origin));
+  if (origins.size > 1) {
+    throw new VerificationFailure(`the tree heads belong to different logs: ${[...origins].join(', ')}`);
+  }
+  return result;
+}
+
+async function verifyExportCommand(args: ParsedArgs, out: Out, err: Out): Promise<number> {
+  const signed = await heads(args, 'sth');
+  const exports = many(args, 'export');
+  const baselineFile = optional(args, 'baseline');
+  const progress = new Progress(args.flags.has('no-progress') ? undefined : err);
+  const verifier = new ExportVerifier(signed);
+  const baseline = baselineFile ? readLines([baselineFile])[Symbol.asyncIterator]() : undefined;
+  const baselineVerifier = new ExportVerifier([]);
+  for await (const line of readLines(exports, (n) => progress.bytes(n))) {
+    let baselineLeaf: Buffer | undefined;
+    if (baseline) {
+      const next = await baseline.next();
+      baselineLeaf = next.done ? undefined : baselineVerifier.addLine(next.value);
+    }
+    verifier.addLine(line, baselineLeaf);
+    progress.entry();
+  }
+  progress.done();
+  const report = verifier.finish();
+  if (args.flags.has('json')) {
+    out(JSON.stringify({ origin: signed[0]?.origin, ...report }, null, 2));
+  } else {
+    printExportReport(report, signed[0]?.origin, out);
+  }
+  return report.ok ? 0 : 1;
+}
+
+function printExportReport(report: ExportReport, origin: string | undefined, out: Out): void {
+  out(`log ${origin ?? '(unknown)'}: ${report.entries} entries read`);
+  for (const head of report.heads) {
+    out(`  tree head of size ${head.treeSize}: ${head.ok ? 'root matches' : `MISMATCH: ${head.message ?? 'root differs'}`}`);
+  }
+  if (report.ok) {
+    out('VERIFIED: every entry is in the signed tree, in order, unaltered.');
+    return;
+  }
+  if (report.firstDifferingIndex !== null) {
+    out(`FAILED: first differing index ${report.firstDifferingIndex}`);
+  } else if (report.differenceWithin) {
+    out(
+      `FAILED: the export differs from a signed head somewhere in indices ${report.differenceWithin.from}..${report.differenceWithin.to}` +
+        ' (give --baseline with an export you verified earlier to locate it)',
+    );
+  } else {
+    out('FAILED');
+  }
+  for (const problem of report.problems.slice(0, 20)) {
+    out(`  index ${problem.index}: ${problem.code}: ${problem.message}`);
+  }
+  const more = report.problems.length - 20 + report.moreProblems;
+  if (more > 0) {
+    out(`  … and ${more} more`);
+  }
+}
+
+interface InclusionProofFile {
+  leafIndex: number;
+  treeSize: number;
+  leafHash: string;
+  auditPath: string[];
+}
+
+async function verifyInclusionCommand(args: ParsedArgs, out: Out): Promise<number> {
+  const [head] = await heads(args, 'sth');
+  const proof = (await readJson(one(args, 'proof'), 'proof')) as InclusionProofFile;
+  if (!Array.isArray(proof?.auditPath)) {
+    throw new UsageError('proof file has no auditPath (expected GET .../proofs/inclusion output)');
+  }
+  const leaf = decodeHash(proof.leafHash, 'leafHash');
+  const entryFile = optional(args, 'entry');
+  if (entryFile) {
+    const given = (await readJson(entryFile, 'entry')) as { entry?: unknown };
+    const entry = given && typeof given === 'object' && 'entry' in given ? given.entry : given;
+    if (!leafHash(canonicalBytes(entry)).equals(leaf)) {
+      throw new VerificationFailure(`the entry in ${entryFile} does not hash to the proven leaf hash`);
+    }
+  }
+  if (proof.treeSize !== head.treeSize) {
+    throw new VerificationFailure(`proof is for tree size ${proof.treeSize}, the signed head is for ${head.treeSize}`);
+  }
+  const check = verifyInclusion(proof.leafIndex, proof.treeSize, leaf, proof.auditPath.map((h, i) => decodeHash(h, `auditPath[${i}]`)), head.rootHash);
+  return result(args, out, check, `leaf ${proof.leafIndex} (${encodeHash(leaf)}) is in the tree of size ${head.treeSize} signed at ${new Date(head.timestamp).toISOString()}`);
+}
+
+async function verifyConsistencyCommand(args: ParsedArgs, out: Out): Promise<number> {
+  const [older] = await heads(args, 'old');
+  const [newer] = await heads(args, 'new');
+  if (older.origin !== newer.origin) {
+    throw new VerificationFailure(`the heads belong to different logs: ${older.origin} and ${newer.origin}`);
+  }
+  const proof = (await readJson(one(args, 'proof'), 'proof')) as { firstSize?: number; secondSize?: number; proof?: string[] };
+  if (!Array.isArray(proof?.proof)) {
+    throw new UsageError('proof file has no proof array (expected GET .../proofs/consistency output)');
+  }
+  if (proof.firstSize !== older.treeSize || proof.secondSize !== newer.treeSize) {
+    throw new VerificationFailure(
+      `proof is for sizes ${proof.firstSize} → ${proof.secondSize}, the heads are ${older.treeSize} → ${newer.treeSize}`,
+    );
+  }
+  const check = verifyConsistency(older.treeSize, newer.treeSize, older.rootHash, newer.rootHash, proof.proof.map((h, i) => decodeHash(h, `proof[${i}]`)));
+  return result(args, out, check, `the tree of size ${older.treeSize} is a prefix of the tree of size ${newer.treeSize}: nothing logged was changed or removed`);
+}
+
+async function verifySthCommand(args: ParsedArgs, out: Out): Promise<number> {
+  const [head] = await heads(args, 'sth');
+  if (args.flags.has('json')) {
+    out(JSON.stringify({ ok: true, ...head, rootHash: encodeHash(head.rootHash) }, null, 2));
+  } else {
+    out(`VERIFIED: ${head.origin} size ${head.treeSize} root ${encodeHash(head.rootHash)} signed by ${head.keyId} at ${new Date(head.timestamp).toISOString()}`);
+  }
+  return 0;
+}
+
+function result(args: ParsedArgs, out: Out, check: { ok: boolean; reason?: string }, success: string): number {
+  if (args.flags.has('json')) {
+    out(JSON.stringify(check.ok ? { ok: true } : { ok: false, reason: check.reason }));
+  } else {
+    out(check.ok ? `VERIFIED: ${success}` : `FAILED: ${check.reason}`);
+  }
+  return check.ok ? 0 : 1;
+}
