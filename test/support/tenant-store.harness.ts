@@ -38,6 +38,7 @@ export interface TenantStoreHarness {
 export async function startTenantStore(): Promise<TenantStoreHarness> {
   configureLogging('tenant-store-test', process.env.LOG_LEVEL ?? 'silent');
   const privateJwks = await SigningKeys.generateJwks('ES256');
+  process.env.KAFKA_GROUP_PREFIX ??= `test-${randomBytes(4).toString('hex')}`;
   const keys = await SigningKeys.fromJwks(privateJwks);
   const operator = { clientId: uniqueName('operator'), clientSecret: randomBytes(24).toString('base64url') };
   const env = loadConfig(TenantStoreEnv, {

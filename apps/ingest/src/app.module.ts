@@ -5,6 +5,21 @@ import { KafkaModule } from '@custody/kafka';
 import { ObservabilityModule } from '@custody/observability';
 import { kafkaSettings } from '@custody/platform';
 import { IngestEnv } from './config/ingest.env';
+import { DispatchConsumer } from './consumers/dispatch.consumer';
+import { StoredConsumer } from './consumers/stored.consumer';
+import { TenantsConsumer } from './consumers/tenants.consumer';
+import { MessagesController } from './controllers/messages.controller';
+import { NetworkController } from './controllers/network.controller';
+import { WebhookController } from './controllers/webhook.controller';
+import { IdempotencyRepository } from './repositories/idempotency.repository';
+import { NetworkClient } from './repositories/network.client';
+import { RoutingRepository } from './repositories/routing.repository';
+import { WebhookRepository } from './repositories/webhook.repository';
+import { WindowRepository } from './repositories/window.repository';
+import { NetworkInboundService } from './services/network-inbound.service';
+import { SendService } from './services/send.service';
+import { WebhookSubscriptionService } from './services/webhook-subscription.service';
+import { WebhookWorkerService } from './services/webhook-worker.service';
 
 @Module({})
 export class AppModule {
@@ -13,9 +28,25 @@ export class AppModule {
       module: AppModule,
       imports: [
         ObservabilityModule,
-        DatabaseModule.forRoot({ url: env.DATABASE_URL, schema: 'ingest', entities: [] }),
+        DatabaseModule.forRoot({ url: env.DATABASE_URL, schema: 'ingest', entities: [], poolSize: 20 }),
         KafkaModule.forRoot(kafkaSettings(env, 'custody-ingest')),
         AuthModule.forRoot({ issuer: env.JWT_ISSUER, audience: env.JWT_AUDIENCE, jwksUrl: env.JWKS_URL }),
+      ],
+      controllers: [MessagesController, NetworkController, WebhookController],
+      providers: [
+        { provide: IngestEnv, useValue: env },
+        RoutingRepository,
+        WindowRepository,
+        IdempotencyRepository,
+        WebhookRepository,
+        NetworkClient,
+        SendService,
+        NetworkInboundService,
+        WebhookSubscriptionService,
+        WebhookWorkerService,
+        TenantsConsumer,
+        DispatchConsumer,
+        StoredConsumer,
       ],
     };
   }

@@ -8,6 +8,6 @@ import { APP_META } from './meta';
 startService('sandbox', async () => {
   const env = loadConfig(SandboxEnv);
   configureLogging('sandbox', env.LOG_LEVEL);
-  const app = await createApp(AppModule, APP_META);
+  const app = await createApp(AppModule.register(env), { ...APP_META, rawBody: true });
   return listen(app, env.SANDBOX_PORT, env.HTTP_HOST);
 });

@@ -5,7 +5,12 @@ import { KafkaModule } from '@custody/kafka';
 import { ObservabilityModule } from '@custody/observability';
 import { kafkaSettings } from '@custody/platform';
 import { TenantStoreEnv } from './config/tenant-store.env';
+import { ConversationController } from './controllers/conversation.controller';
 import { TenantController } from './controllers/tenant.controller';
+import { MessagesConsumer } from './consumers/messages.consumer';
+import { MessageRepository } from './repositories/message.repository';
+import { ConversationService } from './services/conversation.service';
+import { MessageStoreService } from './services/message-store.service';
 import { TokenController } from './controllers/token.controller';
 import { ENTITIES } from './entities';
 import { TenantRepository } from './repositories/tenant.repository';
@@ -33,7 +38,7 @@ export class AppModule {
           verifier: new TokenVerifier({ issuer: env.JWT_ISSUER, audience: env.JWT_AUDIENCE, jwks: () => keys.publicJwks() }),
         }),
       ],
-      controllers: [TokenController, TenantController],
+      controllers: [TokenController, TenantController, ConversationController],
       providers: [
         { provide: SigningKeys, useValue: keys },
         {
@@ -44,6 +49,10 @@ export class AppModule {
         TenantRepository,
         TenantService,
         OutboxService,
+        MessageRepository,
+        MessageStoreService,
+        ConversationService,
+        MessagesConsumer,
       ],
     };
   }

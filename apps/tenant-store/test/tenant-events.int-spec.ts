@@ -11,7 +11,7 @@ describe('tenant-store publishes tenant changes through its outbox', () => {
     await ts?.close();
   });
 
-  it('a created and then suspended tenant appears on custody.tenants.changed.v1, without its secrets', async () => {
+  it('a created and then suspended tenant appears on custody.tenants.changed.v1, without its client secret', async () => {
     const tenant = await ts.newTenant();
     const created = await waitForMessage(Topics.TenantsChanged, (m) => m.key?.toString() === tenant.id);
     const event = JSON.parse(created.value!.toString());
@@ -21,7 +21,9 @@ describe('tenant-store publishes tenant changes through its outbox', () => {
       status: 'active',
       phoneNumbers: [expect.objectContaining({ phoneNumberId: tenant.phoneNumberId })],
     });
-    expect(created.value!.toString()).not.toContain(tenant.appSecret);
+    // The webhook key travels to ingest (which signs webhooks); client credentials never do.
+    expect(event.webhookAppSecret).toBe(tenant.appSecret);
+    expect(created.value!.toString()).not.toContain(tenant.clientSecret);
 
     await ts.request('POST', `/v1/tenants/${tenant.id}/suspend`, { token: await ts.operatorToken() });
     const suspended = await waitForMessage(

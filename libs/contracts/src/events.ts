@@ -60,6 +60,15 @@ export class TenantChangedEvent extends EventBase {
   @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
   webhookUrl?: string;
 
+  /**
+   * The key ingest signs webhooks with (X-Hub-Signature-256). This compacted topic is readable
+   * only by tenant-store and ingest (Kafka ACLs, see docs/operations.md); it never reaches a log.
+   */
+  @IsOptional()
+  @IsString()
+  @Length(16, 256)
+  webhookAppSecret?: string;
+
   /** Throughput limit per phone number (messages per second). */
   @IsOptional()
   messagesPerSecond?: number;

@@ -3,3 +3,4 @@ export * from './custody-marking';
 export * from './events';
 export * from './validation';
 export * from './message-events';
+export * from './network';

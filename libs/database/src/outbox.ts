@@ -35,6 +35,26 @@ export async function enqueueOutbox(
   ]);
 }
 
+/** Adds many events to the outbox in one statement, inside the caller's transaction. */
+export async function enqueueOutboxBatch(
+  manager: EntityManager,
+  rows: Array<{ topic: string; key: string; payload: unknown; headers?: Record<string, string> }>,
+): Promise<void> {
+  if (rows.length === 0) {
+    return;
+  }
+  await manager.query(
+    `INSERT INTO outbox (topic, key, payload, headers)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::jsonb[], $4::jsonb[])`,
+    [
+      rows.map((r) => r.topic),
+      rows.map((r) => r.key),
+      rows.map((r) => JSON.stringify(r.payload)),
+      rows.map((r) => JSON.stringify(r.headers ?? {})),
+    ],
+  );
+}
+
 /**
  * Publishes outbox rows in id order and deletes them once the broker accepted them. Safe with
  * several replicas (row locks with SKIP LOCKED); at-least-once, and consumers are idempotent.

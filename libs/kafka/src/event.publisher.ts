@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { CompressionTypes, IHeaders } from 'kafkajs';
+import { CompressionTypes, IHeaders, Message } from 'kafkajs';
+
+const MAX_COALESCED_REQUESTS = 2000;
 import { EventBase, Headers, Topic, validateEvent } from '@custody/contracts';
 import { currentContext, kafkaMessagesProduced } from '@custody/observability';
 import { KafkaClient } from './kafka.client';
@@ -32,20 +34,62 @@ export class EventPublisher {
     await this.publishBatch(topic, [{ key, event, headers }]);
   }
 
+  /**
+   * Validates, then queues for the next produce request. Requests coalesce: while one is in
+   * flight (the idempotent producer allows one), everything queued meanwhile goes out together
+   * in the next, so throughput does not collapse to one round trip per event.
+   */
   async publishBatch(topic: Topic, events: OutgoingEvent[]): Promise<void> {
     if (events.length === 0) {
       return;
     }
     const messages = events.map(({ key, event, headers }) => {
-      const checked = validateEvent(topic, JSON.parse(JSON.stringify(event)));
+      const value = JSON.stringify(event);
+      const checked = validateEvent(topic, JSON.parse(value));
       if (!checked.ok) {
         throw new EventSchemaError(topic, checked.errors);
       }
-      return { key, value: JSON.stringify(event), headers: this.headersFor(event, headers ?? {}) };
+      return { key, value, headers: this.headersFor(event, headers ?? {}) };
     });
-    const producer = await this.client.producer();
-    await producer.send({ topic, acks: -1, compression: CompressionTypes.None, messages });
-    kafkaMessagesProduced.labels(topic).inc(messages.length);
+    await new Promise<void>((resolve, reject) => {
+      this.queue.push({ topic, messages, resolve, reject });
+      void this.drain();
+    });
+  }
+
+  private readonly queue: Array<{ topic: Topic; messages: Message[]; resolve: () => void; reject: (e: unknown) => void }> = [];
+  private draining = false;
+
+  private async drain(): Promise<void> {
+    if (this.draining) {
+      return;
+    }
+    this.draining = true;
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue.splice(0, MAX_COALESCED_REQUESTS);
+        const byTopic = new Map<Topic, Message[]>();
+        for (const item of batch) {
+          byTopic.set(item.topic, [...(byTopic.get(item.topic) ?? []), ...item.messages]);
+        }
+        try {
+          const producer = await this.client.producer();
+          await producer.sendBatch({
+            acks: -1,
+            compression: CompressionTypes.None,
+            topicMessages: [...byTopic].map(([t, messages]) => ({ topic: t, messages })),
+          });
+          for (const [t, messages] of byTopic) {
+            kafkaMessagesProduced.labels(t).inc(messages.length);
+          }
+          batch.forEach((item) => item.resolve());
+        } catch (error) {
+          batch.forEach((item) => item.reject(error));
+        }
+      }
+    } finally {
+      this.draining = false;
+    }
   }
 
   private headersFor(event: EventBase, extra: Record<string, string>): IHeaders {

@@ -27,6 +27,20 @@ export interface Subscription<T extends EventBase> {
   handler: (event: T, meta: EventMeta) => Promise<void>;
 }
 
+export interface BatchSubscription<T extends EventBase> {
+  groupId: string;
+  topics: Topic[];
+  fromBeginning?: boolean;
+  /**
+   * Runs once per chunk of a fetched batch (one partition) with every valid event; must be
+   * idempotent. It may return events it can never process (e.g. of an unknown tenant), which
+   * go to the dead-letter topic with the given error.
+   */
+  handler: (events: Array<{ event: T; meta: EventMeta }>) => Promise<void | Array<{ meta: EventMeta; error: string }>>;
+  /** At most this many events per handler call (default 500). */
+  maxBatch?: number;
+}
+
 /**
  * Runs consumers that validate every event against its schema. Offsets are committed only after
  * the handler resolved (its effect is durable); a malformed event or a PoisonMessageError goes to
@@ -41,7 +55,7 @@ export class EventSubscriber {
 
   async subscribe<T extends EventBase>(subscription: Subscription<T>): Promise<Consumer> {
     const consumer = this.client.consumer({
-      groupId: subscription.groupId,
+      groupId: this.groupName(subscription.groupId),
       sessionTimeout: 30000,
       heartbeatInterval: 3000,
       retry: { initialRetryTime: 300, retries: 10, maxRetryTime: 30000, restartOnFailure: () => Promise.resolve(true) },
@@ -53,6 +67,91 @@ export class EventSubscriber {
       eachMessage: (payload) => this.handle(subscription, payload),
     });
     return consumer;
+  }
+
+  /**
+   * Batch mode for high-volume topics: invalid events are dead-lettered, the valid ones go to
+   * the handler in chunks; offsets are resolved and committed only after each chunk's handler
+   * resolved, so a crash replays at most the chunk in flight (handlers are idempotent).
+   */
+  async subscribeBatch<T extends EventBase>(subscription: BatchSubscription<T>): Promise<Consumer> {
+    const consumer = this.client.consumer({
+      groupId: this.groupName(subscription.groupId),
+      sessionTimeout: 30000,
+      heartbeatInterval: 3000,
+      retry: { initialRetryTime: 300, retries: 10, maxRetryTime: 30000, restartOnFailure: () => Promise.resolve(true) },
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topics: subscription.topics, fromBeginning: subscription.fromBeginning ?? true });
+    const maxBatch = subscription.maxBatch ?? 500;
+    await consumer.run({
+      autoCommit: true,
+      eachBatchAutoResolve: false,
+      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary }) => {
+        const topic = batch.topic as Topic;
+        for (let start = 0; start < batch.messages.length; start += maxBatch) {
+          if (!isRunning() || isStale()) {
+            return;
+          }
+          const chunk = batch.messages.slice(start, start + maxBatch);
+          const valid: Array<{ event: T; meta: EventMeta }> = [];
+          for (const message of chunk) {
+            if (message.value === null) {
+              continue;
+            }
+            const payload = { topic, partition: batch.partition, message } as EachMessagePayload;
+            let parsed: unknown;
+            try {
+              parsed = JSON.parse(message.value.toString('utf8'));
+            } catch {
+              await this.deadLetter(subscription, payload, 'value is not valid JSON');
+              continue;
+            }
+            const checked = validateEvent<T>(topic, parsed);
+            if (!checked.ok) {
+              await this.deadLetter(subscription, payload, `schema: ${checked.errors.join('; ')}`);
+              continue;
+            }
+            valid.push({
+              event: checked.event,
+              meta: {
+                topic,
+                partition: batch.partition,
+                offset: message.offset,
+                key: message.key?.toString() ?? null,
+                headers: decodeHeaders(message.headers),
+              },
+            });
+          }
+          if (valid.length > 0) {
+            let rejected: void | Array<{ meta: EventMeta; error: string }>;
+            try {
+              rejected = await subscription.handler(valid);
+              kafkaMessagesConsumed.labels(topic, subscription.groupId, 'ok').inc(valid.length - (rejected?.length ?? 0));
+            } catch (error) {
+              kafkaMessagesConsumed.labels(topic, subscription.groupId, 'retried').inc(valid.length);
+              this.logger.warn({ msg: 'batch handler failed; will retry', topic, partition: batch.partition, err: error });
+              throw error;
+            }
+            for (const { meta, error } of rejected ?? []) {
+              const message = chunk.find((m) => m.offset === meta.offset);
+              if (message) {
+                await this.deadLetter(subscription, { topic, partition: batch.partition, message } as EachMessagePayload, error);
+              }
+            }
+          }
+          resolveOffset(chunk[chunk.length - 1].offset);
+          await commitOffsetsIfNecessary();
+          await heartbeat();
+        }
+      },
+    });
+    return consumer;
+  }
+
+  /** The consumer group actually used: `<prefix>.<name>`. */
+  groupName(name: string): string {
+    return `${this.client.settings.groupPrefix ?? 'custody'}.${name}`;
   }
 
   private async handle<T extends EventBase>(subscription: Subscription<T>, payload: EachMessagePayload): Promise<void> {
@@ -114,7 +213,7 @@ export class EventSubscriber {
             [Headers.DeadLetterTopic]: topic,
             [Headers.DeadLetterPartition]: String(partition),
             [Headers.DeadLetterOffset]: message.offset,
-            [Headers.DeadLetterGroup]: subscription.groupId,
+            [Headers.DeadLetterGroup]: this.groupName(subscription.groupId),
           },
         },
       ],

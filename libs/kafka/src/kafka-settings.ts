@@ -5,6 +5,8 @@ export interface KafkaSettings {
   brokers: string[];
   ssl?: boolean;
   sasl?: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string };
+  /** Prefix of every consumer group (default `custody`); separate environments sharing a broker use their own. */
+  groupPrefix?: string;
 }
 
 export function toKafkaConfig(settings: KafkaSettings): KafkaConfig {
@@ -30,6 +32,7 @@ export function kafkaSettingsFromEnv(clientId: string, env = process.env): Kafka
     clientId,
     brokers,
     ssl: env.KAFKA_SSL === 'true',
+    groupPrefix: env.KAFKA_GROUP_PREFIX,
     sasl: mechanism
       ? { mechanism, username: env.KAFKA_SASL_USERNAME ?? '', password: env.KAFKA_SASL_PASSWORD ?? '' }
       : undefined,

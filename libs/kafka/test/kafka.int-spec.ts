@@ -79,7 +79,7 @@ describe('libs/kafka over the real broker', () => {
     const schemaDead = await waitForMessage(Topics.DeadLetter, (m) => m.value?.toString().includes(marker) === true && !m.value.toString().startsWith('not json'));
     expect(schemaDead.headers?.[Headers.DeadLetterError]?.toString()).toMatch(/^schema: .*status/);
     expect(schemaDead.headers?.[Headers.DeadLetterTopic]?.toString()).toBe(Topics.TenantsChanged);
-    expect(schemaDead.headers?.[Headers.DeadLetterGroup]?.toString()).toBe(groupId);
+    expect(schemaDead.headers?.[Headers.DeadLetterGroup]?.toString()).toBe(subscriber.groupName(groupId));
     const jsonDead = await waitForMessage(Topics.DeadLetter, (m) => m.value?.toString() === `not json ${marker}`);
     expect(jsonDead.headers?.[Headers.DeadLetterError]?.toString()).toBe('value is not valid JSON');
   });

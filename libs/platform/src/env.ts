@@ -34,6 +34,11 @@ export class ServiceEnv extends BaseEnv {
   @IsString()
   KAFKA_SASL_PASSWORD?: string;
 
+  /** Prefix of this deployment's Kafka consumer groups (separate environments sharing a broker differ). */
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9._-]{1,100}$/)
+  KAFKA_GROUP_PREFIX = 'custody';
+
   /** The application role's URL: it does not own the tables, so row-level security applies. */
   @Matches(/^postgres(ql)?:\/\/.+/, { message: 'must be a postgres:// URL' })
   DATABASE_URL: string;
@@ -59,6 +64,7 @@ export function kafkaSettings(env: ServiceEnv, clientId: string) {
     clientId,
     brokers: env.KAFKA_BROKERS.split(','),
     ssl: env.KAFKA_SSL,
+    groupPrefix: env.KAFKA_GROUP_PREFIX,
     sasl: env.KAFKA_SASL_MECHANISM
       ? {
           mechanism: env.KAFKA_SASL_MECHANISM,

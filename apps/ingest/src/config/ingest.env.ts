@@ -1,6 +1,38 @@
-import { EnvPort, RemoteAuthEnv } from '@custody/platform';
+import { IsString, IsUrl, MinLength } from 'class-validator';
+import { EnvInt, EnvPort, RemoteAuthEnv } from '@custody/platform';
 
 export class IngestEnv extends RemoteAuthEnv {
   @EnvPort()
   INGEST_PORT = 3000;
+
+  /** Shared HMAC secret of the link with the messaging network (signs both directions). */
+  @IsString()
+  @MinLength(16, { message: 'must be at least 16 characters' })
+  NETWORK_HMAC_SECRET: string;
+
+  /** The messaging network's base URL (the sandbox on one machine). */
+  @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] })
+  NETWORK_URL: string;
+
+  /** How long a failing webhook keeps being retried (default 7 days, as the Cloud API). */
+  @EnvInt(60, 30 * 86400)
+  WEBHOOK_RETRY_HORIZON_SECONDS = 7 * 86400;
+
+  @EnvInt(100, 60000)
+  WEBHOOK_TIMEOUT_MS = 5000;
+
+  /** First retry delay of a failed webhook; doubles per attempt (with jitter) up to an hour. */
+  @EnvInt(10, 3600000)
+  WEBHOOK_RETRY_BASE_MS = 1000;
+
+  /** Tenants served at once by the webhook worker; one slow tenant holds one slot only. */
+  @EnvInt(1, 256)
+  WEBHOOK_CONCURRENCY = 16;
+
+  /** Pair rate limit: burst of messages to one customer, refilled one per interval. */
+  @EnvInt(1, 1000)
+  PAIR_RATE_BURST = 45;
+
+  @EnvInt(1, 600000)
+  PAIR_RATE_INTERVAL_MS = 6000;
 }

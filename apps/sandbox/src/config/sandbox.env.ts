@@ -1,6 +1,25 @@
-import { BaseEnv, EnvPort } from '@custody/platform';
+import { IsOptional, IsString, IsUrl, MinLength } from 'class-validator';
+import { BaseEnv, EnvInt, EnvPort } from '@custody/platform';
 
 export class SandboxEnv extends BaseEnv {
   @EnvPort()
   SANDBOX_PORT = 3004;
+
+  /** Where the network delivers customer messages and statuses: ingest's base URL. */
+  @IsOptional()
+  @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] })
+  INGEST_URL = 'http://127.0.0.1:3000';
+
+  /** Shared HMAC secret of the network link (same value as ingest's). */
+  @IsString()
+  @MinLength(16, { message: 'must be at least 16 characters' })
+  NETWORK_HMAC_SECRET: string;
+
+  /** Percent of statuses the simulated network sends twice. */
+  @EnvInt(0, 100)
+  NETWORK_DUPLICATE_PERCENT = 20;
+
+  /** Upper bound of the random delay before each status, in ms (so they arrive out of order). */
+  @EnvInt(0, 60000)
+  NETWORK_MAX_DELAY_MS = 300;
 }

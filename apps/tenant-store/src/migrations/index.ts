@@ -1,3 +1,4 @@
 import { Tenants1764057600000 } from './1764057600000-tenants';
+import { Messages1764061200000 } from './1764061200000-messages';
 
-export const MIGRATIONS = [Tenants1764057600000];
+export const MIGRATIONS = [Tenants1764057600000, Messages1764061200000];

@@ -118,6 +118,11 @@ export class TenantRepository {
     });
   }
 
+  private async appSecretOf(m: EntityManager, tenantId: string): Promise<string> {
+    const rows: Array<{ app_secret: string }> = await m.query(`SELECT app_secret FROM tenants WHERE id = $1`, [tenantId]);
+    return rows[0].app_secret;
+  }
+
   private load(m: EntityManager, tenantId: string): Promise<TenantEntity | null> {
     return m.findOne(TenantEntity, { where: { id: tenantId }, relations: { phoneNumbers: true } });
   }
@@ -135,6 +140,7 @@ export class TenantRepository {
         displayPhoneNumber: p.displayPhoneNumber,
       })),
       webhookUrl: tenant.webhookUrl ?? undefined,
+      webhookAppSecret: await this.appSecretOf(m, tenant.id),
       messagesPerSecond: tenant.messagesPerSecond,
     };
     await enqueueOutbox(m, Topics.TenantsChanged, tenant.id, event);

@@ -1,0 +1,260 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { plainToInstance, Type } from 'class-transformer';
+import {
+  Equals,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsObject,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Length,
+  Matches,
+  ValidateIf,
+  ValidateNested,
+  validateSync,
+  ValidationError,
+} from 'class-validator';
+import { CustodyMarking } from '@custody/contracts';
+
+export class TextObject {
+  /** Up to 4,096 characters. */
+  @ApiProperty({ example: 'Your order has shipped.' })
+  @IsString()
+  @Length(1, 4096)
+  body: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsBoolean()
+  preview_url?: boolean;
+}
+
+export class TemplateLanguage {
+  @ApiProperty({ example: 'en_US' })
+  @Matches(/^[a-z]{2,3}(_[A-Z]{2})?$/, { message: 'template.language.code must be a language code such as en_US' })
+  code: string;
+
+  @ApiPropertyOptional({ example: 'deterministic' })
+  @IsOptional()
+  @IsString()
+  policy?: string;
+}
+
+export class TemplateObject {
+  @ApiProperty({ example: 'order_update' })
+  @Matches(/^[a-z0-9_]{1,512}$/, { message: 'template.name must be lowercase letters, digits and _' })
+  name: string;
+
+  @ApiProperty({ type: TemplateLanguage })
+  @ValidateNested()
+  @Type(() => TemplateLanguage)
+  language: TemplateLanguage;
+
+  /** Header, body and button components with their parameters (Cloud API shape). */
+  @ApiPropertyOptional({ type: 'array', items: { type: 'object' } })
+  @IsOptional()
+  @IsArray()
+  @IsObject({ each: true })
+  components?: Array<Record<string, unknown>>;
+}
+
+export class MediaObject {
+  @ApiProperty({ example: 'https://example.com/receipt.pdf' })
+  @IsUrl({ require_protocol: true, protocols: ['https', 'http'], require_tld: false }, { message: 'media link must be an http(s) URL' })
+  link: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @Length(0, 1024)
+  caption?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @Length(1, 240)
+  filename?: string;
+}
+
+export class ReactionObject {
+  @ApiProperty({ example: 'wamid.HBgLMTU1NTEyMzQ1NjcVAgARGBI' })
+  @IsString()
+  @Length(1, 200)
+  message_id: string;
+
+  /** An emoji, or an empty string to remove the reaction. */
+  @ApiProperty({ example: '👍' })
+  @IsString()
+  @Length(0, 16)
+  emoji: string;
+}
+
+export class ContextObject {
+  @ApiProperty()
+  @IsString()
+  @Length(1, 200)
+  message_id: string;
+}
+
+export const SENDABLE_TYPES = ['text', 'template', 'image', 'document', 'audio', 'video', 'reaction'] as const;
+export type SendableType = (typeof SENDABLE_TYPES)[number];
+
+/**
+ * The Cloud API send body, or the mark-as-read body (`status: "read"`, `message_id`).
+ * Fields the Cloud API defines but Custody does not act on (`biz_opaque_callback_data`,
+ * `typing_indicator`) are accepted; anything else is an invalid parameter.
+ */
+export class SendMessageDto {
+  @ApiProperty({ enum: ['whatsapp'] })
+  @Equals('whatsapp', { message: 'messaging_product must be "whatsapp"' })
+  messaging_product: 'whatsapp';
+
+  @ApiPropertyOptional({ enum: ['individual'] })
+  @IsOptional()
+  @IsIn(['individual'], { message: 'recipient_type must be "individual" (groups are not hosted)' })
+  recipient_type?: 'individual';
+
+  /** The customer's phone number (digits, optionally with + and separators). */
+  @ApiPropertyOptional({ example: '+1 555 0100 222' })
+  @ValidateIf((o: SendMessageDto) => o.status === undefined)
+  @Matches(/^\+?[\d\s().-]{6,32}$/, { message: 'to must be a phone number' })
+  to?: string;
+
+  @ApiPropertyOptional({ enum: SENDABLE_TYPES, default: 'text' })
+  @IsOptional()
+  @IsIn(SENDABLE_TYPES, { message: `type must be one of ${SENDABLE_TYPES.join(', ')}` })
+  type?: SendableType;
+
+  @ApiPropertyOptional({ type: TextObject })
+  @ValidateIf((o: SendMessageDto) => o.status === undefined && (o.type ?? 'text') === 'text')
+  @ValidateNested()
+  @Type(() => TextObject)
+  text?: TextObject;
+
+  @ApiPropertyOptional({ type: TemplateObject })
+  @ValidateIf((o: SendMessageDto) => o.type === 'template')
+  @ValidateNested()
+  @Type(() => TemplateObject)
+  template?: TemplateObject;
+
+  @ApiPropertyOptional({ type: MediaObject })
+  @ValidateIf((o: SendMessageDto) => o.type === 'image')
+  @ValidateNested()
+  @Type(() => MediaObject)
+  image?: MediaObject;
+
+  @ApiPropertyOptional({ type: MediaObject })
+  @ValidateIf((o: SendMessageDto) => o.type === 'document')
+  @ValidateNested()
+  @Type(() => MediaObject)
+  document?: MediaObject;
+
+  @ApiPropertyOptional({ type: MediaObject })
+  @ValidateIf((o: SendMessageDto) => o.type === 'audio')
+  @ValidateNested()
+  @Type(() => MediaObject)
+  audio?: MediaObject;
+
+  @ApiPropertyOptional({ type: MediaObject })
+  @ValidateIf((o: SendMessageDto) => o.type === 'video')
+  @ValidateNested()
+  @Type(() => MediaObject)
+  video?: MediaObject;
+
+  @ApiPropertyOptional({ type: ReactionObject })
+  @ValidateIf((o: SendMessageDto) => o.type === 'reaction')
+  @ValidateNested()
+  @Type(() => ReactionObject)
+  reaction?: ReactionObject;
+
+  @ApiPropertyOptional({ type: ContextObject })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => ContextObject)
+  context?: ContextObject;
+
+  /** Mark-as-read: `"read"` together with `message_id`. */
+  @ApiPropertyOptional({ enum: ['read'] })
+  @IsOptional()
+  @IsIn(['read'], { message: 'status must be "read"' })
+  status?: 'read';
+
+  @ApiPropertyOptional()
+  @ValidateIf((o: SendMessageDto) => o.status !== undefined)
+  @IsString()
+  @Length(1, 200)
+  message_id?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @Length(0, 512)
+  biz_opaque_callback_data?: string;
+
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true })
+  @IsOptional()
+  @IsObject()
+  typing_indicator?: Record<string, unknown>;
+}
+
+/** Validates a send body; returns the problems as one Cloud-API-style details string. */
+export function parseSendBody(body: unknown): { ok: true; dto: SendMessageDto } | { ok: false; details: string } {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    return { ok: false, details: 'The request body must be a JSON object' };
+  }
+  const dto = plainToInstance(SendMessageDto, body);
+  const errors = validateSync(dto, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true });
+  const type = dto.type ?? 'text';
+  const problems = errors.flatMap((e) => flatten(e, ''));
+  if (dto.status === undefined) {
+    for (const other of SENDABLE_TYPES) {
+      if (other !== type && (dto as unknown as Record<string, unknown>)[other] !== undefined) {
+        problems.push(`${other} must not be given for a message of type ${type}`);
+      }
+    }
+  }
+  return problems.length > 0 ? { ok: false, details: problems.join('; ') } : { ok: true, dto };
+}
+
+function flatten(error: ValidationError, prefix: string): string[] {
+  const path = prefix ? `${prefix}.${error.property}` : error.property;
+  const own = Object.values(error.constraints ?? {}).map((m) =>
+    m.includes('should not exist') ? `Unexpected key "${path}"` : m.startsWith(error.property) ? `${prefix ? prefix + '.' : ''}${m}` : m,
+  );
+  return [...own, ...(error.children ?? []).flatMap((c) => flatten(c, path))];
+}
+
+export class ContactDto {
+  @ApiProperty({ example: '+1 555 0100 222' })
+  input: string;
+
+  @ApiProperty({ example: '15550100222' })
+  wa_id: string;
+}
+
+export class MessageIdDto {
+  @ApiProperty({ example: 'wamid.HBgLMTU1NTAxMDAyMjIVAgARGBI3' })
+  id: string;
+}
+
+export class SendMessageResponseDto {
+  @ApiProperty({ enum: ['whatsapp'] })
+  messaging_product: 'whatsapp';
+
+  @ApiProperty({ type: [ContactDto] })
+  contacts: ContactDto[];
+
+  @ApiProperty({ type: [MessageIdDto] })
+  messages: MessageIdDto[];
+
+  /** Custody's marking: hosted chats are not end-to-end encrypted. */
+  @ApiProperty({ type: CustodyMarking })
+  custody: CustodyMarking;
+}
+
+export class MarkReadResponseDto {
+  @ApiProperty({ example: true })
+  success: boolean;
+}

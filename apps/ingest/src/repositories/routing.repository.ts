@@ -1,0 +1,115 @@
+import { Injectable } from '@nestjs/common';
+import { asTenantId, TenantDb, TenantId } from '@custody/database';
+
+export interface NumberRoute {
+  phoneNumberId: string;
+  tenantId: TenantId;
+  businessAccountId: string;
+  displayPhoneNumber: string;
+  status: 'active' | 'suspended';
+  messagesPerSecond: number;
+}
+
+export interface WebhookTarget {
+  url: string | null;
+  appSecret: string;
+  source: 'operator' | 'tenant';
+  verifiedAt: Date | null;
+}
+
+const CACHE_TTL_MS = 2000;
+
+/** ingest's projection of tenants: which number belongs to whom, and where its webhooks go. */
+@Injectable()
+export class RoutingRepository {
+  private readonly cache = new Map<string, { route: NumberRoute | null; at: number }>();
+
+  constructor(private readonly db: TenantDb) {}
+
+  /**
+   * Routing by phone number id happens before any tenant is known (the network names only the
+   * number), so it is one of the explicit platform-scoped reads. Cached briefly on the hot path.
+   */
+  async routeFor(phoneNumberId: string): Promise<NumberRoute | null> {
+    const hit = this.cache.get(phoneNumberId);
+    if (hit && Date.now() - hit.at < CACHE_TTL_MS) {
+      return hit.route;
+    }
+    const rows: Array<Record<string, string | number>> = await this.db.forPlatform((m) =>
+      m.query(
+        `SELECT phone_number_id, tenant_id, business_account_id, display_phone_number, status, messages_per_second
+           FROM tenant_numbers WHERE phone_number_id = $1`,
+        [phoneNumberId],
+      ),
+    );
+    const row = rows[0];
+    const route: NumberRoute | null = row
+      ? {
+          phoneNumberId: String(row.phone_number_id),
+          tenantId: asTenantId(String(row.tenant_id)),
+          businessAccountId: String(row.business_account_id),
+          displayPhoneNumber: String(row.display_phone_number),
+          status: row.status as NumberRoute['status'],
+          messagesPerSecond: Number(row.messages_per_second),
+        }
+      : null;
+    this.cache.set(phoneNumberId, { route, at: Date.now() });
+    return route;
+  }
+
+  async applyTenant(
+    tenantId: TenantId,
+    facts: {
+      businessAccountId: string;
+      status: 'active' | 'suspended';
+      messagesPerSecond: number;
+      numbers: Array<{ phoneNumberId: string; displayPhoneNumber: string }>;
+      webhookUrl?: string;
+      appSecret?: string;
+    },
+  ): Promise<void> {
+    await this.db.forTenant(tenantId, async (m) => {
+      const ids = facts.numbers.map((n) => n.phoneNumberId);
+      await m.query(`DELETE FROM tenant_numbers WHERE tenant_id = $1 AND NOT (phone_number_id = ANY($2::text[]))`, [tenantId, ids]);
+      for (const n of facts.numbers) {
+        await m.query(
+          `INSERT INTO tenant_numbers (phone_number_id, tenant_id, business_account_id, display_phone_number, status, messages_per_second, updated_at)
+           VALUES ($1, $2, $3, $4, $5, $6, now())
+           ON CONFLICT (phone_number_id) DO UPDATE SET business_account_id = EXCLUDED.business_account_id,
+             display_phone_number = EXCLUDED.display_phone_number, status = EXCLUDED.status,
+             messages_per_second = EXCLUDED.messages_per_second, updated_at = now()`,
+          [n.phoneNumberId, tenantId, facts.businessAccountId, n.displayPhoneNumber, facts.status, facts.messagesPerSecond],
+        );
+        this.cache.delete(n.phoneNumberId);
+      }
+      if (facts.appSecret) {
+        // A URL the tenant set and verified itself is kept; the operator's is the default.
+        await m.query(
+          `INSERT INTO tenant_webhooks (tenant_id, url, app_secret, source, updated_at) VALUES ($1, $2, $3, 'operator', now())
+           ON CONFLICT (tenant_id) DO UPDATE SET app_secret = EXCLUDED.app_secret, updated_at = now(),
+             url = CASE WHEN tenant_webhooks.source = 'tenant' THEN tenant_webhooks.url ELSE EXCLUDED.url END`,
+          [tenantId, facts.webhookUrl ?? null, facts.appSecret],
+        );
+      }
+    });
+  }
+
+  async webhookFor(tenantId: TenantId): Promise<WebhookTarget | null> {
+    const rows: Array<{ url: string | null; app_secret: string; source: WebhookTarget['source']; verified_at: Date | null }> =
+      await this.db.forTenant(tenantId, (m) =>
+        m.query(`SELECT url, app_secret, source, verified_at FROM tenant_webhooks WHERE tenant_id = $1`, [tenantId]),
+      );
+    const row = rows[0];
+    return row ? { url: row.url, appSecret: row.app_secret, source: row.source, verifiedAt: row.verified_at } : null;
+  }
+
+  async setTenantWebhook(tenantId: TenantId, url: string): Promise<boolean> {
+    const result: [unknown[], number] = await this.db.forTenant(tenantId, (m) =>
+      m.query(`UPDATE tenant_webhooks SET url = $2, source = 'tenant', verified_at = now(), updated_at = now() WHERE tenant_id = $1`, [
+        tenantId,
+        url,
+      ]),
+    );
+    return result[1] > 0;
+  }
+}

@@ -1,0 +1,156 @@
+import { Injectable } from '@nestjs/common';
+import { TenantDb, TenantId } from '@custody/database';
+import { PendingWebhook } from '../services/webhook-envelope';
+
+export interface ClaimedWebhook extends PendingWebhook {
+  attempts: number;
+  createdAt: Date;
+}
+
+export interface DeliveryView {
+  id: string;
+  eventId: string;
+  kind: string;
+  state: string;
+  attempts: number;
+  nextAttemptAt: string | null;
+  lastStatus: number | null;
+  lastError: string | null;
+  createdAt: string;
+  deliveredAt: string | null;
+}
+
+/** Webhook deliveries and their attempts, per tenant. */
+@Injectable()
+export class WebhookRepository {
+  constructor(private readonly db: TenantDb) {}
+
+  async enqueue(tenantId: TenantId, rows: Array<{ eventId: string; businessAccountId: string; phoneNumberId: string; kind: 'message' | 'status'; payload: unknown }>): Promise<void> {
+    if (rows.length === 0) {
+      return;
+    }
+    await this.db.forTenant(tenantId, (m) =>
+      m.query(
+        `INSERT INTO webhook_deliveries (tenant_id, event_id, business_account_id, phone_number_id, kind, payload)
+         SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[])
+         ON CONFLICT (tenant_id, event_id) DO NOTHING`,
+        [
+          tenantId,
+          rows.map((r) => r.eventId),
+          rows.map((r) => r.businessAccountId),
+          rows.map((r) => r.phoneNumberId),
+          rows.map((r) => r.kind),
+          rows.map((r) => JSON.stringify(r.payload)),
+        ],
+      ),
+    );
+  }
+
+  /** Tenants with deliveries due now (platform scope: the worker serves every tenant). */
+  async dueTenants(limit: number): Promise<TenantId[]> {
+    const rows: Array<{ tenant_id: TenantId }> = await this.db.forPlatform((m) =>
+      m.query(
+        `SELECT tenant_id FROM webhook_deliveries
+          WHERE state = 'pending' AND next_attempt_at <= now() AND (locked_until IS NULL OR locked_until < now())
+          GROUP BY tenant_id ORDER BY min(next_attempt_at) LIMIT $1`,
+        [limit],
+      ),
+    );
+    return rows.map((r) => r.tenant_id);
+  }
+
+  /** Claims up to `limit` due deliveries of one tenant for `leaseSeconds`. */
+  async claim(tenantId: TenantId, limit: number, leaseSeconds: number): Promise<ClaimedWebhook[]> {
+    const [rows]: [Array<{
+      id: string;
+      business_account_id: string;
+      phone_number_id: string;
+      kind: 'message' | 'status';
+      payload: PendingWebhook['payload'];
+      attempts: number;
+      created_at: Date;
+      display_phone_number: string | null;
+    }>, number] = await this.db.forTenant(tenantId, (m) =>
+      // An UPDATE … RETURNING answers [rows, affected] through TypeORM's query().
+      m.query(
+        `WITH due AS (
+           SELECT id FROM webhook_deliveries
+            WHERE tenant_id = $1 AND state = 'pending' AND next_attempt_at <= now()
+              AND (locked_until IS NULL OR locked_until < now())
+            ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED)
+         UPDATE webhook_deliveries d SET locked_until = now() + make_interval(secs => $3)
+           FROM due WHERE d.id = due.id
+         RETURNING d.id, d.business_account_id, d.phone_number_id, d.kind, d.payload, d.attempts, d.created_at,
+           (SELECT display_phone_number FROM tenant_numbers n WHERE n.phone_number_id = d.phone_number_id) AS display_phone_number`,
+        [tenantId, limit, leaseSeconds],
+      ),
+    );
+    return rows
+      .sort((a, b) => Number(a.id) - Number(b.id))
+      .map((r) => ({
+        id: r.id,
+        businessAccountId: r.business_account_id,
+        phoneNumberId: r.phone_number_id,
+        displayPhoneNumber: r.display_phone_number ?? '',
+        kind: r.kind,
+        payload: r.payload,
+        attempts: r.attempts,
+        createdAt: r.created_at,
+      }));
+  }
+
+  async markDelivered(tenantId: TenantId, ids: string[]): Promise<void> {
+    await this.db.forTenant(tenantId, (m) =>
+      m.query(
+        `UPDATE webhook_deliveries SET state = 'delivered', delivered_at = now(), attempts = attempts + 1,
+           locked_until = NULL, last_error = NULL, last_status = 200 WHERE id = ANY($1::bigint[])`,
+        [ids],
+      ),
+    );
+  }
+
+  async markFailed(tenantId: TenantId, items: Array<{ id: string; nextAttemptAt: Date | null }>, status: number | null, error: string): Promise<void> {
+    await this.db.forTenant(tenantId, (m) =>
+      m.query(
+        `UPDATE webhook_deliveries d SET attempts = attempts + 1, locked_until = NULL, last_status = $2, last_error = $3,
+           state = CASE WHEN x.next IS NULL THEN 'expired' ELSE 'pending' END,
+           next_attempt_at = COALESCE(x.next, d.next_attempt_at)
+         FROM unnest($1::bigint[], $4::timestamptz[]) AS x(id, next) WHERE d.id = x.id`,
+        [items.map((i) => i.id), status, error.slice(0, 500), items.map((i) => i.nextAttemptAt)],
+      ),
+    );
+  }
+
+  async recordAttempt(tenantId: TenantId, ids: string[], url: string, status: number | null, error: string | null, durationMs: number): Promise<void> {
+    await this.db.forTenant(tenantId, (m) =>
+      m.query(
+        `INSERT INTO webhook_attempts (tenant_id, delivery_ids, url, status_code, error, duration_ms) VALUES ($1, $2, $3, $4, $5, $6)`,
+        [tenantId, ids, url, status, error?.slice(0, 500) ?? null, durationMs],
+      ),
+    );
+  }
+
+  async list(tenantId: TenantId, state: string | undefined, limit: number, beforeId?: string): Promise<DeliveryView[]> {
+    const rows: Array<Record<string, unknown>> = await this.db.forTenant(tenantId, (m) =>
+      m.query(
+        `SELECT id, event_id, kind, state, attempts, next_attempt_at, last_status, last_error, created_at, delivered_at
+           FROM webhook_deliveries
+          WHERE tenant_id = $1 AND ($2::text IS NULL OR state = $2) AND ($3::bigint IS NULL OR id < $3)
+          ORDER BY id DESC LIMIT $4`,
+        [tenantId, state ?? null, beforeId ?? null, limit],
+      ),
+    );
+    return rows.map((r) => ({
+      id: String(r.id),
+      eventId: String(r.event_id),
+      kind: String(r.kind),
+      state: String(r.state),
+      attempts: Number(r.attempts),
+      nextAttemptAt: r.state === 'pending' ? (r.next_attempt_at as Date).toISOString() : null,
+      lastStatus: (r.last_status as number | null) ?? null,
+      lastError: (r.last_error as string | null) ?? null,
+      createdAt: (r.created_at as Date).toISOString(),
+      deliveredAt: r.delivered_at ? (r.delivered_at as Date).toISOString() : null,
+    }));
+  }
+}

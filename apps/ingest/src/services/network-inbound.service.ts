@@ -1,0 +1,155 @@
+import { HttpStatus, Injectable } from '@nestjs/common';
+import { Type, plainToInstance } from 'class-transformer';
+import {
+  IsArray,
+  IsIn,
+  IsObject,
+  IsOptional,
+  Matches,
+  ArrayMaxSize,
+  ArrayMinSize,
+  ValidateNested,
+  validateSync,
+} from 'class-validator';
+import { conversationIdFor, CUSTODY_MARKING, MessageEvent, NetworkEvent, StatusEvent, Topics } from '@custody/contracts';
+import { EventPublisher, OutgoingEvent } from '@custody/kafka';
+import { RoutingRepository } from '../repositories/routing.repository';
+import { WindowRepository } from '../repositories/window.repository';
+import { GraphCodes, GraphError } from './graph-error';
+
+class NetworkEventDto {
+  @IsIn(['message', 'status'])
+  kind: 'message' | 'status';
+
+  @Matches(/^\d{1,32}$/)
+  phoneNumberId: string;
+
+  @IsOptional()
+  @IsObject()
+  from?: { waId: string; profileName?: string };
+
+  @IsOptional()
+  @IsObject()
+  message?: Record<string, unknown>;
+
+  @IsOptional()
+  @IsObject()
+  status?: Record<string, unknown>;
+}
+
+class NetworkBatchDto {
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(1000)
+  @ValidateNested({ each: true })
+  @Type(() => NetworkEventDto)
+  events: NetworkEventDto[];
+}
+
+const WAMID = /^wamid\.[A-Za-z0-9_=-]{8,200}$/;
+const WA_ID = /^\d{6,20}$/;
+const UNIX_SECONDS = /^\d{9,11}$/;
+const INBOUND_TYPES = ['text', 'button', 'interactive', 'image', 'document', 'audio', 'video', 'reaction'];
+
+/**
+ * What the network tells Custody (customer messages and statuses), already signature-checked.
+ * The whole batch is validated before anything is published: a bad batch publishes nothing.
+ */
+@Injectable()
+export class NetworkInboundService {
+  constructor(
+    private readonly routing: RoutingRepository,
+    private readonly windows: WindowRepository,
+    private readonly publisher: EventPublisher,
+  ) {}
+
+  async receive(body: unknown): Promise<{ accepted: number }> {
+    const batch = plainToInstance(NetworkBatchDto, body);
+    const errors = validateSync(batch, { forbidUnknownValues: true });
+    if (typeof body !== 'object' || body === null || errors.length > 0) {
+      throw bad('the body must be {"events": [...]} with 1-1000 events of kind message or status');
+    }
+    const messages: Array<OutgoingEvent<MessageEvent>> = [];
+    const statuses: Array<OutgoingEvent<StatusEvent>> = [];
+    const now = new Date().toISOString();
+    for (const [index, raw] of (body as { events: NetworkEvent[] }).events.entries()) {
+      const route = await this.routing.routeFor(raw.phoneNumberId);
+      if (!route) {
+        throw bad(`events[${index}]: unknown phone number id`);
+      }
+      if (raw.kind === 'message') {
+        const m = raw.message;
+        if (!raw.from || !WA_ID.test(String(raw.from.waId)) || !m || !WAMID.test(String(m.id)) || !UNIX_SECONDS.test(String(m.timestamp)) || !INBOUND_TYPES.includes(String(m.type))) {
+          throw bad(`events[${index}]: a message needs from.waId, message.id (wamid), message.timestamp (unix seconds) and a known type`);
+        }
+        const content = (m as unknown as Record<string, unknown>)[m.type];
+        if (typeof content !== 'object' || content === null) {
+          throw bad(`events[${index}]: message.${m.type} is missing`);
+        }
+        const conversationId = conversationIdFor(route.tenantId, route.phoneNumberId, raw.from.waId);
+        messages.push({
+          key: `${route.tenantId}:${conversationId}`,
+          event: {
+            eventId: m.id,
+            type: 'message.inbound',
+            tenantId: route.tenantId,
+            occurredAt: now,
+            messageId: m.id,
+            conversationId,
+            phoneNumberId: route.phoneNumberId,
+            customer: { waId: raw.from.waId, ...(raw.from.profileName ? { profileName: String(raw.from.profileName).slice(0, 200) } : {}) },
+            origin: 'customer',
+            messageType: m.type as MessageEvent['messageType'],
+            content: content as Record<string, unknown>,
+            ...(m.context?.id && WAMID.test(m.context.id) ? { contextMessageId: m.context.id } : {}),
+            ...(m.referral
+              ? { referral: { sourceId: m.referral.source_id, sourceType: m.referral.source_type, ctwaClid: m.referral.ctwa_clid } }
+              : {}),
+            networkTimestamp: new Date(Number(m.timestamp) * 1000).toISOString(),
+            custody: { ...CUSTODY_MARKING },
+          },
+        });
+      } else {
+        const s = raw.status;
+        if (!s || !WAMID.test(String(s.id)) || !['sent', 'delivered', 'read', 'failed'].includes(s.status) || !UNIX_SECONDS.test(String(s.timestamp)) || !WA_ID.test(String(s.recipientId))) {
+          throw bad(`events[${index}]: a status needs id (wamid), status, timestamp (unix seconds) and recipientId`);
+        }
+        const conversationId = conversationIdFor(route.tenantId, route.phoneNumberId, s.recipientId);
+        const errorsList = Array.isArray(s.errors)
+          ? s.errors.slice(0, 10).map((e) => ({ code: Number(e.code) || 0, title: String(e.title ?? '').slice(0, 500) }))
+          : undefined;
+        statuses.push({
+          key: `${route.tenantId}:${conversationId}`,
+          event: {
+            eventId: `${s.id}:${s.status}`,
+            type: 'message.status',
+            tenantId: route.tenantId,
+            occurredAt: now,
+            messageId: s.id,
+            conversationId,
+            phoneNumberId: route.phoneNumberId,
+            recipientWaId: s.recipientId,
+            status: s.status,
+            networkTimestamp: new Date(Number(s.timestamp) * 1000).toISOString(),
+            ...(errorsList ? { errors: errorsList } : {}),
+            custody: { ...CUSTODY_MARKING },
+          },
+        });
+      }
+    }
+    // The window opens when the customer's message is accepted, before the business can answer.
+    for (const { event } of messages) {
+      await this.windows.renew(event.tenantId as never, event.conversationId, new Date(Math.min(Date.parse(event.networkTimestamp), Date.now())));
+    }
+    await Promise.all([
+      this.publisher.publishBatch(Topics.MessagesInbound, messages),
+      this.publisher.publishBatch(Topics.MessagesStatus, statuses),
+    ]);
+    return { accepted: messages.length + statuses.length };
+  }
+}
+
+function bad(details: string): GraphError {
+  return new GraphError(HttpStatus.BAD_REQUEST, GraphCodes.InvalidParameter, '(#100) Invalid parameter', details);
+}
+

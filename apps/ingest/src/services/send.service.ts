@@ -1,0 +1,156 @@
+import { HttpStatus, Injectable } from '@nestjs/common';
+import { conversationIdFor, CUSTODY_MARKING, MessageEvent, Topics } from '@custody/contracts';
+import { asTenantId, TenantId } from '@custody/database';
+import { EventPublisher } from '@custody/kafka';
+import { IngestEnv } from '../config/ingest.env';
+import { MarkReadResponseDto, parseSendBody, SendMessageDto, SendMessageResponseDto } from '../dtos/send-message.dto';
+import { IdempotencyRepository } from '../repositories/idempotency.repository';
+import { RoutingRepository } from '../repositories/routing.repository';
+import { WindowRepository } from '../repositories/window.repository';
+import { GraphCodes, GraphError, invalidParameter } from './graph-error';
+import { idempotentMessageId, newMessageId, requestHash, toWaId } from './message-ids';
+import { TokenBuckets } from './rate-limiter';
+
+const WINDOW_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * The Cloud-API-compatible send. Checks, in order: the body, the number's owner, the 24-hour
+ * window, the rate limits, the idempotency key; then publishes and answers only once Kafka has
+ * the event durably. A rejected request writes and publishes nothing.
+ */
+@Injectable()
+export class SendService {
+  private readonly buckets = new TokenBuckets();
+
+  constructor(
+    private readonly env: IngestEnv,
+    private readonly routing: RoutingRepository,
+    private readonly windows: WindowRepository,
+    private readonly idempotency: IdempotencyRepository,
+    private readonly publisher: EventPublisher,
+  ) {}
+
+  async send(
+    callerTenantId: string,
+    phoneNumberId: string,
+    body: unknown,
+    idempotencyKey: string | undefined,
+  ): Promise<SendMessageResponseDto | MarkReadResponseDto> {
+    const parsed = parseSendBody(body);
+    if (!parsed.ok) {
+      throw invalidParameter(parsed.details);
+    }
+    const tenantId = asTenantId(callerTenantId);
+    const route = await this.routing.routeFor(phoneNumberId);
+    if (!route || route.tenantId !== tenantId) {
+      // Same answer whether the number is unknown or another tenant's: nothing about it leaks.
+      throw new GraphError(
+        HttpStatus.NOT_FOUND,
+        GraphCodes.InvalidParameter,
+        `Unsupported post request. Object with ID '${phoneNumberId}' does not exist, cannot be loaded due to missing permissions, or does not support this operation`,
+        undefined,
+        'GraphMethodException',
+      );
+    }
+    if (route.status !== 'active') {
+      throw new GraphError(HttpStatus.FORBIDDEN, GraphCodes.AccountLocked, 'Account has been locked', 'The tenant is suspended');
+    }
+    const dto = parsed.dto;
+    if (dto.status === 'read') {
+      if (!/^wamid\.[A-Za-z0-9_=-]{8,200}$/.test(dto.message_id ?? '')) {
+        throw invalidParameter('message_id must be a wamid of a received message');
+      }
+      return { success: true };
+    }
+    return this.sendMessage(tenantId, route.phoneNumberId, route.messagesPerSecond, dto, body, idempotencyKey);
+  }
+
+  private async sendMessage(
+    tenantId: TenantId,
+    phoneNumberId: string,
+    messagesPerSecond: number,
+    dto: SendMessageDto,
+    body: unknown,
+    idempotencyKey: string | undefined,
+  ): Promise<SendMessageResponseDto> {
+    const waId = toWaId(dto.to ?? '');
+    if (waId.length < 6 || waId.length > 20) {
+      throw invalidParameter('to must be a phone number with 6 to 20 digits');
+    }
+    const hash = requestHash(phoneNumberId, body);
+    if (idempotencyKey !== undefined) {
+      if (!/^[\x21-\x7e]{1,200}$/.test(idempotencyKey)) {
+        throw invalidParameter('Idempotency-Key must be 1-200 visible ASCII characters');
+      }
+      const previous = await this.idempotency.find(tenantId, idempotencyKey);
+      if (previous) {
+        if (previous.requestHash !== hash) {
+          throw new GraphError(HttpStatus.UNPROCESSABLE_ENTITY, GraphCodes.InvalidParameter, '(#100) Invalid parameter', 'Idempotency-Key was already used for a different request');
+        }
+        return previous.response as SendMessageResponseDto;
+      }
+    }
+    const type = dto.type ?? 'text';
+    const conversationId = conversationIdFor(tenantId, phoneNumberId, waId);
+    if (type !== 'template') {
+      const last = await this.windows.lastCustomerMessageAt(tenantId, conversationId);
+      if (!last || Date.now() - last.getTime() > WINDOW_MS) {
+        throw new GraphError(
+          HttpStatus.BAD_REQUEST,
+          GraphCodes.ReEngagement,
+          'Re-engagement message',
+          'More than 24 hours have passed since the customer last replied to this number; send a template instead',
+        );
+      }
+    }
+    const numberKey = `n:${phoneNumberId}`;
+    if (!this.buckets.take(numberKey, messagesPerSecond, messagesPerSecond)) {
+      throw new GraphError(HttpStatus.TOO_MANY_REQUESTS, GraphCodes.Throughput, '(#130429) Rate limit hit', `Throughput of ${messagesPerSecond} messages/s for this number exceeded`);
+    }
+    const pairKey = `p:${phoneNumberId}:${waId}`;
+    if (!this.buckets.take(pairKey, this.env.PAIR_RATE_BURST, 1000 / this.env.PAIR_RATE_INTERVAL_MS)) {
+      this.buckets.refund(numberKey);
+      throw new GraphError(HttpStatus.TOO_MANY_REQUESTS, GraphCodes.PairRate, '(#131056) (Business Account, Consumer Account) pair rate limit hit', 'Too many messages to this customer; retry later');
+    }
+    const messageId = idempotencyKey !== undefined ? idempotentMessageId(tenantId, idempotencyKey) : newMessageId();
+    const now = new Date().toISOString();
+    const event: MessageEvent = {
+      eventId: messageId,
+      type: 'message.outbound',
+      tenantId,
+      occurredAt: now,
+      messageId,
+      conversationId,
+      phoneNumberId,
+      customer: { waId },
+      origin: 'business',
+      messageType: type,
+      content: contentOf(dto, type),
+      ...(dto.context ? { contextMessageId: dto.context.message_id } : {}),
+      networkTimestamp: now,
+      custody: { ...CUSTODY_MARKING },
+    };
+    try {
+      await this.publisher.publish(Topics.MessagesOutbound, `${tenantId}:${conversationId}`, event);
+    } catch (error) {
+      this.buckets.refund(numberKey);
+      this.buckets.refund(pairKey);
+      throw error;
+    }
+    const response: SendMessageResponseDto = {
+      messaging_product: 'whatsapp',
+      contacts: [{ input: dto.to ?? waId, wa_id: waId }],
+      messages: [{ id: messageId }],
+      custody: { ...CUSTODY_MARKING },
+    };
+    if (idempotencyKey !== undefined) {
+      await this.idempotency.save(tenantId, idempotencyKey, hash, response);
+    }
+    return response;
+  }
+}
+
+function contentOf(dto: SendMessageDto, type: string): Record<string, unknown> {
+  const value = (dto as unknown as Record<string, unknown>)[type];
+  return JSON.parse(JSON.stringify(value ?? {})) as Record<string, unknown>;
+}

@@ -1,0 +1,63 @@
+import { randomUUID } from 'node:crypto';
+import { MessageEvent, StatusEvent } from '@custody/contracts';
+import { buildEnvelope, nextDelayMs, PendingWebhook } from './webhook-envelope';
+
+const tenantId = randomUUID();
+const message = (id: string, waId: string): MessageEvent => ({
+  eventId: id,
+  type: 'message.inbound',
+  tenantId,
+  occurredAt: '2026-11-25T10:00:01.000Z',
+  messageId: id,
+  conversationId: randomUUID(),
+  phoneNumberId: '111',
+  customer: { waId, profileName: 'Ada' },
+  origin: 'customer',
+  messageType: 'text',
+  content: { body: 'hi' },
+  networkTimestamp: '2026-11-25T10:00:00.000Z',
+  custody: { e2e: false, hostedBy: 'custody' },
+});
+const status: StatusEvent = {
+  eventId: 'wamid.abcdefghij:read',
+  type: 'message.status',
+  tenantId,
+  occurredAt: '2026-11-25T10:00:05.000Z',
+  messageId: 'wamid.abcdefghij',
+  conversationId: randomUUID(),
+  phoneNumberId: '111',
+  recipientWaId: '15550001111',
+  status: 'read',
+  networkTimestamp: '2026-11-25T10:00:04.000Z',
+  custody: { e2e: false, hostedBy: 'custody' },
+};
+
+describe('buildEnvelope', () => {
+  it('groups messages and statuses into Cloud API changes with metadata, contacts and unix timestamps', () => {
+    const base = { businessAccountId: 'waba1', phoneNumberId: '111', displayPhoneNumber: '+15550000011' };
+    const items: PendingWebhook[] = [
+      { ...base, id: '1', kind: 'message', payload: message('wamid.aaaaaaaaaa', '15550001111') },
+      { ...base, id: '2', kind: 'message', payload: message('wamid.bbbbbbbbbb', '15550001111') },
+      { ...base, id: '3', kind: 'status', payload: status },
+    ];
+    const envelope = buildEnvelope(items) as any;
+    expect(envelope.object).toBe('whatsapp_business_account');
+    expect(envelope.entry).toHaveLength(1);
+    const [messages, statuses] = envelope.entry[0].changes;
+    expect(messages.field).toBe('messages');
+    expect(messages.value.metadata).toEqual({ display_phone_number: '15550000011', phone_number_id: '111' });
+    expect(messages.value.contacts).toEqual([{ profile: { name: 'Ada' }, wa_id: '15550001111' }]);
+    expect(messages.value.messages[0]).toEqual({ from: '15550001111', id: 'wamid.aaaaaaaaaa', timestamp: '1764064800', type: 'text', text: { body: 'hi' } });
+    expect(messages.value.custody).toEqual({ e2e: false, hostedBy: 'custody' });
+    expect(statuses.value.statuses).toEqual([{ id: 'wamid.abcdefghij', status: 'read', timestamp: '1764064804', recipient_id: '15550001111' }]);
+  });
+});
+
+describe('nextDelayMs', () => {
+  it('doubles per attempt within jitter bounds and caps at one hour', () => {
+    expect(nextDelayMs(1, 1000, () => 0)).toBe(500);
+    expect(nextDelayMs(1, 1000, () => 1)).toBe(1000);
+    expect(nextDelayMs(4, 1000, () => 1)).toBe(8000);
+    expect(nextDelayMs(40, 1000, () => 1)).toBe(3_600_000);
+  });
+});

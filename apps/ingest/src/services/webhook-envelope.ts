@@ -1,0 +1,84 @@
+import { MessageEvent, StatusEvent } from '@custody/contracts';
+
+export interface PendingWebhook {
+  id: string;
+  businessAccountId: string;
+  phoneNumberId: string;
+  displayPhoneNumber: string;
+  kind: 'message' | 'status';
+  payload: MessageEvent | StatusEvent;
+}
+
+const unix = (iso: string): string => String(Math.floor(Date.parse(iso) / 1000));
+
+/** A stored customer message as the Cloud API's webhook `messages[]` item. */
+export function webhookMessage(m: MessageEvent): Record<string, unknown> {
+  return {
+    from: m.customer.waId,
+    id: m.messageId,
+    timestamp: unix(m.networkTimestamp),
+    type: m.messageType,
+    [m.messageType]: m.content,
+    ...(m.contextMessageId ? { context: { id: m.contextMessageId } } : {}),
+    ...(m.referral
+      ? { referral: { source_id: m.referral.sourceId, source_type: m.referral.sourceType, ctwa_clid: m.referral.ctwaClid } }
+      : {}),
+  };
+}
+
+/** A status as the Cloud API's webhook `statuses[]` item. */
+export function webhookStatus(s: StatusEvent): Record<string, unknown> {
+  return {
+    id: s.messageId,
+    status: s.status,
+    timestamp: unix(s.networkTimestamp),
+    recipient_id: s.recipientWaId,
+    ...(s.errors ? { errors: s.errors.map((e) => ({ code: e.code, title: e.title, message: e.title })) } : {}),
+  };
+}
+
+/**
+ * Batches webhooks into the Cloud API envelope: one entry per business account, one change per
+ * phone number and kind (messages or statuses). Every value carries Custody's marking.
+ */
+export function buildEnvelope(items: PendingWebhook[]): Record<string, unknown> {
+  const entries = new Map<string, Map<string, PendingWebhook[]>>();
+  for (const item of items) {
+    const changes = entries.get(item.businessAccountId) ?? new Map<string, PendingWebhook[]>();
+    const key = `${item.phoneNumberId}|${item.kind}`;
+    changes.set(key, [...(changes.get(key) ?? []), item]);
+    entries.set(item.businessAccountId, changes);
+  }
+  return {
+    object: 'whatsapp_business_account',
+    entry: [...entries].map(([wabaId, changes]) => ({
+      id: wabaId,
+      changes: [...changes.values()].map((group) => {
+        const first = group[0];
+        const value: Record<string, unknown> = {
+          messaging_product: 'whatsapp',
+          metadata: { display_phone_number: first.displayPhoneNumber.replace(/^\+/, ''), phone_number_id: first.phoneNumberId },
+          custody: { e2e: false, hostedBy: 'custody' },
+        };
+        if (first.kind === 'message') {
+          const messages = group.map((g) => g.payload as MessageEvent);
+          const contacts = new Map<string, Record<string, unknown>>();
+          for (const m of messages) {
+            contacts.set(m.customer.waId, { profile: { name: m.customer.profileName ?? '' }, wa_id: m.customer.waId });
+          }
+          value.contacts = [...contacts.values()];
+          value.messages = messages.map(webhookMessage);
+        } else {
+          value.statuses = group.map((g) => webhookStatus(g.payload as StatusEvent));
+        }
+        return { field: 'messages', value };
+      }),
+    })),
+  };
+}
+
+/** Exponential backoff with jitter (between half and all of the doubled delay), capped at one hour. */
+export function nextDelayMs(attempts: number, baseMs: number, random: () => number = Math.random): number {
+  const exp = Math.min(3_600_000, baseMs * 2 ** Math.max(0, attempts - 1));
+  return Math.round(exp / 2 + random() * (exp / 2));
+}

@@ -1,0 +1,147 @@
+import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { createHmac } from 'node:crypto';
+import { Counter } from 'prom-client';
+import { TenantId } from '@custody/database';
+import { metricsRegistry } from '@custody/observability';
+import { IngestEnv } from '../config/ingest.env';
+import { RoutingRepository } from '../repositories/routing.repository';
+import { WebhookRepository } from '../repositories/webhook.repository';
+import { buildEnvelope, nextDelayMs } from './webhook-envelope';
+
+const BATCH = 100;
+const LEASE_SECONDS = 120;
+
+const webhookPosts = new Counter({
+  name: 'custody_webhook_posts_total',
+  help: 'Webhook POSTs to tenants, by outcome',
+  labelNames: ['outcome'],
+  registers: [metricsRegistry],
+});
+
+/**
+ * Delivers pending webhooks: batched per tenant, signed with the tenant's app secret, retried
+ * with exponential backoff and jitter up to the horizon. Tenants are served concurrently with a
+ * timeout each, so one that is slow or down never holds up the others.
+ */
+@Injectable()
+export class WebhookWorkerService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(WebhookWorkerService.name);
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+  private stopped = false;
+  private readonly inFlight = new Set<TenantId>();
+
+  constructor(
+    private readonly env: IngestEnv,
+    private readonly webhooks: WebhookRepository,
+    private readonly routing: RoutingRepository,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.schedule(200);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running;
+  }
+
+  /** Wakes the worker now (new deliveries were enqueued). */
+  wake(): void {
+    if (!this.running) {
+      this.schedule(0);
+    }
+  }
+
+  private schedule(ms: number): void {
+    if (this.stopped) {
+      return;
+    }
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.running = this.tick().finally(() => {
+        this.running = undefined;
+        this.schedule(250);
+      });
+    }, ms);
+  }
+
+  private async tick(): Promise<void> {
+    try {
+      const tenants = (await this.webhooks.dueTenants(this.env.WEBHOOK_CONCURRENCY * 4)).filter((t) => !this.inFlight.has(t));
+      const queue = [...tenants];
+      const lanes = Array.from({ length: Math.min(this.env.WEBHOOK_CONCURRENCY, queue.length) }, async () => {
+        for (let tenant = queue.shift(); tenant; tenant = queue.shift()) {
+          this.inFlight.add(tenant);
+          try {
+            await this.deliverTenant(tenant);
+          } catch (error) {
+            this.logger.warn({ msg: 'webhook delivery round failed', err: error });
+          } finally {
+            this.inFlight.delete(tenant);
+          }
+        }
+      });
+      await Promise.all(lanes);
+    } catch (error) {
+      this.logger.warn({ msg: 'webhook worker tick failed', err: error });
+    }
+  }
+
+  private async deliverTenant(tenantId: TenantId): Promise<void> {
+    const claimed = await this.webhooks.claim(tenantId, BATCH, LEASE_SECONDS);
+    if (claimed.length === 0) {
+      return;
+    }
+    const ids = claimed.map((c) => c.id);
+    const target = await this.routing.webhookFor(tenantId);
+    if (!target?.url) {
+      await this.fail(tenantId, claimed, null, 'no webhook URL configured');
+      return;
+    }
+    const body = JSON.stringify(buildEnvelope(claimed));
+    const signature = `sha256=${createHmac('sha256', target.appSecret).update(body).digest('hex')}`;
+    const started = performance.now();
+    let status: number | null = null;
+    let error: string | null = null;
+    try {
+      const res = await fetch(target.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-hub-signature-256': signature, 'user-agent': 'Custody-Webhooks/1.0' },
+        body,
+        redirect: 'manual',
+        signal: AbortSignal.timeout(this.env.WEBHOOK_TIMEOUT_MS),
+      });
+      status = res.status;
+      await res.arrayBuffer().catch(() => undefined);
+      if (res.status < 200 || res.status >= 300) {
+        error = `HTTP ${res.status}`;
+      }
+    } catch (e) {
+      error = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+    }
+    const durationMs = Math.round(performance.now() - started);
+    await this.webhooks.recordAttempt(tenantId, ids, target.url, status, error, durationMs);
+    if (error === null) {
+      webhookPosts.labels('delivered').inc();
+      await this.webhooks.markDelivered(tenantId, ids);
+      return;
+    }
+    webhookPosts.labels('failed').inc();
+    await this.fail(tenantId, claimed, status, error);
+  }
+
+  private async fail(tenantId: TenantId, claimed: Array<{ id: string; attempts: number; createdAt: Date }>, status: number | null, error: string): Promise<void> {
+    const horizon = this.env.WEBHOOK_RETRY_HORIZON_SECONDS * 1000;
+    await this.webhooks.markFailed(
+      tenantId,
+      claimed.map((c) => {
+        const next = new Date(Date.now() + nextDelayMs(c.attempts + 1, this.env.WEBHOOK_RETRY_BASE_MS));
+        return { id: c.id, nextAttemptAt: next.getTime() - c.createdAt.getTime() > horizon ? null : next };
+      }),
+      status,
+      error,
+    );
+  }
+}

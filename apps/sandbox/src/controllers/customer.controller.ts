@@ -1,0 +1,67 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { badRequest } from '@custody/platform';
+import { CustomerBehaviourDto, CustomerMessageDto, NetworkBehaviourDto } from '../dtos/sandbox.dto';
+import { DeliveredMessage, NetworkService } from '../services/network.service';
+
+const WA_ID = /^\d{6,20}$/;
+
+function checkWaId(waId: string): string {
+  if (!WA_ID.test(waId)) {
+    throw badRequest('waId must be 6-20 digits');
+  }
+  return waId;
+}
+
+/** Scripts the simulated customers (demo, tests, benchmarks). No authentication: demo-only app. */
+@ApiTags('sandbox customers')
+@Controller('sandbox/v1')
+export class CustomerController {
+  constructor(private readonly network: NetworkService) {}
+
+  @Post('customers/:waId/messages')
+  @ApiOperation({ summary: 'A customer sends a message to a business number (delivered to ingest, signed)' })
+  async send(@Param('waId') waId: string, @Body() dto: CustomerMessageDto): Promise<{ messageId: string; ingestStatus: number }> {
+    if (!dto.text && !dto.button) {
+      throw badRequest('give text or button');
+    }
+    const { messageId, status } = await this.network.customerSends(checkWaId(waId), dto.phoneNumberId, {
+      text: dto.text,
+      button: dto.button,
+      referral: dto.referral as Record<string, string> | undefined,
+      profileName: dto.profileName,
+    });
+    return { messageId, ingestStatus: status };
+  }
+
+  @Get('customers/:waId/inbox')
+  @ApiOperation({ summary: 'What a customer has received from a business number' })
+  inbox(@Param('waId') waId: string, @Query('phoneNumberId') phoneNumberId: string): DeliveredMessage[] {
+    return this.network.inbox(checkWaId(waId), phoneNumberId ?? '');
+  }
+
+  @Put('customers/:waId/behaviour')
+  @ApiOperation({ summary: 'Make deliveries to this customer fail (or succeed again)' })
+  behave(@Param('waId') waId: string, @Body() dto: CustomerBehaviourDto): { waId: string; fail: boolean } {
+    if (dto.fail) {
+      this.network.behaviour.failing.add(checkWaId(waId));
+    } else {
+      this.network.behaviour.failing.delete(checkWaId(waId));
+    }
+    return { waId, fail: dto.fail };
+  }
+
+  @Put('network')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Tune the simulated network: duplicates, delays, whether customers read' })
+  tune(@Body() dto: NetworkBehaviourDto): object {
+    Object.assign(this.network.behaviour, Object.fromEntries(Object.entries(dto).filter(([, v]) => v !== undefined)));
+    return { ...this.network.behaviour, failing: [...this.network.behaviour.failing] };
+  }
+
+  @Get('stats')
+  @ApiOperation({ summary: 'Counters of the simulated network' })
+  stats(): object {
+    return this.network.stats;
+  }
+}

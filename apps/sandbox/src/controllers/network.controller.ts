@@ -1,0 +1,28 @@
+import { Body, Controller, ForbiddenException, HttpCode, Post, Req } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import type { Request } from 'express';
+import { NETWORK_SIGNATURE_HEADER, NetworkOutboundMessage, verifySignature } from '@custody/contracts';
+import { SandboxEnv } from '../config/sandbox.env';
+import { NetworkService } from '../services/network.service';
+
+/** The network's side of the link: Custody hands it outbound messages (signed). */
+@ApiExcludeController()
+@Controller('network/v1')
+export class NetworkController {
+  constructor(
+    private readonly network: NetworkService,
+    private readonly env: SandboxEnv,
+  ) {}
+
+  @Post('messages')
+  @HttpCode(202)
+  accept(@Req() req: Request & { rawBody?: Buffer }, @Body() body: { messages?: NetworkOutboundMessage[] }): { accepted: number } {
+    const signature = req.headers[NETWORK_SIGNATURE_HEADER];
+    if (!verifySignature(this.env.NETWORK_HMAC_SECRET, req.rawBody ?? '', typeof signature === 'string' ? signature : undefined)) {
+      throw new ForbiddenException('bad network signature');
+    }
+    const messages = Array.isArray(body.messages) ? body.messages : [];
+    this.network.accept(messages);
+    return { accepted: messages.length };
+  }
+}

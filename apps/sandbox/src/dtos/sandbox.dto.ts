@@ -1,0 +1,96 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsBoolean, IsInt, IsOptional, IsString, Length, Matches, Max, Min, ValidateNested } from 'class-validator';
+
+export class ButtonReplyDto {
+  @ApiProperty({ example: 'Stop promotions' })
+  @IsString()
+  @Length(1, 256)
+  text: string;
+
+  @ApiPropertyOptional({ example: 'STOP' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 256)
+  payload?: string;
+}
+
+export class ReferralDto {
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
+  source_id?: string;
+
+  @ApiPropertyOptional({ example: 'ad' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 50)
+  source_type?: string;
+
+  /** Click-to-WhatsApp ad click id. */
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @Length(1, 500)
+  ctwa_clid?: string;
+}
+
+export class CustomerMessageDto {
+  /** The business number the customer writes to. */
+  @ApiProperty({ example: '100000000000011' })
+  @Matches(/^\d{1,32}$/)
+  phoneNumberId: string;
+
+  @ApiPropertyOptional({ example: 'Hi! Are the red sneakers back in stock?' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 4096)
+  text?: string;
+
+  @ApiPropertyOptional({ type: ButtonReplyDto })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => ButtonReplyDto)
+  button?: ButtonReplyDto;
+
+  @ApiPropertyOptional({ type: ReferralDto })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => ReferralDto)
+  referral?: ReferralDto;
+
+  @ApiPropertyOptional({ example: 'Ada' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
+  profileName?: string;
+}
+
+export class NetworkBehaviourDto {
+  @ApiPropertyOptional({ minimum: 0, maximum: 100 })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(100)
+  duplicatePercent?: number;
+
+  @ApiPropertyOptional({ minimum: 0, maximum: 60000 })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(60000)
+  maxDelayMs?: number;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsBoolean()
+  customersRead?: boolean;
+}
+
+export class CustomerBehaviourDto {
+  /** Messages to this customer fail (status `failed`, code 131026). */
+  @ApiProperty()
+  @IsBoolean()
+  fail: boolean;
+}

@@ -1,0 +1,160 @@
+import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { randomBytes, randomInt } from 'node:crypto';
+import { NETWORK_SIGNATURE_HEADER, NetworkEvent, NetworkOutboundMessage, signBody } from '@custody/contracts';
+import { SandboxEnv } from '../config/sandbox.env';
+
+export interface DeliveredMessage extends NetworkOutboundMessage {
+  receivedAt: string;
+}
+
+export interface NetworkBehaviour {
+  duplicatePercent: number;
+  maxDelayMs: number;
+  /** Customers (wa ids) whose messages fail. */
+  failing: Set<string>;
+  /** When false, customers never read (no `read` status). */
+  customersRead: boolean;
+}
+
+/**
+ * The simulated messaging network and its customers. Outbound messages land in the customer's
+ * inbox and produce statuses sent/delivered/read (or failed) that reach ingest signed, late,
+ * shuffled and sometimes twice, as the real network's do.
+ */
+@Injectable()
+export class NetworkService implements OnApplicationShutdown {
+  private readonly logger = new Logger(NetworkService.name);
+  private readonly inboxes = new Map<string, DeliveredMessage[]>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly pending = new Set<Promise<void>>();
+  readonly behaviour: NetworkBehaviour;
+  readonly stats = { outboundReceived: 0, statusesSent: 0, inboundSent: 0, deliveryFailures: 0 };
+
+  constructor(private readonly env: SandboxEnv) {
+    this.behaviour = {
+      duplicatePercent: env.NETWORK_DUPLICATE_PERCENT,
+      maxDelayMs: env.NETWORK_MAX_DELAY_MS,
+      failing: new Set(),
+      customersRead: true,
+    };
+  }
+
+  /** A customer writes to a business number; the network delivers it to ingest now. */
+  async customerSends(
+    waId: string,
+    phoneNumberId: string,
+    message: { text?: string; button?: { text: string; payload?: string }; referral?: Record<string, string>; profileName?: string; contextId?: string },
+  ): Promise<{ messageId: string; status: number }> {
+    const id = `wamid.${randomBytes(18).toString('base64url')}`;
+    const event: NetworkEvent = {
+      kind: 'message',
+      phoneNumberId,
+      from: { waId, profileName: message.profileName },
+      message: {
+        id,
+        timestamp: String(Math.floor(Date.now() / 1000)),
+        type: message.button ? 'button' : 'text',
+        ...(message.button ? { button: message.button } : { text: { body: message.text ?? '' } }),
+        ...(message.contextId ? { context: { id: message.contextId } } : {}),
+        ...(message.referral ? { referral: message.referral } : {}),
+      },
+    };
+    const status = await this.post([event]);
+    this.stats.inboundSent += 1;
+    return { messageId: id, status };
+  }
+
+  /** The network accepts messages from Custody for delivery. */
+  accept(messages: NetworkOutboundMessage[]): void {
+    const now = new Date().toISOString();
+    for (const m of messages) {
+      this.stats.outboundReceived += 1;
+      const key = `${m.phoneNumberId}:${m.to}`;
+      const inbox = this.inboxes.get(key) ?? [];
+      if (!inbox.some((x) => x.messageId === m.messageId)) {
+        inbox.push({ ...m, receivedAt: now });
+      }
+      this.inboxes.set(key, inbox.slice(-1000));
+      this.scheduleStatuses(m);
+    }
+  }
+
+  inbox(waId: string, phoneNumberId: string): DeliveredMessage[] {
+    return this.inboxes.get(`${phoneNumberId}:${waId}`) ?? [];
+  }
+
+  private scheduleStatuses(m: NetworkOutboundMessage): void {
+    const failing = this.behaviour.failing.has(m.to);
+    const statuses: Array<'sent' | 'delivered' | 'read' | 'failed'> = failing
+      ? ['sent', 'failed']
+      : this.behaviour.customersRead
+        ? ['sent', 'delivered', 'read']
+        : ['sent', 'delivered'];
+    const base = Math.floor(Date.now() / 1000);
+    for (const [index, status] of statuses.entries()) {
+      const event: NetworkEvent = {
+        kind: 'status',
+        phoneNumberId: m.phoneNumberId,
+        status: {
+          id: m.messageId,
+          status,
+          timestamp: String(base + index),
+          recipientId: m.to,
+          ...(status === 'failed' ? { errors: [{ code: 131026, title: 'Message undeliverable' }] } : {}),
+        },
+      };
+      const copies = randomInt(0, 100) < this.behaviour.duplicatePercent ? 2 : 1;
+      for (let c = 0; c < copies; c += 1) {
+        this.later(randomInt(0, this.behaviour.maxDelayMs + 1), event);
+      }
+    }
+  }
+
+  private later(delayMs: number, event: NetworkEvent): void {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      const sending = this.post([event])
+        .then(() => {
+          this.stats.statusesSent += 1;
+        })
+        .catch(() => undefined)
+        .finally(() => this.pending.delete(sending));
+      this.pending.add(sending);
+    }, delayMs);
+    this.timers.add(timer);
+  }
+
+  /** Signed POST to ingest's network endpoint, retried a few times like a real network would. */
+  private async post(events: NetworkEvent[]): Promise<number> {
+    const body = JSON.stringify({ events });
+    let lastError = '';
+    for (let attempt = 0; attempt < 5; attempt += 1) {
+      try {
+        const res = await fetch(`${this.env.INGEST_URL}/network/v1/events`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', [NETWORK_SIGNATURE_HEADER]: signBody(this.env.NETWORK_HMAC_SECRET, body) },
+          body,
+          signal: AbortSignal.timeout(10_000),
+        });
+        if (res.status < 500) {
+          return res.status;
+        }
+        lastError = `HTTP ${res.status}`;
+      } catch (error) {
+        lastError = (error as Error).message;
+      }
+      await new Promise((r) => setTimeout(r, 200 * 2 ** attempt));
+    }
+    this.stats.deliveryFailures += 1;
+    this.logger.warn({ msg: 'network could not reach ingest', error: lastError });
+    throw new Error(`ingest unreachable: ${lastError}`);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    for (const t of this.timers) {
+      clearTimeout(t);
+    }
+    this.timers.clear();
+    await Promise.allSettled([...this.pending]);
+  }
+}

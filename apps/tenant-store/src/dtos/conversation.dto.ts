@@ -1,0 +1,146 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
+import { CustodyMarking } from '@custody/contracts';
+
+export class ListConversationsQueryDto {
+  /** Only this customer's conversations (wa_id: digits of the phone number). */
+  @ApiPropertyOptional({ example: '15550001111' })
+  @IsOptional()
+  @Matches(/^\d{6,20}$/, { message: 'customer must be a wa_id (6-20 digits)' })
+  customer?: string;
+
+  /** Last activity at or after this time. */
+  @ApiPropertyOptional({ example: '2026-11-01T00:00:00Z' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  since?: string;
+
+  /** Last activity before this time. */
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  until?: string;
+
+  /** Only conversations with at least one message in this status. */
+  @ApiPropertyOptional({ enum: ['received', 'accepted', 'sent', 'delivered', 'read', 'failed'] })
+  @IsOptional()
+  @IsIn(['received', 'accepted', 'sent', 'delivered', 'read', 'failed'])
+  status?: string;
+
+  @ApiPropertyOptional({ default: 50, minimum: 1, maximum: 200 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  limit?: number;
+
+  /** Opaque cursor from the previous page's `nextCursor`. */
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @Length(1, 300)
+  cursor?: string;
+}
+
+export class ConversationQueryDto {
+  /** How many of the most recent messages to include. */
+  @ApiPropertyOptional({ default: 100, minimum: 1, maximum: 1000 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  messages?: number;
+}
+
+export class ConversationDto {
+  @ApiProperty({ format: 'uuid' })
+  id: string;
+  @ApiProperty()
+  phoneNumberId: string;
+  /** The customer's wa_id. */
+  @ApiProperty()
+  customer: string;
+  @ApiPropertyOptional({ nullable: true, type: String })
+  customerName: string | null;
+  @ApiPropertyOptional({ nullable: true, type: 'object', additionalProperties: true, description: 'The ad referral the customer came from' })
+  referral: Record<string, unknown> | null;
+  @ApiProperty()
+  createdAt: string;
+  @ApiProperty()
+  lastMessageAt: string;
+  /** The 24-hour customer service window is open until this time (null: never opened). */
+  @ApiPropertyOptional({ nullable: true, type: String })
+  serviceWindowOpenUntil: string | null;
+  /** When the customer was told the chat is hosted and not end-to-end encrypted. */
+  @ApiPropertyOptional({ nullable: true, type: String })
+  hostedNoticeSentAt: string | null;
+  /** Hosted chats are not end-to-end encrypted: Custody holds them. */
+  @ApiProperty({ type: CustodyMarking })
+  custody: CustodyMarking;
+}
+
+export class MessageDto {
+  @ApiProperty({ example: 'wamid.HBgLMTU1NTAxMDAyMjIVAgARGBI3' })
+  id: string;
+  @ApiProperty({ enum: ['inbound', 'outbound'] })
+  direction: string;
+  /** `customer`, `business`, or `system` (Custody's own notices). */
+  @ApiProperty({ enum: ['customer', 'business', 'system'] })
+  origin: string;
+  @ApiProperty({ example: 'text' })
+  type: string;
+  /** The Cloud API object of the type, e.g. `{ "body": "…" }` for text. */
+  @ApiProperty({ type: 'object', additionalProperties: true })
+  content: Record<string, unknown>;
+  @ApiPropertyOptional({ nullable: true, type: String })
+  contextMessageId: string | null;
+  /** When the network (or the business's send) says it happened. */
+  @ApiProperty()
+  timestamp: string;
+  /** When Custody stored it (kept apart from the network's time). */
+  @ApiProperty()
+  receivedAt: string;
+  @ApiProperty({ enum: ['received', 'accepted', 'sent', 'delivered', 'read', 'failed'] })
+  status: string;
+  @ApiProperty({ type: CustodyMarking })
+  custody: CustodyMarking;
+}
+
+export class ConversationDetailDto extends ConversationDto {
+  @ApiProperty({ type: [MessageDto] })
+  messages: MessageDto[];
+}
+
+export class ConversationPageDto {
+  @ApiProperty({ type: [ConversationDto] })
+  data: ConversationDto[];
+  @ApiPropertyOptional({ nullable: true, type: String })
+  nextCursor: string | null;
+}
+
+export class StatusHistoryEntryDto {
+  @ApiProperty({ enum: ['sent', 'delivered', 'read', 'failed'] })
+  status: string;
+  /** The network's time for this status. */
+  @ApiProperty()
+  timestamp: string;
+  /** When Custody received it (late and duplicate statuses arrive after the fact). */
+  @ApiProperty()
+  receivedAt: string;
+  @ApiPropertyOptional({ nullable: true, type: 'array', items: { type: 'object' } })
+  errors: unknown;
+}
+
+export class StatusHistoryDto {
+  @ApiProperty()
+  messageId: string;
+  @ApiProperty({ enum: ['received', 'accepted', 'sent', 'delivered', 'read', 'failed'] })
+  status: string;
+  @ApiProperty({ type: [StatusHistoryEntryDto] })
+  history: StatusHistoryEntryDto[];
+  @ApiProperty({ type: CustodyMarking })
+  custody: CustodyMarking;
+}

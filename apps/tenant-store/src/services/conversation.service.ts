@@ -1,0 +1,108 @@
+import { HttpStatus, Injectable } from '@nestjs/common';
+import { CUSTODY_MARKING } from '@custody/contracts';
+import { asTenantId } from '@custody/database';
+import { DomainError, notFound } from '@custody/platform';
+import {
+  ConversationDetailDto,
+  ConversationDto,
+  ConversationPageDto,
+  ListConversationsQueryDto,
+  MessageDto,
+  StatusHistoryDto,
+} from '../dtos/conversation.dto';
+import { ConversationRow, MessageRepository, MessageRow } from '../repositories/message.repository';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const WINDOW_MS = 24 * 60 * 60 * 1000;
+
+/** The tenant admin's read API over its hosted conversations. */
+@Injectable()
+export class ConversationService {
+  constructor(private readonly messages: MessageRepository) {}
+
+  async list(tenant: string, q: ListConversationsQueryDto): Promise<ConversationPageDto> {
+    const limit = q.limit ?? 50;
+    const after = q.cursor ? decodeCursor(q.cursor) : undefined;
+    const rows = await this.messages.listConversations(asTenantId(tenant), { ...q, limit: limit + 1, after });
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return {
+      data: page.map(mapConversation),
+      nextCursor: rows.length > limit ? Buffer.from(JSON.stringify({ at: last.last_message_at.toISOString(), id: last.id })).toString('base64url') : null,
+    };
+  }
+
+  async get(tenant: string, id: string, messageLimit = 100): Promise<ConversationDetailDto> {
+    if (!UUID.test(id)) {
+      throw notFound('Conversation');
+    }
+    const found = await this.messages.getConversation(asTenantId(tenant), id, messageLimit);
+    if (!found) {
+      throw notFound('Conversation');
+    }
+    return { ...mapConversation(found.conversation), messages: found.messages.map(mapMessage) };
+  }
+
+  async statuses(tenant: string, messageId: string): Promise<StatusHistoryDto> {
+    if (!/^wamid\.[A-Za-z0-9_=-]{8,200}$/.test(messageId)) {
+      throw notFound('Message');
+    }
+    const found = await this.messages.statusHistory(asTenantId(tenant), messageId);
+    if (!found) {
+      throw notFound('Message');
+    }
+    return {
+      messageId,
+      status: found.message.status,
+      history: found.history.map((h) => ({
+        status: h.status,
+        timestamp: h.network_timestamp.toISOString(),
+        receivedAt: h.received_at.toISOString(),
+        errors: h.errors ?? null,
+      })),
+      custody: { ...CUSTODY_MARKING },
+    };
+  }
+}
+
+function decodeCursor(cursor: string): { at: string; id: string } {
+  try {
+    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { at?: unknown; id?: unknown };
+    if (typeof parsed.at === 'string' && !Number.isNaN(Date.parse(parsed.at)) && typeof parsed.id === 'string' && UUID.test(parsed.id)) {
+      return { at: parsed.at, id: parsed.id };
+    }
+  } catch {
+    // fall through
+  }
+  throw new DomainError(HttpStatus.BAD_REQUEST, 'bad_request', 'cursor is not valid');
+}
+
+export function mapConversation(c: ConversationRow): ConversationDto {
+  return {
+    id: c.id,
+    phoneNumberId: c.phone_number_id,
+    customer: c.customer_wa_id,
+    customerName: c.customer_profile_name,
+    referral: c.referral,
+    createdAt: c.created_at.toISOString(),
+    lastMessageAt: c.last_message_at.toISOString(),
+    serviceWindowOpenUntil: c.last_customer_message_at ? new Date(c.last_customer_message_at.getTime() + WINDOW_MS).toISOString() : null,
+    hostedNoticeSentAt: c.notice_sent_at?.toISOString() ?? null,
+    custody: { ...CUSTODY_MARKING },
+  };
+}
+
+export function mapMessage(m: MessageRow): MessageDto {
+  return {
+    id: m.message_id,
+    direction: m.direction,
+    origin: m.origin,
+    type: m.message_type,
+    content: m.content,
+    contextMessageId: m.context_message_id,
+    timestamp: m.network_timestamp.toISOString(),
+    receivedAt: m.received_at.toISOString(),
+    status: m.status,
+    custody: { ...CUSTODY_MARKING },
+  };
+}

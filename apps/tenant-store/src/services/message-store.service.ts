@@ -1,0 +1,140 @@
+import { Injectable } from '@nestjs/common';
+import { createHash } from 'node:crypto';
+import { CUSTODY_MARKING, MessageEvent, StatusEvent, StoredEvent, Topics } from '@custody/contracts';
+import { enqueueOutboxBatch, TenantId } from '@custody/database';
+import { ConversationUpsert, MessageRepository } from '../repositories/message.repository';
+import { OutboxService } from './outbox.service';
+
+/** What a customer is told on first contact with a hosted business. */
+export const HOSTED_NOTICE =
+  'This business uses a hosting service (Custody) to manage this chat. Because a third party holds the chat, it is not end-to-end encrypted.';
+
+export function noticeMessageId(conversationId: string): string {
+  return `wamid.${createHash('sha256').update(`${conversationId}|custody-hosted-notice`).digest('base64url').slice(0, 40)}`;
+}
+
+/**
+ * Stores message and status events, exactly once in effect: inserts are keyed by message id
+ * (and message id + status), and the `stored` events for ingest's webhooks are written to the
+ * outbox in the same transaction. A replay changes nothing and publishes nothing new.
+ */
+@Injectable()
+export class MessageStoreService {
+  constructor(
+    private readonly messages: MessageRepository,
+    private readonly outbox: OutboxService,
+  ) {}
+
+  /** Returns false when the tenant is unknown here (its events cannot be stored). */
+  async storeMessages(tenantId: TenantId, events: MessageEvent[]): Promise<boolean> {
+    const unique = [...new Map(events.map((e) => [e.messageId, e])).values()];
+    const stored = await this.messages.transaction(tenantId, async (m) => {
+      if (!(await this.messages.tenantExists(m, tenantId))) {
+        return false;
+      }
+      const created = await this.messages.upsertConversations(m, tenantId, conversationsOf(unique));
+      const inserted = await this.messages.insertMessages(m, tenantId, unique);
+      const outboundNew = unique.filter((e) => inserted.has(e.messageId) && e.type === 'message.outbound').map((e) => e.messageId);
+      await this.messages.recomputeStatuses(m, outboundNew);
+      const now = new Date().toISOString();
+      const rows = unique
+        .filter((e) => inserted.has(e.messageId))
+        .map((e) => ({
+          topic: Topics.MessagesStored,
+          key: `${tenantId}:${e.conversationId}`,
+          payload: { eventId: `stored:${e.messageId}`, type: 'stored.message', tenantId, occurredAt: now, message: e } satisfies StoredEvent,
+        }));
+      // First contact with a hosted business: tell the customer the chat is not end-to-end encrypted.
+      const notices = created.map((conversationId) => {
+        const first = unique.find((e) => e.conversationId === conversationId)!;
+        const id = noticeMessageId(conversationId);
+        const notice: MessageEvent = {
+          eventId: id,
+          type: 'message.outbound',
+          tenantId,
+          occurredAt: now,
+          messageId: id,
+          conversationId,
+          phoneNumberId: first.phoneNumberId,
+          customer: { waId: first.customer.waId },
+          origin: 'system',
+          messageType: 'system',
+          content: { body: HOSTED_NOTICE },
+          networkTimestamp: now,
+          custody: { ...CUSTODY_MARKING },
+        };
+        return { topic: Topics.MessagesOutbound, key: `${tenantId}:${conversationId}`, payload: notice };
+      });
+      if (created.length > 0) {
+        await this.messages.markNoticeSent(m, created);
+      }
+      await enqueueOutboxBatch(m, [...rows, ...notices]);
+      return true;
+    });
+    this.outbox.wake();
+    return stored;
+  }
+
+  async storeStatuses(tenantId: TenantId, events: StatusEvent[]): Promise<boolean> {
+    const stored = await this.messages.transaction(tenantId, async (m) => {
+      if (!(await this.messages.tenantExists(m, tenantId))) {
+        return false;
+      }
+      const fresh = await this.messages.insertStatuses(m, tenantId, events);
+      const ids = [...new Set(events.map((e) => e.messageId))];
+      const current = await this.messages.recomputeStatuses(m, ids);
+      const now = new Date().toISOString();
+      const seen = new Set<string>();
+      const rows = events
+        .filter((e) => {
+          const key = `${e.messageId}:${e.status}`;
+          if (!fresh.has(key) || seen.has(key)) {
+            return false;
+          }
+          seen.add(key);
+          return true;
+        })
+        .map((e) => ({
+          topic: Topics.MessagesStored,
+          key: `${tenantId}:${e.conversationId}`,
+          payload: {
+            eventId: `stored:${e.messageId}:${e.status}`,
+            type: 'stored.status',
+            tenantId,
+            occurredAt: now,
+            status: e,
+            advanced: current.get(e.messageId) === e.status,
+          } satisfies StoredEvent,
+        }));
+      await enqueueOutboxBatch(m, rows);
+      return true;
+    });
+    this.outbox.wake();
+    return stored;
+  }
+}
+
+function conversationsOf(events: MessageEvent[]): ConversationUpsert[] {
+  const byId = new Map<string, ConversationUpsert>();
+  for (const e of events) {
+    const c = byId.get(e.conversationId) ?? {
+      id: e.conversationId,
+      phoneNumberId: e.phoneNumberId,
+      waId: e.customer.waId,
+      profileName: null,
+      referral: null,
+      lastMessageAt: e.networkTimestamp,
+      lastCustomerMessageAt: null,
+    };
+    if (e.networkTimestamp > c.lastMessageAt) {
+      c.lastMessageAt = e.networkTimestamp;
+    }
+    if (e.origin === 'customer') {
+      c.lastCustomerMessageAt = !c.lastCustomerMessageAt || e.networkTimestamp > c.lastCustomerMessageAt ? e.networkTimestamp : c.lastCustomerMessageAt;
+      c.profileName = e.customer.profileName ?? c.profileName;
+      c.referral = c.referral ?? e.referral ?? null;
+    }
+    byId.set(e.conversationId, c);
+  }
+  return [...byId.values()];
+}

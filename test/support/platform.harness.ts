@@ -1,0 +1,134 @@
+import type { INestApplication } from '@nestjs/common';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { createServer } from 'node:net';
+import { Client } from 'pg';
+import { configureLogging } from '@custody/observability';
+import { createApp, listen, loadConfig } from '@custody/platform';
+import { httpClient, HttpRequest, uniqueDigits } from '@custody/testing';
+import { AppModule as IngestModule } from '../../apps/ingest/src/app.module';
+import { IngestEnv } from '../../apps/ingest/src/config/ingest.env';
+import { APP_META as INGEST_META } from '../../apps/ingest/src/meta';
+import { GraphExceptionFilter } from '../../apps/ingest/src/services/graph-error';
+import { AppModule as SandboxModule } from '../../apps/sandbox/src/app.module';
+import { SandboxEnv } from '../../apps/sandbox/src/config/sandbox.env';
+import { APP_META as SANDBOX_META } from '../../apps/sandbox/src/meta';
+import { startTenantStore, TenantStoreHarness, TestTenant, TEST_AUDIENCE, TEST_ISSUER } from './tenant-store.harness';
+import { waitFor } from './wait';
+
+export interface PlatformOptions {
+  ingestEnv?: Record<string, string>;
+  sandboxEnv?: Record<string, string>;
+}
+
+export interface PlatformHarness {
+  store: TenantStoreHarness;
+  ingest: HttpRequest;
+  ingestUrl: string;
+  sandbox: HttpRequest;
+  sandboxUrl: string;
+  networkSecret: string;
+  groupPrefix: string;
+  /** A tenant that ingest already routes. */
+  newTenant: (overrides?: Record<string, unknown>) => Promise<TestTenant>;
+  /** A new customer wa_id. */
+  newCustomer: () => string;
+  /** Runs SQL as the owner in a platform-scoped transaction (for assertions only). */
+  sql: <T = any>(text: string, params?: unknown[]) => Promise<T[]>;
+  close: () => Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * tenant-store, ingest and the sandbox network in this process, on loopback, against the real
+ * Kafka and PostgreSQL. Consumer groups get a prefix of their own so parallel test files do not
+ * share (and rebalance) groups.
+ */
+export async function startPlatform(options: PlatformOptions = {}): Promise<PlatformHarness> {
+  const groupPrefix = `test-${randomUUID().slice(0, 8)}`;
+  process.env.KAFKA_GROUP_PREFIX = groupPrefix;
+  const store = await startTenantStore();
+  configureLogging('platform-test', process.env.LOG_LEVEL ?? 'silent');
+  const networkSecret = randomBytes(24).toString('base64url');
+  const [ingestPort, sandboxPort] = [await freePort(), await freePort()];
+  const ingestUrl = `http://127.0.0.1:${ingestPort}`;
+  const sandboxUrl = `http://127.0.0.1:${sandboxPort}`;
+
+  const sandboxEnv = loadConfig(SandboxEnv, {
+    ...process.env,
+    INGEST_URL: ingestUrl,
+    NETWORK_HMAC_SECRET: networkSecret,
+    ...options.sandboxEnv,
+  });
+  const sandboxApp = await createApp(SandboxModule.register(sandboxEnv), { ...SANDBOX_META, rawBody: true });
+  await listen(sandboxApp, sandboxPort, '127.0.0.1');
+
+  const ingestEnv = loadConfig(IngestEnv, {
+    ...process.env,
+    JWT_ISSUER: TEST_ISSUER,
+    JWT_AUDIENCE: TEST_AUDIENCE,
+    JWKS_URL: `${store.url}/.well-known/jwks.json`,
+    NETWORK_HMAC_SECRET: networkSecret,
+    NETWORK_URL: sandboxUrl,
+    WEBHOOK_RETRY_BASE_MS: '200',
+    WEBHOOK_TIMEOUT_MS: '1500',
+    KAFKA_GROUP_PREFIX: groupPrefix,
+    ...options.ingestEnv,
+  });
+  const ingestApp: INestApplication = await createApp(IngestModule.register(ingestEnv), {
+    ...INGEST_META,
+    rawBody: true,
+    exceptionFilter: new GraphExceptionFilter(),
+  });
+  await listen(ingestApp, ingestPort, '127.0.0.1');
+
+  const sql = async <T>(text: string, params: unknown[] = []): Promise<T[]> => {
+    const client = new Client({ connectionString: process.env.MIGRATION_DATABASE_URL });
+    await client.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query(`SELECT set_config('custody.platform', 'on', true)`);
+      const result = await client.query(text, params);
+      await client.query('COMMIT');
+      return result.rows as T[];
+    } finally {
+      await client.end();
+    }
+  };
+
+  const newTenant = async (overrides: Record<string, unknown> = {}): Promise<TestTenant> => {
+    const tenant = await store.newTenant(overrides);
+    await waitFor('ingest to route the new tenant', async () => {
+      const rows = await sql(`SELECT 1 FROM ingest.tenant_numbers WHERE phone_number_id = $1`, [tenant.phoneNumberId]);
+      return rows.length > 0;
+    });
+    return tenant;
+  };
+
+  return {
+    store,
+    ingest: httpClient(ingestUrl),
+    ingestUrl,
+    sandbox: httpClient(sandboxUrl),
+    sandboxUrl,
+    networkSecret,
+    groupPrefix,
+    newTenant,
+    newCustomer: () => `1555${uniqueDigits(7)}`,
+    sql,
+    close: async () => {
+      await ingestApp.close();
+      await sandboxApp.close();
+      await store.close();
+    },
+  };
+}
