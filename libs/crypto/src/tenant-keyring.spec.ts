@@ -52,6 +52,8 @@ describe('TenantKeyring', () => {
       await keyring.activeKey(tenant);
       await keyring.keyByVersion(tenant, 1);
       expect(provider.unwraps).toBe(1);
+      await keyring.activeKey(tenant, { fresh: true });
+      expect(provider.unwraps).toBe(1);
       clock.advance(1000);
       await keyring.keyByVersion(tenant, 1);
       expect(provider.unwraps).toBe(2);

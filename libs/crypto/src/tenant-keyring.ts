@@ -95,7 +95,7 @@ export class TenantKeyring {
     }
     return this.singleFlight(`active/${tenantId}`, async () => {
       const record = (await this.store.findActive(tenantId)) ?? (await this.createFirst(tenantId));
-      const key = await this.materialize(record);
+      const key = this.keys.get(cacheKey(tenantId, record.version)) ?? (await this.materialize(record));
       this.activeVersions.set(tenantId, record.version);
       return key;
     });
