@@ -58,6 +58,10 @@ case "$cmd" in
     ensure_packages
     exec npx --no-install "$@"
     ;;
+  node)
+    ensure_packages
+    exec node "$@"
+    ;;
   lint)
     ensure_packages
     npx --no-install turbo run lint --output-logs=errors-only

@@ -35,11 +35,15 @@ async function ensureSecrets() {
     const jwk = await exportJWK(privateKey);
     writeSecret(keysFile, JSON.stringify({ keys: [{ ...jwk, kid: `dev-${Date.now()}`, alg: 'ES256', use: 'sig' }] }));
   }
+  const networkFile = join(secretsDir, 'network-hmac-secret');
+  if (!existsSync(networkFile)) {
+    writeSecret(networkFile, randomBytes(32).toString('base64url'));
+  }
   const operatorFile = join(secretsDir, 'operator.json');
   if (!existsSync(operatorFile)) {
     writeSecret(operatorFile, JSON.stringify({ clientId: 'operator', clientSecret: randomBytes(32).toString('base64url') }));
   }
-  return { keysFile, operator: JSON.parse(readFileSync(operatorFile, 'utf8')) };
+  return { keysFile, networkSecret: readFileSync(networkFile, 'utf8').trim(), operator: JSON.parse(readFileSync(operatorFile, 'utf8')) };
 }
 
 const children = new Map();
@@ -180,7 +184,7 @@ process.on('SIGINT', () => void stop(0));
 process.on('SIGTERM', () => void stop(0));
 
 async function main() {
-  const { keysFile, operator } = await ensureSecrets();
+  const { keysFile, operator, networkSecret } = await ensureSecrets();
   const tenantStore = APPS.find((a) => a.name === 'tenant-store');
   const issuer = `http://127.0.0.1:${tenantStore.port}`;
   const env = {
@@ -192,6 +196,9 @@ async function main() {
     JWT_SIGNING_KEYS_FILE: process.env.JWT_SIGNING_KEYS_FILE ?? keysFile,
     OPERATOR_CLIENT_ID: process.env.OPERATOR_CLIENT_ID ?? operator.clientId,
     OPERATOR_CLIENT_SECRET: process.env.OPERATOR_CLIENT_SECRET ?? operator.clientSecret,
+    NETWORK_HMAC_SECRET: process.env.NETWORK_HMAC_SECRET ?? networkSecret,
+    NETWORK_URL: process.env.NETWORK_URL ?? `http://127.0.0.1:${APPS.find((a) => a.name === 'sandbox').port}`,
+    INGEST_URL: process.env.INGEST_URL ?? `http://127.0.0.1:${APPS.find((a) => a.name === 'ingest').port}`,
   };
   console.log('starting apps (logs in .custody/logs/)…');
   for (const app of APPS) {

@@ -56,8 +56,8 @@ export class EventSubscriber {
   async subscribe<T extends EventBase>(subscription: Subscription<T>): Promise<Consumer> {
     const consumer = this.client.consumer({
       groupId: this.groupName(subscription.groupId),
-      sessionTimeout: 30000,
-      heartbeatInterval: 3000,
+      sessionTimeout: 10000,
+      heartbeatInterval: 1000,
       retry: { initialRetryTime: 300, retries: 10, maxRetryTime: 30000, restartOnFailure: () => Promise.resolve(true) },
     });
     await consumer.connect();
@@ -77,8 +77,8 @@ export class EventSubscriber {
   async subscribeBatch<T extends EventBase>(subscription: BatchSubscription<T>): Promise<Consumer> {
     const consumer = this.client.consumer({
       groupId: this.groupName(subscription.groupId),
-      sessionTimeout: 30000,
-      heartbeatInterval: 3000,
+      sessionTimeout: 10000,
+      heartbeatInterval: 1000,
       retry: { initialRetryTime: 300, retries: 10, maxRetryTime: 30000, restartOnFailure: () => Promise.resolve(true) },
     });
     await consumer.connect();

@@ -1,0 +1,129 @@
+import { WhatsAppAPI } from 'whatsapp-api-js';
+import { Text } from 'whatsapp-api-js/messages';
+import { PlatformHarness, startPlatform } from '../support/platform.harness';
+import { waitFor } from '../support/wait';
+import { WebhookReceiver } from '../support/webhook-receiver';
+
+describe('webhooks to tenants over the real stack', () => {
+  let p: PlatformHarness;
+
+  beforeAll(async () => {
+    p = await startPlatform();
+  });
+  afterAll(async () => {
+    await p?.close();
+  });
+
+  const customerWrites = (waId: string, phoneNumberId: string, body: string) =>
+    p.sandbox('POST', `/sandbox/v1/customers/${waId}/messages`, { body: { phoneNumberId, text: body } }).then((r) => r.body.messageId as string);
+
+  it('sets a webhook URL only after the verification handshake', async () => {
+    const receiver = await new WebhookReceiver().start();
+    try {
+      const tenant = await p.newTenant();
+      const token = await tenant.token();
+      const wrong = await p.ingest('PUT', '/v1/webhook', { token, body: { url: receiver.url, verifyToken: 'not-the-token' } });
+      expect(wrong.status).toBe(400);
+      expect(wrong.body.error.message).toBe('Webhook verification failed');
+      expect((await p.ingest('GET', '/v1/webhook', { token })).body.url).toBeNull();
+
+      const ok = await p.ingest('PUT', '/v1/webhook', { token, body: { url: receiver.url, verifyToken: receiver.verifyToken } });
+      expect(ok.status).toBe(200);
+      expect(ok.body).toMatchObject({ url: receiver.url, source: 'tenant', verifiedAt: expect.any(String) });
+      const id = await customerWrites(p.newCustomer(), tenant.phoneNumberId, 'after the handshake');
+      await waitFor('the webhook at the verified URL', async () => receiver.received.some((r) => r.rawBody.includes(id)));
+    } finally {
+      await receiver.stop();
+    }
+  });
+
+  it('retries a failing endpoint with backoff, records every attempt, and delivers once it recovers', async () => {
+    const receiver = await new WebhookReceiver().start();
+    try {
+      const tenant = await p.newTenant({ webhookUrl: receiver.url });
+      const token = await tenant.token();
+      receiver.failuresLeft = 3;
+      const id = await customerWrites(p.newCustomer(), tenant.phoneNumberId, 'please retry me');
+      await waitFor('delivery after the endpoint recovered', async () => receiver.received.some((r) => r.rawBody.includes(id)), 30_000);
+      const deliveries = await p.ingest('GET', '/v1/webhook/deliveries', { token });
+      const mine = deliveries.body.data.find((d: any) => d.eventId === `stored:${id}`);
+      expect(mine).toMatchObject({ state: 'delivered', kind: 'message', lastStatus: 200 });
+      // The three failures are shared by every batch in flight (the hosted notice's statuses too).
+      expect(mine.attempts).toBeGreaterThanOrEqual(2);
+      const attempts = await p.sql(`SELECT status_code FROM ingest.webhook_attempts WHERE tenant_id = $1 ORDER BY id`, [tenant.id]);
+      expect(attempts.filter((a) => a.status_code === 500)).toHaveLength(3);
+      expect(attempts.at(-1)?.status_code).toBe(200);
+      expect(receiver.received.filter((r) => r.rawBody.includes(id))).toHaveLength(1);
+    } finally {
+      await receiver.stop();
+    }
+  });
+
+  it('a tenant whose endpoint hangs does not hold up another tenant', async () => {
+    const stuck = await new WebhookReceiver().start();
+    const healthy = await new WebhookReceiver().start();
+    try {
+      stuck.mode = 'hang';
+      const slowTenant = await p.newTenant({ webhookUrl: stuck.url });
+      const fastTenant = await p.newTenant({ webhookUrl: healthy.url });
+      for (let i = 0; i < 3; i += 1) {
+        await customerWrites(p.newCustomer(), slowTenant.phoneNumberId, `stuck ${i}`);
+      }
+      const started = Date.now();
+      const id = await customerWrites(p.newCustomer(), fastTenant.phoneNumberId, 'I should arrive promptly');
+      await waitFor('the healthy tenant’s webhook', async () => healthy.received.some((r) => r.rawBody.includes(id)), 10_000);
+      // Well under the stuck endpoint's timeout (1.5 s in this harness) times its retries.
+      expect(Date.now() - started).toBeLessThan(5000);
+      const deliveries = await p.ingest('GET', '/v1/webhook/deliveries?state=pending', { token: await slowTenant.token() });
+      await waitFor('a recorded timeout', async () => {
+        const d = await p.ingest('GET', '/v1/webhook/deliveries', { token: await slowTenant.token() });
+        return d.body.data.some((x: any) => x.attempts > 0 && /Timeout|abort/i.test(x.lastError ?? ''));
+      });
+      expect(deliveries.status).toBe(200);
+    } finally {
+      await stuck.stop();
+      await healthy.stop();
+    }
+  });
+
+  it('works with a published Cloud API client library unchanged but for its base URL, and that library verifies our webhooks', async () => {
+    const receiver = await new WebhookReceiver().start();
+    try {
+      const tenant = await p.newTenant({ webhookUrl: receiver.url });
+      const token = await tenant.token();
+      // The library's own fetch, pointed at Custody instead of graph.facebook.com.
+      const toCustody: typeof fetch = (input, init) =>
+        fetch(String(input instanceof Request ? input.url : input).replace('https://graph.facebook.com', p.ingestUrl), init);
+      const received: Array<{ from: string; body: string }> = [];
+      const statuses: string[] = [];
+      const wa = new WhatsAppAPI({ token, appSecret: tenant.appSecret, v: 'v25.0', ponyfill: { fetch: toCustody, subtle: globalThis.crypto.subtle } });
+      wa.on.message = ({ from, message }) => {
+        received.push({ from, body: (message as { text?: { body: string } }).text?.body ?? '' });
+      };
+      wa.on.status = ({ status }) => {
+        statuses.push(status);
+      };
+
+      const waId = p.newCustomer();
+      const inboundId = await customerWrites(waId, tenant.phoneNumberId, 'hi from a customer');
+      const webhook = await waitFor('the inbound webhook', async () => receiver.received.find((r) => r.rawBody.includes(inboundId)));
+      await wa.post(webhook.body, webhook.rawBody, String(webhook.headers['x-hub-signature-256']));
+      expect(received).toEqual([{ from: waId, body: 'hi from a customer' }]);
+      await expect(wa.post(webhook.body, webhook.rawBody, 'sha256=' + '0'.repeat(64))).rejects.toBeDefined();
+
+      const response = await wa.sendMessage(tenant.phoneNumberId, waId, new Text('Hello from an unchanged client library'));
+      expect('messages' in response && response.messages[0].id).toMatch(/^wamid\./);
+      const sentId = (response as { messages: Array<{ id: string }> }).messages[0].id;
+      const statusHook = await waitFor('a status webhook for the library’s send', async () =>
+        receiver.received.find((r) => r.rawBody.includes(sentId) && r.rawBody.includes('"statuses"')),
+      );
+      await wa.post(statusHook.body, statusHook.rawBody, String(statusHook.headers['x-hub-signature-256']));
+      expect(statuses.length).toBeGreaterThan(0);
+
+      const read = await wa.markAsRead(tenant.phoneNumberId, inboundId);
+      expect(read).toEqual({ success: true });
+    } finally {
+      await receiver.stop();
+    }
+  });
+});
