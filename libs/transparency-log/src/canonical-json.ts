@@ -55,6 +55,7 @@ function write(value: unknown, path: string): string {
     case 'symbol':
       throw new CanonicalJsonError(`${path}: ${typeof value} is not allowed`);
   }
+  throw new CanonicalJsonError(`${path}: unsupported value`);
 }
 
 function writeString(value: string, path: string): string {
