@@ -5,10 +5,30 @@ import { KafkaModule } from '@custody/kafka';
 import { ObservabilityModule } from '@custody/observability';
 import { kafkaSettings } from '@custody/platform';
 import { ConsentEnv } from './config/consent.env';
+import { ConsentSettings } from './config/consent.settings';
+import { InboundMessageConsumer } from './consumers/inbound-message.consumer';
+import { AuditController } from './controllers/audit.controller';
+import { ConsentController } from './controllers/consent.controller';
+import { OperatorController } from './controllers/operator.controller';
+import { PurposeController } from './controllers/purpose.controller';
+import { ConsentLogRepository } from './repositories/consent-log.repository';
+import { LogKeysRepository } from './repositories/log-keys.repository';
+import { PlatformRepository } from './repositories/platform.repository';
+import { PseudonymRepository } from './repositories/pseudonym.repository';
+import { PurposeRepository } from './repositories/purpose.repository';
+import { TreeHeadRepository } from './repositories/tree-head.repository';
+import { AuditService } from './services/audit.service';
+import { ChatConsentService } from './services/chat-consent.service';
+import { ConsentService } from './services/consent.service';
+import { LogWriter } from './services/log-writer.service';
+import { OperatorService } from './services/operator.service';
+import { OutboxService } from './services/outbox.service';
+import { PurposeService } from './services/purpose.service';
+import { TreeHeadService } from './services/tree-head.service';
 
 @Module({})
 export class AppModule {
-  static register(env: ConsentEnv): DynamicModule {
+  static register(env: ConsentEnv, logKeys: LogKeysRepository, settings: ConsentSettings = ConsentSettings.from(env)): DynamicModule {
     return {
       module: AppModule,
       imports: [
@@ -16,6 +36,25 @@ export class AppModule {
         DatabaseModule.forRoot({ url: env.DATABASE_URL, schema: 'consent', entities: [] }),
         KafkaModule.forRoot(kafkaSettings(env, 'custody-consent')),
         AuthModule.forRoot({ issuer: env.JWT_ISSUER, audience: env.JWT_AUDIENCE, jwksUrl: env.JWKS_URL }),
+      ],
+      controllers: [PurposeController, ConsentController, AuditController, OperatorController],
+      providers: [
+        { provide: ConsentSettings, useValue: settings },
+        { provide: LogKeysRepository, useValue: logKeys },
+        ConsentLogRepository,
+        PlatformRepository,
+        PseudonymRepository,
+        PurposeRepository,
+        TreeHeadRepository,
+        OutboxService,
+        LogWriter,
+        PurposeService,
+        ConsentService,
+        ChatConsentService,
+        TreeHeadService,
+        AuditService,
+        OperatorService,
+        InboundMessageConsumer,
       ],
     };
   }

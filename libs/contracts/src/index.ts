@@ -4,3 +4,4 @@ export * from './events';
 export * from './validation';
 export * from './message-events';
 export * from './network';
+export * from './consent-events';

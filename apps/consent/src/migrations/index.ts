@@ -1,3 +1,4 @@
 import { Init1764057600000 } from './1764057600000-init';
+import { ConsentLog1764057600001 } from './1764057600001-consent-log';
 
-export const MIGRATIONS = [Init1764057600000];
+export const MIGRATIONS = [Init1764057600000, ConsentLog1764057600001];

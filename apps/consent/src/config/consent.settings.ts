@@ -1,0 +1,30 @@
+import { ConsentEnv } from './consent.env';
+
+/** The consent service's own settings, derived once from the environment. */
+export class ConsentSettings {
+  constructor(
+    /** Prefix of each tenant log's origin. */
+    readonly originPrefix: string,
+    readonly sthIntervalMs: number,
+    readonly sthMaxAgeMs: number,
+    readonly consumerGroup: string,
+    readonly appendBatchMax: number,
+    /** Off in tests that drive signing themselves. */
+    readonly runScheduler: boolean = true,
+  ) {}
+
+  static from(env: ConsentEnv, overrides: Partial<{ runScheduler: boolean }> = {}): ConsentSettings {
+    return new ConsentSettings(
+      env.CONSENT_LOG_ORIGIN,
+      env.CONSENT_STH_INTERVAL_SECONDS * 1000,
+      env.CONSENT_STH_MAX_AGE_SECONDS * 1000,
+      env.CONSENT_CONSUMER_GROUP,
+      env.CONSENT_APPEND_BATCH_MAX,
+      overrides.runScheduler ?? true,
+    );
+  }
+
+  originFor(tenantId: string): string {
+    return `${this.originPrefix}/${tenantId}`;
+  }
+}

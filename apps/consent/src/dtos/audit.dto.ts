@@ -1,0 +1,195 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsInt, IsOptional, IsUUID, Max, Min } from 'class-validator';
+
+export class SignedTreeHeadDto {
+  /** Which log: `<CONSENT_LOG_ORIGIN>/<tenantId>`. */
+  @ApiProperty({ example: 'consent.custody.local/6f1c1f9e-7a40-4a43-9e8e-3f6a1c2b9d10' })
+  origin: string;
+
+  @ApiProperty()
+  treeSize: number;
+
+  /** MTH (RFC 6962) of the first treeSize entries, base64. */
+  @ApiProperty()
+  rootHash: string;
+
+  /** Milliseconds since the epoch. */
+  @ApiProperty()
+  timestamp: number;
+
+  @ApiProperty()
+  keyId: string;
+
+  /** JWS compact serialization (EdDSA/Ed25519) over the canonical statement; see docs/consent-log-format.md. */
+  @ApiProperty()
+  signature: string;
+}
+
+export class TreeHeadListDto {
+  @ApiProperty({ type: [SignedTreeHeadDto] })
+  data: SignedTreeHeadDto[];
+}
+
+export class TreeHeadListQueryDto {
+  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 100 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(500)
+  limit?: number;
+}
+
+export class InclusionQueryDto {
+  /** The leaf index to prove (or give eventId). */
+  @ApiPropertyOptional()
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  index?: number;
+
+  /** The entry id to prove (or give index). */
+  @ApiPropertyOptional({ format: 'uuid' })
+  @IsOptional()
+  @IsUUID()
+  eventId?: string;
+
+  /** The tree size to prove against (a signed head's treeSize; default: the current size). */
+  @ApiPropertyOptional()
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  treeSize?: number;
+}
+
+export class InclusionProofDto {
+  @ApiProperty()
+  leafIndex: number;
+
+  @ApiProperty()
+  treeSize: number;
+
+  /** Base64 leaf hash: SHA-256(0x00 || canonical entry). */
+  @ApiProperty()
+  leafHash: string;
+
+  /** Base64 sibling hashes from the leaf up (RFC 6962 PATH). */
+  @ApiProperty({ type: [String] })
+  auditPath: string[];
+
+  /** The entry, so its leaf hash can be recomputed. */
+  @ApiProperty({ type: 'object', additionalProperties: true })
+  entry: Record<string, unknown>;
+}
+
+export class ConsistencyQueryDto {
+  @ApiProperty()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  first: number;
+
+  @ApiProperty()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  second: number;
+}
+
+export class ConsistencyProofDto {
+  @ApiProperty()
+  firstSize: number;
+
+  @ApiProperty()
+  secondSize: number;
+
+  /** Base64 hashes (RFC 6962 PROOF). */
+  @ApiProperty({ type: [String] })
+  proof: string[];
+}
+
+export class ExportQueryDto {
+  /** First leaf index (default 0). */
+  @ApiPropertyOptional()
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  from?: number;
+
+  /** End (exclusive) — use a signed head's treeSize; default: the current size. */
+  @ApiPropertyOptional()
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  to?: number;
+}
+
+export class LogKeysDto {
+  /** Public Ed25519 JWKs (kty OKP, crv Ed25519, alg EdDSA) that sign tree heads. */
+  @ApiProperty({ type: 'array', items: { type: 'object', additionalProperties: true } })
+  keys: object[];
+}
+
+export class AuditLogDto {
+  @ApiProperty({ format: 'uuid' })
+  tenantId: string;
+
+  @ApiProperty()
+  origin: string;
+
+  @ApiProperty()
+  size: number;
+}
+
+export class AuditLogListDto {
+  @ApiProperty({ type: [AuditLogDto] })
+  data: AuditLogDto[];
+
+  @ApiPropertyOptional({ nullable: true, type: String })
+  nextCursor: string | null;
+}
+
+export class AuditWordingDto {
+  @ApiProperty()
+  purpose: string;
+
+  @ApiProperty()
+  language: string;
+
+  @ApiProperty()
+  version: number;
+
+  /** SHA-256 (hex) of `content`. */
+  @ApiProperty()
+  hash: string;
+
+  /** The canonical JSON the hash covers (type, purpose, dataUse, language, version, text). */
+  @ApiProperty()
+  content: string;
+}
+
+export class AuditWordingListDto {
+  @ApiProperty({ type: [AuditWordingDto] })
+  data: AuditWordingDto[];
+}
+
+export class PageQueryDto {
+  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 100 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(500)
+  limit?: number;
+
+  /** Opaque cursor from a previous page. */
+  @ApiPropertyOptional({ format: 'uuid' })
+  @IsOptional()
+  @IsUUID()
+  cursor?: string;
+}

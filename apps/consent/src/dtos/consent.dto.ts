@@ -1,0 +1,292 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  ArrayUnique,
+  IsArray,
+  IsIn,
+  IsInt,
+  IsISO8601,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Length,
+  Matches,
+  Max,
+  Min,
+  ValidateNested,
+} from 'class-validator';
+import { DATA_USE_PATTERN, PURPOSE_KEY_PATTERN } from '@custody/contracts';
+import { LANGUAGE_PATTERN } from './purpose.dto';
+
+const WAMID = /^wamid\.[A-Za-z0-9_=-]{8,200}$/;
+
+export class CustomerDto {
+  /** The customer's WhatsApp id (the phone number's digits). Custody logs only a keyed pseudonym of it. */
+  @ApiProperty({ example: '15551234567' })
+  @Matches(/^\d{6,20}$/, { message: 'customer.waId must be 6-20 digits' })
+  waId: string;
+}
+
+export class RecordPromptDto {
+  @ApiProperty({ type: CustomerDto })
+  @ValidateNested()
+  @Type(() => CustomerDto)
+  customer: CustomerDto;
+
+  /** Language of the wordings shown (the current version in this language of each purpose). */
+  @ApiProperty({ example: 'en' })
+  @Matches(LANGUAGE_PATTERN, { message: 'language must be a language tag such as en, fr or pt-BR' })
+  language: string;
+
+  /** The purposes whose wording the message showed. */
+  @ApiProperty({ example: ['ads-retargeting'], type: [String] })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(20)
+  @ArrayUnique()
+  @Matches(PURPOSE_KEY_PATTERN, { each: true, message: 'each purpose must be a purpose key' })
+  purposes: string[];
+
+  /** The network id of the message that showed the wording (the opt-in message). */
+  @ApiPropertyOptional({ example: 'wamid.HBgLMTU1NTEyMzQ1NjcVAgARGBI4' })
+  @IsOptional()
+  @Matches(WAMID, { message: 'messageId must be a wamid. message id' })
+  messageId?: string;
+
+  /** When it was shown (default: now). */
+  @ApiPropertyOptional({ example: '2025-11-25T10:00:00Z' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  shownAt?: string;
+}
+
+export const EVIDENCE_TYPES = ['signed_form', 'web_form', 'email', 'call_recording', 'in_person', 'other'] as const;
+
+export class EvidenceDto {
+  /** What kind of record proves a tenant-recorded consent. */
+  @ApiPropertyOptional({ enum: EVIDENCE_TYPES })
+  @IsOptional()
+  @IsIn(EVIDENCE_TYPES)
+  type?: (typeof EVIDENCE_TYPES)[number];
+
+  /** Your own reference to that record: an opaque id, never personal data (it enters the log). */
+  @ApiPropertyOptional({ example: 'crm-form-88213' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
+  @Matches(/^[\x21-\x7e]+$/, { message: 'evidence.reference must be printable ASCII without spaces' })
+  reference?: string;
+
+  /** SHA-256 (hex) of the evidence document, so it can be matched later without storing it here. */
+  @ApiPropertyOptional({ example: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855' })
+  @IsOptional()
+  @Matches(/^[0-9a-f]{64}$/, { message: 'evidence.sha256 must be 64 lower-case hex digits' })
+  sha256?: string;
+
+  /** The network id of the customer's reply or button tap (required for `in_chat_button`). */
+  @ApiPropertyOptional({ example: 'wamid.HBgLMTU1NTEyMzQ1NjcVAgASGBQzRUIw' })
+  @IsOptional()
+  @Matches(WAMID, { message: 'evidence.messageId must be a wamid. message id' })
+  messageId?: string;
+}
+
+export const API_METHODS = ['in_chat_button', 'tenant_recorded', 'api'] as const;
+
+export class RecordConsentDto {
+  @ApiProperty({ type: CustomerDto })
+  @ValidateNested()
+  @Type(() => CustomerDto)
+  customer: CustomerDto;
+
+  @ApiProperty({ example: 'ads-retargeting' })
+  @Matches(PURPOSE_KEY_PATTERN, { message: 'purpose must be a purpose key' })
+  purpose: string;
+
+  @ApiProperty({ enum: ['grant', 'revoke'] })
+  @IsIn(['grant', 'revoke'])
+  action: 'grant' | 'revoke';
+
+  /**
+   * How the customer gave or withdrew consent. `in_chat_button` needs `evidence.messageId`;
+   * `tenant_recorded` needs `evidence.type` and `evidence.reference`. (`in_chat_keyword` is
+   * recorded by Custody itself from STOP/START.)
+   */
+  @ApiProperty({ enum: API_METHODS })
+  @IsIn(API_METHODS)
+  method: (typeof API_METHODS)[number];
+
+  /** Grants: the prompt (`POST /v1/consent/prompts`) that showed this purpose's wording to this customer. */
+  @ApiPropertyOptional({ format: 'uuid' })
+  @IsOptional()
+  @IsUUID()
+  promptId?: string;
+
+  @ApiPropertyOptional({ type: EvidenceDto })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => EvidenceDto)
+  evidence?: EvidenceDto;
+
+  /** When the customer gave or withdrew consent (default: now; not in the future, not before the prompt). */
+  @ApiPropertyOptional({ example: '2025-11-25T10:01:00Z' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  occurredAt?: string;
+}
+
+export class EntryPurposeDto {
+  @ApiProperty()
+  key: string;
+
+  @ApiProperty()
+  dataUse: string;
+
+  @ApiPropertyOptional()
+  version?: number;
+
+  @ApiPropertyOptional()
+  language?: string;
+
+  @ApiPropertyOptional({ description: 'SHA-256 (hex) of the wording version' })
+  wordingHash?: string;
+}
+
+/** A consent log entry as the API shows it: the entry itself (docs/consent-log-format.md) and where it sits in the tree. */
+export class LogEntryDto {
+  @ApiProperty({ format: 'uuid' })
+  id: string;
+
+  @ApiProperty({ enum: ['consent.prompted', 'consent.granted', 'consent.revoked'] })
+  kind: string;
+
+  /** Position in the tenant's log (leaf index). */
+  @ApiProperty()
+  leafIndex: number;
+
+  /** RFC 6962 leaf hash (base64) of the canonical entry. */
+  @ApiProperty()
+  leafHash: string;
+
+  /** The entry exactly as logged (canonical JSON, parsed). */
+  @ApiProperty({ type: 'object', additionalProperties: true })
+  entry: Record<string, unknown>;
+}
+
+export class ConsentRecordResponseDto extends LogEntryDto {
+  /** The customer's pseudonym in the log. */
+  @ApiProperty()
+  subject: string;
+
+  @ApiProperty({ type: EntryPurposeDto, isArray: true })
+  purposes: EntryPurposeDto[];
+
+  @ApiProperty()
+  occurredAt: string;
+
+  @ApiProperty()
+  recordedAt: string;
+}
+
+export class PurposeStateDto {
+  @ApiProperty()
+  purpose: string;
+
+  @ApiProperty()
+  dataUse: string;
+
+  /** `none` means nothing was ever recorded: no consent (fail closed). */
+  @ApiProperty({ enum: ['granted', 'revoked', 'none'] })
+  status: 'granted' | 'revoked' | 'none';
+
+  /** The wording version the current grant (or the withdrawn one) points at. */
+  @ApiPropertyOptional({ nullable: true, type: String })
+  wordingHash: string | null;
+
+  @ApiPropertyOptional({ nullable: true, type: String })
+  since: string | null;
+
+  @ApiPropertyOptional({ nullable: true, type: String, format: 'uuid' })
+  eventId: string | null;
+
+  @ApiPropertyOptional({ nullable: true, type: Number })
+  leafIndex: number | null;
+}
+
+export class CustomerStateDto {
+  /** The customer's pseudonym in this tenant's log. */
+  @ApiProperty()
+  subject: string;
+
+  @ApiProperty({ type: [PurposeStateDto] })
+  purposes: PurposeStateDto[];
+}
+
+export class HistoryQueryDto {
+  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 100 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(500)
+  limit?: number;
+
+  /** Leaf index to continue after (the previous page's `nextCursor`). */
+  @ApiPropertyOptional()
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  after?: number;
+}
+
+export class HistoryDto {
+  @ApiProperty()
+  subject: string;
+
+  @ApiProperty({ type: [LogEntryDto] })
+  entries: LogEntryDto[];
+
+  @ApiPropertyOptional({ nullable: true, type: Number })
+  nextCursor: number | null;
+}
+
+export class CheckQueryDto {
+  @ApiProperty({ example: '15551234567' })
+  @Matches(/^\d{6,20}$/, { message: 'waId must be 6-20 digits' })
+  waId: string;
+
+  @ApiProperty({ example: 'marketing.advertising.first_party.targeted' })
+  @Matches(DATA_USE_PATTERN, { message: 'dataUse must be a dotted data-use key' })
+  dataUse: string;
+}
+
+export class CheckBasisDto {
+  @ApiProperty()
+  purpose: string;
+
+  @ApiProperty()
+  dataUse: string;
+
+  @ApiPropertyOptional({ nullable: true, type: String })
+  wordingHash: string | null;
+
+  @ApiProperty({ format: 'uuid' })
+  eventId: string;
+
+  @ApiProperty()
+  leafIndex: number;
+}
+
+export class CheckResponseDto {
+  /** True only when a grant on this data use or an ancestor of it is in force. */
+  @ApiProperty()
+  allowed: boolean;
+
+  @ApiProperty({ enum: ['granted', 'revoked', 'no_consent'] })
+  reason: 'granted' | 'revoked' | 'no_consent';
+
+  @ApiPropertyOptional({ type: CheckBasisDto })
+  basis?: CheckBasisDto;
+}

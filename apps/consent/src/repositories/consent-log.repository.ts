@@ -1,0 +1,369 @@
+import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { EntityManager } from 'typeorm';
+import { Topics } from '@custody/contracts';
+import { TenantDb, TenantId } from '@custody/database';
+import { CompactRange, leafHash, NodeCoord, nodeKey } from '@custody/transparency-log';
+import { consentChangedEvent } from '../domain/consent-event';
+import { ChangeEntry, EntryDraft, entryBytes, finalizeEntry, LogEntry } from '../domain/log-entry';
+
+/** One draft to append, with what the log needs around it. */
+export interface DraftItem {
+  draft: EntryDraft;
+  /** The customer's WhatsApp id, for the consent.events message (never written to the log). */
+  waId?: string;
+  /** Same key and same request hash → the earlier entry is returned; same key, other request → conflict. */
+  idempotency?: { key: string; requestHash: string };
+  /** Decided under the tenant's log lock: skip when the current state already says so. */
+  skipIf?: 'revoked' | 'granted_same_wording';
+}
+
+/** Everything one request or one chat command appends, applied all or nothing, once. */
+export interface AppendUnit {
+  items: DraftItem[];
+  /** An inbound chat message handled at most once (its id is remembered). */
+  chatCommand?: { messageId: string; command: string };
+  /** More outbox messages (e.g. the confirmation to the customer), written only when the unit is applied. */
+  outbox?: Array<{ topic: string; key: string; payload: unknown }>;
+}
+
+export type ItemOutcome =
+  | { status: 'appended' | 'replayed'; entry: LogEntry; leafHash: Buffer }
+  | { status: 'skipped' }
+  | { status: 'conflict' };
+
+export interface UnitOutcome {
+  /** The chat command had been handled before: nothing was applied. */
+  duplicate: boolean;
+  items: ItemOutcome[];
+}
+
+export interface StoredEntry {
+  leafIndex: number;
+  entry: LogEntry;
+  bytes: Buffer;
+}
+
+export interface StateRow {
+  purposeKey: string;
+  dataUse: string;
+  status: 'granted' | 'revoked';
+  versionHash: string | null;
+  eventId: string;
+  leafIndex: number;
+  changedAt: Date;
+}
+
+export interface ExportRow {
+  leafIndex: number;
+  entry: Buffer;
+  leafHash: Buffer | null;
+}
+
+interface CurrentState {
+  status: 'granted' | 'revoked';
+  versionHash: string | null;
+}
+
+const pairKey = (subject: string, purposeKey: string): string => `${subject}\u0000${purposeKey}`;
+
+/**
+ * The tenant's append-only Merkle log in PostgreSQL. An append locks the tenant's log head,
+ * numbers the entries, stores each entry, every tree node its leaf completes, the new head
+ * (size + right frontier), the derived consent state and the outbox rows, in one transaction.
+ * Nothing is ever read back to append: the frontier carries everything (O(1) amortized).
+ */
+@Injectable()
+export class ConsentLogRepository {
+  constructor(private readonly db: TenantDb) {}
+
+  appendUnits(tenantId: TenantId, units: AppendUnit[], now: Date = new Date()): Promise<UnitOutcome[]> {
+    return this.db.forTenant(tenantId, (m) => this.appendIn(m, tenantId, units, now));
+  }
+
+  private async appendIn(m: EntityManager, tenantId: TenantId, units: AppendUnit[], now: Date): Promise<UnitOutcome[]> {
+    const head = await this.lockHead(m, tenantId);
+    const range = CompactRange.fromFrontier(head.size, head.frontier);
+    const recordedAt = now.toISOString();
+
+    const keys = units.flatMap((u) => u.items.flatMap((i) => (i.idempotency ? [i.idempotency.key] : [])));
+    const earlier = new Map<string, { requestHash: string; entry: LogEntry; leafHash: Buffer }>();
+    if (keys.length > 0) {
+      const rows: Array<{ idempotency_key: string; request_hash: string; entry: Buffer }> = await m.query(
+        `SELECT idempotency_key, request_hash, entry FROM log_entries WHERE tenant_id = $1 AND idempotency_key = ANY($2::text[])`,
+        [tenantId, keys],
+      );
+      for (const r of rows) {
+        earlier.set(r.idempotency_key, { requestHash: r.request_hash, entry: JSON.parse(r.entry.toString('utf8')) as LogEntry, leafHash: leafHash(r.entry) });
+      }
+    }
+
+    const commands = units.flatMap((u) => (u.chatCommand ? [u.chatCommand] : []));
+    const fresh = new Set<string>();
+    if (commands.length > 0) {
+      const rows: Array<{ message_id: string }> = await m.query(
+        `INSERT INTO chat_commands (tenant_id, message_id, command)
+         SELECT $1, * FROM unnest($2::text[], $3::text[]) ON CONFLICT DO NOTHING RETURNING message_id`,
+        [tenantId, commands.map((c) => c.messageId), commands.map((c) => c.command)],
+      );
+      rows.forEach((r) => fresh.add(r.message_id));
+    }
+
+    const state = await this.loadState(m, tenantId, units);
+    const entries = { index: [] as number[], id: [] as string[], kind: [] as string[], subject: [] as string[], purpose: [] as Array<string | null>, bytes: [] as Buffer[], recordedAt: [] as string[], key: [] as Array<string | null>, hash: [] as Array<string | null> };
+    const nodes = { level: [] as number[], index: [] as number[], hash: [] as Buffer[] };
+    const stateChanges = new Map<string, { subject: string; purposeKey: string; status: string; versionHash: string | null; eventId: string; leafIndex: number; changedAt: string }>();
+    const outbox: Array<{ topic: string; key: string; payload: string }> = [];
+
+    const outcomes = units.map((unit): UnitOutcome => {
+      if (unit.chatCommand && !fresh.has(unit.chatCommand.messageId)) {
+        return { duplicate: true, items: unit.items.map(() => ({ status: 'skipped' })) };
+      }
+      const items = unit.items.map((item): ItemOutcome => {
+        let draft = item.draft;
+        if (item.idempotency) {
+          const before = earlier.get(item.idempotency.key);
+          if (before) {
+            return before.requestHash === item.idempotency.requestHash ? { status: 'replayed', entry: before.entry, leafHash: before.leafHash } : { status: 'conflict' };
+          }
+        }
+        if (draft.kind !== 'consent.prompted') {
+          const current = state.get(pairKey(draft.subject, draft.purpose.key));
+          if (item.skipIf === 'revoked' && current?.status === 'revoked') {
+            return { status: 'skipped' };
+          }
+          if (item.skipIf === 'granted_same_wording' && current?.status === 'granted' && current.versionHash === (draft.purpose.wordingHash ?? null)) {
+            return { status: 'skipped' };
+          }
+          if (draft.kind === 'consent.revoked' && !draft.purpose.wordingHash && current?.status === 'granted' && current.versionHash) {
+            draft = { ...draft, purpose: { ...draft.purpose, wordingHash: current.versionHash } };
+          }
+        }
+        const entry = finalizeEntry(draft, range.size, randomUUID(), recordedAt);
+        const bytes = entryBytes(entry);
+        const leaf = leafHash(bytes);
+        for (const node of range.append(leaf)) {
+          nodes.level.push(node.level);
+          nodes.index.push(node.index);
+          nodes.hash.push(node.hash);
+        }
+        entries.index.push(entry.index);
+        entries.id.push(entry.id);
+        entries.kind.push(entry.kind);
+        entries.subject.push(entry.subject);
+        entries.purpose.push(entry.kind === 'consent.prompted' ? null : entry.purpose.key);
+        entries.bytes.push(bytes);
+        entries.recordedAt.push(recordedAt);
+        entries.key.push(item.idempotency?.key ?? null);
+        entries.hash.push(item.idempotency?.requestHash ?? null);
+        if (item.idempotency) {
+          earlier.set(item.idempotency.key, { requestHash: item.idempotency.requestHash, entry, leafHash: leaf });
+        }
+        if (entry.kind !== 'consent.prompted') {
+          this.noteChange(entry, leaf, item.waId, state, stateChanges, outbox);
+        }
+        return { status: 'appended', entry, leafHash: leaf };
+      });
+      for (const extra of unit.outbox ?? []) {
+        outbox.push({ topic: extra.topic, key: extra.key, payload: JSON.stringify(extra.payload) });
+      }
+      return { duplicate: false, items };
+    });
+
+    if (entries.index.length > 0) {
+      await m.query(
+        `INSERT INTO log_entries (tenant_id, leaf_index, event_id, kind, subject, purpose_key, entry, recorded_at, idempotency_key, request_hash)
+         SELECT $1, * FROM unnest($2::bigint[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::bytea[], $8::timestamptz[], $9::text[], $10::text[])`,
+        [tenantId, entries.index, entries.id, entries.kind, entries.subject, entries.purpose, entries.bytes, entries.recordedAt, entries.key, entries.hash],
+      );
+      await m.query(`INSERT INTO log_nodes (tenant_id, level, idx, hash) SELECT $1, * FROM unnest($2::smallint[], $3::bigint[], $4::bytea[])`, [
+        tenantId,
+        nodes.level,
+        nodes.index,
+        nodes.hash,
+      ]);
+      await m.query(`UPDATE log_heads SET size = $2, frontier = $3, updated_at = now() WHERE tenant_id = $1`, [tenantId, range.size, range.frontier()]);
+    }
+    if (stateChanges.size > 0) {
+      const rows = [...stateChanges.values()];
+      await m.query(
+        `INSERT INTO consent_state (tenant_id, subject, purpose_key, status, version_hash, event_id, leaf_index, changed_at)
+         SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::uuid[], $7::bigint[], $8::timestamptz[])
+         ON CONFLICT (tenant_id, subject, purpose_key) DO UPDATE SET status = EXCLUDED.status, version_hash = EXCLUDED.version_hash,
+           event_id = EXCLUDED.event_id, leaf_index = EXCLUDED.leaf_index, changed_at = EXCLUDED.changed_at`,
+        [
+          tenantId,
+          rows.map((r) => r.subject),
+          rows.map((r) => r.purposeKey),
+          rows.map((r) => r.status),
+          rows.map((r) => r.versionHash),
+          rows.map((r) => r.eventId),
+          rows.map((r) => r.leafIndex),
+          rows.map((r) => r.changedAt),
+        ],
+      );
+    }
+    if (outbox.length > 0) {
+      await m.query(`INSERT INTO outbox (topic, key, payload) SELECT * FROM unnest($1::text[], $2::text[], $3::jsonb[])`, [
+        outbox.map((o) => o.topic),
+        outbox.map((o) => o.key),
+        outbox.map((o) => o.payload),
+      ]);
+    }
+    return outcomes;
+  }
+
+  private noteChange(
+    entry: ChangeEntry,
+    leaf: Buffer,
+    waId: string | undefined,
+    state: Map<string, CurrentState>,
+    changes: Map<string, { subject: string; purposeKey: string; status: string; versionHash: string | null; eventId: string; leafIndex: number; changedAt: string }>,
+    outbox: Array<{ topic: string; key: string; payload: string }>,
+  ): void {
+    const status = entry.kind === 'consent.granted' ? 'granted' : 'revoked';
+    const versionHash = entry.purpose.wordingHash ?? null;
+    const key = pairKey(entry.subject, entry.purpose.key);
+    state.set(key, { status, versionHash });
+    changes.set(key, { subject: entry.subject, purposeKey: entry.purpose.key, status, versionHash, eventId: entry.id, leafIndex: entry.index, changedAt: entry.occurredAt });
+    if (waId) {
+      const { key: topicKey, event } = consentChangedEvent(entry, waId, leaf);
+      outbox.push({ topic: Topics.ConsentEvents, key: topicKey, payload: JSON.stringify(event) });
+    }
+  }
+
+  private async lockHead(m: EntityManager, tenantId: TenantId): Promise<{ size: number; frontier: Buffer }> {
+    const select = `SELECT size, frontier FROM log_heads WHERE tenant_id = $1 FOR UPDATE`;
+    let rows: Array<{ size: string; frontier: Buffer }> = await m.query(select, [tenantId]);
+    if (rows.length === 0) {
+      await m.query(`INSERT INTO log_heads (tenant_id, size, frontier) VALUES ($1, 0, $2) ON CONFLICT (tenant_id) DO NOTHING`, [tenantId, Buffer.alloc(0)]);
+      rows = await m.query(select, [tenantId]);
+    }
+    return { size: Number(rows[0].size), frontier: rows[0].frontier };
+  }
+
+  private async loadState(m: EntityManager, tenantId: TenantId, units: AppendUnit[]): Promise<Map<string, CurrentState>> {
+    const pairs = new Map<string, [string, string]>();
+    for (const unit of units) {
+      for (const { draft } of unit.items) {
+        if (draft.kind !== 'consent.prompted') {
+          pairs.set(pairKey(draft.subject, draft.purpose.key), [draft.subject, draft.purpose.key]);
+        }
+      }
+    }
+    const state = new Map<string, CurrentState>();
+    if (pairs.size === 0) {
+      return state;
+    }
+    const list = [...pairs.values()];
+    const rows: Array<{ subject: string; purpose_key: string; status: 'granted' | 'revoked'; version_hash: string | null }> = await m.query(
+      `SELECT s.subject, s.purpose_key, s.status, s.version_hash FROM consent_state s
+        JOIN unnest($2::text[], $3::text[]) AS p(subject, purpose_key) USING (subject, purpose_key)
+       WHERE s.tenant_id = $1`,
+      [tenantId, list.map((p) => p[0]), list.map((p) => p[1])],
+    );
+    for (const r of rows) {
+      state.set(pairKey(r.subject, r.purpose_key), { status: r.status, versionHash: r.version_hash });
+    }
+    return state;
+  }
+
+  /** The log's current size and right frontier (one row; consistent by itself). */
+  head(tenantId: TenantId): Promise<{ size: number; frontier: Buffer; updatedAt: Date | null }> {
+    return this.db.forTenant(tenantId, async (m) => {
+      const rows: Array<{ size: string; frontier: Buffer; updated_at: Date }> = await m.query(
+        `SELECT size, frontier, updated_at FROM log_heads WHERE tenant_id = $1`,
+        [tenantId],
+      );
+      return rows[0] ? { size: Number(rows[0].size), frontier: rows[0].frontier, updatedAt: rows[0].updated_at } : { size: 0, frontier: Buffer.alloc(0), updatedAt: null };
+    });
+  }
+
+  findById(tenantId: TenantId, eventId: string): Promise<StoredEntry | null> {
+    return this.db.forTenant(tenantId, async (m) => {
+      const rows: Array<{ leaf_index: string; entry: Buffer }> = await m.query(
+        `SELECT leaf_index, entry FROM log_entries WHERE tenant_id = $1 AND event_id = $2`,
+        [tenantId, eventId],
+      );
+      return rows[0] ? toStored(rows[0]) : null;
+    });
+  }
+
+  /** Prompts shown to a subject, newest first. */
+  promptsShownTo(tenantId: TenantId, subject: string, limit = 50): Promise<StoredEntry[]> {
+    return this.db.forTenant(tenantId, async (m) => {
+      const rows: Array<{ leaf_index: string; entry: Buffer }> = await m.query(
+        `SELECT leaf_index, entry FROM log_entries
+          WHERE tenant_id = $1 AND subject = $2 AND kind = 'consent.prompted'
+          ORDER BY leaf_index DESC LIMIT $3`,
+        [tenantId, subject, limit],
+      );
+      return rows.map(toStored);
+    });
+  }
+
+  /** A subject's entries in log order, after an index. */
+  history(tenantId: TenantId, subject: string, afterIndex: number, limit: number): Promise<StoredEntry[]> {
+    return this.db.forTenant(tenantId, async (m) => {
+      const rows: Array<{ leaf_index: string; entry: Buffer }> = await m.query(
+        `SELECT leaf_index, entry FROM log_entries
+          WHERE tenant_id = $1 AND subject = $2 AND leaf_index > $3 ORDER BY leaf_index LIMIT $4`,
+        [tenantId, subject, afterIndex, limit],
+      );
+      return rows.map(toStored);
+    });
+  }
+
+  /** A subject's current state for every purpose that has one, with the purpose's data use. */
+  states(tenantId: TenantId, subject: string): Promise<StateRow[]> {
+    return this.db.forTenant(tenantId, async (m) => {
+      const rows: Array<{ purpose_key: string; data_use: string; status: 'granted' | 'revoked'; version_hash: string | null; event_id: string; leaf_index: string; changed_at: Date }> =
+        await m.query(
+          `SELECT s.purpose_key, p.data_use, s.status, s.version_hash, s.event_id, s.leaf_index, s.changed_at
+             FROM consent_state s JOIN purposes p ON p.tenant_id = s.tenant_id AND p.key = s.purpose_key
+            WHERE s.tenant_id = $1 AND s.subject = $2 ORDER BY s.purpose_key`,
+          [tenantId, subject],
+        );
+      return rows.map((r) => ({
+        purposeKey: r.purpose_key,
+        dataUse: r.data_use,
+        status: r.status,
+        versionHash: r.version_hash,
+        eventId: r.event_id,
+        leafIndex: Number(r.leaf_index),
+        changedAt: r.changed_at,
+      }));
+    });
+  }
+
+  /** Stored tree nodes, in one read. */
+  nodes(tenantId: TenantId, coords: NodeCoord[]): Promise<Map<string, Buffer>> {
+    return this.db.forTenant(tenantId, async (m) => {
+      const rows: Array<{ level: number; idx: string; hash: Buffer }> = await m.query(
+        `SELECT n.level, n.idx, n.hash FROM log_nodes n
+           JOIN unnest($2::smallint[], $3::bigint[]) AS c(level, idx) USING (level, idx)
+          WHERE n.tenant_id = $1`,
+        [tenantId, coords.map((c) => c.level), coords.map((c) => c.index)],
+      );
+      return new Map(rows.map((r) => [nodeKey({ level: r.level, index: Number(r.idx) }), r.hash]));
+    });
+  }
+
+  /** Entries [from, to) in index order with the leaf hash the tree stored for each position. */
+  exportPage(tenantId: TenantId, from: number, to: number, limit: number): Promise<ExportRow[]> {
+    return this.db.forTenant(tenantId, async (m) => {
+      const rows: Array<{ leaf_index: string; entry: Buffer; hash: Buffer | null }> = await m.query(
+        `SELECT e.leaf_index, e.entry, n.hash FROM log_entries e
+           LEFT JOIN log_nodes n ON n.tenant_id = e.tenant_id AND n.level = 0 AND n.idx = e.leaf_index
+          WHERE e.tenant_id = $1 AND e.leaf_index >= $2 AND e.leaf_index < $3
+          ORDER BY e.leaf_index LIMIT $4`,
+        [tenantId, from, to, limit],
+      );
+      return rows.map((r) => ({ leafIndex: Number(r.leaf_index), entry: r.entry, leafHash: r.hash }));
+    });
+  }
+}
+
+function toStored(row: { leaf_index: string; entry: Buffer }): StoredEntry {
+  return { leafIndex: Number(row.leaf_index), entry: JSON.parse(row.entry.toString('utf8')) as LogEntry, bytes: row.entry };
+}

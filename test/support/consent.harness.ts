@@ -1,0 +1,139 @@
+import type { INestApplication } from '@nestjs/common';
+import type { JWK } from 'jose';
+import { randomUUID } from 'node:crypto';
+import { Producer } from 'kafkajs';
+import { conversationIdFor, CUSTODY_MARKING, MessageEvent, Topics } from '@custody/contracts';
+import { createApp, listen, loadConfig } from '@custody/platform';
+import { httpClient, HttpRequest, mintWithKey, testKafka, uniqueDigits } from '@custody/testing';
+import { AppModule } from '../../apps/consent/src/app.module';
+import { ConsentEnv } from '../../apps/consent/src/config/consent.env';
+import { ConsentSettings } from '../../apps/consent/src/config/consent.settings';
+import { APP_META } from '../../apps/consent/src/meta';
+import { LogKeysRepository } from '../../apps/consent/src/repositories/log-keys.repository';
+import { startTenantStore, TenantStoreHarness, TestTenant, TEST_AUDIENCE, TEST_ISSUER } from './tenant-store.harness';
+
+export interface ConsentTenant extends TestTenant {
+  /** A tenant_admin token. */
+  admin: string;
+  /** An auditor credential's token, scoped to this tenant. */
+  auditorToken: () => Promise<string>;
+}
+
+export interface ConsentHarness {
+  app: INestApplication;
+  url: string;
+  request: HttpRequest;
+  ts: TenantStoreHarness;
+  logKey: JWK;
+  newTenant: () => Promise<ConsentTenant>;
+  /** A platform-wide auditor token (no tenant). */
+  platformAuditorToken: () => Promise<string>;
+  /** Publishes a customer's inbound text as ingest would. */
+  sendInbound: (tenant: ConsentTenant, waId: string, content: { messageType?: MessageEvent['messageType']; body?: string; content?: Record<string, unknown> }) => Promise<MessageEvent>;
+  close: () => Promise<void>;
+}
+
+/**
+ * Starts tenant-store (the token issuer) and consent in-process against the real stack. The
+ * consent consumer gets its own group, positioned at the end of the inbound topic, so it sees
+ * exactly the messages a test publishes.
+ */
+export async function startConsent(): Promise<ConsentHarness> {
+  const ts = await startTenantStore();
+  const groupId = `custody-consent-test-${randomUUID()}`;
+  const kafka = testKafka();
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const offsets = await admin.fetchTopicOffsets(Topics.MessagesInbound);
+    await admin.setOffsets({ groupId, topic: Topics.MessagesInbound, partitions: offsets.map((o) => ({ partition: o.partition, offset: o.high })) });
+  } finally {
+    await admin.disconnect();
+  }
+  const logKey = await LogKeysRepository.generatePrivateJwk();
+  const keys = await LogKeysRepository.load(logKey);
+  const env = loadConfig(ConsentEnv, {
+    ...process.env,
+    JWT_ISSUER: TEST_ISSUER,
+    JWT_AUDIENCE: TEST_AUDIENCE,
+    JWKS_URL: `${ts.url}/.well-known/jwks.json`,
+    CONSENT_LOG_KEY_FILE: '(in memory)',
+    CONSENT_CONSUMER_GROUP: groupId,
+  });
+  const app = await createApp(AppModule.register(env, keys, ConsentSettings.from(env, { runScheduler: false })), APP_META);
+  const url = await listen(app, 0, '127.0.0.1');
+  const request = httpClient(url);
+  let producer: Producer | undefined;
+
+  const newTenant = async (): Promise<ConsentTenant> => {
+    const tenant = await ts.newTenant();
+    const credential = await ts.request('POST', `/v1/tenants/${tenant.id}/credentials`, { token: await ts.operatorToken(), body: { roles: ['auditor'] } });
+    if (credential.status !== 201) {
+      throw new Error(`auditor credential: ${credential.status} ${credential.text}`);
+    }
+    return {
+      ...tenant,
+      admin: await tenant.token(),
+      auditorToken: () => ts.tokenFor(credential.body.clientId, credential.body.clientSecret),
+    };
+  };
+
+  const sendInbound: ConsentHarness['sendInbound'] = async (tenant, waId, message) => {
+    producer ??= await (async () => {
+      const p = kafka.producer({ allowAutoTopicCreation: false });
+      await p.connect();
+      return p;
+    })();
+    const messageId = `wamid.test${uniqueDigits(20)}`;
+    const now = new Date().toISOString();
+    const conversationId = conversationIdFor(tenant.id, tenant.phoneNumberId, waId);
+    const event: MessageEvent = {
+      eventId: messageId,
+      type: 'message.inbound',
+      tenantId: tenant.id,
+      occurredAt: now,
+      messageId,
+      conversationId,
+      phoneNumberId: tenant.phoneNumberId,
+      customer: { waId },
+      origin: 'customer',
+      messageType: message.messageType ?? 'text',
+      content: message.content ?? { body: message.body ?? '' },
+      networkTimestamp: now,
+      custody: { ...CUSTODY_MARKING },
+    };
+    await producer.send({ topic: Topics.MessagesInbound, acks: -1, messages: [{ key: `${tenant.id}:${conversationId}`, value: JSON.stringify(event) }] });
+    return event;
+  };
+
+  return {
+    app,
+    url,
+    request,
+    ts,
+    logKey,
+    newTenant,
+    platformAuditorToken: () => mintWithKey(ts.privateJwks.keys[0], { issuer: TEST_ISSUER, audience: TEST_AUDIENCE, roles: ['auditor'] }),
+    sendInbound,
+    close: async () => {
+      await producer?.disconnect();
+      await app.close();
+      await ts.close();
+    },
+  };
+}
+
+/** Polls `probe` until it returns something truthy (or fails after `timeoutMs`). */
+export async function eventually<T>(probe: () => Promise<T | undefined | null | false>, timeoutMs = 20_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) {
+      return value;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`${what} not reached within ${timeoutMs} ms`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
