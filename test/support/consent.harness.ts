@@ -1,7 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import type { JWK } from 'jose';
 import { randomUUID } from 'node:crypto';
-import { Producer } from 'kafkajs';
+import type { KafkaMessage, Producer } from 'kafkajs';
 import { conversationIdFor, CUSTODY_MARKING, MessageEvent, Topics } from '@custody/contracts';
 import { createApp, listen, loadConfig } from '@custody/platform';
 import { httpClient, HttpRequest, mintWithKey, testKafka, uniqueDigits } from '@custody/testing';
@@ -30,6 +30,8 @@ export interface ConsentHarness {
   platformAuditorToken: () => Promise<string>;
   /** Publishes a customer's inbound text as ingest would. */
   sendInbound: (tenant: ConsentTenant, waId: string, content: { messageType?: MessageEvent['messageType']; body?: string; content?: Record<string, unknown> }) => Promise<MessageEvent>;
+  /** Publishes an inbound event again (a redelivery). */
+  republish: (event: MessageEvent) => Promise<void>;
   close: () => Promise<void>;
 }
 
@@ -39,18 +41,13 @@ export interface ConsentHarness {
  * exactly the messages a test publishes.
  */
 export async function startConsent(): Promise<ConsentHarness> {
-  const ts = await startTenantStore();
   const groupId = `custody-consent-test-${randomUUID()}`;
   const kafka = testKafka();
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const offsets = await admin.fetchTopicOffsets(Topics.MessagesInbound);
-    await admin.setOffsets({ groupId, topic: Topics.MessagesInbound, partitions: offsets.map((o) => ({ partition: o.partition, offset: o.high })) });
-  } finally {
-    await admin.disconnect();
-  }
-  const logKey = await LogKeysRepository.generatePrivateJwk();
+  const [ts, logKey] = await Promise.all([
+    startTenantStore(),
+    LogKeysRepository.generatePrivateJwk(),
+    positionAtEnd(kafka, groupId, Topics.MessagesInbound),
+  ]);
   const keys = await LogKeysRepository.load(logKey);
   const env = loadConfig(ConsentEnv, {
     ...process.env,
@@ -78,12 +75,16 @@ export async function startConsent(): Promise<ConsentHarness> {
     };
   };
 
-  const sendInbound: ConsentHarness['sendInbound'] = async (tenant, waId, message) => {
+  const republish = async (event: MessageEvent): Promise<void> => {
     producer ??= await (async () => {
       const p = kafka.producer({ allowAutoTopicCreation: false });
       await p.connect();
       return p;
     })();
+    await producer.send({ topic: Topics.MessagesInbound, acks: -1, messages: [{ key: `${event.tenantId}:${event.conversationId}`, value: JSON.stringify(event) }] });
+  };
+
+  const sendInbound: ConsentHarness['sendInbound'] = async (tenant, waId, message) => {
     const messageId = `wamid.test${uniqueDigits(20)}`;
     const now = new Date().toISOString();
     const conversationId = conversationIdFor(tenant.id, tenant.phoneNumberId, waId);
@@ -102,7 +103,7 @@ export async function startConsent(): Promise<ConsentHarness> {
       networkTimestamp: now,
       custody: { ...CUSTODY_MARKING },
     };
-    await producer.send({ topic: Topics.MessagesInbound, acks: -1, messages: [{ key: `${tenant.id}:${conversationId}`, value: JSON.stringify(event) }] });
+    await republish(event);
     return event;
   };
 
@@ -115,12 +116,96 @@ export async function startConsent(): Promise<ConsentHarness> {
     newTenant,
     platformAuditorToken: () => mintWithKey(ts.privateJwks.keys[0], { issuer: TEST_ISSUER, audience: TEST_AUDIENCE, roles: ['auditor'] }),
     sendInbound,
+    republish,
     close: async () => {
       await producer?.disconnect();
       await app.close();
       await ts.close();
     },
   };
+}
+
+export interface TopicWatch {
+  /** Resolves with the first message (seen so far or later) that `match` accepts. */
+  next: (match: (message: KafkaMessage) => boolean, timeoutMs?: number) => Promise<KafkaMessage>;
+  all: () => KafkaMessage[];
+  stop: () => Promise<void>;
+}
+
+/**
+ * Follows a topic from its current end (not from the beginning: shared topics can be long), so a
+ * test sees what its actions publish. Start it before acting.
+ */
+export async function watchTopic(topic: string): Promise<TopicWatch> {
+  const kafka = testKafka();
+  const groupId = `consent-test-watch-${randomUUID()}`;
+  const admin = kafka.admin();
+  await admin.connect();
+  const offsets = await admin.fetchTopicOffsets(topic).finally(() => admin.disconnect());
+  const seen: KafkaMessage[] = [];
+  const waiters = new Set<{ match: (m: KafkaMessage) => boolean; resolve: (m: KafkaMessage) => void }>();
+  // Short fetch waits so that stopping does not wait out a long poll.
+  const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 200 });
+  await consumer.connect();
+  await consumer.subscribe({ topic });
+  await consumer.run({
+    eachMessage: ({ message }) => {
+      seen.push(message);
+      for (const w of [...waiters]) {
+        if (w.match(message)) {
+          waiters.delete(w);
+          w.resolve(message);
+        }
+      }
+      return Promise.resolve();
+    },
+  });
+  for (const o of offsets) {
+    consumer.seek({ topic, partition: o.partition, offset: o.high });
+  }
+  return {
+    next: (match, timeoutMs = 20_000) => {
+      const found = seen.find(match);
+      if (found) {
+        return Promise.resolve(found);
+      }
+      return new Promise((resolve, reject) => {
+        const waiter = { match, resolve: (m: KafkaMessage) => (clearTimeout(timer), resolve(m)) };
+        const timer = setTimeout(() => {
+          waiters.delete(waiter);
+          reject(new Error(`no matching message on ${topic} within ${timeoutMs} ms (saw ${seen.length})`));
+        }, timeoutMs);
+        waiters.add(waiter);
+      });
+    },
+    all: () => [...seen],
+    stop: () => consumer.disconnect(),
+  };
+}
+
+/**
+ * Commits a new consumer group's offsets at the topic's current end, so it starts there. (What
+ * kafkajs's admin.setOffsets does, with a short fetch wait: that one idles 5 s on a quiet topic.)
+ */
+async function positionAtEnd(kafka: ReturnType<typeof testKafka>, groupId: string, topic: string): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  const offsets = await admin.fetchTopicOffsets(topic).finally(() => admin.disconnect());
+  const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 50 });
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic });
+    const fetched = new Promise<void>((resolve) => consumer.on(consumer.events.FETCH, () => resolve()));
+    await consumer.run({ autoCommit: true, eachBatchAutoResolve: false, eachBatch: () => Promise.resolve() });
+    consumer.pause([{ topic }]);
+    for (const o of offsets) {
+      consumer.seek({ topic, partition: o.partition, offset: o.high });
+    }
+    await fetched;
+    await consumer.commitOffsets(offsets.map((o) => ({ topic, partition: o.partition, offset: o.high })));
+  } finally {
+    await consumer.disconnect();
+  }
 }
 
 /** Polls `probe` until it returns something truthy (or fails after `timeoutMs`). */

@@ -1,4 +1,4 @@
-import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { MessageEvent, Topics } from '@custody/contracts';
 import { EventSubscriber } from '@custody/kafka';
 import { ConsentSettings } from '../config/consent.settings';
@@ -8,18 +8,33 @@ import { ChatConsentService } from '../services/chat-consent.service';
 /** Watches customers' inbound messages for STOP/START (and their localized forms). */
 @Injectable()
 export class InboundMessageConsumer implements OnApplicationBootstrap {
+  private readonly logger = new Logger(InboundMessageConsumer.name);
+
   constructor(
     private readonly subscriber: EventSubscriber,
     private readonly chat: ChatConsentService,
     private readonly settings: ConsentSettings,
   ) {}
 
-  async onApplicationBootstrap(): Promise<void> {
-    await this.subscriber.subscribe<MessageEvent>({
-      groupId: this.settings.consumerGroup,
-      topics: [Topics.MessagesInbound],
-      handler: (event) => this.handle(event),
-    });
+  /**
+   * Joins the consumer group in the background: the HTTP API does not wait for a rebalance, and
+   * nothing is missed meanwhile because the group resumes from its committed offsets.
+   */
+  onApplicationBootstrap(): void {
+    void this.start(1000);
+  }
+
+  private async start(retryMs: number): Promise<void> {
+    try {
+      await this.subscriber.subscribe<MessageEvent>({
+        groupId: this.settings.consumerGroup,
+        topics: [Topics.MessagesInbound],
+        handler: (event) => this.handle(event),
+      });
+    } catch (error) {
+      this.logger.warn({ msg: 'cannot subscribe to inbound messages; retrying', retryMs, err: error });
+      setTimeout(() => void this.start(Math.min(retryMs * 2, 30_000)), retryMs).unref();
+    }
   }
 
   async handle(event: MessageEvent): Promise<void> {
