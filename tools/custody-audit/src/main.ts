@@ -16,10 +16,11 @@ import { Progress } from './progress';
 const HELP = `custody-audit: verify Custody's consent log offline (no network access).
 
   custody-audit verify-export --export FILE [--export FILE ...] --sth FILE [--sth FILE ...] --keys FILE
-                              [--baseline FILE] [--json] [--no-progress]
+                              [--baseline FILE] [--json] [--no-progress] [--progress-interval MS]
       Recomputes every leaf of a JSON Lines export (several files are read in order; - is stdin),
       checks the tree against each signed tree head, and reports the first index where anything
       differs. --baseline is an earlier export you verified before: entries are compared with it.
+      Progress goes to stderr every --progress-interval ms (default 1000) on long exports.
   custody-audit verify-inclusion --proof FILE --sth FILE --keys FILE [--entry FILE] [--json]
       Checks an inclusion proof (GET .../proofs/inclusion) against a signed tree head; --entry is an
       export line or entry whose leaf hash must be the proven one.
@@ -85,7 +86,11 @@ async function verifyExportCommand(args: ParsedArgs, out: Out, err: Out): Promis
   const signed = await heads(args, 'sth');
   const exports = many(args, 'export');
   const baselineFile = optional(args, 'baseline');
-  const progress = new Progress(args.flags.has('no-progress') ? undefined : err);
+  const interval = Number(optional(args, 'progress-interval') ?? '1000');
+  if (!Number.isInteger(interval) || interval < 0) {
+    throw new UsageError('--progress-interval must be a number of milliseconds');
+  }
+  const progress = new Progress(args.flags.has('no-progress') ? undefined : err, interval);
   const verifier = new ExportVerifier(signed);
   const baseline = baselineFile ? readLines([baselineFile])[Symbol.asyncIterator]() : undefined;
   const baselineVerifier = new ExportVerifier([]);
@@ -141,6 +146,7 @@ interface InclusionProofFile {
   treeSize: number;
   leafHash: string;
   auditPath: string[];
+  entry?: unknown;
 }
 
 async function verifyInclusionCommand(args: ParsedArgs, out: Out): Promise<number> {
@@ -151,11 +157,17 @@ async function verifyInclusionCommand(args: ParsedArgs, out: Out): Promise<numbe
   }
   const leaf = decodeHash(proof.leafHash, 'leafHash');
   const entryFile = optional(args, 'entry');
+  const entries: Array<[string, unknown]> = [];
+  if (proof.entry !== undefined) {
+    entries.push(['the proof', proof.entry]);
+  }
   if (entryFile) {
     const given = (await readJson(entryFile, 'entry')) as { entry?: unknown };
-    const entry = given && typeof given === 'object' && 'entry' in given ? given.entry : given;
+    entries.push([entryFile, given && typeof given === 'object' && 'entry' in given ? given.entry : given]);
+  }
+  for (const [where, entry] of entries) {
     if (!leafHash(canonicalBytes(entry)).equals(leaf)) {
-      throw new VerificationFailure(`the entry in ${entryFile} does not hash to the proven leaf hash`);
+      throw new VerificationFailure(`the entry in ${where} does not hash to the proven leaf hash`);
     }
   }
   if (proof.treeSize !== head.treeSize) {

@@ -1,4 +1,4 @@
-/** Progress on long exports, on stderr, at most once a second (silent for short ones). */
+/** Progress on long exports, on stderr, at most once per interval and every 1,000 entries (silent for short ones). */
 export class Progress {
   private entries = 0;
   private byteCount = 0;
@@ -6,7 +6,10 @@ export class Progress {
   private last = Date.now();
   private shown = false;
 
-  constructor(private readonly write?: (line: string) => void) {}
+  constructor(
+    private readonly write?: (line: string) => void,
+    private readonly intervalMs = 1000,
+  ) {}
 
   bytes(n: number): void {
     this.byteCount += n;
@@ -16,7 +19,7 @@ export class Progress {
     this.entries += 1;
     if (this.write && this.entries % 1000 === 0) {
       const now = Date.now();
-      if (now - this.last >= 1000) {
+      if (now - this.last >= this.intervalMs) {
         this.last = now;
         this.shown = true;
         this.write(this.line(now));
