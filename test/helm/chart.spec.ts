@@ -75,6 +75,9 @@ function mustRun(command: string, args: string[], input?: string): string {
   return res.stdout;
 }
 
+// Each test runs helm and the validators a few times; generous for a loaded machine.
+jest.setTimeout(60_000);
+
 let helm: string;
 let validators: Validator[];
 
@@ -510,6 +513,8 @@ describe('the sandbox', () => {
         'ServiceAccount',
       ].sort(),
     );
+    expect(find(objects, 'ConfigMap', `${RELEASE}-ingest`).data?.NETWORK_URL).toBe(`http://${RELEASE}-sandbox:3004`);
+    expect(find(objects, 'ConfigMap', `${RELEASE}-sandbox`).data?.INGEST_URL).toBe(`http://${RELEASE}-ingest:3000`);
     const ingestEgress: Json[] = find(objects, 'NetworkPolicy', `${RELEASE}-ingest`).spec.egress;
     expect(ingestEgress.some((r) => r.ports.some((p: Json) => p.port === 3004))).toBe(true);
   });

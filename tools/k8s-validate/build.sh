@@ -44,7 +44,7 @@ build_one() { # modfile
     exec 9>"$out.lock"
     flock 9
     if [ -x "$out" ] && [ "$(cat "$out.stamp" 2>/dev/null)" = "$stamp" ]; then exit 0; fi
-    echo "k8s-validate/build.sh: building $(basename "$out") for Kubernetes $version (first time: a few minutes)" >&2
+    echo "k8s-validate/build.sh: building $(basename "$out") for Kubernetes $version (minutes when Go's build cache is cold, seconds otherwise)" >&2
     local args=(build -trimpath -o "$out.tmp")
     [ "$(basename "$modfile")" = "go.mod" ] || args+=(-modfile "$modfile")
     (cd "$here" && CGO_ENABLED=0 go "${args[@]}" .) >&2
