@@ -2,7 +2,8 @@
  * Canonical JSON for log entries and tree heads: RFC 8785 (JCS) restricted to a subset that
  * every language serializes the same way. Allowed values: objects, arrays, strings (well-formed
  * Unicode), booleans, null, and integers with magnitude below 2^53. No floats, no undefined.
- * Objects: members sorted by key (UTF-16 code units, as JCS), no whitespace anywhere. Strings:
+ * Objects: members sorted by key (UTF-16 code units, as JCS), members whose value is undefined
+ * left out (as JSON.stringify does), no whitespace anywhere. Strings:
  * ECMAScript JSON.stringify escaping (`"` `\` and U+0000..U+001F escaped, everything else
  * literal UTF-8), which is what JCS specifies. See docs/consent-log-format.md.
  */
@@ -46,7 +47,9 @@ function write(value: unknown, path: string): string {
         throw new CanonicalJsonError(`${path}: only plain objects are allowed`);
       }
       const record = value as Record<string, unknown>;
-      const keys = Object.keys(record).sort();
+      const keys = Object.keys(record)
+        .filter((k) => record[k] !== undefined)
+        .sort();
       return `{${keys.map((k) => `${writeString(k, path)}:${write(record[k], `${path}.${k}`)}`).join(',')}}`;
     }
     case 'undefined':

@@ -182,7 +182,7 @@ describe('RFC 6962 Merkle tree', () => {
     });
 
     it('restores a compact range from its stored frontier', () => {
-      for (const n of [0, 1, 5, 32, 63]) {
+      for (const n of [0, 1, 5, 32, 38]) {
         const partial = new StoredTree(data.slice(0, n)).range;
         const restored = CompactRange.fromFrontier(n, partial.frontier());
         restored.append(leafHash(data[n]));

@@ -76,26 +76,12 @@ export type EntryDraft = DistributiveOmit<LogEntry, 'v' | 'index' | 'id' | 'reco
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 export function finalizeEntry(draft: EntryDraft, index: number, id: string, recordedAt: string): LogEntry {
-  return dropUndefined({ v: ENTRY_VERSION, index, id, recordedAt, ...draft });
+  return { v: ENTRY_VERSION, index, id, recordedAt, ...draft };
 }
 
+/** The leaf data: canonical JSON, in which members left undefined do not appear. */
 export function entryBytes(entry: LogEntry): Buffer {
   return canonicalBytes(entry);
-}
-
-/** Canonical JSON has no `undefined`: optional members that are absent are left out. */
-function dropUndefined<T>(value: T): T {
-  if (Array.isArray(value)) {
-    return value.map(dropUndefined) as T;
-  }
-  if (value && typeof value === 'object') {
-    return Object.fromEntries(
-      Object.entries(value as Record<string, unknown>)
-        .filter(([, v]) => v !== undefined)
-        .map(([k, v]) => [k, dropUndefined(v)]),
-    ) as T;
-  }
-  return value;
 }
 
 /** The canonical content of a purpose's wording version; its SHA-256 (hex) identifies it. */

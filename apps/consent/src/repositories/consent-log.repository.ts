@@ -171,17 +171,34 @@ export class ConsentLogRepository {
     });
 
     if (entries.index.length > 0) {
+      // Bulk statements shaped for PostgreSQL's parser: entries and node hashes travel as one
+      // concatenated bytea each (cut by lengths in SQL), which parses far faster than text[] or
+      // bytea[] literals full of escapes (see docs/benchmarks.md).
       await m.query(
         `INSERT INTO log_entries (tenant_id, leaf_index, event_id, kind, subject, purpose_key, entry, recorded_at, idempotency_key, request_hash)
-         SELECT $1, * FROM unnest($2::bigint[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::bytea[], $8::timestamptz[], $9::text[], $10::text[])`,
-        [tenantId, entries.index, entries.id, entries.kind, entries.subject, entries.purpose, entries.bytes, entries.recordedAt, entries.key, entries.hash],
+         SELECT $1, i, e, k, s, p, substring($7::bytea FROM (sum(l) OVER (ORDER BY n) - l + 1)::int FOR l), r, ik, rh
+           FROM unnest($2::bigint[], $3::uuid[], $4::text[], $5::text[], $6::text[], $8::int[], $9::timestamptz[], $10::text[], $11::text[])
+             WITH ORDINALITY AS u(i, e, k, s, p, l, r, ik, rh, n)`,
+        [
+          tenantId,
+          entries.index,
+          entries.id,
+          entries.kind,
+          entries.subject,
+          entries.purpose,
+          Buffer.concat(entries.bytes),
+          entries.bytes.map((b) => b.length),
+          entries.recordedAt,
+          entries.key,
+          entries.hash,
+        ],
       );
-      await m.query(`INSERT INTO log_nodes (tenant_id, level, idx, hash) SELECT $1, * FROM unnest($2::smallint[], $3::bigint[], $4::bytea[])`, [
-        tenantId,
-        nodes.level,
-        nodes.index,
-        nodes.hash,
-      ]);
+      await m.query(
+        `INSERT INTO log_nodes (tenant_id, level, idx, hash)
+         SELECT $1, l, i, substring($4::bytea FROM ((n - 1) * 32 + 1)::int FOR 32)
+           FROM unnest($2::smallint[], $3::bigint[]) WITH ORDINALITY AS u(l, i, n)`,
+        [tenantId, nodes.level, nodes.index, Buffer.concat(nodes.hash)],
+      );
       await m.query(`UPDATE log_heads SET size = $2, frontier = $3, updated_at = now() WHERE tenant_id = $1`, [tenantId, range.size, range.frontier()]);
     }
     if (stateChanges.size > 0) {
@@ -204,11 +221,12 @@ export class ConsentLogRepository {
       );
     }
     if (outbox.length > 0) {
-      await m.query(`INSERT INTO outbox (topic, key, payload) SELECT * FROM unnest($1::text[], $2::text[], $3::jsonb[])`, [
-        outbox.map((o) => o.topic),
-        outbox.map((o) => o.key),
-        outbox.map((o) => o.payload),
-      ]);
+      await m.query(
+        `INSERT INTO outbox (topic, key, payload)
+         SELECT t, k, p FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS u(t, k, n)
+           JOIN jsonb_array_elements($3::jsonb) WITH ORDINALITY AS j(p, n) USING (n)`,
+        [outbox.map((o) => o.topic), outbox.map((o) => o.key), `[${outbox.map((o) => o.payload).join(',')}]`],
+      );
     }
     return outcomes;
   }
@@ -243,10 +261,11 @@ export class ConsentLogRepository {
   }
 
   private async loadState(m: EntityManager, tenantId: TenantId, units: AppendUnit[]): Promise<Map<string, CurrentState>> {
+    // Only revokes (to name the wording withdrawn) and conditional items read the current state.
     const pairs = new Map<string, [string, string]>();
     for (const unit of units) {
-      for (const { draft } of unit.items) {
-        if (draft.kind !== 'consent.prompted') {
+      for (const { draft, skipIf } of unit.items) {
+        if (draft.kind === 'consent.revoked' || (skipIf && draft.kind !== 'consent.prompted')) {
           pairs.set(pairKey(draft.subject, draft.purpose.key), [draft.subject, draft.purpose.key]);
         }
       }
@@ -256,10 +275,11 @@ export class ConsentLogRepository {
       return state;
     }
     const list = [...pairs.values()];
+    // LATERAL: one primary-key lookup per pair, whatever the planner's statistics say.
     const rows: Array<{ subject: string; purpose_key: string; status: 'granted' | 'revoked'; version_hash: string | null }> = await m.query(
-      `SELECT s.subject, s.purpose_key, s.status, s.version_hash FROM consent_state s
-        JOIN unnest($2::text[], $3::text[]) AS p(subject, purpose_key) USING (subject, purpose_key)
-       WHERE s.tenant_id = $1`,
+      `SELECT p.subject, p.purpose_key, s.status, s.version_hash FROM unnest($2::text[], $3::text[]) AS p(subject, purpose_key)
+         CROSS JOIN LATERAL (SELECT status, version_hash FROM consent_state s
+                              WHERE s.tenant_id = $1 AND s.subject = p.subject AND s.purpose_key = p.purpose_key) s`,
       [tenantId, list.map((p) => p[0]), list.map((p) => p[1])],
     );
     for (const r of rows) {
@@ -268,15 +288,13 @@ export class ConsentLogRepository {
     return state;
   }
 
-  /** The log's current size and right frontier (one row; consistent by itself). */
-  head(tenantId: TenantId): Promise<{ size: number; frontier: Buffer; updatedAt: Date | null }> {
-    return this.db.forTenant(tenantId, async (m) => {
-      const rows: Array<{ size: string; frontier: Buffer; updated_at: Date }> = await m.query(
-        `SELECT size, frontier, updated_at FROM log_heads WHERE tenant_id = $1`,
-        [tenantId],
-      );
-      return rows[0] ? { size: Number(rows[0].size), frontier: rows[0].frontier, updatedAt: rows[0].updated_at } : { size: 0, frontier: Buffer.alloc(0), updatedAt: null };
-    });
+  /** The log's current size and right frontier (one row; consistent by itself). One round trip. */
+  async head(tenantId: TenantId): Promise<{ size: number; frontier: Buffer; updatedAt: Date | null }> {
+    const rows: Array<{ size: string; frontier: Buffer; updated_at: Date }> = await this.db.dataSource.query(
+      `SELECT size, frontier, updated_at FROM tenant_log_head($1)`,
+      [tenantId],
+    );
+    return rows[0] ? { size: Number(rows[0].size), frontier: rows[0].frontier, updatedAt: rows[0].updated_at } : { size: 0, frontier: Buffer.alloc(0), updatedAt: null };
   }
 
   findById(tenantId: TenantId, eventId: string): Promise<StoredEntry | null> {
@@ -336,30 +354,45 @@ export class ConsentLogRepository {
     });
   }
 
-  /** Stored tree nodes, in one read. */
-  nodes(tenantId: TenantId, coords: NodeCoord[]): Promise<Map<string, Buffer>> {
+  /** Stored tree nodes, in one round trip (immutable once written, so no snapshot is needed). */
+  async nodes(tenantId: TenantId, coords: NodeCoord[]): Promise<Map<string, Buffer>> {
+    const rows: Array<{ level: number; idx: string; hash: Buffer }> = await this.db.dataSource.query(
+      `SELECT level, idx, hash FROM tenant_tree_nodes($1, $2::smallint[], $3::bigint[])`,
+      [tenantId, coords.map((c) => c.level), coords.map((c) => c.index)],
+    );
+    return new Map(rows.map((r) => [nodeKey({ level: r.level, index: Number(r.idx) }), r.hash]));
+  }
+
+  /**
+   * Entries [from, to) in index order, each with the leaf hash the tree stored for its position
+   * (two range scans; the hash is read by position, so a moved entry shows up as a mismatch).
+   */
+  exportPage(tenantId: TenantId, from: number, to: number, limit: number): Promise<ExportRow[]> {
     return this.db.forTenant(tenantId, async (m) => {
-      const rows: Array<{ level: number; idx: string; hash: Buffer }> = await m.query(
-        `SELECT n.level, n.idx, n.hash FROM log_nodes n
-           JOIN unnest($2::smallint[], $3::bigint[]) AS c(level, idx) USING (level, idx)
-          WHERE n.tenant_id = $1`,
-        [tenantId, coords.map((c) => c.level), coords.map((c) => c.index)],
+      const rows: Array<{ leaf_index: string; entry: Buffer }> = await m.query(
+        `SELECT leaf_index, entry FROM log_entries WHERE tenant_id = $1 AND leaf_index >= $2 AND leaf_index < $3 ORDER BY leaf_index LIMIT $4`,
+        [tenantId, from, to, limit],
       );
-      return new Map(rows.map((r) => [nodeKey({ level: r.level, index: Number(r.idx) }), r.hash]));
+      if (rows.length === 0) {
+        return [];
+      }
+      const hashes: Array<{ idx: string; hash: Buffer }> = await m.query(
+        `SELECT idx, hash FROM log_nodes WHERE tenant_id = $1 AND level = 0 AND idx >= $2 AND idx <= $3`,
+        [tenantId, from, rows[rows.length - 1].leaf_index],
+      );
+      const byIndex = new Map(hashes.map((h) => [Number(h.idx), h.hash]));
+      return rows.map((r) => ({ leafIndex: Number(r.leaf_index), entry: r.entry, leafHash: byIndex.get(Number(r.leaf_index)) ?? null }));
     });
   }
 
-  /** Entries [from, to) in index order with the leaf hash the tree stored for each position. */
-  exportPage(tenantId: TenantId, from: number, to: number, limit: number): Promise<ExportRow[]> {
+  /** One entry by its position. */
+  entryAt(tenantId: TenantId, index: number): Promise<StoredEntry | null> {
     return this.db.forTenant(tenantId, async (m) => {
-      const rows: Array<{ leaf_index: string; entry: Buffer; hash: Buffer | null }> = await m.query(
-        `SELECT e.leaf_index, e.entry, n.hash FROM log_entries e
-           LEFT JOIN log_nodes n ON n.tenant_id = e.tenant_id AND n.level = 0 AND n.idx = e.leaf_index
-          WHERE e.tenant_id = $1 AND e.leaf_index >= $2 AND e.leaf_index < $3
-          ORDER BY e.leaf_index LIMIT $4`,
-        [tenantId, from, to, limit],
+      const rows: Array<{ leaf_index: string; entry: Buffer }> = await m.query(
+        `SELECT leaf_index, entry FROM log_entries WHERE tenant_id = $1 AND leaf_index = $2`,
+        [tenantId, index],
       );
-      return rows.map((r) => ({ leafIndex: Number(r.leaf_index), entry: r.entry, leafHash: r.hash }));
+      return rows[0] ? toStored(rows[0]) : null;
     });
   }
 }

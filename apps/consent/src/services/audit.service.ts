@@ -75,13 +75,11 @@ export class AuditService {
       throw bad(`index ${index} is not within a tree of size ${treeSize}`);
     }
     const plan = planInclusionProof(index!, treeSize);
-    const [path, leaf, page] = await Promise.all([
-      this.assemble(tenantId, plan),
-      this.log.nodes(tenantId, [{ level: 0, index: index! }]),
-      this.log.exportPage(tenantId, index!, index! + 1, 1),
-    ]);
-    const leafHash = leaf.get(nodeKey({ level: 0, index: index! }));
-    if (!leafHash || !page[0]) {
+    const leafNode = { level: 0, index: index! };
+    const [nodes, stored] = await Promise.all([this.log.nodes(tenantId, [...planNodes(plan), leafNode]), this.log.entryAt(tenantId, index!)]);
+    const path = assembleProof(plan, (c) => nodes.get(nodeKey(c)));
+    const leafHash = nodes.get(nodeKey(leafNode));
+    if (!leafHash || !stored) {
       throw new Error(`log entry ${index} or its leaf is missing from storage`);
     }
     return {
@@ -89,7 +87,7 @@ export class AuditService {
       treeSize,
       leafHash: encodeHash(leafHash),
       auditPath: path.map(encodeHash),
-      entry: JSON.parse(page[0].entry.toString('utf8')) as Record<string, unknown>,
+      entry: stored.entry as unknown as Record<string, unknown>,
     };
   }
 

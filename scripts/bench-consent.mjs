@@ -1,0 +1,168 @@
+// Benchmark of the consent log's storage (see docs/benchmarks.md). Run through
+// `npm run bench:consent`; it builds first. Measures, against the real PostgreSQL:
+//   1. appends/s: consent entries appended with everything an append writes (entry, tree nodes,
+//      log head, derived state, outbox row), through the same repository the service uses, in
+//      group-commit batches like the service's LogWriter;
+//   2. inclusion-proof latency at the final size (default 1,000,000 leaves): p50/p99 of the
+//      proof itself (plan + one indexed read of O(log n) stored nodes + hashing) and of the
+//      auditor endpoint's whole service call; every sampled proof is verified against the root.
+import 'reflect-metadata';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { createDataSource, runMigrations, TenantDb } from '@custody/database';
+import {
+  assembleProof,
+  CompactRange,
+  decodeHash,
+  nodeKey,
+  planInclusionProof,
+  planNodes,
+  verifyInclusion,
+} from '@custody/transparency-log';
+import { ConsentLogRepository } from '../apps/consent/dist/repositories/consent-log.repository.js';
+import { AuditService } from '../apps/consent/dist/services/audit.service.js';
+import { ConsentSettings } from '../apps/consent/dist/config/consent.settings.js';
+
+const args = Object.fromEntries(
+  process.argv.slice(2).reduce((pairs, arg, i, all) => (arg.startsWith('--') ? [...pairs, [arg.slice(2), all[i + 1]]] : pairs), []),
+);
+const LEAVES = Number(args.leaves ?? 1_000_000);
+const BATCH = Number(args.batch ?? 500);
+const SAMPLES = Number(args.samples ?? 2000);
+// --keep 1 leaves the scratch schema for inspection.
+const CUSTOMERS = 100_000;
+
+const schema = `consent_bench_${process.pid}`;
+const tenantId = randomUUID();
+const log = (line) => process.stderr.write(`${line}\n`);
+
+function percentile(sorted, p) {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+const ms = (v) => `${v.toFixed(3)} ms`;
+
+function grantUnit(i, subjects) {
+  const subject = subjects[i % CUSTOMERS];
+  return {
+    items: [
+      {
+        waId: String(15550000000 + (i % CUSTOMERS)),
+        draft: {
+          kind: 'consent.granted',
+          tenant: tenantId,
+          subject,
+          purpose: { key: i % 2 ? 'ads' : 'news', dataUse: i % 2 ? 'marketing.advertising' : 'marketing.communications.whatsapp', version: 1, language: 'en', wordingHash: 'ab'.repeat(32) },
+          method: 'api',
+          prompt: randomUUID(),
+          source: { channel: 'api', actor: 'cid_bench' },
+          occurredAt: new Date().toISOString(),
+        },
+      },
+    ],
+  };
+}
+
+async function main() {
+  log(`bench:consent: scratch schema ${schema}, ${LEAVES.toLocaleString('en-US')} leaves, batches of ${BATCH}`);
+  await runMigrations({
+    url: process.env.MIGRATION_DATABASE_URL,
+    schema,
+    appRole: process.env.DATABASE_APP_ROLE ?? 'custody_app',
+    migrations: (await import('../apps/consent/dist/migrations/index.js')).MIGRATIONS,
+  });
+  const ds = createDataSource({ url: process.env.DATABASE_URL, schema, entities: [], poolSize: 4 });
+  await ds.initialize();
+  const repo = new ConsentLogRepository(new TenantDb(ds));
+  const subjects = Array.from({ length: CUSTOMERS }, () => randomBytes(32).toString('hex'));
+  try {
+    // Appends.
+    const started = performance.now();
+    let lastReport = started;
+    let appended = 0;
+    const batchTimes = [];
+    while (appended < LEAVES) {
+      const n = Math.min(BATCH, LEAVES - appended);
+      const units = Array.from({ length: n }, (_, k) => grantUnit(appended + k, subjects));
+      const t0 = performance.now();
+      const outcomes = await repo.appendUnits(tenantId, units);
+      batchTimes.push(performance.now() - t0);
+      if (outcomes.length !== n || outcomes.some((o) => o.items[0].status !== 'appended')) {
+        throw new Error('an append did not happen');
+      }
+      appended += n;
+      if (performance.now() - lastReport > 5000) {
+        lastReport = performance.now();
+        log(`  ${appended.toLocaleString('en-US')} appended, ${Math.round(appended / ((lastReport - started) / 1000)).toLocaleString('en-US')}/s`);
+      }
+    }
+    const seconds = (performance.now() - started) / 1000;
+    const appendsPerSecond = LEAVES / seconds;
+    batchTimes.sort((a, b) => a - b);
+
+    // Proofs at the final size.
+    const head = await repo.head(tenantId);
+    const root = CompactRange.fromFrontier(head.size, head.frontier).root();
+    const audit = new AuditService(repo, undefined, undefined, new ConsentSettings('bench', 60000, 3600000, 'bench', BATCH, false));
+    const proofTimes = [];
+    const serviceTimes = [];
+    const pureTimes = [];
+    for (let s = 0; s < SAMPLES; s++) {
+      const index = Math.floor(Math.random() * head.size);
+      const t0 = performance.now();
+      const plan = planInclusionProof(index, head.size);
+      const nodes = await repo.nodes(tenantId, planNodes(plan));
+      const proof = assembleProof(plan, (c) => nodes.get(nodeKey(c)));
+      proofTimes.push(performance.now() - t0);
+      const t1 = performance.now();
+      assembleProof(planInclusionProof(index, head.size), (c) => nodes.get(nodeKey(c)));
+      pureTimes.push(performance.now() - t1);
+      const leaf = (await repo.nodes(tenantId, [{ level: 0, index }])).get(nodeKey({ level: 0, index }));
+      const check = verifyInclusion(index, head.size, leaf, proof, root);
+      if (!check.ok) {
+        throw new Error(`proof for ${index} does not verify: ${check.reason}`);
+      }
+      const t2 = performance.now();
+      const dto = await audit.inclusion(tenantId, { index, treeSize: head.size });
+      serviceTimes.push(performance.now() - t2);
+      if (!verifyInclusion(index, head.size, decodeHash(dto.leafHash), dto.auditPath.map((h) => decodeHash(h)), root).ok) {
+        throw new Error(`service proof for ${index} does not verify`);
+      }
+    }
+    for (const list of [proofTimes, serviceTimes, pureTimes]) {
+      list.sort((a, b) => a - b);
+    }
+    const result = {
+      leaves: head.size,
+      batch: BATCH,
+      appendSeconds: Number(seconds.toFixed(1)),
+      appendsPerSecond: Math.round(appendsPerSecond),
+      batchMs: { p50: percentile(batchTimes, 50), p99: percentile(batchTimes, 99) },
+      inclusionProofMs: { p50: percentile(proofTimes, 50), p99: percentile(proofTimes, 99) },
+      inclusionProofComputeOnlyMs: { p50: percentile(pureTimes, 50), p99: percentile(pureTimes, 99) },
+      auditEndpointServiceMs: { p50: percentile(serviceTimes, 50), p99: percentile(serviceTimes, 99) },
+      proofSamples: SAMPLES,
+      node: process.version,
+    };
+    console.log(`consent log benchmark (${head.size.toLocaleString('en-US')} leaves, one tenant, group commit of ${BATCH})`);
+    console.log(`  appends:          ${result.appendsPerSecond.toLocaleString('en-US')}/s (${result.appendSeconds} s; batch p50 ${ms(result.batchMs.p50)}, p99 ${ms(result.batchMs.p99)})`);
+    console.log(`  inclusion proof:  p50 ${ms(result.inclusionProofMs.p50)}, p99 ${ms(result.inclusionProofMs.p99)}  (plan + one read of stored nodes + hashing; ${SAMPLES} random leaves, all verified)`);
+    console.log(`    hashing only:   p50 ${ms(result.inclusionProofComputeOnlyMs.p50)}, p99 ${ms(result.inclusionProofComputeOnlyMs.p99)}`);
+    console.log(`    audit endpoint: p50 ${ms(result.auditEndpointServiceMs.p50)}, p99 ${ms(result.auditEndpointServiceMs.p99)}  (service call: head, proof, leaf and entry reads)`);
+    console.log(JSON.stringify(result));
+  } finally {
+    await ds.destroy();
+    if (args.keep !== undefined) {
+      log(`bench:consent: kept schema ${schema} (tenant ${tenantId})`);
+      return;
+    }
+    const owner = createDataSource({ url: process.env.MIGRATION_DATABASE_URL, schema, entities: [], poolSize: 1 });
+    await owner.initialize();
+    await owner.query(`DROP SCHEMA ${schema} CASCADE`);
+    await owner.destroy();
+  }
+}
+
+main().catch((error) => {
+  console.error(`bench:consent: ${error instanceof Error ? error.stack : String(error)}`);
+  process.exit(1);
+});
