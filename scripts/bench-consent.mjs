@@ -3,6 +3,8 @@
 //   1. appends/s: consent entries appended with everything an append writes (entry, tree nodes,
 //      log head, derived state, outbox row), through the same repository the service uses, in
 //      group-commit batches like the service's LogWriter;
+//      Then the same with several tenants appending at once (separate logs, separate locks):
+//      the platform's aggregate rate;
 //   2. inclusion-proof latency at the final size (default 1,000,000 leaves): p50/p99 of the
 //      proof itself (plan + one indexed read of O(log n) stored nodes + hashing) and of the
 //      auditor endpoint's whole service call; every sampled proof is verified against the root.
@@ -31,6 +33,8 @@ const BATCH = Number(args.batch ?? 500);
 const SAMPLES = Number(args.samples ?? 2000);
 // --keep 1 leaves the scratch schema for inspection.
 const CUSTOMERS = 100_000;
+const TENANTS = Number(args.tenants ?? 4);
+const PARALLEL_LEAVES = Number(args['parallel-leaves'] ?? 200_000);
 
 const schema = `consent_bench_${process.pid}`;
 const tenantId = randomUUID();
@@ -41,7 +45,7 @@ function percentile(sorted, p) {
 }
 const ms = (v) => `${v.toFixed(3)} ms`;
 
-function grantUnit(i, subjects) {
+function grantUnit(i, subjects, tenantId) {
   const subject = subjects[i % CUSTOMERS];
   return {
     items: [
@@ -70,7 +74,7 @@ async function main() {
     appRole: process.env.DATABASE_APP_ROLE ?? 'custody_app',
     migrations: (await import('../apps/consent/dist/migrations/index.js')).MIGRATIONS,
   });
-  const ds = createDataSource({ url: process.env.DATABASE_URL, schema, entities: [], poolSize: 4 });
+  const ds = createDataSource({ url: process.env.DATABASE_URL, schema, entities: [], poolSize: 8 });
   await ds.initialize();
   const repo = new ConsentLogRepository(new TenantDb(ds));
   const subjects = Array.from({ length: CUSTOMERS }, () => randomBytes(32).toString('hex'));
@@ -82,7 +86,7 @@ async function main() {
     const batchTimes = [];
     while (appended < LEAVES) {
       const n = Math.min(BATCH, LEAVES - appended);
-      const units = Array.from({ length: n }, (_, k) => grantUnit(appended + k, subjects));
+      const units = Array.from({ length: n }, (_, k) => grantUnit(appended + k, subjects, tenantId));
       const t0 = performance.now();
       const outcomes = await repo.appendUnits(tenantId, units);
       batchTimes.push(performance.now() - t0);
@@ -98,6 +102,24 @@ async function main() {
     const seconds = (performance.now() - started) / 1000;
     const appendsPerSecond = LEAVES / seconds;
     batchTimes.sort((a, b) => a - b);
+
+    // Several tenants at once.
+    let parallelPerSecond = null;
+    if (TENANTS > 1 && PARALLEL_LEAVES > 0) {
+      const each = Math.ceil(PARALLEL_LEAVES / TENANTS);
+      const tenants = Array.from({ length: TENANTS }, () => randomUUID());
+      log(`  then ${TENANTS} tenants in parallel, ${each.toLocaleString('en-US')} appends each`);
+      const p0 = performance.now();
+      await Promise.all(
+        tenants.map(async (t) => {
+          for (let done = 0; done < each; done += BATCH) {
+            const n = Math.min(BATCH, each - done);
+            await repo.appendUnits(t, Array.from({ length: n }, (_, k) => grantUnit(done + k, subjects, t)));
+          }
+        }),
+      );
+      parallelPerSecond = Math.round((each * TENANTS) / ((performance.now() - p0) / 1000));
+    }
 
     // Proofs at the final size.
     const head = await repo.head(tenantId);
@@ -136,6 +158,8 @@ async function main() {
       batch: BATCH,
       appendSeconds: Number(seconds.toFixed(1)),
       appendsPerSecond: Math.round(appendsPerSecond),
+      parallelTenants: TENANTS,
+      parallelAppendsPerSecond: parallelPerSecond,
       batchMs: { p50: percentile(batchTimes, 50), p99: percentile(batchTimes, 99) },
       inclusionProofMs: { p50: percentile(proofTimes, 50), p99: percentile(proofTimes, 99) },
       inclusionProofComputeOnlyMs: { p50: percentile(pureTimes, 50), p99: percentile(pureTimes, 99) },
@@ -145,6 +169,9 @@ async function main() {
     };
     console.log(`consent log benchmark (${head.size.toLocaleString('en-US')} leaves, one tenant, group commit of ${BATCH})`);
     console.log(`  appends:          ${result.appendsPerSecond.toLocaleString('en-US')}/s (${result.appendSeconds} s; batch p50 ${ms(result.batchMs.p50)}, p99 ${ms(result.batchMs.p99)})`);
+    if (parallelPerSecond !== null) {
+      console.log(`  appends, ${TENANTS} tenants at once: ${parallelPerSecond.toLocaleString('en-US')}/s in total`);
+    }
     console.log(`  inclusion proof:  p50 ${ms(result.inclusionProofMs.p50)}, p99 ${ms(result.inclusionProofMs.p99)}  (plan + one read of stored nodes + hashing; ${SAMPLES} random leaves, all verified)`);
     console.log(`    hashing only:   p50 ${ms(result.inclusionProofComputeOnlyMs.p50)}, p99 ${ms(result.inclusionProofComputeOnlyMs.p99)}`);
     console.log(`    audit endpoint: p50 ${ms(result.auditEndpointServiceMs.p50)}, p99 ${ms(result.auditEndpointServiceMs.p99)}  (service call: head, proof, leaf and entry reads)`);

@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import { Topics } from '@custody/contracts';
 import { TenantDb, TenantId } from '@custody/database';
 import { CompactRange, leafHash, NodeCoord, nodeKey } from '@custody/transparency-log';
 import { consentChangedEvent } from '../domain/consent-event';
+import { uuidv7 } from '../domain/ids';
 import { ChangeEntry, EntryDraft, entryBytes, finalizeEntry, LogEntry } from '../domain/log-entry';
 
 /** One draft to append, with what the log needs around it. */
@@ -139,7 +139,7 @@ export class ConsentLogRepository {
             draft = { ...draft, purpose: { ...draft.purpose, wordingHash: current.versionHash } };
           }
         }
-        const entry = finalizeEntry(draft, range.size, randomUUID(), recordedAt);
+        const entry = finalizeEntry(draft, range.size, uuidv7(now.getTime()), recordedAt);
         const bytes = entryBytes(entry);
         const leaf = leafHash(bytes);
         for (const node of range.append(leaf)) {
