@@ -126,7 +126,7 @@ export function replyMessageId(tenantId: string, inboundId: string): string {
   return `wamid.consent-${createHash('sha256').update(`${tenantId}|${inboundId}`).digest('base64url').slice(0, 40)}`;
 }
 
-function systemMessage(inbound: MessageEvent, messageId: string, body: string): MessageEvent {
+export function systemMessage(inbound: MessageEvent, messageId: string, body: string): MessageEvent {
   const now = new Date().toISOString();
   return {
     eventId: messageId,
