@@ -139,7 +139,11 @@ case "$cmd" in
       exit 1
     fi
     echo "test: jest"
-    NODE_OPTIONS="--experimental-vm-modules ${NODE_OPTIONS:-}" npx --no-install jest "$@"
+    export NODE_OPTIONS="--experimental-vm-modules ${NODE_OPTIONS:-}"
+    # Unit and chart suites in parallel; the integration suites one file at a time, because each
+    # file starts its own platform (and simulated network) on the one shared broker and database.
+    npx --no-install jest --selectProjects unit helm "$@"
+    npx --no-install jest --selectProjects integration --runInBand "$@"
     ;;
   *)
     echo "usage: run.sh start|test|stack ...|migrate|exec CMD" >&2

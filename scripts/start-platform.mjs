@@ -39,11 +39,15 @@ async function ensureSecrets() {
   if (!existsSync(networkFile)) {
     writeSecret(networkFile, randomBytes(32).toString('base64url'));
   }
+  const masterKeyFile = join(secretsDir, 'master-keys.json');
+  if (!existsSync(masterKeyFile)) {
+    writeSecret(masterKeyFile, JSON.stringify({ keys: [{ id: `mk-dev-${Date.now()}`, key: randomBytes(32).toString('base64') }] }));
+  }
   const operatorFile = join(secretsDir, 'operator.json');
   if (!existsSync(operatorFile)) {
     writeSecret(operatorFile, JSON.stringify({ clientId: 'operator', clientSecret: randomBytes(32).toString('base64url') }));
   }
-  return { keysFile, networkSecret: readFileSync(networkFile, 'utf8').trim(), operator: JSON.parse(readFileSync(operatorFile, 'utf8')) };
+  return { keysFile, masterKeyFile, networkSecret: readFileSync(networkFile, 'utf8').trim(), operator: JSON.parse(readFileSync(operatorFile, 'utf8')) };
 }
 
 const children = new Map();
@@ -184,7 +188,7 @@ process.on('SIGINT', () => void stop(0));
 process.on('SIGTERM', () => void stop(0));
 
 async function main() {
-  const { keysFile, operator, networkSecret } = await ensureSecrets();
+  const { keysFile, masterKeyFile, operator, networkSecret } = await ensureSecrets();
   const tenantStore = APPS.find((a) => a.name === 'tenant-store');
   const issuer = `http://127.0.0.1:${tenantStore.port}`;
   const env = {
@@ -197,6 +201,7 @@ async function main() {
     OPERATOR_CLIENT_ID: process.env.OPERATOR_CLIENT_ID ?? operator.clientId,
     OPERATOR_CLIENT_SECRET: process.env.OPERATOR_CLIENT_SECRET ?? operator.clientSecret,
     NETWORK_HMAC_SECRET: process.env.NETWORK_HMAC_SECRET ?? networkSecret,
+    MASTER_KEY_FILE: process.env.MASTER_KEY_FILE ?? masterKeyFile,
     NETWORK_URL: process.env.NETWORK_URL ?? `http://127.0.0.1:${APPS.find((a) => a.name === 'sandbox').port}`,
     INGEST_URL: process.env.INGEST_URL ?? `http://127.0.0.1:${APPS.find((a) => a.name === 'ingest').port}`,
   };

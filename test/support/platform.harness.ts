@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { Client } from 'pg';
 import { configureLogging } from '@custody/observability';
 import { createApp, listen, loadConfig } from '@custody/platform';
-import { httpClient, HttpRequest, uniqueDigits } from '@custody/testing';
+import { httpClient, HttpRequest, uniqueDigits, waitForStableGroups } from '@custody/testing';
 import { AppModule as IngestModule } from '../../apps/ingest/src/app.module';
 import { IngestEnv } from '../../apps/ingest/src/config/ingest.env';
 import { APP_META as INGEST_META } from '../../apps/ingest/src/meta';
@@ -82,6 +82,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     WEBHOOK_RETRY_BASE_MS: '200',
     WEBHOOK_TIMEOUT_MS: '1500',
     KAFKA_GROUP_PREFIX: groupPrefix,
+    KAFKA_NEW_GROUP_START: 'latest',
     ...options.ingestEnv,
   });
   const ingestApp: INestApplication = await createApp(IngestModule.register(ingestEnv), {
@@ -90,6 +91,8 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     exceptionFilter: new GraphExceptionFilter(),
   });
   await listen(ingestApp, ingestPort, '127.0.0.1');
+  // tenant-store's 2 groups and ingest's 3.
+  await waitForStableGroups(groupPrefix, 5);
 
   const sql = async <T>(text: string, params: unknown[] = []): Promise<T[]> => {
     const client = new Client({ connectionString: process.env.MIGRATION_DATABASE_URL });

@@ -2,14 +2,21 @@ import type { INestApplication } from '@nestjs/common';
 import type { JWK } from 'jose';
 import { randomBytes } from 'node:crypto';
 import { SigningKeys } from '@custody/auth';
+import { LocalKeyProvider } from '@custody/crypto';
 import { configureLogging } from '@custody/observability';
 import { createApp, listen, loadConfig } from '@custody/platform';
-import { httpClient, HttpRequest, uniqueDigits, uniqueName } from '@custody/testing';
+import { httpClient, HttpRequest, uniqueDigits, uniqueName, waitForStableGroups } from '@custody/testing';
 import { AppModule } from '../../apps/tenant-store/src/app.module';
 import { TenantStoreEnv } from '../../apps/tenant-store/src/config/tenant-store.env';
 import { TENANT_STORE_META } from '../../apps/tenant-store/src/meta';
 
 export const TEST_ISSUER = 'http://custody.test';
+
+/**
+ * Every tenant-store of a test run shares one master key: they share one database, and each may
+ * store another's messages. A fixed, test-only key (never used outside tests).
+ */
+export const TEST_MASTER_KEYS = { keys: [{ id: 'mk-test', key: Buffer.alloc(32, 7).toString('base64') }] };
 export const TEST_AUDIENCE = 'custody';
 
 export interface TestTenant {
@@ -39,6 +46,8 @@ export async function startTenantStore(): Promise<TenantStoreHarness> {
   configureLogging('tenant-store-test', process.env.LOG_LEVEL ?? 'silent');
   const privateJwks = await SigningKeys.generateJwks('ES256');
   process.env.KAFKA_GROUP_PREFIX ??= `test-${randomBytes(4).toString('hex')}`;
+  // On a broker shared by many test files, a new group starts at the end, not at all history.
+  process.env.KAFKA_NEW_GROUP_START = 'latest';
   const keys = await SigningKeys.fromJwks(privateJwks);
   const operator = { clientId: uniqueName('operator'), clientSecret: randomBytes(24).toString('base64url') };
   const env = loadConfig(TenantStoreEnv, {
@@ -46,11 +55,13 @@ export async function startTenantStore(): Promise<TenantStoreHarness> {
     JWT_ISSUER: TEST_ISSUER,
     JWT_AUDIENCE: TEST_AUDIENCE,
     JWT_SIGNING_KEYS_FILE: '(in memory)',
+    MASTER_KEY_FILE: '(in memory)',
     OPERATOR_CLIENT_ID: operator.clientId,
     OPERATOR_CLIENT_SECRET: operator.clientSecret,
   });
-  const app = await createApp(AppModule.register(env, keys), TENANT_STORE_META);
+  const app = await createApp(AppModule.register(env, keys, new LocalKeyProvider(TEST_MASTER_KEYS)), TENANT_STORE_META);
   const url = await listen(app, 0, '127.0.0.1');
+  await waitForStableGroups(process.env.KAFKA_GROUP_PREFIX, 2);
   const request = httpClient(url);
 
   const tokenFor = async (clientId: string, clientSecret: string): Promise<string> => {

@@ -18,6 +18,11 @@ export class WebhookReceiver {
   verifyToken = 'test-verify-token';
   mode: 'ok' | 'fail' | 'hang' = 'ok';
   failuresLeft = 0;
+  /**
+   * Only POSTs for this business account count against `failuresLeft`. Loopback ports are reused,
+   * so a receiver can also get retries meant for an earlier test's endpoint on the same port.
+   */
+  failuresOnlyFor?: string;
   private server?: Server;
   url = '';
 
@@ -57,12 +62,13 @@ export class WebhookReceiver {
     if (this.mode === 'hang') {
       return; // never answers: the sender must time out
     }
-    if (this.mode === 'fail' || this.failuresLeft > 0) {
+    const rawBody = Buffer.concat(chunks).toString('utf8');
+    const countsAgainstFailures = !this.failuresOnlyFor || rawBody.includes(`"id":"${this.failuresOnlyFor}"`);
+    if (this.mode === 'fail' || (this.failuresLeft > 0 && countsAgainstFailures)) {
       this.failuresLeft = Math.max(0, this.failuresLeft - 1);
       res.writeHead(500).end('down');
       return;
     }
-    const rawBody = Buffer.concat(chunks).toString('utf8');
     this.received.push({ headers: req.headers, rawBody, body: JSON.parse(rawBody), at: Date.now() });
     res.writeHead(200).end('ok');
   }

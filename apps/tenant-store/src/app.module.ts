@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AuthModule, SigningKeys, TokenVerifier } from '@custody/auth';
-import { DatabaseModule } from '@custody/database';
+import { FieldCipher, KeyProvider, SqlDataKeyStore, TenantKeyring } from '@custody/crypto';
+import { DatabaseModule, TenantDb } from '@custody/database';
 import { KafkaModule } from '@custody/kafka';
 import { ObservabilityModule } from '@custody/observability';
 import { kafkaSettings } from '@custody/platform';
@@ -20,7 +21,7 @@ import { TokenService, TokenSettings } from './services/token.service';
 
 @Module({})
 export class AppModule {
-  static register(env: TenantStoreEnv, keys: SigningKeys): DynamicModule {
+  static register(env: TenantStoreEnv, keys: SigningKeys, masterKeys: KeyProvider): DynamicModule {
     const tokenSettings: TokenSettings = {
       issuer: env.JWT_ISSUER,
       audience: env.JWT_AUDIENCE,
@@ -41,6 +42,12 @@ export class AppModule {
       controllers: [TokenController, TenantController, ConversationController],
       providers: [
         { provide: SigningKeys, useValue: keys },
+        {
+          provide: TenantKeyring,
+          useFactory: (db: TenantDb) => new TenantKeyring(new SqlDataKeyStore(db), masterKeys),
+          inject: [TenantDb],
+        },
+        { provide: FieldCipher, useFactory: (keyring: TenantKeyring) => new FieldCipher(keyring), inject: [TenantKeyring] },
         {
           provide: TokenService,
           useFactory: (repo: TenantRepository) => new TokenService(keys, tokenSettings, repo),

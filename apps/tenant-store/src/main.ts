@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { readFile } from 'node:fs/promises';
 import { SigningKeys } from '@custody/auth';
+import { LocalKeyProvider } from '@custody/crypto';
 import { configureLogging } from '@custody/observability';
 import { createApp, listen, loadConfig, startService } from '@custody/platform';
 import { AppModule } from './app.module';
@@ -16,6 +17,12 @@ startService('tenant-store', async () => {
   } catch (error) {
     throw new Error(`JWT_SIGNING_KEYS_FILE: cannot load signing keys: ${(error as Error).message}`, { cause: error });
   }
-  const app = await createApp(AppModule.register(env, keys), TENANT_STORE_META);
+  let masterKeys: LocalKeyProvider;
+  try {
+    masterKeys = LocalKeyProvider.fromFile(env.MASTER_KEY_FILE);
+  } catch (error) {
+    throw new Error(`MASTER_KEY_FILE: ${(error as Error).message}`, { cause: error });
+  }
+  const app = await createApp(AppModule.register(env, keys, masterKeys), TENANT_STORE_META);
   return listen(app, env.TENANT_STORE_PORT, env.HTTP_HOST);
 });

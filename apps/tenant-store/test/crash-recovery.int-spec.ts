@@ -6,8 +6,9 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { conversationIdFor, CUSTODY_MARKING, MessageEvent, Topics } from '@custody/contracts';
 import { SigningKeys } from '@custody/auth';
-import { httpClient, testKafka, uniqueDigits } from '@custody/testing';
+import { httpClient, testKafka, uniqueDigits, waitForStableGroups } from '@custody/testing';
 import { freePort } from '../../../test/support/platform.harness';
+import { TEST_MASTER_KEYS } from '../../../test/support/tenant-store.harness';
 import { waitFor } from '../../../test/support/wait';
 
 const MAIN = join(__dirname, '..', 'dist', 'main.js');
@@ -41,6 +42,8 @@ describe('tenant-store crash recovery (real process, real Kafka and PostgreSQL)'
     const dir = mkdtempSync(join(tmpdir(), 'custody-crash-'));
     const keysFile = join(dir, 'keys.json');
     writeFileSync(keysFile, JSON.stringify(await SigningKeys.generateJwks('ES256')), { mode: 0o600 });
+    const masterKeyFile = join(dir, 'master-keys.json');
+    writeFileSync(masterKeyFile, JSON.stringify(TEST_MASTER_KEYS), { mode: 0o600 });
     port = await freePort();
     env = {
       ...process.env,
@@ -48,12 +51,15 @@ describe('tenant-store crash recovery (real process, real Kafka and PostgreSQL)'
       JWT_ISSUER: 'http://custody.test',
       JWT_AUDIENCE: 'custody',
       JWT_SIGNING_KEYS_FILE: keysFile,
+      MASTER_KEY_FILE: masterKeyFile,
       OPERATOR_CLIENT_ID: 'crash-operator',
       OPERATOR_CLIENT_SECRET: randomBytes(24).toString('base64url'),
       KAFKA_GROUP_PREFIX: `crash-${randomUUID().slice(0, 8)}`,
+      KAFKA_NEW_GROUP_START: 'latest',
       LOG_LEVEL: 'warn',
     };
     await start();
+    await waitForStableGroups(env.KAFKA_GROUP_PREFIX!, 2);
   }, 90_000);
 
   afterAll(() => {

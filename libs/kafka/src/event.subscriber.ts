@@ -61,7 +61,7 @@ export class EventSubscriber {
       retry: { initialRetryTime: 300, retries: 10, maxRetryTime: 30000, restartOnFailure: () => Promise.resolve(true) },
     });
     await consumer.connect();
-    await consumer.subscribe({ topics: subscription.topics, fromBeginning: subscription.fromBeginning ?? true });
+    await consumer.subscribe({ topics: subscription.topics, fromBeginning: this.fromBeginning(subscription.fromBeginning) });
     await consumer.run({
       autoCommit: true,
       eachMessage: (payload) => this.handle(subscription, payload),
@@ -82,7 +82,7 @@ export class EventSubscriber {
       retry: { initialRetryTime: 300, retries: 10, maxRetryTime: 30000, restartOnFailure: () => Promise.resolve(true) },
     });
     await consumer.connect();
-    await consumer.subscribe({ topics: subscription.topics, fromBeginning: subscription.fromBeginning ?? true });
+    await consumer.subscribe({ topics: subscription.topics, fromBeginning: this.fromBeginning(subscription.fromBeginning) });
     const maxBatch = subscription.maxBatch ?? 500;
     await consumer.run({
       autoCommit: true,
@@ -147,6 +147,10 @@ export class EventSubscriber {
       },
     });
     return consumer;
+  }
+
+  private fromBeginning(requested: boolean | undefined): boolean {
+    return (requested ?? true) && this.client.settings.newGroupStart !== 'latest';
   }
 
   /** The consumer group actually used: `<prefix>.<name>`. */

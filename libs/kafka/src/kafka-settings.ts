@@ -7,6 +7,11 @@ export interface KafkaSettings {
   sasl?: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string };
   /** Prefix of every consumer group (default `custody`); separate environments sharing a broker use their own. */
   groupPrefix?: string;
+  /**
+   * Where a consumer group with no committed offsets starts: `earliest` (the default: a new
+   * deployment processes everything) or `latest` (test harnesses on a shared broker).
+   */
+  newGroupStart?: 'earliest' | 'latest';
 }
 
 export function toKafkaConfig(settings: KafkaSettings): KafkaConfig {
@@ -33,6 +38,7 @@ export function kafkaSettingsFromEnv(clientId: string, env = process.env): Kafka
     brokers,
     ssl: env.KAFKA_SSL === 'true',
     groupPrefix: env.KAFKA_GROUP_PREFIX,
+    newGroupStart: env.KAFKA_NEW_GROUP_START === 'latest' ? 'latest' : 'earliest',
     sasl: mechanism
       ? { mechanism, username: env.KAFKA_SASL_USERNAME ?? '', password: env.KAFKA_SASL_PASSWORD ?? '' }
       : undefined,

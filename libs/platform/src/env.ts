@@ -39,6 +39,11 @@ export class ServiceEnv extends BaseEnv {
   @Matches(/^[A-Za-z0-9._-]{1,100}$/)
   KAFKA_GROUP_PREFIX = 'custody';
 
+  /** Where a consumer group without committed offsets starts: earliest (default) or latest. */
+  @IsOptional()
+  @IsIn(['earliest', 'latest'])
+  KAFKA_NEW_GROUP_START: 'earliest' | 'latest' = 'earliest';
+
   /** The application role's URL: it does not own the tables, so row-level security applies. */
   @Matches(/^postgres(ql)?:\/\/.+/, { message: 'must be a postgres:// URL' })
   DATABASE_URL: string;
@@ -65,6 +70,7 @@ export function kafkaSettings(env: ServiceEnv, clientId: string) {
     brokers: env.KAFKA_BROKERS.split(','),
     ssl: env.KAFKA_SSL,
     groupPrefix: env.KAFKA_GROUP_PREFIX,
+    newGroupStart: env.KAFKA_NEW_GROUP_START,
     sasl: env.KAFKA_SASL_MECHANISM
       ? {
           mechanism: env.KAFKA_SASL_MECHANISM,

@@ -35,3 +35,31 @@ export async function waitForMessage(
     await consumer.disconnect();
   }
 }
+
+/**
+ * Waits until `expected` consumer groups whose names start with `prefix.` exist and are Stable
+ * (their members have partitions), so that a group starting at `latest` sees what comes next.
+ */
+export async function waitForStableGroups(prefix: string, expected: number, timeoutMs = 60_000): Promise<void> {
+  const admin = testKafka().admin();
+  await admin.connect();
+  try {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const { groups } = await admin.listGroups();
+      const ours = groups.map((g) => g.groupId).filter((id) => id.startsWith(`${prefix}.`));
+      if (ours.length >= expected) {
+        const described = await admin.describeGroups(ours);
+        if (described.groups.every((g) => g.state === 'Stable' && g.members.length > 0)) {
+          return;
+        }
+      }
+      if (Date.now() > deadline) {
+        throw new Error(`consumer groups ${prefix}.* not stable within ${timeoutMs} ms (found ${ours.length} of ${expected})`);
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}

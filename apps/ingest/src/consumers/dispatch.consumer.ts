@@ -2,6 +2,7 @@ import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { MessageEvent, Topics } from '@custody/contracts';
 import { EventSubscriber } from '@custody/kafka';
 import { NetworkClient } from '../repositories/network.client';
+import { RoutingRepository } from '../repositories/routing.repository';
 
 /**
  * Hands accepted outbound messages (the business's and Custody's system notices) to the network,
@@ -12,6 +13,7 @@ export class DispatchConsumer implements OnApplicationBootstrap {
   constructor(
     private readonly subscriber: EventSubscriber,
     private readonly network: NetworkClient,
+    private readonly routing: RoutingRepository,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -21,8 +23,19 @@ export class DispatchConsumer implements OnApplicationBootstrap {
       fromBeginning: true,
       maxBatch: 500,
       handler: async (items) => {
+        // Only numbers this deployment routes go out (an event for an unknown number is not ours).
+        const routed = [];
+        for (const item of items) {
+          const route = await this.routing.routeFor(item.event.phoneNumberId);
+          if (route && route.tenantId === item.event.tenantId) {
+            routed.push(item);
+          }
+        }
+        if (routed.length === 0) {
+          return;
+        }
         await this.network.deliver(
-          items.map(({ event }) => ({
+          routed.map(({ event }) => ({
             messageId: event.messageId,
             phoneNumberId: event.phoneNumberId,
             to: event.customer.waId,

@@ -68,9 +68,12 @@ export class RoutingRepository {
       appSecret?: string;
     },
   ): Promise<void> {
-    await this.db.forTenant(tenantId, async (m) => {
+    // A projection of tenant-store's routing facts: platform-scoped, because a number that moved
+    // from another tenant (offboarded, then reassigned) must leave that tenant first.
+    await this.db.forPlatform(async (m) => {
       const ids = facts.numbers.map((n) => n.phoneNumberId);
       await m.query(`DELETE FROM tenant_numbers WHERE tenant_id = $1 AND NOT (phone_number_id = ANY($2::text[]))`, [tenantId, ids]);
+      await m.query(`DELETE FROM tenant_numbers WHERE phone_number_id = ANY($1::text[]) AND tenant_id <> $2`, [ids, tenantId]);
       for (const n of facts.numbers) {
         await m.query(
           `INSERT INTO tenant_numbers (phone_number_id, tenant_id, business_account_id, display_phone_number, status, messages_per_second, updated_at)

@@ -26,4 +26,9 @@ export class TenantStoreEnv extends ServiceEnv {
   @IsOptional()
   @IsString()
   DATABASE_APP_ROLE = 'custody_app';
+
+  /** JSON file of master keys (`{"keys":[{"id","key"}]}`, first active) that wrap the tenants' data keys. */
+  @IsString()
+  @IsNotEmpty()
+  MASTER_KEY_FILE: string;
 }

@@ -92,9 +92,12 @@ export class MessageDto {
   origin: string;
   @ApiProperty({ example: 'text' })
   type: string;
-  /** The Cloud API object of the type, e.g. `{ "body": "…" }` for text. */
-  @ApiProperty({ type: 'object', additionalProperties: true })
-  content: Record<string, unknown>;
+  /**
+   * The Cloud API object of the type, e.g. `{ "body": "…" }` for text. Stored encrypted under the
+   * tenant's data key; null when it cannot be decrypted (e.g. its key was destroyed).
+   */
+  @ApiProperty({ type: 'object', additionalProperties: true, nullable: true })
+  content: Record<string, unknown> | null;
   @ApiPropertyOptional({ nullable: true, type: String })
   contextMessageId: string | null;
   /** When the network (or the business's send) says it happened. */

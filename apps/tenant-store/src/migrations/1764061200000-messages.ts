@@ -1,4 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
+import { dataKeysTableSql } from '@custody/crypto';
 import { tenantRlsSql } from '@custody/database';
 
 export class Messages1764061200000 implements MigrationInterface {
@@ -6,6 +7,7 @@ export class Messages1764061200000 implements MigrationInterface {
 
   async up(q: QueryRunner): Promise<void> {
     const statements = [
+      ...dataKeysTableSql(),
       `CREATE TABLE conversations (
         id uuid PRIMARY KEY,
         tenant_id uuid NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
@@ -28,7 +30,7 @@ export class Messages1764061200000 implements MigrationInterface {
         direction text NOT NULL CHECK (direction IN ('inbound', 'outbound')),
         origin text NOT NULL CHECK (origin IN ('customer', 'business', 'system')),
         message_type text NOT NULL,
-        content jsonb NOT NULL,
+        content_ciphertext text NOT NULL,
         context_message_id text,
         network_timestamp timestamptz NOT NULL,
         received_at timestamptz NOT NULL DEFAULT now(),
@@ -58,5 +60,6 @@ export class Messages1764061200000 implements MigrationInterface {
     await q.query('DROP TABLE message_statuses');
     await q.query('DROP TABLE messages');
     await q.query('DROP TABLE conversations');
+    await q.query('DROP TABLE data_keys');
   }
 }

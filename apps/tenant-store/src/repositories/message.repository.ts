@@ -32,7 +32,7 @@ export interface MessageRow {
   direction: 'inbound' | 'outbound';
   origin: 'customer' | 'business' | 'system';
   message_type: string;
-  content: Record<string, unknown>;
+  content_ciphertext: string;
   context_message_id: string | null;
   network_timestamp: Date;
   received_at: Date;
@@ -93,11 +93,12 @@ export class MessageRepository {
   }
 
   /** Inserts messages that are not stored yet; returns the ids inserted now (a replay inserts none). */
-  async insertMessages(m: EntityManager, tenantId: TenantId, events: MessageEvent[]): Promise<Set<string>> {
+  /** `ciphertexts` holds each message's encrypted content, by message id. */
+  async insertMessages(m: EntityManager, tenantId: TenantId, events: MessageEvent[], ciphertexts: Map<string, string>): Promise<Set<string>> {
     const rows: Array<{ message_id: string }> = await m.query(
-      `INSERT INTO messages (message_id, tenant_id, conversation_id, direction, origin, message_type, content, context_message_id, network_timestamp, status)
+      `INSERT INTO messages (message_id, tenant_id, conversation_id, direction, origin, message_type, content_ciphertext, context_message_id, network_timestamp, status)
        SELECT x.id, $1, x.conv, x.dir, x.origin, x.type, x.content, x.ctx, x.ts, x.status
-         FROM unnest($2::text[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::jsonb[], $8::text[], $9::timestamptz[], $10::text[])
+         FROM unnest($2::text[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::timestamptz[], $10::text[])
            AS x(id, conv, dir, origin, type, content, ctx, ts, status)
        ON CONFLICT (message_id) DO NOTHING
        RETURNING message_id`,
@@ -108,7 +109,7 @@ export class MessageRepository {
         events.map((e) => (e.type === 'message.inbound' ? 'inbound' : 'outbound')),
         events.map((e) => e.origin),
         events.map((e) => e.messageType),
-        events.map((e) => JSON.stringify(e.content)),
+        events.map((e) => ciphertexts.get(e.messageId)!),
         events.map((e) => e.contextMessageId ?? null),
         events.map((e) => e.networkTimestamp),
         events.map((e) => (e.type === 'message.inbound' ? 'received' : 'accepted')),

@@ -1,5 +1,6 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
 import { CUSTODY_MARKING } from '@custody/contracts';
+import { DecryptionError, FieldCipher } from '@custody/crypto';
 import { asTenantId } from '@custody/database';
 import { DomainError, notFound } from '@custody/platform';
 import {
@@ -11,6 +12,7 @@ import {
   StatusHistoryDto,
 } from '../dtos/conversation.dto';
 import { ConversationRow, MessageRepository, MessageRow } from '../repositories/message.repository';
+import { contentAad } from './message-store.service';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const WINDOW_MS = 24 * 60 * 60 * 1000;
@@ -18,7 +20,10 @@ const WINDOW_MS = 24 * 60 * 60 * 1000;
 /** The tenant admin's read API over its hosted conversations. */
 @Injectable()
 export class ConversationService {
-  constructor(private readonly messages: MessageRepository) {}
+  constructor(
+    private readonly messages: MessageRepository,
+    private readonly cipher: FieldCipher,
+  ) {}
 
   async list(tenant: string, q: ListConversationsQueryDto): Promise<ConversationPageDto> {
     const limit = q.limit ?? 50;
@@ -40,7 +45,21 @@ export class ConversationService {
     if (!found) {
       throw notFound('Conversation');
     }
-    return { ...mapConversation(found.conversation), messages: found.messages.map(mapMessage) };
+    const messages = await Promise.all(found.messages.map(async (m) => mapMessage(m, await this.decryptContent(tenant, m))));
+    return { ...mapConversation(found.conversation), messages };
+  }
+
+  /** Decrypts a stored message's content; content that fails authentication is reported, never guessed. */
+  private async decryptContent(tenant: string, m: MessageRow): Promise<Record<string, unknown> | null> {
+    try {
+      const plain = await this.cipher.decryptString(asTenantId(tenant), m.content_ciphertext, contentAad(m.message_id));
+      return JSON.parse(plain) as Record<string, unknown>;
+    } catch (error) {
+      if (error instanceof DecryptionError) {
+        return null;
+      }
+      throw error;
+    }
   }
 
   async statuses(tenant: string, messageId: string): Promise<StatusHistoryDto> {
@@ -92,13 +111,13 @@ export function mapConversation(c: ConversationRow): ConversationDto {
   };
 }
 
-export function mapMessage(m: MessageRow): MessageDto {
+export function mapMessage(m: MessageRow, content: Record<string, unknown> | null): MessageDto {
   return {
     id: m.message_id,
     direction: m.direction,
     origin: m.origin,
     type: m.message_type,
-    content: m.content,
+    content,
     contextMessageId: m.context_message_id,
     timestamp: m.network_timestamp.toISOString(),
     receivedAt: m.received_at.toISOString(),

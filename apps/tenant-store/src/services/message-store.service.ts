@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { CUSTODY_MARKING, MessageEvent, StatusEvent, StoredEvent, Topics } from '@custody/contracts';
+import { FieldCipher } from '@custody/crypto';
 import { enqueueOutboxBatch, TenantId } from '@custody/database';
 import { ConversationUpsert, MessageRepository } from '../repositories/message.repository';
 import { OutboxService } from './outbox.service';
@@ -23,17 +24,24 @@ export class MessageStoreService {
   constructor(
     private readonly messages: MessageRepository,
     private readonly outbox: OutboxService,
+    private readonly cipher: FieldCipher,
   ) {}
 
   /** Returns false when the tenant is unknown here (its events cannot be stored). */
   async storeMessages(tenantId: TenantId, events: MessageEvent[]): Promise<boolean> {
     const unique = [...new Map(events.map((e) => [e.messageId, e])).values()];
+    // Bodies and media references are encrypted before they reach the database; the tenant and
+    // message ids are bound as associated data, so a ciphertext moved elsewhere fails to decrypt.
+    const ciphertexts = new Map<string, string>();
+    for (const e of unique) {
+      ciphertexts.set(e.messageId, await this.cipher.encrypt(tenantId, JSON.stringify(e.content), contentAad(e.messageId)));
+    }
     const stored = await this.messages.transaction(tenantId, async (m) => {
       if (!(await this.messages.tenantExists(m, tenantId))) {
         return false;
       }
       const created = await this.messages.upsertConversations(m, tenantId, conversationsOf(unique));
-      const inserted = await this.messages.insertMessages(m, tenantId, unique);
+      const inserted = await this.messages.insertMessages(m, tenantId, unique, ciphertexts);
       const outboundNew = unique.filter((e) => inserted.has(e.messageId) && e.type === 'message.outbound').map((e) => e.messageId);
       await this.messages.recomputeStatuses(m, outboundNew);
       const now = new Date().toISOString();
@@ -112,6 +120,11 @@ export class MessageStoreService {
     this.outbox.wake();
     return stored;
   }
+}
+
+/** The associated data of a message's encrypted content. */
+export function contentAad(messageId: string): { messageId: string; field: string } {
+  return { messageId, field: 'content' };
 }
 
 function conversationsOf(events: MessageEvent[]): ConversationUpsert[] {
