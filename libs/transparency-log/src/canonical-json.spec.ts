@@ -16,3 +16,15 @@ describe('canonical JSON', () => {
     expect(() => canonicalize(new Date())).toThrow(/plain objects/);
   });
 });
+
+describe('canonical JSON error paths', () => {
+  it('names the offending value', () => {
+    expect(() => canonicalize({ a: [1, { b: 0.5 }] })).toThrow('$.a[1].b: only integers below 2^53 are allowed, got 0.5');
+  });
+
+  it('writes plain and escaped strings identically to JSON.stringify', () => {
+    for (const s of ['', 'plain ascii ~ { } [ ]', 'quote " and \\ backslash', 'tab\there', '\u007f del', 'ünïcödé', '😀', '\u2028']) {
+      expect(canonicalize(s)).toBe(JSON.stringify(s));
+    }
+  });
+});

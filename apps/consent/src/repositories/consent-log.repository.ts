@@ -110,7 +110,7 @@ export class ConsentLogRepository {
     }
 
     const state = await this.loadState(m, tenantId, units);
-    const entries = { index: [] as number[], id: [] as string[], kind: [] as string[], subject: [] as string[], purpose: [] as Array<string | null>, bytes: [] as Buffer[], recordedAt: [] as string[], key: [] as Array<string | null>, hash: [] as Array<string | null> };
+    const entries = { index: [] as number[], id: [] as string[], kind: [] as string[], subject: [] as string[], purpose: [] as Array<string | null>, bytes: [] as Buffer[], key: [] as Array<string | null>, hash: [] as Array<string | null> };
     const nodes = { level: [] as number[], index: [] as number[], hash: [] as Buffer[] };
     const stateChanges = new Map<string, { subject: string; purposeKey: string; status: string; versionHash: string | null; eventId: string; leafIndex: number; changedAt: string }>();
     const outbox: Array<{ topic: string; key: string; payload: string }> = [];
@@ -153,7 +153,6 @@ export class ConsentLogRepository {
         entries.subject.push(entry.subject);
         entries.purpose.push(entry.kind === 'consent.prompted' ? null : entry.purpose.key);
         entries.bytes.push(bytes);
-        entries.recordedAt.push(recordedAt);
         entries.key.push(item.idempotency?.key ?? null);
         entries.hash.push(item.idempotency?.requestHash ?? null);
         if (item.idempotency) {
@@ -176,9 +175,9 @@ export class ConsentLogRepository {
       // bytea[] literals full of escapes (see docs/benchmarks.md).
       await m.query(
         `INSERT INTO log_entries (tenant_id, leaf_index, event_id, kind, subject, purpose_key, entry, recorded_at, idempotency_key, request_hash)
-         SELECT $1, i, e, k, s, p, substring($7::bytea FROM (sum(l) OVER (ORDER BY n) - l + 1)::int FOR l), r, ik, rh
-           FROM unnest($2::bigint[], $3::uuid[], $4::text[], $5::text[], $6::text[], $8::int[], $9::timestamptz[], $10::text[], $11::text[])
-             WITH ORDINALITY AS u(i, e, k, s, p, l, r, ik, rh, n)`,
+         SELECT $1, i, e, k, s, p, substring($7::bytea FROM (sum(l) OVER (ORDER BY n) - l + 1)::int FOR l), $9::timestamptz, ik, rh
+           FROM unnest($2::bigint[], $3::uuid[], $4::text[], $5::text[], $6::text[], $8::int[], $10::text[], $11::text[])
+             WITH ORDINALITY AS u(i, e, k, s, p, l, ik, rh, n)`,
         [
           tenantId,
           entries.index,
@@ -188,7 +187,7 @@ export class ConsentLogRepository {
           entries.purpose,
           Buffer.concat(entries.bytes),
           entries.bytes.map((b) => b.length),
-          entries.recordedAt,
+          recordedAt,
           entries.key,
           entries.hash,
         ],
