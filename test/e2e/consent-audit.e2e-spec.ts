@@ -20,7 +20,7 @@ interface CliResult {
 /** Runs the auditor's CLI as a separate process, offline (it is given files only). */
 function cli(args: string[], command: string[] = [process.execPath, CLI]): Promise<CliResult> {
   return new Promise((resolve) => {
-    execFile(command[0], [...command.slice(1), ...args], { cwd: ROOT, env: { PATH: process.env.PATH } }, (error, stdout, stderr) => {
+    execFile(command[0], [...command.slice(1), ...args], { cwd: ROOT, env: { PATH: process.env.PATH, HOME: process.env.HOME } }, (error, stdout, stderr) => {
       resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
     });
   });
