@@ -7,6 +7,8 @@ import { ObservabilityModule } from '@custody/observability';
 import { kafkaSettings } from '@custody/platform';
 import { TenantStoreEnv } from './config/tenant-store.env';
 import { ConversationController } from './controllers/conversation.controller';
+import { KeysController } from './controllers/keys.controller';
+import { KeyManagementService } from './services/key-management.service';
 import { TenantController } from './controllers/tenant.controller';
 import { MessagesConsumer } from './consumers/messages.consumer';
 import { MessageRepository } from './repositories/message.repository';
@@ -39,7 +41,7 @@ export class AppModule {
           verifier: new TokenVerifier({ issuer: env.JWT_ISSUER, audience: env.JWT_AUDIENCE, jwks: () => keys.publicJwks() }),
         }),
       ],
-      controllers: [TokenController, TenantController, ConversationController],
+      controllers: [TokenController, TenantController, ConversationController, KeysController],
       providers: [
         { provide: SigningKeys, useValue: keys },
         {
@@ -59,6 +61,7 @@ export class AppModule {
         MessageRepository,
         MessageStoreService,
         ConversationService,
+        KeyManagementService,
         MessagesConsumer,
       ],
     };

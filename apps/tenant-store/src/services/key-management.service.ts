@@ -1,0 +1,166 @@
+import { HttpStatus, Injectable, Logger } from '@nestjs/common';
+import {
+  envelopeKeyVersionSql,
+  FieldCipher,
+  KeyringStateError,
+  ReencryptionSource,
+  runReencryption,
+  TenantKeyring,
+} from '@custody/crypto';
+import { asTenantId, TenantDb, TenantId } from '@custody/database';
+import { DomainError, notFound } from '@custody/platform';
+import { KeyStatusDto, ReencryptionJobDto } from '../dtos/keys.dto';
+import { TenantRepository } from '../repositories/tenant.repository';
+import { contentAad } from './message-store.service';
+
+interface MessageCipherRow {
+  message_id: string;
+  content_ciphertext: string;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * A tenant's data keys: rotation, the background re-encryption of older rows (batched,
+ * resumable, online: each row is rewritten with compare-and-set), and destruction of versions
+ * nothing uses any more. Progress is kept per replica; the durable truth is how many rows each
+ * key version still protects, which the status reads from the database.
+ */
+@Injectable()
+export class KeyManagementService {
+  private readonly logger = new Logger(KeyManagementService.name);
+  private readonly jobs = new Map<TenantId, ReencryptionJobDto>();
+
+  constructor(
+    private readonly keyring: TenantKeyring,
+    private readonly cipher: FieldCipher,
+    private readonly db: TenantDb,
+    private readonly tenants: TenantRepository,
+  ) {}
+
+  async status(id: string): Promise<KeyStatusDto> {
+    const tenantId = await this.tenantOrThrow(id);
+    const versions = await this.keyring.versions(tenantId);
+    const counts: Array<{ version: number; n: number }> = await this.db.forTenant(tenantId, (m) =>
+      m.query(
+        `SELECT ${envelopeKeyVersionSql('content_ciphertext')} AS version, count(*)::int AS n
+           FROM messages WHERE tenant_id = $1 GROUP BY 1 ORDER BY 1`,
+        [tenantId],
+      ),
+    );
+    return {
+      tenantId,
+      activeVersion: versions.find((v) => v.active)?.version ?? null,
+      versions: versions.map((v) => ({
+        version: v.version,
+        masterKeyId: v.masterKeyId,
+        active: v.active,
+        createdAt: v.createdAt.toISOString(),
+        retiredAt: v.retiredAt?.toISOString() ?? null,
+        destroyedAt: v.destroyedAt?.toISOString() ?? null,
+      })),
+      messagesByKeyVersion: Object.fromEntries(counts.map((c) => [String(c.version), c.n])),
+      job: this.jobs.get(tenantId) ?? null,
+    };
+  }
+
+  /** New writes use a new data key version at once; older rows are re-encrypted in the background. */
+  async rotate(id: string): Promise<KeyStatusDto> {
+    const tenantId = await this.tenantOrThrow(id);
+    await this.keyring.rotate(tenantId);
+    this.startJob(tenantId);
+    return this.status(id);
+  }
+
+  /** (Re)starts re-encryption, e.g. after a restart interrupted a job. */
+  async reencrypt(id: string): Promise<KeyStatusDto> {
+    const tenantId = await this.tenantOrThrow(id);
+    this.startJob(tenantId);
+    return this.status(id);
+  }
+
+  async destroyVersion(id: string, version: number): Promise<KeyStatusDto> {
+    const tenantId = await this.tenantOrThrow(id);
+    const status = await this.status(id);
+    if (!status.versions.some((v) => v.version === version)) {
+      throw notFound('Key version');
+    }
+    if ((status.messagesByKeyVersion[String(version)] ?? 0) > 0) {
+      throw new DomainError(HttpStatus.CONFLICT, 'conflict', `Key version ${version} still protects messages; re-encrypt first`);
+    }
+    try {
+      await this.keyring.destroyVersion(tenantId, version);
+    } catch (error) {
+      if (error instanceof KeyringStateError) {
+        throw new DomainError(HttpStatus.CONFLICT, 'conflict', error.message);
+      }
+      throw error;
+    }
+    return this.status(id);
+  }
+
+  private async tenantOrThrow(id: string): Promise<TenantId> {
+    if (!UUID.test(id) || !(await this.tenants.get(asTenantId(id)))) {
+      throw notFound('Tenant');
+    }
+    return asTenantId(id);
+  }
+
+  private startJob(tenantId: TenantId): void {
+    const running = this.jobs.get(tenantId);
+    if (running?.state === 'running') {
+      return;
+    }
+    const job: ReencryptionJobDto = { state: 'running', scanned: 0, rewritten: 0, failed: 0, startedAt: new Date().toISOString(), finishedAt: null, error: null };
+    this.jobs.set(tenantId, job);
+    void this.run(tenantId, job);
+  }
+
+  private async run(tenantId: TenantId, job: ReencryptionJobDto): Promise<void> {
+    try {
+      const active = (await this.keyring.activeKey(tenantId, { fresh: true })).version;
+      const source: ReencryptionSource<MessageCipherRow> = {
+        idOf: (row) => row.message_id,
+        tenantOf: () => tenantId,
+        fieldsOf: (row) => [{ field: 'content', messageId: row.message_id, envelope: row.content_ciphertext }],
+        fetchBatch: (afterId, limit) =>
+          this.db.forTenant(tenantId, (m) =>
+            m.query(
+              `SELECT message_id, content_ciphertext FROM messages
+                WHERE tenant_id = $1 AND ${envelopeKeyVersionSql('content_ciphertext')} <> $2
+                  AND ($3::text IS NULL OR message_id > $3)
+                ORDER BY message_id LIMIT $4`,
+              [tenantId, active, afterId, limit],
+            ),
+          ),
+        save: (rewrites) =>
+          this.db.forTenant(tenantId, async (m) => {
+            let written = 0;
+            for (const r of rewrites) {
+              const f = r.fields[0];
+              const [, affected]: [unknown, number] = await m.query(
+                `UPDATE messages SET content_ciphertext = $3 WHERE message_id = $1 AND content_ciphertext = $2`,
+                [r.id, f.previous, f.next],
+              );
+              written += affected;
+            }
+            return written;
+          }),
+      };
+      const result = await runReencryption(this.cipher, source, {
+        batchSize: 200,
+        onProgress: (p) => {
+          job.scanned = p.scanned;
+          job.rewritten = p.rewritten;
+          job.failed = p.failed;
+        },
+      });
+      Object.assign(job, { state: 'done', scanned: result.scanned, rewritten: result.rewritten, failed: result.failed, finishedAt: new Date().toISOString() });
+      this.logger.log({ msg: 're-encryption finished', tenantId, rewritten: result.rewritten, failed: result.failed });
+    } catch (error) {
+      Object.assign(job, { state: 'failed', finishedAt: new Date().toISOString(), error: error instanceof Error ? error.message : String(error) });
+      this.logger.error({ msg: 're-encryption failed', tenantId, err: error });
+    }
+  }
+}
+

@@ -1,0 +1,113 @@
+import { PlatformHarness, startPlatform } from '../support/platform.harness';
+import { TestTenant } from '../support/tenant-store.harness';
+import { waitFor } from '../support/wait';
+
+describe('hosted messages at rest: encrypted per tenant, rotatable (real stack)', () => {
+  let p: PlatformHarness;
+  let a: TestTenant;
+  let b: TestTenant;
+
+  beforeAll(async () => {
+    p = await startPlatform();
+    [a, b] = [await p.newTenant(), await p.newTenant()];
+  });
+  afterAll(async () => {
+    await p?.close();
+  });
+
+  const write = async (tenant: TestTenant, waId: string, text: string): Promise<string> => {
+    const res = await p.sandbox('POST', `/sandbox/v1/customers/${waId}/messages`, { body: { phoneNumberId: tenant.phoneNumberId, text } });
+    const id = res.body.messageId as string;
+    await waitFor('the message stored', async () => (await p.sql(`SELECT 1 FROM tenant_store.messages WHERE message_id = $1`, [id])).length === 1);
+    return id;
+  };
+  const conversation = async (tenant: TestTenant, waId: string) => {
+    const token = await tenant.token();
+    const list = await p.store.request('GET', `/v1/conversations?customer=${waId}`, { token });
+    return (await p.store.request('GET', `/v1/conversations/${list.body.data[0].id}`, { token })).body;
+  };
+
+  it('a raw SELECT of stored messages shows no message body', async () => {
+    const secret = `the gate code is ${Date.now()}`;
+    const waId = p.newCustomer();
+    const id = await write(a, waId, secret);
+    const rows = await p.sql(`SELECT m::text AS row FROM tenant_store.messages m WHERE message_id = $1`, [id]);
+    expect(rows[0].row).not.toContain(secret);
+    expect(rows[0].row).not.toContain('gate code');
+    expect(rows[0].row).toMatch(/v1\.\d+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+/);
+    const anywhere = await p.sql(
+      `SELECT count(*)::int AS n FROM (SELECT m::text AS t FROM tenant_store.messages m UNION ALL SELECT c::text FROM tenant_store.conversations c
+         UNION ALL SELECT s::text FROM tenant_store.message_statuses s UNION ALL SELECT k::text FROM tenant_store.data_keys k) x WHERE t LIKE $1`,
+      [`%${secret}%`],
+    );
+    expect(anywhere[0].n).toBe(0);
+    // Custody itself can decrypt: that is why hosted chats are not end-to-end encrypted.
+    const c = await conversation(a, waId);
+    expect(c.messages.find((m: any) => m.id === id).content).toEqual({ body: secret });
+  });
+
+  it('a ciphertext moved to another tenant’s row, or another message, fails to decrypt', async () => {
+    const waA = p.newCustomer();
+    const waB = p.newCustomer();
+    const idA = await write(a, waA, 'for tenant A only');
+    const idA2 = await write(a, waA, 'another message of A');
+    const idB = await write(b, waB, 'tenant B message');
+    await p.sql(
+      `UPDATE tenant_store.messages SET content_ciphertext = (SELECT content_ciphertext FROM tenant_store.messages WHERE message_id = $1) WHERE message_id = $2`,
+      [idA, idB],
+    );
+    await p.sql(
+      `UPDATE tenant_store.messages SET content_ciphertext = (SELECT content_ciphertext FROM tenant_store.messages WHERE message_id = $1) WHERE message_id = $2`,
+      [idA, idA2],
+    );
+    const cb = await conversation(b, waB);
+    const moved = cb.messages.find((m: any) => m.id === idB);
+    expect(moved.content).toBeNull();
+    expect(JSON.stringify(cb)).not.toContain('for tenant A only');
+    const ca = await conversation(a, waA);
+    expect(ca.messages.find((m: any) => m.id === idA).content).toEqual({ body: 'for tenant A only' });
+    expect(ca.messages.find((m: any) => m.id === idA2).content).toBeNull();
+  });
+
+  it('rotation re-encrypts every message in the background; the old version is then unused', async () => {
+    const c0 = await p.newTenant();
+    const waId = p.newCustomer();
+    const ids = [];
+    for (let i = 0; i < 12; i += 1) {
+      ids.push(await write(c0, waId, `before rotation ${i}`));
+    }
+    const op = await p.store.operatorToken();
+    const before = await p.store.request('GET', `/v1/tenants/${c0.id}/keys`, { token: op });
+    expect(before.body.activeVersion).toBe(1);
+    const rotated = await p.store.request('POST', `/v1/tenants/${c0.id}/keys/rotate`, { token: op });
+    expect(rotated.status).toBe(202);
+    expect(rotated.body.activeVersion).toBe(2);
+
+    const after = await waitFor('re-encryption to finish', async () => {
+      const s = await p.store.request('GET', `/v1/tenants/${c0.id}/keys`, { token: op });
+      return s.body.job?.state === 'done' ? s.body : undefined;
+    });
+    expect(after.job.rewritten).toBeGreaterThanOrEqual(12);
+    expect(after.job).toMatchObject({ failed: 0 });
+    // The twelve messages and the hosted notice, all under version 2 now.
+    expect(after.messagesByKeyVersion).toEqual({ '2': 13 });
+    expect(after.versions.find((v: any) => v.version === 1)).toMatchObject({ active: false, retiredAt: expect.any(String) });
+
+    const newId = await write(c0, waId, 'after rotation');
+    const row = await p.sql(`SELECT split_part(content_ciphertext, '.', 2) AS v FROM tenant_store.messages WHERE message_id = $1`, [newId]);
+    expect(row[0].v).toBe('2');
+    const c = await conversation(c0, waId);
+    expect(c.messages.filter((m: any) => ids.includes(m.id)).map((m: any) => m.content.body).sort()).toEqual(
+      Array.from({ length: 12 }, (_, i) => `before rotation ${i}`).sort(),
+    );
+
+    // The active version can never be destroyed; a retired one only once no replica may still use it.
+    const refusedActive = await p.store.request('DELETE', `/v1/tenants/${c0.id}/keys/2`, { token: op });
+    expect(refusedActive.status).toBe(409);
+    const tooSoon = await p.store.request('DELETE', `/v1/tenants/${c0.id}/keys/1`, { token: op });
+    expect(tooSoon.status).toBe(409);
+    expect(tooSoon.body.error.message).toMatch(/retired|active/i);
+    const tenantToken = await c0.token();
+    expect((await p.store.request('POST', `/v1/tenants/${c0.id}/keys/rotate`, { token: tenantToken })).status).toBe(403);
+  });
+});
