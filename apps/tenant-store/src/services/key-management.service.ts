@@ -122,7 +122,7 @@ export class KeyManagementService {
       const source: ReencryptionSource<MessageCipherRow> = {
         idOf: (row) => row.message_id,
         tenantOf: () => tenantId,
-        fieldsOf: (row) => [{ field: 'content', messageId: row.message_id, envelope: row.content_ciphertext }],
+        fieldsOf: (row) => [{ ...contentAad(row.message_id), envelope: row.content_ciphertext }],
         fetchBatch: (afterId, limit) =>
           this.db.forTenant(tenantId, (m) =>
             m.query(
