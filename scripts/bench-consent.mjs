@@ -10,6 +10,7 @@
 //      auditor endpoint's whole service call; every sampled proof is verified against the root.
 import 'reflect-metadata';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { createDataSource, runMigrations, TenantDb } from '@custody/database';
 import {
@@ -39,6 +40,27 @@ const PARALLEL_LEAVES = Number(args['parallel-leaves'] ?? 200_000);
 const schema = `consent_bench_${process.pid}`;
 const tenantId = randomUUID();
 const log = (line) => process.stderr.write(`${line}\n`);
+
+/**
+ * CPU seconds used so far by this process and by the database backends serving it (read from
+ * /proc, when PostgreSQL runs on this machine): a cost per append that does not depend on how busy
+ * the machine is, unlike appends/s.
+ */
+async function cpuSeconds(ds) {
+  const node = process.cpuUsage();
+  let pg = null;
+  try {
+    const pids = (await ds.query(`SELECT pid FROM pg_stat_activity WHERE application_name = $1`, [`custody-${schema}`])).map((r) => r.pid);
+    const ticks = Number(process.env.CLK_TCK ?? 100);
+    pg = pids.reduce((sum, pid) => {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      return sum + (Number(fields[11]) + Number(fields[12])) / ticks;
+    }, 0);
+  } catch {
+    pg = null;
+  }
+  return { node: (node.user + node.system) / 1e6, pg };
+}
 
 function percentile(sorted, p) {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
@@ -80,6 +102,8 @@ async function main() {
   const subjects = Array.from({ length: CUSTOMERS }, () => randomBytes(32).toString('hex'));
   try {
     // Appends.
+    await Promise.all(Array.from({ length: 8 }, () => ds.query('SELECT 1')));
+    const cpuBefore = await cpuSeconds(ds);
     const started = performance.now();
     let lastReport = started;
     let appended = 0;
@@ -101,6 +125,12 @@ async function main() {
     }
     const seconds = (performance.now() - started) / 1000;
     const appendsPerSecond = LEAVES / seconds;
+    const cpuAfter = await cpuSeconds(ds);
+    const cpu = {
+      nodeMicrosPerAppend: Math.round(((cpuAfter.node - cpuBefore.node) / LEAVES) * 1e6),
+      pgMicrosPerAppend: cpuAfter.pg === null || cpuBefore.pg === null ? null : Math.round(((cpuAfter.pg - cpuBefore.pg) / LEAVES) * 1e6),
+    };
+    const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
     batchTimes.sort((a, b) => a - b);
 
     // Several tenants at once.
@@ -160,6 +190,8 @@ async function main() {
       appendsPerSecond: Math.round(appendsPerSecond),
       parallelTenants: TENANTS,
       parallelAppendsPerSecond: parallelPerSecond,
+      cpuPerAppend: cpu,
+      loadAverage: load,
       batchMs: { p50: percentile(batchTimes, 50), p99: percentile(batchTimes, 99) },
       inclusionProofMs: { p50: percentile(proofTimes, 50), p99: percentile(proofTimes, 99) },
       inclusionProofComputeOnlyMs: { p50: percentile(pureTimes, 50), p99: percentile(pureTimes, 99) },
@@ -169,6 +201,11 @@ async function main() {
     };
     console.log(`consent log benchmark (${head.size.toLocaleString('en-US')} leaves, one tenant, group commit of ${BATCH})`);
     console.log(`  appends:          ${result.appendsPerSecond.toLocaleString('en-US')}/s (${result.appendSeconds} s; batch p50 ${ms(result.batchMs.p50)}, p99 ${ms(result.batchMs.p99)})`);
+    console.log(
+      `  CPU per append:   ${cpu.nodeMicrosPerAppend} µs in Node` +
+        (cpu.pgMicrosPerAppend === null ? '' : ` + ${cpu.pgMicrosPerAppend} µs in PostgreSQL`) +
+        ` (machine load average at the end: ${load})`,
+    );
     if (parallelPerSecond !== null) {
       console.log(`  appends, ${TENANTS} tenants at once: ${parallelPerSecond.toLocaleString('en-US')}/s in total`);
     }
