@@ -51,12 +51,15 @@ async function startApps() {
     SANDBOX_PORT: String(sb),
     KAFKA_GROUP_PREFIX: `bench-${randomUUID().slice(0, 8)}`,
     NETWORK_DUPLICATE_PERCENT: '0',
+    // The broker may carry other environments' history: start at the end, not at all of it.
+    KAFKA_NEW_GROUP_START: 'latest',
   };
-  const children = ['tenant-store', 'ingest', 'sandbox'].map((app) => {
+  const started = ['tenant-store', 'ingest', 'sandbox'].map((app) => {
     const child = spawn(process.execPath, [join(root, 'apps', app, 'dist', 'main.js')], { env, stdio: ['ignore', 'ignore', 'inherit'] });
     child.on('exit', (code) => { if (code && !stopping) { console.error(`${app} exited with ${code}`); process.exit(1); } });
     return child;
   });
+  children.push(...started);
   for (const port of [ts, ing, sb]) {
     for (let i = 0; ; i += 1) {
       const ok = await fetch(`http://127.0.0.1:${port}/health/ready`).then((r) => r.ok).catch(() => false);
@@ -65,10 +68,19 @@ async function startApps() {
       await new Promise((r) => setTimeout(r, 200));
     }
   }
+  const admin = new Kafka({ clientId: 'bench-admin', brokers: process.env.KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  for (;;) {
+    const ours = (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith(`${env.KAFKA_GROUP_PREFIX}.`));
+    if (ours.length >= 5 && (await admin.describeGroups(ours)).groups.every((g) => g.state === 'Stable')) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  await admin.disconnect();
   return { env, children, store: `http://127.0.0.1:${ts}`, ingest: `http://127.0.0.1:${ing}` };
 }
 
 let stopping = false;
+const children = [];
 
 async function main() {
   console.log(`bench:messages — ${fmt(N)} messages, concurrency ${CONCURRENCY}, ${NUMBERS} numbers × 1,000/s, node ${process.version}`);
@@ -194,6 +206,7 @@ async function main() {
 }
 
 main().catch((error) => {
-  console.error(`bench:messages: ${error.stack ?? error.message}`);
+  console.error(`bench:messages: ${error.stack ?? error.message}${error.cause ? `\ncause: ${error.cause.stack ?? error.cause}` : ''}`);
+  for (const c of children) c.kill('SIGKILL');
   process.exit(1);
 });

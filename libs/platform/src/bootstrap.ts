@@ -59,7 +59,11 @@ export function buildOpenApi(app: INestApplication, meta: AppMeta): OpenAPIObjec
 
 export async function listen(app: INestApplication, port: number, host: string): Promise<string> {
   await app.listen(port, host);
-  const server = app.getHttpServer() as { address(): { port: number } };
+  const server = app.getHttpServer() as { address(): { port: number }; keepAliveTimeout: number; headersTimeout: number };
+  // Longer than the idle timeout of common load balancers (60 s), so they never reuse a
+  // connection the app has just closed (a source of sporadic ECONNRESET).
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   const address = server.address();
   const url = `http://${host}:${address.port}`;
   new Logger('Bootstrap').log({ msg: 'listening', url });
