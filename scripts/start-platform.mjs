@@ -39,6 +39,11 @@ async function ensureSecrets() {
   if (!existsSync(networkFile)) {
     writeSecret(networkFile, randomBytes(32).toString('base64url'));
   }
+  const consentLogKeyFile = join(secretsDir, 'consent-log-key.json');
+  if (!existsSync(consentLogKeyFile)) {
+    const { privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
+    writeSecret(consentLogKeyFile, JSON.stringify({ keys: [{ ...(await exportJWK(privateKey)), kid: `log-${Date.now()}`, alg: 'EdDSA' }] }));
+  }
   const masterKeyFile = join(secretsDir, 'master-keys.json');
   if (!existsSync(masterKeyFile)) {
     writeSecret(masterKeyFile, JSON.stringify({ keys: [{ id: `mk-dev-${Date.now()}`, key: randomBytes(32).toString('base64') }] }));
@@ -47,7 +52,7 @@ async function ensureSecrets() {
   if (!existsSync(operatorFile)) {
     writeSecret(operatorFile, JSON.stringify({ clientId: 'operator', clientSecret: randomBytes(32).toString('base64url') }));
   }
-  return { keysFile, masterKeyFile, networkSecret: readFileSync(networkFile, 'utf8').trim(), operator: JSON.parse(readFileSync(operatorFile, 'utf8')) };
+  return { keysFile, masterKeyFile, consentLogKeyFile, networkSecret: readFileSync(networkFile, 'utf8').trim(), operator: JSON.parse(readFileSync(operatorFile, 'utf8')) };
 }
 
 const children = new Map();
@@ -188,7 +193,7 @@ process.on('SIGINT', () => void stop(0));
 process.on('SIGTERM', () => void stop(0));
 
 async function main() {
-  const { keysFile, masterKeyFile, operator, networkSecret } = await ensureSecrets();
+  const { keysFile, masterKeyFile, consentLogKeyFile, operator, networkSecret } = await ensureSecrets();
   const tenantStore = APPS.find((a) => a.name === 'tenant-store');
   const issuer = `http://127.0.0.1:${tenantStore.port}`;
   const env = {
@@ -202,6 +207,7 @@ async function main() {
     OPERATOR_CLIENT_SECRET: process.env.OPERATOR_CLIENT_SECRET ?? operator.clientSecret,
     NETWORK_HMAC_SECRET: process.env.NETWORK_HMAC_SECRET ?? networkSecret,
     MASTER_KEY_FILE: process.env.MASTER_KEY_FILE ?? masterKeyFile,
+    CONSENT_LOG_KEY_FILE: process.env.CONSENT_LOG_KEY_FILE ?? consentLogKeyFile,
     NETWORK_URL: process.env.NETWORK_URL ?? `http://127.0.0.1:${APPS.find((a) => a.name === 'sandbox').port}`,
     INGEST_URL: process.env.INGEST_URL ?? `http://127.0.0.1:${APPS.find((a) => a.name === 'ingest').port}`,
   };
