@@ -8,6 +8,9 @@ import { kafkaSettings } from '@custody/platform';
 import { TenantStoreEnv } from './config/tenant-store.env';
 import { ConversationController } from './controllers/conversation.controller';
 import { KeysController } from './controllers/keys.controller';
+import { RetentionController } from './controllers/retention.controller';
+import { RETENTION_LIMITS } from './controllers/tenant.controller';
+import { RetentionService } from './services/retention.service';
 import { KeyManagementService } from './services/key-management.service';
 import { TenantController } from './controllers/tenant.controller';
 import { MessagesConsumer } from './consumers/messages.consumer';
@@ -41,7 +44,7 @@ export class AppModule {
           verifier: new TokenVerifier({ issuer: env.JWT_ISSUER, audience: env.JWT_AUDIENCE, jwks: () => keys.publicJwks() }),
         }),
       ],
-      controllers: [TokenController, TenantController, ConversationController, KeysController],
+      controllers: [TokenController, TenantController, ConversationController, KeysController, RetentionController],
       providers: [
         { provide: SigningKeys, useValue: keys },
         {
@@ -62,6 +65,13 @@ export class AppModule {
         MessageStoreService,
         ConversationService,
         KeyManagementService,
+        { provide: RETENTION_LIMITS, useValue: { min: env.RETENTION_MIN_DAYS, max: env.RETENTION_MAX_DAYS } },
+        {
+          provide: RetentionService,
+          useFactory: (db: TenantDb) =>
+            new RetentionService(db, { intervalSeconds: env.RETENTION_PURGE_INTERVAL_SECONDS, batchSize: env.RETENTION_BATCH_SIZE }),
+          inject: [TenantDb],
+        },
         MessagesConsumer,
       ],
     };

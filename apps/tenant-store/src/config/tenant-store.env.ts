@@ -27,6 +27,21 @@ export class TenantStoreEnv extends ServiceEnv {
   @IsString()
   DATABASE_APP_ROLE = 'custody_app';
 
+  /** How often the retention purge runs (0: never on its own; operators can still run it). */
+  @EnvInt(0, 86400)
+  RETENTION_PURGE_INTERVAL_SECONDS = 300;
+
+  /** Rows per DELETE of the retention purge. */
+  @EnvInt(10, 100000)
+  RETENTION_BATCH_SIZE = 1000;
+
+  /** Operator limits of a tenant's message retention (days). */
+  @EnvInt(1, 3650)
+  RETENTION_MIN_DAYS = 1;
+
+  @EnvInt(1, 3650)
+  RETENTION_MAX_DAYS = 365;
+
   /** JSON file of master keys (`{"keys":[{"id","key"}]}`, first active) that wrap the tenants' data keys. */
   @IsString()
   @IsNotEmpty()

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiConflictResponse, ApiNotFoundResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Auth, CurrentTenant, Roles } from '@custody/auth';
 import { ApiErrorResponse } from '@custody/platform';
@@ -10,13 +10,19 @@ import {
   ListTenantsQueryDto,
   TenantPageDto,
   TenantResponseDto,
+  UpdateTenantDto,
 } from '../dtos/tenant.dto';
+
+export const RETENTION_LIMITS = 'RETENTION_LIMITS';
 import { TenantService } from '../services/tenant.service';
 
 @ApiTags('tenants (operator)')
 @Controller('v1/tenants')
 export class TenantController {
-  constructor(private readonly tenants: TenantService) {}
+  constructor(
+    private readonly tenants: TenantService,
+    @Inject(RETENTION_LIMITS) private readonly retentionLimits: { min: number; max: number },
+  ) {}
 
   /** Creates a tenant and returns its first client credentials. The secret is shown only here. */
   @Post()
@@ -49,6 +55,15 @@ export class TenantController {
   @ApiNotFoundResponse({ type: ApiErrorResponse })
   get(@Param('id') id: string): Promise<TenantResponseDto> {
     return this.tenants.get(id);
+  }
+
+  @Patch(':id')
+  @Auth(Roles.Operator)
+  @ApiOperation({ summary: "Change a tenant's retention or throughput (operator)" })
+  @ApiBadRequestResponse({ type: ApiErrorResponse })
+  @ApiNotFoundResponse({ type: ApiErrorResponse })
+  update(@Param('id') id: string, @Body() dto: UpdateTenantDto): Promise<TenantResponseDto> {
+    return this.tenants.update(id, dto, this.retentionLimits);
   }
 
   /** A suspended tenant's clients can no longer get tokens; tokens already issued expire on their own. */

@@ -92,6 +92,10 @@ export class TenantResponseDto {
   @ApiProperty()
   messagesPerSecond: number;
 
+  /** Messages older than this many days are purged (default 30). */
+  @ApiProperty({ example: 30 })
+  retentionDays: number;
+
   @ApiProperty()
   createdAt: string;
 }
@@ -107,8 +111,40 @@ export function mapTenant(t: TenantEntity): TenantResponseDto {
     webhookUrl: t.webhookUrl,
     status: t.status,
     messagesPerSecond: t.messagesPerSecond,
+    retentionDays: t.retentionDays,
     createdAt: t.createdAt.toISOString(),
   };
+}
+
+export class UpdateTenantDto {
+  /** Message retention in days, within the operator's limits (RETENTION_MIN_DAYS..RETENTION_MAX_DAYS). */
+  @ApiPropertyOptional({ example: 30 })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(3650)
+  retentionDays?: number;
+
+  /** Throughput per phone number, messages/s (1 to 1,000). */
+  @ApiPropertyOptional({ example: 80 })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  messagesPerSecond?: number;
+}
+
+export class PurgeReportDto {
+  @ApiProperty()
+  tenants: number;
+  @ApiProperty()
+  messages: number;
+  @ApiProperty()
+  conversations: number;
+  @ApiProperty()
+  startedAt: string;
+  @ApiProperty()
+  finishedAt: string;
 }
 
 export class ClientCredentialsDto {

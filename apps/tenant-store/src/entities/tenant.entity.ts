@@ -27,6 +27,10 @@ export class TenantEntity {
   @Column({ name: 'messages_per_second', type: 'int' })
   messagesPerSecond: number;
 
+  /** Messages older than this many days are purged. */
+  @Column({ name: 'retention_days', type: 'int' })
+  retentionDays: number;
+
   @OneToMany(() => PhoneNumberEntity, (p) => p.tenant)
   phoneNumbers: PhoneNumberEntity[];
 

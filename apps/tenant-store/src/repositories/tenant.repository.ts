@@ -76,8 +76,12 @@ export class TenantRepository {
   }
 
   setStatus(tenantId: TenantId, status: TenantEntity['status']): Promise<TenantEntity | null> {
+    return this.update(tenantId, { status });
+  }
+
+  update(tenantId: TenantId, changes: Partial<Pick<TenantEntity, 'status' | 'retentionDays' | 'messagesPerSecond'>>): Promise<TenantEntity | null> {
     return this.db.forTenant(tenantId, async (m) => {
-      const result = await m.update(TenantEntity, { id: tenantId }, { status });
+      const result = await m.update(TenantEntity, { id: tenantId }, changes);
       if (!result.affected) {
         return null;
       }

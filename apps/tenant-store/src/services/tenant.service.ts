@@ -11,6 +11,7 @@ import {
   mapTenant,
   TenantPageDto,
   TenantResponseDto,
+  UpdateTenantDto,
 } from '../dtos/tenant.dto';
 import { DuplicateError, TenantRepository } from '../repositories/tenant.repository';
 import { OutboxService } from './outbox.service';
@@ -91,6 +92,23 @@ export class TenantService {
       throw notFound('Tenant');
     }
     const tenant = await this.tenants.setStatus(asTenantId(id), status);
+    if (!tenant) {
+      throw notFound('Tenant');
+    }
+    this.outbox.wake();
+    return mapTenant(tenant);
+  }
+
+  async update(id: string, dto: UpdateTenantDto, limits: { min: number; max: number }): Promise<TenantResponseDto> {
+    if (!UUID.test(id)) {
+      throw notFound('Tenant');
+    }
+    if (dto.retentionDays !== undefined && (dto.retentionDays < limits.min || dto.retentionDays > limits.max)) {
+      throw new DomainError(HttpStatus.BAD_REQUEST, 'validation_failed', 'Request validation failed', [
+        `retentionDays must be between ${limits.min} and ${limits.max} (the operator's limits)`,
+      ]);
+    }
+    const tenant = await this.tenants.update(asTenantId(id), dto);
     if (!tenant) {
       throw notFound('Tenant');
     }
