@@ -2,85 +2,29 @@
 // Sends N messages through the whole path (HTTP send → ingest → Kafka → tenant-store →
 // PostgreSQL) and prints throughput and send→stored latency percentiles; then, in the same run,
 // the raw ceilings: Kafka produce alone and PostgreSQL insert alone, and the ratios.
-import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
-import { exportJWK, generateKeyPair } from 'jose';
+import { startProcesses } from './lib/platform-processes.mjs';
 
 const args = Object.fromEntries(process.argv.slice(2).join(' ').split('--').filter(Boolean).map((a) => a.trim().split(/\s+/)));
 const N = Number(args.messages ?? 20000);
 const CONCURRENCY = Number(args.concurrency ?? 64);
 const NUMBERS = 8; // phone numbers, 1,000 messages/s each
-const root = new URL('..', import.meta.url).pathname;
 for (const v of ['KAFKA_BROKERS', 'DATABASE_URL', 'MIGRATION_DATABASE_URL']) {
   if (!process.env[v]) throw new Error(`${v} is not set (run through npm run bench:messages)`);
 }
 
-const freePort = () => new Promise((resolve) => { const s = createServer(); s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); }); });
 const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 const fmt = (n) => Math.round(n).toLocaleString('en-US');
 
 async function startApps() {
-  const dir = mkdtempSync(join(tmpdir(), 'custody-bench-'));
-  const { privateKey } = await generateKeyPair('ES256', { extractable: true });
-  const keysFile = join(dir, 'keys.json');
-  writeFileSync(keysFile, JSON.stringify({ keys: [{ ...(await exportJWK(privateKey)), kid: 'bench', alg: 'ES256' }] }));
-  const masterKeyFile = join(dir, 'master-keys.json');
-  writeFileSync(masterKeyFile, JSON.stringify({ keys: [{ id: 'mk-bench', key: randomBytes(32).toString('base64') }] }), { mode: 0o600 });
-  const [ts, ing, sb] = [await freePort(), await freePort(), await freePort()];
-  const env = {
-    ...process.env,
-    LOG_LEVEL: 'warn',
-    JWT_ISSUER: `http://127.0.0.1:${ts}`,
-    JWT_AUDIENCE: 'custody',
-    JWKS_URL: `http://127.0.0.1:${ts}/.well-known/jwks.json`,
-    JWT_SIGNING_KEYS_FILE: keysFile,
-    MASTER_KEY_FILE: masterKeyFile,
-    OPERATOR_CLIENT_ID: 'bench-operator',
-    OPERATOR_CLIENT_SECRET: randomBytes(24).toString('base64url'),
-    NETWORK_HMAC_SECRET: randomBytes(24).toString('base64url'),
-    NETWORK_URL: `http://127.0.0.1:${sb}`,
-    INGEST_URL: `http://127.0.0.1:${ing}`,
-    TENANT_STORE_PORT: String(ts),
-    INGEST_PORT: String(ing),
-    SANDBOX_PORT: String(sb),
-    KAFKA_GROUP_PREFIX: `bench-${randomUUID().slice(0, 8)}`,
-    NETWORK_DUPLICATE_PERCENT: '0',
-    // The broker may carry other environments' history: start at the end, not at all of it.
-    KAFKA_NEW_GROUP_START: 'latest',
-  };
-  const started = ['tenant-store', 'ingest', 'sandbox'].map((app) => {
-    const child = spawn(process.execPath, [join(root, 'apps', app, 'dist', 'main.js')], { env, stdio: ['ignore', 'ignore', 'inherit'] });
-    child.on('exit', (code) => { if (code && !stopping) { console.error(`${app} exited with ${code}`); process.exit(1); } });
-    return child;
-  });
-  children.push(...started);
-  for (const port of [ts, ing, sb]) {
-    for (let i = 0; ; i += 1) {
-      const ok = await fetch(`http://127.0.0.1:${port}/health/ready`).then((r) => r.ok).catch(() => false);
-      if (ok) break;
-      if (i > 300) throw new Error(`app on ${port} not ready`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-  const admin = new Kafka({ clientId: 'bench-admin', brokers: process.env.KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING }).admin();
-  await admin.connect();
-  for (;;) {
-    const ours = (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith(`${env.KAFKA_GROUP_PREFIX}.`));
-    if (ours.length >= 5 && (await admin.describeGroups(ours)).groups.every((g) => g.state === 'Stable')) break;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  await admin.disconnect();
-  return { env, children, store: `http://127.0.0.1:${ts}`, ingest: `http://127.0.0.1:${ing}` };
+  const procs = await startProcesses({ apps: ['tenant-store', 'ingest', 'sandbox'], env: { NETWORK_DUPLICATE_PERCENT: '0' }, consumerGroups: 5 });
+  running = procs;
+  return { env: procs.env, stop: procs.stop, store: procs.url('tenant-store'), ingest: procs.url('ingest') };
 }
 
-let stopping = false;
-const children = [];
+let running;
 
 async function main() {
   console.log(`bench:messages — ${fmt(N)} messages, concurrency ${CONCURRENCY}, ${NUMBERS} numbers × 1,000/s, node ${process.version}`);
@@ -167,9 +111,7 @@ async function main() {
   console.log(`  throughput ${fmt(e2eRate)} messages/s (send → stored)`);
   console.log(`  latency send→stored p50 ${pct(latencies, 50).toFixed(1)} ms, p95 ${pct(latencies, 95).toFixed(1)} ms, p99 ${pct(latencies, 99).toFixed(1)} ms, max ${latencies.at(-1).toFixed(1)} ms`);
   await consumer.disconnect();
-  stopping = true;
-  apps.children.forEach((c) => c.kill('SIGTERM'));
-  await new Promise((r) => setTimeout(r, 2000));
+  await apps.stop();
 
   // Ceiling 1: Kafka produce alone (same message size, acks=all, idempotent, batches of 100).
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
@@ -205,8 +147,8 @@ async function main() {
   process.exit(latencies.length === target ? 0 : 1);
 }
 
-main().catch((error) => {
+main().catch(async (error) => {
   console.error(`bench:messages: ${error.stack ?? error.message}${error.cause ? `\ncause: ${error.cause.stack ?? error.cause}` : ''}`);
-  for (const c of children) c.kill('SIGKILL');
+  await running?.stop().catch(() => undefined);
   process.exit(1);
 });

@@ -94,6 +94,15 @@ case "$cmd" in
     build
     migrate
     ;;
+  openapi)
+    # Regenerate docs/openapi/*.json from the built apps (needs the stack for their start-up).
+    ensure_packages
+    bash "$ROOT/scripts/stack.sh" up
+    stack_env --test
+    build
+    migrate
+    node scripts/openapi.mjs "$@"
+    ;;
   start)
     ensure_packages
     started_stack=0
@@ -133,6 +142,8 @@ case "$cmd" in
     echo "test: topics and migrations"
     node libs/kafka/dist/create-topics.js
     migrate
+    echo "test: OpenAPI documents match the code"
+    node scripts/openapi.mjs --check
     if ! wait "$helm_tools"; then
       echo "test: building the Helm CLI or the manifest validator failed:" >&2
       tail -20 "$CUSTODY_HOME/logs/helm-tools.log" >&2

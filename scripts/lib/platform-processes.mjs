@@ -1,0 +1,134 @@
+// Starts Custody's built apps (apps/*/dist/main.js) as child processes on free loopback ports,
+// with throwaway secrets, against the stack in the environment (KAFKA_BROKERS, DATABASE_URL).
+// Used by the benchmarks and the OpenAPI generator.
+import { spawn } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { exportJWK, generateKeyPair } from 'jose';
+import { Kafka, logLevel } from 'kafkajs';
+
+const root = new URL('../..', import.meta.url).pathname;
+export const PORT_VARS = {
+  ingest: 'INGEST_PORT',
+  'tenant-store': 'TENANT_STORE_PORT',
+  consent: 'CONSENT_PORT',
+  'marketing-export': 'MARKETING_EXPORT_PORT',
+  sandbox: 'SANDBOX_PORT',
+};
+
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function distinctPorts(n) {
+  const ports = new Set();
+  while (ports.size < n) ports.add(await freePort());
+  return [...ports];
+}
+
+/**
+ * @param {{ apps: string[], env?: Record<string,string>, consumerGroups?: number }} options
+ *   consumerGroups: how many Kafka consumer groups to wait for (they start at `latest`).
+ */
+export async function startProcesses({ apps, env: extra = {}, consumerGroups = 0 }) {
+  for (const v of ['KAFKA_BROKERS', 'DATABASE_URL']) {
+    if (!process.env[v]) throw new Error(`${v} is not set`);
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'custody-procs-'));
+  const es = await generateKeyPair('ES256', { extractable: true });
+  const ed = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
+  const write = (name, value) => {
+    const file = join(dir, name);
+    writeFileSync(file, JSON.stringify(value), { mode: 0o600 });
+    return file;
+  };
+  const ports = Object.fromEntries((await distinctPorts(apps.length)).map((p, i) => [apps[i], p]));
+  const url = (app) => (ports[app] ? `http://127.0.0.1:${ports[app]}` : undefined);
+  const issuer = url('tenant-store') ?? 'http://127.0.0.1:1';
+  const prefix = `procs-${randomUUID().slice(0, 8)}`;
+  const env = {
+    ...process.env,
+    LOG_LEVEL: 'warn',
+    NODE_OPTIONS: `--disable-warning=TimeoutNegativeWarning ${process.env.NODE_OPTIONS ?? ''}`,
+    JWT_ISSUER: issuer,
+    JWT_AUDIENCE: 'custody',
+    JWKS_URL: `${issuer}/.well-known/jwks.json`,
+    JWT_SIGNING_KEYS_FILE: write('jwt-keys.json', { keys: [{ ...(await exportJWK(es.privateKey)), kid: 'procs', alg: 'ES256' }] }),
+    MASTER_KEY_FILE: write('master-keys.json', { keys: [{ id: 'mk-procs', key: randomBytes(32).toString('base64') }] }),
+    CONSENT_LOG_KEY_FILE: write('consent-log-key.json', { keys: [{ ...(await exportJWK(ed.privateKey)), kid: 'log-procs', alg: 'EdDSA' }] }),
+    OPERATOR_CLIENT_ID: 'procs-operator',
+    OPERATOR_CLIENT_SECRET: randomBytes(24).toString('base64url'),
+    NETWORK_HMAC_SECRET: randomBytes(24).toString('base64url'),
+    NETWORK_URL: url('sandbox') ?? 'http://127.0.0.1:1',
+    INGEST_URL: url('ingest') ?? 'http://127.0.0.1:1',
+    KAFKA_GROUP_PREFIX: prefix,
+    // The broker may carry other environments' history: new groups start at the end of it.
+    KAFKA_NEW_GROUP_START: 'latest',
+    ...Object.fromEntries(apps.map((a) => [PORT_VARS[a], String(ports[a])])),
+    ...extra,
+  };
+  let stopping = false;
+  const children = apps.map((app) => {
+    const child = spawn(process.execPath, [join(root, 'apps', app, 'dist', 'main.js')], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+    child.on('exit', (code) => {
+      if (code && !stopping) {
+        console.error(`${app} exited with ${code}`);
+      }
+    });
+    return child;
+  });
+  const stop = async () => {
+    stopping = true;
+    await Promise.all(
+      children.map(
+        (c) =>
+          new Promise((resolve) => {
+            if (c.exitCode !== null) return resolve();
+            c.once('exit', resolve);
+            c.kill('SIGTERM');
+            setTimeout(() => c.kill('SIGKILL'), 8000).unref();
+          }),
+      ),
+    );
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    for (const app of apps) {
+      for (let i = 0; ; i += 1) {
+        if (children[apps.indexOf(app)].exitCode !== null) throw new Error(`${app} exited during start-up`);
+        const ok = await fetch(`${url(app)}/health/ready`).then((r) => r.ok).catch(() => false);
+        if (ok) break;
+        if (i > 600) throw new Error(`${app} not ready after 120 s`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
+    if (consumerGroups > 0) {
+      const admin = new Kafka({ clientId: 'procs-admin', brokers: process.env.KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING }).admin();
+      await admin.connect();
+      try {
+        for (let i = 0; ; i += 1) {
+          const ours = (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith(`${prefix}.`));
+          if (ours.length >= consumerGroups && (await admin.describeGroups(ours)).groups.every((g) => g.state === 'Stable')) break;
+          if (i > 600) throw new Error('consumer groups not stable after 120 s');
+          await new Promise((r) => setTimeout(r, 200));
+        }
+      } finally {
+        await admin.disconnect();
+      }
+    }
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { env, url, stop };
+}
