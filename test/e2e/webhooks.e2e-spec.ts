@@ -55,6 +55,9 @@ describe('webhooks to tenants over the real stack', () => {
       // The three failures are shared by every batch in flight (the hosted notice's statuses too).
       expect(mine.attempts).toBeGreaterThanOrEqual(2);
       expect(receiver.failuresLeft).toBe(0);
+      const metrics = await p.ingest('GET', '/metrics');
+      expect(metrics.text).toMatch(/custody_webhook_deliveries_pending\{[^}]*\} \d+/);
+      expect(metrics.text).toMatch(/custody_webhook_posts_total\{[^}]*outcome="failed"[^}]*\} [1-9]/);
       const attempts = await p.sql(`SELECT status_code FROM ingest.webhook_attempts WHERE tenant_id = $1 ORDER BY id`, [tenant.id]);
       expect(attempts.filter((a) => a.status_code === 500).length).toBeGreaterThanOrEqual(1);
       expect(attempts.at(-1)?.status_code).toBe(200);

@@ -46,6 +46,14 @@ export class WebhookRepository {
     );
   }
 
+  /** Pending deliveries of every tenant and the age of the oldest, for the metrics. */
+  async backlog(): Promise<{ pending: number; oldestAgeSeconds: number }> {
+    const rows: Array<{ pending: number; age: number | null }> = await this.db.forPlatform((m) =>
+      m.query(`SELECT count(*)::int AS pending, extract(epoch FROM now() - min(created_at))::float8 AS age FROM webhook_deliveries WHERE state = 'pending'`),
+    );
+    return { pending: rows[0]?.pending ?? 0, oldestAgeSeconds: rows[0]?.age ?? 0 };
+  }
+
   /** Tenants with deliveries due now (platform scope: the worker serves every tenant). */
   async dueTenants(limit: number): Promise<TenantId[]> {
     const rows: Array<{ tenant_id: TenantId }> = await this.db.forPlatform((m) =>

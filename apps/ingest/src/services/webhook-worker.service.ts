@@ -1,6 +1,6 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { createHmac } from 'node:crypto';
-import { Counter } from 'prom-client';
+import { Counter, Gauge } from 'prom-client';
 import { TenantId } from '@custody/database';
 import { metricsRegistry } from '@custody/observability';
 import { IngestEnv } from '../config/ingest.env';
@@ -35,7 +35,28 @@ export class WebhookWorkerService implements OnApplicationBootstrap, OnApplicati
     private readonly env: IngestEnv,
     private readonly webhooks: WebhookRepository,
     private readonly routing: RoutingRepository,
-  ) {}
+  ) {
+    const backlog = () => this.webhooks.backlog();
+    metricsRegistry.removeSingleMetric('custody_webhook_deliveries_pending');
+    metricsRegistry.removeSingleMetric('custody_webhook_oldest_pending_age_seconds');
+    // Read at scrape time from the shared table, so every replica reports the same backlog.
+    new Gauge({
+      name: 'custody_webhook_deliveries_pending',
+      help: 'Webhook deliveries waiting to be delivered or retried (all tenants)',
+      registers: [metricsRegistry],
+      async collect() {
+        this.set((await backlog()).pending);
+      },
+    });
+    new Gauge({
+      name: 'custody_webhook_oldest_pending_age_seconds',
+      help: 'Age of the oldest pending webhook delivery',
+      registers: [metricsRegistry],
+      async collect() {
+        this.set((await backlog()).oldestAgeSeconds);
+      },
+    });
+  }
 
   onApplicationBootstrap(): void {
     this.schedule(200);
