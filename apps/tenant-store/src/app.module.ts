@@ -9,6 +9,9 @@ import { TenantStoreEnv } from './config/tenant-store.env';
 import { ConversationController } from './controllers/conversation.controller';
 import { KeysController } from './controllers/keys.controller';
 import { RetentionController } from './controllers/retention.controller';
+import { ExportController } from './controllers/export.controller';
+import { ExportService } from './services/export.service';
+import { OffboardingService } from './services/offboarding.service';
 import { RETENTION_LIMITS } from './controllers/tenant.controller';
 import { RetentionService } from './services/retention.service';
 import { KeyManagementService } from './services/key-management.service';
@@ -44,7 +47,7 @@ export class AppModule {
           verifier: new TokenVerifier({ issuer: env.JWT_ISSUER, audience: env.JWT_AUDIENCE, jwks: () => keys.publicJwks() }),
         }),
       ],
-      controllers: [TokenController, TenantController, ConversationController, KeysController, RetentionController],
+      controllers: [TokenController, TenantController, ConversationController, KeysController, RetentionController, ExportController],
       providers: [
         { provide: SigningKeys, useValue: keys },
         {
@@ -65,6 +68,8 @@ export class AppModule {
         MessageStoreService,
         ConversationService,
         KeyManagementService,
+        ExportService,
+        OffboardingService,
         { provide: RETENTION_LIMITS, useValue: { min: env.RETENTION_MIN_DAYS, max: env.RETENTION_MAX_DAYS } },
         {
           provide: RetentionService,

@@ -18,7 +18,9 @@ export class TenantsConsumer implements OnApplicationBootstrap {
       topics: [Topics.TenantsChanged],
       fromBeginning: true,
       handler: (event) =>
-        this.routing.applyTenant(asTenantId(event.tenantId), {
+        event.deleted
+          ? this.routing.removeTenant(asTenantId(event.tenantId))
+          : this.routing.applyTenant(asTenantId(event.tenantId), {
           businessAccountId: event.businessAccountId,
           status: event.status,
           messagesPerSecond: event.messagesPerSecond ?? 80,

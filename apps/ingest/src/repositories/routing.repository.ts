@@ -97,6 +97,17 @@ export class RoutingRepository {
     });
   }
 
+  /** An offboarded tenant: its numbers stop routing, its webhook config and backlog go. */
+  async removeTenant(tenantId: TenantId): Promise<void> {
+    await this.db.forTenant(tenantId, async (m) => {
+      const rows: Array<{ phone_number_id: string }> = await m.query(`SELECT phone_number_id FROM tenant_numbers WHERE tenant_id = $1`, [tenantId]);
+      for (const table of ['tenant_numbers', 'tenant_webhooks', 'webhook_deliveries', 'webhook_attempts', 'service_windows', 'idempotency_keys']) {
+        await m.query(`DELETE FROM ${table} WHERE tenant_id = $1`, [tenantId]);
+      }
+      rows.forEach((r) => this.cache.delete(r.phone_number_id));
+    });
+  }
+
   async webhookFor(tenantId: TenantId): Promise<WebhookTarget | null> {
     const rows: Array<{ url: string | null; app_secret: string; source: WebhookTarget['source']; verified_at: Date | null }> =
       await this.db.forTenant(tenantId, (m) =>

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Inject, Param, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiConflictResponse, ApiNotFoundResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Auth, CurrentTenant, Roles } from '@custody/auth';
 import { ApiErrorResponse } from '@custody/platform';
@@ -10,8 +10,11 @@ import {
   ListTenantsQueryDto,
   TenantPageDto,
   TenantResponseDto,
+  OffboardReportDto,
+  OffboardTenantDto,
   UpdateTenantDto,
 } from '../dtos/tenant.dto';
+import { OffboardingService } from '../services/offboarding.service';
 
 export const RETENTION_LIMITS = 'RETENTION_LIMITS';
 import { TenantService } from '../services/tenant.service';
@@ -21,6 +24,7 @@ import { TenantService } from '../services/tenant.service';
 export class TenantController {
   constructor(
     private readonly tenants: TenantService,
+    private readonly offboarding: OffboardingService,
     @Inject(RETENTION_LIMITS) private readonly retentionLimits: { min: number; max: number },
   ) {}
 
@@ -64,6 +68,19 @@ export class TenantController {
   @ApiNotFoundResponse({ type: ApiErrorResponse })
   update(@Param('id') id: string, @Body() dto: UpdateTenantDto): Promise<TenantResponseDto> {
     return this.tenants.update(id, dto, this.retentionLimits);
+  }
+
+  /**
+   * Offboards a tenant: deletes every conversation, message and credential of it, then its data
+   * keys. Export first (`GET /v1/tenants/{id}/export`). Irreversible.
+   */
+  @Delete(':id')
+  @Auth(Roles.Operator)
+  @ApiOperation({ summary: 'Offboard a tenant: delete everything of it, data keys last (operator)' })
+  @ApiBadRequestResponse({ type: ApiErrorResponse })
+  @ApiNotFoundResponse({ type: ApiErrorResponse })
+  offboard(@Param('id') id: string, @Body() dto: OffboardTenantDto): Promise<OffboardReportDto> {
+    return this.offboarding.offboard(id, dto.confirmBusinessAccountId);
   }
 
   /** A suspended tenant's clients can no longer get tokens; tokens already issued expire on their own. */

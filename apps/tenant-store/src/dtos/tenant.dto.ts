@@ -134,6 +134,27 @@ export class UpdateTenantDto {
   messagesPerSecond?: number;
 }
 
+export class OffboardTenantDto {
+  /** Must equal the tenant's business account id: a guard against deleting the wrong tenant. */
+  @ApiProperty({ example: '102290129340398' })
+  @IsString()
+  @Length(1, 64)
+  confirmBusinessAccountId: string;
+}
+
+export class OffboardReportDto {
+  @ApiProperty()
+  tenantId: string;
+  @ApiProperty()
+  messages: number;
+  @ApiProperty()
+  statuses: number;
+  @ApiProperty()
+  conversations: number;
+  @ApiProperty()
+  dataKeysDestroyed: boolean;
+}
+
 export class PurgeReportDto {
   @ApiProperty()
   tenants: number;

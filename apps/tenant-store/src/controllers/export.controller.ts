@@ -1,0 +1,71 @@
+import { Controller, Get, Logger, Param, Query, Res } from '@nestjs/common';
+import { ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { Auth, CurrentTenant, Roles } from '@custody/auth';
+import { asTenantId } from '@custody/database';
+import { badRequest, notFound } from '@custody/platform';
+import { TenantRepository } from '../repositories/tenant.repository';
+import { ExportService } from '../services/export.service';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function parseOptions(after?: string, limit?: string): { after?: string; limit?: number } {
+  if (after !== undefined && !UUID.test(after)) {
+    throw badRequest('after must be a conversation id (the nextCursor of a previous export, or the last id received)');
+  }
+  const n = limit === undefined ? undefined : Number(limit);
+  if (n !== undefined && (!Number.isInteger(n) || n < 1 || n > 1_000_000)) {
+    throw badRequest('limit must be an integer between 1 and 1000000');
+  }
+  return { after, limit: n };
+}
+
+@ApiTags('export')
+@Controller()
+export class ExportController {
+  private readonly logger = new Logger(ExportController.name);
+
+  constructor(
+    private readonly exports: ExportService,
+    private readonly tenants: TenantRepository,
+  ) {}
+
+  /**
+   * All of the caller's conversations with their messages, as JSON Lines (`application/x-ndjson`),
+   * streamed. The first line gives the total (for progress); resume an interrupted export with
+   * `after` = the id of the last conversation received.
+   */
+  @Get('v1/exports/conversations')
+  @Auth(Roles.TenantAdmin)
+  @ApiOperation({ summary: 'Export every conversation (JSON Lines, streamed, resumable)' })
+  @ApiProduces('application/x-ndjson')
+  @ApiQuery({ name: 'after', required: false, description: 'Resume after this conversation id' })
+  @ApiQuery({ name: 'limit', required: false, description: 'At most this many conversations (the last line then carries nextCursor)' })
+  async exportOwn(@CurrentTenant() tenantId: string, @Res() res: Response, @Query('after') after?: string, @Query('limit') limit?: string): Promise<void> {
+    await this.run(tenantId, res, parseOptions(after, limit));
+  }
+
+  /** The same export for an operator offboarding a tenant. */
+  @Get('v1/tenants/:id/export')
+  @Auth(Roles.Operator)
+  @ApiOperation({ summary: "Export a tenant's conversations (operator; before offboarding)" })
+  @ApiProduces('application/x-ndjson')
+  async exportTenant(@Param('id') id: string, @Res() res: Response, @Query('after') after?: string, @Query('limit') limit?: string): Promise<void> {
+    if (!UUID.test(id) || !(await this.tenants.get(asTenantId(id)))) {
+      throw notFound('Tenant');
+    }
+    await this.run(id, res, parseOptions(after, limit));
+  }
+
+  private async run(tenantId: string, res: Response, options: { after?: string; limit?: number }): Promise<void> {
+    res.status(200).setHeader('Content-Type', 'application/x-ndjson; charset=utf-8');
+    res.setHeader('Cache-Control', 'no-store');
+    try {
+      await this.exports.stream(asTenantId(tenantId), res, options);
+    } catch (error) {
+      // Headers are gone: the client sees a missing "end" line and resumes from its last id.
+      this.logger.warn({ msg: 'export interrupted', err: error });
+    }
+    res.end();
+  }
+}
