@@ -5,14 +5,19 @@
  *   (the API server's own decoding, defaulting and validation code, plus the restricted Pod
  *   Security Standard), which also turns the YAML into JSON for the assertions below;
  * - what must hold for an operator: probes, resources, security contexts, NetworkPolicies, PDBs,
- *   HPAs, hook order, secrets only by reference, the schema rejecting bad values, a current README.
+ *   HPAs, hook order, secrets only by reference, the schema rejecting bad values, a current README;
+ * - that every Deployment would start: the env each app's config class requires (read from its
+ *   TypeScript source, see env-classes.ts) is rendered, and nothing it does not accept.
  *
  * Helm and the validators are built from the Go module proxy by scripts/helm.sh and
  * tools/k8s-validate/build.sh: minutes the first time, milliseconds once cached.
  */
 import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { TOPIC_SPECS } from '@custody/contracts';
+import { appEnv, envReadBy, EnvVarDecl, parseEnvClasses } from './env-classes';
 
 const ROOT = resolve(__dirname, '../..');
 const CHART = join(ROOT, 'deploy/helm/custody');
@@ -31,6 +36,10 @@ const PORTS: Record<App, { port: number; env: string }> = {
   sandbox: { port: 3004, env: 'SANDBOX_PORT' },
 };
 const MIGRATING_APPS = ['ingest', 'tenant-store', 'consent', 'marketing-export'];
+/** Variables Node itself reads; the chart may set them on any container. */
+const NODE_RUNTIME_ENV = ['NODE_OPTIONS', 'NODE_EXTRA_CA_CERTS'];
+/** What every Node container's NODE_OPTIONS holds: kafkajs 2.2.4 schedules a negative timer on Node 24 (tulios/kafkajs#1751). */
+const NODE_OPTIONS = '--disable-warning=TimeoutNegativeWarning';
 /** Environment variables that carry secrets: they may only come from a secretKeyRef. */
 const SECRET_ENV = [
   'DATABASE_URL',
@@ -125,6 +134,79 @@ const podSpecOf = (o: K8sObject): Json => o.spec.template.spec;
 const workloads = (objects: K8sObject[]) => objects.filter((o) => o.kind === 'Deployment' || o.kind === 'Job');
 const hookWeight = (o: K8sObject) => Number(o.metadata.annotations?.['helm.sh/hook-weight'] ?? '0');
 const hookEvents = (o: K8sObject) => (o.metadata.annotations?.['helm.sh/hook'] ?? '').split(',').filter(Boolean);
+
+/** A container's environment as the kubelet builds it: its ConfigMaps (envFrom), then `env` on top (a secretKeyRef has no value here). */
+function containerEnv(objects: K8sObject[], container: Json): Map<string, string | undefined> {
+  const env = new Map<string, string | undefined>();
+  for (const source of container.envFrom ?? []) {
+    if (!source.configMapRef) {
+      throw new Error(`unexpected envFrom source ${JSON.stringify(source)}`);
+    }
+    for (const [key, value] of Object.entries(find(objects, 'ConfigMap', source.configMapRef.name).data ?? {})) {
+      env.set(key, value);
+    }
+  }
+  for (const e of container.env ?? []) {
+    env.set(e.name, e.value);
+  }
+  return env;
+}
+
+/** Whether `path` is a file the container reads from a mounted Secret (a volume item of a secret volume). */
+function mountedFromSecret(pod: Json, container: Json, path: string): boolean {
+  return (container.volumeMounts ?? []).some((mount: Json) => {
+    if (!path.startsWith(`${mount.mountPath}/`)) {
+      return false;
+    }
+    const volume = (pod.volumes ?? []).find((v: Json) => v.name === mount.name);
+    return (volume?.secret?.items ?? []).some((item: Json) => item.path === path.slice(mount.mountPath.length + 1));
+  });
+}
+
+/** The app's Deployment, its pod spec, its container and that container's environment. */
+function appWorkload(objects: K8sObject[], app: App) {
+  const deployment = find(objects, 'Deployment', `${RELEASE}-${app}`);
+  const pod = podSpecOf(deployment);
+  const [container] = pod.containers;
+  return { deployment, pod, container, env: containerEnv(objects, container) };
+}
+
+/**
+ * Required variables the chart may leave out, by value set and app. Only one: with the plain defaults
+ * ingest has no messaging network to talk to (ingest.networkUrl is empty and the sandbox is off); the
+ * defaults still render, NOTES.txt warns, and ingest's config check names NETWORK_URL at start.
+ */
+const KNOWN_GAPS: Record<string, Partial<Record<App, string[]>>> = {
+  defaults: { ingest: ['NETWORK_URL'] },
+};
+
+/** Integer values the chart passes to an app, and the variable each becomes (its range is the app's `@EnvInt`). */
+const INT_VALUES: Record<string, [App, string]> = {
+  'ingest.webhooks.concurrency': ['ingest', 'WEBHOOK_CONCURRENCY'],
+  'ingest.webhooks.retryHorizonSeconds': ['ingest', 'WEBHOOK_RETRY_HORIZON_SECONDS'],
+  'ingest.webhooks.retryBaseMs': ['ingest', 'WEBHOOK_RETRY_BASE_MS'],
+  'ingest.webhooks.timeoutMs': ['ingest', 'WEBHOOK_TIMEOUT_MS'],
+  'ingest.pairRate.burst': ['ingest', 'PAIR_RATE_BURST'],
+  'ingest.pairRate.intervalMs': ['ingest', 'PAIR_RATE_INTERVAL_MS'],
+  'tenantStore.tokenTtlSeconds': ['tenant-store', 'TOKEN_TTL_SECONDS'],
+  'tenantStore.retention.purgeIntervalSeconds': ['tenant-store', 'RETENTION_PURGE_INTERVAL_SECONDS'],
+  'tenantStore.retention.batchSize': ['tenant-store', 'RETENTION_BATCH_SIZE'],
+  'tenantStore.retention.minDays': ['tenant-store', 'RETENTION_MIN_DAYS'],
+  'tenantStore.retention.maxDays': ['tenant-store', 'RETENTION_MAX_DAYS'],
+  'consent.sthIntervalSeconds': ['consent', 'CONSENT_STH_INTERVAL_SECONDS'],
+  'consent.sthMaxAgeSeconds': ['consent', 'CONSENT_STH_MAX_AGE_SECONDS'],
+  'consent.appendBatchMax': ['consent', 'CONSENT_APPEND_BATCH_MAX'],
+  'sandbox.network.duplicatePercent': ['sandbox', 'NETWORK_DUPLICATE_PERCENT'],
+  'sandbox.network.maxDelayMs': ['sandbox', 'NETWORK_MAX_DELAY_MS'],
+};
+
+/** Settings of the apps the chart deliberately never sets, and why. */
+const NOT_EXPOSED: Record<string, string> = {
+  KAFKA_NEW_GROUP_START:
+    'test harnesses only: a new consumer group must start at the earliest offset (the app default)',
+  CONSENT_CONSUMER_GROUP:
+    'kafka.groupPrefix already separates environments; renaming the group would reprocess the topic',
+};
 
 beforeAll(() => {
   helm = mustRun('bash', [join(ROOT, 'scripts/helm.sh')]).trim();
@@ -337,26 +419,29 @@ describe.each(Object.entries(VALUE_SETS))('with %s values', (name, args) => {
     }
   });
 
-  it('the topic Job creates every topic of @custody/contracts with its partitions, replication and compaction', () => {
+  it('the topic Job gives create-topics.js exactly the settings it reads: partitions and replication factor', () => {
     const [container] = podSpecOf(find(objects, 'Job', `${RELEASE}-topics`)).containers;
     expect(container.command).toEqual(['node', 'libs/kafka/dist/create-topics.js']);
     const env: Record<string, string> = Object.fromEntries(
       container.env.filter((e: Json) => e.value !== undefined).map((e: Json) => [e.name, e.value]),
     );
-    const specs: { name: string; partitions: number; replicationFactor: number; config: Record<string, string> }[] =
-      JSON.parse(env.KAFKA_TOPICS_JSON);
-    expect(specs.map((s) => s.name).sort()).toEqual(TOPIC_SPECS.map((s) => s.name).sort());
-    for (const contract of TOPIC_SPECS) {
-      const spec = specs.find((s) => s.name === contract.name)!;
-      expect({ topic: spec.name, compact: spec.config['cleanup.policy'] === 'compact' }).toEqual({
-        topic: contract.name,
-        compact: contract.compacted,
-      });
-      expect(spec.partitions).toBe(name === 'production' ? 24 : 12);
-      expect(spec.replicationFactor).toBe(3);
-    }
-    expect(specs.find((s) => s.name === 'custody.consent.events.v1')!.config['cleanup.policy']).toBe('compact');
+    // The topics themselves (and which are compacted) are @custody/contracts' TOPIC_SPECS, built into the image.
+    expect(env.KAFKA_TOPIC_PARTITIONS).toBe(name === 'production' ? '24' : '12');
     expect(env.KAFKA_TOPIC_REPLICATION_FACTOR).toBe('3');
+    const reads = new Set([
+      ...envReadBy(readFileSync(join(ROOT, 'libs/kafka/src/create-topics.ts'), 'utf8')),
+      ...envReadBy(readFileSync(join(ROOT, 'libs/kafka/src/kafka-settings.ts'), 'utf8')),
+    ]);
+    expect([...reads]).toEqual(
+      expect.arrayContaining(['KAFKA_TOPIC_PARTITIONS', 'KAFKA_TOPIC_REPLICATION_FACTOR', 'KAFKA_BROKERS']),
+    );
+    const unread = container.env
+      .map((e: Json) => e.name)
+      .filter((n: string) => !reads.has(n) && !NODE_RUNTIME_ENV.includes(n));
+    expect(unread).toEqual([]);
+    // docs/operations.md lists the topics for those who create them as KafkaTopic resources instead.
+    const operations = readFileSync(join(ROOT, 'docs/operations.md'), 'utf8');
+    expect(TOPIC_SPECS.map((t) => t.name).filter((topic) => !operations.includes(`\`${topic}\``))).toEqual([]);
   });
 
   it('no secret is rendered: no Secret objects, and secret env vars come only from secretKeyRef', () => {
@@ -382,6 +467,53 @@ describe.each(Object.entries(VALUE_SETS))('with %s values', (name, args) => {
       expect(Object.keys(config.data ?? {}).filter((k) => SECRET_ENV.includes(k))).toEqual([]);
     }
   });
+
+  it("every Deployment gets each variable its app's config class requires; key files are mounted from Secrets", () => {
+    for (const app of apps) {
+      const { className, vars } = appEnv(ROOT, app);
+      const { pod, container, env } = appWorkload(objects, app);
+      const required = vars.filter((v) => v.required);
+      expect(required.length).toBeGreaterThan(0);
+      const missing = required.filter((v) => !env.has(v.name)).map((v) => v.name);
+      expect({ app, className, missing }).toEqual({ app, className, missing: KNOWN_GAPS[name]?.[app] ?? [] });
+      for (const v of required.filter((r) => r.name.endsWith('_FILE') && env.has(r.name))) {
+        const path = env.get(v.name) ?? '';
+        expect({ app, env: v.name, path, fromSecret: mountedFromSecret(pod, container, path) }).toEqual({
+          app,
+          env: v.name,
+          path,
+          fromSecret: true,
+        });
+      }
+    }
+  });
+
+  it('every Deployment sets only variables its app accepts (or Node reads); none sets KAFKA_NEW_GROUP_START', () => {
+    for (const app of apps) {
+      const accepted = new Set([...appEnv(ROOT, app).vars.map((v) => v.name), ...NODE_RUNTIME_ENV]);
+      const { env } = appWorkload(objects, app);
+      expect({ app, unknown: [...env.keys()].filter((k) => !accepted.has(k)) }).toEqual({ app, unknown: [] });
+      expect(env.has('KAFKA_NEW_GROUP_START')).toBe(false);
+    }
+    for (const w of workloads(objects)) {
+      for (const c of podSpecOf(w).containers) {
+        expect(containerEnv(objects, c).get('KAFKA_NEW_GROUP_START') ?? 'earliest').toBe('earliest');
+      }
+    }
+  });
+
+  it("every Node container (apps and hook Jobs) has NODE_OPTIONS that silences kafkajs' TimeoutNegativeWarning", () => {
+    for (const w of workloads(objects)) {
+      for (const c of [...(podSpecOf(w).initContainers ?? []), ...podSpecOf(w).containers]) {
+        const where = `${w.kind}/${w.metadata.name} container ${c.name}`;
+        expect({ where, command: c.command[0] }).toEqual({ where, command: 'node' });
+        expect({ where, nodeOptions: containerEnv(objects, c).get('NODE_OPTIONS') }).toEqual({
+          where,
+          nodeOptions: NODE_OPTIONS,
+        });
+      }
+    }
+  });
 });
 
 describe('secrets are only ever references', () => {
@@ -396,6 +528,8 @@ describe('secrets are only ever references', () => {
     'tenantStore.signingKeys.keys',
     'tenantStore.operatorCredentials.clientSecret',
     'ingest.networkHmacSecret.value',
+    'consent.logKey.value',
+    'consent.logKey.keys',
   ])('the schema has no place for a secret value: %s is rejected and not rendered', (key) => {
     const res = template(['-f', PRODUCTION, '--set-string', `${key}=${SENTINEL}-value`]);
     expect(res.status).not.toBe(0);
@@ -422,6 +556,8 @@ describe('secrets are only ever references', () => {
       'tenantStore.operatorCredentials.clientSecretKey',
       'ingest.networkHmacSecret.existingSecret',
       'ingest.networkHmacSecret.key',
+      'consent.logKey.existingSecret',
+      'consent.logKey.key',
     ];
     const args = ['-f', PRODUCTION, ...refs.flatMap((key, i) => ['--set-string', `${key}=${SENTINEL}-${i}`])];
     const objects = render(args);
@@ -450,6 +586,7 @@ describe('secrets are only ever references', () => {
     ['tenantStore.masterKey.existingSecret', 'tenantStore.masterKey.existingSecret'],
     ['tenantStore.operatorCredentials.existingSecret', 'tenantStore.operatorCredentials.existingSecret'],
     ['ingest.networkHmacSecret.existingSecret', 'ingest.networkHmacSecret.existingSecret'],
+    ['consent.logKey.existingSecret', 'consent.logKey.existingSecret'],
   ])('refuses to render without %s', (key, message) => {
     const res = template(['--set', `${key}=`]);
     expect(res.status).not.toBe(0);
@@ -554,5 +691,228 @@ describe('configuration', () => {
     const res = run(process.execPath, [join(ROOT, 'deploy/helm/generate-readme.mjs'), '--check']);
     expect(res.stderr).toBe('');
     expect(res.status).toBe(0);
+  });
+});
+
+describe("the apps' config classes and the chart's values", () => {
+  /** The JSON schema node of a dotted values path. */
+  const schemaAt = (path: string): Json =>
+    path
+      .split('.')
+      .reduce(
+        (node: Json, key) => node?.properties?.[key],
+        JSON.parse(readFileSync(join(CHART, 'values.schema.json'), 'utf8')),
+      );
+
+  it('the env-class reader finds required, optional, defaulted and ranged properties and the parent class', () => {
+    const source = [
+      "import { IsOptional, IsString } from 'class-validator';",
+      '',
+      '/** A sample. */',
+      'export class SampleEnv extends BaseEnv {',
+      '  /**',
+      '   * A required file: NOT_A_PROPERTY = 1;',
+      '   */',
+      '  @IsString()',
+      '  @IsNotEmpty()',
+      '  REQUIRED_FILE: string;',
+      '',
+      '  @IsOptional()',
+      "  @Matches(/^[A-Za-z0-9.-]+(\\/[A-Za-z0-9._-]+)*$/, { message: 'a name' })",
+      '  OPTIONAL_NAME: string;',
+      '',
+      '  // a comment',
+      '  @EnvInt(60, 7 * 86400)',
+      '  RANGED_SECONDS = 3600;',
+      '',
+      '  @IsOptional()',
+      "  MODE: 'a' | 'b' = 'a';",
+      '',
+      '  MAYBE?: string;',
+      '',
+      '  @EnvBoolean()',
+      '  FLAG: boolean;',
+      '}',
+    ].join('\n');
+    const [sample] = parseEnvClasses(source);
+    expect(sample.name).toBe('SampleEnv');
+    expect(sample.parent).toBe('BaseEnv');
+    expect(sample.vars.map(({ name, required, intRange }) => ({ name, required, intRange }))).toEqual([
+      { name: 'REQUIRED_FILE', required: true, intRange: undefined },
+      { name: 'OPTIONAL_NAME', required: false, intRange: undefined },
+      { name: 'RANGED_SECONDS', required: false, intRange: [60, 604800] },
+      { name: 'MODE', required: false, intRange: undefined },
+      { name: 'MAYBE', required: false, intRange: undefined },
+      { name: 'FLAG', required: false, intRange: undefined },
+    ]);
+  });
+
+  it("reads each app's class with its ancestors (libs/platform/src/env.ts)", () => {
+    const names = (app: App, required?: boolean) =>
+      appEnv(ROOT, app)
+        .vars.filter((v: EnvVarDecl) => required === undefined || v.required === required)
+        .map((v) => v.name);
+    for (const app of ALL_APPS) {
+      expect(names(app)).toEqual(expect.arrayContaining(['HTTP_HOST', 'LOG_LEVEL', PORTS[app].env]));
+    }
+    for (const app of APPS) {
+      expect(names(app, true)).toEqual(
+        expect.arrayContaining(['KAFKA_BROKERS', 'DATABASE_URL', 'JWT_ISSUER', 'JWT_AUDIENCE']),
+      );
+    }
+    expect(names('consent', true)).toContain('CONSENT_LOG_KEY_FILE');
+    expect(names('tenant-store', true)).toEqual(
+      expect.arrayContaining([
+        'JWT_SIGNING_KEYS_FILE',
+        'MASTER_KEY_FILE',
+        'OPERATOR_CLIENT_ID',
+        'OPERATOR_CLIENT_SECRET',
+      ]),
+    );
+    expect(names('ingest', true)).toEqual(expect.arrayContaining(['NETWORK_HMAC_SECRET', 'NETWORK_URL', 'JWKS_URL']));
+    expect(names('sandbox', true)).toEqual(['NETWORK_HMAC_SECRET']);
+  });
+
+  it('every setting of every app is rendered by the chart, or deliberately left out (NOT_EXPOSED)', () => {
+    const everything = [
+      '-f',
+      PRODUCTION,
+      '--set',
+      'sandbox.enabled=true',
+      ...Object.keys(INT_VALUES).flatMap((path) => ['--set', `${path}=${schemaAt(path).minimum}`]),
+    ];
+    const objects = render(everything);
+    for (const app of ALL_APPS) {
+      const { env } = appWorkload(objects, app);
+      const left = appEnv(ROOT, app)
+        .vars.map((v) => v.name)
+        .filter((n) => !env.has(n) && !(n in NOT_EXPOSED));
+      expect({ app, notRendered: left }).toEqual({ app, notRendered: [] });
+    }
+  });
+
+  it("integer values: the schema's range is the app's @EnvInt range, and the value reaches the app", () => {
+    for (const bound of ['minimum', 'maximum'] as const) {
+      const args = Object.keys(INT_VALUES).flatMap((path) => ['--set', `${path}=${schemaAt(path)[bound]}`]);
+      const objects = render(['--set', 'sandbox.enabled=true', ...args]);
+      for (const [path, [app, envName]] of Object.entries(INT_VALUES)) {
+        const decl = appEnv(ROOT, app).vars.find((v) => v.name === envName);
+        const schema = schemaAt(path);
+        expect({ path, range: [schema.minimum, schema.maximum] }).toEqual({ path, range: decl?.intRange });
+        expect({ path, rendered: appWorkload(objects, app).env.get(envName) }).toEqual({
+          path,
+          rendered: String(schema[bound]),
+        });
+      }
+    }
+  });
+
+  it('consent reads its log key from the Secret, its origin and timings from values', () => {
+    const objects = render(['-f', PRODUCTION]);
+    const { env } = appWorkload(objects, 'consent');
+    expect(env.get('CONSENT_LOG_KEY_FILE')).toBe('/etc/custody/consent-log-key/consent-log-key.json');
+    expect(env.get('CONSENT_LOG_ORIGIN')).toBe('consent.custody.example.com');
+    const volume = podSpecOf(find(objects, 'Deployment', `${RELEASE}-consent`)).volumes.find(
+      (v: Json) => v.name === 'log-key',
+    );
+    expect(volume.secret).toEqual({
+      secretName: 'custody-consent-log-key',
+      defaultMode: 0o440,
+      items: [{ key: 'consent-log-key.json', path: 'consent-log-key.json' }],
+    });
+    // Unset values keep the app's defaults: the chart does not restate them.
+    const defaults = appWorkload(render([]), 'consent').env;
+    for (const envName of [
+      'CONSENT_LOG_ORIGIN',
+      'CONSENT_STH_INTERVAL_SECONDS',
+      'CONSENT_STH_MAX_AGE_SECONDS',
+      'CONSENT_APPEND_BATCH_MAX',
+    ]) {
+      expect({ envName, set: defaults.has(envName) }).toEqual({ envName, set: false });
+    }
+  });
+
+  it('the schema rejects KAFKA_NEW_GROUP_START in extraEnv', () => {
+    const res = template([
+      '--set',
+      'ingest.extraEnv[0].name=KAFKA_NEW_GROUP_START',
+      '--set',
+      'ingest.extraEnv[0].value=latest',
+    ]);
+    expect(res.status).not.toBe(0);
+    expect(res.stderr).toContain('/ingest/extraEnv/0/name');
+  });
+
+  it('refuses a retention minimum above the maximum', () => {
+    const res = template(['--set', 'tenantStore.retention.minDays=400']);
+    expect(res.status).not.toBe(0);
+    expect(res.stderr).toContain('tenantStore.retention.minDays (400) must not exceed maxDays (365)');
+  });
+});
+
+describe('NOTES.txt', () => {
+  let chart: string;
+  beforeAll(() => {
+    // `helm template` does not render NOTES.txt: render a copy of it as a ConfigMap of a copy of the chart.
+    const dir = mkdtempSync(join(tmpdir(), 'custody-notes-'));
+    chart = join(dir, 'custody');
+    cpSync(CHART, chart, { recursive: true });
+    renameSync(join(chart, 'templates/NOTES.txt'), join(chart, 'notes.tpl.txt'));
+    writeFileSync(
+      join(chart, 'templates/notes.yaml'),
+      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: notes\ndata:\n  notes: {{ tpl (.Files.Get "notes.tpl.txt") . | quote }}\n',
+    );
+  });
+  afterAll(() => rmSync(join(chart, '..'), { recursive: true, force: true }));
+
+  const notes = (args: string[]): { text: string; objects: K8sObject[] } => {
+    const res = run(helm, ['template', RELEASE, chart, '--namespace', NAMESPACE, '--kube-version', '1.37.0', ...args]);
+    if (res.status !== 0) {
+      throw new Error(res.stderr);
+    }
+    const objects = validate(validators[validators.length - 1], res.stdout);
+    return { text: find(objects, 'ConfigMap', 'notes').data!.notes, objects };
+  };
+
+  it.each(Object.entries(VALUE_SETS))(
+    'with %s values, names every Secret the release reads, with its keys',
+    (_name, args) => {
+      const { text, objects } = notes(args);
+      const refs = new Map<string, Set<string>>();
+      const add = (secret: string, key: string) => refs.set(secret, (refs.get(secret) ?? new Set()).add(key));
+      for (const w of workloads(objects)) {
+        const pod = podSpecOf(w);
+        for (const c of pod.containers) {
+          for (const e of c.env ?? []) {
+            if (e.valueFrom?.secretKeyRef) {
+              add(e.valueFrom.secretKeyRef.name, e.valueFrom.secretKeyRef.key);
+            }
+          }
+        }
+        for (const v of pod.volumes ?? []) {
+          for (const item of v.secret?.items ?? []) {
+            add(v.secret.secretName, item.key);
+          }
+        }
+      }
+      expect(refs.has('custody-consent-log-key')).toBe(true);
+      for (const [secret, keys] of refs) {
+        const line = text.split('\n').find((l) => l.trim().startsWith(`- ${secret} (key`));
+        expect({ secret, listed: Boolean(line) }).toEqual({ secret, listed: true });
+        for (const key of keys) {
+          expect({ secret, key, listed: line!.includes(key) }).toEqual({ secret, key, listed: true });
+        }
+      }
+    },
+  );
+
+  it('warns when ingest has no NETWORK_URL or consent no log origin, and only then', () => {
+    const defaults = notes([]).text;
+    expect(defaults).toContain('WARNING: ingest.networkUrl is not set');
+    expect(defaults).toContain('WARNING: consent.logOrigin is not set');
+    const production = notes(['-f', PRODUCTION]).text;
+    expect(production).not.toContain('ingest.networkUrl is not set');
+    expect(production).not.toContain('consent.logOrigin is not set');
+    expect(notes(['--set', 'sandbox.enabled=true']).text).not.toContain('ingest.networkUrl is not set');
   });
 });

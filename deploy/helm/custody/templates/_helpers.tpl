@@ -159,8 +159,17 @@ imagePullSecrets:
 {{- end -}}
 {{- end }}
 
+{{/*
+NODE_OPTIONS of every Node container (apps and hook Jobs). kafkajs 2.2.4 schedules a negative timer
+on Node 24 (tulios/kafkajs#1751), which only prints a TimeoutNegativeWarning; silence that one warning.
+*/}}
+{{- define "custody.nodeOptions" -}}--disable-warning=TimeoutNegativeWarning{{- end }}
+
 {{/* Mount points of the files every container may need. Takes the root context. */}}
 {{- define "custody.caPath" -}}/etc/custody/ca/ca.crt{{- end }}
+
+{{/* Where consent reads its log signing key (CONSENT_LOG_KEY_FILE), mounted from consent.logKey. */}}
+{{- define "custody.consentLogKeyPath" -}}/etc/custody/consent-log-key/consent-log-key.json{{- end }}
 
 {{- define "custody.commonVolumeMounts" -}}
 - name: tmp
@@ -259,6 +268,7 @@ data:
   HTTP_HOST: "0.0.0.0"
   {{ $meta.portEnv }}: {{ $meta.port | int | quote }}
   LOG_LEVEL: {{ default .root.Values.logLevel $v.logLevel | quote }}
+  NODE_OPTIONS: {{ include "custody.nodeOptions" . | quote }}
   {{- if .root.Values.extraCaCertificates.existingSecret }}
   NODE_EXTRA_CA_CERTS: {{ include "custody.caPath" . | quote }}
   {{- end }}
@@ -273,6 +283,16 @@ data:
   {{- with .extra }}
   {{- toYaml . | nindent 2 }}
   {{- end }}
+{{- end }}
+
+{{/* Adds the integer settings that are not null to a ConfigMap's extra data. Takes (dict "extra" DICT "ints" (dict ENV VALUE ...)); a null VALUE keeps the app's default. */}}
+{{- define "custody.setOptionalInts" -}}
+{{- $extra := .extra -}}
+{{- range $env, $value := .ints -}}
+{{- if not (kindIs "invalid" $value) -}}
+{{- $_ := set $extra $env ($value | int | toString) -}}
+{{- end -}}
+{{- end -}}
 {{- end }}
 
 {{- define "custody.serviceAccount" -}}
@@ -552,6 +572,8 @@ spec:
               value: {{ .root.Values.database.appRole | quote }}
             - name: LOG_LEVEL
               value: {{ default .root.Values.logLevel $v.logLevel | quote }}
+            - name: NODE_OPTIONS
+              value: {{ include "custody.nodeOptions" . | quote }}
             {{- if .root.Values.extraCaCertificates.existingSecret }}
             - name: NODE_EXTRA_CA_CERTS
               value: {{ include "custody.caPath" . | quote }}
