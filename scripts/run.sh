@@ -138,6 +138,7 @@ case "$cmd" in
     stack_env --test
     echo "test: build (type-check) and lint"
     npx --no-install turbo run build --output-logs=errors-only
+    npx --no-install tsc -p tsconfig.json --noEmit
     npx --no-install eslint . --max-warnings 0
     echo "test: topics and migrations"
     node libs/kafka/dist/create-topics.js

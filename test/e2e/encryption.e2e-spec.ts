@@ -72,7 +72,7 @@ describe('hosted messages at rest: encrypted per tenant, rotatable (real stack)'
   it('rotation re-encrypts every message in the background; the old version is then unused', async () => {
     const c0 = await p.newTenant();
     const waId = p.newCustomer();
-    const ids = [];
+    const ids: string[] = [];
     for (let i = 0; i < 12; i += 1) {
       ids.push(await write(c0, waId, `before rotation ${i}`));
     }
