@@ -98,7 +98,6 @@ describe('the hosted message path over the real stack', () => {
     await p.sandbox('PUT', '/sandbox/v1/network', { body: { customersRead: false } });
     const send = await p.ingest('POST', `/v23.0/${tenant.phoneNumberId}/messages`, { token, body: text(waId, 'first') });
     const failing = await p.ingest('POST', `/v23.0/${tenant.phoneNumberId}/messages`, { token, body: text(waId, 'second') });
-    await p.sandbox('PUT', '/sandbox/v1/network', { body: { customersRead: true } });
     const [id, id2] = [send.body.messages[0].id, failing.body.messages[0].id];
     const ts = Math.floor(Date.now() / 1000);
     const status = (messageId: string, s: string, at: number) => ({
@@ -119,6 +118,8 @@ describe('the hosted message path over the real stack', () => {
     const history = await p.store.request('GET', `/v1/messages/${id}/statuses`, { token });
     expect(history.body.history.filter((h: any) => h.status === 'sent')).toHaveLength(1);
     expect(history.body.history.map((h: any) => h.timestamp)).toContain(new Date((ts + 1) * 1000).toISOString());
+    // Only now may customers read again: the network answers asynchronously, after dispatch.
+    await p.sandbox('PUT', '/sandbox/v1/network', { body: { customersRead: true } });
   });
 
   it('an Idempotency-Key makes a retried send return the same id and send nothing new', async () => {
