@@ -21,6 +21,7 @@ const fmt = (n) => Math.round(n).toLocaleString('en-US');
 async function startApps() {
   const procs = await startProcesses({ apps: ['tenant-store', 'ingest', 'sandbox'], env: { NETWORK_DUPLICATE_PERCENT: '0' }, consumerGroups: 5 });
   running = procs;
+  if (process.env.BENCH_DEBUG) console.log('apps', procs.url('tenant-store'), procs.url('ingest'), procs.url('sandbox'));
   return { env: procs.env, stop: procs.stop, store: procs.url('tenant-store'), ingest: procs.url('ingest') };
 }
 
@@ -77,7 +78,13 @@ async function main() {
       }
     },
   });
-  await new Promise((r) => setTimeout(r, 3000)); // let the observer join its group
+  // Let the observer join its group and take its partitions before anything is sent.
+  for (let i = 0; i < 300; i += 1) {
+    const g = await consumer.describeGroup();
+    if (g.state === 'Stable' && g.members.length > 0) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await new Promise((r) => setTimeout(r, 1000));
 
   const template = (to) => JSON.stringify({ messaging_product: 'whatsapp', to, type: 'template', template: { name: 'bench', language: { code: 'en' } } });
   let next = 0;

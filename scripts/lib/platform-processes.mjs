@@ -3,7 +3,7 @@
 // Used by the benchmarks and the OpenAPI generator.
 import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -79,7 +79,9 @@ export async function startProcesses({ apps, env: extra = {}, consumerGroups = 0
   };
   let stopping = false;
   const children = apps.map((app) => {
-    const child = spawn(process.execPath, [join(root, 'apps', app, 'dist', 'main.js')], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+    // CUSTODY_PROCS_LOG_DIR keeps each app's JSON log (stdout) for inspection.
+    const out = process.env.CUSTODY_PROCS_LOG_DIR ? openSync(join(process.env.CUSTODY_PROCS_LOG_DIR, `${app}.log`), 'a') : 'ignore';
+    const child = spawn(process.execPath, [join(root, 'apps', app, 'dist', 'main.js')], { env, stdio: ['ignore', out, 'inherit'] });
     child.on('exit', (code) => {
       if (code && !stopping) {
         console.error(`${app} exited with ${code}`);

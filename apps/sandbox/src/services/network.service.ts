@@ -110,18 +110,31 @@ export class NetworkService implements OnApplicationShutdown {
     }
   }
 
+  private readonly due: NetworkEvent[] = [];
+
+  /** Queues a status for after `delayMs`; due statuses leave together, as one signed batch. */
   private later(delayMs: number, event: NetworkEvent): void {
     const timer = setTimeout(() => {
       this.timers.delete(timer);
-      const sending = this.post([event])
+      this.due.push(event);
+      if (this.due.length === 1) {
+        setImmediate(() => this.flushDue());
+      }
+    }, delayMs);
+    this.timers.add(timer);
+  }
+
+  private flushDue(): void {
+    while (this.due.length > 0) {
+      const batch = this.due.splice(0, 500);
+      const sending = this.post(batch)
         .then(() => {
-          this.stats.statusesSent += 1;
+          this.stats.statusesSent += batch.length;
         })
         .catch(() => undefined)
         .finally(() => this.pending.delete(sending));
       this.pending.add(sending);
-    }, delayMs);
-    this.timers.add(timer);
+    }
   }
 
   /** Signed POST to ingest's network endpoint, retried a few times like a real network would. */
