@@ -1,7 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AuthModule } from '@custody/auth';
 import { DatabaseModule } from '@custody/database';
-import { KafkaModule } from '@custody/kafka';
+import { KafkaModule, OutboxService } from '@custody/kafka';
 import { ObservabilityModule } from '@custody/observability';
 import { kafkaSettings } from '@custody/platform';
 import { ConsentEnv } from './config/consent.env';
@@ -22,7 +22,6 @@ import { ChatConsentService } from './services/chat-consent.service';
 import { ConsentService } from './services/consent.service';
 import { LogWriter } from './services/log-writer.service';
 import { OperatorService } from './services/operator.service';
-import { OutboxService } from './services/outbox.service';
 import { PurposeService } from './services/purpose.service';
 import { TreeHeadService } from './services/tree-head.service';
 

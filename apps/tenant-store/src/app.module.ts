@@ -2,7 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { AuthModule, SigningKeys, TokenVerifier } from '@custody/auth';
 import { FieldCipher, KeyProvider, SqlDataKeyStore, TenantKeyring } from '@custody/crypto';
 import { DatabaseModule, TenantDb } from '@custody/database';
-import { KafkaModule } from '@custody/kafka';
+import { KafkaModule, OutboxService } from '@custody/kafka';
 import { ObservabilityModule } from '@custody/observability';
 import { kafkaSettings } from '@custody/platform';
 import { TenantStoreEnv } from './config/tenant-store.env';
@@ -23,7 +23,6 @@ import { MessageStoreService } from './services/message-store.service';
 import { TokenController } from './controllers/token.controller';
 import { ENTITIES } from './entities';
 import { TenantRepository } from './repositories/tenant.repository';
-import { OutboxService } from './services/outbox.service';
 import { TenantService } from './services/tenant.service';
 import { TokenService, TokenSettings } from './services/token.service';
 

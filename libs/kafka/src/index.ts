@@ -4,3 +4,4 @@ export * from './event.publisher';
 export * from './event.subscriber';
 export * from './topics.admin';
 export * from './kafka.module';
+export * from './outbox.service';

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { TenantId } from '@custody/database';
 import { ConsentSettings } from '../config/consent.settings';
 import { AppendUnit, ConsentLogRepository, UnitOutcome } from '../repositories/consent-log.repository';
-import { OutboxService } from './outbox.service';
+import { OutboxService } from '@custody/kafka';
 
 interface Pending {
   unit: AppendUnit;

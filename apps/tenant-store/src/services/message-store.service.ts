@@ -4,7 +4,7 @@ import { CUSTODY_MARKING, MessageEvent, StatusEvent, StoredEvent, Topics } from 
 import { FieldCipher } from '@custody/crypto';
 import { enqueueOutboxBatch, TenantId } from '@custody/database';
 import { ConversationUpsert, MessageRepository } from '../repositories/message.repository';
-import { OutboxService } from './outbox.service';
+import { OutboxService } from '@custody/kafka';
 
 /** What a customer is told on first contact with a hosted business. */
 export const HOSTED_NOTICE =

@@ -4,7 +4,7 @@ import { asTenantId, enqueueOutboxBatch, TenantDb, TenantId } from '@custody/dat
 import { Topics } from '@custody/contracts';
 import { DomainError, notFound } from '@custody/platform';
 import { TenantRepository } from '../repositories/tenant.repository';
-import { OutboxService } from './outbox.service';
+import { OutboxService } from '@custody/kafka';
 
 export interface OffboardReport {
   tenantId: string;

@@ -14,7 +14,7 @@ import {
   UpdateTenantDto,
 } from '../dtos/tenant.dto';
 import { DuplicateError, TenantRepository } from '../repositories/tenant.repository';
-import { OutboxService } from './outbox.service';
+import { OutboxService } from '@custody/kafka';
 import { hashSecret, newClientId, newClientSecret } from './credential-secrets';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

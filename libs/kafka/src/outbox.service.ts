@@ -1,17 +1,20 @@
 import { Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { Topic } from '@custody/contracts';
-import { OutboxRelay } from '@custody/database';
-import { EventPublisher } from '@custody/kafka';
+import { OutboxRecord, OutboxRelay } from '@custody/database';
+import { EventPublisher } from './event.publisher';
 
-/** Relays tenant-store's outbox to Kafka. */
+/**
+ * Relays a service's transactional outbox to Kafka: started with the app, woken after each
+ * commit that enqueued something, polling as a fallback; rows leave grouped by topic.
+ */
 @Injectable()
 export class OutboxService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly relay: OutboxRelay;
 
   constructor(dataSource: DataSource, publisher: EventPublisher) {
-    this.relay = new OutboxRelay(dataSource, async (records) => {
-      const byTopic = new Map<string, typeof records>();
+    this.relay = new OutboxRelay(dataSource, async (records: OutboxRecord[]) => {
+      const byTopic = new Map<string, OutboxRecord[]>();
       for (const r of records) {
         byTopic.set(r.topic, [...(byTopic.get(r.topic) ?? []), r]);
       }
