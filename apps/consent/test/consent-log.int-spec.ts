@@ -11,6 +11,11 @@ import {
   verifyTreeHead,
 } from '@custody/transparency-log';
 import { uniqueDigits } from '@custody/testing';
+import { asTenantId } from '@custody/database';
+import { OutboxService } from '@custody/kafka';
+import { ConsentSettings } from '../src/config/consent.settings';
+import { ConsentLogRepository } from '../src/repositories/consent-log.repository';
+import { LogWriter } from '../src/services/log-writer.service';
 import { TreeHeadService } from '../src/services/tree-head.service';
 import { ConsentHarness, ConsentTenant, startConsent } from '../../../test/support/consent.harness';
 
@@ -119,6 +124,29 @@ describe('consent log: Merkle tree, signed tree heads, proofs and export (real P
     expect((await h.request('GET', `/v1/audit/logs/${t.id}/tree-head`, { token: platform })).status).toBe(200);
     const list = await h.request('GET', '/v1/audit/logs?limit=500', { token: platform });
     expect(list.status).toBe(200);
+  });
+
+  it('two writers on one log (two replicas, each pipelining on its own idea of the head) never fork it', async () => {
+    const other = await h.newTenant();
+    const tenantId = asTenantId(other.id);
+    const writers = [h.app.get(LogWriter), new LogWriter(h.app.get(ConsentLogRepository), h.app.get(OutboxService), h.app.get(ConsentSettings))];
+    const draft = (i: number) => ({
+      kind: 'consent.prompted' as const,
+      tenant: tenantId,
+      subject: (i % 16).toString(16).repeat(64),
+      purposes: [{ key: 'news', dataUse: 'marketing.communications.whatsapp', version: 1, language: 'en', wordingHash: 'ab'.repeat(32) }],
+      source: { channel: 'api' as const, actor: 'test' },
+      occurredAt: new Date().toISOString(),
+    });
+    const outcomes = await Promise.all(Array.from({ length: 600 }, (_, i) => writers[i % 2].append(tenantId, { items: [{ draft: draft(i) }] })));
+    const indices = outcomes.map((o) => (o.items[0].status === 'appended' ? o.items[0].entry.index : -1)).sort((a, b) => a - b);
+    expect(indices).toEqual(Array.from({ length: 600 }, (_, i) => i));
+    const auditor2 = await other.auditorToken();
+    const sth = (await h.request('POST', `/v1/audit/logs/${other.id}/tree-head`, { token: auditor2 })).body;
+    const lines = (await h.request('GET', `/v1/audit/logs/${other.id}/entries`, { token: auditor2 })).text.trim().split('\n');
+    const verifier = new ExportVerifier([await verifyTreeHead(sth, await keys())]);
+    lines.forEach((l) => verifier.addLine(l));
+    expect(verifier.finish()).toMatchObject({ ok: true, entries: 600 });
   });
 
   it('the database refuses to change or delete log rows, even for the application role', async () => {

@@ -38,6 +38,48 @@ export interface UnitOutcome {
   items: ItemOutcome[];
 }
 
+export interface LogHead {
+  size: number;
+  frontier: Buffer;
+}
+
+type StateChange = { subject: string; purposeKey: string; status: string; versionHash: string | null; eventId: string; leafIndex: number; changedAt: string };
+
+/** A batch numbered and hashed, ready to be written on top of `start`. */
+export interface PreparedBatch {
+  start: LogHead;
+  end: LogHead;
+  recordedAt: string;
+  outcomes: UnitOutcome[];
+  entries: { index: number[]; id: string[]; kind: string[]; subject: string[]; purpose: Array<string | null>; bytes: Buffer[]; key: Array<string | null>; hash: Array<string | null> };
+  nodes: { level: number[]; index: number[]; hash: Buffer[] };
+  stateChanges: Map<string, StateChange>;
+  outbox: Array<{ topic: string; key: string; payload: string }>;
+}
+
+interface LockedReads {
+  earlier: Map<string, { requestHash: string; entry: LogEntry; leafHash: Buffer }>;
+  fresh: Set<string>;
+  state: Map<string, CurrentState>;
+}
+
+/** The log head is not the one a batch was prepared on (another writer moved it): nothing was written; prepare again. */
+export class StaleHeadError extends Error {
+  constructor(expected: number, actual: number) {
+    super(`log head moved: prepared on size ${expected}, found ${actual}`);
+    this.name = 'StaleHeadError';
+  }
+}
+
+/**
+ * A unit whose entries do not depend on anything read under the lock: no idempotency key, no
+ * chat command, no revoke (which names the wording it withdraws) and no condition. Grants and
+ * prompts recorded through the API without an Idempotency-Key are simple.
+ */
+export function isSimpleUnit(unit: AppendUnit): boolean {
+  return !unit.chatCommand && unit.items.every((i) => !i.idempotency && !i.skipIf && i.draft.kind !== 'consent.revoked');
+}
+
 export interface StoredEntry {
   leafIndex: number;
   entry: LogEntry;
@@ -78,16 +120,48 @@ export class ConsentLogRepository {
   constructor(private readonly db: TenantDb) {}
 
   appendUnits(tenantId: TenantId, units: AppendUnit[], now: Date = new Date()): Promise<UnitOutcome[]> {
-    return this.db.forTenant(tenantId, (m) => this.appendIn(m, tenantId, units, now));
+    return this.appendReturningHead(tenantId, units, now).then((batch) => batch.outcomes);
   }
 
-  private async appendIn(m: EntityManager, tenantId: TenantId, units: AppendUnit[], now: Date): Promise<UnitOutcome[]> {
-    const head = await this.lockHead(m, tenantId);
-    const range = CompactRange.fromFrontier(head.size, head.frontier);
-    const recordedAt = now.toISOString();
+  /** Appends under the tenant's log lock and returns the outcomes and the head it left. */
+  appendReturningHead(tenantId: TenantId, units: AppendUnit[], now: Date = new Date()): Promise<PreparedBatch> {
+    return this.db.forTenant(tenantId, async (m) => {
+      const head = await this.lockHead(m, tenantId);
+      const batch = this.build(tenantId, units, head, await this.readUnderLock(m, tenantId, units), now);
+      await this.write(m, tenantId, batch);
+      return batch;
+    });
+  }
 
+  /**
+   * Builds a batch of *simple* units (see `isSimpleUnit`) on top of a head this process expects,
+   * without touching the database: the JSON, hashing and tree work of the next batch can then
+   * run while the previous batch is still being written.
+   */
+  prepare(tenantId: TenantId, units: AppendUnit[], head: LogHead, now: Date = new Date()): PreparedBatch {
+    if (!units.every(isSimpleUnit)) {
+      throw new Error('only simple units can be prepared ahead of the lock');
+    }
+    return this.build(tenantId, units, head, { earlier: new Map(), fresh: new Set(), state: new Map() }, now);
+  }
+
+  /** Writes a prepared batch; StaleHeadError (nothing written) when the log moved since it was prepared. */
+  commitPrepared(tenantId: TenantId, batch: PreparedBatch): Promise<UnitOutcome[]> {
+    return this.db.forTenant(tenantId, async (m) => {
+      const head = await this.lockHead(m, tenantId);
+      // The whole head must match, not only the size: the batch's nodes were hashed onto that frontier.
+      if (head.size !== batch.start.size || !head.frontier.equals(batch.start.frontier)) {
+        throw new StaleHeadError(batch.start.size, head.size);
+      }
+      await this.write(m, tenantId, batch);
+      return batch.outcomes;
+    });
+  }
+
+  /** What deciding a batch needs from the database, read under the log lock. */
+  private async readUnderLock(m: EntityManager, tenantId: TenantId, units: AppendUnit[]): Promise<LockedReads> {
     const keys = units.flatMap((u) => u.items.flatMap((i) => (i.idempotency ? [i.idempotency.key] : [])));
-    const earlier = new Map<string, { requestHash: string; entry: LogEntry; leafHash: Buffer }>();
+    const earlier: LockedReads['earlier'] = new Map();
     if (keys.length > 0) {
       const rows: Array<{ idempotency_key: string; request_hash: string; entry: Buffer }> = await m.query(
         `SELECT idempotency_key, request_hash, entry FROM log_entries WHERE tenant_id = $1 AND idempotency_key = ANY($2::text[])`,
@@ -97,7 +171,6 @@ export class ConsentLogRepository {
         earlier.set(r.idempotency_key, { requestHash: r.request_hash, entry: JSON.parse(r.entry.toString('utf8')) as LogEntry, leafHash: leafHash(r.entry) });
       }
     }
-
     const commands = units.flatMap((u) => (u.chatCommand ? [u.chatCommand] : []));
     const fresh = new Set<string>();
     if (commands.length > 0) {
@@ -108,12 +181,18 @@ export class ConsentLogRepository {
       );
       rows.forEach((r) => fresh.add(r.message_id));
     }
+    return { earlier, fresh, state: await this.loadState(m, tenantId, units) };
+  }
 
-    const state = await this.loadState(m, tenantId, units);
-    const entries = { index: [] as number[], id: [] as string[], kind: [] as string[], subject: [] as string[], purpose: [] as Array<string | null>, bytes: [] as Buffer[], key: [] as Array<string | null>, hash: [] as Array<string | null> };
-    const nodes = { level: [] as number[], index: [] as number[], hash: [] as Buffer[] };
-    const stateChanges = new Map<string, { subject: string; purposeKey: string; status: string; versionHash: string | null; eventId: string; leafIndex: number; changedAt: string }>();
-    const outbox: Array<{ topic: string; key: string; payload: string }> = [];
+  /** Numbers the entries and computes everything to write (pure). */
+  private build(tenantId: TenantId, units: AppendUnit[], head: LogHead, reads: LockedReads, now: Date): PreparedBatch {
+    const { earlier, fresh, state } = reads;
+    const range = CompactRange.fromFrontier(head.size, head.frontier);
+    const recordedAt = now.toISOString();
+    const entries: PreparedBatch['entries'] = { index: [] as number[], id: [] as string[], kind: [] as string[], subject: [] as string[], purpose: [] as Array<string | null>, bytes: [] as Buffer[], key: [] as Array<string | null>, hash: [] as Array<string | null> };
+    const nodes: PreparedBatch['nodes'] = { level: [] as number[], index: [] as number[], hash: [] as Buffer[] };
+    const stateChanges: PreparedBatch['stateChanges'] = new Map();
+    const outbox: PreparedBatch['outbox'] = [];
 
     const outcomes = units.map((unit): UnitOutcome => {
       if (unit.chatCommand && !fresh.has(unit.chatCommand.messageId)) {
@@ -169,6 +248,11 @@ export class ConsentLogRepository {
       return { duplicate: false, items };
     });
 
+    return { start: head, end: { size: range.size, frontier: range.frontier() }, recordedAt, outcomes, entries, nodes, stateChanges, outbox };
+  }
+
+  private async write(m: EntityManager, tenantId: TenantId, batch: PreparedBatch): Promise<void> {
+    const { entries, nodes, stateChanges, outbox, recordedAt } = batch;
     if (entries.index.length > 0) {
       // Bulk statements shaped for PostgreSQL's parser: entries and node hashes travel as one
       // concatenated bytea each (cut by lengths in SQL), which parses far faster than text[] or
@@ -198,7 +282,7 @@ export class ConsentLogRepository {
            FROM unnest($2::smallint[], $3::bigint[]) WITH ORDINALITY AS u(l, i, n)`,
         [tenantId, nodes.level, nodes.index, Buffer.concat(nodes.hash)],
       );
-      await m.query(`UPDATE log_heads SET size = $2, frontier = $3, updated_at = now() WHERE tenant_id = $1`, [tenantId, range.size, range.frontier()]);
+      await m.query(`UPDATE log_heads SET size = $2, frontier = $3, updated_at = now() WHERE tenant_id = $1`, [tenantId, batch.end.size, batch.end.frontier]);
     }
     if (stateChanges.size > 0) {
       const rows = [...stateChanges.values()];
@@ -227,7 +311,6 @@ export class ConsentLogRepository {
         [outbox.map((o) => o.topic), outbox.map((o) => o.key), `[${outbox.map((o) => o.payload).join(',')}]`],
       );
     }
-    return outcomes;
   }
 
   private noteChange(
@@ -235,7 +318,7 @@ export class ConsentLogRepository {
     leaf: Buffer,
     waId: string | undefined,
     state: Map<string, CurrentState>,
-    changes: Map<string, { subject: string; purposeKey: string; status: string; versionHash: string | null; eventId: string; leafIndex: number; changedAt: string }>,
+    changes: Map<string, StateChange>,
     outbox: Array<{ topic: string; key: string; payload: string }>,
   ): void {
     const status = entry.kind === 'consent.granted' ? 'granted' : 'revoked';
@@ -249,7 +332,7 @@ export class ConsentLogRepository {
     }
   }
 
-  private async lockHead(m: EntityManager, tenantId: TenantId): Promise<{ size: number; frontier: Buffer }> {
+  private async lockHead(m: EntityManager, tenantId: TenantId): Promise<LogHead> {
     const select = `SELECT size, frontier FROM log_heads WHERE tenant_id = $1 FOR UPDATE`;
     let rows: Array<{ size: string; frontier: Buffer }> = await m.query(select, [tenantId]);
     if (rows.length === 0) {
