@@ -155,7 +155,7 @@ case "$cmd" in
     # Unit and chart suites in parallel; the integration suites one file at a time, because each
     # file starts its own platform (and simulated network) on the one shared broker and database.
     npx --no-install jest --selectProjects unit helm "$@"
-    npx --no-install jest --selectProjects integration --runInBand "$@"
+    npx --no-install jest --selectProjects integration --runInBand --forceExit "$@"
     ;;
   *)
     echo "usage: run.sh start|test|stack ...|migrate|exec CMD" >&2
