@@ -21,7 +21,6 @@ const fmt = (n) => Math.round(n).toLocaleString('en-US');
 async function startApps() {
   const procs = await startProcesses({ apps: ['tenant-store', 'ingest', 'sandbox'], env: { NETWORK_DUPLICATE_PERCENT: '0' }, consumerGroups: 5 });
   running = procs;
-  if (process.env.BENCH_DEBUG) console.log('apps', procs.url('tenant-store'), procs.url('ingest'), procs.url('sandbox'));
   return { env: procs.env, stop: procs.stop, store: procs.url('tenant-store'), ingest: procs.url('ingest') };
 }
 
