@@ -5,3 +5,5 @@ export * from './validation';
 export * from './message-events';
 export * from './network';
 export * from './consent-events';
+export * from './marketing-events';
+export * from './erasure-events';

@@ -1,0 +1,210 @@
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsIn,
+  IsInt,
+  IsISO8601,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Length,
+  Matches,
+  Min,
+  ValidateNested,
+} from 'class-validator';
+import { DATA_USE_PATTERN } from './consent-events';
+import { CustodyMarking } from './custody-marking';
+import { EventBase, registerTopicSchema } from './events';
+import { AdReferral, CustomerRef } from './message-events';
+import { Topics } from './topics';
+
+/** The two kinds of Meta-style ads destination a tenant can authorize. */
+export const DESTINATION_KINDS = ['customer_list_audience', 'conversions_dataset'] as const;
+export type DestinationKind = (typeof DESTINATION_KINDS)[number];
+
+/**
+ * Which conversations an authorization covers: all hosted ones, those carrying a label, or
+ * those that came from an ad referral (click-to-chat ad).
+ */
+export const CONVERSATION_SCOPES = ['all', 'label', 'ad_referral'] as const;
+export type ConversationScope = (typeof CONVERSATION_SCOPES)[number];
+
+/** One ads destination of a tenant (a Meta-style ad account's audience or dataset). */
+export class MarketingDestinationRef {
+  /** Custody's id of the destination (stable across authorization versions). */
+  @IsUUID()
+  destinationId: string;
+
+  @IsIn(DESTINATION_KINDS)
+  kind: DestinationKind;
+
+  /** The ad account (`act_<digits>`). */
+  @Matches(/^act_\d{1,32}$/)
+  adAccountId: string;
+
+  /** The customer-list audience id (kind `customer_list_audience`). */
+  @IsOptional()
+  @Matches(/^\d{1,32}$/)
+  audienceId?: string;
+
+  /** The dataset (pixel) id (kind `conversions_dataset`). */
+  @IsOptional()
+  @Matches(/^\d{1,32}$/)
+  datasetId?: string;
+}
+
+/**
+ * A tenant's authorization as it stands after a change: version N of its instruction for one
+ * destination. `status: 'withdrawn'` (or a later version) means candidates published under
+ * earlier versions must not be exported any more.
+ */
+export class MarketingAuthorizationState {
+  @IsUUID()
+  authorizationId: string;
+
+  @IsInt()
+  @Min(1)
+  version: number;
+
+  @IsIn(['active', 'withdrawn'])
+  status: 'active' | 'withdrawn';
+
+  @ValidateNested()
+  @Type(() => MarketingDestinationRef)
+  destination: MarketingDestinationRef;
+
+  /** Data uses the tenant authorized for this destination (fideslang-style keys). */
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(20)
+  @Matches(DATA_USE_PATTERN, { each: true })
+  dataUses: string[];
+
+  @IsIn(CONVERSATION_SCOPES)
+  scope: ConversationScope;
+
+  /** The label, when `scope` is `label`. */
+  @IsOptional()
+  @IsString()
+  @Length(1, 64)
+  label?: string;
+}
+
+/**
+ * One message of an authorized conversation, minimized to what the export needs: who (the
+ * customer's WhatsApp id, which the export normalizes and hashes), when, which message, and the
+ * ad referral if any. No body: no data use needs one by default.
+ */
+export class MarketingCandidate {
+  @IsUUID()
+  authorizationId: string;
+
+  /** The authorization version the message was authorized under. */
+  @IsInt()
+  @Min(1)
+  authorizationVersion: number;
+
+  @ValidateNested()
+  @Type(() => MarketingDestinationRef)
+  destination: MarketingDestinationRef;
+
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(20)
+  @Matches(DATA_USE_PATTERN, { each: true })
+  dataUses: string[];
+
+  @Matches(/^wamid\.[A-Za-z0-9_=-]{8,200}$/)
+  messageId: string;
+
+  @IsUUID()
+  conversationId: string;
+
+  @Matches(/^\d{1,32}$/)
+  phoneNumberId: string;
+
+  @ValidateNested()
+  @Type(() => CustomerRef)
+  customer: CustomerRef;
+
+  @IsIn(['customer', 'business'])
+  origin: 'customer' | 'business';
+
+  /** When the message happened on the network (the conversion's event_time). */
+  @IsISO8601({ strict: true })
+  networkTimestamp: string;
+
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => AdReferral)
+  referral?: AdReferral;
+
+  /** Only hosted (not end-to-end) chats can ever be authorized; the marking says so. */
+  @ValidateNested()
+  @Type(() => CustodyMarking)
+  custody: CustodyMarking;
+}
+
+/**
+ * `custody.marketing.authorized.v1`, published by tenant-store through its outbox:
+ * - `marketing.candidate`: a message of an authorized conversation (key `tenantId:conversationId`,
+ *   eventId `<authorizationId>:<messageId>`, so a replay is a no-op);
+ * - `marketing.authorization`: the authorization's state after a change (key
+ *   `tenantId:authorization:<authorizationId>`, eventId `<authorizationId>:v<version>`).
+ */
+export class MarketingAuthorizedEvent extends EventBase {
+  @IsIn(['marketing.candidate', 'marketing.authorization'])
+  type: 'marketing.candidate' | 'marketing.authorization';
+
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => MarketingCandidate)
+  candidate?: MarketingCandidate;
+
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => MarketingAuthorizationState)
+  authorization?: MarketingAuthorizationState;
+}
+
+registerTopicSchema(Topics.MarketingAuthorized, MarketingAuthorizedEvent);
+
+export function marketingCandidateKey(tenantId: string, conversationId: string): string {
+  return `${tenantId}:${conversationId}`;
+}
+
+export function marketingAuthorizationKey(tenantId: string, authorizationId: string): string {
+  return `${tenantId}:authorization:${authorizationId}`;
+}
+
+/**
+ * `custody.export.results.v1`, published by marketing-export: what happened to a candidate or a
+ * removal at the destination (for dashboards and the tenant; the ledger in marketing-export's
+ * database is the record of truth).
+ */
+export class ExportResultEvent extends EventBase {
+  @IsIn(['export.sent', 'export.suppressed', 'export.rejected', 'export.removed'])
+  type: 'export.sent' | 'export.suppressed' | 'export.rejected' | 'export.removed';
+
+  @IsUUID()
+  destinationId: string;
+
+  /** The ledger entry this result is recorded as. */
+  @IsString()
+  @Length(1, 200)
+  ledgerId: string;
+
+  @IsOptional()
+  @Matches(/^wamid\.[A-Za-z0-9_=-]{8,200}$/)
+  messageId?: string;
+
+  /** Why a candidate was suppressed or rejected (e.g. `no_consent`, `authorization_withdrawn`). */
+  @IsOptional()
+  @IsString()
+  @Length(1, 500)
+  reason?: string;
+}
+
+registerTopicSchema(Topics.ExportResults, ExportResultEvent);
