@@ -18,6 +18,9 @@ import { KeyManagementService } from './services/key-management.service';
 import { TenantController } from './controllers/tenant.controller';
 import { MessagesConsumer } from './consumers/messages.consumer';
 import { MessageRepository } from './repositories/message.repository';
+import { MarketingAuthorizationRepository } from './repositories/marketing-authorization.repository';
+import { MarketingAuthorizationController } from './controllers/marketing-authorization.controller';
+import { MarketingAuthorizationService } from './services/marketing-authorization.service';
 import { ConversationService } from './services/conversation.service';
 import { MessageStoreService } from './services/message-store.service';
 import { TokenController } from './controllers/token.controller';
@@ -46,7 +49,7 @@ export class AppModule {
           verifier: new TokenVerifier({ issuer: env.JWT_ISSUER, audience: env.JWT_AUDIENCE, jwks: () => keys.publicJwks() }),
         }),
       ],
-      controllers: [TokenController, TenantController, ConversationController, KeysController, RetentionController, ExportController],
+      controllers: [TokenController, TenantController, ConversationController, KeysController, RetentionController, ExportController, MarketingAuthorizationController],
       providers: [
         { provide: SigningKeys, useValue: keys },
         {
@@ -64,6 +67,8 @@ export class AppModule {
         TenantService,
         OutboxService,
         MessageRepository,
+        MarketingAuthorizationRepository,
+        MarketingAuthorizationService,
         MessageStoreService,
         ConversationService,
         KeyManagementService,

@@ -1,12 +1,15 @@
-import { Controller, Get, Param, Query } from '@nestjs/common';
-import { ApiNotFoundResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, Param, Put, Query } from '@nestjs/common';
+import { ApiBadRequestResponse, ApiNotFoundResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Auth, CurrentTenant, Roles } from '@custody/auth';
 import { ApiErrorResponse } from '@custody/platform';
 import {
   ConversationDetailDto,
+  ConversationLabelParamsDto,
+  ConversationLabelsDto,
   ConversationPageDto,
   ConversationQueryDto,
   ListConversationsQueryDto,
+  SetConversationLabelsDto,
   StatusHistoryDto,
 } from '../dtos/conversation.dto';
 import { ConversationService } from '../services/conversation.service';
@@ -30,6 +33,28 @@ export class ConversationController {
   @ApiNotFoundResponse({ type: ApiErrorResponse })
   get(@CurrentTenant() tenantId: string, @Param('id') id: string, @Query() query: ConversationQueryDto): Promise<ConversationDetailDto> {
     return this.conversations.get(tenantId, id, query.messages);
+  }
+
+  /**
+   * Replaces the conversation's labels. A marketing authorization with scope `label` covers the
+   * conversations carrying its label, from their next stored message on.
+   */
+  @Put('conversations/:id/labels')
+  @Auth(Roles.TenantAdmin, Roles.TenantAgent)
+  @ApiOperation({ summary: "Set a conversation's labels" })
+  @ApiBadRequestResponse({ type: ApiErrorResponse })
+  @ApiNotFoundResponse({ type: ApiErrorResponse })
+  setLabels(@CurrentTenant() tenantId: string, @Param('id') id: string, @Body() dto: SetConversationLabelsDto): Promise<ConversationLabelsDto> {
+    return this.conversations.setLabels(tenantId, id, dto.labels);
+  }
+
+  @Delete('conversations/:id/labels/:label')
+  @Auth(Roles.TenantAdmin, Roles.TenantAgent)
+  @ApiOperation({ summary: 'Remove a label from a conversation' })
+  @ApiBadRequestResponse({ type: ApiErrorResponse })
+  @ApiNotFoundResponse({ type: ApiErrorResponse })
+  removeLabel(@CurrentTenant() tenantId: string, @Param() params: ConversationLabelParamsDto): Promise<ConversationLabelsDto> {
+    return this.conversations.removeLabel(tenantId, params.id, params.label);
   }
 
   @Get('messages/:id/statuses')

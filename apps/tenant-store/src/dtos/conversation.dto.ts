@@ -1,7 +1,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
+import { ArrayMaxSize, ArrayUnique, IsArray, IsIn, IsInt, IsISO8601, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
 import { CustodyMarking } from '@custody/contracts';
+import { LABEL_PATTERN } from './marketing-authorization.dto';
+
+const LABEL_MESSAGE = 'labels must be 1-64 characters: letters, digits, _ . : - (starting with a letter or digit)';
 
 export class ListConversationsQueryDto {
   /** Only this customer's conversations (wa_id: digits of the phone number). */
@@ -35,6 +38,12 @@ export class ListConversationsQueryDto {
   @Min(1)
   @Max(200)
   limit?: number;
+
+  /** Only conversations carrying this label. */
+  @ApiPropertyOptional({ example: 'vip' })
+  @IsOptional()
+  @Matches(LABEL_PATTERN, { message: LABEL_MESSAGE })
+  label?: string;
 
   /** Opaque cursor from the previous page's `nextCursor`. */
   @ApiPropertyOptional()
@@ -77,6 +86,9 @@ export class ConversationDto {
   /** When the customer was told the chat is hosted and not end-to-end encrypted. */
   @ApiPropertyOptional({ nullable: true, type: String })
   hostedNoticeSentAt: string | null;
+  /** The tenant's labels on this conversation (marketing authorizations may be scoped to one). */
+  @ApiProperty({ type: [String], example: ['vip'] })
+  labels: string[];
   /** Hosted chats are not end-to-end encrypted: Custody holds them. */
   @ApiProperty({ type: CustodyMarking })
   custody: CustodyMarking;
@@ -146,4 +158,31 @@ export class StatusHistoryDto {
   history: StatusHistoryEntryDto[];
   @ApiProperty({ type: CustodyMarking })
   custody: CustodyMarking;
+}
+
+export class SetConversationLabelsDto {
+  /** The conversation's labels after the change (replaces them all; at most 20). */
+  @ApiProperty({ type: [String], example: ['vip', 'spring-sale'], maxItems: 20 })
+  @IsArray()
+  @ArrayMaxSize(20)
+  @ArrayUnique()
+  @Matches(LABEL_PATTERN, { each: true, message: LABEL_MESSAGE })
+  labels: string[];
+}
+
+export class ConversationLabelsDto {
+  @ApiProperty({ format: 'uuid' })
+  conversationId: string;
+  @ApiProperty({ type: [String] })
+  labels: string[];
+}
+
+export class ConversationLabelParamsDto {
+  @ApiProperty({ format: 'uuid' })
+  @IsString()
+  id: string;
+
+  @ApiProperty({ example: 'vip' })
+  @Matches(LABEL_PATTERN, { message: 'label must be 1-64 characters: letters, digits, _ . : - (starting with a letter or digit)' })
+  label: string;
 }

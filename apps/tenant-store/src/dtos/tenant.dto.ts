@@ -151,6 +151,9 @@ export class OffboardReportDto {
   statuses: number;
   @ApiProperty()
   conversations: number;
+  /** Marketing authorizations that were active and were withdrawn (all of them are then deleted). */
+  @ApiProperty()
+  marketingAuthorizations: number;
   @ApiProperty()
   dataKeysDestroyed: boolean;
 }

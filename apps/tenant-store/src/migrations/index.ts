@@ -1,5 +1,6 @@
 import { Tenants1764057600000 } from './1764057600000-tenants';
 import { Messages1764061200000 } from './1764061200000-messages';
 import { Retention1764064800000 } from './1764064800000-retention';
+import { MarketingAuthorization1764200000001 } from './1764200000001-marketing-authorization';
 
-export const MIGRATIONS = [Tenants1764057600000, Messages1764061200000, Retention1764064800000];
+export const MIGRATIONS = [Tenants1764057600000, Messages1764061200000, Retention1764064800000, MarketingAuthorization1764200000001];

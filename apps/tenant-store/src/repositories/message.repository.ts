@@ -24,6 +24,7 @@ export interface ConversationRow {
   last_message_at: Date;
   last_customer_message_at: Date | null;
   notice_sent_at: Date | null;
+  labels: string[];
 }
 
 export interface MessageRow {
@@ -174,7 +175,7 @@ export class MessageRepository {
 
   listConversations(
     tenantId: TenantId,
-    filter: { customer?: string; since?: string; until?: string; status?: string; limit: number; after?: { at: string; id: string } },
+    filter: { customer?: string; since?: string; until?: string; status?: string; label?: string; limit: number; after?: { at: string; id: string } },
   ): Promise<ConversationRow[]> {
     return this.db.forTenant(tenantId, (m) =>
       m.query(
@@ -185,9 +186,20 @@ export class MessageRepository {
             AND ($4::timestamptz IS NULL OR c.last_message_at < $4)
             AND ($5::text IS NULL OR EXISTS (SELECT 1 FROM messages mm WHERE mm.conversation_id = c.id AND mm.status = $5))
             AND ($6::timestamptz IS NULL OR (c.last_message_at, c.id) < ($6::timestamptz, $7::uuid))
+            AND ($9::text IS NULL OR $9 = ANY(c.labels))
           ORDER BY c.last_message_at DESC, c.id DESC
           LIMIT $8`,
-        [tenantId, filter.customer ?? null, filter.since ?? null, filter.until ?? null, filter.status ?? null, filter.after?.at ?? null, filter.after?.id ?? null, filter.limit],
+        [
+          tenantId,
+          filter.customer ?? null,
+          filter.since ?? null,
+          filter.until ?? null,
+          filter.status ?? null,
+          filter.after?.at ?? null,
+          filter.after?.id ?? null,
+          filter.limit,
+          filter.label ?? null,
+        ],
       ),
     );
   }
@@ -204,6 +216,28 @@ export class MessageRepository {
         [tenantId, id, messageLimit],
       );
       return { conversation: rows[0], messages };
+    });
+  }
+
+  /** Replaces a conversation's labels; null when the conversation is not the tenant's. */
+  async setLabels(tenantId: TenantId, id: string, labels: string[]): Promise<string[] | null> {
+    return this.db.forTenant(tenantId, async (m) => {
+      const [rows]: [Array<{ labels: string[] }>, number] = await m.query(
+        `UPDATE conversations SET labels = $3 WHERE tenant_id = $1 AND id = $2 RETURNING labels`,
+        [tenantId, id, labels],
+      );
+      return rows[0]?.labels ?? null;
+    });
+  }
+
+  /** Removes one label from a conversation; null when the conversation is not the tenant's. */
+  async removeLabel(tenantId: TenantId, id: string, label: string): Promise<string[] | null> {
+    return this.db.forTenant(tenantId, async (m) => {
+      const [rows]: [Array<{ labels: string[] }>, number] = await m.query(
+        `UPDATE conversations SET labels = array_remove(labels, $3) WHERE tenant_id = $1 AND id = $2 RETURNING labels`,
+        [tenantId, id, label],
+      );
+      return rows[0]?.labels ?? null;
     });
   }
 

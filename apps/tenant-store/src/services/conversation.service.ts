@@ -6,6 +6,7 @@ import { DomainError, notFound } from '@custody/platform';
 import {
   ConversationDetailDto,
   ConversationDto,
+  ConversationLabelsDto,
   ConversationPageDto,
   ListConversationsQueryDto,
   MessageDto,
@@ -62,6 +63,24 @@ export class ConversationService {
     }
   }
 
+  /** Replaces the conversation's labels. */
+  async setLabels(tenant: string, id: string, labels: string[]): Promise<ConversationLabelsDto> {
+    const result = UUID.test(id) ? await this.messages.setLabels(asTenantId(tenant), id, [...new Set(labels)].sort()) : null;
+    if (!result) {
+      throw notFound('Conversation');
+    }
+    return { conversationId: id.toLowerCase(), labels: result };
+  }
+
+  /** Removes one label (removing a label the conversation does not carry changes nothing). */
+  async removeLabel(tenant: string, id: string, label: string): Promise<ConversationLabelsDto> {
+    const result = UUID.test(id) ? await this.messages.removeLabel(asTenantId(tenant), id, label) : null;
+    if (!result) {
+      throw notFound('Conversation');
+    }
+    return { conversationId: id.toLowerCase(), labels: result };
+  }
+
   async statuses(tenant: string, messageId: string): Promise<StatusHistoryDto> {
     if (!/^wamid\.[A-Za-z0-9_=-]{8,200}$/.test(messageId)) {
       throw notFound('Message');
@@ -107,6 +126,7 @@ export function mapConversation(c: ConversationRow): ConversationDto {
     lastMessageAt: c.last_message_at.toISOString(),
     serviceWindowOpenUntil: c.last_customer_message_at ? new Date(c.last_customer_message_at.getTime() + WINDOW_MS).toISOString() : null,
     hostedNoticeSentAt: c.notice_sent_at?.toISOString() ?? null,
+    labels: c.labels ?? [],
     custody: { ...CUSTODY_MARKING },
   };
 }

@@ -3,8 +3,11 @@ import { createHash } from 'node:crypto';
 import { CUSTODY_MARKING, MessageEvent, StatusEvent, StoredEvent, Topics } from '@custody/contracts';
 import { FieldCipher } from '@custody/crypto';
 import { enqueueOutboxBatch, TenantId } from '@custody/database';
+import { EntityManager } from 'typeorm';
 import { ConversationUpsert, MessageRepository } from '../repositories/message.repository';
+import { MarketingAuthorizationRepository } from '../repositories/marketing-authorization.repository';
 import { OutboxService } from '@custody/kafka';
+import { isHostedChat, marketingCandidates, OutboxRow } from './marketing-candidates';
 
 /** What a customer is told on first contact with a hosted business. */
 export const HOSTED_NOTICE =
@@ -17,7 +20,9 @@ export function noticeMessageId(conversationId: string): string {
 /**
  * Stores message and status events, exactly once in effect: inserts are keyed by message id
  * (and message id + status), and the `stored` events for ingest's webhooks are written to the
- * outbox in the same transaction. A replay changes nothing and publishes nothing new.
+ * outbox in the same transaction. A replay changes nothing and publishes nothing new. Messages of
+ * conversations a tenant authorized for its marketing are published as `marketing.candidate`
+ * events through the same outbox, in the same transaction.
  */
 @Injectable()
 export class MessageStoreService {
@@ -25,6 +30,7 @@ export class MessageStoreService {
     private readonly messages: MessageRepository,
     private readonly outbox: OutboxService,
     private readonly cipher: FieldCipher,
+    private readonly marketing: MarketingAuthorizationRepository,
   ) {}
 
   /** Returns false when the tenant is unknown here (its events cannot be stored). */
@@ -76,11 +82,35 @@ export class MessageStoreService {
       if (created.length > 0) {
         await this.messages.markNoticeSent(m, created);
       }
-      await enqueueOutboxBatch(m, [...rows, ...notices]);
+      const candidates = await this.marketingCandidates(
+        m,
+        tenantId,
+        unique.filter((e) => inserted.has(e.messageId)),
+        now,
+      );
+      await enqueueOutboxBatch(m, [...rows, ...notices, ...candidates]);
       return true;
     });
     this.outbox.wake();
     return stored;
+  }
+
+  /**
+   * The candidates of newly stored messages under the tenant's active authorizations: one query
+   * per batch for the authorizations (none: done), one for the labels and referrals of the
+   * conversations concerned.
+   */
+  private async marketingCandidates(m: EntityManager, tenantId: TenantId, fresh: MessageEvent[], now: string): Promise<OutboxRow[]> {
+    const eligible = fresh.filter((e) => e.origin !== 'system' && isHostedChat(e.custody));
+    if (eligible.length === 0) {
+      return [];
+    }
+    const authorizations = await this.marketing.activeForMessages(m, tenantId);
+    if (authorizations.length === 0) {
+      return [];
+    }
+    const conversations = await this.marketing.conversationFacts(m, tenantId, [...new Set(eligible.map((e) => e.conversationId))]);
+    return marketingCandidates(tenantId, authorizations, eligible, conversations, now);
   }
 
   async storeStatuses(tenantId: TenantId, events: StatusEvent[]): Promise<boolean> {

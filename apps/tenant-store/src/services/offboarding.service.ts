@@ -5,12 +5,15 @@ import { Topics } from '@custody/contracts';
 import { DomainError, notFound } from '@custody/platform';
 import { TenantRepository } from '../repositories/tenant.repository';
 import { OutboxService } from '@custody/kafka';
+import { MarketingAuthorizationRepository } from '../repositories/marketing-authorization.repository';
+import { MarketingAuthorizationService } from './marketing-authorization.service';
 
 export interface OffboardReport {
   tenantId: string;
   messages: number;
   statuses: number;
   conversations: number;
+  marketingAuthorizations: number;
   dataKeysDestroyed: boolean;
 }
 
@@ -20,7 +23,9 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /**
  * Removes a tenant from tenant-store: suspend (no new tokens), delete its hosted data in bounded
  * batches, then its credentials, numbers and record (ingest is told through the outbox), and the
- * data keys last — so anything missed (a backup, a replica) is left undecryptable. Export first
+ * data keys last. Its marketing authorizations are withdrawn first (the export is told through the
+ * outbox and stops), so no message stored meanwhile becomes a candidate; they are deleted with
+ * the tenant. The data keys go last — so anything missed (a backup, a replica) is left undecryptable. Export first
  * (`GET /v1/tenants/{id}/export`).
  */
 @Injectable()
@@ -32,6 +37,8 @@ export class OffboardingService {
     private readonly tenants: TenantRepository,
     private readonly keyring: TenantKeyring,
     private readonly outbox: OutboxService,
+    private readonly marketing: MarketingAuthorizationService,
+    private readonly marketingRows: MarketingAuthorizationRepository,
   ) {}
 
   async offboard(id: string, confirmBusinessAccountId: string): Promise<OffboardReport> {
@@ -44,10 +51,13 @@ export class OffboardingService {
     }
     const tenantId = asTenantId(id);
     await this.tenants.setStatus(tenantId, 'suspended');
+    const marketingAuthorizations = await this.db.forTenant(tenantId, (m) => this.marketing.withdrawAll(m, tenantId, 'system:offboarding'));
+    this.outbox.wake();
     const messages = await this.batches(tenantId, `DELETE FROM messages WHERE message_id IN (SELECT message_id FROM messages WHERE tenant_id = $1 LIMIT ${BATCH})`);
     const statuses = await this.batches(tenantId, `DELETE FROM message_statuses WHERE ctid IN (SELECT ctid FROM message_statuses WHERE tenant_id = $1 LIMIT ${BATCH})`);
     const conversations = await this.batches(tenantId, `DELETE FROM conversations WHERE id IN (SELECT id FROM conversations WHERE tenant_id = $1 LIMIT ${BATCH})`);
     await this.db.forTenant(tenantId, async (m) => {
+      await this.marketingRows.deleteAll(m, tenantId);
       await m.query(`DELETE FROM client_credentials WHERE tenant_id = $1`, [tenantId]);
       await m.query(`DELETE FROM phone_numbers WHERE tenant_id = $1`, [tenantId]);
       await m.query(`DELETE FROM tenants WHERE id = $1`, [tenantId]);
@@ -72,8 +82,8 @@ export class OffboardingService {
     // Data keys last: from here on, nothing of the tenant that might remain anywhere decrypts.
     await this.keyring.destroy(tenantId);
     await this.keyring.purge(tenantId);
-    this.logger.log({ msg: 'tenant offboarded', tenantId, messages, statuses, conversations });
-    return { tenantId, messages, statuses, conversations, dataKeysDestroyed: true };
+    this.logger.log({ msg: 'tenant offboarded', tenantId, messages, statuses, conversations, marketingAuthorizations });
+    return { tenantId, messages, statuses, conversations, marketingAuthorizations, dataKeysDestroyed: true };
   }
 
   private async batches(tenantId: TenantId, sql: string): Promise<number> {

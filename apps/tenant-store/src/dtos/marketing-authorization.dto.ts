@@ -1,0 +1,172 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  ArrayUnique,
+  IsArray,
+  IsIn,
+  IsOptional,
+  Matches,
+  ValidateNested,
+} from 'class-validator';
+import { CONVERSATION_SCOPES, CustodyMarking, DATA_USE_PATTERN, DESTINATION_KINDS } from '@custody/contracts';
+import type { ConversationScope, DestinationKind } from '@custody/contracts';
+
+/** Conversation labels: letters, digits and `_ . : -`, starting with a letter or digit, at most 64. */
+export const LABEL_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/;
+const LABEL_MESSAGE = 'label must be 1-64 characters: letters, digits, _ . : - (starting with a letter or digit)';
+const DATA_USE_MESSAGE =
+  'each value in dataUses must be a data use key such as marketing.advertising.first_party.targeted';
+
+/** A Meta-style ads destination: a customer-list audience or a conversions dataset of an ad account. */
+export class MarketingDestinationInputDto {
+  @ApiProperty({ enum: DESTINATION_KINDS, example: 'customer_list_audience' })
+  @IsIn(DESTINATION_KINDS)
+  kind: DestinationKind;
+
+  /** The ad account (`act_<digits>`). */
+  @ApiProperty({ example: 'act_1234567890' })
+  @Matches(/^act_\d{1,32}$/, { message: 'adAccountId must be act_ followed by 1-32 digits' })
+  adAccountId: string;
+
+  /** The customer-list audience id; required for kind `customer_list_audience`, not allowed otherwise. */
+  @ApiPropertyOptional({ example: '23851234567890123' })
+  @IsOptional()
+  @Matches(/^\d{1,32}$/, { message: 'audienceId must be 1-32 digits' })
+  audienceId?: string;
+
+  /** The dataset (pixel) id; required for kind `conversions_dataset`, not allowed otherwise. */
+  @ApiPropertyOptional({ example: '1234567890123456' })
+  @IsOptional()
+  @Matches(/^\d{1,32}$/, { message: 'datasetId must be 1-32 digits' })
+  datasetId?: string;
+}
+
+/** What an authorization allows: the data uses, and which of the tenant's hosted conversations. */
+export class MarketingAuthorizationTermsDto {
+  /**
+   * The data uses authorized for this destination (fideslang-style keys), e.g.
+   * `marketing.advertising.first_party.targeted` for an audience or
+   * `analytics.reporting.ad_performance` for conversions. A customer's consent is still checked
+   * for each of them at export time.
+   */
+  @ApiProperty({ type: [String], example: ['marketing.advertising.first_party.targeted'], minItems: 1, maxItems: 20 })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(20)
+  @ArrayUnique()
+  @Matches(DATA_USE_PATTERN, { each: true, message: DATA_USE_MESSAGE })
+  dataUses: string[];
+
+  /**
+   * Which conversations: `all` hosted conversations, those carrying `label`, or those that came
+   * from an ad referral (click-to-chat ad).
+   */
+  @ApiProperty({ enum: CONVERSATION_SCOPES, example: 'all' })
+  @IsIn(CONVERSATION_SCOPES)
+  scope: ConversationScope;
+
+  /** The conversation label; required with scope `label`, not allowed otherwise. */
+  @ApiPropertyOptional({ example: 'vip' })
+  @IsOptional()
+  @Matches(LABEL_PATTERN, { message: LABEL_MESSAGE })
+  label?: string;
+}
+
+export class CreateMarketingAuthorizationDto extends MarketingAuthorizationTermsDto {
+  @ApiProperty({ type: MarketingDestinationInputDto })
+  @ValidateNested()
+  @Type(() => MarketingDestinationInputDto)
+  destination: MarketingDestinationInputDto;
+}
+
+/** A new version of an authorization's terms (replaces dataUses, scope and label). */
+export class UpdateMarketingAuthorizationDto extends MarketingAuthorizationTermsDto {}
+
+export class ListMarketingAuthorizationsQueryDto {
+  /** Only authorizations in this state. */
+  @ApiPropertyOptional({ enum: ['active', 'withdrawn'] })
+  @IsOptional()
+  @IsIn(['active', 'withdrawn'])
+  status?: 'active' | 'withdrawn';
+}
+
+export class MarketingDestinationDto {
+  /** Custody's id of the destination (stable across versions; the export keys its ledger by it). */
+  @ApiProperty({ format: 'uuid' })
+  destinationId: string;
+  @ApiProperty({ enum: DESTINATION_KINDS })
+  kind: DestinationKind;
+  @ApiProperty({ example: 'act_1234567890' })
+  adAccountId: string;
+  @ApiPropertyOptional()
+  audienceId?: string;
+  @ApiPropertyOptional()
+  datasetId?: string;
+}
+
+/** A tenant's authorization as it stands now (its latest version). */
+export class MarketingAuthorizationDto {
+  @ApiProperty({ format: 'uuid' })
+  id: string;
+  /** The current version; every change makes a new one (see the versions log). */
+  @ApiProperty({ example: 1 })
+  version: number;
+  /** `withdrawn`: nothing more is published for this destination until a new active version. */
+  @ApiProperty({ enum: ['active', 'withdrawn'] })
+  status: 'active' | 'withdrawn';
+  @ApiProperty({ type: MarketingDestinationDto })
+  destination: MarketingDestinationDto;
+  @ApiProperty({ type: [String] })
+  dataUses: string[];
+  @ApiProperty({ enum: CONVERSATION_SCOPES })
+  scope: ConversationScope;
+  @ApiPropertyOptional({ nullable: true, type: String })
+  label: string | null;
+  @ApiProperty()
+  createdAt: string;
+  @ApiProperty()
+  updatedAt: string;
+  /**
+   * What the authorization can apply to: only hosted chats, which are not end-to-end encrypted
+   * (Custody holds them). A chat without this marking is never published.
+   */
+  @ApiProperty({ type: CustodyMarking })
+  appliesTo: CustodyMarking;
+}
+
+export class MarketingAuthorizationListDto {
+  @ApiProperty({ type: [MarketingAuthorizationDto] })
+  data: MarketingAuthorizationDto[];
+}
+
+/** One immutable entry of an authorization's log. */
+export class MarketingAuthorizationVersionDto {
+  @ApiProperty({ example: 1 })
+  version: number;
+  @ApiProperty({ enum: ['active', 'withdrawn'] })
+  status: 'active' | 'withdrawn';
+  @ApiProperty({ type: [String] })
+  dataUses: string[];
+  @ApiProperty({ enum: CONVERSATION_SCOPES })
+  scope: ConversationScope;
+  @ApiPropertyOptional({ nullable: true, type: String })
+  label: string | null;
+  /** Who made this version: the subject of the token used (e.g. `client:<clientId>`). */
+  @ApiProperty({ example: 'client:tc_4f2a9c' })
+  actor: string;
+  /** When this version was recorded. */
+  @ApiProperty()
+  createdAt: string;
+}
+
+export class MarketingAuthorizationVersionsDto {
+  @ApiProperty({ format: 'uuid' })
+  authorizationId: string;
+  @ApiProperty({ type: MarketingDestinationDto })
+  destination: MarketingDestinationDto;
+  /** Every version, oldest first. */
+  @ApiProperty({ type: [MarketingAuthorizationVersionDto] })
+  versions: MarketingAuthorizationVersionDto[];
+}

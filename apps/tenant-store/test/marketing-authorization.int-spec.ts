@@ -1,0 +1,467 @@
+import { randomBytes } from 'node:crypto';
+import type { Consumer } from 'kafkajs';
+import { Client } from 'pg';
+import {
+  AdReferral,
+  conversationIdFor,
+  CUSTODY_MARKING,
+  MarketingAuthorizedEvent,
+  MessageEvent,
+  Topics,
+} from '@custody/contracts';
+import { testKafka, uniqueDigits } from '@custody/testing';
+import { startTenantStore, TenantStoreHarness, TestTenant } from '../../../test/support/tenant-store.harness';
+import { waitFor } from '../../../test/support/wait';
+
+const AUDIENCE_USE = 'marketing.advertising.first_party.targeted';
+const CONVERSION_USE = 'analytics.reporting.ad_performance';
+const SECRET_BODY = 'my order number is 4711 and my address is secret';
+
+describe('tenant marketing authorization (real Kafka and PostgreSQL)', () => {
+  let ts: TenantStoreHarness;
+  let consumer: Consumer;
+  /** Everything on custody.marketing.authorized.v1 since the start of the topic, read by a fresh group. */
+  const seen: Array<{ key: string; event: MarketingAuthorizedEvent }> = [];
+
+  beforeAll(async () => {
+    ts = await startTenantStore();
+    consumer = testKafka().consumer({ groupId: `test-marketing-${randomBytes(6).toString('hex')}` });
+    await consumer.connect();
+    await consumer.subscribe({ topic: Topics.MarketingAuthorized, fromBeginning: true });
+    await consumer.run({
+      eachMessage: ({ message }) => {
+        seen.push({
+          key: message.key!.toString(),
+          event: JSON.parse(message.value!.toString()) as MarketingAuthorizedEvent,
+        });
+        return Promise.resolve();
+      },
+    });
+  });
+  afterAll(async () => {
+    await consumer?.disconnect();
+    await ts?.close();
+  });
+
+  const eventsOf = (tenantId: string, type?: MarketingAuthorizedEvent['type']) =>
+    seen.filter((s) => s.event.tenantId === tenantId && (!type || s.event.type === type));
+  const candidateIds = (tenantId: string) =>
+    eventsOf(tenantId, 'marketing.candidate')
+      .map((s) => s.event.eventId)
+      .sort();
+
+  const inbound = (tenant: TestTenant, waId: string, referral?: AdReferral): MessageEvent => {
+    const id = `wamid.mkt${randomBytes(10).toString('hex')}`;
+    return {
+      eventId: id,
+      type: 'message.inbound',
+      tenantId: tenant.id,
+      occurredAt: new Date().toISOString(),
+      messageId: id,
+      conversationId: conversationIdFor(tenant.id, tenant.phoneNumberId, waId),
+      phoneNumberId: tenant.phoneNumberId,
+      customer: { waId, profileName: 'Ann Example' },
+      origin: 'customer',
+      messageType: 'text',
+      content: { body: SECRET_BODY },
+      ...(referral ? { referral } : {}),
+      networkTimestamp: new Date().toISOString(),
+      custody: { ...CUSTODY_MARKING },
+    };
+  };
+
+  const produce = async (...events: MessageEvent[]) => {
+    const producer = testKafka().producer({ idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    await producer.send({
+      topic: Topics.MessagesInbound,
+      acks: -1,
+      messages: events.map((e) => ({ key: `${e.tenantId}:${e.conversationId}`, value: JSON.stringify(e) })),
+    });
+    await producer.disconnect();
+  };
+
+  /** Sends the messages and waits until tenant-store has stored them. */
+  const store = async (tenant: TestTenant, token: string, ...events: MessageEvent[]) => {
+    await produce(...events);
+    for (const e of events) {
+      await waitFor(`message ${e.messageId} stored`, async () => {
+        const res = await ts.request('GET', `/v1/conversations/${e.conversationId}`, { token });
+        return res.status === 200 && (res.body.messages as Array<{ id: string }>).some((m) => m.id === e.messageId);
+      });
+    }
+  };
+
+  const audience = () => ({
+    kind: 'customer_list_audience',
+    adAccountId: `act_${uniqueDigits(12)}`,
+    audienceId: uniqueDigits(17),
+  });
+
+  it('publishes nothing by default, then exactly one minimized candidate per message and authorization in scope, and stops on withdrawal', async () => {
+    const a = await ts.newTenant();
+    const token = await a.token();
+    const [ann, bob, cid] = [uniqueDigits(11), uniqueDigits(11), uniqueDigits(11)];
+
+    // Default: nothing authorized, nothing published.
+    expect((await ts.request('GET', '/v1/marketing/authorizations', { token })).body).toEqual({ data: [] });
+    const before = inbound(a, ann);
+    await store(a, token, before);
+
+    // Version 1 of an audience authorization covering all conversations.
+    const body = { destination: audience(), dataUses: [AUDIENCE_USE], scope: 'all' };
+    const created = await ts.request('POST', '/v1/marketing/authorizations', { token, body });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({
+      version: 1,
+      status: 'active',
+      destination: {
+        kind: 'customer_list_audience',
+        adAccountId: body.destination.adAccountId,
+        audienceId: body.destination.audienceId,
+      },
+      dataUses: [AUDIENCE_USE],
+      scope: 'all',
+      label: null,
+      appliesTo: { e2e: false, hostedBy: 'custody' },
+    });
+    const all = created.body.id as string;
+    // Retrying the same request records nothing new; a different one for the same destination is a conflict.
+    const retried = await ts.request('POST', '/v1/marketing/authorizations', { token, body });
+    expect(retried.status).toBe(200);
+    expect(retried.body).toMatchObject({ id: all, version: 1 });
+    const clash = await ts.request('POST', '/v1/marketing/authorizations', {
+      token,
+      body: { ...body, scope: 'ad_referral' },
+    });
+    expect(clash.status).toBe(409);
+    expect(clash.body.error.code).toBe('authorization_exists');
+
+    const v1 = await waitFor('authorization v1 event', async () =>
+      eventsOf(a.id, 'marketing.authorization').find((s) => s.event.eventId === `${all}:v1`),
+    );
+    expect(v1.key).toBe(`${a.id}:authorization:${all}`);
+    expect(v1.event.authorization).toEqual({
+      authorizationId: all,
+      version: 1,
+      status: 'active',
+      destination: created.body.destination,
+      dataUses: [AUDIENCE_USE],
+      scope: 'all',
+    });
+
+    // A customer arriving from an ad: one candidate, no body, the custody marking, the referral.
+    const referral = {
+      sourceId: '120210000000000001',
+      sourceType: 'ad',
+      ctwaClid: `clid-${randomBytes(6).toString('hex')}`,
+    };
+    const fromAd = inbound(a, bob, referral);
+    await store(a, token, fromAd);
+    const candidate = await waitFor('candidate', async () =>
+      eventsOf(a.id, 'marketing.candidate').find((s) => s.event.eventId === `${all}:${fromAd.messageId}`),
+    );
+    expect(candidate.key).toBe(`${a.id}:${fromAd.conversationId}`);
+    expect(candidate.event.candidate).toEqual({
+      authorizationId: all,
+      authorizationVersion: 1,
+      destination: created.body.destination,
+      dataUses: [AUDIENCE_USE],
+      messageId: fromAd.messageId,
+      conversationId: fromAd.conversationId,
+      phoneNumberId: a.phoneNumberId,
+      customer: { waId: bob },
+      origin: 'customer',
+      networkTimestamp: fromAd.networkTimestamp,
+      referral,
+      custody: { e2e: false, hostedBy: 'custody' },
+    });
+    const raw = JSON.stringify(candidate.event);
+    expect(raw).not.toContain(SECRET_BODY);
+    expect(raw).not.toContain('Ann Example');
+    // The conversation remembers the referral.
+    const conversation = await ts.request('GET', `/v1/conversations/${fromAd.conversationId}`, { token });
+    expect(conversation.body.referral).toMatchObject({ ctwaClid: referral.ctwaClid });
+    expect(conversation.body.labels).toEqual([]);
+
+    // A replayed message event produces no second candidate.
+    await produce(fromAd);
+
+    // Scoped authorizations: conversions for ad-referral conversations, another audience for label `vip`.
+    const adScoped = await ts.request('POST', '/v1/marketing/authorizations', {
+      token,
+      body: {
+        destination: {
+          kind: 'conversions_dataset',
+          adAccountId: body.destination.adAccountId,
+          datasetId: uniqueDigits(16),
+        },
+        dataUses: [CONVERSION_USE],
+        scope: 'ad_referral',
+      },
+    });
+    expect(adScoped.status).toBe(201);
+    const vipScoped = await ts.request('POST', '/v1/marketing/authorizations', {
+      token,
+      body: { destination: audience(), dataUses: [AUDIENCE_USE], scope: 'label', label: 'vip' },
+    });
+    expect(vipScoped.status).toBe(201);
+    const [ads, vip] = [adScoped.body.id as string, vipScoped.body.id as string];
+
+    const annPlain = inbound(a, ann);
+    await store(a, token, annPlain);
+    const labelled = await ts.request('PUT', `/v1/conversations/${annPlain.conversationId}/labels`, {
+      token,
+      body: { labels: ['vip', 'spring'] },
+    });
+    expect(labelled.status).toBe(200);
+    expect(labelled.body).toEqual({ conversationId: annPlain.conversationId, labels: ['spring', 'vip'] });
+    const annVip = inbound(a, ann);
+    const bobAgain = inbound(a, bob);
+    await store(a, token, annVip, bobAgain);
+    expect(
+      (await ts.request('GET', `/v1/conversations?label=vip`, { token })).body.data.map((c: { id: string }) => c.id),
+    ).toEqual([annPlain.conversationId]);
+
+    // Withdraw the `all` authorization: version 2, published; withdrawing again records nothing.
+    const withdrawn = await ts.request('DELETE', `/v1/marketing/authorizations/${all}`, { token });
+    expect(withdrawn.status).toBe(200);
+    expect(withdrawn.body).toMatchObject({ id: all, version: 2, status: 'withdrawn', scope: 'all' });
+    expect((await ts.request('DELETE', `/v1/marketing/authorizations/${all}`, { token })).body).toMatchObject({
+      version: 2,
+      status: 'withdrawn',
+    });
+    const v2 = await waitFor('authorization v2 event', async () =>
+      eventsOf(a.id, 'marketing.authorization').find((s) => s.event.eventId === `${all}:v2`),
+    );
+    expect(v2.event.authorization).toMatchObject({ authorizationId: all, version: 2, status: 'withdrawn' });
+
+    const afterWithdrawal = inbound(a, ann);
+    const cidFromAd = inbound(a, cid, { ctwaClid: 'clid-late' });
+    await store(a, token, afterWithdrawal, cidFromAd);
+    // Removing the label takes the conversation out of the `vip` scope again.
+    const unlabelled = await ts.request('DELETE', `/v1/conversations/${annPlain.conversationId}/labels/vip`, { token });
+    expect(unlabelled.body.labels).toEqual(['spring']);
+    const unlabelledMessage = inbound(a, ann);
+    await store(a, token, unlabelledMessage);
+
+    const expected = [
+      `${all}:${fromAd.messageId}`,
+      `${all}:${annPlain.messageId}`,
+      `${all}:${annVip.messageId}`,
+      `${all}:${bobAgain.messageId}`,
+      `${ads}:${bobAgain.messageId}`,
+      `${vip}:${annVip.messageId}`,
+      `${vip}:${afterWithdrawal.messageId}`,
+      `${ads}:${cidFromAd.messageId}`,
+    ].sort();
+    await waitFor('all expected candidates', async () => candidateIds(a.id).length >= expected.length);
+    // Give a stray (wrong) candidate time to show up before asserting the exact set.
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(candidateIds(a.id)).toEqual(expected);
+    expect(
+      eventsOf(a.id, 'marketing.candidate').find((s) => s.event.eventId === `${ads}:${cidFromAd.messageId}`)!.event
+        .candidate!.referral,
+    ).toEqual({ ctwaClid: 'clid-late' });
+
+    // The log: every version, who and when.
+    const log = await ts.request('GET', `/v1/marketing/authorizations/${all}/versions`, { token });
+    expect(log.status).toBe(200);
+    expect(log.body.versions).toEqual([
+      expect.objectContaining({
+        version: 1,
+        status: 'active',
+        dataUses: [AUDIENCE_USE],
+        scope: 'all',
+        label: null,
+        actor: `client:${a.clientId}`,
+      }),
+      expect.objectContaining({ version: 2, status: 'withdrawn', actor: `client:${a.clientId}` }),
+    ]);
+    expect(Date.parse(log.body.versions[1].createdAt)).toBeGreaterThanOrEqual(
+      Date.parse(log.body.versions[0].createdAt),
+    );
+
+    // PUT makes a new version (here: re-activates with other terms); the same terms again make none.
+    const reactivated = await ts.request('PUT', `/v1/marketing/authorizations/${all}`, {
+      token,
+      body: { dataUses: [AUDIENCE_USE], scope: 'label', label: 'spring' },
+    });
+    expect(reactivated.body).toMatchObject({ version: 3, status: 'active', scope: 'label', label: 'spring' });
+    const same = await ts.request('PUT', `/v1/marketing/authorizations/${all}`, {
+      token,
+      body: { dataUses: [AUDIENCE_USE], scope: 'label', label: 'spring' },
+    });
+    expect(same.body.version).toBe(3);
+    const listed = await ts.request('GET', '/v1/marketing/authorizations?status=active', { token });
+    expect(listed.body.data.map((x: { id: string }) => x.id).sort()).toEqual([all, ads, vip].sort());
+  });
+
+  it("keeps tenants apart: another tenant's authorizations and conversations are not found", async () => {
+    const [a, b] = [await ts.newTenant(), await ts.newTenant()];
+    const [tokenA, tokenB] = [await a.token(), await b.token()];
+    const created = await ts.request('POST', '/v1/marketing/authorizations', {
+      token: tokenA,
+      body: { destination: audience(), dataUses: [AUDIENCE_USE], scope: 'all' },
+    });
+    const id = created.body.id as string;
+    const message = inbound(a, uniqueDigits(11));
+    await store(a, tokenA, message);
+
+    for (const [method, path, body] of [
+      ['GET', `/v1/marketing/authorizations/${id}`, undefined],
+      ['GET', `/v1/marketing/authorizations/${id}/versions`, undefined],
+      ['PUT', `/v1/marketing/authorizations/${id}`, { dataUses: [AUDIENCE_USE], scope: 'all' }],
+      ['DELETE', `/v1/marketing/authorizations/${id}`, undefined],
+      ['PUT', `/v1/conversations/${message.conversationId}/labels`, { labels: ['vip'] }],
+      ['DELETE', `/v1/conversations/${message.conversationId}/labels/vip`, undefined],
+    ] as const) {
+      const res = await ts.request(method, path, { token: tokenB, body });
+      expect({ method, path, status: res.status, code: res.body.error?.code }).toEqual({
+        method,
+        path,
+        status: 404,
+        code: 'not_found',
+      });
+    }
+    expect((await ts.request('GET', '/v1/marketing/authorizations', { token: tokenB })).body).toEqual({ data: [] });
+    // A's authorization is untouched by B's attempts.
+    const still = await ts.request('GET', `/v1/marketing/authorizations/${id}`, { token: tokenA });
+    expect(still.body).toMatchObject({ version: 1, status: 'active' });
+    // And B's authorization of the same destination is B's own, with its own destination id.
+    const sameDestination = await ts.request('POST', '/v1/marketing/authorizations', {
+      token: tokenB,
+      body: { destination: created.body.destination, dataUses: [AUDIENCE_USE], scope: 'all' },
+    });
+    expect(sameDestination.status).toBe(400); // destinationId is not an input field
+    const own = await ts.request('POST', '/v1/marketing/authorizations', {
+      token: tokenB,
+      body: {
+        destination: {
+          kind: 'customer_list_audience',
+          adAccountId: created.body.destination.adAccountId,
+          audienceId: created.body.destination.audienceId,
+        },
+        dataUses: [AUDIENCE_USE],
+        scope: 'all',
+      },
+    });
+    expect(own.status).toBe(201);
+    expect(own.body.id).not.toBe(id);
+    expect(own.body.destination.destinationId).not.toBe(created.body.destination.destinationId);
+  });
+
+  it('offboarding withdraws the active authorizations (published) and deletes every marketing row of the tenant', async () => {
+    const a = await ts.newTenant();
+    const token = await a.token();
+    const created = await ts.request('POST', '/v1/marketing/authorizations', {
+      token,
+      body: { destination: audience(), dataUses: [AUDIENCE_USE], scope: 'all' },
+    });
+    const id = created.body.id as string;
+    const message = inbound(a, uniqueDigits(11));
+    await store(a, token, message);
+    await ts.request('PUT', `/v1/conversations/${message.conversationId}/labels`, { token, body: { labels: ['vip'] } });
+    await waitFor('candidate', async () => candidateIds(a.id).includes(`${id}:${message.messageId}`));
+
+    const report = await ts.request('DELETE', `/v1/tenants/${a.id}`, {
+      token: await ts.operatorToken(),
+      body: { confirmBusinessAccountId: a.businessAccountId },
+    });
+    expect(report.status).toBe(200);
+    expect(report.body).toMatchObject({ conversations: 1, marketingAuthorizations: 1 });
+    const withdrawn = await waitFor('withdrawal event', async () =>
+      eventsOf(a.id, 'marketing.authorization').find((s) => s.event.eventId === `${id}:v2`),
+    );
+    expect(withdrawn.event.authorization).toMatchObject({ version: 2, status: 'withdrawn' });
+
+    const db = new Client({ connectionString: process.env.MIGRATION_DATABASE_URL });
+    await db.connect();
+    try {
+      for (const table of [
+        'marketing_destinations',
+        'marketing_authorizations',
+        'marketing_authorization_versions',
+        'conversations',
+      ]) {
+        const { rows } = await db.query(`SELECT count(*)::int AS n FROM tenant_store.${table} WHERE tenant_id = $1`, [
+          a.id,
+        ]);
+        expect({ table, n: rows[0].n }).toEqual({ table, n: 0 });
+      }
+    } finally {
+      await db.end();
+    }
+  });
+
+  it('answers bad input with 400 in the error shape and records nothing; requires a tenant admin token', async () => {
+    const a = await ts.newTenant();
+    const token = await a.token();
+    const post = (body: unknown) => ts.request('POST', '/v1/marketing/authorizations', { token, body });
+    const cases: Array<[unknown, RegExp]> = [
+      [{ destination: audience(), dataUses: [AUDIENCE_USE], scope: 'label' }, /label is required when scope is label/],
+      [
+        { destination: audience(), dataUses: [AUDIENCE_USE], scope: 'all', label: 'vip' },
+        /label is not allowed when scope is all/,
+      ],
+      [{ destination: audience(), dataUses: ['Marketing Ads!'], scope: 'all' }, /dataUses must be a data use key/],
+      [{ destination: audience(), dataUses: [], scope: 'all' }, /dataUses must contain at least 1/],
+      [{ destination: audience(), dataUses: [AUDIENCE_USE], scope: 'everyone' }, /scope must be one of/],
+      [
+        { destination: { ...audience(), adAccountId: '12345' }, dataUses: [AUDIENCE_USE], scope: 'all' },
+        /adAccountId must be act_/,
+      ],
+      [
+        {
+          destination: { kind: 'customer_list_audience', adAccountId: 'act_1' },
+          dataUses: [AUDIENCE_USE],
+          scope: 'all',
+        },
+        /audienceId is required/,
+      ],
+      [
+        {
+          destination: { kind: 'conversions_dataset', adAccountId: 'act_1', datasetId: '1', audienceId: '2' },
+          dataUses: [CONVERSION_USE],
+          scope: 'all',
+        },
+        /audienceId is not allowed/,
+      ],
+      [
+        { destination: audience(), dataUses: [AUDIENCE_USE], scope: 'all', extra: true },
+        /property extra should not exist/,
+      ],
+    ];
+    for (const [body, detail] of cases) {
+      const res = await post(body);
+      expect(res.status).toBe(400);
+      expect(res.body.error).toMatchObject({ status: 400, code: 'validation_failed' });
+      expect(res.body.error.details.join('\n')).toMatch(detail);
+    }
+    expect((await ts.request('GET', '/v1/marketing/authorizations', { token })).body).toEqual({ data: [] });
+    const created = await post({ destination: audience(), dataUses: [AUDIENCE_USE], scope: 'all' });
+    const badPut = await ts.request('PUT', `/v1/marketing/authorizations/${created.body.id}`, {
+      token,
+      body: { dataUses: [AUDIENCE_USE], scope: 'label' },
+    });
+    expect(badPut.status).toBe(400);
+    expect(
+      (await ts.request('GET', `/v1/marketing/authorizations/${created.body.id}/versions`, { token })).body.versions,
+    ).toHaveLength(1);
+    expect((await ts.request('GET', '/v1/marketing/authorizations/not-a-uuid', { token })).status).toBe(404);
+    expect(
+      (await ts.request('GET', '/v1/marketing/authorizations/6f1c1f9e-7a40-4a43-9e8e-3f6a1c2b9d10', { token })).status,
+    ).toBe(404);
+    const badLabel = await ts.request('PUT', `/v1/conversations/6f1c1f9e-7a40-4a43-9e8e-3f6a1c2b9d10/labels`, {
+      token,
+      body: { labels: ['no spaces allowed'] },
+    });
+    expect(badLabel.status).toBe(400);
+    expect(badLabel.body.error.details.join('\n')).toMatch(/labels must be 1-64 characters/);
+
+    expect((await ts.request('GET', '/v1/marketing/authorizations')).status).toBe(401);
+    expect((await ts.request('GET', '/v1/marketing/authorizations', { token: await ts.operatorToken() })).status).toBe(
+      403,
+    );
+  });
+});
