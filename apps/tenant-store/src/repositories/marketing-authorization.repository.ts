@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { EntityManager } from 'typeorm';
-import { AdReferral, ConversationScope, DestinationKind, MarketingDestinationRef } from '@custody/contracts';
+import { ConversationScope, DestinationKind, MarketingDestinationRef } from '@custody/contracts';
 import { TenantDb, TenantId } from '@custody/database';
-import type { ActiveAuthorization, ConversationFacts } from '../services/marketing-candidates';
+import type { ActiveAuthorization } from '../services/marketing-candidates';
 
 export interface AuthorizationRow {
   id: string;
@@ -85,19 +85,6 @@ export class MarketingAuthorizationRepository {
       scope: r.scope,
       label: r.label,
     }));
-  }
-
-  /** Labels and ad referral of these conversations. */
-  async conversationFacts(
-    m: EntityManager,
-    tenantId: TenantId,
-    conversationIds: string[],
-  ): Promise<Map<string, ConversationFacts>> {
-    const rows: Array<{ id: string; labels: string[]; referral: AdReferral | null }> = await m.query(
-      `SELECT id, labels, referral FROM conversations WHERE tenant_id = $1 AND id = ANY($2::uuid[])`,
-      [tenantId, conversationIds],
-    );
-    return new Map(rows.map((r) => [r.id, { labels: r.labels, referral: r.referral }]));
   }
 
   /** The destination's id, created on first use; the row is locked so one authorization is made per destination. */

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { MessageEvent, StatusEvent } from '@custody/contracts';
+import { AdReferral, MessageEvent, StatusEvent } from '@custody/contracts';
 import { TenantDb, TenantId } from '@custody/database';
+import type { ConversationFacts } from '../services/marketing-candidates';
 import { currentStatus, NetworkStatus, StoredStatus } from '../services/message-status';
 
 export interface ConversationUpsert {
@@ -62,9 +63,16 @@ export class MessageRepository {
     return rows.length > 0;
   }
 
-  /** Upserts conversations; returns the ids of those created now. */
-  async upsertConversations(m: EntityManager, tenantId: TenantId, rows: ConversationUpsert[]): Promise<string[]> {
-    const result: Array<{ id: string; inserted: boolean }> = await m.query(
+  /**
+   * Upserts conversations; returns the ids of those created now, and the labels and referral of
+   * each (what marketing authorization scopes look at), read in the same statement.
+   */
+  async upsertConversations(
+    m: EntityManager,
+    tenantId: TenantId,
+    rows: ConversationUpsert[],
+  ): Promise<{ created: string[]; facts: Map<string, ConversationFacts> }> {
+    const result: Array<{ id: string; inserted: boolean; labels: string[]; referral: AdReferral | null }> = await m.query(
       `INSERT INTO conversations (id, tenant_id, phone_number_id, customer_wa_id, customer_profile_name, referral, last_message_at, last_customer_message_at)
        SELECT x.id, $1, x.pn, x.wa, x.name, x.ref, x.last, x.cust
          FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::timestamptz[], $8::timestamptz[])
@@ -74,7 +82,7 @@ export class MessageRepository {
          last_customer_message_at = GREATEST(conversations.last_customer_message_at, EXCLUDED.last_customer_message_at),
          customer_profile_name = COALESCE(EXCLUDED.customer_profile_name, conversations.customer_profile_name),
          referral = COALESCE(conversations.referral, EXCLUDED.referral)
-       RETURNING id, (xmax = 0) AS inserted`,
+       RETURNING id, (xmax = 0) AS inserted, labels, referral`,
       [
         tenantId,
         rows.map((r) => r.id),
@@ -86,7 +94,10 @@ export class MessageRepository {
         rows.map((r) => r.lastCustomerMessageAt),
       ],
     );
-    return result.filter((r) => r.inserted).map((r) => r.id);
+    return {
+      created: result.filter((r) => r.inserted).map((r) => r.id),
+      facts: new Map(result.map((r) => [r.id, { labels: r.labels, referral: r.referral }])),
+    };
   }
 
   async markNoticeSent(m: EntityManager, conversationIds: string[]): Promise<void> {

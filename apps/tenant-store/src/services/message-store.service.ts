@@ -7,7 +7,7 @@ import { EntityManager } from 'typeorm';
 import { ConversationUpsert, MessageRepository } from '../repositories/message.repository';
 import { MarketingAuthorizationRepository } from '../repositories/marketing-authorization.repository';
 import { OutboxService } from '@custody/kafka';
-import { isHostedChat, marketingCandidates, OutboxRow } from './marketing-candidates';
+import { ConversationFacts, isHostedChat, marketingCandidates, OutboxRow } from './marketing-candidates';
 
 /** What a customer is told on first contact with a hosted business. */
 export const HOSTED_NOTICE =
@@ -46,7 +46,7 @@ export class MessageStoreService {
       if (!(await this.messages.tenantExists(m, tenantId))) {
         return false;
       }
-      const created = await this.messages.upsertConversations(m, tenantId, conversationsOf(unique));
+      const { created, facts } = await this.messages.upsertConversations(m, tenantId, conversationsOf(unique));
       const inserted = await this.messages.insertMessages(m, tenantId, unique, ciphertexts);
       const outboundNew = unique.filter((e) => inserted.has(e.messageId) && e.type === 'message.outbound').map((e) => e.messageId);
       await this.messages.recomputeStatuses(m, outboundNew);
@@ -86,6 +86,7 @@ export class MessageStoreService {
         m,
         tenantId,
         unique.filter((e) => inserted.has(e.messageId)),
+        facts,
         now,
       );
       await enqueueOutboxBatch(m, [...rows, ...notices, ...candidates]);
@@ -96,11 +97,17 @@ export class MessageStoreService {
   }
 
   /**
-   * The candidates of newly stored messages under the tenant's active authorizations: one query
-   * per batch for the authorizations (none: done), one for the labels and referrals of the
-   * conversations concerned.
+   * The candidates of newly stored messages under the tenant's active authorizations: one indexed
+   * query per batch for the authorizations; the conversations' labels and referrals come from the
+   * upsert that already touched them.
    */
-  private async marketingCandidates(m: EntityManager, tenantId: TenantId, fresh: MessageEvent[], now: string): Promise<OutboxRow[]> {
+  private async marketingCandidates(
+    m: EntityManager,
+    tenantId: TenantId,
+    fresh: MessageEvent[],
+    conversations: ReadonlyMap<string, ConversationFacts>,
+    now: string,
+  ): Promise<OutboxRow[]> {
     const eligible = fresh.filter((e) => e.origin !== 'system' && isHostedChat(e.custody));
     if (eligible.length === 0) {
       return [];
@@ -109,7 +116,6 @@ export class MessageStoreService {
     if (authorizations.length === 0) {
       return [];
     }
-    const conversations = await this.marketing.conversationFacts(m, tenantId, [...new Set(eligible.map((e) => e.conversationId))]);
     return marketingCandidates(tenantId, authorizations, eligible, conversations, now);
   }
 
