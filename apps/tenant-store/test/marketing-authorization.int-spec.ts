@@ -394,6 +394,51 @@ describe('tenant marketing authorization (real Kafka and PostgreSQL)', () => {
     }
   });
 
+  it('concurrent identical requests make one authorization and one version; the log cannot be rewritten', async () => {
+    const a = await ts.newTenant();
+    const token = await a.token();
+    const body = { destination: audience(), dataUses: [AUDIENCE_USE], scope: 'all' };
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, () => ts.request('POST', '/v1/marketing/authorizations', { token, body })),
+    );
+    expect(answers.map((r) => r.status).sort()).toEqual([200, 200, 200, 200, 200, 201]);
+    expect(new Set(answers.map((r) => r.body.id)).size).toBe(1);
+    const id = answers[0].body.id as string;
+    const withdrawals = await Promise.all(
+      Array.from({ length: 4 }, () => ts.request('DELETE', `/v1/marketing/authorizations/${id}`, { token })),
+    );
+    expect(withdrawals.every((r) => r.status === 200 && r.body.version === 2)).toBe(true);
+    const log = await ts.request('GET', `/v1/marketing/authorizations/${id}/versions`, { token });
+    expect(log.body.versions.map((v: { version: number; status: string }) => `${v.version}:${v.status}`)).toEqual([
+      '1:active',
+      '2:withdrawn',
+    ]);
+    await waitFor('both versions published', async () => eventsOf(a.id, 'marketing.authorization').length >= 2);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(
+      eventsOf(a.id, 'marketing.authorization')
+        .map((s) => s.event.eventId)
+        .sort(),
+    ).toEqual([`${id}:v1`, `${id}:v2`]);
+
+    // The application's own database role cannot rewrite a recorded version.
+    const db = new Client({ connectionString: process.env.DATABASE_URL });
+    await db.connect();
+    try {
+      await db.query('BEGIN');
+      await db.query(`SELECT set_config('custody.tenant_id', $1, true)`, [a.id]);
+      await expect(
+        db.query(
+          `UPDATE tenant_store.marketing_authorization_versions SET status = 'active' WHERE authorization_id = $1`,
+          [id],
+        ),
+      ).rejects.toThrow(/immutable/);
+      await db.query('ROLLBACK');
+    } finally {
+      await db.end();
+    }
+  });
+
   it('answers bad input with 400 in the error shape and records nothing; requires a tenant admin token', async () => {
     const a = await ts.newTenant();
     const token = await a.token();
