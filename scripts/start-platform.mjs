@@ -39,6 +39,10 @@ async function ensureSecrets() {
   if (!existsSync(networkFile)) {
     writeSecret(networkFile, randomBytes(32).toString('base64url'));
   }
+  const adsTokenFile = join(secretsDir, 'sandbox-ads-access-token');
+  if (!existsSync(adsTokenFile)) {
+    writeSecret(adsTokenFile, randomBytes(32).toString('base64url'));
+  }
   const consentLogKeyFile = join(secretsDir, 'consent-log-key.json');
   if (!existsSync(consentLogKeyFile)) {
     const { privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
@@ -52,7 +56,7 @@ async function ensureSecrets() {
   if (!existsSync(operatorFile)) {
     writeSecret(operatorFile, JSON.stringify({ clientId: 'operator', clientSecret: randomBytes(32).toString('base64url') }));
   }
-  return { keysFile, masterKeyFile, consentLogKeyFile, networkSecret: readFileSync(networkFile, 'utf8').trim(), operator: JSON.parse(readFileSync(operatorFile, 'utf8')) };
+  return { keysFile, masterKeyFile, consentLogKeyFile, networkSecret: readFileSync(networkFile, 'utf8').trim(), adsAccessToken: readFileSync(adsTokenFile, 'utf8').trim(), operator: JSON.parse(readFileSync(operatorFile, 'utf8')) };
 }
 
 const children = new Map();
@@ -193,7 +197,7 @@ process.on('SIGINT', () => void stop(0));
 process.on('SIGTERM', () => void stop(0));
 
 async function main() {
-  const { keysFile, masterKeyFile, consentLogKeyFile, operator, networkSecret } = await ensureSecrets();
+  const { keysFile, masterKeyFile, consentLogKeyFile, operator, networkSecret, adsAccessToken } = await ensureSecrets();
   const tenantStore = APPS.find((a) => a.name === 'tenant-store');
   const issuer = `http://127.0.0.1:${tenantStore.port}`;
   const env = {
@@ -206,6 +210,8 @@ async function main() {
     OPERATOR_CLIENT_ID: process.env.OPERATOR_CLIENT_ID ?? operator.clientId,
     OPERATOR_CLIENT_SECRET: process.env.OPERATOR_CLIENT_SECRET ?? operator.clientSecret,
     NETWORK_HMAC_SECRET: process.env.NETWORK_HMAC_SECRET ?? networkSecret,
+    // The simulated ads platform's token; also the marketing export's destination token in dev.
+    SANDBOX_ADS_ACCESS_TOKEN: process.env.SANDBOX_ADS_ACCESS_TOKEN ?? adsAccessToken,
     MASTER_KEY_FILE: process.env.MASTER_KEY_FILE ?? masterKeyFile,
     CONSENT_LOG_KEY_FILE: process.env.CONSENT_LOG_KEY_FILE ?? consentLogKeyFile,
     NETWORK_URL: process.env.NETWORK_URL ?? `http://127.0.0.1:${APPS.find((a) => a.name === 'sandbox').port}`,

@@ -69,6 +69,8 @@ export async function startProcesses({ apps, env: extra = {}, consumerGroups = 0
     OPERATOR_CLIENT_ID: 'procs-operator',
     OPERATOR_CLIENT_SECRET: randomBytes(24).toString('base64url'),
     NETWORK_HMAC_SECRET: randomBytes(24).toString('base64url'),
+    // The simulated ads platform's token (read it back from the returned env).
+    SANDBOX_ADS_ACCESS_TOKEN: randomBytes(24).toString('base64url'),
     NETWORK_URL: url('sandbox') ?? 'http://127.0.0.1:1',
     INGEST_URL: url('ingest') ?? 'http://127.0.0.1:1',
     KAFKA_GROUP_PREFIX: prefix,

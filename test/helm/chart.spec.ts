@@ -46,6 +46,7 @@ const SECRET_ENV = [
   'MIGRATION_DATABASE_URL',
   'KAFKA_SASL_PASSWORD',
   'NETWORK_HMAC_SECRET',
+  'SANDBOX_ADS_ACCESS_TOKEN',
   'OPERATOR_CLIENT_ID',
   'OPERATOR_CLIENT_SECRET',
 ];
@@ -198,6 +199,9 @@ const INT_VALUES: Record<string, [App, string]> = {
   'consent.appendBatchMax': ['consent', 'CONSENT_APPEND_BATCH_MAX'],
   'sandbox.network.duplicatePercent': ['sandbox', 'NETWORK_DUPLICATE_PERCENT'],
   'sandbox.network.maxDelayMs': ['sandbox', 'NETWORK_MAX_DELAY_MS'],
+  'sandbox.ads.maxMembers': ['sandbox', 'SANDBOX_ADS_MAX_MEMBERS'],
+  'sandbox.ads.maxEvents': ['sandbox', 'SANDBOX_ADS_MAX_EVENTS'],
+  'sandbox.ads.maxObjects': ['sandbox', 'SANDBOX_ADS_MAX_OBJECTS'],
 };
 
 /** Settings of the apps the chart deliberately never sets, and why. */
@@ -770,7 +774,7 @@ describe("the apps' config classes and the chart's values", () => {
       ]),
     );
     expect(names('ingest', true)).toEqual(expect.arrayContaining(['NETWORK_HMAC_SECRET', 'NETWORK_URL', 'JWKS_URL']));
-    expect(names('sandbox', true)).toEqual(['NETWORK_HMAC_SECRET']);
+    expect(names('sandbox', true)).toEqual(['NETWORK_HMAC_SECRET', 'SANDBOX_ADS_ACCESS_TOKEN']);
   });
 
   it('every setting of every app is rendered by the chart, or deliberately left out (NOT_EXPOSED)', () => {

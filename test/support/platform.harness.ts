@@ -27,6 +27,8 @@ export interface PlatformHarness {
   sandbox: HttpRequest;
   sandboxUrl: string;
   networkSecret: string;
+  /** The token the sandbox's simulated ads platform accepts (SANDBOX_ADS_ACCESS_TOKEN). */
+  adsAccessToken: string;
   groupPrefix: string;
   /** A tenant that ingest already routes. */
   newTenant: (overrides?: Record<string, unknown>) => Promise<TestTenant>;
@@ -73,6 +75,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
   const store = await startTenantStore();
   configureLogging('platform-test', process.env.LOG_LEVEL ?? 'silent');
   const networkSecret = randomBytes(24).toString('base64url');
+  const adsAccessToken = randomBytes(24).toString('base64url');
   const [ingestPort, sandboxPort] = [await freePort(), await freePort()];
   const ingestUrl = `http://127.0.0.1:${ingestPort}`;
   const sandboxUrl = `http://127.0.0.1:${sandboxPort}`;
@@ -81,6 +84,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     ...process.env,
     INGEST_URL: ingestUrl,
     NETWORK_HMAC_SECRET: networkSecret,
+    SANDBOX_ADS_ACCESS_TOKEN: adsAccessToken,
     ...options.sandboxEnv,
   });
   const sandboxApp = await createApp(SandboxModule.register(sandboxEnv), { ...SANDBOX_META, rawBody: true });
@@ -138,6 +142,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     sandbox: httpClient(sandboxUrl),
     sandboxUrl,
     networkSecret,
+    adsAccessToken,
     groupPrefix,
     newTenant,
     newCustomer: () => `1555${uniqueDigits(7)}`,

@@ -1,8 +1,14 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ObservabilityModule } from '@custody/observability';
 import { SandboxEnv } from './config/sandbox.env';
+import { AdsSandboxController } from './controllers/ads-sandbox.controller';
+import { AdsController } from './controllers/ads.controller';
 import { CustomerController } from './controllers/customer.controller';
 import { NetworkController } from './controllers/network.controller';
+import { ClockRepository } from './repositories/clock.repository';
+import { AdsAudienceService } from './services/ads-audience.service';
+import { AdsDatasetService } from './services/ads-dataset.service';
+import { AdsFaultService } from './services/ads-fault.service';
 import { NetworkService } from './services/network.service';
 
 @Module({})
@@ -11,8 +17,15 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [ObservabilityModule],
-      controllers: [NetworkController, CustomerController],
-      providers: [{ provide: SandboxEnv, useValue: env }, NetworkService],
+      controllers: [NetworkController, CustomerController, AdsController, AdsSandboxController],
+      providers: [
+        { provide: SandboxEnv, useValue: env },
+        NetworkService,
+        ClockRepository,
+        AdsAudienceService,
+        AdsDatasetService,
+        AdsFaultService,
+      ],
     };
   }
 }

@@ -17,6 +17,8 @@ export interface AppMeta {
   exceptionFilter?: ExceptionFilter;
   /** Keep the raw request body on `req.rawBody` (needed to verify HMAC signatures). */
   rawBody?: boolean;
+  /** Largest JSON or form body accepted (body-parser syntax, e.g. `8mb`); default 100 kB. */
+  bodyLimit?: string;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -32,6 +34,11 @@ export async function createApp(module: unknown, meta: AppMeta): Promise<NestExp
   app.disable('x-powered-by');
   app.set('trust proxy', false);
   app.use(requestContextMiddleware);
+  if (meta.bodyLimit) {
+    // Registered here, before Nest's default parsers, which then are not added again.
+    app.useBodyParser('json', { limit: meta.bodyLimit });
+    app.useBodyParser('urlencoded', { limit: meta.bodyLimit, extended: true });
+  }
   app.useGlobalPipes(
     new ValidationPipe({
       transform: true,

@@ -22,4 +22,24 @@ export class SandboxEnv extends BaseEnv {
   /** Upper bound of the random delay before each status, in ms (so they arrive out of order). */
   @EnvInt(0, 60000)
   NETWORK_MAX_DELAY_MS = 300;
+
+  /**
+   * The access token the simulated ads platform accepts (`Authorization: Bearer …`). Required:
+   * dev and test start-ups generate one; never a default in the app.
+   */
+  @IsString()
+  @MinLength(16, { message: 'must be at least 16 characters' })
+  SANDBOX_ADS_ACCESS_TOKEN: string;
+
+  /** Memory bound: members kept per simulated audience (adds beyond it are refused). */
+  @EnvInt(1, 10000000)
+  SANDBOX_ADS_MAX_MEMBERS = 500_000;
+
+  /** Memory bound: accepted events kept per simulated dataset (the oldest are dropped). */
+  @EnvInt(1, 10000000)
+  SANDBOX_ADS_MAX_EVENTS = 200_000;
+
+  /** Memory bound: simulated audiences, and datasets, each (requests for more are refused). */
+  @EnvInt(1, 1000000)
+  SANDBOX_ADS_MAX_OBJECTS = 1_000;
 }

@@ -1,0 +1,92 @@
+import { Body, Controller, DefaultValuePipe, Get, HttpCode, Param, ParseIntPipe, Post, Query } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { FaultDto, FaultStateDto } from '../dtos/ads.dto';
+import { AdsAudienceService, AudienceView, MemberView } from '../services/ads-audience.service';
+import { AdsDatasetService, DatasetView } from '../services/ads-dataset.service';
+import { AdsFaultService, FaultState } from '../services/ads-fault.service';
+import { badParam } from '../services/ads-graph-error';
+
+const MAX_LIMIT = 10_000;
+
+function limitOf(limit: number): number {
+  if (limit < 1 || limit > MAX_LIMIT) {
+    throw badParam(`limit must be between 1 and ${MAX_LIMIT}`);
+  }
+  return limit;
+}
+
+/** Inspection and fault control of the simulated ads platform, for tests and benchmarks. No authentication: demo-only app. */
+@ApiTags('ads platform (simulated): inspection and faults')
+@Controller('ads/_sandbox')
+export class AdsSandboxController {
+  constructor(
+    private readonly audiences: AdsAudienceService,
+    private readonly datasets: AdsDatasetService,
+    private readonly faults: AdsFaultService,
+  ) {}
+
+  @Get('audiences/:audienceId')
+  @ApiOperation({
+    summary: 'An audience: member count, members, recent removals, upload sessions, history of adds and removes',
+  })
+  @ApiQuery({
+    name: 'limit',
+    required: false,
+    description: 'At most this many members, removals, sessions and history entries (default 1000)',
+  })
+  @ApiOkResponse({ schema: { type: 'object' } })
+  audience(
+    @Param('audienceId') audienceId: string,
+    @Query('limit', new DefaultValuePipe(1000), ParseIntPipe) limit: number,
+  ): AudienceView {
+    return this.audiences.inspect(audienceId, limitOf(limit));
+  }
+
+  @Get('audiences/:audienceId/members/:hash')
+  @ApiOperation({ summary: 'Whether a hashed identifier is a member, since when, or when it was removed' })
+  @ApiOkResponse({ schema: { type: 'object' } })
+  member(@Param('audienceId') audienceId: string, @Param('hash') hash: string): MemberView {
+    return this.audiences.member(audienceId, hash);
+  }
+
+  @Get('datasets/:datasetId/events')
+  @ApiOperation({ summary: 'The events a dataset accepted (deduplicated), totals and recent rejections' })
+  @ApiQuery({ name: 'limit', required: false, description: 'The newest this many events (default 1000)' })
+  @ApiQuery({ name: 'event_id', required: false, description: 'Only events with this event_id' })
+  @ApiOkResponse({ schema: { type: 'object' } })
+  events(
+    @Param('datasetId') datasetId: string,
+    @Query('limit', new DefaultValuePipe(1000), ParseIntPipe) limit: number,
+    @Query('event_id') eventId?: string,
+  ): DatasetView {
+    return this.datasets.inspect(datasetId, { limit: limitOf(limit), eventId });
+  }
+
+  @Get('faults')
+  @ApiOperation({ summary: 'The current fault' })
+  @ApiOkResponse({ type: FaultStateDto })
+  fault(): FaultState {
+    return this.faults.current();
+  }
+
+  @Post('faults')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Make the ads API fail (down, slow, rate_limit) for a while or some requests, or recover (ok)',
+  })
+  @ApiOkResponse({ type: FaultStateDto })
+  setFault(@Body() dto: FaultDto): FaultState {
+    return this.faults.set(dto);
+  }
+
+  @Post('reset')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Forget every audience and dataset and end any fault' })
+  @ApiOkResponse({ schema: { type: 'object', properties: { reset: { type: 'boolean' } } } })
+  reset(): { reset: boolean } {
+    this.audiences.reset();
+    this.datasets.reset();
+    this.faults.set({ mode: 'ok' });
+    return { reset: true };
+  }
+}

@@ -1,0 +1,118 @@
+import { Body, Controller, Delete, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiBearerAuth,
+  ApiBody,
+  ApiOkResponse,
+  ApiOperation,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+  ApiTooManyRequestsResponse,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import { EventsRequestDto, EventsResponseDto, UsersRequestDto, UsersResponseDto } from '../dtos/ads.dto';
+import { AdsAuthGuard } from '../guards/ads-auth.guard';
+import { AdsFaultGuard } from '../guards/ads-fault.guard';
+import { AdsAudienceService } from '../services/ads-audience.service';
+import { AdsDatasetService } from '../services/ads-dataset.service';
+import { AdsErrorSubcodes, AdsGraphErrorResponse, invalidParameter } from '../services/ads-graph-error';
+
+const VERSION = /^v\d{1,3}(\.\d{1,3})?$/;
+const OBJECT_ID = /^\d{1,32}$/;
+
+function checkPath(version: string, id: string): string {
+  if (!VERSION.test(version)) {
+    throw invalidParameter(
+      AdsErrorSubcodes.UnknownObject,
+      'Unknown version',
+      'The version segment must look like v25.0',
+    );
+  }
+  if (!OBJECT_ID.test(id)) {
+    throw invalidParameter(
+      AdsErrorSubcodes.UnknownObject,
+      'Unknown object',
+      'Object ids are digits; this object does not exist or does not support this operation',
+      undefined,
+      'Unsupported request - the object does not exist or does not support this operation',
+    );
+  }
+  return id;
+}
+
+/**
+ * The simulated ads platform (Meta-style Marketing API): customer-list audience membership and
+ * the Conversions API. Graph errors; `Authorization: Bearer <SANDBOX_ADS_ACCESS_TOKEN>`.
+ */
+@ApiTags('ads platform (simulated)')
+@ApiBearerAuth()
+@ApiUnauthorizedResponse({ type: AdsGraphErrorResponse, description: 'Code 190: access token missing or wrong' })
+@ApiTooManyRequestsResponse({
+  type: AdsGraphErrorResponse,
+  description: 'Code 17 (or 4, 613, 80003): rate limited (fault control)',
+})
+@ApiServiceUnavailableResponse({ type: AdsGraphErrorResponse, description: 'Code 2: down (fault control)' })
+@UseGuards(AdsFaultGuard, AdsAuthGuard)
+@Controller('ads')
+export class AdsController {
+  constructor(
+    private readonly audiences: AdsAudienceService,
+    private readonly datasets: AdsDatasetService,
+  ) {}
+
+  @Post(':version/:audienceId/users')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Add people to a customer-list audience (≤10,000 hashed rows per call, in an upload session)',
+  })
+  @ApiBody({ type: UsersRequestDto })
+  @ApiOkResponse({ type: UsersResponseDto })
+  @ApiBadRequestResponse({
+    type: AdsGraphErrorResponse,
+    description: 'Code 100: bad payload or session, more than 10,000 rows, session already ended',
+  })
+  addUsers(
+    @Param('version') version: string,
+    @Param('audienceId') audienceId: string,
+    @Body() body: unknown,
+  ): UsersResponseDto {
+    return this.audiences.apply('add', checkPath(version, audienceId), body);
+  }
+
+  @Delete(':version/:audienceId/users')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Remove people from a customer-list audience (same body as adding)' })
+  @ApiBody({ type: UsersRequestDto })
+  @ApiOkResponse({ type: UsersResponseDto })
+  @ApiBadRequestResponse({
+    type: AdsGraphErrorResponse,
+    description: 'Code 100: bad payload or session, more than 10,000 rows, session already ended',
+  })
+  removeUsers(
+    @Param('version') version: string,
+    @Param('audienceId') audienceId: string,
+    @Body() body: unknown,
+  ): UsersResponseDto {
+    return this.audiences.apply('remove', checkPath(version, audienceId), body);
+  }
+
+  @Post(':version/:datasetId/events')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Send server events to a dataset (Conversions API; ≤1,000 per request, one bad event rejects all)',
+  })
+  @ApiBody({ type: EventsRequestDto })
+  @ApiOkResponse({ type: EventsResponseDto })
+  @ApiBadRequestResponse({
+    type: AdsGraphErrorResponse,
+    description:
+      'Code 100: the whole request is rejected; error_data.event_index and error_data.field name the first bad event',
+  })
+  events(
+    @Param('version') version: string,
+    @Param('datasetId') datasetId: string,
+    @Body() body: unknown,
+  ): EventsResponseDto {
+    return this.datasets.receive(checkPath(version, datasetId), body);
+  }
+}

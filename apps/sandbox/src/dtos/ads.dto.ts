@@ -1,0 +1,205 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
+import type { FaultMode, FaultScope } from '../services/ads-fault.service';
+
+// Request bodies of the simulated ads API are validated by the pure functions in
+// services/ads-validation.ts (so errors are the platform's Graph errors, naming the bad row or
+// event); these classes document them.
+
+export class UsersPayloadDto {
+  /** `PHONE_SHA256`, `EMAIL_SHA256` or `MOBILE_ADVERTISER_ID` alone, or multi-key fields (`PHONE`, `EMAIL`, `EXTERN_ID`, …). */
+  @ApiProperty({ type: [String], example: ['PHONE_SHA256'] })
+  schema: string[];
+
+  /** One row per person, one value per schema key; hashed keys as 64 lowercase hex characters. At most 10,000 rows. */
+  @ApiProperty({
+    type: 'array',
+    items: { type: 'array', items: { type: 'string' } },
+    example: [['e323ec626319ca94ee8bff2e4c87cf613be6ea19919ed1364124e16807ab3176']],
+  })
+  data: string[][];
+}
+
+export class UploadSessionDto {
+  @ApiProperty({ example: 9_778_993 })
+  session_id: number;
+
+  /** 1, 2, 3…; a re-sent (session_id, batch_seq) is answered as before and applied once. */
+  @ApiProperty({ example: 1, minimum: 1 })
+  batch_seq: number;
+
+  @ApiProperty({ example: true })
+  last_batch_flag: boolean;
+
+  @ApiPropertyOptional({ example: 1 })
+  estimated_num_total?: number;
+}
+
+export class UsersRequestDto {
+  @ApiProperty({ type: UsersPayloadDto })
+  payload: UsersPayloadDto;
+
+  @ApiProperty({ type: UploadSessionDto })
+  session: UploadSessionDto;
+}
+
+export class UsersResponseDto {
+  @ApiProperty({ example: '23850000000000001' })
+  audience_id: string;
+
+  @ApiProperty({ example: 9_778_993 })
+  session_id: number;
+
+  @ApiProperty({ example: 1 })
+  num_received: number;
+
+  /** Rows skipped because a value was not valid (e.g. not a SHA-256 hash). */
+  @ApiProperty({ example: 0 })
+  num_invalid_entries: number;
+
+  /** Row index → reason, for up to 10 invalid rows (the sandbox never echoes a value). */
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'string' }, example: {} })
+  invalid_entry_samples: Record<string, string>;
+}
+
+export class ServerEventDto {
+  @ApiProperty({ example: 'LeadSubmitted' })
+  event_name: string;
+
+  /** Unix seconds; at most 7 days old, not in the future. */
+  @ApiProperty({ example: 1_764_000_000 })
+  event_time: number;
+
+  /** Deduplication key with event_name (48 hours). Required by the sandbox. */
+  @ApiProperty({ example: 'wamid.HBgLMTY1MDU1NTEyMTIVAgASGBQzQTk' })
+  event_id: string;
+
+  @ApiProperty({
+    enum: [
+      'email',
+      'website',
+      'app',
+      'phone_call',
+      'chat',
+      'physical_store',
+      'system_generated',
+      'business_messaging',
+      'other',
+    ],
+  })
+  action_source: string;
+
+  /** Required when action_source is `business_messaging`. */
+  @ApiPropertyOptional({ enum: ['whatsapp', 'messenger', 'instagram'] })
+  messaging_channel?: string;
+
+  /** `em`/`ph` (and other hashed fields) as SHA-256 hex arrays; `ctwa_clid`, `whatsapp_business_account_id` as they are. */
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    example: {
+      ph: ['e323ec626319ca94ee8bff2e4c87cf613be6ea19919ed1364124e16807ab3176'],
+      ctwa_clid: 'ARAkLkA8rmlFeiCktEJQ',
+    },
+  })
+  user_data: Record<string, unknown>;
+
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true })
+  custom_data?: Record<string, unknown>;
+}
+
+export class EventsRequestDto {
+  /** At most 1,000 events; one invalid event rejects the whole request. */
+  @ApiProperty({ type: [ServerEventDto] })
+  data: ServerEventDto[];
+
+  @ApiPropertyOptional({ example: 'TEST12345' })
+  test_event_code?: string;
+}
+
+export class EventsResponseDto {
+  /** Events in the request (duplicates included: they are received, then deduplicated). */
+  @ApiProperty({ example: 1 })
+  events_received: number;
+
+  @ApiProperty({ type: [String], example: [] })
+  messages: string[];
+
+  @ApiProperty()
+  fbtrace_id: string;
+}
+
+export class FaultDto {
+  /** `ok` ends any fault. */
+  @ApiProperty({ enum: ['ok', 'down', 'slow', 'rate_limit'] })
+  @IsIn(['ok', 'down', 'slow', 'rate_limit'])
+  mode: FaultMode;
+
+  /** `down`: the HTTP status answered (default 503). */
+  @ApiPropertyOptional({ enum: [500, 502, 503, 504] })
+  @IsOptional()
+  @IsIn([500, 502, 503, 504])
+  status?: number;
+
+  /** `slow`: delay added to each request, in ms (default 2000). */
+  @ApiPropertyOptional({ minimum: 0, maximum: 30_000 })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(30_000)
+  delayMs?: number;
+
+  /** `rate_limit`: Graph code (4 application, 17 user — the default, 613 or 80003 ads account). HTTP 429. */
+  @ApiPropertyOptional({ enum: [4, 17, 613, 80003] })
+  @IsOptional()
+  @IsIn([4, 17, 613, 80003])
+  code?: number;
+
+  /** The fault ends by itself after this many ms. */
+  @ApiPropertyOptional({ minimum: 1, maximum: 3_600_000 })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(3_600_000)
+  forMs?: number;
+
+  /** The fault ends by itself after hitting this many requests. */
+  @ApiPropertyOptional({ minimum: 1, maximum: 1_000_000 })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  remaining?: number;
+
+  /** Which requests the fault hits (default all). */
+  @ApiPropertyOptional({ enum: ['all', 'audiences', 'events'] })
+  @IsOptional()
+  @IsIn(['all', 'audiences', 'events'])
+  scope?: FaultScope;
+}
+
+export class FaultStateDto {
+  @ApiProperty({ enum: ['ok', 'down', 'slow', 'rate_limit'] })
+  mode: FaultMode;
+
+  @ApiProperty()
+  status: number;
+
+  @ApiProperty()
+  delayMs: number;
+
+  @ApiProperty()
+  code: number;
+
+  @ApiProperty({ enum: ['all', 'audiences', 'events'] })
+  scope: FaultScope;
+
+  @ApiPropertyOptional({ description: 'When the fault ends by itself' })
+  until?: string;
+
+  @ApiPropertyOptional({ description: 'Requests left before the fault ends by itself' })
+  remaining?: number;
+
+  @ApiProperty({ description: 'Requests the fault has hit' })
+  hits: number;
+}

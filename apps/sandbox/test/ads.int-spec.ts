@@ -1,0 +1,300 @@
+import { createHash } from 'node:crypto';
+import { startSandbox, SandboxHarness } from '../../../test/support/sandbox.harness';
+
+// The simulated ads platform over real HTTP: what the marketing export will see.
+const sha = (s: string): string => createHash('sha256').update(s).digest('hex');
+const nowS = (): number => Math.floor(Date.now() / 1000);
+
+let sandbox: SandboxHarness;
+let seq = 0;
+const newId = (): string => `${Date.now()}${(seq += 1)}`;
+
+beforeAll(async () => {
+  sandbox = await startSandbox();
+});
+
+afterAll(async () => {
+  await sandbox?.close();
+});
+
+afterEach(async () => {
+  await sandbox.request('POST', '/ads/_sandbox/faults', { body: { mode: 'ok' } });
+});
+
+function ads(method: string, path: string, body?: unknown, token: string | null = sandbox.adsAccessToken) {
+  return sandbox.request(method, `/ads/v25.0${path}`, { body, ...(token ? { token } : {}) });
+}
+
+const users = (hashes: string[], sessionId: number, batchSeq = 1, last = true) => ({
+  payload: { schema: ['PHONE_SHA256'], data: hashes.map((h) => [h]) },
+  session: { session_id: sessionId, batch_seq: batchSeq, last_batch_flag: last },
+});
+
+function event(eventId: string, overrides: Record<string, unknown> = {}) {
+  return {
+    event_name: 'LeadSubmitted',
+    event_time: nowS() - 30,
+    event_id: eventId,
+    action_source: 'business_messaging',
+    messaging_channel: 'whatsapp',
+    user_data: { ph: [sha('16505551212')], ctwa_clid: 'ARAkLkA8rmlFeiCktEJQ' },
+    ...overrides,
+  };
+}
+
+describe('auth', () => {
+  it('refuses a missing or wrong token with 401 and Graph code 190', async () => {
+    const missing = await ads('POST', `/${newId()}/users`, users([sha('1')], 1), null);
+    expect(missing.status).toBe(401);
+    expect(missing.body.error).toMatchObject({ code: 190, type: 'OAuthException', fbtrace_id: expect.any(String) });
+    const wrong = await ads('POST', `/${newId()}/events`, { data: [event('x')] }, 'not-the-token-at-all');
+    expect(wrong.status).toBe(401);
+    expect(wrong.body.error.code).toBe(190);
+    expect(JSON.stringify(wrong.body)).not.toContain('not-the-token-at-all');
+  });
+
+  it('keeps Custody’s error shape outside /ads', async () => {
+    const res = await sandbox.request('GET', '/sandbox/v1/customers/abc/inbox?phoneNumberId=1');
+    expect(res.status).toBe(400);
+    expect(res.body.error).toMatchObject({ status: 400, code: 'bad_request' });
+  });
+});
+
+describe('customer-list audiences', () => {
+  it('adds and removes members, visible in the inspection API with timestamps', async () => {
+    const audience = newId();
+    const [a, b, c] = [sha('16505551212'), sha('447700900077'), sha('4915112345678')];
+    const added = await ads('POST', `/${audience}/users`, users([a, b, c, 'not-a-hash'], 11));
+    expect(added.status).toBe(200);
+    expect(added.body).toEqual({
+      audience_id: audience,
+      session_id: 11,
+      num_received: 4,
+      num_invalid_entries: 1,
+      invalid_entry_samples: { '3': expect.any(String) },
+    });
+
+    const removed = await ads('DELETE', `/${audience}/users`, users([b], 12));
+    expect(removed.status).toBe(200);
+    expect(removed.body).toMatchObject({
+      audience_id: audience,
+      session_id: 12,
+      num_received: 1,
+      num_invalid_entries: 0,
+    });
+
+    const view = (await sandbox.request('GET', `/ads/_sandbox/audiences/${audience}`)).body;
+    expect(view.member_count).toBe(2);
+    expect(view.members.flatMap((m: { identifiers: string[] }) => m.identifiers).sort()).toEqual(
+      [`PHONE:${a}`, `PHONE:${c}`].sort(),
+    );
+    expect(view.history).toEqual([
+      expect.objectContaining({
+        op: 'add',
+        session_id: 11,
+        batch_seq: 1,
+        num_received: 4,
+        num_invalid_entries: 1,
+        members_changed: 3,
+        replayed: false,
+      }),
+      expect.objectContaining({ op: 'remove', session_id: 12, members_changed: 1 }),
+    ]);
+    const gone = (await sandbox.request('GET', `/ads/_sandbox/audiences/${audience}/members/${b}`)).body;
+    expect(gone).toMatchObject({ member: false, removed_at: expect.any(String) });
+    expect(Date.parse(gone.removed_at)).toBeGreaterThanOrEqual(Date.parse(view.history[0].at));
+    expect((await sandbox.request('GET', `/ads/_sandbox/audiences/${audience}/members/${a}`)).body).toMatchObject({
+      member: true,
+      identifier_types: ['PHONE'],
+    });
+  });
+
+  it('applies a re-sent batch once (idempotent per session_id and batch_seq)', async () => {
+    const audience = newId();
+    const first = await ads('POST', `/${audience}/users`, users([sha('a1'), sha('a2')], 21, 1, false));
+    const again = await ads('POST', `/${audience}/users`, users([sha('a1'), sha('a2')], 21, 1, false));
+    expect(again.status).toBe(200);
+    expect(again.body).toEqual(first.body);
+    await ads('POST', `/${audience}/users`, users([sha('a3')], 21, 2, true));
+    const view = (await sandbox.request('GET', `/ads/_sandbox/audiences/${audience}`)).body;
+    expect(view.member_count).toBe(3);
+    expect(view.totals).toMatchObject({ batches: 2, replayed_batches: 1 });
+  });
+
+  it('rejects more than 10,000 rows with a 400 Graph error and accepts exactly 10,000', async () => {
+    const audience = newId();
+    const hashes = Array.from({ length: 10_001 }, (_, i) => sha(`p${i}`));
+    const tooMany = await ads('POST', `/${audience}/users`, users(hashes, 31));
+    expect(tooMany.status).toBe(400);
+    expect(tooMany.body.error).toMatchObject({
+      code: 100,
+      type: 'OAuthException',
+      error_data: { max_rows: 10_000, rows: 10_001 },
+    });
+    const full = await ads('POST', `/${audience}/users`, users(hashes.slice(1), 32));
+    expect(full.status).toBe(200);
+    expect(full.body.num_received).toBe(10_000);
+    expect((await sandbox.request('GET', `/ads/_sandbox/audiences/${audience}?limit=1`)).body.member_count).toBe(
+      10_000,
+    );
+  });
+
+  it('rejects a malformed payload with a 400 and an unknown object id as Graph does', async () => {
+    const bad = await ads('POST', `/${newId()}/users`, {
+      payload: { schema: ['SHOE_SIZE'], data: [['x']] },
+      session: { session_id: 1, batch_seq: 1, last_batch_flag: true },
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.code).toBe(100);
+    const notJson = await sandbox.request('POST', `/ads/v25.0/${newId()}/users`, {
+      body: '{"payload":',
+      token: sandbox.adsAccessToken,
+    });
+    expect(notJson.status).toBe(400);
+    expect(notJson.body.error).toMatchObject({ code: 100, error_user_msg: 'The request body is not valid JSON' });
+    const notAnId = await ads('POST', '/act_abc/users', users([sha('x')], 1));
+    expect(notAnId.status).toBe(400);
+    expect(notAnId.body.error).toMatchObject({ code: 100, error_subcode: 33 });
+  });
+});
+
+describe('Conversions API', () => {
+  it('accepts a batch and keeps its events', async () => {
+    const dataset = newId();
+    const res = await ads('POST', `/${dataset}/events`, {
+      data: [event('e1'), event('e2', { user_data: { em: [sha('joe@example.com')] } })],
+    });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ events_received: 2, messages: [], fbtrace_id: expect.any(String) });
+    const view = (await sandbox.request('GET', `/ads/_sandbox/datasets/${dataset}/events`)).body;
+    expect(view.count).toBe(2);
+    expect(view.events.map((e: { event_id: string }) => e.event_id)).toEqual(['e1', 'e2']);
+    expect(view.events[0]).toMatchObject({
+      action_source: 'business_messaging',
+      messaging_channel: 'whatsapp',
+      received_at: expect.any(String),
+    });
+  });
+
+  it('rejects the whole batch for one bad event and names its index', async () => {
+    const dataset = newId();
+    const data = [
+      event('b0'),
+      event('b1'),
+      event('b2'),
+      event('b3', { user_data: { ph: ['16505551212'] } }),
+      event('b4'),
+    ];
+    const res = await ads('POST', `/${dataset}/events`, { data });
+    expect(res.status).toBe(400);
+    expect(res.body.error).toMatchObject({
+      message: 'Invalid parameter at data[3]',
+      type: 'OAuthException',
+      code: 100,
+      error_subcode: expect.any(Number),
+      error_user_msg: expect.stringMatching(/^data\[3\]\.user_data\.ph: /),
+      error_data: { event_index: 3, field: 'user_data.ph' },
+      fbtrace_id: expect.any(String),
+    });
+    expect(res.text).not.toContain('16505551212');
+    const view = (await sandbox.request('GET', `/ads/_sandbox/datasets/${dataset}/events`)).body;
+    expect(view.count).toBe(0);
+    expect(view.totals.rejected_requests).toBe(1);
+
+    // Without the bad event, the rest goes through.
+    const rest = await ads('POST', `/${dataset}/events`, { data: data.filter((_, i) => i !== 3) });
+    expect(rest.body.events_received).toBe(4);
+  });
+
+  it('rejects events older than 7 days or in the future, and more than 1,000 events', async () => {
+    const dataset = newId();
+    const old = await ads('POST', `/${dataset}/events`, {
+      data: [event('o1'), event('o2', { event_time: nowS() - 8 * 86_400 })],
+    });
+    expect(old.status).toBe(400);
+    expect(old.body.error).toMatchObject({
+      error_subcode: 2804003,
+      error_user_title: 'Event Timestamp Too Old',
+      error_data: { event_index: 1, field: 'event_time' },
+    });
+    const sixDays = await ads('POST', `/${dataset}/events`, {
+      data: [event('o3', { event_time: nowS() - 6 * 86_400 })],
+    });
+    expect(sixDays.status).toBe(200);
+    const future = await ads('POST', `/${dataset}/events`, { data: [event('o4', { event_time: nowS() + 3600 })] });
+    expect(future.status).toBe(400);
+    expect(future.body.error.error_data).toEqual({ event_index: 0, field: 'event_time' });
+    const tooMany = await ads('POST', `/${dataset}/events`, {
+      data: Array.from({ length: 1001 }, (_, i) => event(`m${i}`)),
+    });
+    expect(tooMany.status).toBe(400);
+    expect(tooMany.body.error.code).toBe(100);
+  });
+
+  it('deduplicates (event_name, event_id): the duplicate is accepted but kept once', async () => {
+    const dataset = newId();
+    expect((await ads('POST', `/${dataset}/events`, { data: [event('d1')] })).body.events_received).toBe(1);
+    const again = await ads('POST', `/${dataset}/events`, {
+      data: [event('d1'), event('d1', { event_name: 'Purchase' })],
+    });
+    expect(again.status).toBe(200);
+    expect(again.body.events_received).toBe(2);
+    const view = (await sandbox.request('GET', `/ads/_sandbox/datasets/${dataset}/events?event_id=d1`)).body;
+    expect(view.events.map((e: { event_name: string }) => e.event_name)).toEqual(['LeadSubmitted', 'Purchase']);
+    expect(view.totals).toMatchObject({ events_received: 3, events_accepted: 2, events_deduplicated: 1 });
+  });
+});
+
+describe('fault control', () => {
+  it('is down for a while (5xx, Graph code 2, transient), then recovers by itself', async () => {
+    const audience = newId();
+    const set = await sandbox.request('POST', '/ads/_sandbox/faults', {
+      body: { mode: 'down', status: 503, forMs: 700 },
+    });
+    expect(set.body).toMatchObject({ mode: 'down', status: 503, until: expect.any(String) });
+    const down = await ads('POST', `/${audience}/users`, users([sha('f1')], 41));
+    expect(down.status).toBe(503);
+    expect(down.body.error).toMatchObject({ code: 2, is_transient: true });
+    expect((await ads('POST', `/${newId()}/events`, { data: [event('f')] })).status).toBe(503);
+    await new Promise((r) => setTimeout(r, 800));
+    const back = await ads('POST', `/${audience}/users`, users([sha('f1')], 41));
+    expect(back.status).toBe(200);
+    expect((await sandbox.request('GET', `/ads/_sandbox/audiences/${audience}`)).body.member_count).toBe(1);
+  });
+
+  it('is slow, then recovers when told', async () => {
+    await sandbox.request('POST', '/ads/_sandbox/faults', { body: { mode: 'slow', delayMs: 500 } });
+    let started = Date.now();
+    expect((await ads('POST', `/${newId()}/events`, { data: [event('s1')] })).status).toBe(200);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(480);
+    await sandbox.request('POST', '/ads/_sandbox/faults', { body: { mode: 'ok' } });
+    started = Date.now();
+    expect((await ads('POST', `/${newId()}/events`, { data: [event('s2')] })).status).toBe(200);
+    expect(Date.now() - started).toBeLessThan(400);
+  });
+
+  it('rate-limits a number of requests with 429 and code 17, scoped to one API', async () => {
+    await sandbox.request('POST', '/ads/_sandbox/faults', {
+      body: { mode: 'rate_limit', remaining: 2, scope: 'audiences' },
+    });
+    expect((await ads('POST', `/${newId()}/events`, { data: [event('r0')] })).status).toBe(200);
+    const limited = await ads('POST', `/${newId()}/users`, users([sha('r1')], 51));
+    expect(limited.status).toBe(429);
+    expect(limited.body.error).toMatchObject({ code: 17, error_subcode: 2446079, is_transient: true });
+    expect((await ads('DELETE', `/${newId()}/users`, users([sha('r1')], 52))).status).toBe(429);
+    expect((await ads('POST', `/${newId()}/users`, users([sha('r1')], 53))).status).toBe(200);
+  });
+
+  it('validates the fault request', async () => {
+    const res = await sandbox.request('POST', '/ads/_sandbox/faults', { body: { mode: 'explode' } });
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe(100);
+  });
+
+  it('reset forgets audiences and datasets', async () => {
+    const audience = newId();
+    await ads('POST', `/${audience}/users`, users([sha('z')], 61));
+    expect((await sandbox.request('POST', '/ads/_sandbox/reset')).body).toEqual({ reset: true });
+    expect((await sandbox.request('GET', `/ads/_sandbox/audiences/${audience}`)).body.member_count).toBe(0);
+  });
+});
