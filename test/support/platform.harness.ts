@@ -109,8 +109,8 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     exceptionFilter: new GraphExceptionFilter(),
   });
   await listen(ingestApp, ingestPort, '127.0.0.1');
-  // tenant-store's 2 groups and ingest's 3.
-  await waitForStableGroups(groupPrefix, 5);
+  // tenant-store's 3 groups and ingest's 4.
+  await waitForStableGroups(groupPrefix, 7);
 
   const sql = async <T>(text: string, params: unknown[] = []): Promise<T[]> => {
     const client = new Client({ connectionString: process.env.MIGRATION_DATABASE_URL });

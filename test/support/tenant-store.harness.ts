@@ -61,7 +61,8 @@ export async function startTenantStore(): Promise<TenantStoreHarness> {
   });
   const app = await createApp(AppModule.register(env, keys, new LocalKeyProvider(TEST_MASTER_KEYS)), TENANT_STORE_META);
   const url = await listen(app, 0, '127.0.0.1');
-  await waitForStableGroups(process.env.KAFKA_GROUP_PREFIX, 2);
+  // messages, statuses, erasure.
+  await waitForStableGroups(process.env.KAFKA_GROUP_PREFIX, 3);
   const request = httpClient(url);
 
   const tokenFor = async (clientId: string, clientSecret: string): Promise<string> => {

@@ -6,6 +6,7 @@ import { ObservabilityModule } from '@custody/observability';
 import { kafkaSettings } from '@custody/platform';
 import { ConsentEnv } from './config/consent.env';
 import { ConsentSettings } from './config/consent.settings';
+import { ErasureConsumer } from './consumers/erasure.consumer';
 import { InboundMessageConsumer } from './consumers/inbound-message.consumer';
 import { AuditController } from './controllers/audit.controller';
 import { ConsentController } from './controllers/consent.controller';
@@ -20,6 +21,7 @@ import { TreeHeadRepository } from './repositories/tree-head.repository';
 import { AuditService } from './services/audit.service';
 import { ChatConsentService } from './services/chat-consent.service';
 import { ConsentService } from './services/consent.service';
+import { ConsentErasureService } from './services/erasure.service';
 import { LogWriter } from './services/log-writer.service';
 import { OperatorService } from './services/operator.service';
 import { PurposeService } from './services/purpose.service';
@@ -54,6 +56,8 @@ export class AppModule {
         AuditService,
         OperatorService,
         InboundMessageConsumer,
+        ConsentErasureService,
+        ErasureConsumer,
       ],
     };
   }

@@ -6,11 +6,13 @@ import { ObservabilityModule } from '@custody/observability';
 import { kafkaSettings } from '@custody/platform';
 import { IngestEnv } from './config/ingest.env';
 import { DispatchConsumer } from './consumers/dispatch.consumer';
+import { ErasureConsumer } from './consumers/erasure.consumer';
 import { StoredConsumer } from './consumers/stored.consumer';
 import { TenantsConsumer } from './consumers/tenants.consumer';
 import { MessagesController } from './controllers/messages.controller';
 import { NetworkController } from './controllers/network.controller';
 import { WebhookController } from './controllers/webhook.controller';
+import { IngestErasureRepository } from './repositories/erasure.repository';
 import { IdempotencyRepository } from './repositories/idempotency.repository';
 import { NetworkClient } from './repositories/network.client';
 import { RoutingRepository } from './repositories/routing.repository';
@@ -47,6 +49,8 @@ export class AppModule {
         TenantsConsumer,
         DispatchConsumer,
         StoredConsumer,
+        IngestErasureRepository,
+        ErasureConsumer,
       ],
     };
   }

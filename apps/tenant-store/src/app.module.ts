@@ -10,6 +10,11 @@ import { ConversationController } from './controllers/conversation.controller';
 import { KeysController } from './controllers/keys.controller';
 import { RetentionController } from './controllers/retention.controller';
 import { ExportController } from './controllers/export.controller';
+import { ErasureController } from './controllers/erasure.controller';
+import { ErasureConsumer } from './consumers/erasure.consumer';
+import { ErasureRepository } from './repositories/erasure.repository';
+import { CustomerErasureService } from './services/customer-erasure.service';
+import { ErasureService } from './services/erasure.service';
 import { ExportService } from './services/export.service';
 import { OffboardingService } from './services/offboarding.service';
 import { RETENTION_LIMITS } from './controllers/tenant.controller';
@@ -49,7 +54,7 @@ export class AppModule {
           verifier: new TokenVerifier({ issuer: env.JWT_ISSUER, audience: env.JWT_AUDIENCE, jwks: () => keys.publicJwks() }),
         }),
       ],
-      controllers: [TokenController, TenantController, ConversationController, KeysController, RetentionController, ExportController, MarketingAuthorizationController],
+      controllers: [TokenController, TenantController, ConversationController, KeysController, RetentionController, ExportController, MarketingAuthorizationController, ErasureController],
       providers: [
         { provide: SigningKeys, useValue: keys },
         {
@@ -82,6 +87,10 @@ export class AppModule {
           inject: [TenantDb],
         },
         MessagesConsumer,
+        ErasureRepository,
+        ErasureService,
+        CustomerErasureService,
+        ErasureConsumer,
       ],
     };
   }

@@ -59,7 +59,7 @@ describe('tenant-store crash recovery (real process, real Kafka and PostgreSQL)'
       LOG_LEVEL: 'warn',
     };
     await start();
-    await waitForStableGroups(env.KAFKA_GROUP_PREFIX!, 2);
+    await waitForStableGroups(env.KAFKA_GROUP_PREFIX!, 3);
   }, 90_000);
 
   afterAll(() => {

@@ -24,7 +24,15 @@ export interface TopicSpec {
   compacted: boolean;
   /** How the key is built; keys keep order where it matters. */
   key: string;
+  /**
+   * Retention (`retention.ms`) when a topic must not keep its events as long as the broker's
+   * default, e.g. because they carry a customer's number for a short-lived purpose.
+   */
+  retentionMs?: number;
 }
+
+/** How long erasure requests (which carry the customer's WhatsApp id) stay on their topic: 3 days. */
+export const ERASURE_REQUESTS_RETENTION_MS = 3 * 24 * 60 * 60 * 1000;
 
 export const TOPIC_SPECS: readonly TopicSpec[] = [
   { name: Topics.TenantsChanged, compacted: true, key: 'tenantId' },
@@ -35,7 +43,7 @@ export const TOPIC_SPECS: readonly TopicSpec[] = [
   { name: Topics.ConsentEvents, compacted: true, key: 'tenantId:subject:purpose' },
   { name: Topics.MarketingAuthorized, compacted: false, key: 'tenantId:conversationId' },
   { name: Topics.ExportResults, compacted: false, key: 'tenantId:destination' },
-  { name: Topics.ErasureRequests, compacted: false, key: 'tenantId:requestId' },
+  { name: Topics.ErasureRequests, compacted: false, key: 'tenantId:requestId', retentionMs: ERASURE_REQUESTS_RETENTION_MS },
   { name: Topics.ErasureResults, compacted: false, key: 'tenantId:requestId' },
   { name: Topics.DeadLetter, compacted: false, key: 'original key' },
 ];

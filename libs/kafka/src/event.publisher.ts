@@ -57,6 +57,23 @@ export class EventPublisher {
     });
   }
 
+  /**
+   * Publishes tombstones (null values) for these keys of a compacted topic, so compaction drops
+   * the events they replace (e.g. the events of an erased customer). Consumers skip null values.
+   */
+  async publishTombstones(topic: Topic, keys: string[], tenantId: string): Promise<void> {
+    if (keys.length === 0) {
+      return;
+    }
+    const producer = await this.client.producer();
+    await producer.send({
+      topic,
+      acks: -1,
+      messages: keys.map((key) => ({ key, value: null, headers: { [Headers.TenantId]: tenantId } })),
+    });
+    kafkaMessagesProduced.labels(topic).inc(keys.length);
+  }
+
   private readonly queue: Array<{ topic: Topic; messages: Message[]; resolve: () => void; reject: (e: unknown) => void }> = [];
   private draining = false;
 

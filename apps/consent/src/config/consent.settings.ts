@@ -24,6 +24,11 @@ export class ConsentSettings {
     );
   }
 
+  /** Kafka consumer group for erasure requests (beside the inbound one, so neither waits on the other). */
+  get erasureConsumerGroup(): string {
+    return `${this.consumerGroup}-erasure`;
+  }
+
   originFor(tenantId: string): string {
     return `${this.originPrefix}/${tenantId}`;
   }

@@ -215,9 +215,9 @@ export class PurposeStateDto {
 }
 
 export class CustomerStateDto {
-  /** The customer's pseudonym in this tenant's log. */
-  @ApiProperty()
-  subject: string;
+  /** The customer's pseudonym in this tenant's log; null when the number has none (never recorded, or erased). */
+  @ApiProperty({ nullable: true, type: String })
+  subject: string | null;
 
   @ApiProperty({ type: [PurposeStateDto] })
   purposes: PurposeStateDto[];
@@ -242,8 +242,9 @@ export class HistoryQueryDto {
 }
 
 export class HistoryDto {
-  @ApiProperty()
-  subject: string;
+  /** The customer's pseudonym; null (and no entries) when the number has none (never recorded, or erased). */
+  @ApiProperty({ nullable: true, type: String })
+  subject: string | null;
 
   @ApiProperty({ type: [LogEntryDto] })
   entries: LogEntryDto[];

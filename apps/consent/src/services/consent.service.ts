@@ -123,9 +123,10 @@ export class ConsentService {
     return this.appendOne(tenantId, { draft, waId: dto.customer.waId, idempotency: this.idempotency(ctx, 'record', dto) });
   }
 
+  /** A number Custody never linked (or whose link was erased) has no pseudonym: all `none`, `subject: null`. */
   async state(tenantId: TenantId, waId: string): Promise<CustomerStateDto> {
-    const subject = await this.pseudonyms.subjectFor(tenantId, waId);
-    const [purposes, states] = await Promise.all([this.purposes.listRows(tenantId), this.log.states(tenantId, subject)]);
+    const subject = await this.pseudonyms.findSubject(tenantId, waId);
+    const [purposes, states] = await Promise.all([this.purposes.listRows(tenantId), subject ? this.log.states(tenantId, subject) : []]);
     const byKey = new Map(states.map((s) => [s.purposeKey, s]));
     const rows: PurposeStateDto[] = purposes.map((p) => {
       const s = byKey.get(p.key);
@@ -143,7 +144,10 @@ export class ConsentService {
   }
 
   async history(tenantId: TenantId, waId: string, after = -1, limit = 100): Promise<HistoryDto> {
-    const subject = await this.pseudonyms.subjectFor(tenantId, waId);
+    const subject = await this.pseudonyms.findSubject(tenantId, waId);
+    if (!subject) {
+      return { subject: null, entries: [], nextCursor: null };
+    }
     const rows = await this.log.history(tenantId, subject, after, limit + 1);
     const page = rows.slice(0, limit);
     return {
@@ -158,8 +162,8 @@ export class ConsentService {
    * is `dataUse` or an ancestor of it is in force. Nothing recorded means no (fail closed).
    */
   async check(tenantId: TenantId, waId: string, dataUse: string): Promise<CheckResponseDto> {
-    const subject = await this.pseudonyms.subjectFor(tenantId, waId);
-    const relevant = (await this.log.states(tenantId, subject)).filter((s) => covers(s.dataUse, dataUse));
+    const subject = await this.pseudonyms.findSubject(tenantId, waId);
+    const relevant = (subject ? await this.log.states(tenantId, subject) : []).filter((s) => covers(s.dataUse, dataUse));
     const granted = relevant.find((s) => s.status === 'granted');
     const basis = granted ?? relevant[0];
     return {

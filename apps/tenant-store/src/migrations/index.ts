@@ -2,5 +2,12 @@ import { Tenants1764057600000 } from './1764057600000-tenants';
 import { Messages1764061200000 } from './1764061200000-messages';
 import { Retention1764064800000 } from './1764064800000-retention';
 import { MarketingAuthorization1764200000001 } from './1764200000001-marketing-authorization';
+import { Erasure1764400000001 } from './1764400000001-erasure';
 
-export const MIGRATIONS = [Tenants1764057600000, Messages1764061200000, Retention1764064800000, MarketingAuthorization1764200000001];
+export const MIGRATIONS = [
+  Tenants1764057600000,
+  Messages1764061200000,
+  Retention1764064800000,
+  MarketingAuthorization1764200000001,
+  Erasure1764400000001,
+];

@@ -1,0 +1,58 @@
+import { Injectable } from '@nestjs/common';
+import { conversationIdFor } from '@custody/contracts';
+import { TenantDb, TenantId } from '@custody/database';
+
+export interface IngestErasureCounts {
+  webhookDeliveries: number;
+  serviceWindows: number;
+  idempotencyKeys: number;
+}
+
+const BATCH = 1000;
+
+/** What ingest holds of one customer of a tenant: webhook payloads, service windows, send responses. */
+@Injectable()
+export class IngestErasureRepository {
+  constructor(private readonly db: TenantDb) {}
+
+  async eraseCustomer(tenantId: TenantId, waId: string): Promise<IngestErasureCounts> {
+    const conversationIds = await this.db.forTenant(tenantId, async (m) => {
+      const numbers: Array<{ phone_number_id: string }> = await m.query(
+        `SELECT phone_number_id FROM tenant_numbers WHERE tenant_id = $1`,
+        [tenantId],
+      );
+      return numbers.map((n) => conversationIdFor(tenantId, n.phone_number_id, waId));
+    });
+    let webhookDeliveries = 0;
+    for (;;) {
+      // Payloads are the stored message or status events: both name the conversation, and the
+      // customer (`customer.waId`, `recipientWaId`) in case the number has moved since.
+      const [, affected]: [unknown, number] = await this.db.forTenant(tenantId, (m) =>
+        m.query(
+          `DELETE FROM webhook_deliveries WHERE id IN (
+             SELECT id FROM webhook_deliveries
+              WHERE tenant_id = $1
+                AND (payload->>'conversationId' = ANY($2::text[]) OR payload->'customer'->>'waId' = $3 OR payload->>'recipientWaId' = $3)
+              LIMIT ${BATCH})`,
+          [tenantId, conversationIds, waId],
+        ),
+      );
+      webhookDeliveries += affected;
+      if (affected < BATCH) {
+        break;
+      }
+    }
+    return this.db.forTenant(tenantId, async (m) => {
+      const [, serviceWindows]: [unknown, number] = await m.query(
+        `DELETE FROM service_windows WHERE tenant_id = $1 AND conversation_id = ANY($2::uuid[])`,
+        [tenantId, conversationIds],
+      );
+      // A send's stored response names its recipient (`contacts[].wa_id`).
+      const [, idempotencyKeys]: [unknown, number] = await m.query(
+        `DELETE FROM idempotency_keys WHERE tenant_id = $1 AND response->'contacts' @> jsonb_build_array(jsonb_build_object('wa_id', $2::text))`,
+        [tenantId, waId],
+      );
+      return { webhookDeliveries, serviceWindows, idempotencyKeys };
+    });
+  }
+}
