@@ -152,6 +152,16 @@ describe('customer-list audiences', () => {
     });
     expect(notJson.status).toBe(400);
     expect(notJson.body.error).toMatchObject({ code: 100, error_user_msg: 'The request body is not valid JSON' });
+    const tooLarge = await ads(
+      'POST',
+      `/${newId()}/users`,
+      users(
+        Array.from({ length: 9_000 }, () => 'x'.repeat(1_000)),
+        1,
+      ),
+    );
+    expect(tooLarge.status).toBe(413);
+    expect(tooLarge.body.error).toMatchObject({ code: 100, error_user_msg: 'The request body is too large' });
     const notAnId = await ads('POST', '/act_abc/users', users([sha('x')], 1));
     expect(notAnId.status).toBe(400);
     expect(notAnId.body.error).toMatchObject({ code: 100, error_subcode: 33 });

@@ -33,11 +33,11 @@ export class SandboxEnv extends BaseEnv {
 
   /** Memory bound: members kept per simulated audience (adds beyond it are refused). */
   @EnvInt(1, 10000000)
-  SANDBOX_ADS_MAX_MEMBERS = 500_000;
+  SANDBOX_ADS_MAX_MEMBERS = 200_000;
 
   /** Memory bound: accepted events kept per simulated dataset (the oldest are dropped). */
   @EnvInt(1, 10000000)
-  SANDBOX_ADS_MAX_EVENTS = 200_000;
+  SANDBOX_ADS_MAX_EVENTS = 100_000;
 
   /** Memory bound: simulated audiences, and datasets, each (requests for more are refused). */
   @EnvInt(1, 1000000)

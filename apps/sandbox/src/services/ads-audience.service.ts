@@ -29,7 +29,8 @@ export interface AudienceHistoryEntry {
 }
 
 interface Member {
-  identifiers: Set<string>;
+  /** Typed identifiers; an array, not a Set: most members have one or two (memory, see docs). */
+  identifiers: string[];
   addedAtMs: number;
 }
 
@@ -67,6 +68,20 @@ interface Audience {
 export const AUDIENCE_LIMITS = { history: 10_000, sessions: 10_000, removed: 100_000 } as const;
 
 const iso = (ms: number): string => new Date(ms).toISOString();
+/** The identifier types that make a member (what `member()` looks a hash up as). */
+const IDENTIFYING_TYPES = ['PHONE', 'EMAIL', 'EXTERN_ID', 'MADID'] as const;
+
+/** The first `n` of an iteration, without copying the rest (an audience may hold 200,000 members). */
+function first<T>(items: Iterable<T>, n: number): T[] {
+  const out: T[] = [];
+  for (const item of items) {
+    if (out.length >= n) {
+      break;
+    }
+    out.push(item);
+  }
+  return out;
+}
 
 function trimMap<K, V>(map: Map<K, V>, max: number): void {
   while (map.size > max) {
@@ -173,20 +188,24 @@ export class AdsAudienceService {
       let key = keys[0];
       if (key === undefined) {
         key = identifiers[0];
-        audience.members.set(key, { identifiers: new Set(), addedAtMs: now });
+        audience.members.set(key, { identifiers: [], addedAtMs: now });
         added += 1;
       }
       const member = audience.members.get(key) as Member;
       // Rows that share an identifier are one person: merge what was separate.
       for (const other of keys.slice(1)) {
         for (const id of audience.members.get(other)?.identifiers ?? []) {
-          member.identifiers.add(id);
+          if (!member.identifiers.includes(id)) {
+            member.identifiers.push(id);
+          }
           audience.index.set(id, key);
         }
         audience.members.delete(other);
       }
       for (const id of identifiers) {
-        member.identifiers.add(id);
+        if (!member.identifiers.includes(id)) {
+          member.identifiers.push(id);
+        }
         audience.index.set(id, key);
         audience.removed.delete(id);
       }
@@ -280,9 +299,10 @@ export class AdsAudienceService {
     return {
       audience_id: id,
       member_count: a.members.size,
-      members: [...a.members.values()]
-        .slice(0, limit)
-        .map((m) => ({ identifiers: [...m.identifiers], added_at: iso(m.addedAtMs) })),
+      members: first(a.members.values(), limit).map((m) => ({
+        identifiers: [...m.identifiers],
+        added_at: iso(m.addedAtMs),
+      })),
       recently_removed: [...a.removed.entries()]
         .slice(-limit)
         .map(([identifier, at]) => ({ identifier, removed_at: iso(at) })),
@@ -303,24 +323,14 @@ export class AdsAudienceService {
 
   /** Whether a hashed identifier (of any type) is in the audience, and since or until when. */
   member(id: string, hash: string): MemberView {
-    const a = this.audiences.get(id);
-    const types: string[] = [];
-    let addedAtMs: number | undefined;
-    let removedAtMs: number | undefined;
-    for (const [typed, key] of a ? [...prefixes(hash)].map((t) => [t, a.index.get(t)] as const) : []) {
-      if (key !== undefined) {
-        types.push(typed.slice(0, typed.indexOf(':')));
-        addedAtMs = a?.members.get(key)?.addedAtMs;
-      }
-    }
-    if (types.length === 0 && a) {
-      for (const typed of prefixes(hash)) {
-        const at = a.removed.get(typed);
-        if (at !== undefined && (removedAtMs === undefined || at > removedAtMs)) {
-          removedAtMs = at;
-        }
-      }
-    }
+    const audience = this.audiences.get(id);
+    const typed = IDENTIFYING_TYPES.map((type) => `${type}:${hash}`);
+    const keys = audience ? typed.map((t) => audience.index.get(t)) : [];
+    const types = IDENTIFYING_TYPES.filter((_, i) => keys[i] !== undefined);
+    const key = keys.find((k) => k !== undefined);
+    const addedAtMs = key !== undefined ? audience?.members.get(key)?.addedAtMs : undefined;
+    const removals = audience && types.length === 0 ? typed.map((t) => audience.removed.get(t) ?? 0) : [];
+    const removedAtMs = Math.max(0, ...removals) || undefined;
     return {
       audience_id: id,
       hash,
@@ -333,12 +343,6 @@ export class AdsAudienceService {
 
   reset(): void {
     this.audiences.clear();
-  }
-}
-
-function* prefixes(hash: string): Generator<string> {
-  for (const type of ['PHONE', 'EMAIL', 'EXTERN_ID', 'MADID']) {
-    yield `${type}:${hash}`;
   }
 }
 
