@@ -216,6 +216,8 @@ async function main() {
     CONSENT_LOG_KEY_FILE: process.env.CONSENT_LOG_KEY_FILE ?? consentLogKeyFile,
     NETWORK_URL: process.env.NETWORK_URL ?? `http://127.0.0.1:${APPS.find((a) => a.name === 'sandbox').port}`,
     INGEST_URL: process.env.INGEST_URL ?? `http://127.0.0.1:${APPS.find((a) => a.name === 'ingest').port}`,
+    // The export's ads destination: the sandbox's simulated ads platform unless told otherwise.
+    ADS_API_URL: process.env.ADS_API_URL ?? `http://127.0.0.1:${APPS.find((a) => a.name === 'sandbox').port}/ads`,
   };
   console.log('starting apps (logs in .custody/logs/)…');
   for (const app of APPS) {

@@ -72,6 +72,7 @@ export async function startProcesses({ apps, env: extra = {}, consumerGroups = 0
     // The simulated ads platform's token (read it back from the returned env).
     SANDBOX_ADS_ACCESS_TOKEN: randomBytes(24).toString('base64url'),
     NETWORK_URL: url('sandbox') ?? 'http://127.0.0.1:1',
+    ADS_API_URL: `${url('sandbox') ?? 'http://127.0.0.1:1'}/ads`,
     INGEST_URL: url('ingest') ?? 'http://127.0.0.1:1',
     KAFKA_GROUP_PREFIX: prefix,
     // The broker may carry other environments' history: new groups start at the end of it.

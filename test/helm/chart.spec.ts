@@ -42,6 +42,7 @@ const NODE_RUNTIME_ENV = ['NODE_OPTIONS', 'NODE_EXTRA_CA_CERTS'];
 const NODE_OPTIONS = '--disable-warning=TimeoutNegativeWarning';
 /** Environment variables that carry secrets: they may only come from a secretKeyRef. */
 const SECRET_ENV = [
+  'ADS_API_TOKEN',
   'DATABASE_URL',
   'MIGRATION_DATABASE_URL',
   'KAFKA_SASL_PASSWORD',
@@ -197,6 +198,12 @@ const INT_VALUES: Record<string, [App, string]> = {
   'consent.sthIntervalSeconds': ['consent', 'CONSENT_STH_INTERVAL_SECONDS'],
   'consent.sthMaxAgeSeconds': ['consent', 'CONSENT_STH_MAX_AGE_SECONDS'],
   'consent.appendBatchMax': ['consent', 'CONSENT_APPEND_BATCH_MAX'],
+  'marketingExport.adsApi.timeoutMs': ['marketing-export', 'ADS_API_TIMEOUT_MS'],
+  'marketingExport.export.consentGraceMs': ['marketing-export', 'EXPORT_CONSENT_GRACE_MS'],
+  'marketingExport.export.pollIntervalMs': ['marketing-export', 'EXPORT_POLL_INTERVAL_MS'],
+  'marketingExport.export.retryBaseMs': ['marketing-export', 'EXPORT_RETRY_BASE_MS'],
+  'marketingExport.export.retryMaxMs': ['marketing-export', 'EXPORT_RETRY_MAX_MS'],
+  'marketingExport.export.maxAttempts': ['marketing-export', 'EXPORT_MAX_ATTEMPTS'],
   'sandbox.network.duplicatePercent': ['sandbox', 'NETWORK_DUPLICATE_PERCENT'],
   'sandbox.network.maxDelayMs': ['sandbox', 'NETWORK_MAX_DELAY_MS'],
   'sandbox.ads.maxMembers': ['sandbox', 'SANDBOX_ADS_MAX_MEMBERS'],
@@ -210,6 +217,8 @@ const NOT_EXPOSED: Record<string, string> = {
     'test harnesses only: a new consumer group must start at the earliest offset (the app default)',
   CONSENT_CONSUMER_GROUP:
     'kafka.groupPrefix already separates environments; renaming the group would reprocess the topic',
+  MARKETING_EXPORT_CONSUMER_GROUP:
+    'kafka.groupPrefix already separates environments; renaming the groups would rebuild the consent view and re-read candidates',
 };
 
 beforeAll(() => {

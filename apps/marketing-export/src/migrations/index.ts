@@ -1,3 +1,4 @@
 import { Init1764057600000 } from './1764057600000-init';
+import { Export1764300000001 } from './1764300000001-export';
 
-export const MIGRATIONS = [Init1764057600000];
+export const MIGRATIONS = [Init1764057600000, Export1764300000001];

@@ -1,0 +1,66 @@
+import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { ConsentChangedEvent, ErasureRequestedEvent, MarketingAuthorizedEvent, Topics } from '@custody/contracts';
+import { EventSubscriber } from '@custody/kafka';
+import { ExportSettings } from '../config/export.settings';
+import { CandidateService } from '../services/candidate.service';
+import { ConsentViewService } from '../services/consent-view.service';
+import { ErasureService } from '../services/erasure.service';
+
+/**
+ * The export's three consumer groups: the consent view (compacted `consent.events`, read from the
+ * beginning so a new deployment rebuilds its view), candidates and authorization states
+ * (`marketing.authorized`), and erasure requests. Each joins in the background and retries
+ * joining; handlers are idempotent, offsets are committed after their effect is durable.
+ */
+@Injectable()
+export class ExportConsumers implements OnApplicationBootstrap {
+  private readonly logger = new Logger(ExportConsumers.name);
+
+  constructor(
+    private readonly subscriber: EventSubscriber,
+    private readonly settings: ExportSettings,
+    private readonly consent: ConsentViewService,
+    private readonly candidates: CandidateService,
+    private readonly erasure: ErasureService,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    const group = this.settings.consumerGroup;
+    void this.start('consent view', 1000, () =>
+      this.subscriber.subscribeBatch<ConsentChangedEvent>({
+        groupId: `${group}.consent`,
+        topics: [Topics.ConsentEvents],
+        maxBatch: 1000,
+        handler: async (batch) => {
+          await this.consent.handle(batch.map((b) => b.event));
+        },
+      }),
+    );
+    void this.start('candidates', 1000, () =>
+      this.subscriber.subscribeBatch<MarketingAuthorizedEvent>({
+        groupId: `${group}.candidates`,
+        topics: [Topics.MarketingAuthorized],
+        maxBatch: 1000,
+        handler: async (batch) => {
+          await this.candidates.handle(batch.map((b) => b.event));
+        },
+      }),
+    );
+    void this.start('erasure requests', 1000, () =>
+      this.subscriber.subscribe<ErasureRequestedEvent>({
+        groupId: `${group}.erasure`,
+        topics: [Topics.ErasureRequests],
+        handler: (event) => this.erasure.handle(event),
+      }),
+    );
+  }
+
+  private async start(what: string, retryMs: number, subscribe: () => Promise<unknown>): Promise<void> {
+    try {
+      await subscribe();
+    } catch (error) {
+      this.logger.warn({ msg: `cannot subscribe (${what}); retrying`, retryMs, err: error });
+      setTimeout(() => void this.start(what, Math.min(retryMs * 2, 30_000), subscribe), retryMs).unref();
+    }
+  }
+}

@@ -1,0 +1,206 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsUUID, Matches, Max, Min } from 'class-validator';
+import { ConsentRef } from '../domain/data-use';
+import { DestinationError } from '../domain/isolation';
+import { ExportRecord } from '../repositories/export.repository';
+
+export const LEDGER_STATUSES = ['pending', 'sending', 'sent', 'suppressed', 'rejected', 'removed'] as const;
+export const LEDGER_OPERATIONS = ['add', 'event', 'remove'] as const;
+
+export class LedgerQueryDto {
+  /** Only this destination's records. */
+  @ApiPropertyOptional({ format: 'uuid' })
+  @IsOptional()
+  @IsUUID()
+  destinationId?: string;
+
+  @ApiPropertyOptional({ enum: LEDGER_STATUSES })
+  @IsOptional()
+  @IsIn(LEDGER_STATUSES)
+  status?: (typeof LEDGER_STATUSES)[number];
+
+  /** `add` (audience membership), `event` (conversion event) or `remove` (audience removal). */
+  @ApiPropertyOptional({ enum: LEDGER_OPERATIONS })
+  @IsOptional()
+  @IsIn(LEDGER_OPERATIONS)
+  operation?: (typeof LEDGER_OPERATIONS)[number];
+
+  /** `nextCursor` of the previous page. */
+  @ApiPropertyOptional({ example: '1042' })
+  @IsOptional()
+  @Matches(/^\d{1,18}$/, { message: 'cursor must be a cursor returned by a previous page' })
+  cursor?: string;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 100 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(500)
+  limit?: number;
+}
+
+/** The consent log entry a record was checked against. Prove it with an inclusion proof (docs/marketing-export.md). */
+export class ConsentRefDto {
+  /** The export's data use this entry was checked for. */
+  @ApiProperty({ example: 'marketing.advertising.first_party.targeted' })
+  requestedDataUse: string;
+
+  @ApiProperty({ example: 'ads' })
+  purposeKey: string;
+
+  /** The purpose's data use (equal to, or an ancestor of, the requested one for a grant). */
+  @ApiProperty({ example: 'marketing.advertising' })
+  dataUse: string;
+
+  /** The customer's pseudonym in the consent log (64 hex digits). */
+  @ApiProperty()
+  subject: string;
+
+  /** The consent log entry's id (`eventId` of the inclusion-proof API). */
+  @ApiProperty()
+  eventId: string;
+
+  /** The entry's leaf index in the tenant's consent log. */
+  @ApiProperty()
+  logIndex: number;
+
+  /** RFC 6962 leaf hash of the entry (base64); an inclusion proof must prove exactly this leaf. */
+  @ApiProperty()
+  leafHash: string;
+
+  /** When the customer gave (or withdrew) consent, as logged. */
+  @ApiProperty()
+  effectiveAt: string;
+
+  /** The smallest tree containing the entry (logIndex + 1): any signed tree head at least this large proves it. */
+  @ApiProperty()
+  treeSize: number;
+}
+
+export class DestinationErrorDto {
+  @ApiProperty({ type: Number, nullable: true })
+  status: number | null;
+
+  @ApiProperty()
+  message: string;
+
+  @ApiPropertyOptional()
+  code?: number;
+
+  @ApiPropertyOptional()
+  subcode?: number;
+
+  @ApiPropertyOptional()
+  fbtraceId?: string;
+}
+
+export class LedgerEntryDto {
+  /** The ledger id (`ledgerId` of `export.results` events). */
+  @ApiProperty({ format: 'uuid' })
+  id: string;
+
+  @ApiProperty({ format: 'uuid' })
+  destinationId: string;
+
+  @ApiProperty({ enum: ['customer_list_audience', 'conversions_dataset'] })
+  destinationKind: string;
+
+  @ApiProperty({ example: 'act_1234' })
+  adAccountId: string;
+
+  /** The audience or dataset id at the destination. */
+  @ApiProperty()
+  targetId: string;
+
+  @ApiProperty({ enum: LEDGER_OPERATIONS })
+  operation: string;
+
+  @ApiProperty({ enum: LEDGER_STATUSES })
+  status: string;
+
+  /**
+   * Why: for `suppressed` one of `no_consent`, `revoked`, `authorization_withdrawn`, `too_old`,
+   * `erased`; for `rejected` `destination_rejected` or `destination_unavailable`; for `sent`
+   * without an upload `already_member`; for removals `revoked` or `erasure`.
+   */
+  @ApiProperty({ type: String, nullable: true })
+  reason: string | null;
+
+  /** The destination's error (rejected records; the last transient error of a retried one). */
+  @ApiProperty({ type: DestinationErrorDto, nullable: true })
+  error: DestinationError | null;
+
+  /** The consent entries the record was checked against (grants for exports; the revoke for a removal). */
+  @ApiProperty({ type: [ConsentRefDto] })
+  consent: ConsentRef[];
+
+  /** The message that made the candidate (null for removals and after the customer's erasure). */
+  @ApiProperty({ type: String, nullable: true })
+  messageId: string | null;
+
+  @ApiProperty({ type: String, nullable: true, format: 'uuid' })
+  authorizationId: string | null;
+
+  @ApiProperty({ type: Number, nullable: true })
+  authorizationVersion: number | null;
+
+  @ApiProperty({ type: [String] })
+  dataUses: string[];
+
+  /** Where it went: `{sessionId, batchSeq, lastBatch}` for audiences, `{fbtraceId}` for events. */
+  @ApiProperty({ type: Object, nullable: true })
+  batch: Record<string, unknown> | null;
+
+  /** The erasure request a removal served. */
+  @ApiProperty({ type: String, nullable: true, format: 'uuid' })
+  erasureRequestId: string | null;
+
+  @ApiProperty()
+  attempts: number;
+
+  @ApiProperty()
+  createdAt: string;
+
+  /** When consent was (last) checked, i.e. the moment the export relied on it. */
+  @ApiProperty({ type: String, nullable: true })
+  checkedAt: string | null;
+
+  @ApiProperty({ type: String, nullable: true })
+  completedAt: string | null;
+}
+
+export class LedgerPageDto {
+  @ApiProperty({ type: [LedgerEntryDto] })
+  data: LedgerEntryDto[];
+
+  /** Pass as `cursor` for the next page; null when this is the last one. */
+  @ApiProperty({ type: String, nullable: true })
+  nextCursor: string | null;
+}
+
+export function mapLedgerEntry(r: ExportRecord): LedgerEntryDto {
+  return {
+    id: r.id,
+    destinationId: r.destinationId,
+    destinationKind: r.destinationKind,
+    adAccountId: r.adAccountId,
+    targetId: r.targetId,
+    operation: r.operation,
+    status: r.status,
+    reason: r.reason,
+    error: r.error,
+    consent: r.consent ?? [],
+    messageId: r.messageId,
+    authorizationId: r.authorizationId,
+    authorizationVersion: r.authorizationVersion,
+    dataUses: r.dataUses,
+    batch: r.batch,
+    erasureRequestId: r.erasureRequestId,
+    attempts: r.attempts,
+    createdAt: r.createdAt.toISOString(),
+    checkedAt: r.checkedAt?.toISOString() ?? null,
+    completedAt: r.completedAt?.toISOString() ?? null,
+  };
+}

@@ -1,0 +1,110 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { TenantDb, TenantId } from '@custody/database';
+import { ConsentStateView } from '../domain/data-use';
+
+export interface ConsentStateChange {
+  waId: string;
+  purposeKey: string;
+  subject: string;
+  dataUse: string;
+  status: 'granted' | 'revoked';
+  eventId: string;
+  logIndex: number;
+  leafHash: string;
+  effectiveAt: string;
+}
+
+interface RawState {
+  wa_id: string;
+  purpose_key: string;
+  subject: string;
+  data_use: string;
+  status: 'granted' | 'revoked';
+  event_id: string;
+  log_index: string;
+  leaf_hash: string;
+  effective_at: Date;
+}
+
+const mapState = (r: RawState): ConsentStateView & { waId: string } => ({
+  waId: r.wa_id,
+  purposeKey: r.purpose_key,
+  subject: r.subject,
+  dataUse: r.data_use,
+  status: r.status,
+  eventId: r.event_id,
+  logIndex: Number(r.log_index),
+  leafHash: r.leaf_hash,
+  effectiveAt: r.effective_at,
+});
+
+/**
+ * The export's own view of consent: the current state per (tenant, customer, purpose), taken from
+ * the compacted consent topic. The log index orders changes, so a redelivered or older event
+ * never overwrites a newer state.
+ */
+@Injectable()
+export class ConsentStateRepository {
+  constructor(private readonly db: TenantDb) {}
+
+  /** Applies changes in one statement; returns the changes that took effect (newer than what was held). */
+  apply(tenantId: TenantId, changes: ConsentStateChange[]): Promise<ConsentStateChange[]> {
+    if (changes.length === 0) {
+      return Promise.resolve([]);
+    }
+    // Within one call, only the newest change per key can win (ON CONFLICT cannot touch a row twice).
+    const newest = new Map<string, ConsentStateChange>();
+    for (const c of changes) {
+      const key = `${c.waId}\u0000${c.purposeKey}`;
+      const held = newest.get(key);
+      if (!held || held.logIndex < c.logIndex) {
+        newest.set(key, c);
+      }
+    }
+    const rows = [...newest.values()];
+    return this.db.forTenant(tenantId, async (m) => {
+      const applied: Array<{ wa_id: string; purpose_key: string }> = await m.query(
+        `INSERT INTO consent_states AS s (tenant_id, wa_id, purpose_key, subject, data_use, status, event_id, log_index, leaf_hash, effective_at)
+         SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::text[], $10::timestamptz[])
+         ON CONFLICT (tenant_id, wa_id, purpose_key) DO UPDATE SET
+           subject = EXCLUDED.subject, data_use = EXCLUDED.data_use, status = EXCLUDED.status, event_id = EXCLUDED.event_id,
+           log_index = EXCLUDED.log_index, leaf_hash = EXCLUDED.leaf_hash, effective_at = EXCLUDED.effective_at, updated_at = now()
+         WHERE s.log_index < EXCLUDED.log_index
+         RETURNING wa_id, purpose_key`,
+        [
+          tenantId,
+          rows.map((r) => r.waId),
+          rows.map((r) => r.purposeKey),
+          rows.map((r) => r.subject),
+          rows.map((r) => r.dataUse),
+          rows.map((r) => r.status),
+          rows.map((r) => r.eventId),
+          rows.map((r) => r.logIndex),
+          rows.map((r) => r.leafHash),
+          rows.map((r) => r.effectiveAt),
+        ],
+      );
+      const took = new Set(applied.map((a) => `${a.wa_id}\u0000${a.purpose_key}`));
+      return rows.filter((r) => took.has(`${r.waId}\u0000${r.purposeKey}`));
+    });
+  }
+
+  /** Current states of these customers, inside the caller's transaction. */
+  async forCustomers(m: EntityManager, tenantId: TenantId, waIds: string[]): Promise<Map<string, ConsentStateView[]>> {
+    const out = new Map<string, ConsentStateView[]>();
+    if (waIds.length === 0) {
+      return out;
+    }
+    const rows: RawState[] = await m.query(
+      `SELECT wa_id, purpose_key, subject, data_use, status, event_id, log_index, leaf_hash, effective_at
+         FROM consent_states WHERE tenant_id = $1 AND wa_id = ANY($2::text[])`,
+      [tenantId, [...new Set(waIds)]],
+    );
+    for (const r of rows) {
+      const state = mapState(r);
+      out.set(state.waId, [...(out.get(state.waId) ?? []), state]);
+    }
+    return out;
+  }
+}

@@ -1,0 +1,441 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { KafkaMessage } from 'kafkajs';
+import { MarketingAuthorizationState, MarketingDestinationRef, Topics } from '@custody/contracts';
+import { uniqueDigits } from '@custody/testing';
+import { run as custodyAudit } from '../../tools/custody-audit/src/main';
+import { hashPhone } from '../../apps/marketing-export/src/domain/identifiers-interim';
+import {
+  ConsentHarness,
+  ConsentTenant,
+  eventually,
+  startConsent,
+  TopicWatch,
+  watchTopic,
+} from '../support/consent.harness';
+import { FakeAds, startFakeAds } from '../support/fake-ads-destination';
+import {
+  audienceDestination,
+  datasetDestination,
+  ExportHarness,
+  startMarketingExport,
+} from '../support/marketing-export.harness';
+
+const TARGETED = 'marketing.advertising.first_party.targeted';
+
+/**
+ * The export end to end over the real Kafka and PostgreSQL: consent recorded through the consent
+ * service's API (and withdrawn with STOP in the chat), candidates and authorization states
+ * published as tenant-store does, the ads destination reached over HTTP. Checked from outside:
+ * what the destination holds, the ledger APIs, the result topics, and custody-audit.
+ */
+describe('marketing export: consent-gated, exactly once, removable, auditable (real Kafka and PostgreSQL)', () => {
+  let consent: ConsentHarness;
+  let ex: ExportHarness;
+  let ads: FakeAds;
+  let results: TopicWatch;
+  let erasures: TopicWatch;
+  const adsToken = randomBytes(16).toString('hex');
+
+  beforeAll(async () => {
+    consent = await startConsent();
+    ads = await startFakeAds(adsToken);
+    ex = await startMarketingExport({ jwksUrl: `${consent.ts.url}/.well-known/jwks.json`, adsUrl: ads.url, adsToken });
+    [results, erasures] = await Promise.all([watchTopic(Topics.ExportResults), watchTopic(Topics.ErasureResults)]);
+  });
+  afterAll(async () => {
+    await Promise.all([results?.stop(), erasures?.stop()]);
+    await ex?.close();
+    await consent?.close();
+    await ads?.close();
+  });
+
+  const json = (m: KafkaMessage) => JSON.parse(m.value!.toString());
+  const api = (t: ConsentTenant, method: string, path: string, body?: unknown) =>
+    consent.request(method, path, { token: t.admin, body });
+
+  async function shop(): Promise<ConsentTenant> {
+    const t = await consent.newTenant();
+    await api(t, 'POST', '/v1/consent/purposes', {
+      key: 'ads',
+      dataUse: 'marketing.advertising',
+      wording: { language: 'en', text: 'Acme may use our chats to show you ads.' },
+    });
+    return t;
+  }
+
+  async function grant(t: ConsentTenant, waId: string): Promise<string> {
+    const prompt = await api(t, 'POST', '/v1/consent/prompts', {
+      customer: { waId },
+      language: 'en',
+      purposes: ['ads'],
+    });
+    const granted = await api(t, 'POST', '/v1/consent/records', {
+      customer: { waId },
+      purpose: 'ads',
+      action: 'grant',
+      method: 'api',
+      promptId: prompt.body.id,
+    });
+    expect(granted.status).toBe(201);
+    return granted.body.id as string;
+  }
+
+  async function authorize(
+    t: ConsentTenant,
+    destination: MarketingDestinationRef,
+    over: Partial<MarketingAuthorizationState> = {},
+  ): Promise<MarketingAuthorizationState> {
+    const state: MarketingAuthorizationState = {
+      authorizationId: randomUUID(),
+      version: 1,
+      status: 'active',
+      destination,
+      dataUses: [destination.kind === 'customer_list_audience' ? TARGETED : 'analytics.reporting.ad_performance'],
+      scope: 'all',
+      ...over,
+    };
+    await ex.authorize(t.id, state);
+    return state;
+  }
+
+  const ledger = async (t: ConsentTenant, query = '') => {
+    const res = await ex.request('GET', `/v1/marketing/ledger${query}`, { token: t.admin });
+    expect(res.status).toBe(200);
+    return res.body.data as Array<Record<string, any>>;
+  };
+  const settled = (t: ConsentTenant, destinationId: string, count: number) =>
+    eventually(
+      async () => {
+        const rows = await ledger(t, `?destinationId=${destinationId}`);
+        return rows.filter((r) => !['pending', 'sending'].includes(r.status)).length >= count ? rows : null;
+      },
+      20_000,
+      `${count} settled ledger entries`,
+    );
+
+  it('a consented customer is added to the audience once; the ledger names the grant it was checked against', async () => {
+    const t = await shop();
+    const waId = uniqueDigits(11);
+    const grantId = await grant(t, waId);
+    const dest = audienceDestination();
+    const auth = await authorize(t, dest);
+    const first = await ex.candidate(t.id, {
+      authorizationId: auth.authorizationId,
+      destination: dest,
+      customer: { waId },
+    });
+    await ex.candidate(t.id, { authorizationId: auth.authorizationId, destination: dest, customer: { waId } });
+
+    const rows = await settled(t, dest.destinationId, 2);
+    expect(ads.members(dest.audienceId!)).toEqual([hashPhone(waId)]);
+    const uploads = ads.requests().filter((r) => r.path.includes(dest.audienceId!));
+    expect(uploads).toEqual([{ method: 'POST', path: `/ads/v21.0/${dest.audienceId}/users`, rows: 1 }]);
+    const sent = rows.find((r) => r.messageId === first.messageId)!;
+    expect(sent).toMatchObject({
+      operation: 'add',
+      status: 'sent',
+      reason: null,
+      consent: [{ eventId: grantId, purposeKey: 'ads', dataUse: 'marketing.advertising', requestedDataUse: TARGETED }],
+    });
+    expect(sent.batch).toMatchObject({ batchSeq: 1, lastBatch: true });
+    expect(rows.find((r) => r.messageId !== first.messageId)).toMatchObject({
+      status: 'sent',
+      reason: 'already_member',
+    });
+    const event = json(await results.next((m) => json(m).ledgerId === sent.id));
+    expect(event).toMatchObject({ type: 'export.sent', tenantId: t.id, destinationId: dest.destinationId });
+
+    // The same candidates again (a replay of the topic): nothing new reaches the destination or the ledger.
+    await ex.replay(t.id, first);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(ads.requests().filter((r) => r.path.includes(dest.audienceId!))).toHaveLength(1);
+    expect(await ledger(t, `?destinationId=${dest.destinationId}`)).toHaveLength(2);
+  });
+
+  it('an unconsented customer is suppressed with the reason, and nothing is sent', async () => {
+    const t = await shop();
+    const dest = audienceDestination();
+    const auth = await authorize(t, dest);
+    const waId = uniqueDigits(11);
+    const c = await ex.candidate(t.id, {
+      authorizationId: auth.authorizationId,
+      destination: dest,
+      customer: { waId },
+    });
+    const [row] = await settled(t, dest.destinationId, 1);
+    expect(row).toMatchObject({ messageId: c.messageId, status: 'suppressed', reason: 'no_consent', consent: [] });
+    expect(ads.members(dest.audienceId!)).toEqual([]);
+    expect(json(await results.next((m) => json(m).ledgerId === row.id))).toMatchObject({
+      type: 'export.suppressed',
+      reason: 'no_consent',
+    });
+    // Filters of the ledger API.
+    expect(await ledger(t, `?destinationId=${dest.destinationId}&status=sent`)).toEqual([]);
+    expect((await ex.request('GET', '/v1/marketing/ledger?status=bogus', { token: t.admin })).status).toBe(400);
+    expect((await ex.request('GET', '/v1/marketing/ledger')).status).toBe(401);
+  });
+
+  it('STOP in the chat removes the customer from the audience, recorded with the revoke', async () => {
+    const t = await shop();
+    const waId = uniqueDigits(11);
+    await grant(t, waId);
+    const dest = audienceDestination();
+    const auth = await authorize(t, dest);
+    await ex.candidate(t.id, { authorizationId: auth.authorizationId, destination: dest, customer: { waId } });
+    await settled(t, dest.destinationId, 1);
+    expect(ads.members(dest.audienceId!)).toEqual([hashPhone(waId)]);
+
+    await consent.sendInbound(t, waId, { body: 'STOP' });
+    await eventually(async () => ads.members(dest.audienceId!).length === 0, 20_000, 'removal at the destination');
+    const removal = (await settled(t, dest.destinationId, 2)).find((r) => r.operation === 'remove')!;
+    expect(removal).toMatchObject({
+      status: 'removed',
+      reason: 'revoked',
+      consent: [{ purposeKey: 'ads', requestedDataUse: TARGETED }],
+    });
+    const history = (await api(t, 'GET', `/v1/consent/customers/${waId}/history`)).body.entries;
+    const revoke = history.find((e: { kind: string }) => e.kind === 'consent.revoked');
+    expect(removal.consent[0].eventId).toBe(revoke.entry.id);
+    expect(json(await results.next((m) => json(m).ledgerId === removal.id))).toMatchObject({ type: 'export.removed' });
+
+    // A later candidate of the same customer is suppressed as revoked.
+    await ex.candidate(t.id, { authorizationId: auth.authorizationId, destination: dest, customer: { waId } });
+    const rows = await settled(t, dest.destinationId, 3);
+    expect(rows[2]).toMatchObject({ status: 'suppressed', reason: 'revoked' });
+    expect(ads.members(dest.audienceId!)).toEqual([]);
+  });
+
+  it('after the tenant withdraws its authorization nothing more is exported', async () => {
+    const t = await shop();
+    const [a, b] = [uniqueDigits(11), uniqueDigits(11)];
+    await grant(t, a);
+    await grant(t, b);
+    const dest = audienceDestination();
+    const auth = await authorize(t, dest);
+    await ex.candidate(t.id, { authorizationId: auth.authorizationId, destination: dest, customer: { waId: a } });
+    await settled(t, dest.destinationId, 1);
+    await authorize(t, dest, { authorizationId: auth.authorizationId, version: 2, status: 'withdrawn' });
+    await eventually(
+      async () =>
+        (
+          await ex.sql(
+            `SELECT 1 FROM marketing_export.authorizations WHERE authorization_id = $1 AND status = 'withdrawn'`,
+            [auth.authorizationId],
+          )
+        ).length > 0,
+    );
+    await ex.candidate(t.id, { authorizationId: auth.authorizationId, destination: dest, customer: { waId: b } });
+    const rows = await settled(t, dest.destinationId, 2);
+    expect(rows[1]).toMatchObject({ status: 'suppressed', reason: 'authorization_withdrawn' });
+    expect(ads.members(dest.audienceId!)).toEqual([hashPhone(a)]);
+  });
+
+  it('conversion events: business_messaging with the ad click id, deduplicated, too old never sent, one bad event isolated', async () => {
+    const t = await shop();
+    await api(t, 'POST', '/v1/consent/purposes', {
+      key: 'measure',
+      dataUse: 'analytics.reporting',
+      wording: { language: 'en', text: 'Acme measures its ads.' },
+    });
+    const dest = datasetDestination();
+    const auth = await authorize(t, dest);
+    const customers = Array.from({ length: 4 }, () => uniqueDigits(11));
+    for (const waId of customers) {
+      const prompt = await api(t, 'POST', '/v1/consent/prompts', {
+        customer: { waId },
+        language: 'en',
+        purposes: ['measure'],
+      });
+      await api(t, 'POST', '/v1/consent/records', {
+        customer: { waId },
+        purpose: 'measure',
+        action: 'grant',
+        method: 'api',
+        promptId: prompt.body.id,
+      });
+    }
+    const dataUses = ['analytics.reporting.ad_performance'];
+    const base = { authorizationId: auth.authorizationId, destination: dest, dataUses };
+    const withClick = await ex.candidate(t.id, {
+      ...base,
+      customer: { waId: customers[0] },
+      referral: {
+        sourceType: 'ad',
+        sourceId: '1203',
+        ctwaClid: 'ARAkLkA8rmlFeiCktEJQ-QTwRiyYHAFDLMNDBH0CD3qpjd0HR4irJ6LEkR7JwFF4XvnO2E4Nx0-eM-GABDLOPaOdRMv-_zfUQ2a',
+      },
+    });
+    await ex.candidate(t.id, { ...base, customer: { waId: customers[1] } });
+    const old = await ex.candidate(t.id, {
+      ...base,
+      customer: { waId: customers[2] },
+      networkTimestamp: new Date(Date.now() - 8 * 86400_000).toISOString(),
+    });
+    // Accepted by the export (not too old), refused by the destination: it must not take the others down.
+    const future = await ex.candidate(t.id, {
+      ...base,
+      customer: { waId: customers[3] },
+      networkTimestamp: new Date(Date.now() + 3600_000).toISOString(),
+    });
+    await ex.candidate(t.id, { ...base, customer: { waId: customers[0] }, origin: 'business' });
+
+    const rows = await settled(t, dest.destinationId, 4);
+    expect(rows).toHaveLength(4);
+    const by = (id: string) => rows.find((r) => r.messageId === id)!;
+    expect(by(old.messageId)).toMatchObject({ status: 'suppressed', reason: 'too_old' });
+    expect(by(future.messageId)).toMatchObject({
+      status: 'rejected',
+      reason: 'destination_rejected',
+      error: { status: 400 },
+    });
+    expect(by(withClick.messageId)).toMatchObject({ status: 'sent', operation: 'event' });
+    const received = ads.events(dest.datasetId!);
+    expect(received).toHaveLength(2);
+    const clicked = received.find((e) => e.user_data.ctwa_clid)!;
+    expect(clicked).toMatchObject({
+      event_name: 'LeadSubmitted',
+      action_source: 'business_messaging',
+      messaging_channel: 'whatsapp',
+      user_data: { ph: [hashPhone(customers[0])], ctwa_clid: withClick.referral!.ctwaClid },
+      event_time: Math.floor(Date.parse(withClick.networkTimestamp) / 1000),
+    });
+    expect(clicked.event_id).toMatch(/^[0-9a-f]{40}$/);
+  });
+
+  it('a destination outage is ridden out: everything arrives once when it is back', async () => {
+    const t = await shop();
+    const dest = audienceDestination();
+    const auth = await authorize(t, dest);
+    const customers = Array.from({ length: 5 }, () => uniqueDigits(11));
+    for (const waId of customers) {
+      await grant(t, waId);
+    }
+    ads.setDown(true);
+    try {
+      for (const waId of customers) {
+        await ex.candidate(t.id, { authorizationId: auth.authorizationId, destination: dest, customer: { waId } });
+      }
+      await eventually(
+        async () => (await ledger(t, `?destinationId=${dest.destinationId}`)).some((r) => r.attempts >= 2),
+        20_000,
+        'retries',
+      );
+      const during = await ledger(t, `?destinationId=${dest.destinationId}`);
+      expect(during.every((r) => r.status === 'pending' || r.status === 'sending')).toBe(true);
+      expect(during.some((r) => r.error?.status === 503)).toBe(true);
+    } finally {
+      ads.setDown(false);
+    }
+    const rows = await settled(t, dest.destinationId, 5);
+    expect(rows.map((r) => r.status)).toEqual(['sent', 'sent', 'sent', 'sent', 'sent']);
+    expect(ads.members(dest.audienceId!).sort()).toEqual(customers.map((w) => hashPhone(w)).sort());
+  });
+
+  it('an erasure request removes the customer from every audience, reports completion, and leaves nothing that links to them', async () => {
+    const t = await shop();
+    const waId = uniqueDigits(11);
+    await grant(t, waId);
+    const [d1, d2] = [audienceDestination(), audienceDestination()];
+    const [a1, a2] = [await authorize(t, d1), await authorize(t, d2)];
+    await ex.candidate(t.id, { authorizationId: a1.authorizationId, destination: d1, customer: { waId } });
+    await ex.candidate(t.id, { authorizationId: a2.authorizationId, destination: d2, customer: { waId } });
+    await settled(t, d1.destinationId, 1);
+    await settled(t, d2.destinationId, 1);
+    expect([...ads.members(d1.audienceId!), ...ads.members(d2.audienceId!)]).toEqual([
+      hashPhone(waId),
+      hashPhone(waId),
+    ]);
+
+    const requestId = await ex.requestErasure(t.id, waId);
+    const result = json(await erasures.next((m) => json(m).requestId === requestId));
+    expect(result).toMatchObject({
+      type: 'erasure.completed',
+      service: 'marketing-export',
+      outcome: 'erased',
+      counts: { audienceRemovals: 2, consentStates: 1 },
+    });
+    expect([...ads.members(d1.audienceId!), ...ads.members(d2.audienceId!)]).toEqual([]);
+    const linked = await ex.sql(
+      `SELECT 'record' AS t FROM marketing_export.export_records WHERE tenant_id = $1 AND (wa_id = $2 OR member_hash = $3 OR message_id IS NOT NULL OR conversation_id IS NOT NULL)
+       UNION ALL SELECT 'member' FROM marketing_export.audience_members WHERE tenant_id = $1
+       UNION ALL SELECT 'consent' FROM marketing_export.consent_states WHERE tenant_id = $1`,
+      [t.id, waId, hashPhone(waId)],
+    );
+    expect(linked).toEqual([]);
+    const rows = await ledger(t);
+    expect(rows.filter((r) => r.operation === 'remove')).toHaveLength(2);
+    expect(rows.every((r) => r.messageId === null)).toBe(true);
+    expect(rows.find((r) => r.operation === 'add')!.consent[0].subject).toMatch(/^[0-9a-f]{64}$/);
+
+    // Repeated: answered again, same outcome; an unknown customer: nothing found.
+    await ex
+      .requestErasure(t.id, uniqueDigits(11))
+      .then((id) => erasures.next((m) => json(m).requestId === id))
+      .then((m) => expect(json(m)).toMatchObject({ outcome: 'nothing_found' }));
+  });
+
+  it('an auditor proves each exported person had consented, with custody-audit against the consent log', async () => {
+    const t = await shop();
+    const dest = audienceDestination();
+    const auth = await authorize(t, dest);
+    const customers = Array.from({ length: 3 }, () => uniqueDigits(11));
+    for (const waId of customers) {
+      await grant(t, waId);
+      await ex.candidate(t.id, { authorizationId: auth.authorizationId, destination: dest, customer: { waId } });
+    }
+    await settled(t, dest.destinationId, 3);
+    const auditor = await t.auditorToken();
+    const audited = await ex.request('GET', `/v1/audit/marketing/${t.id}/ledger?status=sent`, { token: auditor });
+    expect(audited.status).toBe(200);
+    expect(audited.body.data).toHaveLength(3);
+    expect((await ex.request('GET', `/v1/audit/marketing/${randomUUID()}/ledger`, { token: auditor })).status).toBe(
+      403,
+    );
+
+    const dir = mkdtempSync(join(tmpdir(), 'export-audit-'));
+    const get = async (method: string, path: string) => {
+      const res = await consent.request(method, path, { token: auditor });
+      expect(res.status).toBeLessThan(300);
+      return res;
+    };
+    writeFileSync(join(dir, 'keys.json'), (await get('GET', '/v1/audit/log-keys')).text);
+    const sth = await get('POST', `/v1/audit/logs/${t.id}/tree-head`);
+    writeFileSync(join(dir, 'sth.json'), sth.text);
+    for (const entry of audited.body.data as Array<{ consent: Array<Record<string, any>>; checkedAt: string }>) {
+      const ref = entry.consent[0];
+      expect(sth.body.treeSize).toBeGreaterThanOrEqual(ref.treeSize);
+      const proof = await get(
+        'GET',
+        `/v1/audit/logs/${t.id}/proofs/inclusion?eventId=${ref.eventId}&treeSize=${sth.body.treeSize}`,
+      );
+      writeFileSync(join(dir, 'proof.json'), proof.text);
+      const out: string[] = [];
+      const code = await custodyAudit(
+        [
+          'verify-inclusion',
+          '--proof',
+          join(dir, 'proof.json'),
+          '--sth',
+          join(dir, 'sth.json'),
+          '--keys',
+          join(dir, 'keys.json'),
+        ],
+        (l) => out.push(l),
+        (l) => out.push(l),
+      );
+      expect({ code, out }).toMatchObject({ code: 0 });
+      // The proven leaf is the one the ledger cites, and it is a grant of this subject covering the export's data use, logged before the check.
+      expect(proof.body.leafHash).toBe(ref.leafHash);
+      expect(proof.body.leafIndex).toBe(ref.logIndex);
+      expect(proof.body.entry).toMatchObject({
+        kind: 'consent.granted',
+        subject: ref.subject,
+        purpose: { key: 'ads', dataUse: 'marketing.advertising' },
+      });
+      expect(Date.parse(proof.body.entry.recordedAt)).toBeLessThanOrEqual(Date.parse(entry.checkedAt));
+    }
+  });
+});

@@ -1,0 +1,171 @@
+import type { INestApplication } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
+import {
+  CUSTODY_MARKING,
+  conversationIdFor,
+  erasureEventKey,
+  ErasureRequestedEvent,
+  MarketingAuthorizationState,
+  MarketingAuthorizedEvent,
+  MarketingCandidate,
+  marketingAuthorizationKey,
+  marketingCandidateKey,
+  MarketingDestinationRef,
+  Topics,
+} from '@custody/contracts';
+import { EventPublisher } from '@custody/kafka';
+import { createApp, listen, loadConfig } from '@custody/platform';
+import { httpClient, HttpRequest, uniqueDigits, waitForStableGroups } from '@custody/testing';
+import { AppModule } from '../../apps/marketing-export/src/app.module';
+import { ExportSettings } from '../../apps/marketing-export/src/config/export.settings';
+import { MarketingExportEnv } from '../../apps/marketing-export/src/config/marketing-export.env';
+import { APP_META } from '../../apps/marketing-export/src/meta';
+import { TEST_AUDIENCE, TEST_ISSUER } from './tenant-store.harness';
+
+export interface ExportHarness {
+  app: INestApplication;
+  url: string;
+  request: HttpRequest;
+  publisher: EventPublisher;
+  /** Publishes an authorization state as tenant-store would. */
+  authorize: (tenantId: string, state: MarketingAuthorizationState) => Promise<void>;
+  /** Publishes a candidate as tenant-store would; returns it. */
+  candidate: (
+    tenantId: string,
+    fields: Partial<MarketingCandidate> & Pick<MarketingCandidate, 'authorizationId' | 'destination' | 'customer'>,
+  ) => Promise<MarketingCandidate>;
+  /** Publishes a candidate again (a replay), unchanged. */
+  replay: (tenantId: string, candidate: MarketingCandidate) => Promise<void>;
+  requestErasure: (tenantId: string, waId: string) => Promise<string>;
+  /** Runs SQL as the owner in a platform-scoped transaction (assertions only). */
+  sql: <T = any>(text: string, params?: unknown[]) => Promise<T[]>;
+  close: () => Promise<void>;
+}
+
+export function audienceDestination(): MarketingDestinationRef {
+  return {
+    destinationId: randomUUID(),
+    kind: 'customer_list_audience',
+    adAccountId: `act_${uniqueDigits(8)}`,
+    audienceId: uniqueDigits(15),
+  };
+}
+
+export function datasetDestination(): MarketingDestinationRef {
+  return {
+    destinationId: randomUUID(),
+    kind: 'conversions_dataset',
+    adAccountId: `act_${uniqueDigits(8)}`,
+    datasetId: uniqueDigits(15),
+  };
+}
+
+/**
+ * marketing-export in this process against the real Kafka and PostgreSQL, talking to the given
+ * ads destination. Its consumer groups are new and start at the topics' end, so it sees what the
+ * test publishes (through the app's own schema-checking EventPublisher, as tenant-store would).
+ */
+export async function startMarketingExport(options: {
+  jwksUrl: string;
+  adsUrl: string;
+  adsToken: string;
+  env?: Record<string, string>;
+}): Promise<ExportHarness> {
+  const group = `export-test-${randomUUID().slice(0, 8)}`;
+  process.env.KAFKA_NEW_GROUP_START = 'latest';
+  const env = loadConfig(MarketingExportEnv, {
+    ...process.env,
+    JWT_ISSUER: TEST_ISSUER,
+    JWT_AUDIENCE: TEST_AUDIENCE,
+    JWKS_URL: options.jwksUrl,
+    ADS_API_URL: options.adsUrl,
+    ADS_API_TOKEN: options.adsToken,
+    MARKETING_EXPORT_CONSUMER_GROUP: group,
+    EXPORT_CONSENT_GRACE_MS: '1500',
+    EXPORT_POLL_INTERVAL_MS: '50',
+    EXPORT_RETRY_BASE_MS: '200',
+    EXPORT_RETRY_MAX_MS: '1000',
+    ADS_API_TIMEOUT_MS: '5000',
+    ...options.env,
+  });
+  const app = await createApp(AppModule.register(env, ExportSettings.from(env)), APP_META);
+  const url = await listen(app, 0, '127.0.0.1');
+  await waitForStableGroups(`${env.KAFKA_GROUP_PREFIX}.${group}`, 3);
+  const publisher = app.get(EventPublisher);
+
+  const publishAuthorized = (tenantId: string, key: string, event: MarketingAuthorizedEvent) =>
+    publisher.publish(Topics.MarketingAuthorized, key, event);
+
+  const candidate: ExportHarness['candidate'] = async (tenantId, fields) => {
+    const messageId = `wamid.test${uniqueDigits(20)}`;
+    const phoneNumberId = fields.phoneNumberId ?? uniqueDigits(12);
+    const c: MarketingCandidate = {
+      authorizationVersion: 1,
+      dataUses: ['marketing.advertising.first_party.targeted'],
+      messageId,
+      conversationId: conversationIdFor(tenantId, phoneNumberId, fields.customer.waId),
+      phoneNumberId,
+      origin: 'customer',
+      networkTimestamp: new Date().toISOString(),
+      custody: { ...CUSTODY_MARKING },
+      ...fields,
+    };
+    await replay(tenantId, c);
+    return c;
+  };
+  const replay = (tenantId: string, c: MarketingCandidate) =>
+    publishAuthorized(tenantId, marketingCandidateKey(tenantId, c.conversationId), {
+      eventId: `${c.authorizationId}:${c.messageId}`,
+      tenantId,
+      occurredAt: new Date().toISOString(),
+      type: 'marketing.candidate',
+      candidate: c,
+    });
+
+  const sql = async <T>(text: string, params: unknown[] = []): Promise<T[]> => {
+    const client = new Client({ connectionString: process.env.MIGRATION_DATABASE_URL });
+    await client.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query(`SELECT set_config('custody.platform', 'on', true)`);
+      const result = await client.query(text, params);
+      await client.query('COMMIT');
+      return result.rows as T[];
+    } finally {
+      await client.end();
+    }
+  };
+
+  return {
+    app,
+    url,
+    request: httpClient(url),
+    publisher,
+    authorize: (tenantId, state) =>
+      publishAuthorized(tenantId, marketingAuthorizationKey(tenantId, state.authorizationId), {
+        eventId: `${state.authorizationId}:v${state.version}`,
+        tenantId,
+        occurredAt: new Date().toISOString(),
+        type: 'marketing.authorization',
+        authorization: state,
+      }),
+    candidate,
+    replay,
+    requestErasure: async (tenantId, waId) => {
+      const requestId = randomUUID();
+      const event: ErasureRequestedEvent = {
+        eventId: requestId,
+        tenantId,
+        occurredAt: new Date().toISOString(),
+        type: 'erasure.requested',
+        requestId,
+        customer: { waId },
+      };
+      await publisher.publish(Topics.ErasureRequests, erasureEventKey(tenantId, requestId), event);
+      return requestId;
+    },
+    sql,
+    close: () => app.close(),
+  };
+}
