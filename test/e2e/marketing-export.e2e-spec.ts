@@ -122,12 +122,20 @@ describe('marketing export: consent-gated, exactly once, removable, auditable (r
     const grantId = await grant(t, waId);
     const dest = audienceDestination();
     const auth = await authorize(t, dest);
+    // Two messages of one conversation (same key, so they arrive in order).
+    const phoneNumberId = uniqueDigits(12);
     const first = await ex.candidate(t.id, {
       authorizationId: auth.authorizationId,
       destination: dest,
       customer: { waId },
+      phoneNumberId,
     });
-    await ex.candidate(t.id, { authorizationId: auth.authorizationId, destination: dest, customer: { waId } });
+    await ex.candidate(t.id, {
+      authorizationId: auth.authorizationId,
+      destination: dest,
+      customer: { waId },
+      phoneNumberId,
+    });
 
     const rows = await settled(t, dest.destinationId, 2);
     expect(ads.members(dest.audienceId!)).toEqual([hashPhone(waId)]);
@@ -153,6 +161,38 @@ describe('marketing export: consent-gated, exactly once, removable, auditable (r
     await new Promise((r) => setTimeout(r, 1500));
     expect(ads.requests().filter((r) => r.path.includes(dest.audienceId!))).toHaveLength(1);
     expect(await ledger(t, `?destinationId=${dest.destinationId}`)).toHaveLength(2);
+  });
+
+  it('through tenant-store: the tenant authorizes an audience, a consented customer writes, and is added to it', async () => {
+    const t = await shop();
+    const waId = uniqueDigits(11);
+    const grantId = await grant(t, waId);
+    const audienceId = uniqueDigits(15);
+    const created = await consent.ts.request('POST', '/v1/marketing/authorizations', {
+      token: t.admin,
+      body: {
+        destination: { kind: 'customer_list_audience', adAccountId: `act_${uniqueDigits(8)}`, audienceId },
+        dataUses: [TARGETED],
+        scope: 'all',
+      },
+    });
+    expect(created.status).toBe(201);
+    const hello = await consent.sendInbound(t, waId, { body: 'Hello, do you have the red sneakers?' });
+    const [row] = await eventually(
+      async () => {
+        const rows = await ledger(t, '?status=sent');
+        return rows.length > 0 ? rows : null;
+      },
+      30_000,
+      'the export of the customer',
+    );
+    expect(row).toMatchObject({
+      messageId: hello.messageId,
+      operation: 'add',
+      targetId: audienceId,
+      consent: [{ eventId: grantId }],
+    });
+    expect(ads.members(audienceId)).toEqual([hashPhone(waId)]);
   });
 
   it('an unconsented customer is suppressed with the reason, and nothing is sent', async () => {
@@ -350,7 +390,9 @@ describe('marketing export: consent-gated, exactly once, removable, auditable (r
     ]);
 
     const requestId = await ex.requestErasure(t.id, waId);
-    const result = json(await erasures.next((m) => json(m).requestId === requestId));
+    const result = json(
+      await erasures.next((m) => json(m).requestId === requestId && json(m).service === 'marketing-export'),
+    );
     expect(result).toMatchObject({
       type: 'erasure.completed',
       service: 'marketing-export',
@@ -373,7 +415,7 @@ describe('marketing export: consent-gated, exactly once, removable, auditable (r
     // Repeated: answered again, same outcome; an unknown customer: nothing found.
     await ex
       .requestErasure(t.id, uniqueDigits(11))
-      .then((id) => erasures.next((m) => json(m).requestId === id))
+      .then((id) => erasures.next((m) => json(m).requestId === id && json(m).service === 'marketing-export'))
       .then((m) => expect(json(m)).toMatchObject({ outcome: 'nothing_found' }));
   });
 
