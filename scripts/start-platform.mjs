@@ -218,6 +218,7 @@ async function main() {
     INGEST_URL: process.env.INGEST_URL ?? `http://127.0.0.1:${APPS.find((a) => a.name === 'ingest').port}`,
     // The export's ads destination: the sandbox's simulated ads platform unless told otherwise.
     ADS_API_URL: process.env.ADS_API_URL ?? `http://127.0.0.1:${APPS.find((a) => a.name === 'sandbox').port}/ads`,
+    ADS_API_TOKEN: process.env.ADS_API_TOKEN ?? adsAccessToken,
   };
   console.log('starting apps (logs in .custody/logs/)…');
   for (const app of APPS) {

@@ -56,6 +56,8 @@ export async function startProcesses({ apps, env: extra = {}, consumerGroups = 0
   const url = (app) => (ports[app] ? `http://127.0.0.1:${ports[app]}` : undefined);
   const issuer = url('tenant-store') ?? 'http://127.0.0.1:1';
   const prefix = `procs-${randomUUID().slice(0, 8)}`;
+  // The sandbox's simulated ads platform accepts it; marketing-export sends it.
+  const adsToken = randomBytes(24).toString('base64url');
   const env = {
     ...process.env,
     LOG_LEVEL: 'warn',
@@ -70,9 +72,10 @@ export async function startProcesses({ apps, env: extra = {}, consumerGroups = 0
     OPERATOR_CLIENT_SECRET: randomBytes(24).toString('base64url'),
     NETWORK_HMAC_SECRET: randomBytes(24).toString('base64url'),
     // The simulated ads platform's token (read it back from the returned env).
-    SANDBOX_ADS_ACCESS_TOKEN: randomBytes(24).toString('base64url'),
+    SANDBOX_ADS_ACCESS_TOKEN: adsToken,
     NETWORK_URL: url('sandbox') ?? 'http://127.0.0.1:1',
     ADS_API_URL: `${url('sandbox') ?? 'http://127.0.0.1:1'}/ads`,
+    ADS_API_TOKEN: adsToken,
     INGEST_URL: url('ingest') ?? 'http://127.0.0.1:1',
     KAFKA_GROUP_PREFIX: prefix,
     // The broker may carry other environments' history: new groups start at the end of it.

@@ -1,12 +1,12 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { KafkaMessage } from 'kafkajs';
 import { MarketingAuthorizationState, MarketingDestinationRef, Topics } from '@custody/contracts';
 import { uniqueDigits } from '@custody/testing';
 import { run as custodyAudit } from '../../tools/custody-audit/src/main';
-import { hashPhone } from '../../apps/marketing-export/src/domain/identifiers-interim';
+import { hashPhone } from '../../apps/marketing-export/src/domain/identifiers';
 import {
   ConsentHarness,
   ConsentTenant,
@@ -15,7 +15,7 @@ import {
   TopicWatch,
   watchTopic,
 } from '../support/consent.harness';
-import { FakeAds, startFakeAds } from '../support/fake-ads-destination';
+import { SandboxHarness, startSandbox } from '../support/sandbox.harness';
 import {
   audienceDestination,
   datasetDestination,
@@ -24,6 +24,39 @@ import {
 } from '../support/marketing-export.harness';
 
 const TARGETED = 'marketing.advertising.first_party.targeted';
+
+/** What the test reads from the sandbox's simulated ads platform (its inspection and fault APIs). */
+interface AdsProbe {
+  members: (audienceId: string) => Promise<string[]>;
+  /** Upload and removal batches the audience received. */
+  batches: (
+    audienceId: string,
+  ) => Promise<Array<{ op: string; num_received: number; batch_seq: number; last_batch_flag: boolean }>>;
+  events: (datasetId: string) => Promise<Array<Record<string, any>>>;
+  setDown: (down: boolean) => Promise<void>;
+}
+
+function adsProbe(sandbox: SandboxHarness): AdsProbe {
+  const get = async (path: string) => {
+    const res = await sandbox.request('GET', `/ads/_sandbox${path}`);
+    expect(res.status).toBe(200);
+    return res.body;
+  };
+  return {
+    members: async (id) =>
+      (await get(`/audiences/${id}?limit=10000`)).members.flatMap((m: { identifiers: string[] }) =>
+        m.identifiers.filter((i) => i.startsWith('PHONE:')).map((i) => i.slice('PHONE:'.length)),
+      ),
+    batches: async (id) => (await get(`/audiences/${id}?limit=10000`)).history,
+    events: async (id) => (await get(`/datasets/${id}/events?limit=10000`)).events,
+    setDown: async (down) => {
+      const res = await sandbox.request('POST', '/ads/_sandbox/faults', {
+        body: down ? { mode: 'down', status: 503 } : { mode: 'ok' },
+      });
+      expect(res.status).toBeLessThan(300);
+    },
+  };
+}
 
 /**
  * The export end to end over the real Kafka and PostgreSQL: consent recorded through the consent
@@ -34,22 +67,27 @@ const TARGETED = 'marketing.advertising.first_party.targeted';
 describe('marketing export: consent-gated, exactly once, removable, auditable (real Kafka and PostgreSQL)', () => {
   let consent: ConsentHarness;
   let ex: ExportHarness;
-  let ads: FakeAds;
+  let sandbox: SandboxHarness;
+  let ads: AdsProbe;
   let results: TopicWatch;
   let erasures: TopicWatch;
-  const adsToken = randomBytes(16).toString('hex');
 
   beforeAll(async () => {
     consent = await startConsent();
-    ads = await startFakeAds(adsToken);
-    ex = await startMarketingExport({ jwksUrl: `${consent.ts.url}/.well-known/jwks.json`, adsUrl: ads.url, adsToken });
+    sandbox = await startSandbox();
+    ads = adsProbe(sandbox);
+    ex = await startMarketingExport({
+      jwksUrl: `${consent.ts.url}/.well-known/jwks.json`,
+      adsUrl: `${sandbox.url}/ads`,
+      adsToken: sandbox.adsAccessToken,
+    });
     [results, erasures] = await Promise.all([watchTopic(Topics.ExportResults), watchTopic(Topics.ErasureResults)]);
   });
   afterAll(async () => {
     await Promise.all([results?.stop(), erasures?.stop()]);
     await ex?.close();
     await consent?.close();
-    await ads?.close();
+    await sandbox?.close();
   });
 
   const json = (m: KafkaMessage) => JSON.parse(m.value!.toString());
@@ -138,9 +176,10 @@ describe('marketing export: consent-gated, exactly once, removable, auditable (r
     });
 
     const rows = await settled(t, dest.destinationId, 2);
-    expect(ads.members(dest.audienceId!)).toEqual([hashPhone(waId)]);
-    const uploads = ads.requests().filter((r) => r.path.includes(dest.audienceId!));
-    expect(uploads).toEqual([{ method: 'POST', path: `/ads/v21.0/${dest.audienceId}/users`, rows: 1 }]);
+    expect(await ads.members(dest.audienceId!)).toEqual([hashPhone(waId)]);
+    expect(await ads.batches(dest.audienceId!)).toEqual([
+      expect.objectContaining({ op: 'add', num_received: 1, batch_seq: 1, last_batch_flag: true, replayed: false }),
+    ]);
     const sent = rows.find((r) => r.messageId === first.messageId)!;
     expect(sent).toMatchObject({
       operation: 'add',
@@ -159,7 +198,7 @@ describe('marketing export: consent-gated, exactly once, removable, auditable (r
     // The same candidates again (a replay of the topic): nothing new reaches the destination or the ledger.
     await ex.replay(t.id, first);
     await new Promise((r) => setTimeout(r, 1500));
-    expect(ads.requests().filter((r) => r.path.includes(dest.audienceId!))).toHaveLength(1);
+    expect(await ads.batches(dest.audienceId!)).toHaveLength(1);
     expect(await ledger(t, `?destinationId=${dest.destinationId}`)).toHaveLength(2);
   });
 
@@ -192,7 +231,7 @@ describe('marketing export: consent-gated, exactly once, removable, auditable (r
       targetId: audienceId,
       consent: [{ eventId: grantId }],
     });
-    expect(ads.members(audienceId)).toEqual([hashPhone(waId)]);
+    expect(await ads.members(audienceId)).toEqual([hashPhone(waId)]);
   });
 
   it('an unconsented customer is suppressed with the reason, and nothing is sent', async () => {
@@ -207,7 +246,7 @@ describe('marketing export: consent-gated, exactly once, removable, auditable (r
     });
     const [row] = await settled(t, dest.destinationId, 1);
     expect(row).toMatchObject({ messageId: c.messageId, status: 'suppressed', reason: 'no_consent', consent: [] });
-    expect(ads.members(dest.audienceId!)).toEqual([]);
+    expect(await ads.members(dest.audienceId!)).toEqual([]);
     expect(json(await results.next((m) => json(m).ledgerId === row.id))).toMatchObject({
       type: 'export.suppressed',
       reason: 'no_consent',
@@ -226,10 +265,14 @@ describe('marketing export: consent-gated, exactly once, removable, auditable (r
     const auth = await authorize(t, dest);
     await ex.candidate(t.id, { authorizationId: auth.authorizationId, destination: dest, customer: { waId } });
     await settled(t, dest.destinationId, 1);
-    expect(ads.members(dest.audienceId!)).toEqual([hashPhone(waId)]);
+    expect(await ads.members(dest.audienceId!)).toEqual([hashPhone(waId)]);
 
     await consent.sendInbound(t, waId, { body: 'STOP' });
-    await eventually(async () => ads.members(dest.audienceId!).length === 0, 20_000, 'removal at the destination');
+    await eventually(
+      async () => (await ads.members(dest.audienceId!)).length === 0,
+      20_000,
+      'removal at the destination',
+    );
     const removal = (await settled(t, dest.destinationId, 2)).find((r) => r.operation === 'remove')!;
     expect(removal).toMatchObject({
       status: 'removed',
@@ -245,7 +288,7 @@ describe('marketing export: consent-gated, exactly once, removable, auditable (r
     await ex.candidate(t.id, { authorizationId: auth.authorizationId, destination: dest, customer: { waId } });
     const rows = await settled(t, dest.destinationId, 3);
     expect(rows[2]).toMatchObject({ status: 'suppressed', reason: 'revoked' });
-    expect(ads.members(dest.audienceId!)).toEqual([]);
+    expect(await ads.members(dest.audienceId!)).toEqual([]);
   });
 
   it('after the tenant withdraws its authorization nothing more is exported', async () => {
@@ -270,7 +313,7 @@ describe('marketing export: consent-gated, exactly once, removable, auditable (r
     await ex.candidate(t.id, { authorizationId: auth.authorizationId, destination: dest, customer: { waId: b } });
     const rows = await settled(t, dest.destinationId, 2);
     expect(rows[1]).toMatchObject({ status: 'suppressed', reason: 'authorization_withdrawn' });
-    expect(ads.members(dest.audienceId!)).toEqual([hashPhone(a)]);
+    expect(await ads.members(dest.audienceId!)).toEqual([hashPhone(a)]);
   });
 
   it('conversion events: business_messaging with the ad click id, deduplicated, too old never sent, one bad event isolated', async () => {
@@ -332,7 +375,7 @@ describe('marketing export: consent-gated, exactly once, removable, auditable (r
       error: { status: 400 },
     });
     expect(by(withClick.messageId)).toMatchObject({ status: 'sent', operation: 'event' });
-    const received = ads.events(dest.datasetId!);
+    const received = await ads.events(dest.datasetId!);
     expect(received).toHaveLength(2);
     const clicked = received.find((e) => e.user_data.ctwa_clid)!;
     expect(clicked).toMatchObject({
@@ -353,7 +396,7 @@ describe('marketing export: consent-gated, exactly once, removable, auditable (r
     for (const waId of customers) {
       await grant(t, waId);
     }
-    ads.setDown(true);
+    await ads.setDown(true);
     try {
       for (const waId of customers) {
         await ex.candidate(t.id, { authorizationId: auth.authorizationId, destination: dest, customer: { waId } });
@@ -367,11 +410,11 @@ describe('marketing export: consent-gated, exactly once, removable, auditable (r
       expect(during.every((r) => r.status === 'pending' || r.status === 'sending')).toBe(true);
       expect(during.some((r) => r.error?.status === 503)).toBe(true);
     } finally {
-      ads.setDown(false);
+      await ads.setDown(false);
     }
     const rows = await settled(t, dest.destinationId, 5);
     expect(rows.map((r) => r.status)).toEqual(['sent', 'sent', 'sent', 'sent', 'sent']);
-    expect(ads.members(dest.audienceId!).sort()).toEqual(customers.map((w) => hashPhone(w)).sort());
+    expect((await ads.members(dest.audienceId!)).sort()).toEqual(customers.map((w) => hashPhone(w)).sort());
   });
 
   it('an erasure request removes the customer from every audience, reports completion, and leaves nothing that links to them', async () => {
@@ -384,7 +427,7 @@ describe('marketing export: consent-gated, exactly once, removable, auditable (r
     await ex.candidate(t.id, { authorizationId: a2.authorizationId, destination: d2, customer: { waId } });
     await settled(t, d1.destinationId, 1);
     await settled(t, d2.destinationId, 1);
-    expect([...ads.members(d1.audienceId!), ...ads.members(d2.audienceId!)]).toEqual([
+    expect([...(await ads.members(d1.audienceId!)), ...(await ads.members(d2.audienceId!))]).toEqual([
       hashPhone(waId),
       hashPhone(waId),
     ]);
@@ -399,7 +442,7 @@ describe('marketing export: consent-gated, exactly once, removable, auditable (r
       outcome: 'erased',
       counts: { audienceRemovals: 2, consentStates: 1 },
     });
-    expect([...ads.members(d1.audienceId!), ...ads.members(d2.audienceId!)]).toEqual([]);
+    expect([...(await ads.members(d1.audienceId!)), ...(await ads.members(d2.audienceId!))]).toEqual([]);
     const linked = await ex.sql(
       `SELECT 'record' AS t FROM marketing_export.export_records WHERE tenant_id = $1 AND (wa_id = $2 OR member_hash = $3 OR message_id IS NOT NULL OR conversation_id IS NOT NULL)
        UNION ALL SELECT 'member' FROM marketing_export.audience_members WHERE tenant_id = $1

@@ -122,7 +122,7 @@ export class LedgerEntryDto {
 
   /**
    * Why: for `suppressed` one of `no_consent`, `revoked`, `authorization_withdrawn`, `too_old`,
-   * `erased`; for `rejected` `destination_rejected` or `destination_unavailable`; for `sent`
+   * `erased`; for `rejected` `destination_rejected`, `destination_unavailable` or `invalid_identifier`; for `sent`
    * without an upload `already_member`; for removals `revoked` or `erasure`.
    */
   @ApiProperty({ type: String, nullable: true })

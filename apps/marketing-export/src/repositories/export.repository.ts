@@ -228,8 +228,8 @@ export class ExportRepository {
        SELECT $1, d, k, a, t, o, rk, ai, av, string_to_array(du, ' '), mi, ci, w, mh, et, cl, 'pending', $17::uuid, $18::jsonb, $19::text, $20::jsonb
          FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::uuid[], $9::int[], $10::text[],
                      $11::text[], $12::uuid[], $13::text[], $14::text[], $15::timestamptz[], $16::text[])
-              AS x(d, k, a, t, o, rk, ai, av, du, mi, ci, w, mh, et, cl)
-       ORDER BY rk
+              WITH ORDINALITY AS x(d, k, a, t, o, rk, ai, av, du, mi, ci, w, mh, et, cl, n)
+       ORDER BY n
        ON CONFLICT (tenant_id, destination_id, record_key) DO NOTHING
        RETURNING id`,
       [

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { MarketingAuthorizedEvent, MarketingCandidate } from '@custody/contracts';
 import { asTenantId, TenantId } from '@custody/database';
-import { hashPhone } from '../domain/identifiers-interim';
+import { hashPhone, IdentifierError } from '../domain/identifiers';
 import { ExportRepository, NewRecord } from '../repositories/export.repository';
 import { ExportWorker } from './export-worker.service';
 
@@ -52,6 +52,18 @@ export class CandidateService {
   }
 }
 
+/** The hashed phone, or null for a WhatsApp id that is no phone number (the sender rejects the record). */
+function memberHash(waId: string): string | null {
+  try {
+    return hashPhone(waId);
+  } catch (error) {
+    if (error instanceof IdentifierError) {
+      return null;
+    }
+    throw error;
+  }
+}
+
 /**
  * The record a candidate asks for: audience membership of the customer, or (for a customer's own
  * message) a conversion event. Business messages are not conversions and a destination without
@@ -70,7 +82,7 @@ export function toRecords(c: MarketingCandidate): NewRecord[] {
     messageId: c.messageId,
     conversationId: c.conversationId,
     waId: c.customer.waId,
-    memberHash: hashPhone(c.customer.waId),
+    memberHash: memberHash(c.customer.waId),
     eventTime: c.networkTimestamp,
     ctwaClid: c.referral?.ctwaClid ?? null,
   };

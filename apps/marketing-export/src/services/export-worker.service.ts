@@ -10,7 +10,7 @@ import { backoffMs } from '../domain/backoff';
 import { AUDIENCE_BATCH_MAX, chunk, EVENTS_BATCH_MAX } from '../domain/batching';
 import { checkConsent, ConsentRef } from '../domain/data-use';
 import { decideCandidate } from '../domain/decision';
-import { sha256Hex } from '../domain/identifiers-interim';
+import { sha256Hex } from '../domain/identifiers';
 import { DestinationError, IsolationResult, sendIsolating, SendOutcome } from '../domain/isolation';
 import { AdsDestinationRepository, AudienceSession, ConversionEvent } from '../repositories/ads-destination.repository';
 import { ConsentStateRepository } from '../repositories/consent-state.repository';
@@ -204,8 +204,12 @@ export class ExportWorker implements OnApplicationBootstrap, OnApplicationShutdo
       const defer: Array<{ id: string; until: Date }> = [];
       const inThisRound = new Set<string>();
       for (const row of rows) {
-        if (!row.waId || !row.memberHash) {
+        if (!row.waId) {
           settle.push({ id: row.id, status: 'suppressed', reason: 'erased' });
+          continue;
+        }
+        if (!row.memberHash) {
+          settle.push({ id: row.id, status: 'rejected', reason: 'invalid_identifier' });
           continue;
         }
         const decision = decideCandidate(
