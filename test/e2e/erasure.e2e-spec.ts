@@ -83,7 +83,7 @@ describe('customer erasure across services (real stack)', () => {
    * which requires all three services — can be exercised. Replace with the real app once it exists.
    */
   async function reportForMarketingExport(requestId: string): Promise<void> {
-    const message = await requests.next((m) => m.key?.toString().endsWith(`:${requestId}`) ?? false);
+    const message = await requests.next((m) => m.key?.toString().endsWith(`:${requestId}`) ?? false, 60_000);
     const request = JSON.parse(message.value!.toString()) as ErasureRequestedEvent;
     const result: ErasureResultEvent = {
       eventId: `${requestId}:marketing-export`,
@@ -105,15 +105,22 @@ describe('customer erasure across services (real stack)', () => {
   const erase = (token: string, body: unknown, headers?: Record<string, string>) =>
     p.store.request('POST', '/v1/erasure-requests', { token, body, headers });
 
-  async function completed(token: string, id: string): Promise<any> {
+  /**
+   * Waits for completion (and for `erasedBy` to have reported `erased`: on a broker shared with
+   * other test runs, their services may report `nothing_found` for this tenant first).
+   */
+  async function completed(token: string, id: string, erasedBy: string[] = []): Promise<any> {
     await reportForMarketingExport(id);
     return waitFor(
       `erasure request ${id} to complete`,
       async () => {
         const res = await p.store.request('GET', `/v1/erasure-requests/${id}`, { token });
-        return res.body.status === 'completed' ? res.body : undefined;
+        const erased = erasedBy.every((service) =>
+          res.body.services?.some((s: any) => s.service === service && s.status === 'erased'),
+        );
+        return res.body.status === 'completed' && erased ? res.body : undefined;
       },
-      30_000,
+      60_000,
     );
   }
 
@@ -165,7 +172,7 @@ describe('customer erasure across services (real stack)', () => {
       await customerWrites(tenant, waId, 'My address is 1 Erasure Lane'),
       await customerWrites(tenant, waId, 'and my card ends 4242'),
     ];
-    await customerWrites(tenant, bystander, 'I stay');
+    const bystanderMessage = await customerWrites(tenant, bystander, 'I stay');
     const sent = await p.ingest('POST', `/v25.0/${tenant.phoneNumberId}/messages`, {
       token,
       body: { messaging_product: 'whatsapp', to: `+${waId}`, type: 'text', text: { body: 'Noted your address.' } },
@@ -173,19 +180,28 @@ describe('customer erasure across services (real stack)', () => {
     });
     expect(sent.status).toBe(200);
     const reply: string = sent.body.messages[0].id;
-    // Wait until the reply's delivery status has come back too: an event still in flight after the
-    // erasure (a late status) would be stored anew (see docs/data-lifecycle.md).
-    await waitFor('messages stored, webhooks queued, the reply delivered', async () => {
-      const stored = await p.sql(`SELECT 1 FROM tenant_store.messages WHERE message_id = ANY($1)`, [
-        [...inbound, reply],
-      ]);
-      const queued = await p.sql(
-        `SELECT 1 FROM ingest.webhook_deliveries WHERE tenant_id = $1 AND event_id = ANY($2)`,
-        [tenant.id, [...inbound.map((id) => `stored:${id}`), `stored:${reply}:delivered`]],
-      );
-      return stored.length === 3 && queued.length === 3;
-    });
-    await new Promise((r) => setTimeout(r, 500));
+    // Wait until the network's statuses of the reply have all come back and reached ingest: an
+    // event still in flight after the erasure would be stored anew (see docs/data-lifecycle.md).
+    await waitFor(
+      'messages stored, webhooks queued, the reply delivered',
+      async () => {
+        const stored = await p.sql(`SELECT 1 FROM tenant_store.messages WHERE message_id = ANY($1)`, [
+          [...inbound, reply, bystanderMessage],
+        ]);
+        const statuses = await p.sql<{ status: string }>(
+          `SELECT status FROM tenant_store.message_statuses WHERE message_id = $1`,
+          [reply],
+        );
+        const queued = await p.sql(
+          `SELECT 1 FROM ingest.webhook_deliveries WHERE tenant_id = $1 AND event_id = ANY($2)`,
+          [tenant.id, [...inbound.map((id) => `stored:${id}`), ...statuses.map((s) => `stored:${reply}:${s.status}`)]],
+        );
+        return (
+          stored.length === 4 && statuses.some((s) => s.status === 'read') && queued.length === 2 + statuses.length
+        );
+      },
+      45_000,
+    );
     const cApi = (method: string, path: string, body?: unknown) => consent(method, path, { token, body });
     expect(
       (
@@ -229,7 +245,7 @@ describe('customer erasure across services (real stack)', () => {
     expect(again.status).toBe(200);
     expect(again.body.id).toBe(created.body.id);
 
-    const done = await completed(token, created.body.id);
+    const done = await completed(token, created.body.id, ['tenant-store', 'consent']);
     expect(done).toMatchObject({ status: 'completed', outcome: 'erased', completedAt: expect.any(String) });
     const byService = Object.fromEntries(done.services.map((s: any) => [s.service, s]));
     expect(byService['tenant-store']).toMatchObject({ status: 'erased', counts: { conversations: 1, messages: 4 } }); // 2 inbound, the reply, the hosted notice
@@ -269,7 +285,7 @@ describe('customer erasure across services (real stack)', () => {
       return !deliveries.body.data.some((d: any) => inbound.some((id) => d.eventId === `stored:${id}`));
     });
     // And no row of any service's schema contains the number any more.
-    await waitFor('no row mentioning the number', async () => (await rowsMentioning(waId)).length === 0);
+    await waitFor('no row mentioning the number', async () => (await rowsMentioning(waId)).length === 0, 45_000);
     expect(await rowsMentioning('Erasure Lane')).toEqual([]);
 
     // The consent log is intact: the auditor's offline verifier accepts it, erased customer's entries included.
@@ -298,7 +314,7 @@ describe('customer erasure across services (real stack)', () => {
     expect(repeat.status).toBe(202);
     expect(repeat.body.id).not.toBe(created.body.id);
     expect(await completed(token, repeat.body.id)).toMatchObject({ outcome: 'nothing_found' });
-  });
+  }, 180_000);
 
   it('a number the tenant never saw completes with nothing found and reveals nothing of another tenant’s customer', async () => {
     const a = await p.newTenant();
@@ -308,6 +324,7 @@ describe('customer erasure across services (real stack)', () => {
     await waitFor(
       'A to store the message',
       async () => (await p.sql(`SELECT 1 FROM tenant_store.messages WHERE message_id = $1`, [id])).length === 1,
+      45_000,
     );
     const bToken = await b.token();
     const res = await erase(bToken, { waId });
@@ -361,5 +378,5 @@ describe('customer erasure across services (real stack)', () => {
     expect(reused.status).toBe(409);
     expect(reused.body.error.code).toBe('idempotency_key_reused');
     await completed(token, keyed.body.id);
-  });
+  }, 120_000);
 });

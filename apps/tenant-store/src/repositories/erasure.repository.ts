@@ -112,16 +112,18 @@ export class ErasureRepository {
   }
 
   /**
-   * Records one service's report. The first success stands (a replayed or repeated report does
-   * not turn `erased` into `nothing_found`); a failure may be followed by a success. When every
-   * service has succeeded, the request completes and the encrypted number is dropped.
+   * Records one service's report. A success is never downgraded (a replayed report does not turn
+   * `erased` into `nothing_found` or `failed`); a failure may be followed by a success, and
+   * `nothing_found` by `erased`. When every service has succeeded, the request completes and the
+   * encrypted number is dropped.
    * Returns whether the request completed now.
    */
   async applyResult(tenantId: TenantId, result: ErasureResultEvent): Promise<boolean> {
     return this.db.forTenant(tenantId, async (m) => {
       await m.query(
         `UPDATE erasure_service_status SET status = $3, counts = $4, error = $5, attempt = $6, updated_at = now()
-          WHERE tenant_id = $1 AND request_id = $2 AND service = $7 AND status IN ('pending', 'failed')`,
+          WHERE tenant_id = $1 AND request_id = $2 AND service = $7
+            AND (status IN ('pending', 'failed') OR (status = 'nothing_found' AND $3 = 'erased'))`,
         [
           tenantId,
           result.requestId,

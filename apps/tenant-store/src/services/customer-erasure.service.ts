@@ -36,6 +36,14 @@ export class CustomerErasureService {
 
   async handle(event: ErasureRequestedEvent): Promise<void> {
     const tenantId = asTenantId(event.tenantId);
+    const known: unknown[] = await this.db.forTenant(tenantId, (m) =>
+      m.query(`SELECT 1 FROM tenants WHERE id = $1`, [tenantId]),
+    );
+    if (known.length === 0) {
+      // Not a tenant of this deployment (requests come from tenant-store itself; an offboarded
+      // tenant has nothing left): no report, so it cannot stand in for the one that counts.
+      return;
+    }
     const counts = await this.erase(tenantId, event.customer.waId);
     const erased = counts.conversations + counts.messages + counts.statuses + counts.outboxEvents > 0;
     const result: ErasureResultEvent = {
