@@ -3,6 +3,7 @@
 // PostgreSQL) and prints throughput and send→stored latency percentiles; then, in the same run,
 // the raw ceilings: Kafka produce alone and PostgreSQL insert alone, and the ratios.
 import { randomBytes, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { startProcesses } from './lib/platform-processes.mjs';
@@ -17,11 +18,21 @@ for (const v of ['KAFKA_BROKERS', 'DATABASE_URL', 'MIGRATION_DATABASE_URL']) {
 
 const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 const fmt = (n) => Math.round(n).toLocaleString('en-US');
+const TICKS = 100; // USER_HZ on Linux
+/** CPU seconds (user + system) each app process has used so far, from /proc. */
+function cpuSeconds(pids) {
+  return Object.fromEntries(
+    Object.entries(pids).map(([app, pid]) => {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      return [app, (Number(fields[11]) + Number(fields[12])) / TICKS];
+    }),
+  );
+}
 
 async function startApps() {
   const procs = await startProcesses({ apps: ['tenant-store', 'ingest', 'sandbox'], env: { NETWORK_DUPLICATE_PERCENT: '0' }, consumerGroups: 5 });
   running = procs;
-  return { env: procs.env, stop: procs.stop, store: procs.url('tenant-store'), ingest: procs.url('ingest') };
+  return { env: procs.env, stop: procs.stop, pids: procs.pids, store: procs.url('tenant-store'), ingest: procs.url('ingest') };
 }
 
 let running;
@@ -56,23 +67,21 @@ async function main() {
   const consumer = kafka.consumer({ groupId: `bench-observer-${randomUUID()}` });
   await consumer.connect();
   await consumer.subscribe({ topic: 'custody.messages.stored.v1', fromBeginning: false });
+  // A message's `stored` event can reach this observer before its HTTP response reaches the
+  // sender (the response and the event race on a loaded machine), so both times are kept and
+  // matched at the end rather than looked up on arrival.
   const sentAt = new Map();
-  const latencies = [];
+  const storedAt = new Map();
   let lastStored = 0;
-  let resolveAll;
-  const allStored = new Promise((r) => (resolveAll = r));
   await consumer.run({
     eachBatch: async ({ batch }) => {
       const now = performance.now();
       for (const m of batch.messages) {
         const e = JSON.parse(m.value.toString());
         const id = e.message?.messageId;
-        const t0 = id && sentAt.get(id);
-        if (t0 !== undefined) {
-          latencies.push(now - t0);
-          sentAt.delete(id);
+        if (id && e.message.origin === 'business' && !storedAt.has(id)) {
+          storedAt.set(id, now);
           lastStored = now;
-          if (latencies.length === N) resolveAll();
         }
       }
     },
@@ -88,6 +97,7 @@ async function main() {
   const template = (to) => JSON.stringify({ messaging_product: 'whatsapp', to, type: 'template', template: { name: 'bench', language: { code: 'en' } } });
   let next = 0;
   let errors = 0;
+  const cpuBefore = cpuSeconds(apps.pids);
   const started = performance.now();
   const worker = async () => {
     for (let i = next++; i < N; i = next++) {
@@ -103,11 +113,12 @@ async function main() {
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));
   const sendDone = performance.now();
   const target = N - errors;
-  if (latencies.length < target) {
-    const timeout = new Promise((r) => setTimeout(r, 120_000));
-    const check = new Promise((r) => { const t = setInterval(() => { if (latencies.length >= target) { clearInterval(t); r(); } }, 50); });
-    await Promise.race([allStored, check, timeout]);
+  const matched = () => [...sentAt.keys()].filter((id) => storedAt.has(id)).length;
+  for (const deadline = Date.now() + 120_000; matched() < target && Date.now() < deadline; ) {
+    await new Promise((r) => setTimeout(r, 100));
   }
+  const cpuAfter = cpuSeconds(apps.pids);
+  const latencies = [...sentAt].filter(([id]) => storedAt.has(id)).map(([id, t0]) => storedAt.get(id) - t0);
   latencies.sort((a, b) => a - b);
   if (latencies.length === 0) {
     throw new Error('no message reached the store');
@@ -116,8 +127,26 @@ async function main() {
   console.log(`end to end: ${fmt(latencies.length)} stored of ${fmt(N)} (${errors} send errors); sends took ${((sendDone - started) / 1000).toFixed(1)} s`);
   console.log(`  throughput ${fmt(e2eRate)} messages/s (send → stored)`);
   console.log(`  latency send→stored p50 ${pct(latencies, 50).toFixed(1)} ms, p95 ${pct(latencies, 95).toFixed(1)} ms, p99 ${pct(latencies, 99).toFixed(1)} ms, max ${latencies.at(-1).toFixed(1)} ms`);
+  console.log(`  CPU per message: ${Object.keys(cpuAfter).map((app) => `${app} ${((1000 * (cpuAfter[app] - cpuBefore[app])) / latencies.length).toFixed(2)} ms`).join(', ')} (each message also brings its sent/delivered/read statuses)`);
   await consumer.disconnect();
   await apps.stop();
+
+  // The same latency as tenant-store saw it (its transaction time minus ingest's accept time, one
+  // clock), free of this load generator's own scheduling.
+  const db = new pg.Client({ connectionString: process.env.MIGRATION_DATABASE_URL });
+  await db.connect();
+  await db.query('BEGIN');
+  await db.query(`SELECT set_config('custody.tenant_id', $1, true)`, [tenantId]);
+  const server = (
+    await db.query(
+      `SELECT percentile_cont(ARRAY[0.5, 0.95, 0.99]) WITHIN GROUP (ORDER BY extract(epoch FROM received_at - network_timestamp) * 1000) AS p
+         FROM tenant_store.messages WHERE tenant_id = $1 AND origin = 'business'`,
+      [tenantId],
+    )
+  ).rows[0].p;
+  await db.query('COMMIT');
+  await db.end();
+  console.log(`  accepted→stored as tenant-store saw it: p50 ${server[0].toFixed(1)} ms, p95 ${server[1].toFixed(1)} ms, p99 ${server[2].toFixed(1)} ms`);
 
   // Ceiling 1: Kafka produce alone (same message size, acks=all, idempotent, batches of 100).
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });

@@ -138,5 +138,6 @@ export async function startProcesses({ apps, env: extra = {}, consumerGroups = 0
     await stop();
     throw error;
   }
-  return { env, url, stop };
+  const pids = Object.fromEntries(apps.map((app, i) => [app, children[i].pid]));
+  return { env, url, stop, pids };
 }
