@@ -39,6 +39,12 @@ export interface BatchSubscription<T extends EventBase> {
   handler: (events: Array<{ event: T; meta: EventMeta }>) => Promise<void | Array<{ meta: EventMeta; error: string }>>;
   /** At most this many events per handler call (default 500). */
   maxBatch?: number;
+  /**
+   * How many partitions' batches are handled at once (default 3, the topics' default partition
+   * count). Order within a partition (a conversation) is kept; separate partitions overlap their
+   * database round trips instead of queueing behind each other.
+   */
+  partitionsConcurrently?: number;
 }
 
 /**
@@ -86,6 +92,7 @@ export class EventSubscriber {
     const maxBatch = subscription.maxBatch ?? 500;
     await consumer.run({
       autoCommit: true,
+      partitionsConsumedConcurrently: subscription.partitionsConcurrently ?? 3,
       eachBatchAutoResolve: false,
       eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary }) => {
         const topic = batch.topic as Topic;
