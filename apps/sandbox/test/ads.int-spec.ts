@@ -18,12 +18,19 @@ afterAll(async () => {
 });
 
 afterEach(async () => {
-  await sandbox.request('POST', '/ads/_sandbox/faults', { body: { mode: 'ok' } });
+  await setFault({ mode: 'ok' });
 });
 
 function ads(method: string, path: string, body?: unknown, token: string | null = sandbox.adsAccessToken) {
   return sandbox.request(method, `/ads/v25.0${path}`, { body, ...(token ? { token } : {}) });
 }
+
+/** The inspection API (`/ads/_sandbox/...`): what the platform holds, no token needed. */
+async function inspect(path: string) {
+  return (await sandbox.request('GET', `/ads/_sandbox${path}`)).body;
+}
+
+const setFault = (body: Record<string, unknown>) => sandbox.request('POST', '/ads/_sandbox/faults', { body });
 
 const users = (hashes: string[], sessionId: number, batchSeq = 1, last = true) => ({
   payload: { schema: ['PHONE_SHA256'], data: hashes.map((h) => [h]) },
@@ -75,15 +82,12 @@ describe('customer-list audiences', () => {
     });
 
     const removed = await ads('DELETE', `/${audience}/users`, users([b], 12));
-    expect(removed.status).toBe(200);
-    expect(removed.body).toMatchObject({
-      audience_id: audience,
-      session_id: 12,
-      num_received: 1,
-      num_invalid_entries: 0,
+    expect(removed).toMatchObject({
+      status: 200,
+      body: { audience_id: audience, session_id: 12, num_received: 1, num_invalid_entries: 0 },
     });
 
-    const view = (await sandbox.request('GET', `/ads/_sandbox/audiences/${audience}`)).body;
+    const view = await inspect(`/audiences/${audience}`);
     expect(view.member_count).toBe(2);
     expect(view.members.flatMap((m: { identifiers: string[] }) => m.identifiers).sort()).toEqual(
       [`PHONE:${a}`, `PHONE:${c}`].sort(),
@@ -100,10 +104,10 @@ describe('customer-list audiences', () => {
       }),
       expect.objectContaining({ op: 'remove', session_id: 12, members_changed: 1 }),
     ]);
-    const gone = (await sandbox.request('GET', `/ads/_sandbox/audiences/${audience}/members/${b}`)).body;
+    const gone = await inspect(`/audiences/${audience}/members/${b}`);
     expect(gone).toMatchObject({ member: false, removed_at: expect.any(String) });
     expect(Date.parse(gone.removed_at)).toBeGreaterThanOrEqual(Date.parse(view.history[0].at));
-    expect((await sandbox.request('GET', `/ads/_sandbox/audiences/${audience}/members/${a}`)).body).toMatchObject({
+    expect(await inspect(`/audiences/${audience}/members/${a}`)).toMatchObject({
       member: true,
       identifier_types: ['PHONE'],
     });
@@ -116,7 +120,7 @@ describe('customer-list audiences', () => {
     expect(again.status).toBe(200);
     expect(again.body).toEqual(first.body);
     await ads('POST', `/${audience}/users`, users([sha('a3')], 21, 2, true));
-    const view = (await sandbox.request('GET', `/ads/_sandbox/audiences/${audience}`)).body;
+    const view = await inspect(`/audiences/${audience}`);
     expect(view.member_count).toBe(3);
     expect(view.totals).toMatchObject({ batches: 2, replayed_batches: 1 });
   });
@@ -134,9 +138,7 @@ describe('customer-list audiences', () => {
     const full = await ads('POST', `/${audience}/users`, users(hashes.slice(1), 32));
     expect(full.status).toBe(200);
     expect(full.body.num_received).toBe(10_000);
-    expect((await sandbox.request('GET', `/ads/_sandbox/audiences/${audience}?limit=1`)).body.member_count).toBe(
-      10_000,
-    );
+    expect((await inspect(`/audiences/${audience}?limit=1`)).member_count).toBe(10_000);
   });
 
   it('rejects a malformed payload with a 400 and an unknown object id as Graph does', async () => {
@@ -176,7 +178,7 @@ describe('Conversions API', () => {
     });
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ events_received: 2, messages: [], fbtrace_id: expect.any(String) });
-    const view = (await sandbox.request('GET', `/ads/_sandbox/datasets/${dataset}/events`)).body;
+    const view = await inspect(`/datasets/${dataset}/events`);
     expect(view.count).toBe(2);
     expect(view.events.map((e: { event_id: string }) => e.event_id)).toEqual(['e1', 'e2']);
     expect(view.events[0]).toMatchObject({
@@ -207,7 +209,7 @@ describe('Conversions API', () => {
       fbtrace_id: expect.any(String),
     });
     expect(res.text).not.toContain('16505551212');
-    const view = (await sandbox.request('GET', `/ads/_sandbox/datasets/${dataset}/events`)).body;
+    const view = await inspect(`/datasets/${dataset}/events`);
     expect(view.count).toBe(0);
     expect(view.totals.rejected_requests).toBe(1);
 
@@ -249,7 +251,7 @@ describe('Conversions API', () => {
     });
     expect(again.status).toBe(200);
     expect(again.body.events_received).toBe(2);
-    const view = (await sandbox.request('GET', `/ads/_sandbox/datasets/${dataset}/events?event_id=d1`)).body;
+    const view = await inspect(`/datasets/${dataset}/events?event_id=d1`);
     expect(view.events.map((e: { event_name: string }) => e.event_name)).toEqual(['LeadSubmitted', 'Purchase']);
     expect(view.totals).toMatchObject({ events_received: 3, events_accepted: 2, events_deduplicated: 1 });
   });
@@ -258,9 +260,7 @@ describe('Conversions API', () => {
 describe('fault control', () => {
   it('is down for a while (5xx, Graph code 2, transient), then recovers by itself', async () => {
     const audience = newId();
-    const set = await sandbox.request('POST', '/ads/_sandbox/faults', {
-      body: { mode: 'down', status: 503, forMs: 700 },
-    });
+    const set = await setFault({ mode: 'down', status: 503, forMs: 700 });
     expect(set.body).toMatchObject({ mode: 'down', status: 503, until: expect.any(String) });
     const down = await ads('POST', `/${audience}/users`, users([sha('f1')], 41));
     expect(down.status).toBe(503);
@@ -269,24 +269,22 @@ describe('fault control', () => {
     await new Promise((r) => setTimeout(r, 800));
     const back = await ads('POST', `/${audience}/users`, users([sha('f1')], 41));
     expect(back.status).toBe(200);
-    expect((await sandbox.request('GET', `/ads/_sandbox/audiences/${audience}`)).body.member_count).toBe(1);
+    expect((await inspect(`/audiences/${audience}`)).member_count).toBe(1);
   });
 
   it('is slow, then recovers when told', async () => {
-    await sandbox.request('POST', '/ads/_sandbox/faults', { body: { mode: 'slow', delayMs: 500 } });
+    await setFault({ mode: 'slow', delayMs: 500 });
     let started = Date.now();
     expect((await ads('POST', `/${newId()}/events`, { data: [event('s1')] })).status).toBe(200);
     expect(Date.now() - started).toBeGreaterThanOrEqual(480);
-    await sandbox.request('POST', '/ads/_sandbox/faults', { body: { mode: 'ok' } });
+    await setFault({ mode: 'ok' });
     started = Date.now();
     expect((await ads('POST', `/${newId()}/events`, { data: [event('s2')] })).status).toBe(200);
     expect(Date.now() - started).toBeLessThan(400);
   });
 
   it('rate-limits a number of requests with 429 and code 17, scoped to one API', async () => {
-    await sandbox.request('POST', '/ads/_sandbox/faults', {
-      body: { mode: 'rate_limit', remaining: 2, scope: 'audiences' },
-    });
+    await setFault({ mode: 'rate_limit', remaining: 2, scope: 'audiences' });
     expect((await ads('POST', `/${newId()}/events`, { data: [event('r0')] })).status).toBe(200);
     const limited = await ads('POST', `/${newId()}/users`, users([sha('r1')], 51));
     expect(limited.status).toBe(429);
@@ -296,7 +294,7 @@ describe('fault control', () => {
   });
 
   it('validates the fault request', async () => {
-    const res = await sandbox.request('POST', '/ads/_sandbox/faults', { body: { mode: 'explode' } });
+    const res = await setFault({ mode: 'explode' });
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe(100);
   });
@@ -305,6 +303,6 @@ describe('fault control', () => {
     const audience = newId();
     await ads('POST', `/${audience}/users`, users([sha('z')], 61));
     expect((await sandbox.request('POST', '/ads/_sandbox/reset')).body).toEqual({ reset: true });
-    expect((await sandbox.request('GET', `/ads/_sandbox/audiences/${audience}`)).body.member_count).toBe(0);
+    expect((await inspect(`/audiences/${audience}`)).member_count).toBe(0);
   });
 });

@@ -1,11 +1,13 @@
 import { applyDecorators } from '@nestjs/common';
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsBoolean, IsInt, IsOptional, IsString, IsUrl, Max, Min, MinLength } from 'class-validator';
 
 /** A TCP port from the environment: an integer 1..65535 (strings like "3000x" are rejected). */
 export function EnvPort(): PropertyDecorator {
   return applyDecorators(
-    Transform(({ value }: { value: unknown }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value)),
+    Transform(({ value }: { value: unknown }) =>
+      typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value,
+    ),
     IsInt({ message: 'must be an integer port number (1-65535)' }),
     Min(1, { message: 'must be an integer port number (1-65535)' }),
     Max(65535, { message: 'must be an integer port number (1-65535)' }),
@@ -14,7 +16,9 @@ export function EnvPort(): PropertyDecorator {
 
 export function EnvInt(min: number, max: number): PropertyDecorator {
   return applyDecorators(
-    Transform(({ value }: { value: unknown }) => (typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value)),
+    Transform(({ value }: { value: unknown }) =>
+      typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value,
+    ),
     IsInt({ message: `must be an integer between ${min} and ${max}` }),
     Min(min, { message: `must be an integer between ${min} and ${max}` }),
     Max(max, { message: `must be an integer between ${min} and ${max}` }),
@@ -29,4 +33,14 @@ export function EnvBoolean(): PropertyDecorator {
     IsOptional(),
     IsBoolean({ message: 'must be true or false' }),
   );
+}
+
+/** A shared secret (HMAC key, access token, client secret) from the environment: at least 16 characters. */
+export function EnvSecret(): PropertyDecorator {
+  return applyDecorators(IsString(), MinLength(16, { message: 'must be at least 16 characters' }));
+}
+
+/** An http(s) URL from the environment; host names without a TLD (`http://ingest:3000`) are fine. */
+export function EnvUrl(): PropertyDecorator {
+  return IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] });
 }

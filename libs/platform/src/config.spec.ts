@@ -1,10 +1,18 @@
 import { ConfigError, loadConfig } from './config';
-import { EnvPort } from './config-decorators';
+import { EnvPort, EnvSecret, EnvUrl } from './config-decorators';
 import { RemoteAuthEnv } from './env';
 
 class PortEnv extends RemoteAuthEnv {
   @EnvPort()
   INGEST_PORT = 3000;
+}
+
+class LinkEnv extends RemoteAuthEnv {
+  @EnvSecret()
+  LINK_SECRET: string;
+
+  @EnvUrl()
+  LINK_URL: string;
 }
 
 const valid = {
@@ -42,5 +50,19 @@ describe('loadConfig', () => {
       }
       expect(message).not.toContain('secret-password');
     }
+  });
+
+  it('takes a secret of 16 characters or more and an http(s) URL, host names without a TLD included', () => {
+    const env = loadConfig(LinkEnv, { ...valid, LINK_SECRET: 'x'.repeat(16), LINK_URL: 'http://ingest:3000' });
+    expect(env).toMatchObject({ LINK_SECRET: 'x'.repeat(16), LINK_URL: 'http://ingest:3000' });
+  });
+
+  it.each([
+    [{ LINK_SECRET: 'short-secret-15', LINK_URL: 'http://ingest:3000' }, /LINK_SECRET: must be at least 16 characters/],
+    [{ LINK_SECRET: 'x'.repeat(16), LINK_URL: 'ingest:3000' }, /LINK_URL/],
+    [{ LINK_SECRET: 'x'.repeat(16), LINK_URL: 'ftp://ingest' }, /LINK_URL/],
+  ])('rejects a short secret or a URL that is not http(s), without echoing the secret (%#)', (vars, error) => {
+    expect(() => loadConfig(LinkEnv, { ...valid, ...vars })).toThrow(error);
+    expect(() => loadConfig(LinkEnv, { ...valid, ...vars })).not.toThrow(/short-secret-15/);
   });
 });

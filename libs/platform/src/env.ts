@@ -1,5 +1,5 @@
-import { IsIn, IsNotEmpty, IsOptional, IsString, IsUrl, Matches } from 'class-validator';
-import { EnvBoolean } from './config-decorators';
+import { IsIn, IsNotEmpty, IsOptional, IsString, Matches } from 'class-validator';
+import { EnvBoolean, EnvUrl } from './config-decorators';
 
 /** What every app reads from the environment. Required values have no default. */
 export class BaseEnv {
@@ -60,7 +60,7 @@ export class ServiceEnv extends BaseEnv {
 /** Services that verify tokens issued by tenant-store. */
 export class RemoteAuthEnv extends ServiceEnv {
   /** Where the issuer (tenant-store) publishes its public keys. */
-  @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] })
+  @EnvUrl()
   JWKS_URL: string;
 }
 

@@ -1,11 +1,4 @@
-import {
-  ArgumentsHost,
-  Catch,
-  ExceptionFilter,
-  HttpException,
-  HttpStatus,
-  Logger,
-} from '@nestjs/common';
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
@@ -51,7 +44,8 @@ export class DomainError extends HttpException {
   }
 }
 
-export const notFound = (what: string): DomainError => new DomainError(HttpStatus.NOT_FOUND, 'not_found', `${what} not found`);
+export const notFound = (what: string): DomainError =>
+  new DomainError(HttpStatus.NOT_FOUND, 'not_found', `${what} not found`);
 export const conflict = (message: string): DomainError => new DomainError(HttpStatus.CONFLICT, 'conflict', message);
 export const badRequest = (message: string, details?: string[]): DomainError =>
   new DomainError(HttpStatus.BAD_REQUEST, 'bad_request', message, details);
@@ -117,7 +111,8 @@ export function toErrorBody(exception: unknown, logger: Logger): { status: numbe
   };
 }
 
-function isBodyParserError(e: unknown): e is { status: number; type: string; message: string } {
+/** An express body-parser failure (bad JSON, body too large): a 4xx with a `type` such as `entity.parse.failed`. */
+export function isBodyParserError(e: unknown): e is { status: number; type: string; message: string } {
   return (
     typeof e === 'object' &&
     e !== null &&

@@ -1,17 +1,15 @@
-import { IsString, IsUrl, MinLength } from 'class-validator';
-import { EnvInt, EnvPort, RemoteAuthEnv } from '@custody/platform';
+import { EnvInt, EnvPort, EnvSecret, EnvUrl, RemoteAuthEnv } from '@custody/platform';
 
 export class IngestEnv extends RemoteAuthEnv {
   @EnvPort()
   INGEST_PORT = 3000;
 
   /** Shared HMAC secret of the link with the messaging network (signs both directions). */
-  @IsString()
-  @MinLength(16, { message: 'must be at least 16 characters' })
+  @EnvSecret()
   NETWORK_HMAC_SECRET: string;
 
   /** The messaging network's base URL (the sandbox on one machine). */
-  @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] })
+  @EnvUrl()
   NETWORK_URL: string;
 
   /** How long a failing webhook keeps being retried (default 7 days, as the Cloud API). */

@@ -1,5 +1,5 @@
-import { IsOptional, IsString, IsUrl, MinLength } from 'class-validator';
-import { BaseEnv, EnvInt, EnvPort } from '@custody/platform';
+import { IsOptional } from 'class-validator';
+import { BaseEnv, EnvInt, EnvPort, EnvSecret, EnvUrl } from '@custody/platform';
 
 export class SandboxEnv extends BaseEnv {
   @EnvPort()
@@ -7,12 +7,11 @@ export class SandboxEnv extends BaseEnv {
 
   /** Where the network delivers customer messages and statuses: ingest's base URL. */
   @IsOptional()
-  @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] })
+  @EnvUrl()
   INGEST_URL = 'http://127.0.0.1:3000';
 
   /** Shared HMAC secret of the network link (same value as ingest's). */
-  @IsString()
-  @MinLength(16, { message: 'must be at least 16 characters' })
+  @EnvSecret()
   NETWORK_HMAC_SECRET: string;
 
   /** Percent of statuses the simulated network sends twice. */
@@ -27,8 +26,7 @@ export class SandboxEnv extends BaseEnv {
    * The access token the simulated ads platform accepts (`Authorization: Bearer …`). Required:
    * dev and test start-ups generate one; never a default in the app.
    */
-  @IsString()
-  @MinLength(16, { message: 'must be at least 16 characters' })
+  @EnvSecret()
   SANDBOX_ADS_ACCESS_TOKEN: string;
 
   /** Memory bound: members kept per simulated audience (adds beyond it are refused). */

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
+import { applyDecorators, Body, Controller, Delete, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiBearerAuth,
@@ -41,6 +41,22 @@ function checkPath(version: string, id: string): string {
 }
 
 /**
+ * Adding and removing audience members: the same body, answer and errors. `@HttpCode(200)` stays
+ * on each method, where the OpenAPI plugin reads it.
+ */
+function MembershipEndpoint(summary: string): MethodDecorator {
+  return applyDecorators(
+    ApiOperation({ summary }),
+    ApiBody({ type: UsersRequestDto }),
+    ApiOkResponse({ type: UsersResponseDto }),
+    ApiBadRequestResponse({
+      type: AdsGraphErrorResponse,
+      description: 'Code 100: bad payload or session, more than 10,000 rows, session already ended',
+    }),
+  );
+}
+
+/**
  * The simulated ads platform (Meta-style Marketing API): customer-list audience membership and
  * the Conversions API. Graph errors; `Authorization: Bearer <SANDBOX_ADS_ACCESS_TOKEN>`.
  */
@@ -62,15 +78,7 @@ export class AdsController {
 
   @Post(':version/:audienceId/users')
   @HttpCode(200)
-  @ApiOperation({
-    summary: 'Add people to a customer-list audience (≤10,000 hashed rows per call, in an upload session)',
-  })
-  @ApiBody({ type: UsersRequestDto })
-  @ApiOkResponse({ type: UsersResponseDto })
-  @ApiBadRequestResponse({
-    type: AdsGraphErrorResponse,
-    description: 'Code 100: bad payload or session, more than 10,000 rows, session already ended',
-  })
+  @MembershipEndpoint('Add people to a customer-list audience (≤10,000 hashed rows per call, in an upload session)')
   addUsers(
     @Param('version') version: string,
     @Param('audienceId') audienceId: string,
@@ -81,13 +89,7 @@ export class AdsController {
 
   @Delete(':version/:audienceId/users')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Remove people from a customer-list audience (same body as adding)' })
-  @ApiBody({ type: UsersRequestDto })
-  @ApiOkResponse({ type: UsersResponseDto })
-  @ApiBadRequestResponse({
-    type: AdsGraphErrorResponse,
-    description: 'Code 100: bad payload or session, more than 10,000 rows, session already ended',
-  })
+  @MembershipEndpoint('Remove people from a customer-list audience (same body as adding)')
   removeUsers(
     @Param('version') version: string,
     @Param('audienceId') audienceId: string,

@@ -1,6 +1,14 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
-import type { FaultMode, FaultScope } from '../services/ads-fault.service';
+import {
+  FAULT_DOWN_STATUSES,
+  FAULT_MODES,
+  FAULT_RATE_LIMIT_CODES,
+  FAULT_SCOPES,
+  FaultMode,
+  FaultScope,
+} from '../services/ads-fault.service';
+import { ACTION_SOURCES, MESSAGING_CHANNELS } from '../services/ads-validation';
 
 // Request bodies of the simulated ads API are validated by the pure functions in
 // services/ads-validation.ts (so errors are the platform's Graph errors, naming the bad row or
@@ -74,23 +82,11 @@ export class ServerEventDto {
   @ApiProperty({ example: 'wamid.HBgLMTY1MDU1NTEyMTIVAgASGBQzQTk' })
   event_id: string;
 
-  @ApiProperty({
-    enum: [
-      'email',
-      'website',
-      'app',
-      'phone_call',
-      'chat',
-      'physical_store',
-      'system_generated',
-      'business_messaging',
-      'other',
-    ],
-  })
+  @ApiProperty({ enum: ACTION_SOURCES })
   action_source: string;
 
   /** Required when action_source is `business_messaging`. */
-  @ApiPropertyOptional({ enum: ['whatsapp', 'messenger', 'instagram'] })
+  @ApiPropertyOptional({ enum: MESSAGING_CHANNELS })
   messaging_channel?: string;
 
   /** `em`/`ph` (and other hashed fields) as SHA-256 hex arrays; `ctwa_clid`, `whatsapp_business_account_id` as they are. */
@@ -131,14 +127,14 @@ export class EventsResponseDto {
 
 export class FaultDto {
   /** `ok` ends any fault. */
-  @ApiProperty({ enum: ['ok', 'down', 'slow', 'rate_limit'] })
-  @IsIn(['ok', 'down', 'slow', 'rate_limit'])
+  @ApiProperty({ enum: FAULT_MODES })
+  @IsIn(FAULT_MODES)
   mode: FaultMode;
 
   /** `down`: the HTTP status answered (default 503). */
-  @ApiPropertyOptional({ enum: [500, 502, 503, 504] })
+  @ApiPropertyOptional({ enum: FAULT_DOWN_STATUSES })
   @IsOptional()
-  @IsIn([500, 502, 503, 504])
+  @IsIn(FAULT_DOWN_STATUSES)
   status?: number;
 
   /** `slow`: delay added to each request, in ms (default 2000). */
@@ -150,9 +146,9 @@ export class FaultDto {
   delayMs?: number;
 
   /** `rate_limit`: Graph code (4 application, 17 user — the default, 613 or 80003 ads account). HTTP 429. */
-  @ApiPropertyOptional({ enum: [4, 17, 613, 80003] })
+  @ApiPropertyOptional({ enum: FAULT_RATE_LIMIT_CODES })
   @IsOptional()
-  @IsIn([4, 17, 613, 80003])
+  @IsIn(FAULT_RATE_LIMIT_CODES)
   code?: number;
 
   /** The fault ends by itself after this many ms. */
@@ -172,14 +168,14 @@ export class FaultDto {
   remaining?: number;
 
   /** Which requests the fault hits (default all). */
-  @ApiPropertyOptional({ enum: ['all', 'audiences', 'events'] })
+  @ApiPropertyOptional({ enum: FAULT_SCOPES })
   @IsOptional()
-  @IsIn(['all', 'audiences', 'events'])
+  @IsIn(FAULT_SCOPES)
   scope?: FaultScope;
 }
 
 export class FaultStateDto {
-  @ApiProperty({ enum: ['ok', 'down', 'slow', 'rate_limit'] })
+  @ApiProperty({ enum: FAULT_MODES })
   mode: FaultMode;
 
   @ApiProperty()
@@ -191,7 +187,7 @@ export class FaultStateDto {
   @ApiProperty()
   code: number;
 
-  @ApiProperty({ enum: ['all', 'audiences', 'events'] })
+  @ApiProperty({ enum: FAULT_SCOPES })
   scope: FaultScope;
 
   @ApiPropertyOptional({ description: 'When the fault ends by itself' })

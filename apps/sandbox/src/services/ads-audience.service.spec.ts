@@ -1,5 +1,5 @@
 import { SandboxEnv } from '../config/sandbox.env';
-import { ClockRepository } from '../repositories/clock.repository';
+import { FakeClock } from '../../test/fake-clock';
 import { AdsAudienceService } from './ads-audience.service';
 import { AdsGraphError } from './ads-graph-error';
 
@@ -7,15 +7,8 @@ const H1 = 'e323ec626319ca94ee8bff2e4c87cf613be6ea19919ed1364124e16807ab3176';
 const H2 = '2481f36dfc515ca76451aaadf1399026942a01ee50c6d0a61988b43cef039bc2';
 const H3 = 'eff2b7f8ef1c0c37569e2ea19c5679ff6b3e5d826da27034d3c29948b856c6c8';
 
-class FakeClock extends ClockRepository {
-  now = Date.parse('2026-11-25T12:00:00Z');
-  override nowMs(): number {
-    return this.now;
-  }
-}
-
 function setup(maxMembers = 100) {
-  const clock = new FakeClock();
+  const clock = new FakeClock(Date.parse('2026-11-25T12:00:00Z'));
   const env = Object.assign(new SandboxEnv(), { SANDBOX_ADS_MAX_MEMBERS: maxMembers, SANDBOX_ADS_MAX_OBJECTS: 3 });
   return { clock, service: new AdsAudienceService(env, clock) };
 }

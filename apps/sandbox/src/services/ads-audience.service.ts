@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { SandboxEnv } from '../config/sandbox.env';
 import { ClockRepository } from '../repositories/clock.repository';
 import { AdsErrorSubcodes, invalidParameter } from './ads-graph-error';
+import { objectOrNew } from './ads-objects';
 import { AudienceUpload, parseAudienceUpload } from './ads-validation';
 
 export type MembershipOp = 'add' | 'remove';
@@ -54,15 +55,26 @@ interface Audience {
   removed: Map<string, number>;
   sessions: Map<string, SessionState>;
   history: AudienceHistoryEntry[];
-  totals: {
-    batches: number;
-    replayed_batches: number;
-    rows_received: number;
-    rows_invalid: number;
-    members_added: number;
-    members_removed: number;
-  };
+  totals: AudienceTotals;
 }
+
+interface AudienceTotals {
+  batches: number;
+  replayed_batches: number;
+  rows_received: number;
+  rows_invalid: number;
+  members_added: number;
+  members_removed: number;
+}
+
+const emptyTotals = (): AudienceTotals => ({
+  batches: 0,
+  replayed_batches: 0,
+  rows_received: 0,
+  rows_invalid: 0,
+  members_added: 0,
+  members_removed: 0,
+});
 
 /** Bounds of the per-audience bookkeeping besides members (documented in docs/sandbox-ads.md). */
 export const AUDIENCE_LIMITS = { history: 10_000, sessions: 10_000, removed: 100_000 } as const;
@@ -114,17 +126,7 @@ export class AdsAudienceService {
     const previous = session?.batches.get(s.batchSeq);
     if (previous) {
       audience.totals.replayed_batches += 1;
-      this.record(audience, {
-        op,
-        at: iso(now),
-        session_id: s.sessionId,
-        batch_seq: s.batchSeq,
-        last_batch_flag: s.lastBatchFlag,
-        num_received: previous.num_received,
-        num_invalid_entries: previous.num_invalid_entries,
-        members_changed: 0,
-        replayed: true,
-      });
+      this.record(audience, op, now, upload, previous, undefined);
       return previous;
     }
     if (session?.endedAtMs !== undefined) {
@@ -165,17 +167,7 @@ export class AdsAudienceService {
     audience.totals.batches += 1;
     audience.totals.rows_received += upload.numReceived;
     audience.totals.rows_invalid += upload.numInvalid;
-    this.record(audience, {
-      op,
-      at: iso(now),
-      session_id: s.sessionId,
-      batch_seq: s.batchSeq,
-      last_batch_flag: s.lastBatchFlag,
-      num_received: upload.numReceived,
-      num_invalid_entries: upload.numInvalid,
-      members_changed: changed,
-      replayed: false,
-    });
+    this.record(audience, op, now, upload, response, changed);
     return response;
   }
 
@@ -237,42 +229,41 @@ export class AdsAudienceService {
     return removed;
   }
 
-  private record(audience: Audience, entry: AudienceHistoryEntry): void {
-    audience.history.push(entry);
+  /** Records a batch in the history: applied (`changed` members) or re-sent (`changed` undefined). */
+  private record(
+    audience: Audience,
+    op: MembershipOp,
+    now: number,
+    { session: s }: AudienceUpload,
+    answer: UsersResponse,
+    changed: number | undefined,
+  ): void {
+    audience.history.push({
+      op,
+      at: iso(now),
+      session_id: s.sessionId,
+      batch_seq: s.batchSeq,
+      last_batch_flag: s.lastBatchFlag,
+      num_received: answer.num_received,
+      num_invalid_entries: answer.num_invalid_entries,
+      members_changed: changed ?? 0,
+      replayed: changed === undefined,
+    });
     if (audience.history.length > AUDIENCE_LIMITS.history) {
       audience.history.splice(0, audience.history.length - AUDIENCE_LIMITS.history);
     }
   }
 
   private audience(id: string): Audience {
-    let audience = this.audiences.get(id);
-    if (!audience) {
-      if (this.audiences.size >= this.env.SANDBOX_ADS_MAX_OBJECTS) {
-        throw invalidParameter(
-          AdsErrorSubcodes.SandboxCapacity,
-          'Sandbox capacity',
-          `the sandbox keeps at most ${this.env.SANDBOX_ADS_MAX_OBJECTS} audiences (SANDBOX_ADS_MAX_OBJECTS); reset it`,
-        );
-      }
-      audience = {
-        id,
-        members: new Map(),
-        index: new Map(),
-        removed: new Map(),
-        sessions: new Map(),
-        history: [],
-        totals: {
-          batches: 0,
-          replayed_batches: 0,
-          rows_received: 0,
-          rows_invalid: 0,
-          members_added: 0,
-          members_removed: 0,
-        },
-      };
-      this.audiences.set(id, audience);
-    }
-    return audience;
+    return objectOrNew(this.audiences, id, 'audiences', this.env.SANDBOX_ADS_MAX_OBJECTS, () => ({
+      id,
+      members: new Map(),
+      index: new Map(),
+      removed: new Map(),
+      sessions: new Map(),
+      history: [],
+      totals: emptyTotals(),
+    }));
   }
 
   /** What the audience holds now, for tests and benchmarks. Unknown ids read as empty. */
@@ -286,14 +277,7 @@ export class AdsAudienceService {
         recently_removed: [],
         sessions: [],
         history: [],
-        totals: {
-          batches: 0,
-          replayed_batches: 0,
-          rows_received: 0,
-          rows_invalid: 0,
-          members_added: 0,
-          members_removed: 0,
-        },
+        totals: emptyTotals(),
       };
     }
     return {

@@ -1,19 +1,12 @@
 import { SandboxEnv } from '../config/sandbox.env';
-import { ClockRepository } from '../repositories/clock.repository';
+import { FakeClock } from '../../test/fake-clock';
 import { AdsDatasetService } from './ads-dataset.service';
 import { AdsGraphError } from './ads-graph-error';
 
 const H1 = 'e323ec626319ca94ee8bff2e4c87cf613be6ea19919ed1364124e16807ab3176';
 
-class FakeClock extends ClockRepository {
-  now = Date.parse('2026-11-25T12:00:00Z');
-  override nowMs(): number {
-    return this.now;
-  }
-}
-
 function setup(maxEvents = 100) {
-  const clock = new FakeClock();
+  const clock = new FakeClock(Date.parse('2026-11-25T12:00:00Z'));
   const env = Object.assign(new SandboxEnv(), { SANDBOX_ADS_MAX_EVENTS: maxEvents, SANDBOX_ADS_MAX_OBJECTS: 10 });
   return { clock, service: new AdsDatasetService(env, clock) };
 }

@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { currentContext } from '@custody/observability';
 import { SandboxEnv } from '../config/sandbox.env';
 import { ClockRepository } from '../repositories/clock.repository';
-import { AdsErrorSubcodes, AdsGraphError, invalidParameter } from './ads-graph-error';
+import { AdsGraphError } from './ads-graph-error';
+import { objectOrNew } from './ads-objects';
 import { parseEventsBatch, ServerEvent } from './ads-validation';
 
 /** Events with the same event_name and event_id received within 48 hours are one event. */
@@ -23,14 +24,7 @@ export interface StoredEvent extends ServerEvent {
 interface Dataset {
   /** `event_name` NUL `event_id` → the first copy received (insertion order = arrival order). */
   events: Map<string, { event: StoredEvent; receivedAtMs: number }>;
-  totals: {
-    requests: number;
-    events_received: number;
-    events_accepted: number;
-    events_deduplicated: number;
-    rejected_requests: number;
-    events_dropped: number;
-  };
+  totals: DatasetTotals;
   /** The last rejections (newest last), what a caller was told. */
   rejections: Array<{
     at: string;
@@ -40,6 +34,24 @@ interface Dataset {
     error_user_msg?: string;
   }>;
 }
+
+interface DatasetTotals {
+  requests: number;
+  events_received: number;
+  events_accepted: number;
+  events_deduplicated: number;
+  rejected_requests: number;
+  events_dropped: number;
+}
+
+const emptyTotals = (): DatasetTotals => ({
+  requests: 0,
+  events_received: 0,
+  events_accepted: 0,
+  events_deduplicated: 0,
+  rejected_requests: 0,
+  events_dropped: 0,
+});
 
 const MAX_REJECTIONS = 100;
 
@@ -112,30 +124,11 @@ export class AdsDatasetService {
   }
 
   private dataset(id: string): Dataset {
-    let dataset = this.datasets.get(id);
-    if (!dataset) {
-      if (this.datasets.size >= this.env.SANDBOX_ADS_MAX_OBJECTS) {
-        throw invalidParameter(
-          AdsErrorSubcodes.SandboxCapacity,
-          'Sandbox capacity',
-          `the sandbox keeps at most ${this.env.SANDBOX_ADS_MAX_OBJECTS} datasets (SANDBOX_ADS_MAX_OBJECTS); reset it`,
-        );
-      }
-      dataset = {
-        events: new Map(),
-        totals: {
-          requests: 0,
-          events_received: 0,
-          events_accepted: 0,
-          events_deduplicated: 0,
-          rejected_requests: 0,
-          events_dropped: 0,
-        },
-        rejections: [],
-      };
-      this.datasets.set(id, dataset);
-    }
-    return dataset;
+    return objectOrNew(this.datasets, id, 'datasets', this.env.SANDBOX_ADS_MAX_OBJECTS, () => ({
+      events: new Map(),
+      totals: emptyTotals(),
+      rejections: [],
+    }));
   }
 
   /** The accepted events (oldest first), optionally only those with one event_id. Unknown ids read as empty. */
@@ -147,16 +140,7 @@ export class AdsDatasetService {
       dataset_id: id,
       count: d?.events.size ?? 0,
       events: matching.slice(-options.limit),
-      totals: d
-        ? { ...d.totals }
-        : {
-            requests: 0,
-            events_received: 0,
-            events_accepted: 0,
-            events_deduplicated: 0,
-            rejected_requests: 0,
-            events_dropped: 0,
-          },
+      totals: d ? { ...d.totals } : emptyTotals(),
       rejections: d ? [...d.rejections] : [],
     };
   }

@@ -1,13 +1,6 @@
-import { ClockRepository } from '../repositories/clock.repository';
+import { FakeClock } from '../../test/fake-clock';
 import { AdsFaultService } from './ads-fault.service';
 import { AdsGraphError } from './ads-graph-error';
-
-class FakeClock extends ClockRepository {
-  now = 1_000_000;
-  override nowMs(): number {
-    return this.now;
-  }
-}
 
 async function outcome(p: Promise<void>): Promise<string> {
   try {
@@ -21,7 +14,7 @@ async function outcome(p: Promise<void>): Promise<string> {
 
 describe('AdsFaultService', () => {
   it('fails requests while down, then recovers by itself after forMs', async () => {
-    const clock = new FakeClock();
+    const clock = new FakeClock(1_000_000);
     const faults = new AdsFaultService(clock);
     faults.set({ mode: 'down', status: 502, forMs: 1_000 });
     expect(await outcome(faults.enter('audiences'))).toBe('502/2');
@@ -33,7 +26,7 @@ describe('AdsFaultService', () => {
   });
 
   it('rate-limits a number of requests with 429 and the Graph code, only in its scope', async () => {
-    const faults = new AdsFaultService(new FakeClock());
+    const faults = new AdsFaultService(new FakeClock(1_000_000));
     faults.set({ mode: 'rate_limit', remaining: 2, scope: 'events' });
     expect(await outcome(faults.enter('audiences'))).toBe('ok');
     expect(await outcome(faults.enter('events'))).toBe('429/17');
@@ -45,7 +38,7 @@ describe('AdsFaultService', () => {
   });
 
   it('slows requests down', async () => {
-    const faults = new AdsFaultService(new FakeClock());
+    const faults = new AdsFaultService(new FakeClock(1_000_000));
     faults.set({ mode: 'slow', delayMs: 150 });
     const started = Date.now();
     expect(await outcome(faults.enter('audiences'))).toBe('ok');

@@ -2,9 +2,15 @@ import { Injectable } from '@nestjs/common';
 import { ClockRepository } from '../repositories/clock.repository';
 import { AdsErrorCodes, AdsErrorSubcodes, AdsGraphError } from './ads-graph-error';
 
-export type FaultMode = 'ok' | 'down' | 'slow' | 'rate_limit';
+export const FAULT_MODES = ['ok', 'down', 'slow', 'rate_limit'] as const;
+export type FaultMode = (typeof FAULT_MODES)[number];
 /** Which part of the ads API a fault hits. */
-export type FaultScope = 'all' | 'audiences' | 'events';
+export const FAULT_SCOPES = ['all', 'audiences', 'events'] as const;
+export type FaultScope = (typeof FAULT_SCOPES)[number];
+/** `down`: the HTTP statuses a fault may answer with. */
+export const FAULT_DOWN_STATUSES = [500, 502, 503, 504] as const;
+/** `rate_limit`: the Graph codes a fault may answer with (4 application, 17 user, 613 or 80003 ads account). */
+export const FAULT_RATE_LIMIT_CODES = [4, 17, 613, 80003] as const;
 
 export interface FaultSettings {
   mode: FaultMode;

@@ -3,7 +3,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import { currentContext } from '@custody/observability';
-import { toErrorBody } from '@custody/platform';
+import { isBodyParserError, toErrorBody } from '@custody/platform';
 
 /** Graph error codes the simulated ads platform answers with. */
 export const AdsErrorCodes = {
@@ -223,14 +223,4 @@ export class SandboxExceptionFilter implements ExceptionFilter {
       transient: true,
     };
   }
-}
-
-function isBodyParserError(e: unknown): e is { status: number; type: string } {
-  return (
-    typeof e === 'object' &&
-    e !== null &&
-    typeof (e as { status?: unknown }).status === 'number' &&
-    typeof (e as { type?: unknown }).type === 'string' &&
-    (e as { status: number }).status < 500
-  );
 }

@@ -1,5 +1,5 @@
 import { IsNotEmpty, IsOptional, IsString, MinLength } from 'class-validator';
-import { EnvInt, EnvPort, ServiceEnv } from '@custody/platform';
+import { EnvInt, EnvPort, EnvSecret, ServiceEnv } from '@custody/platform';
 
 export class TenantStoreEnv extends ServiceEnv {
   @EnvPort()
@@ -19,8 +19,7 @@ export class TenantStoreEnv extends ServiceEnv {
   @MinLength(3)
   OPERATOR_CLIENT_ID: string;
 
-  @IsString()
-  @MinLength(16, { message: 'must be at least 16 characters' })
+  @EnvSecret()
   OPERATOR_CLIENT_SECRET: string;
 
   @IsOptional()
