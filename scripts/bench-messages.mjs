@@ -1,4 +1,4 @@
-// npm run bench:messages [-- --messages N --concurrency C]
+// npm run bench:messages [-- --messages N (--concurrency C | --rate R) --customers K]
 // Sends N messages through the whole path (HTTP send → ingest → Kafka → tenant-store →
 // PostgreSQL) and prints throughput and send→stored latency percentiles; then, in the same run,
 // the raw ceilings: Kafka produce alone and PostgreSQL insert alone, and the ratios.
@@ -11,6 +11,10 @@ import { startProcesses } from './lib/platform-processes.mjs';
 const args = Object.fromEntries(process.argv.slice(2).join(' ').split('--').filter(Boolean).map((a) => a.trim().split(/\s+/)));
 const N = Number(args.messages ?? 20000);
 const CONCURRENCY = Number(args.concurrency ?? 64);
+// --rate R: open loop, a send every 1/R s whatever the answers (latency at a given load, not
+// inflated by the load generator queueing behind its own slow requests); at most 512 in flight.
+const RATE = args.rate ? Number(args.rate) : undefined;
+const CUSTOMERS = Number(args.customers ?? 5000);
 const NUMBERS = 8; // phone numbers, 1,000 messages/s each
 for (const v of ['KAFKA_BROKERS', 'DATABASE_URL', 'MIGRATION_DATABASE_URL']) {
   if (!process.env[v]) throw new Error(`${v} is not set (run through npm run bench:messages)`);
@@ -38,7 +42,7 @@ async function startApps() {
 let running;
 
 async function main() {
-  console.log(`bench:messages — ${fmt(N)} messages, concurrency ${CONCURRENCY}, ${NUMBERS} numbers × 1,000/s, node ${process.version}`);
+  console.log(`bench:messages — ${fmt(N)} messages, ${RATE ? `open loop at ${fmt(RATE)}/s` : `concurrency ${CONCURRENCY}`}, ${fmt(CUSTOMERS)} customers, ${NUMBERS} numbers × 1,000/s, node ${process.version}`);
   const apps = await startApps();
   const form = (o) => ({ method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(o) });
   const op = await (await fetch(`${apps.store}/v1/oauth/token`, form({ grant_type: 'client_credentials', client_id: apps.env.OPERATOR_CLIENT_ID, client_secret: apps.env.OPERATOR_CLIENT_SECRET }))).json();
@@ -99,18 +103,32 @@ async function main() {
   let errors = 0;
   const cpuBefore = cpuSeconds(apps.pids);
   const started = performance.now();
-  const worker = async () => {
-    for (let i = next++; i < N; i = next++) {
-      const number = numbers[i % NUMBERS].phoneNumberId;
-      const to = `1555${String(1000000 + (i % 5000)).padStart(7, '0')}`;
-      const t0 = performance.now();
-      const res = await fetch(`${apps.ingest}/v25.0/${number}/messages`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: auth }, body: template(to) });
-      const body = await res.json();
-      if (res.status === 200) sentAt.set(body.messages[0].id, t0);
-      else { errors += 1; if (errors < 5) console.error(`send failed: ${res.status} ${JSON.stringify(body)}`); }
-    }
+  const sendOne = async (i) => {
+    const number = numbers[i % NUMBERS].phoneNumberId;
+    const to = `1555${String(1000000 + (i % CUSTOMERS)).padStart(7, '0')}`;
+    const t0 = performance.now();
+    const res = await fetch(`${apps.ingest}/v25.0/${number}/messages`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: auth }, body: template(to) });
+    const body = await res.json();
+    if (res.status === 200) sentAt.set(body.messages[0].id, t0);
+    else { errors += 1; if (errors < 5) console.error(`send failed: ${res.status} ${JSON.stringify(body)}`); }
   };
-  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  if (RATE) {
+    const inFlight = new Set();
+    for (let i = 0; i < N; i += 1) {
+      const due = started + (i * 1000) / RATE;
+      const wait = due - performance.now();
+      if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+      while (inFlight.size >= 512) await Promise.race(inFlight);
+      const p = sendOne(i).finally(() => inFlight.delete(p));
+      inFlight.add(p);
+    }
+    await Promise.all(inFlight);
+  } else {
+    const worker = async () => {
+      for (let i = next++; i < N; i = next++) await sendOne(i);
+    };
+    await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  }
   const sendDone = performance.now();
   const target = N - errors;
   const matched = () => [...sentAt.keys()].filter((id) => storedAt.has(id)).length;
