@@ -3,16 +3,15 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Producer } from 'kafkajs';
-import { ErasureRequestedEvent, erasureEventKey, ErasureResultEvent, Topics } from '@custody/contracts';
 import { createApp, listen, loadConfig } from '@custody/platform';
-import { httpClient, HttpRequest, testKafka, waitForStableGroups } from '@custody/testing';
+import { httpClient, HttpRequest, uniqueDigits, waitForStableGroups } from '@custody/testing';
 import { AppModule as ConsentModule } from '../../apps/consent/src/app.module';
 import { ConsentEnv } from '../../apps/consent/src/config/consent.env';
 import { ConsentSettings } from '../../apps/consent/src/config/consent.settings';
 import { APP_META as CONSENT_META } from '../../apps/consent/src/meta';
 import { LogKeysRepository } from '../../apps/consent/src/repositories/log-keys.repository';
-import { TopicWatch, watchTopic } from '../support/consent.harness';
+import { hashPhone } from '../../apps/marketing-export/src/domain/identifiers';
+import { ExportHarness, startMarketingExport } from '../support/marketing-export.harness';
 import { PlatformHarness, startPlatform } from '../support/platform.harness';
 import { TEST_AUDIENCE, TEST_ISSUER, TestTenant } from '../support/tenant-store.harness';
 import { waitFor } from '../support/wait';
@@ -35,14 +34,14 @@ function audit(args: string[]): Promise<{ code: number; stdout: string; stderr: 
 
 /**
  * Erasure of a customer (GDPR Art. 17) over the real stack: tenant-store, ingest, the sandbox
- * network and consent in this process, against the real Kafka and PostgreSQL.
+ * (network and ads platform), consent and marketing-export in this process, against the real
+ * Kafka and PostgreSQL.
  */
 describe('customer erasure across services (real stack)', () => {
   let p: PlatformHarness;
   let consentApp: INestApplication;
   let consent: HttpRequest;
-  let requests: TopicWatch;
-  let producer: Producer;
+  let ex: ExportHarness;
 
   beforeAll(async () => {
     p = await startPlatform();
@@ -64,43 +63,19 @@ describe('customer erasure across services (real stack)', () => {
       CONSENT_META,
     );
     consent = httpClient(await listen(consentApp, 0, '127.0.0.1'));
-    // tenant-store 3, ingest 4, consent 2 (inbound messages, erasure requests).
-    await waitForStableGroups(p.groupPrefix, 9);
-    requests = await watchTopic(Topics.ErasureRequests);
-    producer = testKafka().producer({ allowAutoTopicCreation: false });
-    await producer.connect();
+    ex = await startMarketingExport({
+      jwksUrl: `${p.store.url}/.well-known/jwks.json`,
+      adsUrl: `${p.sandboxUrl}/ads`,
+      adsToken: p.adsAccessToken,
+    });
+    // tenant-store 3, ingest 4, consent 2 (inbound messages, erasure requests), marketing-export 3.
+    await waitForStableGroups(p.groupPrefix, 12);
   });
   afterAll(async () => {
-    await producer?.disconnect();
-    await requests?.stop();
+    await ex?.close();
     await consentApp?.close();
     await p?.close();
   });
-
-  /**
-   * INTERIM, until marketing-export's erasure consumer (helper h2) lands on main: this test reports
-   * for marketing-export as that service would (nothing held), so that the completion logic —
-   * which requires all three services — can be exercised. Replace with the real app once it exists.
-   */
-  async function reportForMarketingExport(requestId: string): Promise<void> {
-    const message = await requests.next((m) => m.key?.toString().endsWith(`:${requestId}`) ?? false, 60_000);
-    const request = JSON.parse(message.value!.toString()) as ErasureRequestedEvent;
-    const result: ErasureResultEvent = {
-      eventId: `${requestId}:marketing-export`,
-      type: 'erasure.completed',
-      tenantId: request.tenantId,
-      occurredAt: new Date().toISOString(),
-      requestId,
-      service: 'marketing-export',
-      outcome: 'nothing_found',
-      counts: {},
-    };
-    await producer.send({
-      topic: Topics.ErasureResults,
-      acks: -1,
-      messages: [{ key: erasureEventKey(request.tenantId, requestId), value: JSON.stringify(result) }],
-    });
-  }
 
   const erase = (token: string, body: unknown, headers?: Record<string, string>) =>
     p.store.request('POST', '/v1/erasure-requests', { token, body, headers });
@@ -110,7 +85,6 @@ describe('customer erasure across services (real stack)', () => {
    * other test runs, their services may report `nothing_found` for this tenant first).
    */
   async function completed(token: string, id: string, erasedBy: string[] = []): Promise<any> {
-    await reportForMarketingExport(id);
     return waitFor(
       `erasure request ${id} to complete`,
       async () => {
@@ -144,7 +118,7 @@ describe('customer erasure across services (real stack)', () => {
   async function rowsMentioning(needle: string): Promise<string[]> {
     const tables = await p.sql<{ schema: string; name: string }>(
       `SELECT table_schema AS schema, table_name AS name FROM information_schema.tables
-        WHERE table_schema IN ('tenant_store', 'ingest', 'consent') AND table_type = 'BASE TABLE'`,
+        WHERE table_schema IN ('tenant_store', 'ingest', 'consent', 'marketing_export') AND table_type = 'BASE TABLE'`,
     );
     const hits: string[] = [];
     for (const t of tables) {
@@ -166,8 +140,47 @@ describe('customer erasure across services (real stack)', () => {
     const waId = p.newCustomer();
     const bystander = p.newCustomer();
 
-    // The customer chats (tenant-store stores, ingest queues webhooks), the business answers with an
-    // Idempotency-Key (ingest keeps the response), and consent records a grant.
+    // Consent records a grant; the tenant authorizes its chats for an ads audience; the customer
+    // chats (tenant-store stores, ingest queues webhooks, marketing-export adds the customer to the
+    // audience); the business answers with an Idempotency-Key (ingest keeps the response).
+    const cApi = (method: string, path: string, body?: unknown) => consent(method, path, { token, body });
+    expect(
+      (
+        await cApi('POST', '/v1/consent/purposes', {
+          key: 'ads',
+          dataUse: 'marketing.advertising',
+          wording: { language: 'en', text: 'Ads based on our chats.' },
+        })
+      ).status,
+    ).toBe(201);
+    const prompt = await cApi('POST', '/v1/consent/prompts', { customer: { waId }, language: 'en', purposes: ['ads'] });
+    expect(prompt.status).toBe(201);
+    expect(
+      (
+        await cApi('POST', '/v1/consent/records', {
+          customer: { waId },
+          purpose: 'ads',
+          action: 'grant',
+          method: 'api',
+          promptId: prompt.body.id,
+        })
+      ).status,
+    ).toBe(201);
+    const bystanderPrompt = await cApi('POST', '/v1/consent/prompts', {
+      customer: { waId: bystander },
+      language: 'en',
+      purposes: ['ads'],
+    });
+    const audienceId = uniqueDigits(15);
+    const authorization = await p.store.request('POST', '/v1/marketing/authorizations', {
+      token,
+      body: {
+        destination: { kind: 'customer_list_audience', adAccountId: `act_${uniqueDigits(10)}`, audienceId },
+        dataUses: ['marketing.advertising.first_party.targeted'],
+        scope: 'all',
+      },
+    });
+    expect(authorization.status).toBe(201);
     const inbound = [
       await customerWrites(tenant, waId, 'My address is 1 Erasure Lane'),
       await customerWrites(tenant, waId, 'and my card ends 4242'),
@@ -202,34 +215,15 @@ describe('customer erasure across services (real stack)', () => {
       },
       45_000,
     );
-    const cApi = (method: string, path: string, body?: unknown) => consent(method, path, { token, body });
-    expect(
-      (
-        await cApi('POST', '/v1/consent/purposes', {
-          key: 'ads',
-          dataUse: 'marketing.advertising',
-          wording: { language: 'en', text: 'Ads based on our chats.' },
-        })
-      ).status,
-    ).toBe(201);
-    const prompt = await cApi('POST', '/v1/consent/prompts', { customer: { waId }, language: 'en', purposes: ['ads'] });
-    expect(prompt.status).toBe(201);
-    expect(
-      (
-        await cApi('POST', '/v1/consent/records', {
-          customer: { waId },
-          purpose: 'ads',
-          action: 'grant',
-          method: 'api',
-          promptId: prompt.body.id,
-        })
-      ).status,
-    ).toBe(201);
-    const bystanderPrompt = await cApi('POST', '/v1/consent/prompts', {
-      customer: { waId: bystander },
-      language: 'en',
-      purposes: ['ads'],
-    });
+    const members = async (): Promise<string[]> =>
+      ((await p.sandbox('GET', `/ads/_sandbox/audiences/${audienceId}?limit=1000`)).body.members ?? []).flatMap(
+        (m: { identifiers: string[] }) => m.identifiers,
+      );
+    await waitFor(
+      'the customer in the ads audience',
+      async () => (await members()).includes(`PHONE:${hashPhone(waId)}`),
+      45_000,
+    );
     expect((await cApi('GET', `/v1/consent/customers/${waId}`)).body.purposes[0].status).toBe('granted');
     expect(await rowsMentioning(waId)).not.toEqual([]);
 
@@ -245,12 +239,14 @@ describe('customer erasure across services (real stack)', () => {
     expect(again.status).toBe(200);
     expect(again.body.id).toBe(created.body.id);
 
-    const done = await completed(token, created.body.id, ['tenant-store', 'consent']);
+    const done = await completed(token, created.body.id, ['tenant-store', 'consent', 'marketing-export']);
     expect(done).toMatchObject({ status: 'completed', outcome: 'erased', completedAt: expect.any(String) });
     const byService = Object.fromEntries(done.services.map((s: any) => [s.service, s]));
     expect(byService['tenant-store']).toMatchObject({ status: 'erased', counts: { conversations: 1, messages: 4 } }); // 2 inbound, the reply, the hosted notice
     expect(byService.consent).toMatchObject({ status: 'erased', counts: { pseudonyms: 1, consentEvents: 1 } });
-    expect(byService['marketing-export'].status).toBe('nothing_found');
+    expect(byService['marketing-export']).toMatchObject({ status: 'erased', counts: { audienceRemovals: 1 } });
+    // marketing-export: the customer left the audience.
+    expect(await members()).not.toContain(`PHONE:${hashPhone(waId)}`);
     const listed = await p.store.request('GET', '/v1/erasure-requests?status=completed', { token });
     expect(listed.body.data.map((r: any) => r.id)).toContain(created.body.id);
 
@@ -287,6 +283,7 @@ describe('customer erasure across services (real stack)', () => {
     // And no row of any service's schema contains the number any more.
     await waitFor('no row mentioning the number', async () => (await rowsMentioning(waId)).length === 0, 45_000);
     expect(await rowsMentioning('Erasure Lane')).toEqual([]);
+    expect(await rowsMentioning(hashPhone(waId))).toEqual([]);
 
     // The consent log is intact: the auditor's offline verifier accepts it, erased customer's entries included.
     const auditor = await auditorToken(tenant);

@@ -529,7 +529,7 @@ export class ExportRepository {
 
   /**
    * Starts removing these members from their audiences: one pending removal record per member
-   * (idempotent on `<cause>:<member>`), and the membership marked `removing` until the
+   * (idempotent on `<cause>:<member's add record>`), and the membership marked `removing` until the
    * destination confirms. Members already being removed are left to their running removal.
    */
   async scheduleRemovals(
@@ -551,7 +551,9 @@ export class ExportRepository {
             adAccountId: mb.adAccountId,
             targetId: mb.targetId,
             operation: 'remove',
-            recordKey: `remove:${cause.key}:${mb.memberHash}`,
+            // The member's add record id, not its hash: a key outlives erasure (the hash of a
+            // phone number is not anonymous) and must stay unique per member and cause.
+            recordKey: `remove:${cause.key}:${mb.addedRecordId}`,
             authorizationId: null,
             authorizationVersion: null,
             dataUses: mb.dataUses,
