@@ -244,9 +244,14 @@ describe('customer erasure across services (real stack)', () => {
     const byService = Object.fromEntries(done.services.map((s: any) => [s.service, s]));
     expect(byService['tenant-store']).toMatchObject({ status: 'erased', counts: { conversations: 1, messages: 4 } }); // 2 inbound, the reply, the hosted notice
     expect(byService.consent).toMatchObject({ status: 'erased', counts: { pseudonyms: 1, consentEvents: 1 } });
-    expect(byService['marketing-export']).toMatchObject({ status: 'erased', counts: { audienceRemovals: 1 } });
-    // marketing-export: the customer left the audience.
-    expect(await members()).not.toContain(`PHONE:${hashPhone(waId)}`);
+    // (Counts are not compared for marketing-export: on a broker shared with other running stacks,
+    // another deployment's marketing-export may have answered first; the audience is the proof.)
+    expect(byService['marketing-export'].status).toBe('erased');
+    await waitFor(
+      'the customer to leave the ads audience',
+      async () => !(await members()).includes(`PHONE:${hashPhone(waId)}`),
+      45_000,
+    );
     const listed = await p.store.request('GET', '/v1/erasure-requests?status=completed', { token });
     expect(listed.body.data.map((r: any) => r.id)).toContain(created.body.id);
 
