@@ -15,10 +15,12 @@ import { WebhookController } from './controllers/webhook.controller';
 import { IngestErasureRepository } from './repositories/erasure.repository';
 import { IdempotencyRepository } from './repositories/idempotency.repository';
 import { NetworkClient } from './repositories/network.client';
+import { ReplicaRepository } from './repositories/replica.repository';
 import { RoutingRepository } from './repositories/routing.repository';
 import { WebhookRepository } from './repositories/webhook.repository';
 import { WindowRepository } from './repositories/window.repository';
 import { NetworkInboundService } from './services/network-inbound.service';
+import { ReplicaShareService } from './services/replica-share.service';
 import { SendService } from './services/send.service';
 import { WebhookSubscriptionService } from './services/webhook-subscription.service';
 import { WebhookWorkerService } from './services/webhook-worker.service';
@@ -42,6 +44,8 @@ export class AppModule {
         IdempotencyRepository,
         WebhookRepository,
         NetworkClient,
+        ReplicaRepository,
+        ReplicaShareService,
         SendService,
         NetworkInboundService,
         WebhookSubscriptionService,

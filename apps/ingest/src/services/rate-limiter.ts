@@ -1,8 +1,8 @@
 /**
  * Token buckets keyed by string: `capacity` tokens, refilled at `refillPerSecond`. Used for the
  * per-number throughput (80 messages/s by default) and the pair rate to one customer. In-memory
- * per ingest replica: with N replicas behind a balancer the effective limit is up to N times
- * higher (see docs/messaging.md).
+ * per ingest replica; each replica takes its share of a limit (ReplicaShareService), so the
+ * platform as a whole keeps it (see docs/messaging.md).
  */
 export class TokenBuckets {
   private readonly buckets = new Map<string, { tokens: number; at: number }>();

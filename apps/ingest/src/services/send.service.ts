@@ -10,6 +10,7 @@ import { WindowRepository } from '../repositories/window.repository';
 import { GraphCodes, GraphError, invalidParameter } from './graph-error';
 import { idempotentMessageId, newMessageId, requestHash, toWaId } from './message-ids';
 import { TokenBuckets } from './rate-limiter';
+import { ReplicaShareService, shareOf } from './replica-share.service';
 
 const WINDOW_MS = 24 * 60 * 60 * 1000;
 
@@ -28,6 +29,7 @@ export class SendService {
     private readonly windows: WindowRepository,
     private readonly idempotency: IdempotencyRepository,
     private readonly publisher: EventPublisher,
+    private readonly share: ReplicaShareService,
   ) {}
 
   async send(
@@ -103,12 +105,16 @@ export class SendService {
         );
       }
     }
+    // Each replica enforces its share, so the limits hold for the platform, not per replica.
+    const replicas = this.share.liveReplicas();
+    const numberLimit = shareOf(messagesPerSecond, messagesPerSecond, replicas);
+    const pairLimit = shareOf(1000 / this.env.PAIR_RATE_INTERVAL_MS, this.env.PAIR_RATE_BURST, replicas);
     const numberKey = `n:${phoneNumberId}`;
-    if (!this.buckets.take(numberKey, messagesPerSecond, messagesPerSecond)) {
+    if (!this.buckets.take(numberKey, numberLimit.capacity, numberLimit.refillPerSecond)) {
       throw new GraphError(HttpStatus.TOO_MANY_REQUESTS, GraphCodes.Throughput, '(#130429) Rate limit hit', `Throughput of ${messagesPerSecond} messages/s for this number exceeded`);
     }
     const pairKey = `p:${phoneNumberId}:${waId}`;
-    if (!this.buckets.take(pairKey, this.env.PAIR_RATE_BURST, 1000 / this.env.PAIR_RATE_INTERVAL_MS)) {
+    if (!this.buckets.take(pairKey, pairLimit.capacity, pairLimit.refillPerSecond)) {
       this.buckets.refund(numberKey);
       throw new GraphError(HttpStatus.TOO_MANY_REQUESTS, GraphCodes.PairRate, '(#131056) (Business Account, Consumer Account) pair rate limit hit', 'Too many messages to this customer; retry later');
     }
