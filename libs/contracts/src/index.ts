@@ -7,3 +7,4 @@ export * from './network';
 export * from './consent-events';
 export * from './marketing-events';
 export * from './erasure-events';
+export * from './fast-check';
