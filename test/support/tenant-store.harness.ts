@@ -2,7 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import type { JWK } from 'jose';
 import { randomBytes } from 'node:crypto';
 import { SigningKeys } from '@custody/auth';
-import { LocalKeyProvider } from '@custody/crypto';
+import { KeyProvider, LocalKeyProvider } from '@custody/crypto';
 import { configureLogging } from '@custody/observability';
 import { createApp, listen, loadConfig } from '@custody/platform';
 import { httpClient, HttpRequest, uniqueDigits, uniqueName, waitForStableGroups } from '@custody/testing';
@@ -41,8 +41,11 @@ export interface TenantStoreHarness {
   close: () => Promise<void>;
 }
 
-/** Starts tenant-store in-process on an ephemeral port, against the real stack. */
-export async function startTenantStore(): Promise<TenantStoreHarness> {
+/**
+ * Starts tenant-store in-process on an ephemeral port, against the real stack. `masterKeys`
+ * replaces the shared test master key (e.g. a key file, for master key rotation).
+ */
+export async function startTenantStore(options: { masterKeys?: KeyProvider } = {}): Promise<TenantStoreHarness> {
   configureLogging('tenant-store-test', process.env.LOG_LEVEL ?? 'silent');
   const privateJwks = await SigningKeys.generateJwks('ES256');
   process.env.KAFKA_GROUP_PREFIX ??= `test-${randomBytes(4).toString('hex')}`;
@@ -59,7 +62,10 @@ export async function startTenantStore(): Promise<TenantStoreHarness> {
     OPERATOR_CLIENT_ID: operator.clientId,
     OPERATOR_CLIENT_SECRET: operator.clientSecret,
   });
-  const app = await createApp(AppModule.register(env, keys, new LocalKeyProvider(TEST_MASTER_KEYS)), TENANT_STORE_META);
+  const app = await createApp(
+    AppModule.register(env, keys, options.masterKeys ?? new LocalKeyProvider(TEST_MASTER_KEYS)),
+    TENANT_STORE_META,
+  );
   const url = await listen(app, 0, '127.0.0.1');
   // messages, statuses, erasure.
   await waitForStableGroups(process.env.KAFKA_GROUP_PREFIX, 3);

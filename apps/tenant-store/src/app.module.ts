@@ -11,6 +11,8 @@ import { KeysController } from './controllers/keys.controller';
 import { RetentionController } from './controllers/retention.controller';
 import { ExportController } from './controllers/export.controller';
 import { ErasureController } from './controllers/erasure.controller';
+import { MasterKeysController } from './controllers/master-keys.controller';
+import { MasterKeyService } from './services/master-key.service';
 import { ErasureConsumer } from './consumers/erasure.consumer';
 import { ErasureRepository } from './repositories/erasure.repository';
 import { CustomerErasureService } from './services/customer-erasure.service';
@@ -54,7 +56,7 @@ export class AppModule {
           verifier: new TokenVerifier({ issuer: env.JWT_ISSUER, audience: env.JWT_AUDIENCE, jwks: () => keys.publicJwks() }),
         }),
       ],
-      controllers: [TokenController, TenantController, ConversationController, KeysController, RetentionController, ExportController, MarketingAuthorizationController, ErasureController],
+      controllers: [TokenController, TenantController, ConversationController, KeysController, RetentionController, ExportController, MarketingAuthorizationController, ErasureController, MasterKeysController],
       providers: [
         { provide: SigningKeys, useValue: keys },
         {
@@ -91,6 +93,7 @@ export class AppModule {
         ErasureService,
         CustomerErasureService,
         ErasureConsumer,
+        MasterKeyService,
       ],
     };
   }

@@ -116,6 +116,11 @@ export class TenantKeyring {
     });
   }
 
+  /** The master key id new data keys are wrapped with (and `rewrapAll` moves keys to). */
+  activeMasterKeyId(): Promise<string> {
+    return this.provider.activeKeyId();
+  }
+
   /** Metadata of every version of the tenant, tombstones included. */
   async versions(tenantId: TenantId): Promise<DataKeyInfo[]> {
     return (await this.store.listVersions(tenantId)).map(info);
