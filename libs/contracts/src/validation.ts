@@ -6,7 +6,10 @@ import { Topic } from './topics';
 
 export type EventValidation<T> = { ok: true; event: T } | { ok: false; errors: string[] };
 
-/** Validates an event for a topic; unknown properties are errors too, so nothing unexpected passes. */
+/**
+ * Validates an event for a topic; unknown properties are errors too, so nothing unexpected passes.
+ * A valid event is returned as the same plain value (never converted to class instances).
+ */
 export function validateEvent<T extends EventBase = EventBase>(topic: Topic, value: unknown): EventValidation<T> {
   const schema = schemaFor(topic);
   if (!schema) {
@@ -25,7 +28,8 @@ export function validateEvent<T extends EventBase = EventBase>(topic: Topic, val
   if (errors.length > 0) {
     return { ok: false, errors: errors.flatMap((e) => flatten(e, '')) };
   }
-  return { ok: true, event: instance as T };
+  // The value itself, as on the fast path: consumers get validated plain data either way.
+  return { ok: true, event: value as T };
 }
 
 function flatten(error: ValidationError, prefix: string): string[] {
