@@ -2,14 +2,15 @@ import type { INestApplication } from '@nestjs/common';
 import type { JWK } from 'jose';
 import { randomUUID } from 'node:crypto';
 import type { KafkaMessage, Producer } from 'kafkajs';
-import { conversationIdFor, CUSTODY_MARKING, MessageEvent, Topics } from '@custody/contracts';
+import { MessageEvent, Topics } from '@custody/contracts';
 import { createApp, listen, loadConfig } from '@custody/platform';
-import { httpClient, HttpRequest, mintWithKey, testKafka, uniqueDigits } from '@custody/testing';
+import { httpClient, HttpRequest, mintWithKey, testKafka } from '@custody/testing';
 import { AppModule } from '../../apps/consent/src/app.module';
 import { ConsentEnv } from '../../apps/consent/src/config/consent.env';
 import { ConsentSettings } from '../../apps/consent/src/config/consent.settings';
 import { APP_META } from '../../apps/consent/src/meta';
 import { LogKeysRepository } from '../../apps/consent/src/repositories/log-keys.repository';
+import { inboundMessage } from './messages';
 import { startTenantStore, TenantStoreHarness, TestTenant, TEST_AUDIENCE, TEST_ISSUER } from './tenant-store.harness';
 
 export interface ConsentTenant extends TestTenant {
@@ -29,7 +30,11 @@ export interface ConsentHarness {
   /** A platform-wide auditor token (no tenant). */
   platformAuditorToken: () => Promise<string>;
   /** Publishes a customer's inbound text as ingest would. */
-  sendInbound: (tenant: ConsentTenant, waId: string, content: { messageType?: MessageEvent['messageType']; body?: string; content?: Record<string, unknown> }) => Promise<MessageEvent>;
+  sendInbound: (
+    tenant: ConsentTenant,
+    waId: string,
+    content: { messageType?: MessageEvent['messageType']; body?: string; content?: Record<string, unknown> },
+  ) => Promise<MessageEvent>;
   /** Publishes an inbound event again (a redelivery). */
   republish: (event: MessageEvent) => Promise<void>;
   close: () => Promise<void>;
@@ -57,14 +62,20 @@ export async function startConsent(): Promise<ConsentHarness> {
     CONSENT_LOG_KEY_FILE: '(in memory)',
     CONSENT_CONSUMER_GROUP: groupId,
   });
-  const app = await createApp(AppModule.register(env, keys, ConsentSettings.from(env, { runScheduler: false })), APP_META);
+  const app = await createApp(
+    AppModule.register(env, keys, ConsentSettings.from(env, { runScheduler: false })),
+    APP_META,
+  );
   const url = await listen(app, 0, '127.0.0.1');
   const request = httpClient(url);
   let producer: Producer | undefined;
 
   const newTenant = async (): Promise<ConsentTenant> => {
     const tenant = await ts.newTenant();
-    const credential = await ts.request('POST', `/v1/tenants/${tenant.id}/credentials`, { token: await ts.operatorToken(), body: { roles: ['auditor'] } });
+    const credential = await ts.request('POST', `/v1/tenants/${tenant.id}/credentials`, {
+      token: await ts.operatorToken(),
+      body: { roles: ['auditor'] },
+    });
     if (credential.status !== 201) {
       throw new Error(`auditor credential: ${credential.status} ${credential.text}`);
     }
@@ -81,28 +92,19 @@ export async function startConsent(): Promise<ConsentHarness> {
       await p.connect();
       return p;
     })();
-    await producer.send({ topic: Topics.MessagesInbound, acks: -1, messages: [{ key: `${event.tenantId}:${event.conversationId}`, value: JSON.stringify(event) }] });
+    await producer.send({
+      topic: Topics.MessagesInbound,
+      acks: -1,
+      messages: [{ key: `${event.tenantId}:${event.conversationId}`, value: JSON.stringify(event) }],
+    });
   };
 
   const sendInbound: ConsentHarness['sendInbound'] = async (tenant, waId, message) => {
-    const messageId = `wamid.test${uniqueDigits(20)}`;
-    const now = new Date().toISOString();
-    const conversationId = conversationIdFor(tenant.id, tenant.phoneNumberId, waId);
-    const event: MessageEvent = {
-      eventId: messageId,
-      type: 'message.inbound',
-      tenantId: tenant.id,
-      occurredAt: now,
-      messageId,
-      conversationId,
-      phoneNumberId: tenant.phoneNumberId,
-      customer: { waId },
-      origin: 'customer',
-      messageType: message.messageType ?? 'text',
-      content: message.content ?? { body: message.body ?? '' },
-      networkTimestamp: now,
-      custody: { ...CUSTODY_MARKING },
-    };
+    const event = inboundMessage(tenant, waId, {
+      messageType: message.messageType,
+      content: message.content,
+      body: message.body ?? '',
+    });
     await republish(event);
     return event;
   };
@@ -114,7 +116,8 @@ export async function startConsent(): Promise<ConsentHarness> {
     ts,
     logKey,
     newTenant,
-    platformAuditorToken: () => mintWithKey(ts.privateJwks.keys[0], { issuer: TEST_ISSUER, audience: TEST_AUDIENCE, roles: ['auditor'] }),
+    platformAuditorToken: () =>
+      mintWithKey(ts.privateJwks.keys[0], { issuer: TEST_ISSUER, audience: TEST_AUDIENCE, roles: ['auditor'] }),
     sendInbound,
     republish,
     close: async () => {
@@ -209,7 +212,11 @@ async function positionAtEnd(kafka: ReturnType<typeof testKafka>, groupId: strin
 }
 
 /** Polls `probe` until it returns something truthy (or fails after `timeoutMs`). */
-export async function eventually<T>(probe: () => Promise<T | undefined | null | false>, timeoutMs = 20_000, what = 'condition'): Promise<T> {
+export async function eventually<T>(
+  probe: () => Promise<T | undefined | null | false>,
+  timeoutMs = 20_000,
+  what = 'condition',
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();

@@ -4,11 +4,12 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { conversationIdFor, CUSTODY_MARKING, MessageEvent, Topics } from '@custody/contracts';
+import { MessageEvent, Topics } from '@custody/contracts';
 import { SigningKeys } from '@custody/auth';
 import { httpClient, testKafka, uniqueDigits, waitForStableGroups } from '@custody/testing';
 import { freePort } from '../../../test/support/platform.harness';
 import { TEST_MASTER_KEYS } from '../../../test/support/tenant-store.harness';
+import { inboundMessage } from '../../../test/support/messages';
 import { waitFor } from '../../../test/support/wait';
 
 const MAIN = join(__dirname, '..', 'dist', 'main.js');
@@ -26,13 +27,18 @@ describe('tenant-store crash recovery (real process, real Kafka and PostgreSQL)'
     child = spawn(process.execPath, [MAIN], { env, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-    await waitFor('tenant-store to be ready', async () => {
-      if (child?.exitCode !== null) {
-        throw new Error(`tenant-store exited: ${stderr}`);
-      }
-      const res = await fetch(`http://127.0.0.1:${port}/health/ready`).catch(() => undefined);
-      return res?.ok;
-    }, 60_000, 200);
+    await waitFor(
+      'tenant-store to be ready',
+      async () => {
+        if (child?.exitCode !== null) {
+          throw new Error(`tenant-store exited: ${stderr}`);
+        }
+        const res = await fetch(`http://127.0.0.1:${port}/health/ready`).catch(() => undefined);
+        return res?.ok;
+      },
+      60_000,
+      200,
+    );
   };
 
   beforeAll(async () => {
@@ -68,11 +74,24 @@ describe('tenant-store crash recovery (real process, real Kafka and PostgreSQL)'
 
   it('kill -9 mid-stream, restart: nothing lost, nothing duplicated', async () => {
     const api = httpClient(`http://127.0.0.1:${port}`);
-    const opToken = (await api('POST', '/v1/oauth/token', { form: { grant_type: 'client_credentials', client_id: env.OPERATOR_CLIENT_ID!, client_secret: env.OPERATOR_CLIENT_SECRET! } })).body.access_token;
+    const opToken = (
+      await api('POST', '/v1/oauth/token', {
+        form: {
+          grant_type: 'client_credentials',
+          client_id: env.OPERATOR_CLIENT_ID!,
+          client_secret: env.OPERATOR_CLIENT_SECRET!,
+        },
+      })
+    ).body.access_token;
     const phoneNumberId = uniqueDigits(15);
     const created = await api('POST', '/v1/tenants', {
       token: opToken,
-      body: { businessAccountId: uniqueDigits(15), displayName: 'Crash test', phoneNumbers: [{ phoneNumberId, displayPhoneNumber: '+15550007777' }], appSecret: randomBytes(20).toString('hex') },
+      body: {
+        businessAccountId: uniqueDigits(15),
+        displayName: 'Crash test',
+        phoneNumbers: [{ phoneNumberId, displayPhoneNumber: '+15550007777' }],
+        appSecret: randomBytes(20).toString('hex'),
+      },
     });
     expect(created.status).toBe(201);
     const tenantId: string = created.body.tenant.id;
@@ -81,28 +100,19 @@ describe('tenant-store crash recovery (real process, real Kafka and PostgreSQL)'
     const customers = Array.from({ length: 40 }, () => `1555${uniqueDigits(7)}`);
     const events: MessageEvent[] = Array.from({ length: total }, (_, i) => {
       const waId = customers[i % customers.length];
-      const conversationId = conversationIdFor(tenantId, phoneNumberId, waId);
-      const id = `wamid.crash${randomBytes(12).toString('hex')}`;
-      return {
-        eventId: id,
-        type: 'message.inbound',
-        tenantId,
-        occurredAt: new Date().toISOString(),
-        messageId: id,
-        conversationId,
-        phoneNumberId,
-        customer: { waId },
-        origin: 'customer',
-        messageType: 'text',
-        content: { body: `message ${i}` },
-        networkTimestamp: new Date(Date.now() + i).toISOString(),
-        custody: { ...CUSTODY_MARKING },
-      };
+      return inboundMessage({ id: tenantId, phoneNumberId }, waId, {
+        body: `message ${i}`,
+        networkTimestamp: new Date(Date.now() + i),
+      });
     });
     const producer = testKafka().producer({ idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
     const send = (slice: MessageEvent[]) =>
-      producer.send({ topic: Topics.MessagesInbound, acks: -1, messages: slice.map((e) => ({ key: `${tenantId}:${e.conversationId}`, value: JSON.stringify(e) })) });
+      producer.send({
+        topic: Topics.MessagesInbound,
+        acks: -1,
+        messages: slice.map((e) => ({ key: `${tenantId}:${e.conversationId}`, value: JSON.stringify(e) })),
+      });
 
     const db = new Client({ connectionString: process.env.MIGRATION_DATABASE_URL });
     await db.connect();
@@ -131,7 +141,9 @@ describe('tenant-store crash recovery (real process, real Kafka and PostgreSQL)'
       await waitFor('every message stored after the restart', async () => (await stored()).n >= total, 60_000, 200);
       await new Promise((r) => setTimeout(r, 1000));
       expect(await stored()).toEqual({ n: total, d: total });
-      const conversations = await platformQuery(`SELECT count(*)::int AS n FROM tenant_store.conversations WHERE tenant_id = $1`);
+      const conversations = await platformQuery(
+        `SELECT count(*)::int AS n FROM tenant_store.conversations WHERE tenant_id = $1`,
+      );
       expect(conversations.n).toBe(customers.length);
     } finally {
       await producer.disconnect();

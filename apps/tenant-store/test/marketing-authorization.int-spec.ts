@@ -1,16 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { Consumer } from 'kafkajs';
 import { Client } from 'pg';
-import {
-  AdReferral,
-  conversationIdFor,
-  CUSTODY_MARKING,
-  MarketingAuthorizedEvent,
-  MessageEvent,
-  Topics,
-} from '@custody/contracts';
+import { AdReferral, MarketingAuthorizedEvent, MessageEvent, Topics } from '@custody/contracts';
 import { testKafka, uniqueDigits } from '@custody/testing';
 import { startTenantStore, TenantStoreHarness, TestTenant } from '../../../test/support/tenant-store.harness';
+import { inboundMessage, publishInbound } from '../../../test/support/messages';
 import { waitFor } from '../../../test/support/wait';
 
 const AUDIENCE_USE = 'marketing.advertising.first_party.targeted';
@@ -50,40 +44,12 @@ describe('tenant marketing authorization (real Kafka and PostgreSQL)', () => {
       .map((s) => s.event.eventId)
       .sort();
 
-  const inbound = (tenant: TestTenant, waId: string, referral?: AdReferral): MessageEvent => {
-    const id = `wamid.mkt${randomBytes(10).toString('hex')}`;
-    return {
-      eventId: id,
-      type: 'message.inbound',
-      tenantId: tenant.id,
-      occurredAt: new Date().toISOString(),
-      messageId: id,
-      conversationId: conversationIdFor(tenant.id, tenant.phoneNumberId, waId),
-      phoneNumberId: tenant.phoneNumberId,
-      customer: { waId, profileName: 'Ann Example' },
-      origin: 'customer',
-      messageType: 'text',
-      content: { body: SECRET_BODY },
-      ...(referral ? { referral } : {}),
-      networkTimestamp: new Date().toISOString(),
-      custody: { ...CUSTODY_MARKING },
-    };
-  };
-
-  const produce = async (...events: MessageEvent[]) => {
-    const producer = testKafka().producer({ idempotent: true, maxInFlightRequests: 1 });
-    await producer.connect();
-    await producer.send({
-      topic: Topics.MessagesInbound,
-      acks: -1,
-      messages: events.map((e) => ({ key: `${e.tenantId}:${e.conversationId}`, value: JSON.stringify(e) })),
-    });
-    await producer.disconnect();
-  };
+  const inbound = (tenant: TestTenant, waId: string, referral?: AdReferral): MessageEvent =>
+    inboundMessage(tenant, waId, { body: SECRET_BODY, profileName: 'Ann Example', referral });
 
   /** Sends the messages and waits until tenant-store has stored them. */
   const store = async (tenant: TestTenant, token: string, ...events: MessageEvent[]) => {
-    await produce(...events);
+    await publishInbound(events);
     for (const e of events) {
       await waitFor(`message ${e.messageId} stored`, async () => {
         const res = await ts.request('GET', `/v1/conversations/${e.conversationId}`, { token });
@@ -185,7 +151,7 @@ describe('tenant marketing authorization (real Kafka and PostgreSQL)', () => {
     expect(conversation.body.labels).toEqual([]);
 
     // A replayed message event produces no second candidate.
-    await produce(fromAd);
+    await publishInbound([fromAd]);
 
     // Scoped authorizations: conversions for ad-referral conversations, another audience for label `vip`.
     const adScoped = await ts.request('POST', '/v1/marketing/authorizations', {

@@ -1,8 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
-import { conversationIdFor, CUSTODY_MARKING, MessageEvent, Topics } from '@custody/contracts';
-import { testKafka } from '@custody/testing';
+import { MessageEvent } from '@custody/contracts';
 import { startTenantStore, TenantStoreHarness, TestTenant } from '../../../test/support/tenant-store.harness';
+import { inboundMessage, publishInbound } from '../../../test/support/messages';
 import { waitFor } from '../../../test/support/wait';
 
 const DAY = 86_400_000;
@@ -28,24 +27,8 @@ describe('retention purge (real Kafka and PostgreSQL)', () => {
     return r.rows;
   };
 
-  const message = (tenant: TestTenant, waId: string, ageMs: number): MessageEvent => {
-    const id = `wamid.ret${randomBytes(10).toString('hex')}`;
-    return {
-      eventId: id,
-      type: 'message.inbound',
-      tenantId: tenant.id,
-      occurredAt: new Date().toISOString(),
-      messageId: id,
-      conversationId: conversationIdFor(tenant.id, tenant.phoneNumberId, waId),
-      phoneNumberId: tenant.phoneNumberId,
-      customer: { waId },
-      origin: 'customer',
-      messageType: 'text',
-      content: { body: 'x' },
-      networkTimestamp: new Date(Date.now() - ageMs).toISOString(),
-      custody: { ...CUSTODY_MARKING },
-    };
-  };
+  const message = (tenant: TestTenant, waId: string, ageMs: number): MessageEvent =>
+    inboundMessage(tenant, waId, { networkTimestamp: new Date(Date.now() - ageMs) });
 
   it('purges exactly what is past each tenant’s retention, in batches, safely run twice at once', async () => {
     const [a, b] = [await ts.newTenant(), await ts.newTenant()];
@@ -61,12 +44,14 @@ describe('retention purge (real Kafka and PostgreSQL)', () => {
     const mixedRecent = message(a, '15550100002', 1 * DAY);
     const otherTenantOld = message(b, '15550100003', 5 * DAY);
     const all = [onlyOld, mixedOld, mixedRecent, otherTenantOld];
-    const producer = testKafka().producer({ idempotent: true, maxInFlightRequests: 1 });
-    await producer.connect();
-    await producer.send({ topic: Topics.MessagesInbound, acks: -1, messages: all.map((e) => ({ key: `${e.tenantId}:${e.conversationId}`, value: JSON.stringify(e) })) });
-    await producer.disconnect();
+    await publishInbound(all);
     const ids = all.map((e) => e.messageId);
-    await waitFor('all stored', async () => (await platform(`SELECT count(*)::int AS n FROM tenant_store.messages WHERE message_id = ANY($1)`, [ids]))[0].n === 4);
+    await waitFor(
+      'all stored',
+      async () =>
+        (await platform(`SELECT count(*)::int AS n FROM tenant_store.messages WHERE message_id = ANY($1)`, [ids]))[0]
+          .n === 4,
+    );
 
     const [first, second] = await Promise.all([
       ts.request('POST', '/v1/retention/purge', { token: op }),
@@ -76,10 +61,14 @@ describe('retention purge (real Kafka and PostgreSQL)', () => {
     expect(second.status).toBe(200);
     expect(first.body.messages).toBeGreaterThanOrEqual(2);
 
-    const left = (await platform(`SELECT message_id FROM tenant_store.messages WHERE message_id = ANY($1)`, [ids])).map((r) => r.message_id).sort();
+    const left = (await platform(`SELECT message_id FROM tenant_store.messages WHERE message_id = ANY($1)`, [ids]))
+      .map((r) => r.message_id)
+      .sort();
     expect(left).toEqual([mixedRecent.messageId, otherTenantOld.messageId].sort());
     // The conversation keeps what is still within retention: here only Custody's recent hosted notice.
-    const remaining = await platform(`SELECT origin FROM tenant_store.messages WHERE conversation_id = $1`, [onlyOld.conversationId]);
+    const remaining = await platform(`SELECT origin FROM tenant_store.messages WHERE conversation_id = $1`, [
+      onlyOld.conversationId,
+    ]);
     expect(remaining.map((r) => r.origin)).toEqual(['system']);
 
     // A tenant admin may not run the purge.

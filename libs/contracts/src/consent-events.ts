@@ -2,6 +2,7 @@ import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Length, Matches, Min, ValidateNested } from 'class-validator';
 import { EventBase, registerTopicSchema } from './events';
 import { CustomerRef } from './message-events';
+import { LANGUAGE_PATTERN, SHA256_HEX_PATTERN } from './identifiers';
 import { Topics } from './topics';
 
 export const CONSENT_METHODS = ['in_chat_keyword', 'in_chat_button', 'tenant_recorded', 'api'] as const;
@@ -26,12 +27,12 @@ export class ConsentPurposeRef {
   version?: number;
 
   @IsOptional()
-  @Matches(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$/)
+  @Matches(LANGUAGE_PATTERN)
   language?: string;
 
   /** SHA-256 (hex) of the wording version's canonical content. */
   @IsOptional()
-  @Matches(/^[0-9a-f]{64}$/)
+  @Matches(SHA256_HEX_PATTERN)
   wordingHash?: string;
 }
 
@@ -46,7 +47,7 @@ export class ConsentChangedEvent extends EventBase {
   @IsIn(['consent.granted', 'consent.revoked'])
   type: 'consent.granted' | 'consent.revoked';
 
-  @Matches(/^[0-9a-f]{64}$/)
+  @Matches(SHA256_HEX_PATTERN)
   subject: string;
 
   @ValidateNested()

@@ -13,6 +13,7 @@ import {
   Matches,
   ValidateNested,
 } from 'class-validator';
+import { GRAPH_ID_PATTERN } from './identifiers';
 import { Topic, Topics } from './topics';
 
 /** Fields every event carries. `eventId` is deterministic where a replay must be a no-op. */
@@ -30,7 +31,7 @@ export abstract class EventBase {
 
 export class PhoneNumberRecord {
   @IsString()
-  @Matches(/^\d{1,32}$/)
+  @Matches(GRAPH_ID_PATTERN)
   phoneNumberId: string;
 
   @IsString()

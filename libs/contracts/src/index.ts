@@ -1,6 +1,7 @@
 export * from './topics';
 export * from './custody-marking';
 export * from './events';
+export * from './identifiers';
 export * from './validation';
 export * from './message-events';
 export * from './network';

@@ -18,6 +18,7 @@ import { DATA_USE_PATTERN } from './consent-events';
 import { CustodyMarking } from './custody-marking';
 import { EventBase, registerTopicSchema } from './events';
 import { AdReferral, CustomerRef } from './message-events';
+import { AD_ACCOUNT_ID_PATTERN, GRAPH_ID_PATTERN, WAMID_PATTERN } from './identifiers';
 import { Topics } from './topics';
 
 /** The two kinds of Meta-style ads destination a tenant can authorize. */
@@ -31,6 +32,12 @@ export type DestinationKind = (typeof DESTINATION_KINDS)[number];
 export const CONVERSATION_SCOPES = ['all', 'label', 'ad_referral'] as const;
 export type ConversationScope = (typeof CONVERSATION_SCOPES)[number];
 
+/** 1-20 data-use keys: what an authorization allows, and what a candidate was authorized for. */
+function IsDataUseList(): PropertyDecorator {
+  const decorators = [IsArray(), ArrayMinSize(1), ArrayMaxSize(20), Matches(DATA_USE_PATTERN, { each: true })];
+  return (target, property) => decorators.forEach((decorate) => decorate(target, property));
+}
+
 /** One ads destination of a tenant (a Meta-style ad account's audience or dataset). */
 export class MarketingDestinationRef {
   /** Custody's id of the destination (stable across authorization versions). */
@@ -41,17 +48,17 @@ export class MarketingDestinationRef {
   kind: DestinationKind;
 
   /** The ad account (`act_<digits>`). */
-  @Matches(/^act_\d{1,32}$/)
+  @Matches(AD_ACCOUNT_ID_PATTERN)
   adAccountId: string;
 
   /** The customer-list audience id (kind `customer_list_audience`). */
   @IsOptional()
-  @Matches(/^\d{1,32}$/)
+  @Matches(GRAPH_ID_PATTERN)
   audienceId?: string;
 
   /** The dataset (pixel) id (kind `conversions_dataset`). */
   @IsOptional()
-  @Matches(/^\d{1,32}$/)
+  @Matches(GRAPH_ID_PATTERN)
   datasetId?: string;
 }
 
@@ -76,10 +83,7 @@ export class MarketingAuthorizationState {
   destination: MarketingDestinationRef;
 
   /** Data uses the tenant authorized for this destination (fideslang-style keys). */
-  @IsArray()
-  @ArrayMinSize(1)
-  @ArrayMaxSize(20)
-  @Matches(DATA_USE_PATTERN, { each: true })
+  @IsDataUseList()
   dataUses: string[];
 
   @IsIn(CONVERSATION_SCOPES)
@@ -110,19 +114,16 @@ export class MarketingCandidate {
   @Type(() => MarketingDestinationRef)
   destination: MarketingDestinationRef;
 
-  @IsArray()
-  @ArrayMinSize(1)
-  @ArrayMaxSize(20)
-  @Matches(DATA_USE_PATTERN, { each: true })
+  @IsDataUseList()
   dataUses: string[];
 
-  @Matches(/^wamid\.[A-Za-z0-9_=-]{8,200}$/)
+  @Matches(WAMID_PATTERN)
   messageId: string;
 
   @IsUUID()
   conversationId: string;
 
-  @Matches(/^\d{1,32}$/)
+  @Matches(GRAPH_ID_PATTERN)
   phoneNumberId: string;
 
   @ValidateNested()
@@ -197,7 +198,7 @@ export class ExportResultEvent extends EventBase {
   ledgerId: string;
 
   @IsOptional()
-  @Matches(/^wamid\.[A-Za-z0-9_=-]{8,200}$/)
+  @Matches(WAMID_PATTERN)
   messageId?: string;
 
   /** Why a candidate was suppressed or rejected (e.g. `no_consent`, `authorization_withdrawn`). */

@@ -16,6 +16,7 @@ import {
 } from 'class-validator';
 import { CustodyMarking } from './custody-marking';
 import { EventBase, registerTopicSchema } from './events';
+import { GRAPH_ID_PATTERN, WA_ID_PATTERN, WAMID_PATTERN } from './identifiers';
 import { Topics } from './topics';
 
 export const MESSAGE_TYPES = [
@@ -37,7 +38,7 @@ export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
 
 /** Customer identity on the network: the WhatsApp id (digits of the phone number). */
 export class CustomerRef {
-  @Matches(/^\d{6,20}$/)
+  @Matches(WA_ID_PATTERN)
   waId: string;
 
   @IsOptional()
@@ -75,13 +76,13 @@ export class MessageEvent extends EventBase {
   type: 'message.inbound' | 'message.outbound';
 
   /** `wamid.`-style id. */
-  @Matches(/^wamid\.[A-Za-z0-9_=-]{8,200}$/)
+  @Matches(WAMID_PATTERN)
   messageId: string;
 
   @IsUUID()
   conversationId: string;
 
-  @Matches(/^\d{1,32}$/)
+  @Matches(GRAPH_ID_PATTERN)
   phoneNumberId: string;
 
   @ValidateNested()
@@ -98,7 +99,7 @@ export class MessageEvent extends EventBase {
   content: Record<string, unknown>;
 
   @IsOptional()
-  @Matches(/^wamid\.[A-Za-z0-9_=-]{8,200}$/)
+  @Matches(WAMID_PATTERN)
   contextMessageId?: string;
 
   @IsOptional()
@@ -129,16 +130,16 @@ export class StatusEvent extends EventBase {
   @Equals('message.status')
   type: 'message.status';
 
-  @Matches(/^wamid\.[A-Za-z0-9_=-]{8,200}$/)
+  @Matches(WAMID_PATTERN)
   messageId: string;
 
   @IsUUID()
   conversationId: string;
 
-  @Matches(/^\d{1,32}$/)
+  @Matches(GRAPH_ID_PATTERN)
   phoneNumberId: string;
 
-  @Matches(/^\d{6,20}$/)
+  @Matches(WA_ID_PATTERN)
   recipientWaId: string;
 
   @IsIn(['sent', 'delivered', 'read', 'failed'])

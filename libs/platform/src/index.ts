@@ -3,3 +3,4 @@ export * from './config-decorators';
 export * from './errors';
 export * from './bootstrap';
 export * from './env';
+export * from './paging';

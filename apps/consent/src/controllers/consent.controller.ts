@@ -1,8 +1,6 @@
 import { Body, Controller, Get, Headers, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiConflictResponse, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { Matches } from 'class-validator';
-import { ApiProperty } from '@nestjs/swagger';
 import { Auth, CurrentPrincipal, CurrentTenant, Principal, Roles } from '@custody/auth';
 import { asTenantId } from '@custody/database';
 import { ApiErrorResponse } from '@custody/platform';
@@ -15,15 +13,10 @@ import {
   HistoryQueryDto,
   RecordConsentDto,
   RecordPromptDto,
+  WaIdParamDto,
 } from '../dtos/consent.dto';
 import { ConsentService, Recorded } from '../services/consent.service';
 import { idempotencyKey } from './idempotency-key';
-
-class CustomerParamDto {
-  @ApiProperty({ example: '15551234567' })
-  @Matches(/^\d{6,20}$/, { message: 'waId must be 6-20 digits' })
-  waId: string;
-}
 
 const IDEMPOTENCY_HEADER = {
   name: 'Idempotency-Key',
@@ -50,7 +43,13 @@ export class ConsentController {
     @Headers('idempotency-key') key: string | undefined,
     @Res({ passthrough: true }) res: Response,
   ): Promise<ConsentRecordResponseDto> {
-    return respond(res, await this.consent.recordPrompt(asTenantId(tenantId), dto, { actor: principal.subject, idempotencyKey: idempotencyKey(key) }));
+    return respond(
+      res,
+      await this.consent.recordPrompt(asTenantId(tenantId), dto, {
+        actor: principal.subject,
+        idempotencyKey: idempotencyKey(key),
+      }),
+    );
   }
 
   /** Records a grant (pointing at the prompt that showed the wording) or a revoke, with its evidence. */
@@ -67,21 +66,31 @@ export class ConsentController {
     @Headers('idempotency-key') key: string | undefined,
     @Res({ passthrough: true }) res: Response,
   ): Promise<ConsentRecordResponseDto> {
-    return respond(res, await this.consent.record(asTenantId(tenantId), dto, { actor: principal.subject, idempotencyKey: idempotencyKey(key) }));
+    return respond(
+      res,
+      await this.consent.record(asTenantId(tenantId), dto, {
+        actor: principal.subject,
+        idempotencyKey: idempotencyKey(key),
+      }),
+    );
   }
 
   /** The customer's current state per purpose; `none` means no consent (fail closed). */
   @Get('customers/:waId')
   @Auth(Roles.TenantAdmin, Roles.TenantAgent)
   @ApiOperation({ summary: "A customer's current consent" })
-  state(@CurrentTenant() tenantId: string, @Param() params: CustomerParamDto): Promise<CustomerStateDto> {
+  state(@CurrentTenant() tenantId: string, @Param() params: WaIdParamDto): Promise<CustomerStateDto> {
     return this.consent.state(asTenantId(tenantId), params.waId);
   }
 
   @Get('customers/:waId/history')
   @Auth(Roles.TenantAdmin, Roles.TenantAgent)
   @ApiOperation({ summary: "A customer's consent log entries, oldest first" })
-  history(@CurrentTenant() tenantId: string, @Param() params: CustomerParamDto, @Query() query: HistoryQueryDto): Promise<HistoryDto> {
+  history(
+    @CurrentTenant() tenantId: string,
+    @Param() params: WaIdParamDto,
+    @Query() query: HistoryQueryDto,
+  ): Promise<HistoryDto> {
     return this.consent.history(asTenantId(tenantId), params.waId, query.after ?? -1, query.limit ?? 100);
   }
 

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsUUID, Max, Min } from 'class-validator';
+
+import { IsOptional, IsUUID } from 'class-validator';
+import { CursorPageDto, PageLimit, QueryInt } from '@custody/platform';
 
 export class SignedTreeHeadDto {
   /** Which log: `<CONSENT_LOG_ORIGIN>/<tenantId>`. */
@@ -32,22 +33,13 @@ export class TreeHeadListDto {
 }
 
 export class TreeHeadListQueryDto {
-  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 100 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(500)
+  @PageLimit(500, 100)
   limit?: number;
 }
 
 export class InclusionQueryDto {
   /** The leaf index to prove (or give eventId). */
-  @ApiPropertyOptional()
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
+  @QueryInt({ min: 0 })
   index?: number;
 
   /** The entry id to prove (or give index). */
@@ -57,11 +49,7 @@ export class InclusionQueryDto {
   eventId?: string;
 
   /** The tree size to prove against (a signed head's treeSize; default: the current size). */
-  @ApiPropertyOptional()
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
+  @QueryInt({ min: 1 })
   treeSize?: number;
 }
 
@@ -86,16 +74,10 @@ export class InclusionProofDto {
 }
 
 export class ConsistencyQueryDto {
-  @ApiProperty()
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
+  @QueryInt({ min: 0, required: true })
   first: number;
 
-  @ApiProperty()
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
+  @QueryInt({ min: 0, required: true })
   second: number;
 }
 
@@ -113,19 +95,11 @@ export class ConsistencyProofDto {
 
 export class ExportQueryDto {
   /** First leaf index (default 0). */
-  @ApiPropertyOptional()
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
+  @QueryInt({ min: 0 })
   from?: number;
 
   /** End (exclusive) — use a signed head's treeSize; default: the current size. */
-  @ApiPropertyOptional()
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
+  @QueryInt({ min: 0 })
   to?: number;
 }
 
@@ -146,13 +120,7 @@ export class AuditLogDto {
   size: number;
 }
 
-export class AuditLogListDto {
-  @ApiProperty({ type: [AuditLogDto] })
-  data: AuditLogDto[];
-
-  @ApiPropertyOptional({ nullable: true, type: String })
-  nextCursor: string | null;
-}
+export class AuditLogListDto extends CursorPageDto(AuditLogDto) {}
 
 export class AuditWordingDto {
   @ApiProperty()
@@ -179,12 +147,7 @@ export class AuditWordingListDto {
 }
 
 export class PageQueryDto {
-  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 100 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(500)
+  @PageLimit(500, 100)
   limit?: number;
 
   /** Opaque cursor from a previous page. */

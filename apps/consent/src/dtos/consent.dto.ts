@@ -6,26 +6,29 @@ import {
   ArrayUnique,
   IsArray,
   IsIn,
-  IsInt,
   IsISO8601,
   IsOptional,
   IsString,
   IsUUID,
   Length,
   Matches,
-  Max,
-  Min,
   ValidateNested,
 } from 'class-validator';
-import { DATA_USE_PATTERN, PURPOSE_KEY_PATTERN } from '@custody/contracts';
-import { LANGUAGE_PATTERN } from './purpose.dto';
-
-const WAMID = /^wamid\.[A-Za-z0-9_=-]{8,200}$/;
+import {
+  DATA_USE_PATTERN,
+  LANGUAGE_PATTERN,
+  PURPOSE_KEY_PATTERN,
+  SHA256_HEX_PATTERN,
+  WA_ID_PATTERN,
+  WAMID_PATTERN,
+} from '@custody/contracts';
+import { LANGUAGE_MESSAGE } from './purpose.dto';
+import { PageLimit, QueryInt } from '@custody/platform';
 
 export class CustomerDto {
   /** The customer's WhatsApp id (the phone number's digits). Custody logs only a keyed pseudonym of it. */
-  @ApiProperty({ example: '15551234567' })
-  @Matches(/^\d{6,20}$/, { message: 'customer.waId must be 6-20 digits' })
+  @ApiProperty({ example: '15551234567', pattern: WA_ID_PATTERN })
+  @Matches(WA_ID_PATTERN, { message: 'customer.waId must be 6-20 digits' })
   waId: string;
 }
 
@@ -37,7 +40,7 @@ export class RecordPromptDto {
 
   /** Language of the wordings shown (the current version in this language of each purpose). */
   @ApiProperty({ example: 'en' })
-  @Matches(LANGUAGE_PATTERN, { message: 'language must be a language tag such as en, fr or pt-BR' })
+  @Matches(LANGUAGE_PATTERN, { message: LANGUAGE_MESSAGE })
   language: string;
 
   /** The purposes whose wording the message showed. */
@@ -52,7 +55,7 @@ export class RecordPromptDto {
   /** The network id of the message that showed the wording (the opt-in message). */
   @ApiPropertyOptional({ example: 'wamid.HBgLMTU1NTEyMzQ1NjcVAgARGBI4' })
   @IsOptional()
-  @Matches(WAMID, { message: 'messageId must be a wamid. message id' })
+  @Matches(WAMID_PATTERN, { message: 'messageId must be a wamid. message id' })
   messageId?: string;
 
   /** When it was shown (default: now). */
@@ -80,15 +83,18 @@ export class EvidenceDto {
   reference?: string;
 
   /** SHA-256 (hex) of the evidence document, so it can be matched later without storing it here. */
-  @ApiPropertyOptional({ example: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855' })
+  @ApiPropertyOptional({
+    example: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
+    pattern: SHA256_HEX_PATTERN,
+  })
   @IsOptional()
-  @Matches(/^[0-9a-f]{64}$/, { message: 'evidence.sha256 must be 64 lower-case hex digits' })
+  @Matches(SHA256_HEX_PATTERN, { message: 'evidence.sha256 must be 64 lower-case hex digits' })
   sha256?: string;
 
   /** The network id of the customer's reply or button tap (required for `in_chat_button`). */
   @ApiPropertyOptional({ example: 'wamid.HBgLMTU1NTEyMzQ1NjcVAgASGBQzRUIw' })
   @IsOptional()
-  @Matches(WAMID, { message: 'evidence.messageId must be a wamid. message id' })
+  @Matches(WAMID_PATTERN, { message: 'evidence.messageId must be a wamid. message id' })
   messageId?: string;
 }
 
@@ -224,20 +230,11 @@ export class CustomerStateDto {
 }
 
 export class HistoryQueryDto {
-  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 100 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(500)
+  @PageLimit(500, 100)
   limit?: number;
 
   /** Leaf index to continue after (the previous page's `nextCursor`). */
-  @ApiPropertyOptional()
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
+  @QueryInt({ min: 0 })
   after?: number;
 }
 
@@ -253,11 +250,14 @@ export class HistoryDto {
   nextCursor: number | null;
 }
 
-export class CheckQueryDto {
-  @ApiProperty({ example: '15551234567' })
-  @Matches(/^\d{6,20}$/, { message: 'waId must be 6-20 digits' })
+/** A customer named by WhatsApp id, in a path or a query. */
+export class WaIdParamDto {
+  @ApiProperty({ example: '15551234567', pattern: WA_ID_PATTERN })
+  @Matches(WA_ID_PATTERN, { message: 'waId must be 6-20 digits' })
   waId: string;
+}
 
+export class CheckQueryDto extends WaIdParamDto {
   @ApiProperty({ example: 'marketing.advertising.first_party.targeted' })
   @Matches(DATA_USE_PATTERN, { message: 'dataUse must be a dotted data-use key' })
   dataUse: string;

@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { CursorPageDto } from '@custody/platform';
 
 export class LatestHeadDto {
   @ApiProperty()
@@ -37,10 +38,4 @@ export class TenantConsentSummaryDto {
   latestSignedHead: LatestHeadDto | null;
 }
 
-export class TenantConsentSummaryPageDto {
-  @ApiProperty({ type: [TenantConsentSummaryDto] })
-  data: TenantConsentSummaryDto[];
-
-  @ApiPropertyOptional({ nullable: true, type: String })
-  nextCursor: string | null;
-}
+export class TenantConsentSummaryPageDto extends CursorPageDto(TenantConsentSummaryDto) {}

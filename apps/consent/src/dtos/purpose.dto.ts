@@ -1,14 +1,24 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsOptional, IsString, Length, Matches, ValidateNested } from 'class-validator';
-import { DATA_USE_PATTERN, PURPOSE_KEY_PATTERN } from '@custody/contracts';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  ArrayUnique,
+  IsArray,
+  IsOptional,
+  IsString,
+  Length,
+  Matches,
+  ValidateNested,
+} from 'class-validator';
+import { DATA_USE_PATTERN, LANGUAGE_PATTERN, PURPOSE_KEY_PATTERN } from '@custody/contracts';
 
-export const LANGUAGE_PATTERN = /^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$/;
+export const LANGUAGE_MESSAGE = 'language must be a language tag such as en, fr or pt-BR';
 
 export class WordingInputDto {
   /** BCP 47 language tag of the wording, e.g. `en`, `fr`, `pt-BR`. */
   @ApiProperty({ example: 'en' })
-  @Matches(LANGUAGE_PATTERN, { message: 'language must be a language tag such as en, fr or pt-BR' })
+  @Matches(LANGUAGE_PATTERN, { message: LANGUAGE_MESSAGE })
   language: string;
 
   /** The exact text the customer is shown. Versions are immutable: changing it creates a new version. */
@@ -21,12 +31,16 @@ export class WordingInputDto {
 export class CreatePurposeDto {
   /** The tenant's name for the purpose (lower case, digits, `_ . -`). */
   @ApiProperty({ example: 'ads-retargeting' })
-  @Matches(PURPOSE_KEY_PATTERN, { message: 'key must be 1-64 characters of a-z, 0-9, _ . - and start with a letter or digit' })
+  @Matches(PURPOSE_KEY_PATTERN, {
+    message: 'key must be 1-64 characters of a-z, 0-9, _ . - and start with a letter or digit',
+  })
   key: string;
 
   /** What the data is used for, from the data-use taxonomy; a consent covers this use and its descendants. */
   @ApiProperty({ example: 'marketing.advertising.first_party.targeted' })
-  @Matches(DATA_USE_PATTERN, { message: 'dataUse must be a dotted data-use key such as marketing.advertising.first_party.targeted' })
+  @Matches(DATA_USE_PATTERN, {
+    message: 'dataUse must be a dotted data-use key such as marketing.advertising.first_party.targeted',
+  })
   dataUse: string;
 
   /** The first wording (optional: wordings can be added later). */
@@ -89,7 +103,7 @@ export class PurposeListDto {
 export class OptInPromptInputDto {
   /** Language of the wordings STOP and START confirmations show. */
   @ApiProperty({ example: 'en' })
-  @Matches(LANGUAGE_PATTERN, { message: 'language must be a language tag such as en, fr or pt-BR' })
+  @Matches(LANGUAGE_PATTERN, { message: LANGUAGE_MESSAGE })
   language: string;
 
   /** The purposes an in-chat START grants (each needs a wording in `language`). */

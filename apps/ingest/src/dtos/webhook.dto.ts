@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, IsUrl, Length, Matches, Max, Min } from 'class-validator';
+
+import { IsIn, IsOptional, IsString, IsUrl, Length, Matches } from 'class-validator';
+import { CursorPageDto, PageLimit } from '@custody/platform';
 
 export class SetWebhookDto {
   /** The tenant's endpoint; Custody verifies it with the Cloud API handshake before using it. */
@@ -33,12 +34,7 @@ export class ListDeliveriesQueryDto {
   @IsIn(['pending', 'delivered', 'expired'])
   state?: 'pending' | 'delivered' | 'expired';
 
-  @ApiPropertyOptional({ default: 50, minimum: 1, maximum: 500 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(500)
+  @PageLimit(500, 50)
   limit?: number;
 
   /** Deliveries older than this id (the previous page's `nextCursor`). */
@@ -72,9 +68,4 @@ export class DeliveryDto {
   deliveredAt: string | null;
 }
 
-export class DeliveryPageDto {
-  @ApiProperty({ type: [DeliveryDto] })
-  data: DeliveryDto[];
-  @ApiPropertyOptional({ nullable: true, type: String })
-  nextCursor: string | null;
-}
+export class DeliveryPageDto extends CursorPageDto(DeliveryDto) {}

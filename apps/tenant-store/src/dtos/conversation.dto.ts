@@ -1,16 +1,17 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayUnique, IsArray, IsIn, IsInt, IsISO8601, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
-import { CustodyMarking } from '@custody/contracts';
+
+import { ArrayMaxSize, ArrayUnique, IsArray, IsIn, IsISO8601, IsOptional, IsString, Matches } from 'class-validator';
+import { CustodyMarking, WA_ID_PATTERN } from '@custody/contracts';
 import { LABEL_PATTERN } from './marketing-authorization.dto';
+import { CursorPageDto, PageCursor, PageLimit, QueryInt } from '@custody/platform';
 
 const LABEL_MESSAGE = 'labels must be 1-64 characters: letters, digits, _ . : - (starting with a letter or digit)';
 
 export class ListConversationsQueryDto {
   /** Only this customer's conversations (wa_id: digits of the phone number). */
-  @ApiPropertyOptional({ example: '15550001111' })
+  @ApiPropertyOptional({ example: '15550001111', pattern: WA_ID_PATTERN })
   @IsOptional()
-  @Matches(/^\d{6,20}$/, { message: 'customer must be a wa_id (6-20 digits)' })
+  @Matches(WA_ID_PATTERN, { message: 'customer must be a wa_id (6-20 digits)' })
   customer?: string;
 
   /** Last activity at or after this time. */
@@ -31,12 +32,7 @@ export class ListConversationsQueryDto {
   @IsIn(['received', 'accepted', 'sent', 'delivered', 'read', 'failed'])
   status?: string;
 
-  @ApiPropertyOptional({ default: 50, minimum: 1, maximum: 200 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(200)
+  @PageLimit(200, 50)
   limit?: number;
 
   /** Only conversations carrying this label. */
@@ -46,21 +42,13 @@ export class ListConversationsQueryDto {
   label?: string;
 
   /** Opaque cursor from the previous page's `nextCursor`. */
-  @ApiPropertyOptional()
-  @IsOptional()
-  @IsString()
-  @Length(1, 300)
+  @PageCursor(300)
   cursor?: string;
 }
 
 export class ConversationQueryDto {
   /** How many of the most recent messages to include. */
-  @ApiPropertyOptional({ default: 100, minimum: 1, maximum: 1000 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(1000)
+  @QueryInt({ min: 1, max: 1000, default: 100 })
   messages?: number;
 }
 
@@ -74,7 +62,12 @@ export class ConversationDto {
   customer: string;
   @ApiPropertyOptional({ nullable: true, type: String })
   customerName: string | null;
-  @ApiPropertyOptional({ nullable: true, type: 'object', additionalProperties: true, description: 'The ad referral the customer came from' })
+  @ApiPropertyOptional({
+    nullable: true,
+    type: 'object',
+    additionalProperties: true,
+    description: 'The ad referral the customer came from',
+  })
   referral: Record<string, unknown> | null;
   @ApiProperty()
   createdAt: string;
@@ -129,12 +122,7 @@ export class ConversationDetailDto extends ConversationDto {
   messages: MessageDto[];
 }
 
-export class ConversationPageDto {
-  @ApiProperty({ type: [ConversationDto] })
-  data: ConversationDto[];
-  @ApiPropertyOptional({ nullable: true, type: String })
-  nextCursor: string | null;
-}
+export class ConversationPageDto extends CursorPageDto(ConversationDto) {}
 
 export class StatusHistoryEntryDto {
   @ApiProperty({ enum: ['sent', 'delivered', 'read', 'failed'] })
@@ -183,6 +171,8 @@ export class ConversationLabelParamsDto {
   id: string;
 
   @ApiProperty({ example: 'vip' })
-  @Matches(LABEL_PATTERN, { message: 'label must be 1-64 characters: letters, digits, _ . : - (starting with a letter or digit)' })
+  @Matches(LABEL_PATTERN, {
+    message: 'label must be 1-64 characters: letters, digits, _ . : - (starting with a letter or digit)',
+  })
   label: string;
 }

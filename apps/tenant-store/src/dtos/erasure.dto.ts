@@ -1,7 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
+
+import { IsIn, IsOptional, IsString, Length } from 'class-validator';
 import { ERASURE_SERVICES } from '@custody/contracts';
+import { CursorPageDto, PageCursor, PageLimit } from '@custody/platform';
 
 /** Which customer to forget: exactly one of `phoneNumber` or `waId`. */
 export class CreateErasureRequestDto {
@@ -26,19 +27,11 @@ export class ListErasureRequestsQueryDto {
   @IsIn(['pending', 'completed'])
   status?: 'pending' | 'completed';
 
-  @ApiPropertyOptional({ default: 50, minimum: 1, maximum: 200 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(200)
+  @PageLimit(200, 50)
   limit?: number;
 
   /** Opaque cursor from the previous page's `nextCursor`. */
-  @ApiPropertyOptional()
-  @IsOptional()
-  @IsString()
-  @Length(1, 300)
+  @PageCursor(300)
   cursor?: string;
 }
 
@@ -93,10 +86,4 @@ export class ErasureRequestDto {
   completedAt: string | null;
 }
 
-export class ErasureRequestPageDto {
-  @ApiProperty({ type: [ErasureRequestDto] })
-  data: ErasureRequestDto[];
-
-  @ApiPropertyOptional({ nullable: true, type: String })
-  nextCursor: string | null;
-}
+export class ErasureRequestPageDto extends CursorPageDto(ErasureRequestDto) {}

@@ -10,7 +10,14 @@ import {
   Matches,
   ValidateNested,
 } from 'class-validator';
-import { CONVERSATION_SCOPES, CustodyMarking, DATA_USE_PATTERN, DESTINATION_KINDS } from '@custody/contracts';
+import {
+  AD_ACCOUNT_ID_PATTERN,
+  CONVERSATION_SCOPES,
+  CustodyMarking,
+  DATA_USE_PATTERN,
+  DESTINATION_KINDS,
+  GRAPH_ID_PATTERN,
+} from '@custody/contracts';
 import type { ConversationScope, DestinationKind } from '@custody/contracts';
 
 /** Conversation labels: letters, digits and `_ . : -`, starting with a letter or digit, at most 64. */
@@ -26,20 +33,20 @@ export class MarketingDestinationInputDto {
   kind: DestinationKind;
 
   /** The ad account (`act_<digits>`). */
-  @ApiProperty({ example: 'act_1234567890' })
-  @Matches(/^act_\d{1,32}$/, { message: 'adAccountId must be act_ followed by 1-32 digits' })
+  @ApiProperty({ example: 'act_1234567890', pattern: AD_ACCOUNT_ID_PATTERN })
+  @Matches(AD_ACCOUNT_ID_PATTERN, { message: 'adAccountId must be act_ followed by 1-32 digits' })
   adAccountId: string;
 
   /** The customer-list audience id; required for kind `customer_list_audience`, not allowed otherwise. */
-  @ApiPropertyOptional({ example: '23851234567890123' })
+  @ApiPropertyOptional({ example: '23851234567890123', pattern: GRAPH_ID_PATTERN })
   @IsOptional()
-  @Matches(/^\d{1,32}$/, { message: 'audienceId must be 1-32 digits' })
+  @Matches(GRAPH_ID_PATTERN, { message: 'audienceId must be 1-32 digits' })
   audienceId?: string;
 
   /** The dataset (pixel) id; required for kind `conversions_dataset`, not allowed otherwise. */
-  @ApiPropertyOptional({ example: '1234567890123456' })
+  @ApiPropertyOptional({ example: '1234567890123456', pattern: GRAPH_ID_PATTERN })
   @IsOptional()
-  @Matches(/^\d{1,32}$/, { message: 'datasetId must be 1-32 digits' })
+  @Matches(GRAPH_ID_PATTERN, { message: 'datasetId must be 1-32 digits' })
   datasetId?: string;
 }
 
@@ -106,24 +113,28 @@ export class MarketingDestinationDto {
   datasetId?: string;
 }
 
-/** A tenant's authorization as it stands now (its latest version). */
-export class MarketingAuthorizationDto {
-  @ApiProperty({ format: 'uuid' })
-  id: string;
-  /** The current version; every change makes a new one (see the versions log). */
+/** What one version of an authorization says; the authorization itself shows its latest. */
+abstract class AuthorizationVersionTermsDto {
+  /** The version number: every change makes a new one, and the authorization shows its latest (see the versions log). */
   @ApiProperty({ example: 1 })
   version: number;
   /** `withdrawn`: nothing more is published for this destination until a new active version. */
   @ApiProperty({ enum: ['active', 'withdrawn'] })
   status: 'active' | 'withdrawn';
-  @ApiProperty({ type: MarketingDestinationDto })
-  destination: MarketingDestinationDto;
   @ApiProperty({ type: [String] })
   dataUses: string[];
   @ApiProperty({ enum: CONVERSATION_SCOPES })
   scope: ConversationScope;
   @ApiPropertyOptional({ nullable: true, type: String })
   label: string | null;
+}
+
+/** A tenant's authorization as it stands now (its latest version). */
+export class MarketingAuthorizationDto extends AuthorizationVersionTermsDto {
+  @ApiProperty({ format: 'uuid' })
+  id: string;
+  @ApiProperty({ type: MarketingDestinationDto })
+  destination: MarketingDestinationDto;
   @ApiProperty()
   createdAt: string;
   @ApiProperty()
@@ -142,17 +153,7 @@ export class MarketingAuthorizationListDto {
 }
 
 /** One immutable entry of an authorization's log. */
-export class MarketingAuthorizationVersionDto {
-  @ApiProperty({ example: 1 })
-  version: number;
-  @ApiProperty({ enum: ['active', 'withdrawn'] })
-  status: 'active' | 'withdrawn';
-  @ApiProperty({ type: [String] })
-  dataUses: string[];
-  @ApiProperty({ enum: CONVERSATION_SCOPES })
-  scope: ConversationScope;
-  @ApiPropertyOptional({ nullable: true, type: String })
-  label: string | null;
+export class MarketingAuthorizationVersionDto extends AuthorizationVersionTermsDto {
   /** Who made this version: the subject of the token used (e.g. `client:<clientId>`). */
   @ApiProperty({ example: 'client:tc_4f2a9c' })
   actor: string;

@@ -16,12 +16,14 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
+import { GRAPH_ID_PATTERN } from '@custody/contracts';
+import { CursorPageDto, PageCursor, PageLimit } from '@custody/platform';
 import type { TenantEntity } from '../entities';
 
 export class PhoneNumberDto {
   /** The network's id of the business phone number (digits), used in send URLs. */
-  @ApiProperty({ example: '106540352242922' })
-  @Matches(/^\d{1,32}$/, { message: 'phoneNumberId must be 1-32 digits' })
+  @ApiProperty({ example: '106540352242922', pattern: GRAPH_ID_PATTERN })
+  @Matches(GRAPH_ID_PATTERN, { message: 'phoneNumberId must be 1-32 digits' })
   phoneNumberId: string;
 
   /** The number customers see, in E.164 form. */
@@ -32,8 +34,8 @@ export class PhoneNumberDto {
 
 export class CreateTenantDto {
   /** The business's messaging account id (WABA id); unique on the platform. */
-  @ApiProperty({ example: '102290129340398' })
-  @Matches(/^\d{1,32}$/, { message: 'businessAccountId must be 1-32 digits' })
+  @ApiProperty({ example: '102290129340398', pattern: GRAPH_ID_PATTERN })
+  @Matches(GRAPH_ID_PATTERN, { message: 'businessAccountId must be 1-32 digits' })
   businessAccountId: string;
 
   @ApiProperty({ example: 'Acme Shoes' })
@@ -202,26 +204,12 @@ export class CreateCredentialDto {
 }
 
 export class ListTenantsQueryDto {
-  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(200)
+  @PageLimit(200, 50)
   limit?: number;
 
   /** Opaque cursor from a previous page's `nextCursor`. */
-  @ApiPropertyOptional()
-  @IsOptional()
-  @IsString()
-  @Length(1, 200)
+  @PageCursor(200)
   cursor?: string;
 }
 
-export class TenantPageDto {
-  @ApiProperty({ type: [TenantResponseDto] })
-  data: TenantResponseDto[];
-
-  @ApiPropertyOptional({ nullable: true, type: String })
-  nextCursor: string | null;
-}
+export class TenantPageDto extends CursorPageDto(TenantResponseDto) {}

@@ -38,8 +38,6 @@ export interface AuthorizationTerms {
   label: string | null;
 }
 
-const AUTHORIZATION_COLUMNS = `a.id, a.destination_id, d.kind, d.ad_account_id, d.object_id, a.version, a.status, a.data_uses, a.scope, a.label, a.created_at, a.updated_at`;
-
 export function destinationRef(
   row: Pick<AuthorizationRow, 'destination_id' | 'kind' | 'ad_account_id' | 'object_id'>,
 ): MarketingDestinationRef {
@@ -64,19 +62,26 @@ export class MarketingAuthorizationRepository {
   }
 
   /**
+   * Authorizations of the tenant with their destination. `rest` continues the WHERE clause after
+   * the tenant condition (and may order or lock); its parameters start at `$2`.
+   */
+  private select(m: EntityManager, tenantId: TenantId, rest: string, params: unknown[]): Promise<AuthorizationRow[]> {
+    return m.query(
+      `SELECT a.id, a.destination_id, d.kind, d.ad_account_id, d.object_id, a.version, a.status, a.data_uses, a.scope,
+              a.label, a.created_at, a.updated_at
+         FROM marketing_authorizations a JOIN marketing_destinations d ON d.id = a.destination_id
+        WHERE a.tenant_id = $1 AND ${rest}`,
+      [tenantId, ...params],
+    );
+  }
+
+  /**
    * The tenant's active authorizations, for the message path. The rows are share-locked until the
    * caller's transaction ends, so a change of an authorization waits for message batches that
    * already read it: every candidate of version N is in the outbox before version N+1's event.
    */
   async activeForMessages(m: EntityManager, tenantId: TenantId): Promise<ActiveAuthorization[]> {
-    const rows: AuthorizationRow[] = await m.query(
-      `SELECT ${AUTHORIZATION_COLUMNS}
-         FROM marketing_authorizations a JOIN marketing_destinations d ON d.id = a.destination_id
-        WHERE a.tenant_id = $1 AND a.status = 'active'
-        ORDER BY a.id
-        FOR SHARE OF a`,
-      [tenantId],
-    );
+    const rows = await this.select(m, tenantId, `a.status = 'active' ORDER BY a.id FOR SHARE OF a`, []);
     return rows.map((r) => ({
       authorizationId: r.id,
       version: r.version,
@@ -112,25 +117,13 @@ export class MarketingAuthorizationRepository {
     tenantId: TenantId,
     destinationId: string,
   ): Promise<AuthorizationRow | null> {
-    const rows: AuthorizationRow[] = await m.query(
-      `SELECT ${AUTHORIZATION_COLUMNS}
-         FROM marketing_authorizations a JOIN marketing_destinations d ON d.id = a.destination_id
-        WHERE a.tenant_id = $1 AND a.destination_id = $2
-        FOR UPDATE OF a`,
-      [tenantId, destinationId],
-    );
+    const rows = await this.select(m, tenantId, 'a.destination_id = $2 FOR UPDATE OF a', [destinationId]);
     return rows[0] ?? null;
   }
 
   /** One authorization, locked until the caller's transaction ends (versions are made one at a time). */
   async findForUpdate(m: EntityManager, tenantId: TenantId, id: string): Promise<AuthorizationRow | null> {
-    const rows: AuthorizationRow[] = await m.query(
-      `SELECT ${AUTHORIZATION_COLUMNS}
-         FROM marketing_authorizations a JOIN marketing_destinations d ON d.id = a.destination_id
-        WHERE a.tenant_id = $1 AND a.id = $2
-        FOR UPDATE OF a`,
-      [tenantId, id],
-    );
+    const rows = await this.select(m, tenantId, 'a.id = $2 FOR UPDATE OF a', [id]);
     return rows[0] ?? null;
   }
 
@@ -185,24 +178,13 @@ export class MarketingAuthorizationRepository {
   }
 
   async get(m: EntityManager, tenantId: TenantId, id: string): Promise<AuthorizationRow | null> {
-    const rows: AuthorizationRow[] = await m.query(
-      `SELECT ${AUTHORIZATION_COLUMNS}
-         FROM marketing_authorizations a JOIN marketing_destinations d ON d.id = a.destination_id
-        WHERE a.tenant_id = $1 AND a.id = $2`,
-      [tenantId, id],
-    );
+    const rows = await this.select(m, tenantId, 'a.id = $2', [id]);
     return rows[0] ?? null;
   }
 
   list(tenantId: TenantId, status: 'active' | 'withdrawn' | undefined): Promise<AuthorizationRow[]> {
     return this.db.forTenant(tenantId, (m) =>
-      m.query(
-        `SELECT ${AUTHORIZATION_COLUMNS}
-           FROM marketing_authorizations a JOIN marketing_destinations d ON d.id = a.destination_id
-          WHERE a.tenant_id = $1 AND ($2::text IS NULL OR a.status = $2)
-          ORDER BY a.created_at, a.id`,
-        [tenantId, status ?? null],
-      ),
+      this.select(m, tenantId, '($2::text IS NULL OR a.status = $2) ORDER BY a.created_at, a.id', [status ?? null]),
     );
   }
 
@@ -226,15 +208,8 @@ export class MarketingAuthorizationRepository {
   }
 
   /** The tenant's active authorizations, locked (offboarding withdraws them all). */
-  async activeForUpdate(m: EntityManager, tenantId: TenantId): Promise<AuthorizationRow[]> {
-    return m.query(
-      `SELECT ${AUTHORIZATION_COLUMNS}
-         FROM marketing_authorizations a JOIN marketing_destinations d ON d.id = a.destination_id
-        WHERE a.tenant_id = $1 AND a.status = 'active'
-        ORDER BY a.id
-        FOR UPDATE OF a`,
-      [tenantId],
-    );
+  activeForUpdate(m: EntityManager, tenantId: TenantId): Promise<AuthorizationRow[]> {
+    return this.select(m, tenantId, `a.status = 'active' ORDER BY a.id FOR UPDATE OF a`, []);
   }
 
   /** Deletes everything marketing of a tenant (offboarding); returns how many authorizations went. */

@@ -1,5 +1,5 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
-import { CUSTODY_MARKING } from '@custody/contracts';
+import { CUSTODY_MARKING, WAMID_PATTERN } from '@custody/contracts';
 import { DecryptionError, FieldCipher } from '@custody/crypto';
 import { asTenantId } from '@custody/database';
 import { DomainError, notFound } from '@custody/platform';
@@ -34,7 +34,10 @@ export class ConversationService {
     const last = page[page.length - 1];
     return {
       data: page.map(mapConversation),
-      nextCursor: rows.length > limit ? Buffer.from(JSON.stringify({ at: last.last_message_at.toISOString(), id: last.id })).toString('base64url') : null,
+      nextCursor:
+        rows.length > limit
+          ? Buffer.from(JSON.stringify({ at: last.last_message_at.toISOString(), id: last.id })).toString('base64url')
+          : null,
     };
   }
 
@@ -46,7 +49,9 @@ export class ConversationService {
     if (!found) {
       throw notFound('Conversation');
     }
-    const messages = await Promise.all(found.messages.map(async (m) => mapMessage(m, await this.decryptContent(tenant, m))));
+    const messages = await Promise.all(
+      found.messages.map(async (m) => mapMessage(m, await this.decryptContent(tenant, m))),
+    );
     return { ...mapConversation(found.conversation), messages };
   }
 
@@ -65,7 +70,9 @@ export class ConversationService {
 
   /** Replaces the conversation's labels. */
   async setLabels(tenant: string, id: string, labels: string[]): Promise<ConversationLabelsDto> {
-    const result = UUID.test(id) ? await this.messages.setLabels(asTenantId(tenant), id, [...new Set(labels)].sort()) : null;
+    const result = UUID.test(id)
+      ? await this.messages.setLabels(asTenantId(tenant), id, [...new Set(labels)].sort())
+      : null;
     if (!result) {
       throw notFound('Conversation');
     }
@@ -82,7 +89,7 @@ export class ConversationService {
   }
 
   async statuses(tenant: string, messageId: string): Promise<StatusHistoryDto> {
-    if (!/^wamid\.[A-Za-z0-9_=-]{8,200}$/.test(messageId)) {
+    if (!WAMID_PATTERN.test(messageId)) {
       throw notFound('Message');
     }
     const found = await this.messages.statusHistory(asTenantId(tenant), messageId);
@@ -106,7 +113,12 @@ export class ConversationService {
 function decodeCursor(cursor: string): { at: string; id: string } {
   try {
     const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { at?: unknown; id?: unknown };
-    if (typeof parsed.at === 'string' && !Number.isNaN(Date.parse(parsed.at)) && typeof parsed.id === 'string' && UUID.test(parsed.id)) {
+    if (
+      typeof parsed.at === 'string' &&
+      !Number.isNaN(Date.parse(parsed.at)) &&
+      typeof parsed.id === 'string' &&
+      UUID.test(parsed.id)
+    ) {
       return { at: parsed.at, id: parsed.id };
     }
   } catch {
@@ -124,7 +136,9 @@ export function mapConversation(c: ConversationRow): ConversationDto {
     referral: c.referral,
     createdAt: c.created_at.toISOString(),
     lastMessageAt: c.last_message_at.toISOString(),
-    serviceWindowOpenUntil: c.last_customer_message_at ? new Date(c.last_customer_message_at.getTime() + WINDOW_MS).toISOString() : null,
+    serviceWindowOpenUntil: c.last_customer_message_at
+      ? new Date(c.last_customer_message_at.getTime() + WINDOW_MS).toISOString()
+      : null,
     hostedNoticeSentAt: c.notice_sent_at?.toISOString() ?? null,
     labels: c.labels ?? [],
     custody: { ...CUSTODY_MARKING },

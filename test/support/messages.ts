@@ -1,0 +1,52 @@
+import { randomBytes } from 'node:crypto';
+import { AdReferral, conversationIdFor, CUSTODY_MARKING, MessageEvent, Topics } from '@custody/contracts';
+import { testKafka } from '@custody/testing';
+
+/** An inbound customer message as ingest publishes it, in the conversation of `waId` with the tenant's number. */
+export function inboundMessage(
+  tenant: { id: string; phoneNumberId: string },
+  waId: string,
+  options: {
+    /** Text body (default `x`); ignored when `content` is given. */
+    body?: string;
+    content?: Record<string, unknown>;
+    messageType?: MessageEvent['messageType'];
+    profileName?: string;
+    referral?: AdReferral;
+    /** When the network says it happened (default: now). */
+    networkTimestamp?: Date;
+  } = {},
+): MessageEvent {
+  const id = `wamid.test${randomBytes(10).toString('hex')}`;
+  return {
+    eventId: id,
+    type: 'message.inbound',
+    tenantId: tenant.id,
+    occurredAt: new Date().toISOString(),
+    messageId: id,
+    conversationId: conversationIdFor(tenant.id, tenant.phoneNumberId, waId),
+    phoneNumberId: tenant.phoneNumberId,
+    customer: { waId, ...(options.profileName ? { profileName: options.profileName } : {}) },
+    origin: 'customer',
+    messageType: options.messageType ?? 'text',
+    content: options.content ?? { body: options.body ?? 'x' },
+    ...(options.referral ? { referral: options.referral } : {}),
+    networkTimestamp: (options.networkTimestamp ?? new Date()).toISOString(),
+    custody: { ...CUSTODY_MARKING },
+  };
+}
+
+/** Publishes events on the inbound messages topic, keyed by conversation (as ingest does). */
+export async function publishInbound(events: MessageEvent[]): Promise<void> {
+  const producer = testKafka().producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  try {
+    await producer.send({
+      topic: Topics.MessagesInbound,
+      acks: -1,
+      messages: events.map((e) => ({ key: `${e.tenantId}:${e.conversationId}`, value: JSON.stringify(e) })),
+    });
+  } finally {
+    await producer.disconnect();
+  }
+}
