@@ -102,6 +102,9 @@ export class EventSubscriber {
           }
           const chunk = batch.messages.slice(start, start + maxBatch);
           const valid: Array<{ event: T; meta: EventMeta }> = [];
+          // Dead letters of the chunk leave in one produce request (a backlog of another
+          // environment's events must not cost one round trip each).
+          const dead: Array<{ payload: EachMessagePayload; error: string }> = [];
           for (const message of chunk) {
             if (message.value === null) {
               continue;
@@ -111,12 +114,12 @@ export class EventSubscriber {
             try {
               parsed = JSON.parse(message.value.toString('utf8'));
             } catch {
-              await this.deadLetter(subscription, payload, 'value is not valid JSON');
+              dead.push({ payload, error: 'value is not valid JSON' });
               continue;
             }
             const checked = validateEvent<T>(topic, parsed);
             if (!checked.ok) {
-              await this.deadLetter(subscription, payload, `schema: ${checked.errors.join('; ')}`);
+              dead.push({ payload, error: `schema: ${checked.errors.join('; ')}` });
               continue;
             }
             valid.push({
@@ -140,13 +143,15 @@ export class EventSubscriber {
               this.logger.warn({ msg: 'batch handler failed; will retry', topic, partition: batch.partition, err: error });
               throw error;
             }
+            const byOffset = new Map(chunk.map((m) => [m.offset, m]));
             for (const { meta, error } of rejected ?? []) {
-              const message = chunk.find((m) => m.offset === meta.offset);
+              const message = byOffset.get(meta.offset);
               if (message) {
-                await this.deadLetter(subscription, { topic, partition: batch.partition, message } as EachMessagePayload, error);
+                dead.push({ payload: { topic, partition: batch.partition, message } as EachMessagePayload, error });
               }
             }
           }
+          await this.deadLetterMany(subscription, dead);
           resolveOffset(chunk[chunk.length - 1].offset);
           await commitOffsetsIfNecessary();
           await heartbeat();
@@ -208,29 +213,49 @@ export class EventSubscriber {
     });
   }
 
-  private async deadLetter(subscription: { groupId: string }, payload: EachMessagePayload, error: string): Promise<void> {
-    const { topic, partition, message } = payload;
+  private deadLetter(subscription: { groupId: string }, payload: EachMessagePayload, error: string): Promise<void> {
+    return this.deadLetterMany(subscription, [{ payload, error }]);
+  }
+
+  /** Sends events to the dead-letter topic, with their error and origin in headers, in one request. */
+  private async deadLetterMany(subscription: { groupId: string }, items: Array<{ payload: EachMessagePayload; error: string }>): Promise<void> {
+    if (items.length === 0) {
+      return;
+    }
     const producer = await this.client.producer();
     await producer.send({
       topic: Topics.DeadLetter,
       acks: -1,
-      messages: [
-        {
-          key: message.key,
-          value: message.value,
-          headers: {
-            ...message.headers,
-            [Headers.DeadLetterError]: error.slice(0, 4000),
-            [Headers.DeadLetterTopic]: topic,
-            [Headers.DeadLetterPartition]: String(partition),
-            [Headers.DeadLetterOffset]: message.offset,
-            [Headers.DeadLetterGroup]: this.groupName(subscription.groupId),
-          },
+      messages: items.map(({ payload: { topic, partition, message }, error }) => ({
+        key: message.key,
+        value: message.value,
+        headers: {
+          ...message.headers,
+          [Headers.DeadLetterError]: error.slice(0, 4000),
+          [Headers.DeadLetterTopic]: topic,
+          [Headers.DeadLetterPartition]: String(partition),
+          [Headers.DeadLetterOffset]: message.offset,
+          [Headers.DeadLetterGroup]: this.groupName(subscription.groupId),
         },
-      ],
+      })),
     });
-    kafkaMessagesConsumed.labels(topic, subscription.groupId, 'dead_lettered').inc();
-    this.logger.warn({ msg: 'event dead-lettered', topic, partition, offset: message.offset, error });
+    for (const { payload } of items) {
+      kafkaMessagesConsumed.labels(payload.topic, subscription.groupId, 'dead_lettered').inc();
+    }
+    const [{ payload: first, error }] = items;
+    if (items.length === 1) {
+      this.logger.warn({ msg: 'event dead-lettered', topic: first.topic, partition: first.partition, offset: first.message.offset, error });
+    } else {
+      // One line per request: a backlog of thousands must not flood the log.
+      this.logger.warn({
+        msg: 'events dead-lettered',
+        count: items.length,
+        topic: first.topic,
+        partition: first.partition,
+        offsets: items.slice(0, 20).map((i) => i.payload.message.offset),
+        errors: [...new Set(items.map((i) => i.error))].slice(0, 5),
+      });
+    }
   }
 }
 

@@ -86,4 +86,57 @@ describe('libs/kafka over the real broker', () => {
     const jsonDead = await waitForMessage(Topics.DeadLetter, (m) => ours(m) && m.value?.toString() === `not json ${marker}`);
     expect(jsonDead.headers?.[Headers.DeadLetterError]?.toString()).toBe('value is not valid JSON');
   });
+
+  it('batch mode: malformed events and events the handler rejects go to the dead-letter topic together; the rest is handled once', async () => {
+    const tenantId = randomUUID();
+    const rejectedTenant = randomUUID();
+    const handled: string[] = [];
+    const groupId = `test-batch-${randomUUID()}`;
+    const marker = randomUUID();
+    let resolveDone: () => void;
+    const done = new Promise<void>((resolve) => (resolveDone = resolve));
+    await subscriber.subscribeBatch<TenantChangedEvent>({
+      groupId,
+      topics: [Topics.TenantsChanged],
+      fromBeginning: false,
+      handler: async (items) => {
+        const rejected = items.filter((i) => i.event.tenantId === rejectedTenant).map((i) => ({ meta: i.meta, error: 'unknown tenant' }));
+        for (const { event } of items) {
+          if (event.tenantId === tenantId) {
+            handled.push(event.eventId);
+            if (handled.length === 2) {
+              resolveDone();
+            }
+          }
+        }
+        return rejected;
+      },
+    });
+    await new Promise((r) => setTimeout(r, 4000));
+    const first = tenantEvent(tenantId);
+    const refused = [tenantEvent(rejectedTenant), tenantEvent(rejectedTenant)];
+    const second = tenantEvent(tenantId);
+    const producer = await client.producer();
+    // One produce request, so the consumer sees them in one batch.
+    await producer.send({
+      topic: Topics.TenantsChanged,
+      acks: -1,
+      messages: [
+        { key: tenantId, value: JSON.stringify(first) },
+        { key: tenantId, value: `not json ${marker}` },
+        ...refused.map((e) => ({ key: tenantId, value: JSON.stringify(e) })),
+        { key: tenantId, value: JSON.stringify(second) },
+      ],
+    });
+    await done;
+    expect(handled).toEqual([first.eventId, second.eventId]);
+    const ours = (m: { headers?: Record<string, unknown> }) => String(m.headers?.[Headers.DeadLetterGroup]) === subscriber.groupName(groupId);
+    for (const e of refused) {
+      const dead = await waitForMessage(Topics.DeadLetter, (m) => ours(m) && m.value?.toString().includes(e.eventId) === true);
+      expect(dead.headers?.[Headers.DeadLetterError]?.toString()).toBe('unknown tenant');
+      expect(dead.headers?.[Headers.DeadLetterTopic]?.toString()).toBe(Topics.TenantsChanged);
+    }
+    const jsonDead = await waitForMessage(Topics.DeadLetter, (m) => ours(m) && m.value?.toString() === `not json ${marker}`);
+    expect(jsonDead.headers?.[Headers.DeadLetterError]?.toString()).toBe('value is not valid JSON');
+  });
 });
