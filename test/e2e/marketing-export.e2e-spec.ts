@@ -523,4 +523,49 @@ describe('marketing export: consent-gated, exactly once, removable, auditable (r
       expect(Date.parse(proof.body.entry.recordedAt)).toBeLessThanOrEqual(Date.parse(entry.checkedAt));
     }
   });
+
+  it('a pending removal survives a restart of the export and completes once the destination is back', async () => {
+    const t = await shop();
+    const waId = uniqueDigits(11);
+    await grant(t, waId);
+    const dest = audienceDestination();
+    const auth = await authorize(t, dest);
+    await ex.candidate(t.id, { authorizationId: auth.authorizationId, destination: dest, customer: { waId } });
+    await settled(t, dest.destinationId, 1);
+    await ads.setDown(true);
+    try {
+      await api(t, 'POST', '/v1/consent/records', {
+        customer: { waId },
+        purpose: 'ads',
+        action: 'revoke',
+        method: 'api',
+      });
+      await eventually(
+        async () => {
+          const removal = (await ledger(t, `?destinationId=${dest.destinationId}&operation=remove`))[0];
+          return removal?.status === 'pending' && removal.attempts >= 1 && removal.error?.status === 503;
+        },
+        20_000,
+        'a removal waiting for the destination',
+      );
+      // The export goes away with the removal pending; a new instance takes over.
+      await ex.close();
+      ex = await startMarketingExport({
+        jwksUrl: `${consent.ts.url}/.well-known/jwks.json`,
+        adsUrl: `${sandbox.url}/ads`,
+        adsToken: sandbox.adsAccessToken,
+      });
+      expect(await ads.members(dest.audienceId!)).toEqual([hashPhone(waId)]);
+    } finally {
+      await ads.setDown(false);
+    }
+    await eventually(
+      async () => (await ads.members(dest.audienceId!)).length === 0,
+      30_000,
+      'the removal after the restart',
+    );
+    const removal = (await ledger(t, `?destinationId=${dest.destinationId}&operation=remove`))[0];
+    expect(removal).toMatchObject({ status: 'removed', reason: 'revoked' });
+    expect(removal.attempts).toBeGreaterThanOrEqual(2);
+  });
 });

@@ -1,6 +1,8 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { ConsentChangedEvent, ErasureRequestedEvent, MarketingAuthorizedEvent, Topics } from '@custody/contracts';
 import { EventSubscriber } from '@custody/kafka';
+
+type Consumer = Awaited<ReturnType<EventSubscriber['subscribe']>>;
 import { ExportSettings } from '../config/export.settings';
 import { CandidateService } from '../services/candidate.service';
 import { ConsentViewService } from '../services/consent-view.service';
@@ -31,9 +33,8 @@ export class ExportConsumers implements OnApplicationBootstrap {
         groupId: `${group}.consent`,
         topics: [Topics.ConsentEvents],
         maxBatch: 1000,
-        handler: async (batch) => {
-          await this.consent.handle(batch.map((b) => b.event));
-        },
+        handler: (batch) =>
+          this.timed('consent view', batch.length, () => this.consent.handle(batch.map((b) => b.event))),
       }),
     );
     void this.start('candidates', 1000, () =>
@@ -41,9 +42,8 @@ export class ExportConsumers implements OnApplicationBootstrap {
         groupId: `${group}.candidates`,
         topics: [Topics.MarketingAuthorized],
         maxBatch: 1000,
-        handler: async (batch) => {
-          await this.candidates.handle(batch.map((b) => b.event));
-        },
+        handler: (batch) =>
+          this.timed('candidates', batch.length, () => this.candidates.handle(batch.map((b) => b.event))),
       }),
     );
     void this.start('erasure requests', 1000, () =>
@@ -55,9 +55,26 @@ export class ExportConsumers implements OnApplicationBootstrap {
     );
   }
 
-  private async start(what: string, retryMs: number, subscribe: () => Promise<unknown>): Promise<void> {
+  /** Runs a batch handler; one that takes long enough to endanger the group session is logged. */
+  private async timed(what: string, events: number, work: () => Promise<void>): Promise<void> {
+    const started = performance.now();
+    await work();
+    const ms = performance.now() - started;
+    if (ms > 3000) {
+      this.logger.warn({ msg: `slow ${what} batch`, events, ms: Math.round(ms) });
+    }
+  }
+
+  private async start(what: string, retryMs: number, subscribe: () => Promise<Consumer>): Promise<void> {
     try {
-      await subscribe();
+      const consumer = await subscribe();
+      consumer.on(consumer.events.CRASH, (e) =>
+        this.logger.warn({ msg: `consumer crashed (${what})`, restart: e.payload.restart, err: e.payload.error }),
+      );
+      consumer.on(consumer.events.GROUP_JOIN, (e) =>
+        this.logger.log({ msg: `consumer joined its group (${what})`, durationMs: e.payload.duration }),
+      );
+      consumer.on(consumer.events.STOP, () => this.logger.warn({ msg: `consumer stopped (${what})` }));
     } catch (error) {
       this.logger.warn({ msg: `cannot subscribe (${what}); retrying`, retryMs, err: error });
       setTimeout(() => void this.start(what, Math.min(retryMs * 2, 30_000), subscribe), retryMs).unref();

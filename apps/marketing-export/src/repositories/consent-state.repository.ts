@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { TenantDb, TenantId } from '@custody/database';
+import { TenantId } from '@custody/database';
 import { ConsentStateView } from '../domain/data-use';
 
 export interface ConsentStateChange {
@@ -46,12 +46,10 @@ const mapState = (r: RawState): ConsentStateView & { waId: string } => ({
  */
 @Injectable()
 export class ConsentStateRepository {
-  constructor(private readonly db: TenantDb) {}
-
-  /** Applies changes in one statement; returns the changes that took effect (newer than what was held). */
-  apply(tenantId: TenantId, changes: ConsentStateChange[]): Promise<ConsentStateChange[]> {
+  /** Applies changes in one statement, in the caller's transaction; returns the changes that took effect (newer than what was held). */
+  async applyIn(m: EntityManager, tenantId: TenantId, changes: ConsentStateChange[]): Promise<ConsentStateChange[]> {
     if (changes.length === 0) {
-      return Promise.resolve([]);
+      return [];
     }
     // Within one call, only the newest change per key can win (ON CONFLICT cannot touch a row twice).
     const newest = new Map<string, ConsentStateChange>();
@@ -63,31 +61,29 @@ export class ConsentStateRepository {
       }
     }
     const rows = [...newest.values()];
-    return this.db.forTenant(tenantId, async (m) => {
-      const applied: Array<{ wa_id: string; purpose_key: string }> = await m.query(
-        `INSERT INTO consent_states AS s (tenant_id, wa_id, purpose_key, subject, data_use, status, event_id, log_index, leaf_hash, effective_at)
+    const applied: Array<{ wa_id: string; purpose_key: string }> = await m.query(
+      `INSERT INTO consent_states AS s (tenant_id, wa_id, purpose_key, subject, data_use, status, event_id, log_index, leaf_hash, effective_at)
          SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::text[], $10::timestamptz[])
          ON CONFLICT (tenant_id, wa_id, purpose_key) DO UPDATE SET
            subject = EXCLUDED.subject, data_use = EXCLUDED.data_use, status = EXCLUDED.status, event_id = EXCLUDED.event_id,
            log_index = EXCLUDED.log_index, leaf_hash = EXCLUDED.leaf_hash, effective_at = EXCLUDED.effective_at, updated_at = now()
          WHERE s.log_index < EXCLUDED.log_index
          RETURNING wa_id, purpose_key`,
-        [
-          tenantId,
-          rows.map((r) => r.waId),
-          rows.map((r) => r.purposeKey),
-          rows.map((r) => r.subject),
-          rows.map((r) => r.dataUse),
-          rows.map((r) => r.status),
-          rows.map((r) => r.eventId),
-          rows.map((r) => r.logIndex),
-          rows.map((r) => r.leafHash),
-          rows.map((r) => r.effectiveAt),
-        ],
-      );
-      const took = new Set(applied.map((a) => `${a.wa_id}\u0000${a.purpose_key}`));
-      return rows.filter((r) => took.has(`${r.waId}\u0000${r.purposeKey}`));
-    });
+      [
+        tenantId,
+        rows.map((r) => r.waId),
+        rows.map((r) => r.purposeKey),
+        rows.map((r) => r.subject),
+        rows.map((r) => r.dataUse),
+        rows.map((r) => r.status),
+        rows.map((r) => r.eventId),
+        rows.map((r) => r.logIndex),
+        rows.map((r) => r.leafHash),
+        rows.map((r) => r.effectiveAt),
+      ],
+    );
+    const took = new Set(applied.map((a) => `${a.wa_id}\u0000${a.purpose_key}`));
+    return rows.filter((r) => took.has(`${r.waId}\u0000${r.purposeKey}`));
   }
 
   /** Current states of these customers, inside the caller's transaction. */

@@ -26,6 +26,8 @@ export interface NewRecord {
   memberHash: string | null;
   eventTime: string | null;
   ctwaClid: string | null;
+  /** The consent entries a removal follows (per record; exports get theirs at send time). */
+  consent?: ConsentRef[];
 }
 
 export interface ExportRecord {
@@ -218,20 +220,30 @@ export class ExportRepository {
     m: EntityManager,
     tenantId: TenantId,
     records: NewRecord[],
-    extra: { erasureRequestId?: string; trigger?: unknown; reason?: string; consent?: ConsentRef[] } = {},
+    extra: { erasureRequestId?: string; trigger?: unknown; reason?: string } = {},
   ): Promise<string[]> {
+    return (await this.insertReturning(m, tenantId, records, extra)).map((r) => r.id);
+  }
+
+  /** Like insertIn, with where each new row went (destination and member). */
+  async insertReturning(
+    m: EntityManager,
+    tenantId: TenantId,
+    records: NewRecord[],
+    extra: { erasureRequestId?: string; trigger?: unknown; reason?: string } = {},
+  ): Promise<Array<{ id: string; destination_id: string; member_hash: string | null }>> {
     const col = <K extends keyof NewRecord>(k: K) => records.map((r) => r[k]);
-    const rows: Array<{ id: string }> = await m.query(
+    return m.query(
       `INSERT INTO export_records (tenant_id, destination_id, destination_kind, ad_account_id, target_id, operation, record_key,
           authorization_id, authorization_version, data_uses, message_id, conversation_id, wa_id, member_hash, event_time, ctwa_clid,
           status, erasure_request_id, trigger, reason, consent)
-       SELECT $1, d, k, a, t, o, rk, ai, av, string_to_array(du, ' '), mi, ci, w, mh, et, cl, 'pending', $17::uuid, $18::jsonb, $19::text, $20::jsonb
+       SELECT $1, d, k, a, t, o, rk, ai, av, string_to_array(du, ' '), mi, ci, w, mh, et, cl, 'pending', $17::uuid, $18::jsonb, $19::text, cj
          FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::uuid[], $9::int[], $10::text[],
-                     $11::text[], $12::uuid[], $13::text[], $14::text[], $15::timestamptz[], $16::text[])
-              WITH ORDINALITY AS x(d, k, a, t, o, rk, ai, av, du, mi, ci, w, mh, et, cl, n)
+                     $11::text[], $12::uuid[], $13::text[], $14::text[], $15::timestamptz[], $16::text[], $20::jsonb[])
+              WITH ORDINALITY AS x(d, k, a, t, o, rk, ai, av, du, mi, ci, w, mh, et, cl, cj, n)
        ORDER BY n
        ON CONFLICT (tenant_id, destination_id, record_key) DO NOTHING
-       RETURNING id`,
+       RETURNING id, destination_id, member_hash`,
       [
         tenantId,
         col('destinationId'),
@@ -252,10 +264,9 @@ export class ExportRepository {
         extra.erasureRequestId ?? null,
         extra.trigger === undefined ? null : JSON.stringify(extra.trigger),
         extra.reason ?? null,
-        extra.consent ? JSON.stringify(extra.consent) : null,
+        records.map((r) => (r.consent && r.consent.length > 0 ? JSON.stringify(r.consent) : null)),
       ],
     );
-    return rows.map((r) => r.id);
   }
 
   /** Puts back what a crashed round left in `sending` after its lease ran out (the destination dedups a resend). */
@@ -279,14 +290,14 @@ export class ExportRepository {
     return { pending: rows[0].pending, oldestAgeSeconds: rows[0].age ?? 0 };
   }
 
-  /** (tenant, destination, operation) groups with records due now, oldest first. */
+  /** (tenant, destination, operation) groups with records due now: removals first (withdrawn consent is honoured before anything new is sent), then oldest first. */
   async dueWork(limit: number): Promise<Array<{ tenantId: TenantId; destinationId: string; operation: Operation }>> {
     const rows: Array<{ tenant_id: string; destination_id: string; operation: Operation }> = await this.db.forPlatform(
       (m) =>
         m.query(
           `SELECT tenant_id, destination_id, operation FROM export_records
           WHERE status = 'pending' AND next_attempt_at <= now()
-          GROUP BY tenant_id, destination_id, operation ORDER BY min(next_attempt_at) LIMIT $1`,
+          GROUP BY tenant_id, destination_id, operation ORDER BY operation = 'remove' DESC, min(next_attempt_at) LIMIT $1`,
           [limit],
         ),
     );
@@ -364,6 +375,15 @@ export class ExportRepository {
       [tenantId, destinationId, [...new Set(memberHashes)]],
     );
     return new Map(rows.map((r) => [r.member_hash, mapMembership(r)]));
+  }
+
+  /** Current memberships of these customers, locked for the caller's transaction. */
+  async membershipsOfCustomers(m: EntityManager, tenantId: TenantId, waIds: string[]): Promise<Membership[]> {
+    const rows: RawMembership[] = await m.query(
+      `SELECT * FROM audience_members WHERE tenant_id = $1 AND wa_id = ANY($2::text[]) ORDER BY destination_id, member_hash FOR UPDATE`,
+      [tenantId, [...new Set(waIds)]],
+    );
+    return rows.map(mapMembership);
   }
 
   async membershipsOfCustomer(m: EntityManager, tenantId: TenantId, waId: string): Promise<Membership[]> {
@@ -500,21 +520,6 @@ export class ExportRepository {
     );
   }
 
-  async markMembersRemoving(
-    m: EntityManager,
-    tenantId: TenantId,
-    destinationId: string,
-    memberHashes: string[],
-    removalRecordIds: string[],
-  ): Promise<void> {
-    await m.query(
-      `UPDATE audience_members am SET state = 'removing', removal_record_id = x.rid
-         FROM unnest($3::text[], $4::uuid[]) AS x(h, rid)
-        WHERE am.tenant_id = $1 AND am.destination_id = $2 AND am.member_hash = x.h`,
-      [tenantId, destinationId, memberHashes, removalRecordIds],
-    );
-  }
-
   async deleteMembers(
     m: EntityManager,
     tenantId: TenantId,
@@ -529,55 +534,56 @@ export class ExportRepository {
 
   /**
    * Starts removing these members from their audiences: one pending removal record per member
-   * (idempotent on `<cause>:<member's add record>`), and the membership marked `removing` until the
-   * destination confirms. Members already being removed are left to their running removal.
+   * (idempotent on `remove:<cause>:<member's add record>`, so a redelivered revoke adds nothing), and each
+   * membership marked `removing` until the destination confirms. Members already being removed
+   * are left to their running removal. One statement for the records, one for the memberships.
    */
   async scheduleRemovals(
     m: EntityManager,
     tenantId: TenantId,
-    members: Membership[],
-    cause: { key: string; reason: string; consent?: ConsentRef[]; erasureRequestId?: string; trigger?: unknown },
+    removals: Array<{ member: Membership; causeKey: string; consent?: ConsentRef[] }>,
+    cause: { reason: string; erasureRequestId?: string; trigger?: unknown },
   ): Promise<string[]> {
-    const active = members.filter((mb) => mb.state === 'active');
-    const created: string[] = [];
-    for (const mb of active) {
-      const ids = await this.insertIn(
-        m,
-        tenantId,
-        [
-          {
-            destinationId: mb.destinationId,
-            destinationKind: 'customer_list_audience',
-            adAccountId: mb.adAccountId,
-            targetId: mb.targetId,
-            operation: 'remove',
-            // The member's add record id, not its hash: a key outlives erasure (the hash of a
-            // phone number is not anonymous) and must stay unique per member and cause.
-            recordKey: `remove:${cause.key}:${mb.addedRecordId}`,
-            authorizationId: null,
-            authorizationVersion: null,
-            dataUses: mb.dataUses,
-            messageId: null,
-            conversationId: null,
-            waId: mb.waId,
-            memberHash: mb.memberHash,
-            eventTime: null,
-            ctwaClid: null,
-          },
-        ],
-        {
-          reason: cause.reason,
-          consent: cause.consent,
-          erasureRequestId: cause.erasureRequestId,
-          trigger: cause.trigger,
-        },
-      );
-      if (ids.length > 0) {
-        await this.markMembersRemoving(m, tenantId, mb.destinationId, [mb.memberHash], ids);
-        created.push(...ids);
-      }
+    const active = removals.filter((r) => r.member.state === 'active');
+    if (active.length === 0) {
+      return [];
     }
-    return created;
+    const created = await this.insertReturning(
+      m,
+      tenantId,
+      active.map(({ member: mb, causeKey, consent }) => ({
+        destinationId: mb.destinationId,
+        destinationKind: 'customer_list_audience',
+        adAccountId: mb.adAccountId,
+        targetId: mb.targetId,
+        operation: 'remove',
+        // The member's add record id, not its hash: a key outlives erasure (the hash of a
+        // phone number is not anonymous) and must stay unique per member and cause.
+        recordKey: `remove:${causeKey}:${mb.addedRecordId}`,
+        authorizationId: null,
+        authorizationVersion: null,
+        dataUses: mb.dataUses,
+        messageId: null,
+        conversationId: null,
+        waId: mb.waId,
+        memberHash: mb.memberHash,
+        eventTime: null,
+        ctwaClid: null,
+        consent,
+      })),
+      { reason: cause.reason, erasureRequestId: cause.erasureRequestId, trigger: cause.trigger },
+    );
+    if (created.length > 0) {
+      // By primary key: a join through export_records under row-level security plans badly at scale.
+      await m.query(
+        `UPDATE audience_members am SET state = 'removing', removal_record_id = x.rid
+           FROM unnest($2::uuid[], $3::text[], $4::uuid[]) AS x(d, h, rid)
+          WHERE am.tenant_id = $1 AND am.destination_id = x.d AND am.member_hash = x.h`,
+        [tenantId, created.map((c) => c.destination_id), created.map((c) => c.member_hash), created.map((c) => c.id)],
+      );
+    }
+    const ids = created.map((c) => c.id);
+    return ids;
   }
 
   async recordsByIds(m: EntityManager, tenantId: TenantId, ids: string[]): Promise<ExportRecord[]> {

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ConsentChangedEvent } from '@custody/contracts';
+import { EntityManager } from 'typeorm';
 import { asTenantId, TenantDb, TenantId } from '@custody/database';
 import { OutboxService } from '@custody/kafka';
 import { checkConsent, toRef } from '../domain/data-use';
@@ -42,10 +43,14 @@ export class ConsentViewService {
     }
     let removals = 0;
     for (const [tenantId, changes] of byTenant) {
-      const applied = await this.states.apply(tenantId, changes);
-      for (const revoke of applied.filter((c) => c.status === 'revoked')) {
-        removals += await this.removeIfNoLongerConsented(tenantId, revoke);
-      }
+      removals += await this.db.forTenant(tenantId, async (m) => {
+        const applied = await this.states.applyIn(m, tenantId, changes);
+        return this.removeNoLongerConsented(
+          m,
+          tenantId,
+          applied.filter((c) => c.status === 'revoked'),
+        );
+      });
     }
     if (removals > 0) {
       this.outbox.wake();
@@ -53,31 +58,47 @@ export class ConsentViewService {
     }
   }
 
-  /** Every audience the customer is in whose data use the current consent no longer covers. */
-  private removeIfNoLongerConsented(tenantId: TenantId, revoke: ConsentStateChange): Promise<number> {
-    return this.db.forTenant(tenantId, async (m) => {
-      const members = (await this.records.membershipsOfCustomer(m, tenantId, revoke.waId)).filter(
-        (mb) => mb.state === 'active',
-      );
-      if (members.length === 0) {
-        return 0;
+  /**
+   * Every audience membership of the revoking customers whose data use the current consent no
+   * longer covers gets a removal, recorded with the revoke it follows. One transaction with the
+   * state change, a few statements for the whole batch.
+   */
+  private async removeNoLongerConsented(
+    m: EntityManager,
+    tenantId: TenantId,
+    revokes: ConsentStateChange[],
+  ): Promise<number> {
+    if (revokes.length === 0) {
+      return 0;
+    }
+    const members = (
+      await this.records.membershipsOfCustomers(
+        m,
+        tenantId,
+        revokes.map((r) => r.waId),
+      )
+    ).filter((mb) => mb.state === 'active');
+    if (members.length === 0) {
+      return 0;
+    }
+    const current = await this.states.forCustomers(
+      m,
+      tenantId,
+      members.map((mb) => mb.waId!),
+    );
+    const revokeOf = new Map(revokes.map((r) => [r.waId, r]));
+    const removals = members.flatMap((mb) => {
+      const revoke = revokeOf.get(mb.waId!);
+      if (!revoke || checkConsent(current.get(mb.waId!) ?? [], mb.dataUses).allowed) {
+        return [];
       }
-      const current = (await this.states.forCustomers(m, tenantId, [revoke.waId])).get(revoke.waId) ?? [];
-      const revokeRef = { ...revoke, logIndex: revoke.logIndex, effectiveAt: new Date(revoke.effectiveAt) };
-      let scheduled = 0;
-      for (const mb of members) {
-        if (checkConsent(current, mb.dataUses).allowed) {
-          continue;
-        }
-        const ids = await this.records.scheduleRemovals(m, tenantId, [mb], {
-          key: revoke.eventId,
-          reason: 'revoked',
-          consent: mb.dataUses.map((u) => toRef(revokeRef, u)),
-          trigger: { kind: 'consent.revoked', eventId: revoke.eventId },
-        });
-        scheduled += ids.length;
-      }
-      return scheduled;
+      const ref = { ...revoke, effectiveAt: new Date(revoke.effectiveAt) };
+      return [{ member: mb, causeKey: revoke.eventId, consent: mb.dataUses.map((u) => toRef(ref, u)) }];
     });
+    const ids = await this.records.scheduleRemovals(m, tenantId, removals, {
+      reason: 'revoked',
+      trigger: { kind: 'consent.revoked' },
+    });
+    return ids.length;
   }
 }

@@ -59,12 +59,16 @@ export class ErasureService {
       exportSuppressed.labels('erased').inc(pending.length);
 
       const members = await this.records.membershipsOfCustomer(m, tenantId, waId);
-      const scheduled = await this.records.scheduleRemovals(m, tenantId, members, {
-        key: `erasure:${event.requestId}`,
-        reason: 'erasure',
-        erasureRequestId: event.requestId,
-        trigger: { kind: 'erasure', requestId: event.requestId },
-      });
+      const scheduled = await this.records.scheduleRemovals(
+        m,
+        tenantId,
+        members.map((member) => ({ member, causeKey: `erasure:${event.requestId}` })),
+        {
+          reason: 'erasure',
+          erasureRequestId: event.requestId,
+          trigger: { kind: 'erasure', requestId: event.requestId },
+        },
+      );
       // Removals already under way (after a revoke) now also complete this request.
       const running = members
         .filter((mb) => mb.state === 'removing' && mb.removalRecordId)

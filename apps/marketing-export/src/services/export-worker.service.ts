@@ -422,12 +422,12 @@ export class ExportWorker implements OnApplicationBootstrap, OnApplicationShutdo
         continue;
       }
       const members = await this.records.memberships(m, tenantId, r.destinationId, [r.memberHash!]);
-      await this.records.scheduleRemovals(m, tenantId, [...members.values()], {
-        key: `recheck:${r.id}`,
-        reason: gate.reason,
-        consent: gate.refs,
-        trigger: { kind: 'consent_changed_during_upload', record: r.id },
-      });
+      await this.records.scheduleRemovals(
+        m,
+        tenantId,
+        [...members.values()].map((member) => ({ member, causeKey: `recheck:${r.id}`, consent: gate.refs })),
+        { reason: gate.reason, trigger: { kind: 'consent_changed_during_upload', record: r.id } },
+      );
       this.wake();
     }
   }
