@@ -13,6 +13,8 @@ import { ExportController } from './controllers/export.controller';
 import { ErasureController } from './controllers/erasure.controller';
 import { MasterKeysController } from './controllers/master-keys.controller';
 import { MasterKeyService } from './services/master-key.service';
+import { MediaController } from './controllers/media.controller';
+import { MediaService } from './services/media.service';
 import { ErasureConsumer } from './consumers/erasure.consumer';
 import { ErasureRepository } from './repositories/erasure.repository';
 import { CustomerErasureService } from './services/customer-erasure.service';
@@ -56,7 +58,7 @@ export class AppModule {
           verifier: new TokenVerifier({ issuer: env.JWT_ISSUER, audience: env.JWT_AUDIENCE, jwks: () => keys.publicJwks() }),
         }),
       ],
-      controllers: [TokenController, TenantController, ConversationController, KeysController, RetentionController, ExportController, MarketingAuthorizationController, ErasureController, MasterKeysController],
+      controllers: [TokenController, TenantController, ConversationController, KeysController, RetentionController, ExportController, MarketingAuthorizationController, ErasureController, MasterKeysController, MediaController],
       providers: [
         { provide: SigningKeys, useValue: keys },
         {
@@ -94,6 +96,7 @@ export class AppModule {
         CustomerErasureService,
         ErasureConsumer,
         MasterKeyService,
+        MediaService,
       ],
     };
   }

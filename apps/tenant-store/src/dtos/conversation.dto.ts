@@ -103,6 +103,12 @@ export class MessageDto {
    */
   @ApiProperty({ type: 'object', additionalProperties: true, nullable: true })
   content: Record<string, unknown> | null;
+  /**
+   * For image, document, audio and video messages: the media id, valid 30 days after the message;
+   * `GET /v1/media/{id}` gives a download URL valid 5 minutes.
+   */
+  @ApiPropertyOptional({ nullable: true, type: String, example: '4417360284519823' })
+  mediaId: string | null;
   @ApiPropertyOptional({ nullable: true, type: String })
   contextMessageId: string | null;
   /** When the network (or the business's send) says it happened. */

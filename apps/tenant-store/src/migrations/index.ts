@@ -3,6 +3,7 @@ import { Messages1764061200000 } from './1764061200000-messages';
 import { Retention1764064800000 } from './1764064800000-retention';
 import { MarketingAuthorization1764200000001 } from './1764200000001-marketing-authorization';
 import { Erasure1764400000001 } from './1764400000001-erasure';
+import { Media1764400000003 } from './1764400000003-media';
 
 export const MIGRATIONS = [
   Tenants1764057600000,
@@ -10,4 +11,5 @@ export const MIGRATIONS = [
   Retention1764064800000,
   MarketingAuthorization1764200000001,
   Erasure1764400000001,
+  Media1764400000003,
 ];

@@ -130,6 +130,19 @@ export class MessageRepository {
     return new Set(rows.map((r) => r.message_id));
   }
 
+  /** Media ids of newly stored media messages (a replay inserts none). */
+  async insertMediaRefs(m: EntityManager, tenantId: TenantId, refs: Array<{ id: string; messageId: string; mediaType: string; expiresAt: string }>): Promise<void> {
+    if (refs.length === 0) {
+      return;
+    }
+    await m.query(
+      `INSERT INTO media_refs (id, tenant_id, message_id, media_type, expires_at)
+       SELECT x.id, $1, x.msg, x.type, x.exp FROM unnest($2::text[], $3::text[], $4::text[], $5::timestamptz[]) AS x(id, msg, type, exp)
+       ON CONFLICT (id) DO NOTHING`,
+      [tenantId, refs.map((r) => r.id), refs.map((r) => r.messageId), refs.map((r) => r.mediaType), refs.map((r) => r.expiresAt)],
+    );
+  }
+
   /** Inserts statuses not seen before; returns the `(message, status)` pairs that are new. */
   async insertStatuses(m: EntityManager, tenantId: TenantId, events: StatusEvent[]): Promise<Set<string>> {
     const rows: Array<{ message_id: string; status: string }> = await m.query(

@@ -13,6 +13,7 @@ import {
   StatusHistoryDto,
 } from '../dtos/conversation.dto';
 import { ConversationRow, MessageRepository, MessageRow } from '../repositories/message.repository';
+import { isMediaType, mediaIdFor } from './media-ids';
 import { contentAad } from './message-store.service';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -152,6 +153,7 @@ export function mapMessage(m: MessageRow, content: Record<string, unknown> | nul
     origin: m.origin,
     type: m.message_type,
     content,
+    mediaId: isMediaType(m.message_type) ? mediaIdFor(m.message_id) : null,
     contextMessageId: m.context_message_id,
     timestamp: m.network_timestamp.toISOString(),
     receivedAt: m.received_at.toISOString(),

@@ -7,6 +7,7 @@ import { EntityManager } from 'typeorm';
 import { ConversationUpsert, MessageRepository } from '../repositories/message.repository';
 import { MarketingAuthorizationRepository } from '../repositories/marketing-authorization.repository';
 import { OutboxService } from '@custody/kafka';
+import { isMediaType, MEDIA_ID_TTL_MS, mediaIdFor } from './media-ids';
 import { ConversationFacts, isHostedChat, marketingCandidates, OutboxRow } from './marketing-candidates';
 
 /** What a customer is told on first contact with a hosted business. */
@@ -48,6 +49,18 @@ export class MessageStoreService {
       }
       const { created, facts } = await this.messages.upsertConversations(m, tenantId, conversationsOf(unique));
       const inserted = await this.messages.insertMessages(m, tenantId, unique, ciphertexts);
+      await this.messages.insertMediaRefs(
+        m,
+        tenantId,
+        unique
+          .filter((e) => inserted.has(e.messageId) && isMediaType(e.messageType))
+          .map((e) => ({
+            id: mediaIdFor(e.messageId),
+            messageId: e.messageId,
+            mediaType: e.messageType,
+            expiresAt: new Date(Date.parse(e.networkTimestamp) + MEDIA_ID_TTL_MS).toISOString(),
+          })),
+      );
       const outboundNew = unique.filter((e) => inserted.has(e.messageId) && e.type === 'message.outbound').map((e) => e.messageId);
       await this.messages.recomputeStatuses(m, outboundNew);
       const now = new Date().toISOString();

@@ -1,0 +1,44 @@
+import { Controller, Get, Param, Query, Req, Res } from '@nestjs/common';
+import { ApiGoneResponse, ApiNotFoundResponse, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { Auth, CurrentTenant, Public, Roles } from '@custody/auth';
+import { ApiErrorResponse } from '@custody/platform';
+import { MediaDto } from '../dtos/media.dto';
+import { MediaService } from '../services/media.service';
+
+@ApiTags('media')
+@Controller('v1/media')
+export class MediaController {
+  constructor(private readonly media: MediaService) {}
+
+  /** A media id's download URL, valid 5 minutes (media ids are valid 30 days after their message). */
+  @Get(':id')
+  @Auth(Roles.TenantAdmin, Roles.TenantAgent)
+  @ApiOperation({ summary: 'A short-lived download URL for a media id' })
+  @ApiNotFoundResponse({ type: ApiErrorResponse })
+  @ApiGoneResponse({ type: ApiErrorResponse, description: 'The media id has expired (`media_expired`)' })
+  get(@CurrentTenant() tenantId: string, @Param('id') id: string, @Req() req: Request): Promise<MediaDto> {
+    return this.media.get(tenantId, id, `${req.protocol}://${req.get('host')}`);
+  }
+
+  /** Redirects to the media while the URL is valid; the URL itself is the credential. */
+  @Get(':id/download')
+  @Public()
+  @ApiOperation({ summary: 'Download a media (the URL from GET /v1/media/{id})' })
+  @ApiQuery({ name: 'token', required: true })
+  @ApiResponse({ status: 302, description: 'To the media' })
+  @ApiNotFoundResponse({ type: ApiErrorResponse })
+  @ApiGoneResponse({
+    type: ApiErrorResponse,
+    description: 'The URL (`url_expired`) or the media id (`media_expired`) has expired',
+  })
+  async download(
+    @Param('id') id: string,
+    @Query('token') token: string | undefined,
+    @Res() res: Response,
+  ): Promise<void> {
+    const link = await this.media.resolveDownload(id, token);
+    res.setHeader('Cache-Control', 'no-store');
+    res.redirect(302, link);
+  }
+}
