@@ -168,7 +168,7 @@ describe('marketing export: consent-gated, exactly once, removable, auditable (r
       customer: { waId },
       phoneNumberId,
     });
-    await ex.candidate(t.id, {
+    const second = await ex.candidate(t.id, {
       authorizationId: auth.authorizationId,
       destination: dest,
       customer: { waId },
@@ -195,8 +195,10 @@ describe('marketing export: consent-gated, exactly once, removable, auditable (r
     const event = json(await results.next((m) => json(m).ledgerId === sent.id));
     expect(event).toMatchObject({ type: 'export.sent', tenantId: t.id, destinationId: dest.destinationId });
 
-    // The same candidates again (a replay of the topic): nothing new reaches the destination or the ledger.
+    // The same events again (a replay of the topic from the start): nothing new reaches the destination or the ledger.
+    await ex.authorize(t.id, auth);
     await ex.replay(t.id, first);
+    await ex.replay(t.id, second);
     await new Promise((r) => setTimeout(r, 1500));
     expect(await ads.batches(dest.audienceId!)).toHaveLength(1);
     expect(await ledger(t, `?destinationId=${dest.destinationId}`)).toHaveLength(2);
@@ -521,6 +523,52 @@ describe('marketing export: consent-gated, exactly once, removable, auditable (r
         purpose: { key: 'ads', dataUse: 'marketing.advertising' },
       });
       expect(Date.parse(proof.body.entry.recordedAt)).toBeLessThanOrEqual(Date.parse(entry.checkedAt));
+    }
+
+    // Still in force when checked: the verified export of the log up to the head shows no revoke of
+    // the same subject and purpose logged before the check.
+    const exported = await get('GET', `/v1/audit/logs/${t.id}/entries?to=${sth.body.treeSize}`);
+    writeFileSync(join(dir, 'export.jsonl'), exported.text);
+    const out: string[] = [];
+    const verified = await custodyAudit(
+      [
+        'verify-export',
+        '--export',
+        join(dir, 'export.jsonl'),
+        '--sth',
+        join(dir, 'sth.json'),
+        '--keys',
+        join(dir, 'keys.json'),
+        '--no-progress',
+      ],
+      (l) => out.push(l),
+      (l) => out.push(l),
+    );
+    expect({ verified, out }).toMatchObject({ verified: 0 });
+    const log = exported.text
+      .split('\n')
+      .filter(Boolean)
+      .map(
+        (line) =>
+          JSON.parse(line).entry as {
+            kind: string;
+            subject: string;
+            index: number;
+            recordedAt: string;
+            purpose?: { key: string };
+          },
+      );
+    for (const entry of audited.body.data as Array<{ consent: Array<Record<string, any>>; checkedAt: string }>) {
+      const ref = entry.consent[0];
+      const revokedBefore = log.filter(
+        (e) =>
+          e.kind === 'consent.revoked' &&
+          e.subject === ref.subject &&
+          e.purpose?.key === ref.purposeKey &&
+          e.index > ref.logIndex &&
+          Date.parse(e.recordedAt) < Date.parse(entry.checkedAt),
+      );
+      expect(revokedBefore).toEqual([]);
     }
   });
 
