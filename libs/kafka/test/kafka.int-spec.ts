@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { Headers, TenantChangedEvent, Topics } from '@custody/contracts';
+import { ConfigResourceTypes } from 'kafkajs';
+import { Headers, TenantChangedEvent, Topic, Topics } from '@custody/contracts';
 import { configureLogging } from '@custody/observability';
-import { EventPublisher, EventSchemaError, EventSubscriber, KafkaClient, kafkaSettingsFromEnv } from '@custody/kafka';
-import { uniqueDigits, waitForMessage } from '@custody/testing';
+import { ensureTopics, EventPublisher, EventSchemaError, EventSubscriber, KafkaClient, kafkaSettingsFromEnv } from '@custody/kafka';
+import { testKafka, uniqueDigits, waitForMessage } from '@custody/testing';
 
 function tenantEvent(tenantId: string): TenantChangedEvent {
   return {
@@ -29,6 +30,29 @@ describe('libs/kafka over the real broker', () => {
   });
   afterAll(async () => {
     await client.onApplicationShutdown();
+  });
+
+  it('creates topics with the retention their spec sets, and applies it to a topic that already exists', async () => {
+    const admin = testKafka().admin();
+    await admin.connect();
+    const name = `custody.test-retention-${randomUUID().slice(0, 8)}.v1` as Topic;
+    const retentionOf = async (): Promise<string | undefined> => {
+      const described = await admin.describeConfigs({
+        includeSynonyms: false,
+        resources: [{ type: ConfigResourceTypes.TOPIC, name, configNames: ['retention.ms'] }],
+      });
+      return described.resources[0].configEntries.find((e) => e.configName === 'retention.ms')?.configValue;
+    };
+    try {
+      const layout = { partitions: 1, replicationFactor: 1 };
+      expect(await ensureTopics(admin, layout, [{ name, compacted: false, key: 'k', retentionMs: 3_600_000 }])).toEqual([name]);
+      expect(await retentionOf()).toBe('3600000');
+      expect(await ensureTopics(admin, layout, [{ name, compacted: false, key: 'k', retentionMs: 7_200_000 }])).toEqual([]);
+      expect(await retentionOf()).toBe('7200000');
+    } finally {
+      await admin.deleteTopics({ topics: [name] }).catch(() => undefined);
+      await admin.disconnect();
+    }
   });
 
   it('validates on produce: a malformed event is refused and nothing is sent', async () => {
