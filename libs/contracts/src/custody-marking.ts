@@ -6,13 +6,16 @@ import { Equals } from 'class-validator';
  * party (Custody) holds the chat and its keys, so it is not end-to-end encrypted.
  */
 export class CustodyMarking {
-  /** Always false: Custody can read hosted chats, so they are not end-to-end encrypted. */
-  @ApiProperty({ example: false, enum: [false] })
+  // Descriptions are given explicitly: libs are built by tsc, without the Swagger plugin that reads doc comments.
+  @ApiProperty({
+    description: 'Always false: Custody can read hosted chats, so they are not end-to-end encrypted.',
+    example: false,
+    enum: [false],
+  })
   @Equals(false)
   e2e: false;
 
-  /** Who holds the chat on the business's behalf. */
-  @ApiProperty({ example: 'custody', enum: ['custody'] })
+  @ApiProperty({ description: "Who holds the chat on the business's behalf.", example: 'custody', enum: ['custody'] })
   @Equals('custody')
   hostedBy: 'custody';
 }

@@ -4,25 +4,31 @@ import type { Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import { currentContext } from '@custody/observability';
 
+// Descriptions are given explicitly: libs are built by tsc, without the Swagger plugin that reads doc comments.
 export class ApiErrorBody {
-  /** HTTP status code, repeated for clients that only see the body. */
-  @ApiProperty({ example: 400 })
+  @ApiProperty({ description: 'HTTP status code, repeated for clients that only see the body.', example: 400 })
   status: number;
 
-  /** Stable machine-readable code, e.g. `validation_failed`, `unauthorized`, `not_found`. */
-  @ApiProperty({ example: 'validation_failed' })
+  @ApiProperty({
+    description: 'Stable machine-readable code, e.g. `validation_failed`, `unauthorized`, `not_found`.',
+    example: 'validation_failed',
+  })
   code: string;
 
-  /** Human-readable explanation. */
-  @ApiProperty({ example: 'Request validation failed' })
+  @ApiProperty({ description: 'Human-readable explanation.', example: 'Request validation failed' })
   message: string;
 
-  /** Field-level problems, when the request was invalid. */
-  @ApiPropertyOptional({ type: [String], example: ['displayName must be a string'] })
+  @ApiPropertyOptional({
+    description: 'Field-level problems, when the request was invalid.',
+    type: [String],
+    example: ['displayName must be a string'],
+  })
   details?: string[];
 
-  /** Correlates this answer with the service's logs. */
-  @ApiProperty({ example: '3f1c3c1e-7c1a-4bb8-9e43-4d2b1c8a7f10' })
+  @ApiProperty({
+    description: "Correlates this answer with the service's logs.",
+    example: '3f1c3c1e-7c1a-4bb8-9e43-4d2b1c8a7f10',
+  })
   requestId: string;
 }
 

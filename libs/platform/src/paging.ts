@@ -12,9 +12,11 @@ export function QueryInt(options: {
   max?: number;
   default?: number;
   required?: boolean;
+  description?: string;
 }): PropertyDecorator {
   const { min, max, required = false } = options;
   const schema = {
+    ...(options.description === undefined ? {} : { description: options.description }),
     minimum: min,
     ...(max === undefined ? {} : { maximum: max }),
     ...(options.default === undefined ? {} : { default: options.default }),
@@ -30,13 +32,13 @@ export function QueryInt(options: {
 
 /** A page size: `limit`, 1 to `max`, `default` when absent. */
 export function PageLimit(max: number, defaultLimit: number): PropertyDecorator {
-  return QueryInt({ min: 1, max, default: defaultLimit });
+  return QueryInt({ min: 1, max, default: defaultLimit, description: 'Page size.' });
 }
 
 /** An opaque page cursor (the previous page's `nextCursor`): optional, 1 to `maxLength` characters. */
 export function PageCursor(maxLength: number): PropertyDecorator {
   return applyDecorators(
-    ApiPropertyOptional({ type: String, minLength: 1, maxLength }),
+    ApiPropertyOptional({ description: "The previous page's `nextCursor`.", type: String, minLength: 1, maxLength }),
     IsOptional(),
     IsString(),
     Length(1, maxLength),
@@ -49,10 +51,15 @@ export function PageCursor(maxLength: number): PropertyDecorator {
  */
 export function CursorPageDto<T>(item: ClassType<T>) {
   abstract class CursorPage {
-    @ApiProperty({ type: [item] })
+    // Descriptions are given explicitly: libs are built by tsc, without the Swagger plugin that reads doc comments.
+    @ApiProperty({ description: 'The items of this page.', type: [item] })
     data: T[];
 
-    @ApiPropertyOptional({ nullable: true, type: String })
+    @ApiPropertyOptional({
+      description: 'Give it as `cursor` to get the next page; null on the last page.',
+      nullable: true,
+      type: String,
+    })
     nextCursor: string | null;
   }
   return CursorPage;

@@ -1,5 +1,5 @@
 import { Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
-import { ApiForbiddenResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiForbiddenResponse, ApiOkResponse, ApiOperation, ApiParam, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Auth, CurrentPrincipal, Principal, Public, Roles } from '@custody/auth';
 import { ApiErrorResponse } from '@custody/platform';
@@ -20,6 +20,11 @@ import {
 import { LogKeysRepository } from '../repositories/log-keys.repository';
 import { AuditService } from '../services/audit.service';
 import { TreeHeadService } from '../services/tree-head.service';
+
+const TENANT_LOG_PARAM = {
+  name: 'tenantId',
+  description: "The tenant whose consent log it is (an auditor's token may be limited to one).",
+};
 
 /**
  * Read-only access to the verifiable consent log for auditors (tenant-scoped or platform-wide)
@@ -52,8 +57,12 @@ export class AuditController {
   @Get('logs/:tenantId/tree-head')
   @Auth(Roles.Auditor, Roles.TenantAdmin)
   @ApiOperation({ summary: 'The latest signed tree head' })
+  @ApiParam(TENANT_LOG_PARAM)
   @ApiForbiddenResponse({ type: ApiErrorResponse })
-  treeHead(@CurrentPrincipal() principal: Principal, @Param('tenantId', ParseUUIDPipe) tenantId: string): Promise<SignedTreeHeadDto> {
+  treeHead(
+    @CurrentPrincipal() principal: Principal,
+    @Param('tenantId', ParseUUIDPipe) tenantId: string,
+  ): Promise<SignedTreeHeadDto> {
     return this.heads.latest(this.audit.tenantFor(principal, tenantId));
   }
 
@@ -62,13 +71,18 @@ export class AuditController {
   @HttpCode(201)
   @Auth(Roles.Auditor, Roles.TenantAdmin)
   @ApiOperation({ summary: 'Sign a tree head now (on demand)' })
-  signTreeHead(@CurrentPrincipal() principal: Principal, @Param('tenantId', ParseUUIDPipe) tenantId: string): Promise<SignedTreeHeadDto> {
+  @ApiParam(TENANT_LOG_PARAM)
+  signTreeHead(
+    @CurrentPrincipal() principal: Principal,
+    @Param('tenantId', ParseUUIDPipe) tenantId: string,
+  ): Promise<SignedTreeHeadDto> {
     return this.heads.sign(this.audit.tenantFor(principal, tenantId));
   }
 
   @Get('logs/:tenantId/tree-heads')
   @Auth(Roles.Auditor, Roles.TenantAdmin)
   @ApiOperation({ summary: 'Signed tree heads, newest first' })
+  @ApiParam(TENANT_LOG_PARAM)
   async treeHeads(
     @CurrentPrincipal() principal: Principal,
     @Param('tenantId', ParseUUIDPipe) tenantId: string,
@@ -80,6 +94,7 @@ export class AuditController {
   @Get('logs/:tenantId/proofs/inclusion')
   @Auth(Roles.Auditor, Roles.TenantAdmin)
   @ApiOperation({ summary: 'Inclusion proof of an entry (by index or eventId) in a tree size' })
+  @ApiParam(TENANT_LOG_PARAM)
   inclusion(
     @CurrentPrincipal() principal: Principal,
     @Param('tenantId', ParseUUIDPipe) tenantId: string,
@@ -91,6 +106,7 @@ export class AuditController {
   @Get('logs/:tenantId/proofs/consistency')
   @Auth(Roles.Auditor, Roles.TenantAdmin)
   @ApiOperation({ summary: 'Consistency proof between two tree sizes' })
+  @ApiParam(TENANT_LOG_PARAM)
   consistency(
     @CurrentPrincipal() principal: Principal,
     @Param('tenantId', ParseUUIDPipe) tenantId: string,
@@ -106,6 +122,7 @@ export class AuditController {
   @Get('logs/:tenantId/entries')
   @Auth(Roles.Auditor, Roles.TenantAdmin)
   @ApiOperation({ summary: 'Export entries as JSON Lines' })
+  @ApiParam(TENANT_LOG_PARAM)
   @ApiProduces('application/x-ndjson')
   @ApiOkResponse({ description: 'One JSON object per line' })
   async entries(
@@ -145,7 +162,11 @@ export class AuditController {
   @Get('logs/:tenantId/wordings')
   @Auth(Roles.Auditor, Roles.TenantAdmin)
   @ApiOperation({ summary: 'Wording versions (to check the wording hashes entries cite)' })
-  wordings(@CurrentPrincipal() principal: Principal, @Param('tenantId', ParseUUIDPipe) tenantId: string): Promise<AuditWordingListDto> {
+  @ApiParam(TENANT_LOG_PARAM)
+  wordings(
+    @CurrentPrincipal() principal: Principal,
+    @Param('tenantId', ParseUUIDPipe) tenantId: string,
+  ): Promise<AuditWordingListDto> {
     return this.audit.wordings(this.audit.tenantFor(principal, tenantId));
   }
 }

@@ -1,5 +1,12 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Put, Res } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiConflictResponse, ApiNotFoundResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse,
+  ApiConflictResponse,
+  ApiNotFoundResponse,
+  ApiOperation,
+  ApiParam,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Auth, CurrentTenant, Roles } from '@custody/auth';
 import { asTenantId } from '@custody/database';
@@ -40,6 +47,7 @@ export class PurposeController {
   @Get('purposes/:key')
   @Auth(Roles.TenantAdmin, Roles.TenantAgent)
   @ApiOperation({ summary: 'A purpose with every wording version' })
+  @ApiParam({ name: 'key', description: "The tenant's purpose key." })
   @ApiNotFoundResponse({ type: ApiErrorResponse })
   get(@CurrentTenant() tenantId: string, @Param('key') key: string): Promise<PurposeResponseDto> {
     return this.purposes.get(asTenantId(tenantId), key);
@@ -52,6 +60,7 @@ export class PurposeController {
   @Post('purposes/:key/wordings')
   @Auth(Roles.TenantAdmin)
   @ApiOperation({ summary: 'Publish a wording version' })
+  @ApiParam({ name: 'key', description: "The tenant's purpose key." })
   @ApiBadRequestResponse({ type: ApiErrorResponse })
   @ApiNotFoundResponse({ type: ApiErrorResponse })
   async addWording(

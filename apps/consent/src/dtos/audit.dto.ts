@@ -8,6 +8,7 @@ export class SignedTreeHeadDto {
   @ApiProperty({ example: 'consent.custody.local/6f1c1f9e-7a40-4a43-9e8e-3f6a1c2b9d10' })
   origin: string;
 
+  /** Number of entries the head covers. */
   @ApiProperty()
   treeSize: number;
 
@@ -19,6 +20,7 @@ export class SignedTreeHeadDto {
   @ApiProperty()
   timestamp: number;
 
+  /** `kid` of the log key that signed it (see `GET /v1/audit/log-keys`). */
   @ApiProperty()
   keyId: string;
 
@@ -33,6 +35,7 @@ export class TreeHeadListDto {
 }
 
 export class TreeHeadListQueryDto {
+  /** How many heads, newest first. */
   @PageLimit(500, 100)
   limit?: number;
 }
@@ -54,9 +57,11 @@ export class InclusionQueryDto {
 }
 
 export class InclusionProofDto {
+  /** The proven entry's position in the log. */
   @ApiProperty()
   leafIndex: number;
 
+  /** The tree size the proof is against. */
   @ApiProperty()
   treeSize: number;
 
@@ -74,17 +79,21 @@ export class InclusionProofDto {
 }
 
 export class ConsistencyQueryDto {
+  /** The older tree size (e.g. a head you kept). */
   @QueryInt({ min: 0, required: true })
   first: number;
 
+  /** The newer tree size; at least `first`. */
   @QueryInt({ min: 0, required: true })
   second: number;
 }
 
 export class ConsistencyProofDto {
+  /** The older tree size. */
   @ApiProperty()
   firstSize: number;
 
+  /** The newer tree size. */
   @ApiProperty()
   secondSize: number;
 
@@ -110,12 +119,15 @@ export class LogKeysDto {
 }
 
 export class AuditLogDto {
+  /** The tenant whose log it is. */
   @ApiProperty({ format: 'uuid' })
   tenantId: string;
 
+  /** The log's name: `<CONSENT_LOG_ORIGIN>/<tenantId>`. */
   @ApiProperty()
   origin: string;
 
+  /** Entries in the log now. */
   @ApiProperty()
   size: number;
 }
@@ -123,12 +135,15 @@ export class AuditLogDto {
 export class AuditLogListDto extends CursorPageDto(AuditLogDto) {}
 
 export class AuditWordingDto {
+  /** The purpose key. */
   @ApiProperty()
   purpose: string;
 
+  /** Language tag of the wording. */
   @ApiProperty()
   language: string;
 
+  /** 1, 2, … per purpose and language. */
   @ApiProperty()
   version: number;
 
@@ -147,6 +162,7 @@ export class AuditWordingListDto {
 }
 
 export class PageQueryDto {
+  /** Page size. */
   @PageLimit(500, 100)
   limit?: number;
 

@@ -33,6 +33,7 @@ export class CustomerDto {
 }
 
 export class RecordPromptDto {
+  /** The customer the wording was shown to. */
   @ApiProperty({ type: CustomerDto })
   @ValidateNested()
   @Type(() => CustomerDto)
@@ -101,15 +102,18 @@ export class EvidenceDto {
 export const API_METHODS = ['in_chat_button', 'tenant_recorded', 'api'] as const;
 
 export class RecordConsentDto {
+  /** The customer who gave or withdrew consent. */
   @ApiProperty({ type: CustomerDto })
   @ValidateNested()
   @Type(() => CustomerDto)
   customer: CustomerDto;
 
+  /** The tenant's purpose key. */
   @ApiProperty({ example: 'ads-retargeting' })
   @Matches(PURPOSE_KEY_PATTERN, { message: 'purpose must be a purpose key' })
   purpose: string;
 
+  /** `grant` gives consent to the purpose, `revoke` withdraws it. */
   @ApiProperty({ enum: ['grant', 'revoke'] })
   @IsIn(['grant', 'revoke'])
   action: 'grant' | 'revoke';
@@ -129,6 +133,7 @@ export class RecordConsentDto {
   @IsUUID()
   promptId?: string;
 
+  /** What proves it; required fields depend on `method`. Only references enter the log, never documents. */
   @ApiPropertyOptional({ type: EvidenceDto })
   @IsOptional()
   @ValidateNested()
@@ -143,15 +148,19 @@ export class RecordConsentDto {
 }
 
 export class EntryPurposeDto {
+  /** The tenant's purpose key. */
   @ApiProperty()
   key: string;
 
+  /** The data use the purpose gates. */
   @ApiProperty()
   dataUse: string;
 
+  /** The wording version (not on a revoke). */
   @ApiPropertyOptional()
   version?: number;
 
+  /** The wording's language (not on a revoke). */
   @ApiPropertyOptional()
   language?: string;
 
@@ -161,9 +170,11 @@ export class EntryPurposeDto {
 
 /** A consent log entry as the API shows it: the entry itself (docs/consent-log-format.md) and where it sits in the tree. */
 export class LogEntryDto {
+  /** The entry's id (the `eventId` of proofs and of consent events). */
   @ApiProperty({ format: 'uuid' })
   id: string;
 
+  /** What the entry records: a prompt shown, a grant or a revoke. */
   @ApiProperty({ enum: ['consent.prompted', 'consent.granted', 'consent.revoked'] })
   kind: string;
 
@@ -185,20 +196,25 @@ export class ConsentRecordResponseDto extends LogEntryDto {
   @ApiProperty()
   subject: string;
 
+  /** The purposes shown (prompt) or granted or withdrawn (one). */
   @ApiProperty({ type: EntryPurposeDto, isArray: true })
   purposes: EntryPurposeDto[];
 
+  /** When it happened (given by the caller, or the time of recording). */
   @ApiProperty()
   occurredAt: string;
 
+  /** When the log appended it. */
   @ApiProperty()
   recordedAt: string;
 }
 
 export class PurposeStateDto {
+  /** The purpose key. */
   @ApiProperty()
   purpose: string;
 
+  /** The data use the purpose gates. */
   @ApiProperty()
   dataUse: string;
 
@@ -210,12 +226,15 @@ export class PurposeStateDto {
   @ApiPropertyOptional({ nullable: true, type: String })
   wordingHash: string | null;
 
+  /** When the current status took effect; null for `none`. */
   @ApiPropertyOptional({ nullable: true, type: String })
   since: string | null;
 
+  /** The log entry that set the current status; null for `none`. */
   @ApiPropertyOptional({ nullable: true, type: String, format: 'uuid' })
   eventId: string | null;
 
+  /** That entry's position in the log; null for `none`. */
   @ApiPropertyOptional({ nullable: true, type: Number })
   leafIndex: number | null;
 }
@@ -225,11 +244,13 @@ export class CustomerStateDto {
   @ApiProperty({ nullable: true, type: String })
   subject: string | null;
 
+  /** One state per purpose the tenant has defined. */
   @ApiProperty({ type: [PurposeStateDto] })
   purposes: PurposeStateDto[];
 }
 
 export class HistoryQueryDto {
+  /** Page size. */
   @PageLimit(500, 100)
   limit?: number;
 
@@ -243,39 +264,48 @@ export class HistoryDto {
   @ApiProperty({ nullable: true, type: String })
   subject: string | null;
 
+  /** The customer's log entries, oldest first. */
   @ApiProperty({ type: [LogEntryDto] })
   entries: LogEntryDto[];
 
+  /** Give as `after` for the next page; null on the last page. */
   @ApiPropertyOptional({ nullable: true, type: Number })
   nextCursor: number | null;
 }
 
 /** A customer named by WhatsApp id, in a path or a query. */
 export class WaIdParamDto {
+  /** The customer's WhatsApp id (digits). */
   @ApiProperty({ example: '15551234567', pattern: WA_ID_PATTERN })
   @Matches(WA_ID_PATTERN, { message: 'waId must be 6-20 digits' })
   waId: string;
 }
 
 export class CheckQueryDto extends WaIdParamDto {
+  /** The data use to check; a grant on it or on an ancestor allows it. */
   @ApiProperty({ example: 'marketing.advertising.first_party.targeted' })
   @Matches(DATA_USE_PATTERN, { message: 'dataUse must be a dotted data-use key' })
   dataUse: string;
 }
 
 export class CheckBasisDto {
+  /** The purpose whose entry decided. */
   @ApiProperty()
   purpose: string;
 
+  /** That purpose's data use. */
   @ApiProperty()
   dataUse: string;
 
+  /** The wording version the grant points at. */
   @ApiPropertyOptional({ nullable: true, type: String })
   wordingHash: string | null;
 
+  /** The deciding log entry (cite it; prove it with an inclusion proof). */
   @ApiProperty({ format: 'uuid' })
   eventId: string;
 
+  /** That entry's position in the log. */
   @ApiProperty()
   leafIndex: number;
 }
@@ -285,9 +315,11 @@ export class CheckResponseDto {
   @ApiProperty()
   allowed: boolean;
 
+  /** `granted`; `revoked` (withdrawn); `no_consent` (nothing recorded). */
   @ApiProperty({ enum: ['granted', 'revoked', 'no_consent'] })
   reason: 'granted' | 'revoked' | 'no_consent';
 
+  /** The log entry the answer rests on; absent for `no_consent`. */
   @ApiPropertyOptional({ type: CheckBasisDto })
   basis?: CheckBasisDto;
 }

@@ -2,17 +2,21 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { CursorPageDto } from '@custody/platform';
 
 export class LatestHeadDto {
+  /** Entries the head covers. */
   @ApiProperty()
   treeSize: number;
 
+  /** When it was signed (ms since the epoch). */
   @ApiProperty()
   timestamp: number;
 }
 
 export class TenantConsentSummaryDto {
+  /** The tenant. */
   @ApiProperty({ format: 'uuid' })
   tenantId: string;
 
+  /** The log's name: `<CONSENT_LOG_ORIGIN>/<tenantId>`. */
   @ApiProperty()
   origin: string;
 
@@ -20,9 +24,11 @@ export class TenantConsentSummaryDto {
   @ApiProperty()
   logSize: number;
 
+  /** When the log last changed. */
   @ApiProperty()
   lastAppendAt: string;
 
+  /** Purposes the tenant has defined. */
   @ApiProperty()
   purposes: number;
 
@@ -30,6 +36,7 @@ export class TenantConsentSummaryDto {
   @ApiProperty()
   granted: number;
 
+  /** Customer × purpose pairs currently revoked. */
   @ApiProperty()
   revoked: number;
 

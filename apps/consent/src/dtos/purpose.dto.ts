@@ -52,12 +52,15 @@ export class CreatePurposeDto {
 }
 
 export class WordingDto {
+  /** The purpose key. */
   @ApiProperty({ example: 'ads-retargeting' })
   purpose: string;
 
+  /** The data use the purpose gates. */
   @ApiProperty({ example: 'marketing.advertising.first_party.targeted' })
   dataUse: string;
 
+  /** Language tag of the wording. */
   @ApiProperty({ example: 'en' })
   language: string;
 
@@ -69,17 +72,21 @@ export class WordingDto {
   @ApiProperty({ example: '9f2c…' })
   hash: string;
 
+  /** The exact text the customer is shown. */
   @ApiProperty()
   text: string;
 
+  /** When this version was published. */
   @ApiProperty()
   createdAt: string;
 }
 
 export class PurposeResponseDto {
+  /** The tenant's purpose key. */
   @ApiProperty({ example: 'ads-retargeting' })
   key: string;
 
+  /** The data use the purpose gates (and its descendants). */
   @ApiProperty({ example: 'marketing.advertising.first_party.targeted' })
   dataUse: string;
 
@@ -91,6 +98,7 @@ export class PurposeResponseDto {
   @ApiProperty({ type: [WordingDto] })
   wordings: WordingDto[];
 
+  /** When the purpose was defined. */
   @ApiProperty()
   createdAt: string;
 }
@@ -117,6 +125,7 @@ export class OptInPromptInputDto {
 }
 
 export class OptInPromptResponseDto {
+  /** Language of the wordings STOP and START confirmations show. */
   @ApiProperty({ example: 'en' })
   language: string;
 
@@ -124,6 +133,7 @@ export class OptInPromptResponseDto {
   @ApiProperty({ type: [WordingDto] })
   wordings: WordingDto[];
 
+  /** When the prompt was last set. */
   @ApiProperty()
   updatedAt: string;
 }

@@ -7,6 +7,7 @@ import {
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
+  ApiParam,
   ApiTags,
   ApiTooManyRequestsResponse,
   getSchemaPath,
@@ -32,18 +33,36 @@ export class MessagesController {
   @HttpCode(200)
   @Auth(Roles.TenantAdmin, Roles.TenantAgent)
   @ApiOperation({ summary: 'Send a message or mark one as read' })
-  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'A retried send with the same key returns the same message id and sends nothing new' })
+  @ApiParam({ name: 'version', description: 'Any Graph-style version, e.g. `v25.0` or `v1`.' })
+  @ApiParam({ name: 'phoneNumberId', description: "The business number to send from; one of the caller tenant's." })
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description: 'A retried send with the same key returns the same message id and sends nothing new',
+  })
   @ApiBody({ type: SendMessageDto })
-  @ApiOkResponse({ schema: { oneOf: [{ $ref: getSchemaPath(SendMessageResponseDto) }, { $ref: getSchemaPath(MarkReadResponseDto) }] } })
-  @ApiBadRequestResponse({ type: GraphErrorResponse, description: '100 invalid parameter; 131047 outside the 24-hour window (templates still allowed)' })
-  @ApiNotFoundResponse({ type: GraphErrorResponse, description: 'The phone number id is not one of the caller tenant’s' })
-  @ApiTooManyRequestsResponse({ type: GraphErrorResponse, description: '130429 number throughput; 131056 pair rate to one customer' })
+  @ApiOkResponse({
+    schema: { oneOf: [{ $ref: getSchemaPath(SendMessageResponseDto) }, { $ref: getSchemaPath(MarkReadResponseDto) }] },
+  })
+  @ApiBadRequestResponse({
+    type: GraphErrorResponse,
+    description: '100 invalid parameter; 131047 outside the 24-hour window (templates still allowed)',
+  })
+  @ApiNotFoundResponse({
+    type: GraphErrorResponse,
+    description: 'The phone number id is not one of the caller tenant’s',
+  })
+  @ApiTooManyRequestsResponse({
+    type: GraphErrorResponse,
+    description: '130429 number throughput; 131056 pair rate to one customer',
+  })
   send(
     @Param('version') version: string,
     @Param('phoneNumberId') phoneNumberId: string,
     @CurrentTenant() tenantId: string,
     @Body() body: unknown,
-    @Headers('idempotency-key') idempotencyKey?: string,
+    // The header's documented spelling, so Swagger merges it with @ApiHeader (Nest reads headers case-insensitively).
+    @Headers('Idempotency-Key') idempotencyKey?: string,
   ): Promise<SendMessageResponseDto | MarkReadResponseDto> {
     if (!/^v\d{1,3}(\.\d{1,3})?$/.test(version)) {
       throw invalidParameter('The version segment must look like v25.0 or v1');

@@ -25,6 +25,7 @@ export class TextObject {
   @Length(1, 4096)
   body: string;
 
+  /** Ask the client to render a preview of a URL in the body. */
   @ApiPropertyOptional()
   @IsOptional()
   @IsBoolean()
@@ -32,10 +33,12 @@ export class TextObject {
 }
 
 export class TemplateLanguage {
+  /** The template's language and locale. */
   @ApiProperty({ example: 'en_US' })
   @Matches(/^[a-z]{2,3}(_[A-Z]{2})?$/, { message: 'template.language.code must be a language code such as en_US' })
   code: string;
 
+  /** Language policy (the Cloud API's `deterministic`). */
   @ApiPropertyOptional({ example: 'deterministic' })
   @IsOptional()
   @IsString()
@@ -43,10 +46,12 @@ export class TemplateLanguage {
 }
 
 export class TemplateObject {
+  /** The approved template's name. */
   @ApiProperty({ example: 'order_update' })
   @Matches(/^[a-z0-9_]{1,512}$/, { message: 'template.name must be lowercase letters, digits and _' })
   name: string;
 
+  /** The language of the template to send. */
   @ApiProperty({ type: TemplateLanguage })
   @ValidateNested()
   @Type(() => TemplateLanguage)
@@ -61,16 +66,22 @@ export class TemplateObject {
 }
 
 export class MediaObject {
+  /** Where the network fetches the media (http(s)). */
   @ApiProperty({ example: 'https://example.com/receipt.pdf' })
-  @IsUrl({ require_protocol: true, protocols: ['https', 'http'], require_tld: false }, { message: 'media link must be an http(s) URL' })
+  @IsUrl(
+    { require_protocol: true, protocols: ['https', 'http'], require_tld: false },
+    { message: 'media link must be an http(s) URL' },
+  )
   link: string;
 
+  /** Text shown with an image, video or document. */
   @ApiPropertyOptional()
   @IsOptional()
   @IsString()
   @Length(0, 1024)
   caption?: string;
 
+  /** The file name shown for a document. */
   @ApiPropertyOptional()
   @IsOptional()
   @IsString()
@@ -79,6 +90,7 @@ export class MediaObject {
 }
 
 export class ReactionObject {
+  /** The message reacted to. */
   @ApiProperty({ example: 'wamid.HBgLMTU1NTEyMzQ1NjcVAgARGBI' })
   @IsString()
   @Length(1, 200)
@@ -92,6 +104,7 @@ export class ReactionObject {
 }
 
 export class ContextObject {
+  /** The message this one replies to (quoted in the chat). */
   @ApiProperty()
   @IsString()
   @Length(1, 200)
@@ -107,10 +120,12 @@ export type SendableType = (typeof SENDABLE_TYPES)[number];
  * `typing_indicator`) are accepted; anything else is an invalid parameter.
  */
 export class SendMessageDto {
+  /** Always `whatsapp`. */
   @ApiProperty({ enum: ['whatsapp'] })
   @Equals('whatsapp', { message: 'messaging_product must be "whatsapp"' })
   messaging_product: 'whatsapp';
 
+  /** Only `individual` (groups are not hosted). */
   @ApiPropertyOptional({ enum: ['individual'] })
   @IsOptional()
   @IsIn(['individual'], { message: 'recipient_type must be "individual" (groups are not hosted)' })
@@ -122,53 +137,62 @@ export class SendMessageDto {
   @Matches(/^\+?[\d\s().-]{6,32}$/, { message: 'to must be a phone number' })
   to?: string;
 
+  /** The message type; its object of the same name carries the content. */
   @ApiPropertyOptional({ enum: SENDABLE_TYPES, default: 'text' })
   @IsOptional()
   @IsIn(SENDABLE_TYPES, { message: `type must be one of ${SENDABLE_TYPES.join(', ')}` })
   type?: SendableType;
 
+  /** For type `text`. */
   @ApiPropertyOptional({ type: TextObject })
   @ValidateIf((o: SendMessageDto) => o.status === undefined && (o.type ?? 'text') === 'text')
   @ValidateNested()
   @Type(() => TextObject)
   text?: TextObject;
 
+  /** For type `template` (allowed outside the 24-hour window). */
   @ApiPropertyOptional({ type: TemplateObject })
   @ValidateIf((o: SendMessageDto) => o.type === 'template')
   @ValidateNested()
   @Type(() => TemplateObject)
   template?: TemplateObject;
 
+  /** For type `image`. */
   @ApiPropertyOptional({ type: MediaObject })
   @ValidateIf((o: SendMessageDto) => o.type === 'image')
   @ValidateNested()
   @Type(() => MediaObject)
   image?: MediaObject;
 
+  /** For type `document`. */
   @ApiPropertyOptional({ type: MediaObject })
   @ValidateIf((o: SendMessageDto) => o.type === 'document')
   @ValidateNested()
   @Type(() => MediaObject)
   document?: MediaObject;
 
+  /** For type `audio`. */
   @ApiPropertyOptional({ type: MediaObject })
   @ValidateIf((o: SendMessageDto) => o.type === 'audio')
   @ValidateNested()
   @Type(() => MediaObject)
   audio?: MediaObject;
 
+  /** For type `video`. */
   @ApiPropertyOptional({ type: MediaObject })
   @ValidateIf((o: SendMessageDto) => o.type === 'video')
   @ValidateNested()
   @Type(() => MediaObject)
   video?: MediaObject;
 
+  /** For type `reaction`. */
   @ApiPropertyOptional({ type: ReactionObject })
   @ValidateIf((o: SendMessageDto) => o.type === 'reaction')
   @ValidateNested()
   @Type(() => ReactionObject)
   reaction?: ReactionObject;
 
+  /** Makes the message a reply. */
   @ApiPropertyOptional({ type: ContextObject })
   @IsOptional()
   @ValidateNested()
@@ -181,18 +205,21 @@ export class SendMessageDto {
   @IsIn(['read'], { message: 'status must be "read"' })
   status?: 'read';
 
+  /** Mark-as-read: the inbound message to mark (with `status`). */
   @ApiPropertyOptional()
   @ValidateIf((o: SendMessageDto) => o.status !== undefined)
   @IsString()
   @Length(1, 200)
   message_id?: string;
 
+  /** Accepted as in the Cloud API; Custody does not act on it. */
   @ApiPropertyOptional()
   @IsOptional()
   @IsString()
   @Length(0, 512)
   biz_opaque_callback_data?: string;
 
+  /** Accepted as in the Cloud API; Custody does not act on it. */
   @ApiPropertyOptional({ type: 'object', additionalProperties: true })
   @IsOptional()
   @IsObject()
@@ -221,31 +248,41 @@ export function parseSendBody(body: unknown): { ok: true; dto: SendMessageDto } 
 function flatten(error: ValidationError, prefix: string): string[] {
   const path = prefix ? `${prefix}.${error.property}` : error.property;
   const own = Object.values(error.constraints ?? {}).map((m) =>
-    m.includes('should not exist') ? `Unexpected key "${path}"` : m.startsWith(error.property) ? `${prefix ? prefix + '.' : ''}${m}` : m,
+    m.includes('should not exist')
+      ? `Unexpected key "${path}"`
+      : m.startsWith(error.property)
+        ? `${prefix ? prefix + '.' : ''}${m}`
+        : m,
   );
   return [...own, ...(error.children ?? []).flatMap((c) => flatten(c, path))];
 }
 
 export class ContactDto {
+  /** The `to` as the request gave it. */
   @ApiProperty({ example: '+1 555 0100 222' })
   input: string;
 
+  /** The customer's WhatsApp id it resolved to. */
   @ApiProperty({ example: '15550100222' })
   wa_id: string;
 }
 
 export class MessageIdDto {
+  /** The message id (`wamid.…`); statuses and the stored message carry it. */
   @ApiProperty({ example: 'wamid.HBgLMTU1NTAxMDAyMjIVAgARGBI3' })
   id: string;
 }
 
 export class SendMessageResponseDto {
+  /** Always `whatsapp`. */
   @ApiProperty({ enum: ['whatsapp'] })
   messaging_product: 'whatsapp';
 
+  /** The recipient. */
   @ApiProperty({ type: [ContactDto] })
   contacts: ContactDto[];
 
+  /** The accepted message. */
   @ApiProperty({ type: [MessageIdDto] })
   messages: MessageIdDto[];
 
@@ -255,6 +292,7 @@ export class SendMessageResponseDto {
 }
 
 export class MarkReadResponseDto {
+  /** The message was marked as read. */
   @ApiProperty({ example: true })
   success: boolean;
 }

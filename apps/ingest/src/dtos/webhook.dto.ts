@@ -17,6 +17,7 @@ export class SetWebhookDto {
 }
 
 export class WebhookConfigDto {
+  /** Where webhooks are POSTed; null when none is set. */
   @ApiPropertyOptional({ nullable: true, type: String })
   url: string | null;
 
@@ -24,16 +25,19 @@ export class WebhookConfigDto {
   @ApiProperty({ enum: ['operator', 'tenant'] })
   source: string;
 
+  /** When the handshake succeeded (null for a URL set by the operator). */
   @ApiPropertyOptional({ nullable: true, type: String })
   verifiedAt: string | null;
 }
 
 export class ListDeliveriesQueryDto {
+  /** Only deliveries in this state. */
   @ApiPropertyOptional({ enum: ['pending', 'delivered', 'expired'] })
   @IsOptional()
   @IsIn(['pending', 'delivered', 'expired'])
   state?: 'pending' | 'delivered' | 'expired';
 
+  /** Page size, newest first. */
   @PageLimit(500, 50)
   limit?: number;
 
@@ -45,25 +49,34 @@ export class ListDeliveriesQueryDto {
 }
 
 export class DeliveryDto {
+  /** The delivery's id. */
   @ApiProperty()
   id: string;
   /** The message id, or `<message id>:<status>` for a status. */
   @ApiProperty()
   eventId: string;
+  /** An inbound message or a status. */
   @ApiProperty({ enum: ['message', 'status'] })
   kind: string;
+  /** `pending` (will be retried), `delivered`, or `expired` (retried past the horizon). */
   @ApiProperty({ enum: ['pending', 'delivered', 'expired'] })
   state: string;
+  /** POSTs made so far. */
   @ApiProperty()
   attempts: number;
+  /** When the next POST is due; null unless pending. */
   @ApiPropertyOptional({ nullable: true, type: String })
   nextAttemptAt: string | null;
+  /** HTTP status of the last attempt; null when there was no answer. */
   @ApiPropertyOptional({ nullable: true, type: Number })
   lastStatus: number | null;
+  /** Why the last attempt failed (status or network error). */
   @ApiPropertyOptional({ nullable: true, type: String })
   lastError: string | null;
+  /** When the delivery was queued. */
   @ApiProperty()
   createdAt: string;
+  /** When an attempt got a 2xx. */
   @ApiPropertyOptional({ nullable: true, type: String })
   deliveredAt: string | null;
 }

@@ -21,25 +21,25 @@ class GraphErrorData {
   @ApiProperty({ example: 'whatsapp' })
   messaging_product: 'whatsapp';
 
-  @ApiProperty({ example: 'Parameter "to" must be a phone number' })
+  @ApiProperty({ description: 'Which parameter is wrong, and why', example: 'Parameter "to" must be a phone number' })
   details: string;
 }
 
+// Descriptions are given explicitly: the Swagger plugin reads doc comments in *.dto.ts files only.
 class GraphErrorBody {
-  @ApiProperty({ example: '(#100) Invalid parameter' })
+  @ApiProperty({ description: "The Cloud API's message for the code", example: '(#100) Invalid parameter' })
   message: string;
 
-  @ApiProperty({ example: 'OAuthException' })
+  @ApiProperty({ description: 'The Graph error type, as the Cloud API gives it', example: 'OAuthException' })
   type: string;
 
-  @ApiProperty({ example: 100 })
+  @ApiProperty({ description: 'The Cloud API error code, e.g. 100, 131047, 130429, 131056, 190', example: 100 })
   code: number;
 
   @ApiPropertyOptional({ type: GraphErrorData })
   error_data?: GraphErrorData;
 
-  /** Correlates the error with Custody's logs (the request id). */
-  @ApiProperty()
+  @ApiProperty({ description: "Correlates the error with Custody's logs (the request id)." })
   fbtrace_id: string;
 }
 
@@ -85,9 +85,18 @@ export class GraphExceptionFilter implements ExceptionFilter {
     res.status(status).json(body);
   }
 
-  private describe(exception: unknown, traceId: string): { status: number; code: number; message: string; details?: string; type: string } {
+  private describe(
+    exception: unknown,
+    traceId: string,
+  ): { status: number; code: number; message: string; details?: string; type: string } {
     if (exception instanceof GraphError) {
-      return { status: exception.getStatus(), code: exception.code, message: exception.message, details: exception.details, type: exception.type };
+      return {
+        status: exception.getStatus(),
+        code: exception.code,
+        message: exception.message,
+        details: exception.details,
+        type: exception.type,
+      };
     }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
@@ -102,25 +111,57 @@ export class GraphExceptionFilter implements ExceptionFilter {
           return {
             status,
             code: GraphCodes.AccessToken,
-            message: response.code === 'token_expired' ? 'Error validating access token: Session has expired' : 'Invalid OAuth access token',
+            message:
+              response.code === 'token_expired'
+                ? 'Error validating access token: Session has expired'
+                : 'Invalid OAuth access token',
             details: text,
             type: 'OAuthException',
           };
         case 403:
-          return { status, code: GraphCodes.Permission, message: '(#10) Application does not have permission for this action', details: text, type: 'OAuthException' };
+          return {
+            status,
+            code: GraphCodes.Permission,
+            message: '(#10) Application does not have permission for this action',
+            details: text,
+            type: 'OAuthException',
+          };
         case 404:
-          return { status, code: GraphCodes.InvalidParameter, message: 'Unsupported request: the object does not exist or you may not access it', details: text, type: 'GraphMethodException' };
+          return {
+            status,
+            code: GraphCodes.InvalidParameter,
+            message: 'Unsupported request: the object does not exist or you may not access it',
+            details: text,
+            type: 'GraphMethodException',
+          };
         default:
           if (status < 500) {
-            return { status, code: GraphCodes.InvalidParameter, message: '(#100) Invalid parameter', details: text, type: 'OAuthException' };
+            return {
+              status,
+              code: GraphCodes.InvalidParameter,
+              message: '(#100) Invalid parameter',
+              details: text,
+              type: 'OAuthException',
+            };
           }
       }
     }
     if (isBodyParserError(exception)) {
-      return { status: 400, code: GraphCodes.InvalidParameter, message: '(#100) Invalid parameter', details: 'The request body is not valid JSON', type: 'OAuthException' };
+      return {
+        status: 400,
+        code: GraphCodes.InvalidParameter,
+        message: '(#100) Invalid parameter',
+        details: 'The request body is not valid JSON',
+        type: 'OAuthException',
+      };
     }
     this.logger.error({ msg: 'unexpected error', errorId: traceId, err: exception });
-    return { status: 500, code: GraphCodes.Temporary, message: `Temporary issue; retry later (id ${traceId})`, type: 'OAuthException' };
+    return {
+      status: 500,
+      code: GraphCodes.Temporary,
+      message: `Temporary issue; retry later (id ${traceId})`,
+      type: 'OAuthException',
+    };
   }
 }
 

@@ -1,5 +1,5 @@
 import { Body, Controller, DefaultValuePipe, Get, HttpCode, Param, ParseIntPipe, Post, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { FaultDto, FaultStateDto } from '../dtos/ads.dto';
 import { AdsAudienceService, AudienceView, MemberView } from '../services/ads-audience.service';
 import { AdsDatasetService, DatasetView } from '../services/ads-dataset.service';
@@ -15,6 +15,8 @@ function limitOf(limit: number): number {
   return limit;
 }
 
+const AUDIENCE_PARAM = { name: 'audienceId', description: 'The audience id (digits); an unknown one reads as empty.' };
+
 /** Inspection and fault control of the simulated ads platform, for tests and benchmarks. No authentication: demo-only app. */
 @ApiTags('ads platform (simulated): inspection and faults')
 @Controller('ads/_sandbox')
@@ -29,6 +31,7 @@ export class AdsSandboxController {
   @ApiOperation({
     summary: 'An audience: member count, members, recent removals, upload sessions, history of adds and removes',
   })
+  @ApiParam(AUDIENCE_PARAM)
   @ApiQuery({
     name: 'limit',
     required: false,
@@ -44,6 +47,8 @@ export class AdsSandboxController {
 
   @Get('audiences/:audienceId/members/:hash')
   @ApiOperation({ summary: 'Whether a hashed identifier is a member, since when, or when it was removed' })
+  @ApiParam(AUDIENCE_PARAM)
+  @ApiParam({ name: 'hash', description: 'SHA-256 (hex) of a normalized identifier, e.g. a phone number.' })
   @ApiOkResponse({ schema: { type: 'object' } })
   member(@Param('audienceId') audienceId: string, @Param('hash') hash: string): MemberView {
     return this.audiences.member(audienceId, hash);
@@ -51,6 +56,7 @@ export class AdsSandboxController {
 
   @Get('datasets/:datasetId/events')
   @ApiOperation({ summary: 'The events a dataset accepted (deduplicated), totals and recent rejections' })
+  @ApiParam({ name: 'datasetId', description: 'The dataset id (digits); an unknown one reads as empty.' })
   @ApiQuery({ name: 'limit', required: false, description: 'The newest this many events (default 1000)' })
   @ApiQuery({ name: 'event_id', required: false, description: 'Only events with this event_id' })
   @ApiOkResponse({ schema: { type: 'object' } })

@@ -5,6 +5,7 @@ import {
   ApiBody,
   ApiOkResponse,
   ApiOperation,
+  ApiParam,
   ApiServiceUnavailableResponse,
   ApiTags,
   ApiTooManyRequestsResponse,
@@ -40,6 +41,8 @@ function checkPath(version: string, id: string): string {
   return id;
 }
 
+const VERSION_PARAM = { name: 'version', description: 'Any Graph-style version, e.g. `v25.0`.' };
+
 /**
  * Adding and removing audience members: the same body, answer and errors. `@HttpCode(200)` stays
  * on each method, where the OpenAPI plugin reads it.
@@ -47,6 +50,8 @@ function checkPath(version: string, id: string): string {
 function MembershipEndpoint(summary: string): MethodDecorator {
   return applyDecorators(
     ApiOperation({ summary }),
+    ApiParam(VERSION_PARAM),
+    ApiParam({ name: 'audienceId', description: 'The customer-list audience (digits); created on first use.' }),
     ApiBody({ type: UsersRequestDto }),
     ApiOkResponse({ type: UsersResponseDto }),
     ApiBadRequestResponse({
@@ -103,6 +108,8 @@ export class AdsController {
   @ApiOperation({
     summary: 'Send server events to a dataset (Conversions API; ≤1,000 per request, one bad event rejects all)',
   })
+  @ApiParam(VERSION_PARAM)
+  @ApiParam({ name: 'datasetId', description: 'The dataset (digits); created on first use.' })
   @ApiBody({ type: EventsRequestDto })
   @ApiOkResponse({ type: EventsResponseDto })
   @ApiBadRequestResponse({

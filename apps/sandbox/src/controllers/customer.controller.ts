@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { badRequest } from '@custody/platform';
 import { CustomerBehaviourDto, CustomerMessageDto, NetworkBehaviourDto } from '../dtos/sandbox.dto';
 import { DeliveredMessage, NetworkService } from '../services/network.service';
@@ -13,6 +13,8 @@ function checkWaId(waId: string): string {
   return waId;
 }
 
+const WA_ID_PARAM = { name: 'waId', description: "The simulated customer's WhatsApp id (digits)." };
+
 /** Scripts the simulated customers (demo, tests, benchmarks). No authentication: demo-only app. */
 @ApiTags('sandbox customers')
 @Controller('sandbox/v1')
@@ -21,7 +23,11 @@ export class CustomerController {
 
   @Post('customers/:waId/messages')
   @ApiOperation({ summary: 'A customer sends a message to a business number (delivered to ingest, signed)' })
-  async send(@Param('waId') waId: string, @Body() dto: CustomerMessageDto): Promise<{ messageId: string; ingestStatus: number }> {
+  @ApiParam(WA_ID_PARAM)
+  async send(
+    @Param('waId') waId: string,
+    @Body() dto: CustomerMessageDto,
+  ): Promise<{ messageId: string; ingestStatus: number }> {
     if (!dto.text && !dto.button) {
       throw badRequest('give text or button');
     }
@@ -36,12 +42,15 @@ export class CustomerController {
 
   @Get('customers/:waId/inbox')
   @ApiOperation({ summary: 'What a customer has received from a business number' })
+  @ApiParam(WA_ID_PARAM)
+  @ApiQuery({ name: 'phoneNumberId', description: 'The business number whose messages to show' })
   inbox(@Param('waId') waId: string, @Query('phoneNumberId') phoneNumberId: string): DeliveredMessage[] {
     return this.network.inbox(checkWaId(waId), phoneNumberId ?? '');
   }
 
   @Put('customers/:waId/behaviour')
   @ApiOperation({ summary: 'Make deliveries to this customer fail (or succeed again)' })
+  @ApiParam(WA_ID_PARAM)
   behave(@Param('waId') waId: string, @Body() dto: CustomerBehaviourDto): { waId: string; fail: boolean } {
     if (dto.fail) {
       this.network.behaviour.failing.add(checkWaId(waId));

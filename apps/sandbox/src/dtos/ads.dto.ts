@@ -29,6 +29,7 @@ export class UsersPayloadDto {
 }
 
 export class UploadSessionDto {
+  /** The caller's id of the upload session (positive integer). */
   @ApiProperty({ example: 9_778_993 })
   session_id: number;
 
@@ -36,28 +37,35 @@ export class UploadSessionDto {
   @ApiProperty({ example: 1, minimum: 1 })
   batch_seq: number;
 
+  /** True on the session's last batch; no new batch_seq is accepted after it. */
   @ApiProperty({ example: true })
   last_batch_flag: boolean;
 
+  /** Rows the whole session will carry (informative). */
   @ApiPropertyOptional({ example: 1 })
   estimated_num_total?: number;
 }
 
 export class UsersRequestDto {
+  /** The schema and the rows (may also be a JSON string). */
   @ApiProperty({ type: UsersPayloadDto })
   payload: UsersPayloadDto;
 
+  /** The upload session (may also be a JSON string). */
   @ApiProperty({ type: UploadSessionDto })
   session: UploadSessionDto;
 }
 
 export class UsersResponseDto {
+  /** The audience changed. */
   @ApiProperty({ example: '23850000000000001' })
   audience_id: string;
 
+  /** The request's session. */
   @ApiProperty({ example: 9_778_993 })
   session_id: number;
 
+  /** Rows received in this call. */
   @ApiProperty({ example: 1 })
   num_received: number;
 
@@ -71,6 +79,7 @@ export class UsersResponseDto {
 }
 
 export class ServerEventDto {
+  /** The event's name, e.g. `LeadSubmitted` or `Purchase`. */
   @ApiProperty({ example: 'LeadSubmitted' })
   event_name: string;
 
@@ -82,6 +91,7 @@ export class ServerEventDto {
   @ApiProperty({ example: 'wamid.HBgLMTY1MDU1NTEyMTIVAgASGBQzQTk' })
   event_id: string;
 
+  /** Where the conversion happened. */
   @ApiProperty({ enum: ACTION_SOURCES })
   action_source: string;
 
@@ -100,6 +110,7 @@ export class ServerEventDto {
   })
   user_data: Record<string, unknown>;
 
+  /** Event details (e.g. `value`, `currency`), kept as sent. */
   @ApiPropertyOptional({ type: 'object', additionalProperties: true })
   custom_data?: Record<string, unknown>;
 }
@@ -109,6 +120,7 @@ export class EventsRequestDto {
   @ApiProperty({ type: [ServerEventDto] })
   data: ServerEventDto[];
 
+  /** Kept on the stored events. */
   @ApiPropertyOptional({ example: 'TEST12345' })
   test_event_code?: string;
 }
@@ -118,9 +130,11 @@ export class EventsResponseDto {
   @ApiProperty({ example: 1 })
   events_received: number;
 
+  /** Always empty (as the Graph API answers). */
   @ApiProperty({ type: [String], example: [] })
   messages: string[];
 
+  /** An id for this request, as Graph gives. */
   @ApiProperty()
   fbtrace_id: string;
 }
@@ -175,18 +189,23 @@ export class FaultDto {
 }
 
 export class FaultStateDto {
+  /** The fault in force (`ok`: none). */
   @ApiProperty({ enum: FAULT_MODES })
   mode: FaultMode;
 
+  /** HTTP status of `down` answers. */
   @ApiProperty()
   status: number;
 
+  /** Added delay of `slow`. */
   @ApiProperty()
   delayMs: number;
 
+  /** Graph error code of `rate_limit` answers. */
   @ApiProperty()
   code: number;
 
+  /** Which ads calls the fault hits. */
   @ApiProperty({ enum: FAULT_SCOPES })
   scope: FaultScope;
 

@@ -3,11 +3,13 @@ import { Type } from 'class-transformer';
 import { IsBoolean, IsInt, IsOptional, IsString, Length, Matches, Max, Min, ValidateNested } from 'class-validator';
 
 export class ButtonReplyDto {
+  /** The button's label the customer tapped. */
   @ApiProperty({ example: 'Stop promotions' })
   @IsString()
   @Length(1, 256)
   text: string;
 
+  /** The button's payload (e.g. `STOP`). */
   @ApiPropertyOptional({ example: 'STOP' })
   @IsOptional()
   @IsString()
@@ -16,12 +18,14 @@ export class ButtonReplyDto {
 }
 
 export class ReferralDto {
+  /** The ad (or post) id the customer came from. */
   @ApiPropertyOptional()
   @IsOptional()
   @IsString()
   @Length(1, 200)
   source_id?: string;
 
+  /** `ad` or `post`. */
   @ApiPropertyOptional({ example: 'ad' })
   @IsOptional()
   @IsString()
@@ -42,24 +46,28 @@ export class CustomerMessageDto {
   @Matches(/^\d{1,32}$/)
   phoneNumberId: string;
 
+  /** A text message (or give `button`). */
   @ApiPropertyOptional({ example: 'Hi! Are the red sneakers back in stock?' })
   @IsOptional()
   @IsString()
   @Length(1, 4096)
   text?: string;
 
+  /** A quick-reply button tap instead of text. */
   @ApiPropertyOptional({ type: ButtonReplyDto })
   @IsOptional()
   @ValidateNested()
   @Type(() => ButtonReplyDto)
   button?: ButtonReplyDto;
 
+  /** The click-to-chat ad the message came from. */
   @ApiPropertyOptional({ type: ReferralDto })
   @IsOptional()
   @ValidateNested()
   @Type(() => ReferralDto)
   referral?: ReferralDto;
 
+  /** The customer's profile name. */
   @ApiPropertyOptional({ example: 'Ada' })
   @IsOptional()
   @IsString()
@@ -68,6 +76,7 @@ export class CustomerMessageDto {
 }
 
 export class NetworkBehaviourDto {
+  /** Percent of statuses sent twice. */
   @ApiPropertyOptional({ minimum: 0, maximum: 100 })
   @IsOptional()
   @IsInt()
@@ -75,6 +84,7 @@ export class NetworkBehaviourDto {
   @Max(100)
   duplicatePercent?: number;
 
+  /** Upper bound of the random delay before each status (so they arrive out of order). */
   @ApiPropertyOptional({ minimum: 0, maximum: 60000 })
   @IsOptional()
   @IsInt()
@@ -82,6 +92,7 @@ export class NetworkBehaviourDto {
   @Max(60000)
   maxDelayMs?: number;
 
+  /** False: customers never read (no `read` status). */
   @ApiPropertyOptional()
   @IsOptional()
   @IsBoolean()

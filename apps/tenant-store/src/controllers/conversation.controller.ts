@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, Param, Put, Query } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiNotFoundResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiNotFoundResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { Auth, CurrentTenant, Roles } from '@custody/auth';
 import { ApiErrorResponse } from '@custody/platform';
 import {
@@ -30,8 +30,13 @@ export class ConversationController {
   @Get('conversations/:id')
   @Auth(Roles.TenantAdmin, Roles.TenantAgent)
   @ApiOperation({ summary: 'One conversation with its most recent messages' })
+  @ApiParam({ name: 'id', description: "The conversation id (another tenant's answers 404)." })
   @ApiNotFoundResponse({ type: ApiErrorResponse })
-  get(@CurrentTenant() tenantId: string, @Param('id') id: string, @Query() query: ConversationQueryDto): Promise<ConversationDetailDto> {
+  get(
+    @CurrentTenant() tenantId: string,
+    @Param('id') id: string,
+    @Query() query: ConversationQueryDto,
+  ): Promise<ConversationDetailDto> {
     return this.conversations.get(tenantId, id, query.messages);
   }
 
@@ -42,9 +47,14 @@ export class ConversationController {
   @Put('conversations/:id/labels')
   @Auth(Roles.TenantAdmin, Roles.TenantAgent)
   @ApiOperation({ summary: "Set a conversation's labels" })
+  @ApiParam({ name: 'id', description: "The conversation id (another tenant's answers 404)." })
   @ApiBadRequestResponse({ type: ApiErrorResponse })
   @ApiNotFoundResponse({ type: ApiErrorResponse })
-  setLabels(@CurrentTenant() tenantId: string, @Param('id') id: string, @Body() dto: SetConversationLabelsDto): Promise<ConversationLabelsDto> {
+  setLabels(
+    @CurrentTenant() tenantId: string,
+    @Param('id') id: string,
+    @Body() dto: SetConversationLabelsDto,
+  ): Promise<ConversationLabelsDto> {
     return this.conversations.setLabels(tenantId, id, dto.labels);
   }
 
@@ -53,13 +63,17 @@ export class ConversationController {
   @ApiOperation({ summary: 'Remove a label from a conversation' })
   @ApiBadRequestResponse({ type: ApiErrorResponse })
   @ApiNotFoundResponse({ type: ApiErrorResponse })
-  removeLabel(@CurrentTenant() tenantId: string, @Param() params: ConversationLabelParamsDto): Promise<ConversationLabelsDto> {
+  removeLabel(
+    @CurrentTenant() tenantId: string,
+    @Param() params: ConversationLabelParamsDto,
+  ): Promise<ConversationLabelsDto> {
     return this.conversations.removeLabel(tenantId, params.id, params.label);
   }
 
   @Get('messages/:id/statuses')
   @Auth(Roles.TenantAdmin, Roles.TenantAgent)
   @ApiOperation({ summary: "A message's status history (network time and arrival time)" })
+  @ApiParam({ name: 'id', description: "The message id (`wamid.…`; another tenant's answers 404)." })
   @ApiNotFoundResponse({ type: ApiErrorResponse })
   statuses(@CurrentTenant() tenantId: string, @Param('id') id: string): Promise<StatusHistoryDto> {
     return this.conversations.statuses(tenantId, id);

@@ -1,5 +1,5 @@
 import { Controller, Get, Logger, Param, Query, Res } from '@nestjs/common';
-import { ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiParam, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Auth, CurrentTenant, Roles } from '@custody/auth';
 import { asTenantId } from '@custody/database';
@@ -20,6 +20,13 @@ function parseOptions(after?: string, limit?: string): { after?: string; limit?:
   return { after, limit: n };
 }
 
+const AFTER_QUERY = { name: 'after', required: false, description: 'Resume after this conversation id' };
+const LIMIT_QUERY = {
+  name: 'limit',
+  required: false,
+  description: 'At most this many conversations (the last line then carries nextCursor)',
+};
+
 @ApiTags('export')
 @Controller()
 export class ExportController {
@@ -39,9 +46,14 @@ export class ExportController {
   @Auth(Roles.TenantAdmin)
   @ApiOperation({ summary: 'Export every conversation (JSON Lines, streamed, resumable)' })
   @ApiProduces('application/x-ndjson')
-  @ApiQuery({ name: 'after', required: false, description: 'Resume after this conversation id' })
-  @ApiQuery({ name: 'limit', required: false, description: 'At most this many conversations (the last line then carries nextCursor)' })
-  async exportOwn(@CurrentTenant() tenantId: string, @Res() res: Response, @Query('after') after?: string, @Query('limit') limit?: string): Promise<void> {
+  @ApiQuery(AFTER_QUERY)
+  @ApiQuery(LIMIT_QUERY)
+  async exportOwn(
+    @CurrentTenant() tenantId: string,
+    @Res() res: Response,
+    @Query('after') after?: string,
+    @Query('limit') limit?: string,
+  ): Promise<void> {
     await this.run(tenantId, res, parseOptions(after, limit));
   }
 
@@ -49,8 +61,16 @@ export class ExportController {
   @Get('v1/tenants/:id/export')
   @Auth(Roles.Operator)
   @ApiOperation({ summary: "Export a tenant's conversations (operator; before offboarding)" })
+  @ApiParam({ name: 'id', description: 'The tenant to export.' })
   @ApiProduces('application/x-ndjson')
-  async exportTenant(@Param('id') id: string, @Res() res: Response, @Query('after') after?: string, @Query('limit') limit?: string): Promise<void> {
+  @ApiQuery(AFTER_QUERY)
+  @ApiQuery(LIMIT_QUERY)
+  async exportTenant(
+    @Param('id') id: string,
+    @Res() res: Response,
+    @Query('after') after?: string,
+    @Query('limit') limit?: string,
+  ): Promise<void> {
     if (!UUID.test(id) || !(await this.tenants.get(asTenantId(id)))) {
       throw notFound('Tenant');
     }

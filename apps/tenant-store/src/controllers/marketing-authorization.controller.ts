@@ -6,6 +6,7 @@ import {
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
+  ApiParam,
   ApiTags,
 } from '@nestjs/swagger';
 import type { Response } from 'express';
@@ -20,6 +21,8 @@ import {
   UpdateMarketingAuthorizationDto,
 } from '../dtos/marketing-authorization.dto';
 import { MarketingAuthorizationService } from '../services/marketing-authorization.service';
+
+const AUTHORIZATION_ID_PARAM = { name: 'id', description: "The authorization id (another tenant's answers 404)." };
 
 @ApiTags('marketing authorization')
 @Controller('v1/marketing/authorizations')
@@ -66,6 +69,7 @@ export class MarketingAuthorizationController {
   @Get(':id')
   @Auth(Roles.TenantAdmin)
   @ApiOperation({ summary: 'One marketing authorization (current version)' })
+  @ApiParam(AUTHORIZATION_ID_PARAM)
   @ApiNotFoundResponse({ type: ApiErrorResponse })
   get(@CurrentTenant() tenantId: string, @Param('id') id: string): Promise<MarketingAuthorizationDto> {
     return this.authorizations.get(tenantId, id);
@@ -75,6 +79,7 @@ export class MarketingAuthorizationController {
   @Get(':id/versions')
   @Auth(Roles.TenantAdmin)
   @ApiOperation({ summary: "An authorization's log of versions" })
+  @ApiParam(AUTHORIZATION_ID_PARAM)
   @ApiNotFoundResponse({ type: ApiErrorResponse })
   versions(@CurrentTenant() tenantId: string, @Param('id') id: string): Promise<MarketingAuthorizationVersionsDto> {
     return this.authorizations.versions(tenantId, id);
@@ -87,6 +92,7 @@ export class MarketingAuthorizationController {
   @Put(':id')
   @Auth(Roles.TenantAdmin)
   @ApiOperation({ summary: 'Change an authorization (new version)' })
+  @ApiParam(AUTHORIZATION_ID_PARAM)
   @ApiBadRequestResponse({ type: ApiErrorResponse })
   @ApiNotFoundResponse({ type: ApiErrorResponse })
   update(
@@ -106,6 +112,7 @@ export class MarketingAuthorizationController {
   @HttpCode(200)
   @Auth(Roles.TenantAdmin)
   @ApiOperation({ summary: 'Withdraw an authorization (new version, status withdrawn)' })
+  @ApiParam(AUTHORIZATION_ID_PARAM)
   @ApiNotFoundResponse({ type: ApiErrorResponse })
   withdraw(
     @CurrentPrincipal() principal: Principal,

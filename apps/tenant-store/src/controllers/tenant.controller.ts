@@ -1,5 +1,12 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiConflictResponse, ApiNotFoundResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse,
+  ApiConflictResponse,
+  ApiNotFoundResponse,
+  ApiOperation,
+  ApiParam,
+  ApiTags,
+} from '@nestjs/swagger';
 import { Auth, CurrentTenant, Roles } from '@custody/auth';
 import { ApiErrorResponse } from '@custody/platform';
 import {
@@ -18,6 +25,8 @@ import { OffboardingService } from '../services/offboarding.service';
 
 export const RETENTION_LIMITS = 'RETENTION_LIMITS';
 import { TenantService } from '../services/tenant.service';
+
+const TENANT_ID_PARAM = { name: 'id', description: 'The tenant id.' };
 
 @ApiTags('tenants (operator)')
 @Controller('v1/tenants')
@@ -56,6 +65,7 @@ export class TenantController {
   @Get(':id')
   @Auth(Roles.Operator)
   @ApiOperation({ summary: 'Get a tenant (operator)' })
+  @ApiParam(TENANT_ID_PARAM)
   @ApiNotFoundResponse({ type: ApiErrorResponse })
   get(@Param('id') id: string): Promise<TenantResponseDto> {
     return this.tenants.get(id);
@@ -64,6 +74,7 @@ export class TenantController {
   @Patch(':id')
   @Auth(Roles.Operator)
   @ApiOperation({ summary: "Change a tenant's retention or throughput (operator)" })
+  @ApiParam(TENANT_ID_PARAM)
   @ApiBadRequestResponse({ type: ApiErrorResponse })
   @ApiNotFoundResponse({ type: ApiErrorResponse })
   update(@Param('id') id: string, @Body() dto: UpdateTenantDto): Promise<TenantResponseDto> {
@@ -77,6 +88,7 @@ export class TenantController {
   @Delete(':id')
   @Auth(Roles.Operator)
   @ApiOperation({ summary: 'Offboard a tenant: delete everything of it, data keys last (operator)' })
+  @ApiParam(TENANT_ID_PARAM)
   @ApiBadRequestResponse({ type: ApiErrorResponse })
   @ApiNotFoundResponse({ type: ApiErrorResponse })
   offboard(@Param('id') id: string, @Body() dto: OffboardTenantDto): Promise<OffboardReportDto> {
@@ -88,6 +100,7 @@ export class TenantController {
   @HttpCode(200)
   @Auth(Roles.Operator)
   @ApiOperation({ summary: 'Suspend a tenant (operator)' })
+  @ApiParam(TENANT_ID_PARAM)
   @ApiNotFoundResponse({ type: ApiErrorResponse })
   suspend(@Param('id') id: string): Promise<TenantResponseDto> {
     return this.tenants.setStatus(id, 'suspended');
@@ -97,6 +110,7 @@ export class TenantController {
   @HttpCode(200)
   @Auth(Roles.Operator)
   @ApiOperation({ summary: 'Reactivate a suspended tenant (operator)' })
+  @ApiParam(TENANT_ID_PARAM)
   @ApiNotFoundResponse({ type: ApiErrorResponse })
   activate(@Param('id') id: string): Promise<TenantResponseDto> {
     return this.tenants.setStatus(id, 'active');
@@ -106,6 +120,7 @@ export class TenantController {
   @Post(':id/credentials')
   @Auth(Roles.Operator)
   @ApiOperation({ summary: 'Create another client credential for a tenant (operator)' })
+  @ApiParam(TENANT_ID_PARAM)
   @ApiNotFoundResponse({ type: ApiErrorResponse })
   addCredential(@Param('id') id: string, @Body() dto: CreateCredentialDto): Promise<ClientCredentialsDto> {
     return this.tenants.addCredential(id, dto);

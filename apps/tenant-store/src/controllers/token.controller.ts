@@ -11,7 +11,7 @@ import {
   Post,
   UseFilters,
 } from '@nestjs/common';
-import { ApiBody, ApiConsumes, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiConsumes, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Public, SigningKeys } from '@custody/auth';
 import { TokenRequestDto, TokenResponseDto } from '../dtos/token.dto';
@@ -58,9 +58,17 @@ export class TokenController {
   @UseFilters(OAuthErrorFilter)
   @ApiOperation({ summary: 'Get an access token (client credentials grant)' })
   @ApiConsumes('application/x-www-form-urlencoded', 'application/json')
+  @ApiHeader({
+    name: 'Authorization',
+    required: false,
+    description: 'HTTP Basic with the client id and secret (or give them in the body)',
+  })
   @ApiBody({ type: TokenRequestDto })
   @ApiOkResponse({ type: TokenResponseDto })
-  async token(@Body() body: TokenRequestDto, @Headers('authorization') authorization?: string): Promise<TokenResponseDto> {
+  async token(
+    @Body() body: TokenRequestDto,
+    @Headers('Authorization') authorization?: string,
+  ): Promise<TokenResponseDto> {
     const basic = parseBasic(authorization);
     if (basic && body.client_id && body.client_id !== basic.id) {
       throw new OAuthError(400, 'invalid_request', 'client_id in the body differs from HTTP Basic');

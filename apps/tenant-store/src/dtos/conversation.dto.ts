@@ -32,6 +32,7 @@ export class ListConversationsQueryDto {
   @IsIn(['received', 'accepted', 'sent', 'delivered', 'read', 'failed'])
   status?: string;
 
+  /** Page size, most recently active first. */
   @PageLimit(200, 50)
   limit?: number;
 
@@ -53,13 +54,16 @@ export class ConversationQueryDto {
 }
 
 export class ConversationDto {
+  /** The conversation id (deterministic from tenant, business number and customer). */
   @ApiProperty({ format: 'uuid' })
   id: string;
+  /** The business number of the conversation. */
   @ApiProperty()
   phoneNumberId: string;
   /** The customer's wa_id. */
   @ApiProperty()
   customer: string;
+  /** The customer's profile name, when the network gave one. */
   @ApiPropertyOptional({ nullable: true, type: String })
   customerName: string | null;
   @ApiPropertyOptional({
@@ -69,8 +73,10 @@ export class ConversationDto {
     description: 'The ad referral the customer came from',
   })
   referral: Record<string, unknown> | null;
+  /** When Custody stored its first message. */
   @ApiProperty()
   createdAt: string;
+  /** When its latest message happened. */
   @ApiProperty()
   lastMessageAt: string;
   /** The 24-hour customer service window is open until this time (null: never opened). */
@@ -88,13 +94,16 @@ export class ConversationDto {
 }
 
 export class MessageDto {
+  /** The network's message id. */
   @ApiProperty({ example: 'wamid.HBgLMTU1NTAxMDAyMjIVAgARGBI3' })
   id: string;
+  /** `inbound` from the customer, `outbound` to the customer. */
   @ApiProperty({ enum: ['inbound', 'outbound'] })
   direction: string;
   /** `customer`, `business`, or `system` (Custody's own notices). */
   @ApiProperty({ enum: ['customer', 'business', 'system'] })
   origin: string;
+  /** The Cloud API message type (`text`, `template`, `image`, …). */
   @ApiProperty({ example: 'text' })
   type: string;
   /**
@@ -109,6 +118,7 @@ export class MessageDto {
    */
   @ApiPropertyOptional({ nullable: true, type: String, example: '4417360284519823' })
   mediaId: string | null;
+  /** The message it replies to. */
   @ApiPropertyOptional({ nullable: true, type: String })
   contextMessageId: string | null;
   /** When the network (or the business's send) says it happened. */
@@ -117,13 +127,16 @@ export class MessageDto {
   /** When Custody stored it (kept apart from the network's time). */
   @ApiProperty()
   receivedAt: string;
+  /** Computed from the whole status history (`received` for inbound). */
   @ApiProperty({ enum: ['received', 'accepted', 'sent', 'delivered', 'read', 'failed'] })
   status: string;
+  /** Hosted chats are not end-to-end encrypted: Custody holds them. */
   @ApiProperty({ type: CustodyMarking })
   custody: CustodyMarking;
 }
 
 export class ConversationDetailDto extends ConversationDto {
+  /** The latest messages, newest first. */
   @ApiProperty({ type: [MessageDto] })
   messages: MessageDto[];
 }
@@ -131,6 +144,7 @@ export class ConversationDetailDto extends ConversationDto {
 export class ConversationPageDto extends CursorPageDto(ConversationDto) {}
 
 export class StatusHistoryEntryDto {
+  /** The status the network reported. */
   @ApiProperty({ enum: ['sent', 'delivered', 'read', 'failed'] })
   status: string;
   /** The network's time for this status. */
@@ -139,17 +153,22 @@ export class StatusHistoryEntryDto {
   /** When Custody received it (late and duplicate statuses arrive after the fact). */
   @ApiProperty()
   receivedAt: string;
+  /** The network's errors, for `failed`. */
   @ApiPropertyOptional({ nullable: true, type: 'array', items: { type: 'object' } })
   errors: unknown;
 }
 
 export class StatusHistoryDto {
+  /** The message. */
   @ApiProperty()
   messageId: string;
+  /** The message's status computed from the history. */
   @ApiProperty({ enum: ['received', 'accepted', 'sent', 'delivered', 'read', 'failed'] })
   status: string;
+  /** Every status received, one per kind. */
   @ApiProperty({ type: [StatusHistoryEntryDto] })
   history: StatusHistoryEntryDto[];
+  /** Hosted chats are not end-to-end encrypted: Custody holds them. */
   @ApiProperty({ type: CustodyMarking })
   custody: CustodyMarking;
 }
@@ -165,17 +184,21 @@ export class SetConversationLabelsDto {
 }
 
 export class ConversationLabelsDto {
+  /** The conversation. */
   @ApiProperty({ format: 'uuid' })
   conversationId: string;
+  /** Its labels now. */
   @ApiProperty({ type: [String] })
   labels: string[];
 }
 
 export class ConversationLabelParamsDto {
+  /** The conversation id (another tenant's answers 404). */
   @ApiProperty({ format: 'uuid' })
   @IsString()
   id: string;
 
+  /** The label to remove. */
   @ApiProperty({ example: 'vip' })
   @Matches(LABEL_PATTERN, {
     message: 'label must be 1-64 characters: letters, digits, _ . : - (starting with a letter or digit)',

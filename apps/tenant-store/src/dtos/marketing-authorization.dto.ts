@@ -28,6 +28,7 @@ const DATA_USE_MESSAGE =
 
 /** A Meta-style ads destination: a customer-list audience or a conversions dataset of an ad account. */
 export class MarketingDestinationInputDto {
+  /** A customer-list audience or a conversions dataset. */
   @ApiProperty({ enum: DESTINATION_KINDS, example: 'customer_list_audience' })
   @IsIn(DESTINATION_KINDS)
   kind: DestinationKind;
@@ -82,6 +83,7 @@ export class MarketingAuthorizationTermsDto {
 }
 
 export class CreateMarketingAuthorizationDto extends MarketingAuthorizationTermsDto {
+  /** The ads destination; it has one authorization. */
   @ApiProperty({ type: MarketingDestinationInputDto })
   @ValidateNested()
   @Type(() => MarketingDestinationInputDto)
@@ -103,12 +105,16 @@ export class MarketingDestinationDto {
   /** Custody's id of the destination (stable across versions; the export keys its ledger by it). */
   @ApiProperty({ format: 'uuid' })
   destinationId: string;
+  /** A customer-list audience or a conversions dataset. */
   @ApiProperty({ enum: DESTINATION_KINDS })
   kind: DestinationKind;
+  /** The ad account (`act_<digits>`). */
   @ApiProperty({ example: 'act_1234567890' })
   adAccountId: string;
+  /** For kind `customer_list_audience`. */
   @ApiPropertyOptional()
   audienceId?: string;
+  /** For kind `conversions_dataset`. */
   @ApiPropertyOptional()
   datasetId?: string;
 }
@@ -121,22 +127,29 @@ abstract class AuthorizationVersionTermsDto {
   /** `withdrawn`: nothing more is published for this destination until a new active version. */
   @ApiProperty({ enum: ['active', 'withdrawn'] })
   status: 'active' | 'withdrawn';
+  /** The data uses authorized; the export checks each customer's consent for them. */
   @ApiProperty({ type: [String] })
   dataUses: string[];
+  /** Which conversations: `all`, those with `label`, or those from a click-to-chat ad (`ad_referral`). */
   @ApiProperty({ enum: CONVERSATION_SCOPES })
   scope: ConversationScope;
+  /** The label of scope `label`; null otherwise. */
   @ApiPropertyOptional({ nullable: true, type: String })
   label: string | null;
 }
 
 /** A tenant's authorization as it stands now (its latest version). */
 export class MarketingAuthorizationDto extends AuthorizationVersionTermsDto {
+  /** The authorization id. */
   @ApiProperty({ format: 'uuid' })
   id: string;
+  /** Where the export sends. */
   @ApiProperty({ type: MarketingDestinationDto })
   destination: MarketingDestinationDto;
+  /** When version 1 was recorded. */
   @ApiProperty()
   createdAt: string;
+  /** When the current version was recorded. */
   @ApiProperty()
   updatedAt: string;
   /**
@@ -163,8 +176,10 @@ export class MarketingAuthorizationVersionDto extends AuthorizationVersionTermsD
 }
 
 export class MarketingAuthorizationVersionsDto {
+  /** The authorization. */
   @ApiProperty({ format: 'uuid' })
   authorizationId: string;
+  /** Its destination. */
   @ApiProperty({ type: MarketingDestinationDto })
   destination: MarketingDestinationDto;
   /** Every version, oldest first. */

@@ -38,11 +38,13 @@ export class CreateTenantDto {
   @Matches(GRAPH_ID_PATTERN, { message: 'businessAccountId must be 1-32 digits' })
   businessAccountId: string;
 
+  /** The business's name as shown to operators. */
   @ApiProperty({ example: 'Acme Shoes' })
   @IsString()
   @Length(1, 200)
   displayName: string;
 
+  /** The business's phone numbers hosted by Custody (at least one; ids unique on the platform). */
   @ApiProperty({ type: [PhoneNumberDto] })
   @IsArray()
   @ArrayMinSize(1)
@@ -73,24 +75,31 @@ export class CreateTenantDto {
 }
 
 export class TenantResponseDto {
+  /** The tenant id (the `tenant_id` of its tokens). */
   @ApiProperty({ format: 'uuid' })
   id: string;
 
+  /** The business's messaging account id (WABA id). */
   @ApiProperty()
   businessAccountId: string;
 
+  /** The business's name. */
   @ApiProperty()
   displayName: string;
 
+  /** The business's hosted numbers. */
   @ApiProperty({ type: [PhoneNumberDto] })
   phoneNumbers: PhoneNumberDto[];
 
+  /** Where webhooks go; null when none is set. */
   @ApiPropertyOptional({ nullable: true, type: String })
   webhookUrl: string | null;
 
+  /** `suspended`: its clients get no tokens. */
   @ApiProperty({ enum: ['active', 'suspended'] })
   status: 'active' | 'suspended';
 
+  /** Throughput per phone number (messages/s). */
   @ApiProperty()
   messagesPerSecond: number;
 
@@ -98,6 +107,7 @@ export class TenantResponseDto {
   @ApiProperty({ example: 30 })
   retentionDays: number;
 
+  /** When the tenant was created. */
   @ApiProperty()
   createdAt: string;
 }
@@ -145,35 +155,46 @@ export class OffboardTenantDto {
 }
 
 export class OffboardReportDto {
+  /** The offboarded tenant. */
   @ApiProperty()
   tenantId: string;
+  /** Messages deleted. */
   @ApiProperty()
   messages: number;
+  /** Status rows deleted. */
   @ApiProperty()
   statuses: number;
+  /** Conversations deleted. */
   @ApiProperty()
   conversations: number;
   /** Marketing authorizations that were active and were withdrawn (all of them are then deleted). */
   @ApiProperty()
   marketingAuthorizations: number;
+  /** The tenant's data keys are destroyed (crypto-shredding; done last). */
   @ApiProperty()
   dataKeysDestroyed: boolean;
 }
 
 export class PurgeReportDto {
+  /** Tenants with rows past their retention. */
   @ApiProperty()
   tenants: number;
+  /** Messages deleted. */
   @ApiProperty()
   messages: number;
+  /** Conversations deleted (no message left). */
   @ApiProperty()
   conversations: number;
+  /** When the run started. */
   @ApiProperty()
   startedAt: string;
+  /** When it finished. */
   @ApiProperty()
   finishedAt: string;
 }
 
 export class ClientCredentialsDto {
+  /** The client id for the token endpoint. */
   @ApiProperty({ example: 'cid_3J9x0...' })
   clientId: string;
 
@@ -181,14 +202,17 @@ export class ClientCredentialsDto {
   @ApiProperty({ example: 'cs_Qm9...' })
   clientSecret: string;
 
+  /** Roles the credential's tokens carry. */
   @ApiProperty({ enum: ['tenant_admin', 'tenant_agent', 'auditor'], isArray: true })
   roles: string[];
 }
 
 export class CreatedTenantResponseDto {
+  /** The new tenant. */
   @ApiProperty({ type: TenantResponseDto })
   tenant: TenantResponseDto;
 
+  /** Its first client credentials (a `tenant_admin`). */
   @ApiProperty({ type: ClientCredentialsDto })
   credentials: ClientCredentialsDto;
 }
@@ -204,6 +228,7 @@ export class CreateCredentialDto {
 }
 
 export class ListTenantsQueryDto {
+  /** Page size. */
   @PageLimit(200, 50)
   limit?: number;
 

@@ -3,16 +3,19 @@ import { IsIn, IsOptional, IsString, Length } from 'class-validator';
 
 /** RFC 6749 client credentials grant; accepted as form or JSON. Client auth by HTTP Basic or in the body. */
 export class TokenRequestDto {
+  /** Only the client credentials grant. */
   @ApiProperty({ enum: ['client_credentials'] })
   @IsIn(['client_credentials'], { message: 'grant_type must be client_credentials' })
   grant_type: string;
 
+  /** The client id, unless given with HTTP Basic. */
   @ApiPropertyOptional()
   @IsOptional()
   @IsString()
   @Length(1, 200)
   client_id?: string;
 
+  /** The client secret, unless given with HTTP Basic. */
   @ApiPropertyOptional({ writeOnly: true })
   @IsOptional()
   @IsString()
@@ -28,15 +31,19 @@ export class TokenRequestDto {
 }
 
 export class TokenResponseDto {
+  /** A JWT (ES256 or EdDSA, `kid` in the header) to send as `Authorization: Bearer`. */
   @ApiProperty()
   access_token: string;
 
+  /** Always `Bearer`. */
   @ApiProperty({ example: 'Bearer' })
   token_type: 'Bearer';
 
+  /** Seconds until it expires. */
   @ApiProperty({ example: 900 })
   expires_in: number;
 
+  /** The roles it carries, space-separated. */
   @ApiProperty({ example: 'tenant_admin' })
   scope: string;
 }
