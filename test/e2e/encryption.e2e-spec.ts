@@ -1,3 +1,7 @@
+import { randomUUID } from 'node:crypto';
+import { Headers, Topics } from '@custody/contracts';
+import { testKafka, waitForMessage } from '@custody/testing';
+import { inboundMessage } from '../support/messages';
 import { PlatformHarness, startPlatform } from '../support/platform.harness';
 import { TestTenant } from '../support/tenant-store.harness';
 import { waitFor } from '../support/wait';
@@ -26,6 +30,31 @@ describe('hosted messages at rest: encrypted per tenant, rotatable (real stack)'
     const list = await p.store.request('GET', `/v1/conversations?customer=${waId}`, { token });
     return (await p.store.request('GET', `/v1/conversations/${list.body.data[0].id}`, { token })).body;
   };
+
+  it('a message of a tenant that is not ours is refused before anything is encrypted: no data key is made for it', async () => {
+    const stranger = { id: randomUUID(), phoneNumberId: a.phoneNumberId };
+    const waId = p.newCustomer();
+    const producer = testKafka().producer();
+    await producer.connect();
+    try {
+      const strange = inboundMessage(stranger, waId);
+      const ours = inboundMessage(a, waId);
+      for (const event of [strange, ours]) {
+        await producer.send({ topic: Topics.MessagesInbound, acks: -1, messages: [{ key: `${event.tenantId}:${event.conversationId}`, value: JSON.stringify(event) }] });
+      }
+      await waitFor('our message stored', async () => (await p.sql(`SELECT 1 FROM tenant_store.messages WHERE message_id = $1`, [ours.messageId])).length === 1);
+      // Proof that tenant-store has handled the stranger's message: it dead-lettered it.
+      const dead = await waitForMessage(
+        Topics.DeadLetter,
+        (m) => String(m.headers?.[Headers.DeadLetterGroup]) === `${p.groupPrefix}.tenant-store-messages` && m.value?.toString().includes(strange.messageId) === true,
+        60_000,
+      );
+      expect(dead.headers?.[Headers.DeadLetterError]?.toString()).toBe('unknown tenant');
+    } finally {
+      await producer.disconnect();
+    }
+    expect(await p.sql(`SELECT 1 FROM tenant_store.data_keys WHERE tenant_id = $1`, [stranger.id])).toEqual([]);
+  });
 
   it('a raw SELECT of stored messages shows no message body', async () => {
     const secret = `the gate code is ${Date.now()}`;

@@ -36,6 +36,10 @@ export class MessageStoreService {
 
   /** Returns false when the tenant is unknown here (its events cannot be stored). */
   async storeMessages(tenantId: TenantId, events: MessageEvent[]): Promise<boolean> {
+    // Before any encryption: encrypting would create a data key for a tenant that is not ours.
+    if (!(await this.isKnownTenant(tenantId))) {
+      return false;
+    }
     const unique = [...new Map(events.map((e) => [e.messageId, e])).values()];
     // Bodies and media references are encrypted before they reach the database; the tenant and
     // message ids are bound as associated data, so a ciphertext moved elsewhere fails to decrypt.
@@ -107,6 +111,20 @@ export class MessageStoreService {
     });
     this.outbox.wake();
     return stored;
+  }
+
+  /** Tenants seen to exist (offboarding still meets the check inside each transaction). */
+  private readonly knownTenants = new Set<TenantId>();
+
+  private async isKnownTenant(tenantId: TenantId): Promise<boolean> {
+    if (this.knownTenants.has(tenantId)) {
+      return true;
+    }
+    const exists = await this.messages.transaction(tenantId, (m) => this.messages.tenantExists(m, tenantId));
+    if (exists && this.knownTenants.size < 100_000) {
+      this.knownTenants.add(tenantId);
+    }
+    return exists;
   }
 
   /**
