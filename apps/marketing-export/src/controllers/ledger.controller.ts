@@ -1,5 +1,5 @@
 import { Controller, Get, Param, ParseUUIDPipe, Query } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiForbiddenResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiForbiddenResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { Auth, CurrentPrincipal, CurrentTenant, Principal, Roles } from '@custody/auth';
 import { asTenantId } from '@custody/database';
 import { ApiErrorResponse } from '@custody/platform';
@@ -26,8 +26,12 @@ export class LedgerController {
   @Get('v1/audit/marketing/:tenantId/ledger')
   @Auth(Roles.Auditor, Roles.TenantAdmin)
   @ApiOperation({ summary: "A tenant's export ledger for auditors (verify each entry against the consent log)" })
-  @ApiBadRequestResponse({ type: ApiErrorResponse })
-  @ApiForbiddenResponse({ type: ApiErrorResponse })
+  @ApiParam({
+    name: 'tenantId',
+    description: "The tenant whose ledger to read: any for a platform-wide auditor, else the caller's own.",
+  })
+  @ApiBadRequestResponse({ type: ApiErrorResponse, description: 'A malformed query, or a tenantId that is not a UUID' })
+  @ApiForbiddenResponse({ type: ApiErrorResponse, description: "Another tenant's ledger, for a tenant's token" })
   auditLedger(
     @CurrentPrincipal() principal: Principal,
     @Param('tenantId', ParseUUIDPipe) tenantId: string,

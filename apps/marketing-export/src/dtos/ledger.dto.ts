@@ -15,6 +15,10 @@ export class LedgerQueryDto {
   @IsUUID()
   destinationId?: string;
 
+  /**
+   * Only records in this state: `pending` (waiting, or retrying), `sending` (leased to an upload), `sent`, `suppressed`
+   * (not exported: see `reason`), `rejected` (see `reason`), `removed`.
+   */
   @ApiPropertyOptional({ enum: LEDGER_STATUSES })
   @IsOptional()
   @IsIn(LEDGER_STATUSES)
@@ -32,6 +36,7 @@ export class LedgerQueryDto {
   @Matches(/^\d{1,18}$/, { message: 'cursor must be a cursor returned by a previous page' })
   cursor?: string;
 
+  /** Page size. */
   @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 100 })
   @IsOptional()
   @Type(() => Number)
@@ -47,6 +52,7 @@ export class ConsentRefDto {
   @ApiProperty({ example: 'marketing.advertising.first_party.targeted' })
   requestedDataUse: string;
 
+  /** The key of the consent purpose the entry is about. */
   @ApiProperty({ example: 'ads' })
   purposeKey: string;
 
@@ -79,19 +85,25 @@ export class ConsentRefDto {
   treeSize: number;
 }
 
+/** The destination's (Graph API's) error; it holds no personal data. */
 export class DestinationErrorDto {
+  /** The HTTP status; null when no answer came (timeout, connection error). */
   @ApiProperty({ type: Number, nullable: true })
   status: number | null;
 
+  /** The destination's error message. */
   @ApiProperty()
   message: string;
 
+  /** The Graph error `code`. */
   @ApiPropertyOptional()
   code?: number;
 
+  /** The Graph `error_subcode`. */
   @ApiPropertyOptional()
   subcode?: number;
 
+  /** The Graph `fbtrace_id`, for Meta support. */
   @ApiPropertyOptional()
   fbtraceId?: string;
 }
@@ -101,12 +113,15 @@ export class LedgerEntryDto {
   @ApiProperty({ format: 'uuid' })
   id: string;
 
+  /** The tenant's ads destination (of its marketing authorization). */
   @ApiProperty({ format: 'uuid' })
   destinationId: string;
 
+  /** A customer list audience (`add`, `remove`) or a conversions dataset (`event`). */
   @ApiProperty({ enum: ['customer_list_audience', 'conversions_dataset'] })
   destinationKind: string;
 
+  /** The destination's ad account. */
   @ApiProperty({ example: 'act_1234' })
   adAccountId: string;
 
@@ -114,9 +129,11 @@ export class LedgerEntryDto {
   @ApiProperty()
   targetId: string;
 
+  /** `add` (audience membership), `event` (conversion event) or `remove` (audience removal). */
   @ApiProperty({ enum: LEDGER_OPERATIONS })
   operation: string;
 
+  /** Exports move `pending → sending → sent | suppressed | rejected`; removals end `removed`. */
   @ApiProperty({ enum: LEDGER_STATUSES })
   status: string;
 
@@ -140,12 +157,15 @@ export class LedgerEntryDto {
   @ApiProperty({ type: String, nullable: true })
   messageId: string | null;
 
+  /** The marketing authorization the export was made under (null for removals). */
   @ApiProperty({ type: String, nullable: true, format: 'uuid' })
   authorizationId: string | null;
 
+  /** Its version the candidate was made under; at send time the authorization must still be active at it. */
   @ApiProperty({ type: Number, nullable: true })
   authorizationVersion: number | null;
 
+  /** The data uses the record serves; consent was checked for each. */
   @ApiProperty({ type: [String] })
   dataUses: string[];
 
@@ -157,9 +177,11 @@ export class LedgerEntryDto {
   @ApiProperty({ type: String, nullable: true, format: 'uuid' })
   erasureRequestId: string | null;
 
+  /** How often the record was taken for upload (retries after transient errors included). */
   @ApiProperty()
   attempts: number;
 
+  /** When the record was made (the candidate arrived, or the removal was decided). */
   @ApiProperty()
   createdAt: string;
 
@@ -167,11 +189,13 @@ export class LedgerEntryDto {
   @ApiProperty({ type: String, nullable: true })
   checkedAt: string | null;
 
+  /** When it reached its final state (`sent`, `suppressed`, `rejected` or `removed`); null before. */
   @ApiProperty({ type: String, nullable: true })
   completedAt: string | null;
 }
 
 export class LedgerPageDto {
+  /** The page's records, oldest first. */
   @ApiProperty({ type: [LedgerEntryDto] })
   data: LedgerEntryDto[];
 

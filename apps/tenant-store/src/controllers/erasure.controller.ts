@@ -5,6 +5,7 @@ import {
   ApiHeader,
   ApiNotFoundResponse,
   ApiOperation,
+  ApiParam,
   ApiResponse,
   ApiTags,
 } from '@nestjs/swagger';
@@ -36,7 +37,8 @@ export class ErasureController {
   @ApiHeader({
     name: 'Idempotency-Key',
     required: false,
-    description: 'A retried request with the same key returns the same erasure request',
+    description:
+      'A retried request with the same key returns the same erasure request (1-200 characters of A-Z a-z 0-9 . _ : -)',
   })
   @ApiResponse({ status: 202, type: ErasureRequestDto, description: 'Created; services are erasing' })
   @ApiResponse({
@@ -46,7 +48,7 @@ export class ErasureController {
   })
   @ApiBadRequestResponse({
     type: ApiErrorResponse,
-    description: 'Malformed phone number, or neither/both of phoneNumber and waId',
+    description: 'Malformed phone number, neither/both of phoneNumber and waId, or a malformed Idempotency-Key',
   })
   @ApiConflictResponse({ type: ApiErrorResponse, description: 'The Idempotency-Key was used for another customer' })
   async create(
@@ -54,7 +56,8 @@ export class ErasureController {
     @CurrentPrincipal() principal: Principal,
     @Body() dto: CreateErasureRequestDto,
     @Res({ passthrough: true }) res: Response,
-    @Headers('idempotency-key') idempotencyKey?: string,
+    // The header's documented spelling, so Swagger merges it with @ApiHeader (Nest reads headers case-insensitively).
+    @Headers('Idempotency-Key') idempotencyKey?: string,
   ): Promise<ErasureRequestDto> {
     const { created, request } = await this.erasures.request(tenantId, dto, principal.subject, idempotencyKey);
     res.status(created ? HttpStatus.ACCEPTED : HttpStatus.OK);
@@ -71,6 +74,7 @@ export class ErasureController {
   @Get(':id')
   @Auth(Roles.TenantAdmin)
   @ApiOperation({ summary: 'One erasure request with each service’s status' })
+  @ApiParam({ name: 'id', description: "The erasure request id (another tenant's, or not a UUID, answers 404)." })
   @ApiNotFoundResponse({ type: ApiErrorResponse })
   get(@CurrentTenant() tenantId: string, @Param('id') id: string): Promise<ErasureRequestDto> {
     return this.erasures.get(tenantId, id);

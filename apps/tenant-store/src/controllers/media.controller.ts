@@ -1,5 +1,13 @@
 import { Controller, Get, Param, Query, Req, Res } from '@nestjs/common';
-import { ApiGoneResponse, ApiNotFoundResponse, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiGoneResponse,
+  ApiNotFoundResponse,
+  ApiOperation,
+  ApiParam,
+  ApiQuery,
+  ApiResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { Auth, CurrentTenant, Public, Roles } from '@custody/auth';
 import { ApiErrorResponse } from '@custody/platform';
@@ -15,6 +23,7 @@ export class MediaController {
   @Get(':id')
   @Auth(Roles.TenantAdmin, Roles.TenantAgent)
   @ApiOperation({ summary: 'A short-lived download URL for a media id' })
+  @ApiParam({ name: 'id', description: "The media id from a stored message's content (another tenant's answers 404)." })
   @ApiNotFoundResponse({ type: ApiErrorResponse })
   @ApiGoneResponse({ type: ApiErrorResponse, description: 'The media id has expired (`media_expired`)' })
   get(@CurrentTenant() tenantId: string, @Param('id') id: string, @Req() req: Request): Promise<MediaDto> {
@@ -25,7 +34,12 @@ export class MediaController {
   @Get(':id/download')
   @Public()
   @ApiOperation({ summary: 'Download a media (the URL from GET /v1/media/{id})' })
-  @ApiQuery({ name: 'token', required: true })
+  @ApiParam({ name: 'id', description: 'The media id the URL was issued for.' })
+  @ApiQuery({
+    name: 'token',
+    required: true,
+    description: 'The token of the URL, which is bound to this media id (missing or not genuine answers 404).',
+  })
   @ApiResponse({ status: 302, description: 'To the media' })
   @ApiNotFoundResponse({ type: ApiErrorResponse })
   @ApiGoneResponse({

@@ -22,6 +22,7 @@ export class CreateErasureRequestDto {
 }
 
 export class ListErasureRequestsQueryDto {
+  /** Only requests in this state (default: both). */
   @ApiPropertyOptional({ enum: ['pending', 'completed'] })
   @IsOptional()
   @IsIn(['pending', 'completed'])
@@ -36,6 +37,7 @@ export class ListErasureRequestsQueryDto {
 }
 
 export class ErasureServiceStatusDto {
+  /** The service that erases and reports. */
   @ApiProperty({ enum: ERASURE_SERVICES })
   service: string;
 
@@ -56,6 +58,7 @@ export class ErasureServiceStatusDto {
   @ApiPropertyOptional({ nullable: true, type: String })
   error: string | null;
 
+  /** When this service's status last changed (when the request was made, until it reports). */
   @ApiProperty()
   updatedAt: string;
 }
@@ -65,6 +68,7 @@ export class ErasureServiceStatusDto {
  * keeps it only while the request is pending (encrypted), and forgets it on completion.
  */
 export class ErasureRequestDto {
+  /** The erasure request id (`GET /v1/erasure-requests/{id}`; `requestId` of erasure events). */
   @ApiProperty({ format: 'uuid' })
   id: string;
 
@@ -76,12 +80,15 @@ export class ErasureRequestDto {
   @ApiPropertyOptional({ nullable: true, enum: ['erased', 'nothing_found'] })
   outcome: 'erased' | 'nothing_found' | null;
 
+  /** One entry per service, in the order tenant-store, consent, marketing-export. */
   @ApiProperty({ type: [ErasureServiceStatusDto] })
   services: ErasureServiceStatusDto[];
 
+  /** When the request was made. */
   @ApiProperty()
   createdAt: string;
 
+  /** When the last service reported success; null while pending. */
   @ApiPropertyOptional({ nullable: true, type: String })
   completedAt: string | null;
 }

@@ -1,44 +1,58 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 
 export class KeyVersionDto {
+  /** The data key version (1, 2, …; the version named in each envelope it encrypted). */
   @ApiProperty()
   version: number;
   /** The master key that wraps this data key. */
   @ApiProperty()
   masterKeyId: string;
+  /** Whether new data is encrypted under this version (at most one per tenant). */
   @ApiProperty()
   active: boolean;
+  /** When the version was made (first use or rotation). */
   @ApiProperty()
   createdAt: string;
+  /** When a rotation replaced it; a retired version still decrypts what it encrypted. */
   @ApiPropertyOptional({ nullable: true, type: String })
   retiredAt: string | null;
+  /** When it was destroyed (crypto-shredded): the key is gone and the version is never reused. */
   @ApiPropertyOptional({ nullable: true, type: String })
   destroyedAt: string | null;
 }
 
 export class ReencryptionJobDto {
+  /** `failed`: the job stopped on an error (see `error`); `POST …/reencrypt` starts it again. */
   @ApiProperty({ enum: ['running', 'done', 'failed'] })
   state: 'running' | 'done' | 'failed';
+  /** Messages still under older versions, read so far. */
   @ApiProperty()
   scanned: number;
+  /** Messages rewritten under the active version so far. */
   @ApiProperty()
   rewritten: number;
   /** Rows that did not decrypt and were left as they are. */
   @ApiProperty()
   failed: number;
+  /** When the job started on this replica. */
   @ApiProperty()
   startedAt: string;
+  /** When it finished (`done` or `failed`); null while running. */
   @ApiPropertyOptional({ nullable: true, type: String })
   finishedAt: string | null;
+  /** Why it failed (`failed` only). */
   @ApiPropertyOptional({ nullable: true, type: String })
   error: string | null;
 }
 
 export class KeyStatusDto {
+  /** The tenant. */
   @ApiProperty({ format: 'uuid' })
   tenantId: string;
+  /** The version new data is encrypted under; null before the tenant's first data key is made. */
   @ApiPropertyOptional({ nullable: true, type: Number })
   activeVersion: number | null;
+  /** Every version the tenant ever had, destroyed ones included. */
   @ApiProperty({ type: [KeyVersionDto] })
   versions: KeyVersionDto[];
   /** How many stored messages each data key version still protects (the durable progress of re-encryption). */
@@ -50,6 +64,7 @@ export class KeyStatusDto {
 }
 
 export class DataKeysByMasterKeyDto {
+  /** A master key id of MASTER_KEY_FILE. */
   @ApiProperty()
   masterKeyId: string;
   /** Live (not destroyed) data keys wrapped by it, over every tenant. */
@@ -58,8 +73,10 @@ export class DataKeysByMasterKeyDto {
 }
 
 export class RewrapFailureDto {
+  /** The tenant whose data key failed. */
   @ApiProperty({ format: 'uuid' })
   tenantId: string;
+  /** The data key version that failed. */
   @ApiProperty()
   version: number;
   /** Why (names key ids, never key material). */
@@ -68,11 +85,13 @@ export class RewrapFailureDto {
 }
 
 export class RewrapJobDto {
+  /** `failed`: the job stopped on an error (see `error`); single keys that fail (`failures`) do not fail it. */
   @ApiProperty({ enum: ['running', 'done', 'failed'] })
   state: 'running' | 'done' | 'failed';
   /** The master key the job wraps with. */
   @ApiPropertyOptional({ nullable: true, type: String })
   masterKeyId: string | null;
+  /** Data keys rewrapped under the active master key so far (keys already under it are not counted). */
   @ApiProperty()
   rewrapped: number;
   /** Data keys that could not be rewrapped (e.g. their master key is not in the key file); they stay as they are. */
@@ -81,10 +100,13 @@ export class RewrapJobDto {
   /** The first 100 failures. */
   @ApiProperty({ type: [RewrapFailureDto] })
   failures: RewrapFailureDto[];
+  /** When the job started on this replica. */
   @ApiProperty()
   startedAt: string;
+  /** When it finished (`done` or `failed`); null while running. */
   @ApiPropertyOptional({ nullable: true, type: String })
   finishedAt: string | null;
+  /** Why it failed (`failed` only). */
   @ApiPropertyOptional({ nullable: true, type: String })
   error: string | null;
 }
