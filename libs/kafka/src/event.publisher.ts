@@ -30,7 +30,12 @@ export interface OutgoingEvent<T extends EventBase = EventBase> {
 export class EventPublisher {
   constructor(private readonly client: KafkaClient) {}
 
-  async publish<T extends EventBase>(topic: Topic, key: string, event: T, headers: Record<string, string> = {}): Promise<void> {
+  async publish<T extends EventBase>(
+    topic: Topic,
+    key: string,
+    event: T,
+    headers: Record<string, string> = {},
+  ): Promise<void> {
     await this.publishBatch(topic, [{ key, event, headers }]);
   }
 
@@ -65,16 +70,22 @@ export class EventPublisher {
     if (keys.length === 0) {
       return;
     }
-    const producer = await this.client.producer();
-    await producer.send({
-      topic,
-      acks: -1,
-      messages: keys.map((key) => ({ key, value: null, headers: { [Headers.TenantId]: tenantId } })),
-    });
+    await this.client.send((producer) =>
+      producer.send({
+        topic,
+        acks: -1,
+        messages: keys.map((key) => ({ key, value: null, headers: { [Headers.TenantId]: tenantId } })),
+      }),
+    );
     kafkaMessagesProduced.labels(topic).inc(keys.length);
   }
 
-  private readonly queue: Array<{ topic: Topic; messages: Message[]; resolve: () => void; reject: (e: unknown) => void }> = [];
+  private readonly queue: Array<{
+    topic: Topic;
+    messages: Message[];
+    resolve: () => void;
+    reject: (e: unknown) => void;
+  }> = [];
   private draining = false;
 
   private async drain(): Promise<void> {
@@ -90,12 +101,13 @@ export class EventPublisher {
           byTopic.set(item.topic, [...(byTopic.get(item.topic) ?? []), ...item.messages]);
         }
         try {
-          const producer = await this.client.producer();
-          await producer.sendBatch({
-            acks: -1,
-            compression: CompressionTypes.None,
-            topicMessages: [...byTopic].map(([t, messages]) => ({ topic: t, messages })),
-          });
+          await this.client.send((producer) =>
+            producer.sendBatch({
+              acks: -1,
+              compression: CompressionTypes.None,
+              topicMessages: [...byTopic].map(([t, messages]) => ({ topic: t, messages })),
+            }),
+          );
           for (const [t, messages] of byTopic) {
             kafkaMessagesProduced.labels(t).inc(messages.length);
           }

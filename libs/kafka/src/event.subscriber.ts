@@ -60,14 +60,7 @@ export class EventSubscriber {
   constructor(private readonly client: KafkaClient) {}
 
   async subscribe<T extends EventBase>(subscription: Subscription<T>): Promise<Consumer> {
-    const consumer = this.client.consumer({
-      groupId: this.groupName(subscription.groupId),
-      sessionTimeout: 10000,
-      heartbeatInterval: 1000,
-      retry: { initialRetryTime: 300, retries: 10, maxRetryTime: 30000, restartOnFailure: () => Promise.resolve(true) },
-    });
-    await consumer.connect();
-    await consumer.subscribe({ topics: subscription.topics, fromBeginning: this.fromBeginning(subscription.fromBeginning) });
+    const consumer = await this.connect(subscription);
     await consumer.run({
       autoCommit: true,
       eachMessage: (payload) => this.handle(subscription, payload),
@@ -81,14 +74,7 @@ export class EventSubscriber {
    * resolved, so a crash replays at most the chunk in flight (handlers are idempotent).
    */
   async subscribeBatch<T extends EventBase>(subscription: BatchSubscription<T>): Promise<Consumer> {
-    const consumer = this.client.consumer({
-      groupId: this.groupName(subscription.groupId),
-      sessionTimeout: 10000,
-      heartbeatInterval: 1000,
-      retry: { initialRetryTime: 300, retries: 10, maxRetryTime: 30000, restartOnFailure: () => Promise.resolve(true) },
-    });
-    await consumer.connect();
-    await consumer.subscribe({ topics: subscription.topics, fromBeginning: this.fromBeginning(subscription.fromBeginning) });
+    const consumer = await this.connect(subscription);
     const maxBatch = subscription.maxBatch ?? 500;
     await consumer.run({
       autoCommit: true,
@@ -137,10 +123,17 @@ export class EventSubscriber {
             let rejected: void | Array<{ meta: EventMeta; error: string }>;
             try {
               rejected = await subscription.handler(valid);
-              kafkaMessagesConsumed.labels(topic, subscription.groupId, 'ok').inc(valid.length - (rejected?.length ?? 0));
+              kafkaMessagesConsumed
+                .labels(topic, subscription.groupId, 'ok')
+                .inc(valid.length - (rejected?.length ?? 0));
             } catch (error) {
               kafkaMessagesConsumed.labels(topic, subscription.groupId, 'retried').inc(valid.length);
-              this.logger.warn({ msg: 'batch handler failed; will retry', topic, partition: batch.partition, err: error });
+              this.logger.warn({
+                msg: 'batch handler failed; will retry',
+                topic,
+                partition: batch.partition,
+                err: error,
+              });
               throw error;
             }
             const byOffset = new Map(chunk.map((m) => [m.offset, m]));
@@ -157,6 +150,34 @@ export class EventSubscriber {
           await heartbeat();
         }
       },
+    });
+    return consumer;
+  }
+
+  /**
+   * A connected, subscribed consumer of the subscription's group. The broker waits at most
+   * `rebalanceTimeout` for members to rejoin a rebalancing group (kafkajs defaults to 60 s, which
+   * a stopping member's final join could wait out); members rejoin between chunks, which take
+   * seconds. Fetches wait at most 1 s for data, so an idle consumer heartbeats every second and
+   * stops without waiting out a long poll.
+   */
+  private async connect(subscription: {
+    groupId: string;
+    topics: Topic[];
+    fromBeginning?: boolean;
+  }): Promise<Consumer> {
+    const consumer = this.client.consumer({
+      groupId: this.groupName(subscription.groupId),
+      sessionTimeout: 10000,
+      rebalanceTimeout: 20000,
+      heartbeatInterval: 1000,
+      maxWaitTimeInMs: 1000,
+      retry: { initialRetryTime: 300, retries: 10, maxRetryTime: 30000 },
+    });
+    await consumer.connect();
+    await consumer.subscribe({
+      topics: subscription.topics,
+      fromBeginning: this.fromBeginning(subscription.fromBeginning),
     });
     return consumer;
   }
@@ -218,33 +239,43 @@ export class EventSubscriber {
   }
 
   /** Sends events to the dead-letter topic, with their error and origin in headers, in one request. */
-  private async deadLetterMany(subscription: { groupId: string }, items: Array<{ payload: EachMessagePayload; error: string }>): Promise<void> {
+  private async deadLetterMany(
+    subscription: { groupId: string },
+    items: Array<{ payload: EachMessagePayload; error: string }>,
+  ): Promise<void> {
     if (items.length === 0) {
       return;
     }
-    const producer = await this.client.producer();
-    await producer.send({
-      topic: Topics.DeadLetter,
-      acks: -1,
-      messages: items.map(({ payload: { topic, partition, message }, error }) => ({
-        key: message.key,
-        value: message.value,
-        headers: {
-          ...message.headers,
-          [Headers.DeadLetterError]: error.slice(0, 4000),
-          [Headers.DeadLetterTopic]: topic,
-          [Headers.DeadLetterPartition]: String(partition),
-          [Headers.DeadLetterOffset]: message.offset,
-          [Headers.DeadLetterGroup]: this.groupName(subscription.groupId),
-        },
-      })),
-    });
+    await this.client.send((producer) =>
+      producer.send({
+        topic: Topics.DeadLetter,
+        acks: -1,
+        messages: items.map(({ payload: { topic, partition, message }, error }) => ({
+          key: message.key,
+          value: message.value,
+          headers: {
+            ...message.headers,
+            [Headers.DeadLetterError]: error.slice(0, 4000),
+            [Headers.DeadLetterTopic]: topic,
+            [Headers.DeadLetterPartition]: String(partition),
+            [Headers.DeadLetterOffset]: message.offset,
+            [Headers.DeadLetterGroup]: this.groupName(subscription.groupId),
+          },
+        })),
+      }),
+    );
     for (const { payload } of items) {
       kafkaMessagesConsumed.labels(payload.topic, subscription.groupId, 'dead_lettered').inc();
     }
     const [{ payload: first, error }] = items;
     if (items.length === 1) {
-      this.logger.warn({ msg: 'event dead-lettered', topic: first.topic, partition: first.partition, offset: first.message.offset, error });
+      this.logger.warn({
+        msg: 'event dead-lettered',
+        topic: first.topic,
+        partition: first.partition,
+        offset: first.message.offset,
+        error,
+      });
     } else {
       // One line per request: a backlog of thousands must not flood the log.
       this.logger.warn({

@@ -12,6 +12,13 @@ export interface KafkaSettings {
    * deployment processes everything) or `latest` (test harnesses on a shared broker).
    */
   newGroupStart?: 'earliest' | 'latest';
+  /**
+   * How long shutdown waits for a consumer to finish its batch and leave its group before its
+   * connections are closed (default 10 s).
+   */
+  consumerStopTimeoutMs?: number;
+  /** How long a send may wait for the broker's acknowledgement before it fails (default 30 s). */
+  deliveryTimeoutMs?: number;
 }
 
 export function toKafkaConfig(settings: KafkaSettings): KafkaConfig {
@@ -28,7 +35,10 @@ export function toKafkaConfig(settings: KafkaSettings): KafkaConfig {
 
 /** Reads `KAFKA_*` variables; used by the CLIs (apps validate them through their config class). */
 export function kafkaSettingsFromEnv(clientId: string, env = process.env): KafkaSettings {
-  const brokers = (env.KAFKA_BROKERS ?? '').split(',').map((b) => b.trim()).filter(Boolean);
+  const brokers = (env.KAFKA_BROKERS ?? '')
+    .split(',')
+    .map((b) => b.trim())
+    .filter(Boolean);
   if (brokers.length === 0) {
     throw new Error('KAFKA_BROKERS: must list at least one broker (host:port, comma-separated)');
   }

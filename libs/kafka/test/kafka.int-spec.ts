@@ -2,20 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { ConfigResourceTypes } from 'kafkajs';
 import { Headers, TenantChangedEvent, Topic, Topics } from '@custody/contracts';
 import { configureLogging } from '@custody/observability';
-import { ensureTopics, EventPublisher, EventSchemaError, EventSubscriber, KafkaClient, kafkaSettingsFromEnv } from '@custody/kafka';
-import { testKafka, uniqueDigits, waitForMessage } from '@custody/testing';
-
-function tenantEvent(tenantId: string): TenantChangedEvent {
-  return {
-    eventId: `test:${randomUUID()}`,
-    type: 'tenant.changed',
-    tenantId,
-    occurredAt: new Date().toISOString(),
-    businessAccountId: uniqueDigits(12),
-    status: 'active',
-    phoneNumbers: [{ phoneNumberId: uniqueDigits(12), displayPhoneNumber: '+15550001234' }],
-  };
-}
+import {
+  ensureTopics,
+  EventPublisher,
+  EventSchemaError,
+  EventSubscriber,
+  KafkaClient,
+  kafkaSettingsFromEnv,
+} from '@custody/kafka';
+import { testKafka, waitForMessage } from '@custody/testing';
+import { tenantEvent } from './tenant-event';
 
 describe('libs/kafka over the real broker', () => {
   let client: KafkaClient;
@@ -45,9 +41,13 @@ describe('libs/kafka over the real broker', () => {
     };
     try {
       const layout = { partitions: 1, replicationFactor: 1 };
-      expect(await ensureTopics(admin, layout, [{ name, compacted: false, key: 'k', retentionMs: 3_600_000 }])).toEqual([name]);
+      expect(await ensureTopics(admin, layout, [{ name, compacted: false, key: 'k', retentionMs: 3_600_000 }])).toEqual(
+        [name],
+      );
       expect(await retentionOf()).toBe('3600000');
-      expect(await ensureTopics(admin, layout, [{ name, compacted: false, key: 'k', retentionMs: 7_200_000 }])).toEqual([]);
+      expect(await ensureTopics(admin, layout, [{ name, compacted: false, key: 'k', retentionMs: 7_200_000 }])).toEqual(
+        [],
+      );
       expect(await retentionOf()).toBe('7200000');
     } finally {
       await admin.deleteTopics({ topics: [name] }).catch(() => undefined);
@@ -102,12 +102,19 @@ describe('libs/kafka over the real broker', () => {
     expect(received[0]).toEqual(JSON.parse(JSON.stringify(first)));
 
     // Other environments on the same broker may dead-letter the same garbage: pick our group's copy.
-    const ours = (m: { headers?: Record<string, unknown> }) => String(m.headers?.[Headers.DeadLetterGroup]) === subscriber.groupName(groupId);
-    const schemaDead = await waitForMessage(Topics.DeadLetter, (m) => ours(m) && m.value?.toString().includes(marker) === true && !m.value.toString().startsWith('not json'));
+    const ours = (m: { headers?: Record<string, unknown> }) =>
+      String(m.headers?.[Headers.DeadLetterGroup]) === subscriber.groupName(groupId);
+    const schemaDead = await waitForMessage(
+      Topics.DeadLetter,
+      (m) => ours(m) && m.value?.toString().includes(marker) === true && !m.value.toString().startsWith('not json'),
+    );
     expect(schemaDead.headers?.[Headers.DeadLetterError]?.toString()).toMatch(/^schema: .*status/);
     expect(schemaDead.headers?.[Headers.DeadLetterTopic]?.toString()).toBe(Topics.TenantsChanged);
     expect(schemaDead.headers?.[Headers.DeadLetterGroup]?.toString()).toBe(subscriber.groupName(groupId));
-    const jsonDead = await waitForMessage(Topics.DeadLetter, (m) => ours(m) && m.value?.toString() === `not json ${marker}`);
+    const jsonDead = await waitForMessage(
+      Topics.DeadLetter,
+      (m) => ours(m) && m.value?.toString() === `not json ${marker}`,
+    );
     expect(jsonDead.headers?.[Headers.DeadLetterError]?.toString()).toBe('value is not valid JSON');
   });
 
@@ -124,7 +131,9 @@ describe('libs/kafka over the real broker', () => {
       topics: [Topics.TenantsChanged],
       fromBeginning: false,
       handler: async (items) => {
-        const rejected = items.filter((i) => i.event.tenantId === rejectedTenant).map((i) => ({ meta: i.meta, error: 'unknown tenant' }));
+        const rejected = items
+          .filter((i) => i.event.tenantId === rejectedTenant)
+          .map((i) => ({ meta: i.meta, error: 'unknown tenant' }));
         for (const { event } of items) {
           if (event.tenantId === tenantId) {
             handled.push(event.eventId);
@@ -154,13 +163,20 @@ describe('libs/kafka over the real broker', () => {
     });
     await done;
     expect(handled).toEqual([first.eventId, second.eventId]);
-    const ours = (m: { headers?: Record<string, unknown> }) => String(m.headers?.[Headers.DeadLetterGroup]) === subscriber.groupName(groupId);
+    const ours = (m: { headers?: Record<string, unknown> }) =>
+      String(m.headers?.[Headers.DeadLetterGroup]) === subscriber.groupName(groupId);
     for (const e of refused) {
-      const dead = await waitForMessage(Topics.DeadLetter, (m) => ours(m) && m.value?.toString().includes(e.eventId) === true);
+      const dead = await waitForMessage(
+        Topics.DeadLetter,
+        (m) => ours(m) && m.value?.toString().includes(e.eventId) === true,
+      );
       expect(dead.headers?.[Headers.DeadLetterError]?.toString()).toBe('unknown tenant');
       expect(dead.headers?.[Headers.DeadLetterTopic]?.toString()).toBe(Topics.TenantsChanged);
     }
-    const jsonDead = await waitForMessage(Topics.DeadLetter, (m) => ours(m) && m.value?.toString() === `not json ${marker}`);
+    const jsonDead = await waitForMessage(
+      Topics.DeadLetter,
+      (m) => ours(m) && m.value?.toString() === `not json ${marker}`,
+    );
     expect(jsonDead.headers?.[Headers.DeadLetterError]?.toString()).toBe('value is not valid JSON');
   });
 });
