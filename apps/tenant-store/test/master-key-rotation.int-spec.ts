@@ -4,10 +4,10 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { conversationIdFor, CUSTODY_MARKING, MessageEvent, Topics } from '@custody/contracts';
 import { LocalKeyProvider } from '@custody/crypto';
-import { testKafka, uniqueDigits } from '@custody/testing';
+import { uniqueDigits } from '@custody/testing';
 import { startTenantStore, TenantStoreHarness, TestTenant } from '../../../test/support/tenant-store.harness';
+import { inboundMessage, publishInbound } from '../../../test/support/messages';
 import { waitFor } from '../../../test/support/wait';
 
 const CLI = join(__dirname, '..', '..', '..', 'libs', 'crypto', 'dist', 'master-key.cli.js');
@@ -56,30 +56,9 @@ describe('master key rotation (real Kafka and PostgreSQL)', () => {
 
   async function store(tenant: TestTenant, body: string): Promise<string> {
     const waId = `1555${uniqueDigits(7)}`;
-    const id = `wamid.mk${randomBytes(10).toString('hex')}`;
-    const event: MessageEvent = {
-      eventId: id,
-      type: 'message.inbound',
-      tenantId: tenant.id,
-      occurredAt: new Date().toISOString(),
-      messageId: id,
-      conversationId: conversationIdFor(tenant.id, tenant.phoneNumberId, waId),
-      phoneNumberId: tenant.phoneNumberId,
-      customer: { waId },
-      origin: 'customer',
-      messageType: 'text',
-      content: { body },
-      networkTimestamp: new Date().toISOString(),
-      custody: { ...CUSTODY_MARKING },
-    };
-    const producer = testKafka().producer({ idempotent: true, maxInFlightRequests: 1 });
-    await producer.connect();
-    await producer.send({
-      topic: Topics.MessagesInbound,
-      acks: -1,
-      messages: [{ key: `${tenant.id}:${event.conversationId}`, value: JSON.stringify(event) }],
-    });
-    await producer.disconnect();
+    const event = inboundMessage(tenant, waId, { body });
+    const id = event.messageId;
+    await publishInbound([event]);
     await waitFor(
       'the message stored',
       async () => (await platform(`SELECT 1 FROM tenant_store.messages WHERE message_id = $1`, [id])).length === 1,

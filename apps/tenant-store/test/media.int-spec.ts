@@ -1,10 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
-import { conversationIdFor, CUSTODY_MARKING, MessageEvent, Topics } from '@custody/contracts';
+import { MessageEvent } from '@custody/contracts';
 import { FieldCipher } from '@custody/crypto';
 import { asTenantId } from '@custody/database';
-import { testKafka, uniqueDigits } from '@custody/testing';
+import { uniqueDigits } from '@custody/testing';
 import { startTenantStore, TenantStoreHarness, TestTenant } from '../../../test/support/tenant-store.harness';
+import { inboundMessage, publishInbound } from '../../../test/support/messages';
 import { waitFor } from '../../../test/support/wait';
 
 const DAY = 86_400_000;
@@ -22,24 +22,12 @@ describe('media ids and short-lived download URLs (real Kafka and PostgreSQL)', 
     await ts?.close();
   });
 
-  const image = (tenant: TestTenant, waId: string, ageMs: number, link: string): MessageEvent => {
-    const id = `wamid.media${randomBytes(10).toString('hex')}`;
-    return {
-      eventId: id,
-      type: 'message.inbound',
-      tenantId: tenant.id,
-      occurredAt: new Date().toISOString(),
-      messageId: id,
-      conversationId: conversationIdFor(tenant.id, tenant.phoneNumberId, waId),
-      phoneNumberId: tenant.phoneNumberId,
-      customer: { waId },
-      origin: 'customer',
+  const image = (tenant: TestTenant, waId: string, ageMs: number, link: string): MessageEvent =>
+    inboundMessage(tenant, waId, {
       messageType: 'image',
       content: { link, caption: 'my receipt' },
-      networkTimestamp: new Date(Date.now() - ageMs).toISOString(),
-      custody: { ...CUSTODY_MARKING },
-    };
-  };
+      networkTimestamp: new Date(Date.now() - ageMs),
+    });
 
   it('gives each media message an id valid 30 days and URLs valid 5 minutes that redirect to the media', async () => {
     const [tenant, other] = [await ts.newTenant(), await ts.newTenant()];
@@ -51,14 +39,7 @@ describe('media ids and short-lived download URLs (real Kafka and PostgreSQL)', 
     const waId = `1555${uniqueDigits(7)}`;
     const fresh = image(tenant, waId, 1000, 'https://cdn.example.com/receipts/fresh.jpg');
     const old = image(tenant, waId, 31 * DAY, 'https://cdn.example.com/receipts/old.jpg');
-    const producer = testKafka().producer({ idempotent: true, maxInFlightRequests: 1 });
-    await producer.connect();
-    await producer.send({
-      topic: Topics.MessagesInbound,
-      acks: -1,
-      messages: [old, fresh].map((e) => ({ key: `${e.tenantId}:${e.conversationId}`, value: JSON.stringify(e) })),
-    });
-    await producer.disconnect();
+    await publishInbound([old, fresh]);
     await waitFor(
       'both stored',
       async () => {
