@@ -1,6 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { Client } from 'pg';
 import {
   CUSTODY_MARKING,
   conversationIdFor,
@@ -22,6 +21,7 @@ import { ExportSettings } from '../../apps/marketing-export/src/config/export.se
 import { MarketingExportEnv } from '../../apps/marketing-export/src/config/marketing-export.env';
 import { APP_META } from '../../apps/marketing-export/src/meta';
 import { TEST_AUDIENCE, TEST_ISSUER } from './tenant-store.harness';
+import { platformSql } from './sql';
 
 export interface ExportHarness {
   app: INestApplication;
@@ -123,19 +123,7 @@ export async function startMarketingExport(options: {
       candidate: c,
     });
 
-  const sql = async <T>(text: string, params: unknown[] = []): Promise<T[]> => {
-    const client = new Client({ connectionString: process.env.MIGRATION_DATABASE_URL });
-    await client.connect();
-    try {
-      await client.query('BEGIN');
-      await client.query(`SELECT set_config('custody.platform', 'on', true)`);
-      const result = await client.query(text, params);
-      await client.query('COMMIT');
-      return result.rows as T[];
-    } finally {
-      await client.end();
-    }
-  };
+  const sql = platformSql;
 
   return {
     app,

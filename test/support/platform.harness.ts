@@ -1,7 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
-import { Client } from 'pg';
 import { configureLogging } from '@custody/observability';
 import { createApp, listen, loadConfig } from '@custody/platform';
 import { httpClient, HttpRequest, uniqueDigits, waitForStableGroups } from '@custody/testing';
@@ -14,6 +13,7 @@ import { SandboxEnv } from '../../apps/sandbox/src/config/sandbox.env';
 import { APP_META as SANDBOX_META } from '../../apps/sandbox/src/meta';
 import { startTenantStore, TenantStoreHarness, TestTenant, TEST_AUDIENCE, TEST_ISSUER } from './tenant-store.harness';
 import { waitFor } from './wait';
+import { platformSql } from './sql';
 
 export interface PlatformOptions {
   ingestEnv?: Record<string, string>;
@@ -112,19 +112,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
   // tenant-store's 3 groups and ingest's 4.
   await waitForStableGroups(groupPrefix, 7);
 
-  const sql = async <T>(text: string, params: unknown[] = []): Promise<T[]> => {
-    const client = new Client({ connectionString: process.env.MIGRATION_DATABASE_URL });
-    await client.connect();
-    try {
-      await client.query('BEGIN');
-      await client.query(`SELECT set_config('custody.platform', 'on', true)`);
-      const result = await client.query(text, params);
-      await client.query('COMMIT');
-      return result.rows as T[];
-    } finally {
-      await client.end();
-    }
-  };
+  const sql = platformSql;
 
   const newTenant = async (overrides: Record<string, unknown> = {}): Promise<TestTenant> => {
     const tenant = await store.newTenant(overrides);

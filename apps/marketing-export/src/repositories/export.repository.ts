@@ -30,25 +30,12 @@ export interface NewRecord {
   consent?: ConsentRef[];
 }
 
-export interface ExportRecord {
+/** A stored record: what was given (`NewRecord`, with the event time as a date) and its progress. */
+export interface ExportRecord extends Omit<NewRecord, 'eventTime' | 'consent'> {
   id: string;
   seq: number;
   tenantId: TenantId;
-  destinationId: string;
-  destinationKind: DestinationKind;
-  adAccountId: string;
-  targetId: string;
-  operation: Operation;
-  recordKey: string;
-  authorizationId: string | null;
-  authorizationVersion: number | null;
-  dataUses: string[];
-  messageId: string | null;
-  conversationId: string | null;
-  waId: string | null;
-  memberHash: string | null;
   eventTime: Date | null;
-  ctwaClid: string | null;
   status: RecordStatus;
   reason: string | null;
   error: DestinationError | null;
