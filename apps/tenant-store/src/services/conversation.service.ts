@@ -15,8 +15,8 @@ import {
 import { ConversationRow, MessageRepository, MessageRow } from '../repositories/message.repository';
 import { isMediaType, mediaIdFor } from './media-ids';
 import { contentAad } from './message-store.service';
+import { encodeTimeCursor, parseTimeCursor, TimeCursor, UUID } from './time-cursor';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const WINDOW_MS = 24 * 60 * 60 * 1000;
 
 /** The tenant admin's read API over its hosted conversations. */
@@ -37,7 +37,7 @@ export class ConversationService {
       data: page.map(mapConversation),
       nextCursor:
         rows.length > limit
-          ? Buffer.from(JSON.stringify({ at: last.last_message_at.toISOString(), id: last.id })).toString('base64url')
+          ? encodeTimeCursor(last.last_message_at, last.id)
           : null,
     };
   }
@@ -111,21 +111,12 @@ export class ConversationService {
   }
 }
 
-function decodeCursor(cursor: string): { at: string; id: string } {
-  try {
-    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { at?: unknown; id?: unknown };
-    if (
-      typeof parsed.at === 'string' &&
-      !Number.isNaN(Date.parse(parsed.at)) &&
-      typeof parsed.id === 'string' &&
-      UUID.test(parsed.id)
-    ) {
-      return { at: parsed.at, id: parsed.id };
-    }
-  } catch {
-    // fall through
+function decodeCursor(cursor: string): TimeCursor {
+  const position = parseTimeCursor(cursor);
+  if (!position) {
+    throw new DomainError(HttpStatus.BAD_REQUEST, 'bad_request', 'cursor is not valid');
   }
-  throw new DomainError(HttpStatus.BAD_REQUEST, 'bad_request', 'cursor is not valid');
+  return position;
 }
 
 export function mapConversation(c: ConversationRow): ConversationDto {

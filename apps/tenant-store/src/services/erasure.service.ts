@@ -13,8 +13,8 @@ import {
 } from '../dtos/erasure.dto';
 import { ErasureRepository, ErasureWithServices } from '../repositories/erasure.repository';
 import { normalizeCustomerNumber } from './customer-number';
+import { encodeTimeCursor, parseTimeCursor, TimeCursor, UUID } from './time-cursor';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{1,200}$/;
 
 /** The associated data of a pending request's encrypted customer number. */
@@ -129,7 +129,7 @@ export class ErasureService {
       data: page.map(mapErasure),
       nextCursor:
         rows.length > limit && last
-          ? Buffer.from(JSON.stringify({ at: last.created_at.toISOString(), id: last.id })).toString('base64url')
+          ? encodeTimeCursor(last.created_at, last.id)
           : null,
     };
   }
@@ -175,19 +175,10 @@ export function mapErasure({ request, services }: ErasureWithServices): ErasureR
   };
 }
 
-function decodeCursor(cursor: string): { at: string; id: string } {
-  try {
-    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { at?: unknown; id?: unknown };
-    if (
-      typeof parsed.at === 'string' &&
-      !Number.isNaN(Date.parse(parsed.at)) &&
-      typeof parsed.id === 'string' &&
-      UUID.test(parsed.id)
-    ) {
-      return { at: parsed.at, id: parsed.id };
-    }
-  } catch {
-    // fall through
+function decodeCursor(cursor: string): TimeCursor {
+  const position = parseTimeCursor(cursor);
+  if (!position) {
+    throw invalid('cursor must be the nextCursor of a previous page');
   }
-  throw invalid('cursor must be the nextCursor of a previous page');
+  return position;
 }
