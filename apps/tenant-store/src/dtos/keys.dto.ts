@@ -21,7 +21,20 @@ export class KeyVersionDto {
   destroyedAt: string | null;
 }
 
-export class ReencryptionJobDto {
+/** When a background job of this replica ran, and why it failed: shared by the key jobs. */
+export abstract class BackgroundJobTimesDto {
+  /** When the job started on this replica. */
+  @ApiProperty()
+  startedAt: string;
+  /** When it finished (`done` or `failed`); null while running. */
+  @ApiPropertyOptional({ nullable: true, type: String })
+  finishedAt: string | null;
+  /** Why it failed (`failed` only). */
+  @ApiPropertyOptional({ nullable: true, type: String })
+  error: string | null;
+}
+
+export class ReencryptionJobDto extends BackgroundJobTimesDto {
   /** `failed`: the job stopped on an error (see `error`); `POST …/reencrypt` starts it again. */
   @ApiProperty({ enum: ['running', 'done', 'failed'] })
   state: 'running' | 'done' | 'failed';
@@ -34,15 +47,6 @@ export class ReencryptionJobDto {
   /** Rows that did not decrypt and were left as they are. */
   @ApiProperty()
   failed: number;
-  /** When the job started on this replica. */
-  @ApiProperty()
-  startedAt: string;
-  /** When it finished (`done` or `failed`); null while running. */
-  @ApiPropertyOptional({ nullable: true, type: String })
-  finishedAt: string | null;
-  /** Why it failed (`failed` only). */
-  @ApiPropertyOptional({ nullable: true, type: String })
-  error: string | null;
 }
 
 export class KeyStatusDto {
@@ -84,7 +88,7 @@ export class RewrapFailureDto {
   error: string;
 }
 
-export class RewrapJobDto {
+export class RewrapJobDto extends BackgroundJobTimesDto {
   /** `failed`: the job stopped on an error (see `error`); single keys that fail (`failures`) do not fail it. */
   @ApiProperty({ enum: ['running', 'done', 'failed'] })
   state: 'running' | 'done' | 'failed';
@@ -100,15 +104,6 @@ export class RewrapJobDto {
   /** The first 100 failures. */
   @ApiProperty({ type: [RewrapFailureDto] })
   failures: RewrapFailureDto[];
-  /** When the job started on this replica. */
-  @ApiProperty()
-  startedAt: string;
-  /** When it finished (`done` or `failed`); null while running. */
-  @ApiPropertyOptional({ nullable: true, type: String })
-  finishedAt: string | null;
-  /** Why it failed (`failed` only). */
-  @ApiPropertyOptional({ nullable: true, type: String })
-  error: string | null;
 }
 
 export class MasterKeyStatusDto {
