@@ -44,11 +44,14 @@ describe('TokenVerifier with a remote key set (reuse of verified tokens)', () =>
 
   it('never reuses a token past its expiry (no clock tolerance for reuse)', async () => {
     const verifier = new TokenVerifier({ issuer: 'i', audience: 'a', jwksUrl, clockToleranceSeconds: 0 });
-    const { token } = await keys.sign(claims(1));
+    // exp is in whole seconds: a lifetime of 1 s could end before the first check on a busy
+    // machine, so the token lives a few seconds and the test waits until just past its exp.
+    const { token } = await keys.sign(claims(4));
     await expect(verifier.verify(token)).resolves.toMatchObject({ subject: 's' });
-    await new Promise((r) => setTimeout(r, 2100));
+    const exp = Number(JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()).exp);
+    await new Promise((r) => setTimeout(r, exp * 1000 - Date.now() + 1100));
     await expect(verifier.verify(token)).rejects.toMatchObject({ reason: 'expired' });
-  });
+  }, 15_000);
 
   it('still verifies every other token string: a tampered copy of a reused token fails', async () => {
     const verifier = new TokenVerifier({ issuer: 'i', audience: 'a', jwksUrl });
