@@ -9,7 +9,10 @@ export interface OutboxRecord {
   headers: Record<string, string>;
 }
 
-/** SQL for a service's outbox table, for its migrations. Not tenant-scoped: only the relay reads it. */
+/**
+ * SQL for a service's outbox table, for its migrations. Not tenant-scoped: only the relay reads it.
+ * (`relay_after` is added by OUTBOX_RELAY_AFTER_SQL in a later migration of each service.)
+ */
 export const OUTBOX_TABLE_SQL = `CREATE TABLE outbox (
   id bigserial PRIMARY KEY,
   topic text NOT NULL,
@@ -18,6 +21,16 @@ export const OUTBOX_TABLE_SQL = `CREATE TABLE outbox (
   headers jsonb NOT NULL DEFAULT '{}'::jsonb,
   created_at timestamptz NOT NULL DEFAULT now()
 )`;
+
+/**
+ * When the poller may take a row. Rows the committing process publishes itself (see
+ * `enqueueOutboxDirect`) wait this long first, so the poller only picks them up when that process
+ * died or could not publish; every other row is due at once.
+ */
+export const OUTBOX_RELAY_AFTER_SQL = `ALTER TABLE outbox ADD COLUMN relay_after timestamptz NOT NULL DEFAULT now()`;
+
+/** How long a directly published outbox row is left to its own process before the poller may take it. */
+export const DIRECT_RELAY_GRACE_SECONDS = 10;
 
 /** Adds an event to the outbox inside the caller's transaction: it is published iff the transaction commits. */
 export async function enqueueOutbox(
@@ -56,6 +69,42 @@ export async function enqueueOutboxBatch(
 }
 
 /**
+ * Adds events to the outbox inside the caller's transaction, for the caller to publish itself
+ * right after the commit (`OutboxService.publishCommitted`) instead of the poller re-reading them:
+ * the rows are the durable fallback (published by the poller after DIRECT_RELAY_GRACE_SECONDS if
+ * the process dies before it published them, or the broker refused). Returns the records with
+ * their ids, the payloads as given (not re-read from the database).
+ */
+export async function enqueueOutboxDirect(
+  manager: EntityManager,
+  rows: Array<{ topic: string; key: string; payload: unknown; headers?: Record<string, string> }>,
+): Promise<OutboxRecord[]> {
+  if (rows.length === 0) {
+    return [];
+  }
+  const inserted: Array<{ id: string }> = await manager.query(
+    `INSERT INTO outbox (topic, key, payload, headers, relay_after)
+     SELECT t, k, p, h, now() + make_interval(secs => $5) FROM unnest($1::text[], $2::text[], $3::jsonb[], $4::jsonb[]) AS x(t, k, p, h)
+     RETURNING id`,
+    [
+      rows.map((r) => r.topic),
+      rows.map((r) => r.key),
+      rows.map((r) => JSON.stringify(r.payload)),
+      rows.map((r) => JSON.stringify(r.headers ?? {})),
+      DIRECT_RELAY_GRACE_SECONDS,
+    ],
+  );
+  // INSERT … SELECT FROM unnest keeps the array order, and RETURNING follows the insert order.
+  return rows.map((r, i) => ({
+    id: inserted[i].id,
+    topic: r.topic,
+    key: r.key,
+    payload: r.payload,
+    headers: r.headers ?? {},
+  }));
+}
+
+/**
  * Publishes outbox rows in id order and deletes them once the broker accepted them. Safe with
  * several replicas (row locks with SKIP LOCKED); at-least-once, and consumers are idempotent.
  */
@@ -65,6 +114,8 @@ export class OutboxRelay {
   private running = false;
   private stopped = false;
   private wakeRequested = false;
+  private readonly publishedIds: string[] = [];
+  private deleting?: Promise<void>;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -80,7 +131,7 @@ export class OutboxRelay {
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
-    while (this.running) {
+    while (this.running || this.deleting) {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
   }
@@ -94,16 +145,68 @@ export class OutboxRelay {
     this.schedule(0);
   }
 
+  /**
+   * Publishes rows its caller has just committed (from memory, in commit order), then deletes
+   * them, in one statement for everything published meanwhile. Never throws: on failure the
+   * rows stay, and the poller publishes them once their grace is over (at least once).
+   */
+  publishCommitted(records: OutboxRecord[]): Promise<void> {
+    if (records.length === 0) {
+      return Promise.resolve();
+    }
+    return this.publish(records).then(
+      () => {
+        for (const r of records) {
+          this.publishedIds.push(r.id);
+        }
+        this.deletePublished();
+      },
+      (error: unknown) => {
+        this.logger.warn({
+          msg: 'direct outbox publish failed; the poller will retry',
+          count: records.length,
+          err: error,
+        });
+      },
+    );
+  }
+
+  /** Deletes what was published directly; one statement at a time, taking every id queued meanwhile. */
+  private deletePublished(): void {
+    if (this.deleting || this.publishedIds.length === 0) {
+      return;
+    }
+    const ids = this.publishedIds.splice(0, this.publishedIds.length);
+    this.deleting = this.dataSource
+      .query(`DELETE FROM outbox WHERE id = ANY($1::bigint[])`, [ids])
+      .then(
+        () => undefined,
+        (error: unknown) => {
+          // Left in place, the rows are published again by the poller (a duplicate, never a loss).
+          this.logger.warn({ msg: 'deleting published outbox rows failed', count: ids.length, err: error });
+        },
+      )
+      .finally(() => {
+        this.deleting = undefined;
+        this.deletePublished();
+      });
+  }
+
   /** Drains what is there now; returns how many rows were published. */
   async flush(): Promise<number> {
     let total = 0;
     for (;;) {
       const published = await this.dataSource.transaction(async (manager) => {
-        const rows: Array<{ id: string; topic: string; key: string; payload: unknown; headers: Record<string, string> }> =
-          await manager.query(
-            `SELECT id, topic, key, payload, headers FROM outbox ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
-            [this.options.batchSize ?? 500],
-          );
+        const rows: Array<{
+          id: string;
+          topic: string;
+          key: string;
+          payload: unknown;
+          headers: Record<string, string>;
+        }> = await manager.query(
+          `SELECT id, topic, key, payload, headers FROM outbox WHERE relay_after <= now() ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
+          [this.options.batchSize ?? 500],
+        );
         if (rows.length === 0) {
           return 0;
         }

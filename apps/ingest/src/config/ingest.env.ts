@@ -19,6 +19,18 @@ export class IngestEnv extends RemoteAuthEnv {
   @EnvInt(100, 60000)
   WEBHOOK_TIMEOUT_MS = 5000;
 
+  /**
+   * How long the first, direct attempt of a webhook (made by the consumer as soon as the event is
+   * stored) may take before it is handed to the retrying worker instead; keeps one slow tenant
+   * from holding up the event stream. A tenant whose direct attempt failed is served by the
+   * worker for WEBHOOK_DIRECT_PAUSE_MS.
+   */
+  @EnvInt(100, 60000)
+  WEBHOOK_DIRECT_TIMEOUT_MS = 2000;
+
+  @EnvInt(0, 3600000)
+  WEBHOOK_DIRECT_PAUSE_MS = 30000;
+
   /** First retry delay of a failed webhook; doubles per attempt (with jitter) up to an hour. */
   @EnvInt(10, 3600000)
   WEBHOOK_RETRY_BASE_MS = 1000;

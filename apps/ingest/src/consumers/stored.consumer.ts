@@ -3,19 +3,18 @@ import { StoredEvent, Topics } from '@custody/contracts';
 import { asTenantId, TenantId } from '@custody/database';
 import { EventSubscriber } from '@custody/kafka';
 import { RoutingRepository } from '../repositories/routing.repository';
-import { WebhookRepository } from '../repositories/webhook.repository';
-import { WebhookWorkerService } from '../services/webhook-worker.service';
+import { NewWebhook, WebhookWorkerService } from '../services/webhook-worker.service';
 
 /**
- * Turns what tenant-store has durably stored (customer messages, new statuses) into pending
- * webhook deliveries. Deduplicated on the event id, so a replay enqueues nothing twice.
+ * Turns what tenant-store has durably stored (customer messages, new statuses) into webhooks:
+ * each batch is posted to the tenant at once, and queued for retry if that fails. Offsets are
+ * committed only after that, so a crash delivers again (at least once; same event ids).
  */
 @Injectable()
 export class StoredConsumer implements OnApplicationBootstrap {
   constructor(
     private readonly subscriber: EventSubscriber,
     private readonly routing: RoutingRepository,
-    private readonly webhooks: WebhookRepository,
     private readonly worker: WebhookWorkerService,
   ) {}
 
@@ -25,7 +24,7 @@ export class StoredConsumer implements OnApplicationBootstrap {
       topics: [Topics.MessagesStored],
       fromBeginning: true,
       handler: async (items) => {
-        const byTenant = new Map<TenantId, Parameters<WebhookRepository['enqueue']>[1]>();
+        const byTenant = new Map<TenantId, NewWebhook[]>();
         for (const { event } of items) {
           const kind = event.type === 'stored.message' ? 'message' : 'status';
           const payload = event.message ?? event.status;
@@ -37,20 +36,23 @@ export class StoredConsumer implements OnApplicationBootstrap {
             continue;
           }
           const tenantId = asTenantId(event.tenantId);
-          byTenant.set(tenantId, [
-            ...(byTenant.get(tenantId) ?? []),
-            { eventId: event.eventId, businessAccountId: route.businessAccountId, phoneNumberId: payload.phoneNumberId, kind, payload },
-          ]);
-        }
-        for (const [tenantId, rows] of byTenant) {
-          const target = await this.routing.webhookFor(tenantId);
-          if (target?.url) {
-            await this.webhooks.enqueue(tenantId, rows);
+          const webhook: NewWebhook = {
+            eventId: event.eventId,
+            businessAccountId: route.businessAccountId,
+            phoneNumberId: payload.phoneNumberId,
+            displayPhoneNumber: route.displayPhoneNumber,
+            kind,
+            payload,
+          };
+          const list = byTenant.get(tenantId);
+          if (list) {
+            list.push(webhook);
+          } else {
+            byTenant.set(tenantId, [webhook]);
           }
         }
-        if (byTenant.size > 0) {
-          this.worker.wake();
-        }
+        // Tenants at once: each waits at most its direct timeout, then its webhooks are queued.
+        await Promise.all([...byTenant].map(([tenantId, webhooks]) => this.worker.deliverNow(tenantId, webhooks)));
       },
     });
   }

@@ -25,14 +25,15 @@ export class IngestErasureRepository {
     });
     let webhookDeliveries = 0;
     for (;;) {
-      // Payloads are the stored message or status events: both name the conversation, and the
-      // customer (`customer.waId`, `recipientWaId`) in case the number has moved since.
+      // Rows name their conversation (delivered ones keep nothing else); pending payloads are the
+      // stored message or status events, which name the customer too (`customer.waId`,
+      // `recipientWaId`), in case the number has moved since.
       const [, affected]: [unknown, number] = await this.db.forTenant(tenantId, (m) =>
         m.query(
           `DELETE FROM webhook_deliveries WHERE id IN (
              SELECT id FROM webhook_deliveries
               WHERE tenant_id = $1
-                AND (payload->>'conversationId' = ANY($2::text[]) OR payload->'customer'->>'waId' = $3 OR payload->>'recipientWaId' = $3)
+                AND (conversation_id = ANY($2::uuid[]) OR payload->>'conversationId' = ANY($2::uuid[]::text[]) OR payload->'customer'->>'waId' = $3 OR payload->>'recipientWaId' = $3)
               LIMIT ${BATCH})`,
           [tenantId, conversationIds, waId],
         ),

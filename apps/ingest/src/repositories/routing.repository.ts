@@ -72,8 +72,14 @@ export class RoutingRepository {
     // from another tenant (offboarded, then reassigned) must leave that tenant first.
     await this.db.forPlatform(async (m) => {
       const ids = facts.numbers.map((n) => n.phoneNumberId);
-      await m.query(`DELETE FROM tenant_numbers WHERE tenant_id = $1 AND NOT (phone_number_id = ANY($2::text[]))`, [tenantId, ids]);
-      await m.query(`DELETE FROM tenant_numbers WHERE phone_number_id = ANY($1::text[]) AND tenant_id <> $2`, [ids, tenantId]);
+      await m.query(`DELETE FROM tenant_numbers WHERE tenant_id = $1 AND NOT (phone_number_id = ANY($2::text[]))`, [
+        tenantId,
+        ids,
+      ]);
+      await m.query(`DELETE FROM tenant_numbers WHERE phone_number_id = ANY($1::text[]) AND tenant_id <> $2`, [
+        ids,
+        tenantId,
+      ]);
       for (const n of facts.numbers) {
         await m.query(
           `INSERT INTO tenant_numbers (phone_number_id, tenant_id, business_account_id, display_phone_number, status, messages_per_second, updated_at)
@@ -81,10 +87,18 @@ export class RoutingRepository {
            ON CONFLICT (phone_number_id) DO UPDATE SET business_account_id = EXCLUDED.business_account_id,
              display_phone_number = EXCLUDED.display_phone_number, status = EXCLUDED.status,
              messages_per_second = EXCLUDED.messages_per_second, updated_at = now()`,
-          [n.phoneNumberId, tenantId, facts.businessAccountId, n.displayPhoneNumber, facts.status, facts.messagesPerSecond],
+          [
+            n.phoneNumberId,
+            tenantId,
+            facts.businessAccountId,
+            n.displayPhoneNumber,
+            facts.status,
+            facts.messagesPerSecond,
+          ],
         );
         this.cache.delete(n.phoneNumberId);
       }
+      this.webhookCache.delete(tenantId);
       if (facts.appSecret) {
         // A URL the tenant set and verified itself is kept; the operator's is the default.
         await m.query(
@@ -99,31 +113,61 @@ export class RoutingRepository {
 
   /** An offboarded tenant: its numbers stop routing, its webhook config and backlog go. */
   async removeTenant(tenantId: TenantId): Promise<void> {
+    this.webhookCache.delete(tenantId);
     await this.db.forTenant(tenantId, async (m) => {
-      const rows: Array<{ phone_number_id: string }> = await m.query(`SELECT phone_number_id FROM tenant_numbers WHERE tenant_id = $1`, [tenantId]);
-      for (const table of ['tenant_numbers', 'tenant_webhooks', 'webhook_deliveries', 'webhook_attempts', 'service_windows', 'idempotency_keys']) {
+      const rows: Array<{ phone_number_id: string }> = await m.query(
+        `SELECT phone_number_id FROM tenant_numbers WHERE tenant_id = $1`,
+        [tenantId],
+      );
+      for (const table of [
+        'tenant_numbers',
+        'tenant_webhooks',
+        'webhook_deliveries',
+        'webhook_attempts',
+        'service_windows',
+        'idempotency_keys',
+      ]) {
         await m.query(`DELETE FROM ${table} WHERE tenant_id = $1`, [tenantId]);
       }
       rows.forEach((r) => this.cache.delete(r.phone_number_id));
     });
   }
 
+  private readonly webhookCache = new Map<TenantId, { target: WebhookTarget | null; at: number }>();
+
+  /** The tenant's webhook target; cached briefly (every stored event batch asks). */
   async webhookFor(tenantId: TenantId): Promise<WebhookTarget | null> {
-    const rows: Array<{ url: string | null; app_secret: string; source: WebhookTarget['source']; verified_at: Date | null }> =
-      await this.db.forTenant(tenantId, (m) =>
-        m.query(`SELECT url, app_secret, source, verified_at FROM tenant_webhooks WHERE tenant_id = $1`, [tenantId]),
-      );
+    const hit = this.webhookCache.get(tenantId);
+    if (hit && Date.now() - hit.at < CACHE_TTL_MS) {
+      return hit.target;
+    }
+    const target = await this.loadWebhook(tenantId);
+    this.webhookCache.set(tenantId, { target, at: Date.now() });
+    return target;
+  }
+
+  private async loadWebhook(tenantId: TenantId): Promise<WebhookTarget | null> {
+    const rows: Array<{
+      url: string | null;
+      app_secret: string;
+      source: WebhookTarget['source'];
+      verified_at: Date | null;
+    }> = await this.db.forTenant(tenantId, (m) =>
+      m.query(`SELECT url, app_secret, source, verified_at FROM tenant_webhooks WHERE tenant_id = $1`, [tenantId]),
+    );
     const row = rows[0];
     return row ? { url: row.url, appSecret: row.app_secret, source: row.source, verifiedAt: row.verified_at } : null;
   }
 
   async setTenantWebhook(tenantId: TenantId, url: string): Promise<boolean> {
+    this.webhookCache.delete(tenantId);
     const result: [unknown[], number] = await this.db.forTenant(tenantId, (m) =>
-      m.query(`UPDATE tenant_webhooks SET url = $2, source = 'tenant', verified_at = now(), updated_at = now() WHERE tenant_id = $1`, [
-        tenantId,
-        url,
-      ]),
+      m.query(
+        `UPDATE tenant_webhooks SET url = $2, source = 'tenant', verified_at = now(), updated_at = now() WHERE tenant_id = $1`,
+        [tenantId, url],
+      ),
     );
+    this.webhookCache.delete(tenantId);
     return result[1] > 0;
   }
 }

@@ -20,19 +20,28 @@ export interface DeliveryView {
   deliveredAt: string | null;
 }
 
+/** A stored event due to a tenant as a webhook, as the repository records it. */
+export interface NewDelivery {
+  eventId: string;
+  businessAccountId: string;
+  phoneNumberId: string;
+  kind: 'message' | 'status';
+  payload: PendingWebhook['payload'];
+}
+
 /** Webhook deliveries and their attempts, per tenant. */
 @Injectable()
 export class WebhookRepository {
   constructor(private readonly db: TenantDb) {}
 
-  async enqueue(tenantId: TenantId, rows: Array<{ eventId: string; businessAccountId: string; phoneNumberId: string; kind: 'message' | 'status'; payload: unknown }>): Promise<void> {
+  async enqueue(tenantId: TenantId, rows: NewDelivery[]): Promise<void> {
     if (rows.length === 0) {
       return;
     }
     await this.db.forTenant(tenantId, (m) =>
       m.query(
-        `INSERT INTO webhook_deliveries (tenant_id, event_id, business_account_id, phone_number_id, kind, payload)
-         SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[])
+        `INSERT INTO webhook_deliveries (tenant_id, event_id, business_account_id, phone_number_id, kind, payload, conversation_id)
+         SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::uuid[])
          ON CONFLICT (tenant_id, event_id) DO NOTHING`,
         [
           tenantId,
@@ -41,6 +50,57 @@ export class WebhookRepository {
           rows.map((r) => r.phoneNumberId),
           rows.map((r) => r.kind),
           rows.map((r) => JSON.stringify(r.payload)),
+          rows.map((r) => r.payload.conversationId),
+        ],
+      ),
+    );
+  }
+
+  /**
+   * Records webhooks delivered by their first, direct attempt: the deliveries (already delivered,
+   * without their payload: nothing of a delivered message is kept) and the attempt, in one
+   * statement. An event recorded before (a replay) is left as it is.
+   */
+  async recordDirect(
+    tenantId: TenantId,
+    rows: NewDelivery[],
+    outcome: {
+      url: string;
+      status: number | null;
+      error: string | null;
+      durationMs: number;
+      nextAttemptAt: Date | null;
+    },
+  ): Promise<void> {
+    if (rows.length === 0) {
+      return;
+    }
+    const delivered = outcome.error === null;
+    await this.db.forTenant(tenantId, (m) =>
+      m.query(
+        `WITH d AS (
+           INSERT INTO webhook_deliveries (tenant_id, event_id, business_account_id, phone_number_id, kind, payload, conversation_id,
+                                           state, attempts, next_attempt_at, last_status, last_error, delivered_at)
+           SELECT $1, x.e, x.b, x.p, x.k, x.payload, x.c, $7, 1, COALESCE($8, now()), $9, $10, CASE WHEN $7 = 'delivered' THEN now() END
+             FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $13::uuid[]) AS x(e, b, p, k, payload, c)
+           ON CONFLICT (tenant_id, event_id) DO NOTHING
+           RETURNING id)
+         INSERT INTO webhook_attempts (tenant_id, delivery_ids, url, status_code, error, duration_ms)
+         SELECT $1, array_agg(id ORDER BY id), $11, $9, $10, $12 FROM d HAVING count(*) > 0`,
+        [
+          tenantId,
+          rows.map((r) => r.eventId),
+          rows.map((r) => r.businessAccountId),
+          rows.map((r) => r.phoneNumberId),
+          rows.map((r) => r.kind),
+          rows.map((r) => (delivered ? null : JSON.stringify(r.payload))),
+          delivered ? 'delivered' : outcome.nextAttemptAt ? 'pending' : 'expired',
+          outcome.nextAttemptAt,
+          outcome.status,
+          outcome.error?.slice(0, 500) ?? null,
+          outcome.url,
+          outcome.durationMs,
+          rows.map((r) => r.payload.conversationId),
         ],
       ),
     );
@@ -49,7 +109,9 @@ export class WebhookRepository {
   /** Pending deliveries of every tenant and the age of the oldest, for the metrics. */
   async backlog(): Promise<{ pending: number; oldestAgeSeconds: number }> {
     const rows: Array<{ pending: number; age: number | null }> = await this.db.forPlatform((m) =>
-      m.query(`SELECT count(*)::int AS pending, extract(epoch FROM now() - min(created_at))::float8 AS age FROM webhook_deliveries WHERE state = 'pending'`),
+      m.query(
+        `SELECT count(*)::int AS pending, extract(epoch FROM now() - min(created_at))::float8 AS age FROM webhook_deliveries WHERE state = 'pending'`,
+      ),
     );
     return { pending: rows[0]?.pending ?? 0, oldestAgeSeconds: rows[0]?.age ?? 0 };
   }
@@ -69,16 +131,19 @@ export class WebhookRepository {
 
   /** Claims up to `limit` due deliveries of one tenant for `leaseSeconds`. */
   async claim(tenantId: TenantId, limit: number, leaseSeconds: number): Promise<ClaimedWebhook[]> {
-    const [rows]: [Array<{
-      id: string;
-      business_account_id: string;
-      phone_number_id: string;
-      kind: 'message' | 'status';
-      payload: PendingWebhook['payload'];
-      attempts: number;
-      created_at: Date;
-      display_phone_number: string | null;
-    }>, number] = await this.db.forTenant(tenantId, (m) =>
+    const [rows]: [
+      Array<{
+        id: string;
+        business_account_id: string;
+        phone_number_id: string;
+        kind: 'message' | 'status';
+        payload: PendingWebhook['payload'];
+        attempts: number;
+        created_at: Date;
+        display_phone_number: string | null;
+      }>,
+      number,
+    ] = await this.db.forTenant(tenantId, (m) =>
       // An UPDATE … RETURNING answers [rows, affected] through TypeORM's query().
       m.query(
         `WITH due AS (
@@ -111,13 +176,18 @@ export class WebhookRepository {
     await this.db.forTenant(tenantId, (m) =>
       m.query(
         `UPDATE webhook_deliveries SET state = 'delivered', delivered_at = now(), attempts = attempts + 1,
-           locked_until = NULL, last_error = NULL, last_status = 200 WHERE id = ANY($1::bigint[])`,
+           locked_until = NULL, last_error = NULL, last_status = 200, payload = NULL WHERE id = ANY($1::bigint[])`,
         [ids],
       ),
     );
   }
 
-  async markFailed(tenantId: TenantId, items: Array<{ id: string; nextAttemptAt: Date | null }>, status: number | null, error: string): Promise<void> {
+  async markFailed(
+    tenantId: TenantId,
+    items: Array<{ id: string; nextAttemptAt: Date | null }>,
+    status: number | null,
+    error: string,
+  ): Promise<void> {
     await this.db.forTenant(tenantId, (m) =>
       m.query(
         `UPDATE webhook_deliveries d SET attempts = attempts + 1, locked_until = NULL, last_status = $2, last_error = $3,
@@ -129,7 +199,14 @@ export class WebhookRepository {
     );
   }
 
-  async recordAttempt(tenantId: TenantId, ids: string[], url: string, status: number | null, error: string | null, durationMs: number): Promise<void> {
+  async recordAttempt(
+    tenantId: TenantId,
+    ids: string[],
+    url: string,
+    status: number | null,
+    error: string | null,
+    durationMs: number,
+  ): Promise<void> {
     await this.db.forTenant(tenantId, (m) =>
       m.query(
         `INSERT INTO webhook_attempts (tenant_id, delivery_ids, url, status_code, error, duration_ms) VALUES ($1, $2, $3, $4, $5, $6)`,

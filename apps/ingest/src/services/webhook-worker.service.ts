@@ -4,9 +4,25 @@ import { Counter, Gauge } from 'prom-client';
 import { TenantId } from '@custody/database';
 import { metricsRegistry } from '@custody/observability';
 import { IngestEnv } from '../config/ingest.env';
-import { RoutingRepository } from '../repositories/routing.repository';
+import { RoutingRepository, WebhookTarget } from '../repositories/routing.repository';
 import { WebhookRepository } from '../repositories/webhook.repository';
-import { buildEnvelope, nextDelayMs } from './webhook-envelope';
+import { buildEnvelope, nextDelayMs, PendingWebhook } from './webhook-envelope';
+
+/** A stored event due to a tenant as a webhook. */
+export interface NewWebhook {
+  eventId: string;
+  businessAccountId: string;
+  phoneNumberId: string;
+  displayPhoneNumber: string;
+  kind: 'message' | 'status';
+  payload: PendingWebhook['payload'];
+}
+
+interface PostOutcome {
+  status: number | null;
+  error: string | null;
+  durationMs: number;
+}
 
 const BATCH = 100;
 const LEASE_SECONDS = 120;
@@ -19,7 +35,13 @@ const webhookPosts = new Counter({
 });
 
 /**
- * Delivers pending webhooks: batched per tenant, signed with the tenant's app secret, retried
+ * Delivers webhooks. The first attempt is direct: the consumer of stored events posts each batch
+ * as soon as it is stored and records the outcome in one statement (a delivered webhook keeps no
+ * payload). A batch whose direct attempt fails or takes longer than WEBHOOK_DIRECT_TIMEOUT_MS is
+ * queued with its payload and retried here, and the tenant is served from the queue for
+ * WEBHOOK_DIRECT_PAUSE_MS.
+ *
+ * Pending webhooks are delivered batched per tenant, signed with the tenant's app secret, retried
  * with exponential backoff and jitter up to the horizon. Tenants are served concurrently with a
  * timeout each, so one that is slow or down never holds up the others.
  */
@@ -30,6 +52,8 @@ export class WebhookWorkerService implements OnApplicationBootstrap, OnApplicati
   private running?: Promise<void>;
   private stopped = false;
   private readonly inFlight = new Set<TenantId>();
+  /** Tenants whose direct attempts are paused (a recent one failed), until the time given. */
+  private readonly directPausedUntil = new Map<TenantId, number>();
 
   constructor(
     private readonly env: IngestEnv,
@@ -75,6 +99,81 @@ export class WebhookWorkerService implements OnApplicationBootstrap, OnApplicati
     }
   }
 
+  /**
+   * The first attempt for newly stored events of one tenant, made by the consumer: resolves once
+   * the webhooks are delivered or queued for retry (so the consumer may commit its offsets).
+   */
+  async deliverNow(tenantId: TenantId, webhooks: NewWebhook[]): Promise<void> {
+    if (webhooks.length === 0) {
+      return;
+    }
+    const found = await this.routing.webhookFor(tenantId);
+    if (!found?.url) {
+      return;
+    }
+    const target = { ...found, url: found.url };
+    if ((this.directPausedUntil.get(tenantId) ?? 0) > Date.now()) {
+      await this.webhooks.enqueue(tenantId, webhooks);
+      this.wake();
+      return;
+    }
+    this.directPausedUntil.delete(tenantId);
+    for (let start = 0; start < webhooks.length; start += BATCH) {
+      const batch = webhooks.slice(start, start + BATCH);
+      const outcome = await this.post(
+        target,
+        batch.map((w) => ({ ...w, id: w.eventId })),
+        Math.min(this.env.WEBHOOK_DIRECT_TIMEOUT_MS, this.env.WEBHOOK_TIMEOUT_MS),
+      );
+      webhookPosts.labels(outcome.error === null ? 'delivered' : 'failed').inc();
+      const nextAttemptAt =
+        outcome.error === null ? null : new Date(Date.now() + nextDelayMs(1, this.env.WEBHOOK_RETRY_BASE_MS));
+      await this.webhooks.recordDirect(tenantId, batch, { url: target.url, ...outcome, nextAttemptAt });
+      if (outcome.error !== null) {
+        this.directPausedUntil.set(tenantId, Date.now() + this.env.WEBHOOK_DIRECT_PAUSE_MS);
+        if (start + BATCH < webhooks.length) {
+          await this.webhooks.enqueue(tenantId, webhooks.slice(start + BATCH));
+        }
+        this.wake();
+        return;
+      }
+    }
+  }
+
+  /** One signed POST of a batch to the tenant's URL; never throws. */
+  private async post(
+    target: WebhookTarget & { url: string },
+    items: PendingWebhook[],
+    timeoutMs: number,
+  ): Promise<PostOutcome> {
+    const body = JSON.stringify(buildEnvelope(items));
+    const signature = `sha256=${createHmac('sha256', target.appSecret).update(body).digest('hex')}`;
+    const started = performance.now();
+    let status: number | null = null;
+    let error: string | null = null;
+    try {
+      const res = await fetch(target.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-hub-signature-256': signature,
+          'user-agent': 'Custody-Webhooks/1.0',
+        },
+        body,
+        redirect: 'manual',
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      status = res.status;
+      await res.arrayBuffer().catch(() => undefined);
+      if (res.status < 200 || res.status >= 300) {
+        error = `HTTP ${res.status}`;
+      }
+    } catch (e) {
+      error = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+    }
+    return { status, error, durationMs: Math.round(performance.now() - started) };
+  }
+
   private schedule(ms: number): void {
     if (this.stopped) {
       return;
@@ -90,7 +189,9 @@ export class WebhookWorkerService implements OnApplicationBootstrap, OnApplicati
 
   private async tick(): Promise<void> {
     try {
-      const tenants = (await this.webhooks.dueTenants(this.env.WEBHOOK_CONCURRENCY * 4)).filter((t) => !this.inFlight.has(t));
+      const tenants = (await this.webhooks.dueTenants(this.env.WEBHOOK_CONCURRENCY * 4)).filter(
+        (t) => !this.inFlight.has(t),
+      );
       const queue = [...tenants];
       const lanes = Array.from({ length: Math.min(this.env.WEBHOOK_CONCURRENCY, queue.length) }, async () => {
         for (let tenant = queue.shift(); tenant; tenant = queue.shift()) {
@@ -121,28 +222,11 @@ export class WebhookWorkerService implements OnApplicationBootstrap, OnApplicati
       await this.fail(tenantId, claimed, null, 'no webhook URL configured');
       return;
     }
-    const body = JSON.stringify(buildEnvelope(claimed));
-    const signature = `sha256=${createHmac('sha256', target.appSecret).update(body).digest('hex')}`;
-    const started = performance.now();
-    let status: number | null = null;
-    let error: string | null = null;
-    try {
-      const res = await fetch(target.url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-hub-signature-256': signature, 'user-agent': 'Custody-Webhooks/1.0' },
-        body,
-        redirect: 'manual',
-        signal: AbortSignal.timeout(this.env.WEBHOOK_TIMEOUT_MS),
-      });
-      status = res.status;
-      await res.arrayBuffer().catch(() => undefined);
-      if (res.status < 200 || res.status >= 300) {
-        error = `HTTP ${res.status}`;
-      }
-    } catch (e) {
-      error = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-    }
-    const durationMs = Math.round(performance.now() - started);
+    const { status, error, durationMs } = await this.post(
+      { ...target, url: target.url },
+      claimed,
+      this.env.WEBHOOK_TIMEOUT_MS,
+    );
     await this.webhooks.recordAttempt(tenantId, ids, target.url, status, error, durationMs);
     if (error === null) {
       webhookPosts.labels('delivered').inc();
@@ -153,7 +237,12 @@ export class WebhookWorkerService implements OnApplicationBootstrap, OnApplicati
     await this.fail(tenantId, claimed, status, error);
   }
 
-  private async fail(tenantId: TenantId, claimed: Array<{ id: string; attempts: number; createdAt: Date }>, status: number | null, error: string): Promise<void> {
+  private async fail(
+    tenantId: TenantId,
+    claimed: Array<{ id: string; attempts: number; createdAt: Date }>,
+    status: number | null,
+    error: string,
+  ): Promise<void> {
     const horizon = this.env.WEBHOOK_RETRY_HORIZON_SECONDS * 1000;
     await this.webhooks.markFailed(
       tenantId,

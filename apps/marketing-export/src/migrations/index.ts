@@ -1,4 +1,5 @@
 import { Init1764057600000 } from './1764057600000-init';
 import { Export1764300000001 } from './1764300000001-export';
+import { OutboxRelayAfter1764900000001 } from './1764900000001-outbox-relay-after';
 
-export const MIGRATIONS = [Init1764057600000, Export1764300000001];
+export const MIGRATIONS = [Init1764057600000, Export1764300000001, OutboxRelayAfter1764900000001];

@@ -3,7 +3,7 @@ import { EntityManager } from 'typeorm';
 import { AdReferral, MessageEvent, StatusEvent } from '@custody/contracts';
 import { TenantDb, TenantId } from '@custody/database';
 import type { ConversationFacts } from '../services/marketing-candidates';
-import { currentStatus, NetworkStatus, StoredStatus } from '../services/message-status';
+import { CURRENT_STATUS_SQL, NetworkStatus, StoredStatus } from '../services/message-status';
 
 export interface ConversationUpsert {
   id: string;
@@ -64,58 +64,67 @@ export class MessageRepository {
   }
 
   /**
-   * Upserts conversations; returns the ids of those created now, and the labels and referral of
-   * each (what marketing authorization scopes look at), read in the same statement.
+   * One statement for a batch of messages: checks the tenant still exists, upserts the
+   * conversations (a new one is marked as having had its hosted-chat notice, which the caller
+   * enqueues in the same transaction), inserts the messages not stored yet with the status their
+   * already-arrived statuses give them (statuses may come before the message), and returns what
+   * the outbox needs. Nothing is written when the tenant is gone. A replay inserts nothing.
    */
-  async upsertConversations(
+  async storeMessageBatch(
     m: EntityManager,
     tenantId: TenantId,
-    rows: ConversationUpsert[],
-  ): Promise<{ created: string[]; facts: Map<string, ConversationFacts> }> {
-    const result: Array<{ id: string; inserted: boolean; labels: string[]; referral: AdReferral | null }> = await m.query(
-      `INSERT INTO conversations (id, tenant_id, phone_number_id, customer_wa_id, customer_profile_name, referral, last_message_at, last_customer_message_at)
-       SELECT x.id, $1, x.pn, x.wa, x.name, x.ref, x.last, x.cust
-         FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::timestamptz[], $8::timestamptz[])
-           AS x(id, pn, wa, name, ref, last, cust)
-       ON CONFLICT (id) DO UPDATE SET
-         last_message_at = GREATEST(conversations.last_message_at, EXCLUDED.last_message_at),
-         last_customer_message_at = GREATEST(conversations.last_customer_message_at, EXCLUDED.last_customer_message_at),
-         customer_profile_name = COALESCE(EXCLUDED.customer_profile_name, conversations.customer_profile_name),
-         referral = COALESCE(conversations.referral, EXCLUDED.referral)
-       RETURNING id, (xmax = 0) AS inserted, labels, referral`,
+    conversations: ConversationUpsert[],
+    events: MessageEvent[],
+    ciphertexts: Map<string, string>,
+  ): Promise<{
+    tenantExists: boolean;
+    created: string[];
+    facts: Map<string, ConversationFacts>;
+    inserted: Set<string>;
+  }> {
+    const [row]: Array<{
+      tenant: boolean;
+      conversations: Array<{ id: string; inserted: boolean; labels: string[]; referral: AdReferral | null }>;
+      inserted: string[];
+    }> = await m.query(
+      `WITH t AS (SELECT EXISTS (SELECT 1 FROM tenants WHERE id = $1) AS ok),
+       conv AS (
+         INSERT INTO conversations (id, tenant_id, phone_number_id, customer_wa_id, customer_profile_name, referral, last_message_at, last_customer_message_at, notice_sent_at)
+         SELECT x.id, $1, x.pn, x.wa, x.name, x.ref, x.last, x.cust, now()
+           FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::timestamptz[], $8::timestamptz[])
+             AS x(id, pn, wa, name, ref, last, cust)
+          WHERE (SELECT ok FROM t)
+         ON CONFLICT (id) DO UPDATE SET
+           last_message_at = GREATEST(conversations.last_message_at, EXCLUDED.last_message_at),
+           last_customer_message_at = GREATEST(conversations.last_customer_message_at, EXCLUDED.last_customer_message_at),
+           customer_profile_name = COALESCE(EXCLUDED.customer_profile_name, conversations.customer_profile_name),
+           referral = COALESCE(conversations.referral, EXCLUDED.referral)
+         RETURNING id, (xmax = 0) AS inserted, labels, referral),
+       msg AS (
+         INSERT INTO messages (message_id, tenant_id, conversation_id, direction, origin, message_type, content_ciphertext, context_message_id, network_timestamp, status, status_updated_at)
+         SELECT x.id, $1, x.conv, x.dir, x.origin, x.type, x.content, x.ctx, x.ts,
+                CASE WHEN x.dir = 'inbound' THEN 'received' ELSE COALESCE(s.status, 'accepted') END,
+                CASE WHEN s.status IS NOT NULL THEN now() END
+           FROM unnest($9::text[], $10::uuid[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::timestamptz[])
+             AS x(id, conv, dir, origin, type, content, ctx, ts)
+           LEFT JOIN LATERAL (
+             SELECT ${CURRENT_STATUS_SQL} AS status FROM message_statuses ms WHERE ms.message_id = x.id HAVING count(*) > 0
+           ) s ON x.dir = 'outbound'
+          WHERE (SELECT ok FROM t)
+         ON CONFLICT (message_id) DO NOTHING
+         RETURNING message_id)
+       SELECT (SELECT ok FROM t) AS tenant,
+              (SELECT COALESCE(json_agg(json_build_object('id', id, 'inserted', inserted, 'labels', labels, 'referral', referral)), '[]'::json) FROM conv) AS conversations,
+              (SELECT COALESCE(json_agg(message_id), '[]'::json) FROM msg) AS inserted`,
       [
         tenantId,
-        rows.map((r) => r.id),
-        rows.map((r) => r.phoneNumberId),
-        rows.map((r) => r.waId),
-        rows.map((r) => r.profileName),
-        rows.map((r) => (r.referral ? JSON.stringify(r.referral) : null)),
-        rows.map((r) => r.lastMessageAt),
-        rows.map((r) => r.lastCustomerMessageAt),
-      ],
-    );
-    return {
-      created: result.filter((r) => r.inserted).map((r) => r.id),
-      facts: new Map(result.map((r) => [r.id, { labels: r.labels, referral: r.referral }])),
-    };
-  }
-
-  async markNoticeSent(m: EntityManager, conversationIds: string[]): Promise<void> {
-    await m.query(`UPDATE conversations SET notice_sent_at = now() WHERE id = ANY($1::uuid[]) AND notice_sent_at IS NULL`, [conversationIds]);
-  }
-
-  /** Inserts messages that are not stored yet; returns the ids inserted now (a replay inserts none). */
-  /** `ciphertexts` holds each message's encrypted content, by message id. */
-  async insertMessages(m: EntityManager, tenantId: TenantId, events: MessageEvent[], ciphertexts: Map<string, string>): Promise<Set<string>> {
-    const rows: Array<{ message_id: string }> = await m.query(
-      `INSERT INTO messages (message_id, tenant_id, conversation_id, direction, origin, message_type, content_ciphertext, context_message_id, network_timestamp, status)
-       SELECT x.id, $1, x.conv, x.dir, x.origin, x.type, x.content, x.ctx, x.ts, x.status
-         FROM unnest($2::text[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::timestamptz[], $10::text[])
-           AS x(id, conv, dir, origin, type, content, ctx, ts, status)
-       ON CONFLICT (message_id) DO NOTHING
-       RETURNING message_id`,
-      [
-        tenantId,
+        conversations.map((r) => r.id),
+        conversations.map((r) => r.phoneNumberId),
+        conversations.map((r) => r.waId),
+        conversations.map((r) => r.profileName),
+        conversations.map((r) => (r.referral ? JSON.stringify(r.referral) : null)),
+        conversations.map((r) => r.lastMessageAt),
+        conversations.map((r) => r.lastCustomerMessageAt),
         events.map((e) => e.messageId),
         events.map((e) => e.conversationId),
         events.map((e) => (e.type === 'message.inbound' ? 'inbound' : 'outbound')),
@@ -124,14 +133,22 @@ export class MessageRepository {
         events.map((e) => ciphertexts.get(e.messageId)!),
         events.map((e) => e.contextMessageId ?? null),
         events.map((e) => e.networkTimestamp),
-        events.map((e) => (e.type === 'message.inbound' ? 'received' : 'accepted')),
       ],
     );
-    return new Set(rows.map((r) => r.message_id));
+    return {
+      tenantExists: row.tenant,
+      created: row.conversations.filter((c) => c.inserted).map((c) => c.id),
+      facts: new Map(row.conversations.map((c) => [c.id, { labels: c.labels, referral: c.referral }])),
+      inserted: new Set(row.inserted),
+    };
   }
 
   /** Media ids of newly stored media messages (a replay inserts none). */
-  async insertMediaRefs(m: EntityManager, tenantId: TenantId, refs: Array<{ id: string; messageId: string; mediaType: string; expiresAt: string }>): Promise<void> {
+  async insertMediaRefs(
+    m: EntityManager,
+    tenantId: TenantId,
+    refs: Array<{ id: string; messageId: string; mediaType: string; expiresAt: string }>,
+  ): Promise<void> {
     if (refs.length === 0) {
       return;
     }
@@ -139,67 +156,78 @@ export class MessageRepository {
       `INSERT INTO media_refs (id, tenant_id, message_id, media_type, expires_at)
        SELECT x.id, $1, x.msg, x.type, x.exp FROM unnest($2::text[], $3::text[], $4::text[], $5::timestamptz[]) AS x(id, msg, type, exp)
        ON CONFLICT (id) DO NOTHING`,
-      [tenantId, refs.map((r) => r.id), refs.map((r) => r.messageId), refs.map((r) => r.mediaType), refs.map((r) => r.expiresAt)],
-    );
-  }
-
-  /** Inserts statuses not seen before; returns the `(message, status)` pairs that are new. */
-  async insertStatuses(m: EntityManager, tenantId: TenantId, events: StatusEvent[]): Promise<Set<string>> {
-    const rows: Array<{ message_id: string; status: string }> = await m.query(
-      `INSERT INTO message_statuses (message_id, status, tenant_id, network_timestamp, errors)
-       SELECT x.id, x.status, $1, x.ts, x.errors
-         FROM unnest($2::text[], $3::text[], $4::timestamptz[], $5::jsonb[]) AS x(id, status, ts, errors)
-       ON CONFLICT (message_id, status) DO NOTHING
-       RETURNING message_id, status`,
       [
         tenantId,
-        events.map((e) => e.messageId),
-        events.map((e) => e.status),
-        events.map((e) => e.networkTimestamp),
-        events.map((e) => (e.errors ? JSON.stringify(e.errors) : null)),
+        refs.map((r) => r.id),
+        refs.map((r) => r.messageId),
+        refs.map((r) => r.mediaType),
+        refs.map((r) => r.expiresAt),
       ],
     );
-    return new Set(rows.map((r) => `${r.message_id}:${r.status}`));
   }
 
   /**
-   * Recomputes the status of these outbound messages from their whole history (statuses may
-   * arrive before the message itself). Returns the status of each message that exists.
+   * One statement for a batch of statuses: checks the tenant still exists, inserts the statuses
+   * not seen before, recomputes each message's status from its whole history (the new statuses
+   * included; any order, duplicates) and updates the outbound messages whose status moved.
+   * Returns the `(message, status)` pairs that are new (`<id>:<status>`) and the status of each
+   * message that exists. Nothing is written when the tenant is gone.
    */
-  async recomputeStatuses(m: EntityManager, messageIds: string[]): Promise<Map<string, StoredStatus>> {
-    if (messageIds.length === 0) {
-      return new Map();
-    }
-    const history: Array<{ message_id: string; statuses: NetworkStatus[] }> = await m.query(
-      `SELECT message_id, array_agg(status) AS statuses FROM message_statuses WHERE message_id = ANY($1::text[]) GROUP BY message_id`,
-      [messageIds],
-    );
-    const computed = new Map(history.map((h) => [h.message_id, currentStatus(h.statuses)]));
-    if (computed.size === 0) {
-      return new Map();
-    }
-    // An UPDATE … RETURNING answers [rows, affected] through TypeORM's query().
-    const [updated]: [Array<{ message_id: string; status: StoredStatus }>, number] = await m.query(
-      `UPDATE messages SET status = x.status, status_updated_at = now()
-         FROM unnest($1::text[], $2::text[]) AS x(id, status)
-        WHERE messages.message_id = x.id AND messages.direction = 'outbound' AND messages.status <> x.status
-        RETURNING messages.message_id, messages.status`,
-      [[...computed.keys()], [...computed.values()]],
-    );
-    const existing: Array<{ message_id: string; status: StoredStatus }> = await m.query(
-      `SELECT message_id, status FROM messages WHERE message_id = ANY($1::text[])`,
-      [[...computed.keys()]],
-    );
-    const result = new Map(existing.map((r) => [r.message_id, r.status]));
-    for (const u of updated) {
-      result.set(u.message_id, u.status);
-    }
-    return result;
+  async storeStatusBatch(
+    m: EntityManager,
+    tenantId: TenantId,
+    events: StatusEvent[],
+  ): Promise<{ tenantExists: boolean; fresh: Set<string>; current: Map<string, StoredStatus> }> {
+    const [row]: Array<{ tenant: boolean; fresh: Array<[string, string]>; current: Array<[string, StoredStatus]> }> =
+      await m.query(
+        `WITH t AS (SELECT EXISTS (SELECT 1 FROM tenants WHERE id = $1) AS ok),
+       ins AS (
+         INSERT INTO message_statuses (message_id, status, tenant_id, network_timestamp, errors)
+         SELECT x.id, x.status, $1, x.ts, x.errors
+           FROM unnest($2::text[], $3::text[], $4::timestamptz[], $5::jsonb[]) AS x(id, status, ts, errors)
+          WHERE (SELECT ok FROM t)
+         ON CONFLICT (message_id, status) DO NOTHING
+         RETURNING message_id, status),
+       hist AS (
+         SELECT message_id, status FROM message_statuses WHERE message_id = ANY($2::text[])
+         UNION ALL SELECT message_id, status FROM ins),
+       computed AS (SELECT message_id, ${CURRENT_STATUS_SQL} AS status FROM hist ms GROUP BY message_id),
+       upd AS (
+         UPDATE messages SET status = c.status, status_updated_at = now()
+           FROM computed c
+          WHERE messages.message_id = c.message_id AND messages.direction = 'outbound' AND messages.status <> c.status
+          RETURNING messages.message_id, messages.status)
+       SELECT (SELECT ok FROM t) AS tenant,
+              (SELECT COALESCE(json_agg(json_build_array(message_id, status)), '[]'::json) FROM ins) AS fresh,
+              (SELECT COALESCE(json_agg(json_build_array(mm.message_id, COALESCE(u.status, mm.status))), '[]'::json)
+                 FROM messages mm JOIN computed c ON c.message_id = mm.message_id
+                 LEFT JOIN upd u ON u.message_id = mm.message_id) AS current`,
+        [
+          tenantId,
+          events.map((e) => e.messageId),
+          events.map((e) => e.status),
+          events.map((e) => e.networkTimestamp),
+          events.map((e) => (e.errors ? JSON.stringify(e.errors) : null)),
+        ],
+      );
+    return {
+      tenantExists: row.tenant,
+      fresh: new Set(row.fresh.map(([id, status]) => `${id}:${status}`)),
+      current: new Map(row.current),
+    };
   }
 
   listConversations(
     tenantId: TenantId,
-    filter: { customer?: string; since?: string; until?: string; status?: string; label?: string; limit: number; after?: { at: string; id: string } },
+    filter: {
+      customer?: string;
+      since?: string;
+      until?: string;
+      status?: string;
+      label?: string;
+      limit: number;
+      after?: { at: string; id: string };
+    },
   ): Promise<ConversationRow[]> {
     return this.db.forTenant(tenantId, (m) =>
       m.query(
@@ -228,7 +256,11 @@ export class MessageRepository {
     );
   }
 
-  async getConversation(tenantId: TenantId, id: string, messageLimit: number): Promise<{ conversation: ConversationRow; messages: MessageRow[] } | null> {
+  async getConversation(
+    tenantId: TenantId,
+    id: string,
+    messageLimit: number,
+  ): Promise<{ conversation: ConversationRow; messages: MessageRow[] } | null> {
     return this.db.forTenant(tenantId, async (m) => {
       const rows: ConversationRow[] = await m.query(`SELECT * FROM conversations WHERE id = $1`, [id]);
       if (!rows[0]) {
@@ -265,7 +297,10 @@ export class MessageRepository {
     });
   }
 
-  async statusHistory(tenantId: TenantId, messageId: string): Promise<{ message: MessageRow; history: StatusRow[] } | null> {
+  async statusHistory(
+    tenantId: TenantId,
+    messageId: string,
+  ): Promise<{ message: MessageRow; history: StatusRow[] } | null> {
     return this.db.forTenant(tenantId, async (m) => {
       const rows: MessageRow[] = await m.query(`SELECT * FROM messages WHERE message_id = $1`, [messageId]);
       if (!rows[0]) {

@@ -24,3 +24,13 @@ export function currentStatus(reported: Iterable<NetworkStatus>): StoredStatus {
   }
   return best;
 }
+
+/**
+ * `currentStatus` as a SQL aggregate expression over the rows of `message_statuses` (alias `ms`)
+ * of one message, for the statements that store and recompute in one round trip. It must agree
+ * with `currentStatus` above (apps/tenant-store/test/message-status-sql.int-spec.ts checks both on every combination).
+ */
+export const CURRENT_STATUS_SQL = `(CASE
+  WHEN bool_or(ms.status = 'failed') AND max(CASE ms.status WHEN 'sent' THEN 1 WHEN 'delivered' THEN 2 WHEN 'read' THEN 3 ELSE 0 END) < 2 THEN 'failed'
+  ELSE (ARRAY['accepted', 'sent', 'delivered', 'read'])[1 + max(CASE ms.status WHEN 'sent' THEN 1 WHEN 'delivered' THEN 2 WHEN 'read' THEN 3 ELSE 0 END)]
+END)`;

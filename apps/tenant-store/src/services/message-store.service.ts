@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { CUSTODY_MARKING, MessageEvent, StatusEvent, StoredEvent, Topics } from '@custody/contracts';
 import { FieldCipher } from '@custody/crypto';
-import { enqueueOutboxBatch, TenantId } from '@custody/database';
+import { enqueueOutboxDirect, OutboxRecord, TenantId } from '@custody/database';
 import { EntityManager } from 'typeorm';
 import { ConversationUpsert, MessageRepository } from '../repositories/message.repository';
 import { MarketingAuthorizationRepository } from '../repositories/marketing-authorization.repository';
@@ -45,14 +45,22 @@ export class MessageStoreService {
     // message ids are bound as associated data, so a ciphertext moved elsewhere fails to decrypt.
     const ciphertexts = new Map<string, string>();
     for (const e of unique) {
-      ciphertexts.set(e.messageId, await this.cipher.encrypt(tenantId, JSON.stringify(e.content), contentAad(e.messageId)));
+      ciphertexts.set(
+        e.messageId,
+        await this.cipher.encrypt(tenantId, JSON.stringify(e.content), contentAad(e.messageId)),
+      );
     }
-    const stored = await this.messages.transaction(tenantId, async (m) => {
-      if (!(await this.messages.tenantExists(m, tenantId))) {
+    const committed = await this.messages.transaction(tenantId, async (m): Promise<OutboxRecord[] | false> => {
+      const { tenantExists, created, facts, inserted } = await this.messages.storeMessageBatch(
+        m,
+        tenantId,
+        conversationsOf(unique),
+        unique,
+        ciphertexts,
+      );
+      if (!tenantExists) {
         return false;
       }
-      const { created, facts } = await this.messages.upsertConversations(m, tenantId, conversationsOf(unique));
-      const inserted = await this.messages.insertMessages(m, tenantId, unique, ciphertexts);
       await this.messages.insertMediaRefs(
         m,
         tenantId,
@@ -65,15 +73,19 @@ export class MessageStoreService {
             expiresAt: new Date(Date.parse(e.networkTimestamp) + MEDIA_ID_TTL_MS).toISOString(),
           })),
       );
-      const outboundNew = unique.filter((e) => inserted.has(e.messageId) && e.type === 'message.outbound').map((e) => e.messageId);
-      await this.messages.recomputeStatuses(m, outboundNew);
       const now = new Date().toISOString();
       const rows = unique
         .filter((e) => inserted.has(e.messageId))
         .map((e) => ({
           topic: Topics.MessagesStored,
           key: `${tenantId}:${e.conversationId}`,
-          payload: { eventId: `stored:${e.messageId}`, type: 'stored.message', tenantId, occurredAt: now, message: e } satisfies StoredEvent,
+          payload: {
+            eventId: `stored:${e.messageId}`,
+            type: 'stored.message',
+            tenantId,
+            occurredAt: now,
+            message: e,
+          } satisfies StoredEvent,
         }));
       // First contact with a hosted business: tell the customer the chat is not end-to-end encrypted.
       const notices = created.map((conversationId) => {
@@ -96,9 +108,6 @@ export class MessageStoreService {
         };
         return { topic: Topics.MessagesOutbound, key: `${tenantId}:${conversationId}`, payload: notice };
       });
-      if (created.length > 0) {
-        await this.messages.markNoticeSent(m, created);
-      }
       const candidates = await this.marketingCandidates(
         m,
         tenantId,
@@ -106,11 +115,14 @@ export class MessageStoreService {
         facts,
         now,
       );
-      await enqueueOutboxBatch(m, [...rows, ...notices, ...candidates]);
-      return true;
+      return enqueueOutboxDirect(m, [...rows, ...notices, ...candidates]);
     });
-    this.outbox.wake();
-    return stored;
+    if (committed === false) {
+      return false;
+    }
+    // Published from memory right after the commit (the outbox rows are the fallback).
+    void this.outbox.publishCommitted(committed);
+    return true;
   }
 
   /** Tenants seen to exist (offboarding still meets the check inside each transaction). */
@@ -151,13 +163,11 @@ export class MessageStoreService {
   }
 
   async storeStatuses(tenantId: TenantId, events: StatusEvent[]): Promise<boolean> {
-    const stored = await this.messages.transaction(tenantId, async (m) => {
-      if (!(await this.messages.tenantExists(m, tenantId))) {
+    const committed = await this.messages.transaction(tenantId, async (m): Promise<OutboxRecord[] | false> => {
+      const { tenantExists, fresh, current } = await this.messages.storeStatusBatch(m, tenantId, events);
+      if (!tenantExists) {
         return false;
       }
-      const fresh = await this.messages.insertStatuses(m, tenantId, events);
-      const ids = [...new Set(events.map((e) => e.messageId))];
-      const current = await this.messages.recomputeStatuses(m, ids);
       const now = new Date().toISOString();
       const seen = new Set<string>();
       const rows = events
@@ -181,11 +191,13 @@ export class MessageStoreService {
             advanced: current.get(e.messageId) === e.status,
           } satisfies StoredEvent,
         }));
-      await enqueueOutboxBatch(m, rows);
-      return true;
+      return enqueueOutboxDirect(m, rows);
     });
-    this.outbox.wake();
-    return stored;
+    if (committed === false) {
+      return false;
+    }
+    void this.outbox.publishCommitted(committed);
+    return true;
   }
 }
 
@@ -210,7 +222,10 @@ function conversationsOf(events: MessageEvent[]): ConversationUpsert[] {
       c.lastMessageAt = e.networkTimestamp;
     }
     if (e.origin === 'customer') {
-      c.lastCustomerMessageAt = !c.lastCustomerMessageAt || e.networkTimestamp > c.lastCustomerMessageAt ? e.networkTimestamp : c.lastCustomerMessageAt;
+      c.lastCustomerMessageAt =
+        !c.lastCustomerMessageAt || e.networkTimestamp > c.lastCustomerMessageAt
+          ? e.networkTimestamp
+          : c.lastCustomerMessageAt;
       c.profileName = e.customer.profileName ?? c.profileName;
       c.referral = c.referral ?? e.referral ?? null;
     }
