@@ -1,7 +1,7 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { schemaFor } from './events';
-import { fastCheckFor } from './fast-check';
+import { fastCheckFor, isCanonicalUtc } from './fast-check';
 import { Topic, Topics } from './topics';
 import './index';
 
@@ -280,5 +280,36 @@ describe('fastCheckFor', () => {
       x?: string;
     }
     expect(fastCheckFor(NoMetadata)).toBeUndefined();
+  });
+});
+
+describe('isCanonicalUtc (the fast path of IsISO8601)', () => {
+  it('takes what Date#toISOString writes', () => {
+    expect(isCanonicalUtc(at)).toBe(true);
+    expect(isCanonicalUtc(new Date(0).toISOString())).toBe(true);
+  });
+
+  it('leaves everything else to the general check', () => {
+    for (const value of [
+      '2026-02-30T10:00:00.000Z',
+      '2026-11-25T10:00:00Z',
+      '2026-11-25T10:00:00.000+01:00',
+      '2026-11-25',
+      ` ${at}`,
+      42,
+      null,
+    ]) {
+      expect(isCanonicalUtc(value)).toBe(false);
+    }
+  });
+
+  it('changes no verdict: other ISO forms still pass, impossible dates still fail', () => {
+    const check = fastCheckFor(schemaFor(Topics.MessagesInbound)!)!;
+    for (const occurredAt of [at, '2026-11-25T10:00:00Z', '2026-11-25T11:00:00+01:00']) {
+      expect(check({ ...message, occurredAt })).toBe(true);
+    }
+    for (const occurredAt of ['2026-02-30T10:00:00.000Z', 'yesterday']) {
+      expect(check({ ...message, occurredAt })).toBe(false);
+    }
   });
 });

@@ -3,6 +3,9 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { NETWORK_SIGNATURE_HEADER, NetworkEvent, NetworkOutboundMessage, signBody } from '@custody/contracts';
 import { SandboxEnv } from '../config/sandbox.env';
 
+/** Statuses due within one slot of this many milliseconds leave together. */
+const STATUS_SLOT_MS = 25;
+
 export interface DeliveredMessage extends NetworkOutboundMessage {
   receivedAt: string;
 }
@@ -43,7 +46,13 @@ export class NetworkService implements OnApplicationShutdown {
   async customerSends(
     waId: string,
     phoneNumberId: string,
-    message: { text?: string; button?: { text: string; payload?: string }; referral?: Record<string, string>; profileName?: string; contextId?: string },
+    message: {
+      text?: string;
+      button?: { text: string; payload?: string };
+      referral?: Record<string, string>;
+      profileName?: string;
+      contextId?: string;
+    },
   ): Promise<{ messageId: string; status: number }> {
     const id = `wamid.${randomBytes(18).toString('base64url')}`;
     const event: NetworkEvent = {
@@ -110,23 +119,35 @@ export class NetworkService implements OnApplicationShutdown {
     }
   }
 
-  private readonly due: NetworkEvent[] = [];
+  /** Statuses waiting for their time slot, by slot (a multiple of STATUS_SLOT_MS). */
+  private readonly slots = new Map<number, NetworkEvent[]>();
 
-  /** Queues a status for after `delayMs`; due statuses leave together, as one signed batch. */
+  /**
+   * Queues a status for after `delayMs`. Delays are rounded up to the next slot of
+   * STATUS_SLOT_MS, and each slot leaves as one signed batch (at most 1,000 events, ingest's
+   * limit): the way the Cloud API delivers statuses, batched, and one timer per slot rather than
+   * per status.
+   */
   private later(delayMs: number, event: NetworkEvent): void {
+    const slot = Math.ceil((Date.now() + delayMs) / STATUS_SLOT_MS) * STATUS_SLOT_MS;
+    const queued = this.slots.get(slot);
+    if (queued) {
+      queued.push(event);
+      return;
+    }
+    this.slots.set(slot, [event]);
     const timer = setTimeout(() => {
       this.timers.delete(timer);
-      this.due.push(event);
-      if (this.due.length === 1) {
-        setImmediate(() => this.flushDue());
-      }
-    }, delayMs);
+      const events = this.slots.get(slot) ?? [];
+      this.slots.delete(slot);
+      this.flush(events);
+    }, slot - Date.now());
     this.timers.add(timer);
   }
 
-  private flushDue(): void {
-    while (this.due.length > 0) {
-      const batch = this.due.splice(0, 500);
+  private flush(events: NetworkEvent[]): void {
+    for (let start = 0; start < events.length; start += 1000) {
+      const batch = events.slice(start, start + 1000);
       const sending = this.post(batch)
         .then(() => {
           this.stats.statusesSent += batch.length;
@@ -145,7 +166,10 @@ export class NetworkService implements OnApplicationShutdown {
       try {
         const res = await fetch(`${this.env.INGEST_URL}/network/v1/events`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json', [NETWORK_SIGNATURE_HEADER]: signBody(this.env.NETWORK_HMAC_SECRET, body) },
+          headers: {
+            'content-type': 'application/json',
+            [NETWORK_SIGNATURE_HEADER]: signBody(this.env.NETWORK_HMAC_SECRET, body),
+          },
           body,
           signal: AbortSignal.timeout(10_000),
         });
