@@ -197,3 +197,12 @@ export function conversationIdFor(tenantId: string, phoneNumberId: string, waId:
   const variant = ((parseInt(hex[16], 16) & 0x3) | 0x8).toString(16);
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
+
+/**
+ * The message id of Custody's hosted-chat notice in a conversation (one per conversation, so a
+ * replay makes the same notice). Known to every service, so statuses of notices can be told
+ * apart from the tenant's own messages without a lookup.
+ */
+export function hostedNoticeMessageId(conversationId: string): string {
+  return `wamid.${createHash('sha256').update(`${conversationId}|custody-hosted-notice`).digest('base64url').slice(0, 40)}`;
+}

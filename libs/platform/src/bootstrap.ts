@@ -32,6 +32,8 @@ export async function createApp(module: unknown, meta: AppMeta): Promise<NestExp
     abortOnError: false,
   });
   app.disable('x-powered-by');
+  // API answers are not cached by validators: no ETag (Express would hash every body for one).
+  app.set('etag', false);
   app.set('trust proxy', false);
   app.use(requestContextMiddleware);
   if (meta.bodyLimit) {
@@ -66,7 +68,11 @@ export function buildOpenApi(app: INestApplication, meta: AppMeta): OpenAPIObjec
 
 export async function listen(app: INestApplication, port: number, host: string): Promise<string> {
   await app.listen(port, host);
-  const server = app.getHttpServer() as { address(): { port: number }; keepAliveTimeout: number; headersTimeout: number };
+  const server = app.getHttpServer() as {
+    address(): { port: number };
+    keepAliveTimeout: number;
+    headersTimeout: number;
+  };
   // Longer than the idle timeout of common load balancers (60 s), so they never reuse a
   // connection the app has just closed (a source of sporadic ECONNRESET).
   server.keepAliveTimeout = 65_000;

@@ -1,5 +1,5 @@
 import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
-import { StoredEvent, Topics } from '@custody/contracts';
+import { hostedNoticeMessageId, StoredEvent, Topics } from '@custody/contracts';
 import { asTenantId, TenantId } from '@custody/database';
 import { EventSubscriber } from '@custody/kafka';
 import { RoutingRepository } from '../repositories/routing.repository';
@@ -29,6 +29,10 @@ export class StoredConsumer implements OnApplicationBootstrap {
           const kind = event.type === 'stored.message' ? 'message' : 'status';
           const payload = event.message ?? event.status;
           if (!payload || (kind === 'message' && event.message?.origin !== 'customer')) {
+            continue;
+          }
+          // Custody's own hosted-chat notice is not the tenant's message: its statuses are not theirs either.
+          if (event.status && event.status.messageId === hostedNoticeMessageId(event.status.conversationId)) {
             continue;
           }
           const route = await this.routing.routeFor(payload.phoneNumberId);

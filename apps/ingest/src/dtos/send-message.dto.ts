@@ -16,7 +16,7 @@ import {
   validateSync,
   ValidationError,
 } from 'class-validator';
-import { CustodyMarking } from '@custody/contracts';
+import { CustodyMarking, fastCheckFor } from '@custody/contracts';
 
 export class TextObject {
   /** Up to 4,096 characters. */
@@ -231,8 +231,13 @@ export function parseSendBody(body: unknown): { ok: true; dto: SendMessageDto } 
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     return { ok: false, details: 'The request body must be a JSON object' };
   }
-  const dto = plainToInstance(SendMessageDto, body);
-  const errors = validateSync(dto, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true });
+  // A well-formed body (nearly every send) takes the compiled check and stays the plain value;
+  // anything else gets class-validator's own verdict and messages.
+  const wellFormed = fastCheckFor(SendMessageDto)?.(body) === true;
+  const dto = wellFormed ? (body as SendMessageDto) : plainToInstance(SendMessageDto, body);
+  const errors = wellFormed
+    ? []
+    : validateSync(dto, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true });
   const type = dto.type ?? 'text';
   const problems = errors.flatMap((e) => flatten(e, ''));
   if (dto.status === undefined) {

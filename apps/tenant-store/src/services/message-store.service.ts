@@ -1,6 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { createHash } from 'node:crypto';
-import { CUSTODY_MARKING, MessageEvent, StatusEvent, StoredEvent, Topics } from '@custody/contracts';
+import {
+  CUSTODY_MARKING,
+  hostedNoticeMessageId,
+  MessageEvent,
+  StatusEvent,
+  StoredEvent,
+  Topics,
+} from '@custody/contracts';
 import { FieldCipher } from '@custody/crypto';
 import { enqueueOutboxDirect, OutboxRecord, TenantId } from '@custody/database';
 import { EntityManager } from 'typeorm';
@@ -14,9 +20,7 @@ import { ConversationFacts, isHostedChat, marketingCandidates, OutboxRow } from 
 export const HOSTED_NOTICE =
   'This business uses a hosting service (Custody) to manage this chat. Because a third party holds the chat, it is not end-to-end encrypted.';
 
-export function noticeMessageId(conversationId: string): string {
-  return `wamid.${createHash('sha256').update(`${conversationId}|custody-hosted-notice`).digest('base64url').slice(0, 40)}`;
-}
+export const noticeMessageId = hostedNoticeMessageId;
 
 /**
  * Stores message and status events, exactly once in effect: inserts are keyed by message id
