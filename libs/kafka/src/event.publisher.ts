@@ -3,7 +3,7 @@ import { CompressionTypes, IHeaders, Message } from 'kafkajs';
 
 const MAX_COALESCED_REQUESTS = 2000;
 import { EventBase, Headers, Topic, validateEvent } from '@custody/contracts';
-import { currentContext, kafkaMessagesProduced } from '@custody/observability';
+import { currentContext, kafkaMessagesProduced, kafkaPublishDuration } from '@custody/observability';
 import { KafkaClient } from './kafka.client';
 
 export class EventSchemaError extends Error {
@@ -57,10 +57,12 @@ export class EventPublisher {
       }
       return { key, value: JSON.stringify(event), headers: this.headersFor(event, headers ?? {}) };
     });
+    const endTimer = kafkaPublishDuration.labels(topic).startTimer();
     await new Promise<void>((resolve, reject) => {
       this.queue.push({ topic, messages, resolve, reject });
       void this.drain();
     });
+    endTimer();
   }
 
   /**

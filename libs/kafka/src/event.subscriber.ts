@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Consumer, EachMessagePayload, IHeaders } from 'kafkajs';
 import { EventBase, Headers, Topic, Topics, validateEvent } from '@custody/contracts';
-import { kafkaMessagesConsumed, runWithContext } from '@custody/observability';
+import { kafkaConsumeLag, kafkaHandlerDuration, kafkaMessagesConsumed, runWithContext } from '@custody/observability';
 import { KafkaClient } from './kafka.client';
 
 /** Thrown by a handler for an event that can never succeed: it goes to the dead-letter topic. */
@@ -87,6 +87,11 @@ export class EventSubscriber {
             return;
           }
           const chunk = batch.messages.slice(start, start + maxBatch);
+          const taken = Date.now();
+          const lag = kafkaConsumeLag.labels(topic, subscription.groupId);
+          for (const message of chunk) {
+            lag.observe(Math.max(0, taken - Number(message.timestamp)) / 1000);
+          }
           const valid: Array<{ event: T; meta: EventMeta }> = [];
           // Dead letters of the chunk leave in one produce request (a backlog of another
           // environment's events must not cost one round trip each).
@@ -121,8 +126,10 @@ export class EventSubscriber {
           }
           if (valid.length > 0) {
             let rejected: void | Array<{ meta: EventMeta; error: string }>;
+            const endTimer = kafkaHandlerDuration.labels(topic, subscription.groupId).startTimer();
             try {
               rejected = await subscription.handler(valid);
+              endTimer();
               kafkaMessagesConsumed
                 .labels(topic, subscription.groupId, 'ok')
                 .inc(valid.length - (rejected?.length ?? 0));

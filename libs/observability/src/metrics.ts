@@ -49,3 +49,47 @@ export const kafkaMessagesProduced = getOrCreate(
       registers: [metricsRegistry],
     }),
 );
+
+const STAGE_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/**
+ * The message path's stages, for a latency breakdown under load (the benchmark reads them from
+ * /metrics): how long an event waited on the broker before its consumer took it (from the
+ * record's produce time), how long a consumer's handler took per chunk, and how long a publish
+ * waited for the broker's acknowledgement (coalescing queue included).
+ */
+export const kafkaConsumeLag = getOrCreate(
+  'custody_kafka_consume_lag_seconds',
+  () =>
+    new Histogram({
+      name: 'custody_kafka_consume_lag_seconds',
+      help: 'Time from an event being produced to its consumer handling it, by topic and group',
+      labelNames: ['topic', 'group'],
+      buckets: STAGE_BUCKETS,
+      registers: [metricsRegistry],
+    }),
+);
+
+export const kafkaHandlerDuration = getOrCreate(
+  'custody_kafka_handler_seconds',
+  () =>
+    new Histogram({
+      name: 'custody_kafka_handler_seconds',
+      help: 'Duration of a consumer handler call (one chunk of a batch, or one event), by topic and group',
+      labelNames: ['topic', 'group'],
+      buckets: STAGE_BUCKETS,
+      registers: [metricsRegistry],
+    }),
+);
+
+export const kafkaPublishDuration = getOrCreate(
+  'custody_kafka_publish_seconds',
+  () =>
+    new Histogram({
+      name: 'custody_kafka_publish_seconds',
+      help: 'Time from a publish call to the broker acknowledging its events (acks=all), by topic',
+      labelNames: ['topic'],
+      buckets: STAGE_BUCKETS,
+      registers: [metricsRegistry],
+    }),
+);
