@@ -81,7 +81,7 @@ export class EventSubscriber {
       partitionsConsumedConcurrently: subscription.partitionsConcurrently ?? 3,
       eachBatchAutoResolve: false,
       eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary }) => {
-        const topic = batch.topic as Topic;
+        const topic = this.topicOf(batch.topic);
         for (let start = 0; start < batch.messages.length; start += maxBatch) {
           if (!isRunning() || isStale()) {
             return;
@@ -95,7 +95,7 @@ export class EventSubscriber {
             if (message.value === null) {
               continue;
             }
-            const payload = { topic, partition: batch.partition, message } as EachMessagePayload;
+            const payload = { topic: batch.topic, partition: batch.partition, message } as EachMessagePayload;
             let parsed: unknown;
             try {
               parsed = JSON.parse(message.value.toString('utf8'));
@@ -140,7 +140,10 @@ export class EventSubscriber {
             for (const { meta, error } of rejected ?? []) {
               const message = byOffset.get(meta.offset);
               if (message) {
-                dead.push({ payload: { topic, partition: batch.partition, message } as EachMessagePayload, error });
+                dead.push({
+                  payload: { topic: batch.topic, partition: batch.partition, message } as EachMessagePayload,
+                  error,
+                });
               }
             }
           }
@@ -176,7 +179,7 @@ export class EventSubscriber {
     });
     await consumer.connect();
     await consumer.subscribe({
-      topics: subscription.topics,
+      topics: subscription.topics.map((topic) => this.client.topics.name(topic)),
       fromBeginning: this.fromBeginning(subscription.fromBeginning),
     });
     return consumer;
@@ -188,14 +191,24 @@ export class EventSubscriber {
 
   /** The consumer group actually used: `<prefix>.<name>`. */
   groupName(name: string): string {
-    return `${this.client.settings.groupPrefix ?? 'custody'}.${name}`;
+    return `${this.client.settings.groupPrefix ?? this.client.topics.prefix}.${name}`;
+  }
+
+  /** The contract topic of a broker topic this process subscribed to (only its own environment's). */
+  private topicOf(name: string): Topic {
+    const topic = this.client.topics.topicOf(name);
+    if (topic === undefined) {
+      throw new Error(`${name} is not a topic of this environment (prefix ${this.client.topics.prefix})`);
+    }
+    return topic;
   }
 
   private async handle<T extends EventBase>(subscription: Subscription<T>, payload: EachMessagePayload): Promise<void> {
-    const { topic, partition, message } = payload;
+    const { partition, message } = payload;
+    const topic = this.topicOf(payload.topic);
     const headers = decodeHeaders(message.headers);
     const meta: EventMeta = {
-      topic: topic as Topic,
+      topic,
       partition,
       offset: message.offset,
       key: message.key?.toString() ?? null,
@@ -212,7 +225,7 @@ export class EventSubscriber {
       await this.deadLetter(subscription, payload, 'value is not valid JSON');
       return;
     }
-    const checked = validateEvent<T>(topic as Topic, parsed);
+    const checked = validateEvent<T>(topic, parsed);
     if (!checked.ok) {
       await this.deadLetter(subscription, payload, `schema: ${checked.errors.join('; ')}`);
       return;
@@ -248,7 +261,7 @@ export class EventSubscriber {
     }
     await this.client.send((producer) =>
       producer.send({
-        topic: Topics.DeadLetter,
+        topic: this.client.topics.name(Topics.DeadLetter),
         acks: -1,
         messages: items.map(({ payload: { topic, partition, message }, error }) => ({
           key: message.key,
@@ -265,7 +278,9 @@ export class EventSubscriber {
       }),
     );
     for (const { payload } of items) {
-      kafkaMessagesConsumed.labels(payload.topic, subscription.groupId, 'dead_lettered').inc();
+      kafkaMessagesConsumed
+        .labels(this.client.topics.topicOf(payload.topic) ?? payload.topic, subscription.groupId, 'dead_lettered')
+        .inc();
     }
     const [{ payload: first, error }] = items;
     if (items.length === 1) {
