@@ -23,8 +23,9 @@ export interface OutgoingEvent<T extends EventBase = EventBase> {
 }
 
 /**
- * Publishes schema-checked events to this environment's topics (`Topics` under its prefix). Resolves only once the broker has durably accepted them
- * (acks=all on an idempotent producer), so callers may acknowledge to their own clients after it.
+ * Publishes schema-checked events to this environment's topics (`Topics` under its prefix).
+ * Resolves only once the broker has durably accepted them (acks=all on an idempotent producer),
+ * so callers may acknowledge to their own clients after it.
  */
 @Injectable()
 export class EventPublisher {
