@@ -34,6 +34,8 @@ module.exports = {
       ...base,
       displayName: 'integration',
       testMatch: ['<rootDir>/{apps,libs}/*/test/**/*.int-spec.ts', '<rootDir>/test/e2e/**/*.e2e-spec.ts'],
+      // Each file gets topics of its own (KAFKA_TOPIC_PREFIX), created before and deleted after it.
+      testEnvironment: '<rootDir>/test/kafka-environment.js',
       setupFiles: ['reflect-metadata', '<rootDir>/test/setup-env.js'],
       slowTestThreshold: 30,
     },

@@ -2,7 +2,7 @@
 // The marketing export over the real stack (tenant-store, consent, marketing-export and the
 // sandbox's simulated ads platform as built processes on loopback, Kafka, PostgreSQL):
 //  1. throughput: N customers (90% with a grant recorded through the consent API, 10% without),
-//     one candidate each published to custody.marketing.authorized.v1 as tenant-store does;
+//     one candidate each published to marketing.authorized (the run's own topics) as tenant-store does;
 //     records per second from the first candidate to the last settled record (consent re-checked
 //     at send time, batched to the audience, or suppressed);
 //  2. removal latency: M consented members write STOP in the chat (inbound message events at R
@@ -14,7 +14,7 @@ import pg from 'pg';
 import { startProcesses } from './lib/platform-processes.mjs';
 
 const require = createRequire(import.meta.url);
-const { conversationIdFor } = require('../libs/contracts/dist/index.js');
+const { conversationIdFor, Topics } = require('../libs/contracts/dist/index.js');
 
 const args = Object.fromEntries(
   process.argv
@@ -190,7 +190,7 @@ async function main() {
     const wordingHash = createHash('sha256').update('bench wording').digest('hex');
     for (let i = 0; i < synthetic.length; i += 1000) {
       await producer.send({
-        topic: 'custody.consent.events.v1',
+        topic: procs.topics.name(Topics.ConsentEvents),
         acks: -1,
         messages: synthetic.slice(i, i + 1000).map((c, j) => {
           const subject = createHash('sha256').update(`bench-subject:${tenantId}:${c.waId}`).digest('hex');
@@ -263,7 +263,7 @@ async function main() {
     const t0 = Date.now();
     for (let i = 0; i < N; i += 1000) {
       await producer.send({
-        topic: 'custody.marketing.authorized.v1',
+        topic: procs.topics.name(Topics.MarketingAuthorized),
         acks: -1,
         messages: customers.slice(i, i + 1000).map((c, j) => candidate(c, i + j)),
       });
@@ -310,7 +310,7 @@ async function main() {
       const at = new Date();
       stopAt.set(c.waId, at.getTime());
       await producer.send({
-        topic: 'custody.messages.inbound.v1',
+        topic: procs.topics.name(Topics.MessagesInbound),
         acks: -1,
         messages: [
           {

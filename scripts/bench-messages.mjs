@@ -6,7 +6,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
-import { startProcesses } from './lib/platform-processes.mjs';
+import { startProcesses, Topics } from './lib/platform-processes.mjs';
 
 const args = Object.fromEntries(process.argv.slice(2).join(' ').split('--').filter(Boolean).map((a) => a.trim().split(/\s+/)));
 const N = Number(args.messages ?? 20000);
@@ -36,7 +36,7 @@ function cpuSeconds(pids) {
 async function startApps() {
   const procs = await startProcesses({ apps: ['tenant-store', 'ingest', 'sandbox'], env: { NETWORK_DUPLICATE_PERCENT: '0' }, consumerGroups: 5 });
   running = procs;
-  return { env: procs.env, stop: procs.stop, pids: procs.pids, store: procs.url('tenant-store'), ingest: procs.url('ingest') };
+  return { env: procs.env, stop: procs.stop, pids: procs.pids, topics: procs.topics, store: procs.url('tenant-store'), ingest: procs.url('ingest') };
 }
 
 let running;
@@ -70,7 +70,7 @@ async function main() {
   const kafka = new Kafka({ clientId: 'bench', brokers: process.env.KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING });
   const consumer = kafka.consumer({ groupId: `bench-observer-${randomUUID()}` });
   await consumer.connect();
-  await consumer.subscribe({ topic: 'custody.messages.stored.v1', fromBeginning: false });
+  await consumer.subscribe({ topic: apps.topics.name(Topics.MessagesStored), fromBeginning: false });
   // A message's `stored` event can reach this observer before its HTTP response reaches the
   // sender (the response and the event race on a loaded machine), so both times are kept and
   // matched at the end rather than looked up on arrival.
@@ -172,7 +172,7 @@ async function main() {
   const sample = JSON.stringify({ pad: 'x'.repeat(620) });
   let t = performance.now();
   for (let i = 0; i < N; i += 100) {
-    await producer.send({ topic: 'custody.dlq.v1', acks: -1, messages: Array.from({ length: Math.min(100, N - i) }, (_, j) => ({ key: `bench:${(i + j) % 64}`, value: sample })) });
+    await producer.send({ topic: apps.topics.name(Topics.DeadLetter), acks: -1, messages: Array.from({ length: Math.min(100, N - i) }, (_, j) => ({ key: `bench:${(i + j) % 64}`, value: sample })) });
   }
   const kafkaRate = N / ((performance.now() - t) / 1000);
   await producer.disconnect();

@@ -6,6 +6,9 @@
 #   run.sh stack up|down|status|env
 #   run.sh migrate        apply every service's migrations to $MIGRATION_DATABASE_URL
 #   run.sh exec CMD...    run a project binary (turbo, jest, ...) with the right Node
+# Environments sharing the local broker keep to topics of their own (KAFKA_TOPIC_PREFIX): `npm start`
+# uses `custody`, each benchmark run `custody-bench-<random>`, each integration test file
+# `custody-test-<random>` (see docs/operations.md, "Environments sharing a broker").
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -50,6 +53,19 @@ migrate() {
   done
 }
 
+# test/e2e/environments starts a second environment beside the tests' own, on a database of its
+# own on the same server: custody_test_peer on the local stack (its migrations are applied by the
+# test); with a DATABASE_URL of your own, set CUSTODY_PEER_DATABASE_URL and
+# CUSTODY_PEER_MIGRATION_DATABASE_URL to a second database.
+peer_db() {
+  if [ -n "${CUSTODY_PEER_DATABASE_URL:-}" ] || [ -n "$CUSTODY_GIVEN_DB" ]; then
+    return 0
+  fi
+  bash "$ROOT/scripts/stack.sh" db custody_test_peer >/dev/null
+  eval "$(DATABASE_URL='' MIGRATION_DATABASE_URL='' bash "$ROOT/scripts/stack.sh" env --db custody_test_peer |
+    sed -n 's/^export DATABASE_URL=/export CUSTODY_PEER_DATABASE_URL=/p; s/^export MIGRATION_DATABASE_URL=/export CUSTODY_PEER_MIGRATION_DATABASE_URL=/p')"
+}
+
 cmd="${1:-}"
 shift || true
 case "$cmd" in
@@ -75,8 +91,9 @@ case "$cmd" in
     bash "$ROOT/scripts/stack.sh" up
     [ -n "${DATABASE_URL:-}" ] || bash "$ROOT/scripts/stack.sh" db custody_bench >/dev/null
     stack_env --db custody_bench
+    # Topics of its own, created and deleted by scripts/lib/platform-processes.mjs.
+    export KAFKA_TOPIC_PREFIX="${KAFKA_TOPIC_PREFIX:-custody-bench}"
     build
-    node libs/kafka/dist/create-topics.js
     migrate
     status=0
     script="$1"
@@ -102,6 +119,7 @@ case "$cmd" in
     ensure_packages
     bash "$ROOT/scripts/stack.sh" up
     stack_env --test
+    export KAFKA_TOPIC_PREFIX="${KAFKA_TOPIC_PREFIX:-custody-openapi}"
     build
     migrate
     node scripts/openapi.mjs "$@"
@@ -137,14 +155,19 @@ case "$cmd" in
     mkdir -p "$CUSTODY_HOME/logs"
     (bash "$ROOT/scripts/helm.sh" && bash "$ROOT/tools/k8s-validate/build.sh") >"$CUSTODY_HOME/logs/helm-tools.log" 2>&1 &
     helm_tools=$!
+    CUSTODY_GIVEN_DB="${DATABASE_URL:-}"
     bash "$ROOT/scripts/stack.sh" up
     stack_env --test
+    peer_db
+    # Every integration test file and every app the OpenAPI check starts gets topics of its own
+    # under this prefix (test/kafka-environment.js, scripts/lib/platform-processes.mjs), so a
+    # platform running beside the tests (`npm start`: `custody`) never sees their events.
+    export KAFKA_TOPIC_PREFIX="${KAFKA_TOPIC_PREFIX:-custody-test}"
     echo "test: build (type-check) and lint"
     npx --no-install turbo run build --output-logs=errors-only
     npx --no-install tsc -p tsconfig.json --noEmit
     npx --no-install eslint . --max-warnings 0
-    echo "test: topics and migrations"
-    node libs/kafka/dist/create-topics.js
+    echo "test: migrations"
     migrate
     echo "test: OpenAPI documents match the code"
     node scripts/openapi.mjs --check

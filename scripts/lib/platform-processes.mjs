@@ -1,7 +1,11 @@
 // Starts Custody's built apps (apps/*/dist/main.js) as child processes on free loopback ports,
 // with throwaway secrets, against the stack in the environment (KAFKA_BROKERS, DATABASE_URL).
+// They form an environment of their own on the broker: topics `<KAFKA_TOPIC_PREFIX of the caller,
+// default custody-procs>-<random>.*`, created here and deleted by stop(), so they read nothing of
+// another environment's (a running `npm start`, the tests, another benchmark) and nobody reads theirs.
 // Used by the benchmarks and the OpenAPI generator.
 import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -11,6 +15,10 @@ import { exportJWK, generateKeyPair } from 'jose';
 import { Kafka, logLevel } from 'kafkajs';
 
 const root = new URL('../..', import.meta.url).pathname;
+// The built libs (the callers build first): topic names are defined once, in @custody/contracts.
+const require = createRequire(import.meta.url);
+export const { Topics, TopicNamespace } = require('../../libs/contracts/dist/index.js');
+const { deleteTopics, ensureTopics } = require('../../libs/kafka/dist/index.js');
 export const PORT_VARS = {
   ingest: 'INGEST_PORT',
   'tenant-store': 'TENANT_STORE_PORT',
@@ -55,7 +63,24 @@ export async function startProcesses({ apps, env: extra = {}, consumerGroups = 0
   const ports = Object.fromEntries((await distinctPorts(apps.length)).map((p, i) => [apps[i], p]));
   const url = (app) => (ports[app] ? `http://127.0.0.1:${ports[app]}` : undefined);
   const issuer = url('tenant-store') ?? 'http://127.0.0.1:1';
-  const prefix = `procs-${randomUUID().slice(0, 8)}`;
+  const id = randomUUID().slice(0, 8);
+  const prefix = `procs-${id}`;
+  const topics = new TopicNamespace(`${process.env.KAFKA_TOPIC_PREFIX || 'custody-procs'}-${id}`);
+  const withAdmin = async (work) => {
+    const admin = new Kafka({
+      clientId: 'procs-admin',
+      brokers: process.env.KAFKA_BROKERS.split(','),
+      logLevel: logLevel.NOTHING,
+    }).admin();
+    await admin.connect();
+    try {
+      return await work(admin);
+    } finally {
+      await admin.disconnect();
+    }
+  };
+  const partitions = Number(process.env.KAFKA_TOPIC_PARTITIONS ?? '3');
+  await withAdmin((admin) => ensureTopics(admin, { partitions, replicationFactor: 1 }, topics));
   // The sandbox's simulated ads platform accepts it; marketing-export sends it.
   const adsToken = randomBytes(24).toString('base64url');
   const env = {
@@ -81,8 +106,8 @@ export async function startProcesses({ apps, env: extra = {}, consumerGroups = 0
     ADS_API_URL: `${url('sandbox') ?? 'http://127.0.0.1:1'}/ads`,
     ADS_API_TOKEN: adsToken,
     INGEST_URL: url('ingest') ?? 'http://127.0.0.1:1',
+    KAFKA_TOPIC_PREFIX: topics.prefix,
     KAFKA_GROUP_PREFIX: prefix,
-    // The broker may carry other environments' history: new groups start at the end of it.
     KAFKA_NEW_GROUP_START: 'latest',
     ...Object.fromEntries(apps.map((a) => [PORT_VARS[a], String(ports[a])])),
     ...extra,
@@ -120,6 +145,9 @@ export async function startProcesses({ apps, env: extra = {}, consumerGroups = 0
       ),
     );
     rmSync(dir, { recursive: true, force: true });
+    await withAdmin((admin) => deleteTopics(admin, topics)).catch((error) =>
+      console.error(`could not delete the topics ${topics.prefix}.*: ${error.message}`),
+    );
   };
   try {
     for (const app of apps) {
@@ -134,13 +162,7 @@ export async function startProcesses({ apps, env: extra = {}, consumerGroups = 0
       }
     }
     if (consumerGroups > 0) {
-      const admin = new Kafka({
-        clientId: 'procs-admin',
-        brokers: process.env.KAFKA_BROKERS.split(','),
-        logLevel: logLevel.NOTHING,
-      }).admin();
-      await admin.connect();
-      try {
+      await withAdmin(async (admin) => {
         for (let i = 0; ; i += 1) {
           const ours = (await admin.listGroups()).groups
             .map((g) => g.groupId)
@@ -153,14 +175,12 @@ export async function startProcesses({ apps, env: extra = {}, consumerGroups = 0
           if (i > 600) throw new Error('consumer groups not stable after 120 s');
           await new Promise((r) => setTimeout(r, 200));
         }
-      } finally {
-        await admin.disconnect();
-      }
+      });
     }
   } catch (error) {
     await stop();
     throw error;
   }
   const pids = Object.fromEntries(apps.map((app, i) => [app, children[i].pid]));
-  return { env, url, stop, pids };
+  return { env, url, stop, pids, topics };
 }

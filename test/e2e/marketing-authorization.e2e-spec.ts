@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Consumer } from 'kafkajs';
 import { MarketingAuthorizedEvent, Topics } from '@custody/contracts';
-import { testKafka, uniqueDigits } from '@custody/testing';
+import { testKafka, testTopic, uniqueDigits } from '@custody/testing';
 import { PlatformHarness, startPlatform } from '../support/platform.harness';
 import { waitFor } from '../support/wait';
 
@@ -19,7 +19,7 @@ describe('marketing candidates from the network (real stack)', () => {
     p = await startPlatform();
     consumer = testKafka().consumer({ groupId: `test-marketing-e2e-${randomBytes(6).toString('hex')}` });
     await consumer.connect();
-    await consumer.subscribe({ topic: Topics.MarketingAuthorized, fromBeginning: true });
+    await consumer.subscribe({ topic: testTopic(Topics.MarketingAuthorized), fromBeginning: true });
     await consumer.run({
       eachMessage: ({ message }) => {
         seen.push(JSON.parse(message.value!.toString()) as MarketingAuthorizedEvent);

@@ -629,6 +629,9 @@ describe('values.schema.json rejects bad values with the field named', () => {
       'false',
     ],
     [['--set', 'logLevel=verbose'], '/logLevel', 'must be one of'],
+    [['--set', 'kafka.topicPrefix=team/a'], '/kafka/topicPrefix', 'does not match pattern'],
+    [['--set', 'kafka.topicPrefix='], '/kafka/topicPrefix', 'does not match pattern'],
+    [['--set', 'kafka.groupPrefix=a b'], '/kafka/groupPrefix', 'does not match pattern'],
   ])('%j', (args, field, detail) => {
     const res = template(args);
     expect(res.status).not.toBe(0);
@@ -675,6 +678,30 @@ describe('configuration', () => {
     const checksum = (objects: K8sObject[]) =>
       find(objects, 'Deployment', `${RELEASE}-consent`).spec.template.metadata.annotations['checksum/config'];
     expect(checksum(render(['--set', 'logLevel=debug']))).not.toBe(checksum(render([])));
+  });
+
+  it('kafka.topicPrefix names the topics of every Kafka app and of the topic Job; the groups follow it unless kafka.groupPrefix is set', () => {
+    const topicsJobEnv = (objects: K8sObject[]) =>
+      containerEnv(objects, podSpecOf(find(objects, 'Job', `${RELEASE}-topics`)).containers[0]);
+    const defaults = render([]);
+    for (const app of APPS) {
+      expect({ app, prefix: appWorkload(defaults, app).env.get('KAFKA_TOPIC_PREFIX') }).toEqual({
+        app,
+        prefix: 'custody',
+      });
+    }
+    const staging = render(['--set', 'kafka.topicPrefix=staging-eu']);
+    for (const app of APPS) {
+      const { env } = appWorkload(staging, app);
+      expect({ app, topics: env.get('KAFKA_TOPIC_PREFIX'), groups: env.get('KAFKA_GROUP_PREFIX') }).toEqual({
+        app,
+        topics: 'staging-eu',
+        groups: undefined, // the apps then use the topic prefix
+      });
+    }
+    expect(topicsJobEnv(staging).get('KAFKA_TOPIC_PREFIX')).toBe('staging-eu');
+    const grouped = render(['--set', 'kafka.topicPrefix=staging-eu', '--set', 'kafka.groupPrefix=staging-groups']);
+    expect(appWorkload(grouped, 'ingest').env.get('KAFKA_GROUP_PREFIX')).toBe('staging-groups');
   });
 
   it('every app verifies tokens against tenant-store by default', () => {

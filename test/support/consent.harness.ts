@@ -2,9 +2,9 @@ import type { INestApplication } from '@nestjs/common';
 import type { JWK } from 'jose';
 import { randomUUID } from 'node:crypto';
 import type { KafkaMessage, Producer } from 'kafkajs';
-import { MessageEvent, Topics } from '@custody/contracts';
+import { MessageEvent, Topic, Topics } from '@custody/contracts';
 import { createApp, listen, loadConfig } from '@custody/platform';
-import { httpClient, HttpRequest, mintWithKey, testKafka } from '@custody/testing';
+import { httpClient, HttpRequest, mintWithKey, testKafka, testTopic } from '@custody/testing';
 import { AppModule } from '../../apps/consent/src/app.module';
 import { ConsentEnv } from '../../apps/consent/src/config/consent.env';
 import { ConsentSettings } from '../../apps/consent/src/config/consent.settings';
@@ -51,7 +51,7 @@ export async function startConsent(): Promise<ConsentHarness> {
   const [ts, logKey] = await Promise.all([
     startTenantStore(),
     LogKeysRepository.generatePrivateJwk(),
-    positionAtEnd(kafka, groupId, Topics.MessagesInbound),
+    positionAtEnd(kafka, groupId, testTopic(Topics.MessagesInbound)),
   ]);
   const keys = await LogKeysRepository.load(logKey);
   const env = loadConfig(ConsentEnv, {
@@ -93,7 +93,7 @@ export async function startConsent(): Promise<ConsentHarness> {
       return p;
     })();
     await producer.send({
-      topic: Topics.MessagesInbound,
+      topic: testTopic(Topics.MessagesInbound),
       acks: -1,
       messages: [{ key: `${event.tenantId}:${event.conversationId}`, value: JSON.stringify(event) }],
     });
@@ -139,7 +139,8 @@ export interface TopicWatch {
  * Follows a topic from its current end (not from the beginning: shared topics can be long), so a
  * test sees what its actions publish. Start it before acting.
  */
-export async function watchTopic(topic: string): Promise<TopicWatch> {
+export async function watchTopic(contractTopic: Topic): Promise<TopicWatch> {
+  const topic = testTopic(contractTopic);
   const kafka = testKafka();
   const groupId = `consent-test-watch-${randomUUID()}`;
   const admin = kafka.admin();

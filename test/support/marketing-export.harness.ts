@@ -13,7 +13,7 @@ import {
   MarketingDestinationRef,
   Topics,
 } from '@custody/contracts';
-import { EventPublisher } from '@custody/kafka';
+import { EventPublisher, EventSubscriber } from '@custody/kafka';
 import { createApp, listen, loadConfig } from '@custody/platform';
 import { httpClient, HttpRequest, uniqueDigits, waitForStableGroups } from '@custody/testing';
 import { AppModule } from '../../apps/marketing-export/src/app.module';
@@ -91,7 +91,7 @@ export async function startMarketingExport(options: {
   });
   const app = await createApp(AppModule.register(env, ExportSettings.from(env)), APP_META);
   const url = await listen(app, 0, '127.0.0.1');
-  await waitForStableGroups(`${env.KAFKA_GROUP_PREFIX}.${group}`, 3);
+  await waitForStableGroups(app.get(EventSubscriber).groupName(group), 3);
   const publisher = app.get(EventPublisher);
 
   const publishAuthorized = (tenantId: string, key: string, event: MarketingAuthorizedEvent) =>

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { AdReferral, conversationIdFor, CUSTODY_MARKING, MessageEvent, Topics } from '@custody/contracts';
-import { testKafka } from '@custody/testing';
+import { testKafka, testTopic } from '@custody/testing';
 
 /** An inbound customer message as ingest publishes it, in the conversation of `waId` with the tenant's number. */
 export function inboundMessage(
@@ -42,7 +42,7 @@ export async function publishInbound(events: MessageEvent[]): Promise<void> {
   await producer.connect();
   try {
     await producer.send({
-      topic: Topics.MessagesInbound,
+      topic: testTopic(Topics.MessagesInbound),
       acks: -1,
       messages: events.map((e) => ({ key: `${e.tenantId}:${e.conversationId}`, value: JSON.stringify(e) })),
     });

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { MessageEvent, Topics } from '@custody/contracts';
 import { SigningKeys } from '@custody/auth';
-import { httpClient, testKafka, uniqueDigits, waitForStableGroups } from '@custody/testing';
+import { httpClient, testKafka, testTopic, uniqueDigits, waitForStableGroups } from '@custody/testing';
 import { freePort } from '../../../test/support/platform.harness';
 import { TEST_MASTER_KEYS } from '../../../test/support/tenant-store.harness';
 import { inboundMessage } from '../../../test/support/messages';
@@ -109,7 +109,7 @@ describe('tenant-store crash recovery (real process, real Kafka and PostgreSQL)'
     await producer.connect();
     const send = (slice: MessageEvent[]) =>
       producer.send({
-        topic: Topics.MessagesInbound,
+        topic: testTopic(Topics.MessagesInbound),
         acks: -1,
         messages: slice.map((e) => ({ key: `${tenantId}:${e.conversationId}`, value: JSON.stringify(e) })),
       });

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Consumer } from 'kafkajs';
 import { Client } from 'pg';
 import { AdReferral, MarketingAuthorizedEvent, MessageEvent, Topics } from '@custody/contracts';
-import { testKafka, uniqueDigits } from '@custody/testing';
+import { testKafka, testTopic, uniqueDigits } from '@custody/testing';
 import { startTenantStore, TenantStoreHarness, TestTenant } from '../../../test/support/tenant-store.harness';
 import { inboundMessage, publishInbound } from '../../../test/support/messages';
 import { waitFor } from '../../../test/support/wait';
@@ -14,14 +14,14 @@ const SECRET_BODY = 'my order number is 4711 and my address is secret';
 describe('tenant marketing authorization (real Kafka and PostgreSQL)', () => {
   let ts: TenantStoreHarness;
   let consumer: Consumer;
-  /** Everything on custody.marketing.authorized.v1 since the start of the topic, read by a fresh group. */
+  /** Everything on this file's marketing.authorized topic since its start, read by a fresh group. */
   const seen: Array<{ key: string; event: MarketingAuthorizedEvent }> = [];
 
   beforeAll(async () => {
     ts = await startTenantStore();
     consumer = testKafka().consumer({ groupId: `test-marketing-${randomBytes(6).toString('hex')}` });
     await consumer.connect();
-    await consumer.subscribe({ topic: Topics.MarketingAuthorized, fromBeginning: true });
+    await consumer.subscribe({ topic: testTopic(Topics.MarketingAuthorized), fromBeginning: true });
     await consumer.run({
       eachMessage: ({ message }) => {
         seen.push({

@@ -1,6 +1,9 @@
 /**
  * Every Kafka topic Custody uses, defined once. Names are `custody.<domain>.<event>.v<N>`; a
- * breaking change of an event's schema gets a new topic version.
+ * breaking change of an event's schema gets a new topic version. These are the topics' names in
+ * code, in schemas, in outbox rows and in metrics; on the broker, `custody` is replaced by the
+ * environment's topic prefix (see `TopicNamespace`), so environments sharing a broker never read
+ * each other's events.
  */
 export const Topics = {
   TenantsChanged: 'custody.tenants.changed.v1',
@@ -43,10 +46,64 @@ export const TOPIC_SPECS: readonly TopicSpec[] = [
   { name: Topics.ConsentEvents, compacted: true, key: 'tenantId:subject:purpose' },
   { name: Topics.MarketingAuthorized, compacted: false, key: 'tenantId:conversationId' },
   { name: Topics.ExportResults, compacted: false, key: 'tenantId:destination' },
-  { name: Topics.ErasureRequests, compacted: false, key: 'tenantId:requestId', retentionMs: ERASURE_REQUESTS_RETENTION_MS },
+  {
+    name: Topics.ErasureRequests,
+    compacted: false,
+    key: 'tenantId:requestId',
+    retentionMs: ERASURE_REQUESTS_RETENTION_MS,
+  },
   { name: Topics.ErasureResults, compacted: false, key: 'tenantId:requestId' },
   { name: Topics.DeadLetter, compacted: false, key: 'original key' },
 ];
+
+/** The topic prefix of an environment that sets none: the broker names are then `Topics` as they are. */
+export const DEFAULT_TOPIC_PREFIX = 'custody';
+
+/** A topic prefix Kafka accepts in a topic name (letters, digits, `.`, `_`, `-`), at most 100 characters. */
+export const TOPIC_PREFIX_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+
+/** The broker name of a `custody.`-named topic in the environment with this prefix. */
+export function brokerTopicName(topic: string, prefix: string): string {
+  if (!topic.startsWith(`${DEFAULT_TOPIC_PREFIX}.`)) {
+    throw new Error(`not a Custody topic name: ${topic}`);
+  }
+  return prefix + topic.slice(DEFAULT_TOPIC_PREFIX.length);
+}
+
+/**
+ * The broker names of one environment's topics, resolved once (at boot) from its prefix: each of
+ * `Topics` with `custody` replaced by the prefix, e.g. `staging.messages.inbound.v1`. Lookups
+ * either way are map reads, so nothing builds a string per message.
+ */
+export class TopicNamespace {
+  private readonly names = new Map<Topic, string>();
+  private readonly topics = new Map<string, Topic>();
+
+  constructor(readonly prefix: string = DEFAULT_TOPIC_PREFIX) {
+    if (!TOPIC_PREFIX_PATTERN.test(prefix)) {
+      throw new Error(`topic prefix ${JSON.stringify(prefix)}: must match ${TOPIC_PREFIX_PATTERN.source}`);
+    }
+    for (const topic of Object.values(Topics)) {
+      const name = brokerTopicName(topic, prefix);
+      this.names.set(topic, name);
+      this.topics.set(name, topic);
+    }
+  }
+
+  /** The broker name of a topic in this environment. */
+  name(topic: Topic): string {
+    const name = this.names.get(topic);
+    if (name === undefined) {
+      throw new Error(`not a Custody topic: ${String(topic)}`);
+    }
+    return name;
+  }
+
+  /** The topic a broker name stands for in this environment, or undefined for any other name. */
+  topicOf(name: string): Topic | undefined {
+    return this.topics.get(name);
+  }
+}
 
 /** Headers every produced message carries. */
 export const Headers = {

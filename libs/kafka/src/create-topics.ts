@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 /**
  * Creates Custody's topics (idempotent). Used by `npm start`, the test run, and the Helm hook Job.
- * Env: KAFKA_BROKERS (+ KAFKA_SSL/KAFKA_SASL_*), KAFKA_TOPIC_PARTITIONS (default 3),
+ * Env: KAFKA_BROKERS (+ KAFKA_SSL/KAFKA_SASL_*), KAFKA_TOPIC_PREFIX (default `custody`: the
+ * environment's topics are `<prefix>.<domain>.<event>.v<N>`), KAFKA_TOPIC_PARTITIONS (default 3),
  * KAFKA_TOPIC_REPLICATION_FACTOR (default 1).
  */
 import { Kafka, logLevel } from 'kafkajs';
+import { TopicNamespace } from '@custody/contracts';
 import { kafkaSettingsFromEnv, toKafkaConfig } from './kafka-settings';
 import { ensureTopics } from './topics.admin';
 
@@ -17,12 +19,14 @@ async function main(): Promise<void> {
   if (!Number.isInteger(replicationFactor) || replicationFactor < 1) {
     throw new Error('KAFKA_TOPIC_REPLICATION_FACTOR: must be a positive integer');
   }
-  const kafka = new Kafka({ ...toKafkaConfig(kafkaSettingsFromEnv('custody-topics')), logLevel: logLevel.ERROR });
+  const settings = kafkaSettingsFromEnv('custody-topics');
+  const topics = new TopicNamespace(settings.topicPrefix);
+  const kafka = new Kafka({ ...toKafkaConfig(settings), logLevel: logLevel.ERROR });
   const admin = kafka.admin();
   await admin.connect();
   try {
-    const created = await ensureTopics(admin, { partitions, replicationFactor });
-    console.log(created.length ? `topics: created ${created.join(', ')}` : 'topics: all present');
+    const created = await ensureTopics(admin, { partitions, replicationFactor }, topics);
+    console.log(created.length ? `topics: created ${created.join(', ')}` : `topics: all ${topics.prefix}.* present`);
   } finally {
     await admin.disconnect();
   }

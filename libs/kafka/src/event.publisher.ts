@@ -23,8 +23,9 @@ export interface OutgoingEvent<T extends EventBase = EventBase> {
 }
 
 /**
- * Publishes schema-checked events. Resolves only once the broker has durably accepted them
- * (acks=all on an idempotent producer), so callers may acknowledge to their own clients after it.
+ * Publishes schema-checked events to this environment's topics (`Topics` under its prefix).
+ * Resolves only once the broker has durably accepted them (acks=all on an idempotent producer),
+ * so callers may acknowledge to their own clients after it.
  */
 @Injectable()
 export class EventPublisher {
@@ -75,7 +76,7 @@ export class EventPublisher {
     }
     await this.client.send((producer) =>
       producer.send({
-        topic,
+        topic: this.client.topics.name(topic),
         acks: -1,
         messages: keys.map((key) => ({ key, value: null, headers: { [Headers.TenantId]: tenantId } })),
       }),
@@ -115,7 +116,7 @@ export class EventPublisher {
             producer.sendBatch({
               acks: -1,
               compression: CompressionTypes.None,
-              topicMessages: [...byTopic].map(([t, messages]) => ({ topic: t, messages })),
+              topicMessages: [...byTopic].map(([t, messages]) => ({ topic: this.client.topics.name(t), messages })),
             }),
           );
           for (const [t, messages] of byTopic) {

@@ -81,7 +81,7 @@ export class EventSubscriber {
       partitionsConsumedConcurrently: subscription.partitionsConcurrently ?? 3,
       eachBatchAutoResolve: false,
       eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary }) => {
-        const topic = batch.topic as Topic;
+        const topic = this.topicOf(batch.topic);
         for (let start = 0; start < batch.messages.length; start += maxBatch) {
           if (!isRunning() || isStale()) {
             return;
@@ -100,7 +100,7 @@ export class EventSubscriber {
             if (message.value === null) {
               continue;
             }
-            const payload = { topic, partition: batch.partition, message } as EachMessagePayload;
+            const payload = { topic: batch.topic, partition: batch.partition, message } as EachMessagePayload;
             let parsed: unknown;
             try {
               parsed = JSON.parse(message.value.toString('utf8'));
@@ -147,7 +147,10 @@ export class EventSubscriber {
             for (const { meta, error } of rejected ?? []) {
               const message = byOffset.get(meta.offset);
               if (message) {
-                dead.push({ payload: { topic, partition: batch.partition, message } as EachMessagePayload, error });
+                dead.push({
+                  payload: { topic: batch.topic, partition: batch.partition, message } as EachMessagePayload,
+                  error,
+                });
               }
             }
           }
@@ -183,7 +186,7 @@ export class EventSubscriber {
     });
     await consumer.connect();
     await consumer.subscribe({
-      topics: subscription.topics,
+      topics: subscription.topics.map((topic) => this.client.topics.name(topic)),
       fromBeginning: this.fromBeginning(subscription.fromBeginning),
     });
     return consumer;
@@ -195,14 +198,24 @@ export class EventSubscriber {
 
   /** The consumer group actually used: `<prefix>.<name>`. */
   groupName(name: string): string {
-    return `${this.client.settings.groupPrefix ?? 'custody'}.${name}`;
+    return `${this.client.settings.groupPrefix ?? this.client.topics.prefix}.${name}`;
+  }
+
+  /** The contract topic of a broker topic this process subscribed to (only its own environment's). */
+  private topicOf(name: string): Topic {
+    const topic = this.client.topics.topicOf(name);
+    if (topic === undefined) {
+      throw new Error(`${name} is not a topic of this environment (prefix ${this.client.topics.prefix})`);
+    }
+    return topic;
   }
 
   private async handle<T extends EventBase>(subscription: Subscription<T>, payload: EachMessagePayload): Promise<void> {
-    const { topic, partition, message } = payload;
+    const { partition, message } = payload;
+    const topic = this.topicOf(payload.topic);
     const headers = decodeHeaders(message.headers);
     const meta: EventMeta = {
-      topic: topic as Topic,
+      topic,
       partition,
       offset: message.offset,
       key: message.key?.toString() ?? null,
@@ -219,7 +232,7 @@ export class EventSubscriber {
       await this.deadLetter(subscription, payload, 'value is not valid JSON');
       return;
     }
-    const checked = validateEvent<T>(topic as Topic, parsed);
+    const checked = validateEvent<T>(topic, parsed);
     if (!checked.ok) {
       await this.deadLetter(subscription, payload, `schema: ${checked.errors.join('; ')}`);
       return;
@@ -255,7 +268,7 @@ export class EventSubscriber {
     }
     await this.client.send((producer) =>
       producer.send({
-        topic: Topics.DeadLetter,
+        topic: this.client.topics.name(Topics.DeadLetter),
         acks: -1,
         messages: items.map(({ payload: { topic, partition, message }, error }) => ({
           key: message.key,
@@ -272,7 +285,9 @@ export class EventSubscriber {
       }),
     );
     for (const { payload } of items) {
-      kafkaMessagesConsumed.labels(payload.topic, subscription.groupId, 'dead_lettered').inc();
+      kafkaMessagesConsumed
+        .labels(this.client.topics.topicOf(payload.topic) ?? payload.topic, subscription.groupId, 'dead_lettered')
+        .inc();
     }
     const [{ payload: first, error }] = items;
     if (items.length === 1) {

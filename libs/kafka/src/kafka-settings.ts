@@ -1,11 +1,17 @@
 import type { KafkaConfig, SASLOptions } from 'kafkajs';
+import { DEFAULT_TOPIC_PREFIX, TOPIC_PREFIX_PATTERN } from '@custody/contracts';
 
 export interface KafkaSettings {
   clientId: string;
   brokers: string[];
   ssl?: boolean;
   sasl?: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string };
-  /** Prefix of every consumer group (default `custody`); separate environments sharing a broker use their own. */
+  /**
+   * Prefix of every topic's broker name (default `custody`: the names in `Topics`); separate
+   * environments sharing a broker use their own, so neither reads the other's events.
+   */
+  topicPrefix?: string;
+  /** Prefix of every consumer group (default: the topic prefix); separate environments sharing a broker use their own. */
   groupPrefix?: string;
   /**
    * Where a consumer group with no committed offsets starts: `earliest` (the default: a new
@@ -42,12 +48,17 @@ export function kafkaSettingsFromEnv(clientId: string, env = process.env): Kafka
   if (brokers.length === 0) {
     throw new Error('KAFKA_BROKERS: must list at least one broker (host:port, comma-separated)');
   }
+  const topicPrefix = env.KAFKA_TOPIC_PREFIX || DEFAULT_TOPIC_PREFIX;
+  if (!TOPIC_PREFIX_PATTERN.test(topicPrefix)) {
+    throw new Error(`KAFKA_TOPIC_PREFIX: must match ${TOPIC_PREFIX_PATTERN.source} (letters, digits, '.', '_', '-')`);
+  }
   const mechanism = env.KAFKA_SASL_MECHANISM as 'plain' | 'scram-sha-256' | 'scram-sha-512' | undefined;
   return {
     clientId,
     brokers,
     ssl: env.KAFKA_SSL === 'true',
-    groupPrefix: env.KAFKA_GROUP_PREFIX,
+    topicPrefix,
+    groupPrefix: env.KAFKA_GROUP_PREFIX || topicPrefix,
     newGroupStart: env.KAFKA_NEW_GROUP_START === 'latest' ? 'latest' : 'earliest',
     sasl: mechanism
       ? { mechanism, username: env.KAFKA_SASL_USERNAME ?? '', password: env.KAFKA_SASL_PASSWORD ?? '' }

@@ -2,6 +2,7 @@ import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationShutdown } 
 import { connect as netConnect, isIP, Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { Admin, Consumer, ConsumerConfig, ISocketFactory, Kafka, logLevel, Producer, RetryOptions } from 'kafkajs';
+import { TopicNamespace } from '@custody/contracts';
 import { KafkaSettings, toKafkaConfig } from './kafka-settings';
 import { kafkaLogCreator } from './kafka-logging';
 
@@ -34,12 +35,15 @@ interface ConsumerEntry {
 export class KafkaClient implements BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly logger = new Logger(KafkaClient.name);
   readonly kafka: Kafka;
+  /** This environment's topic names (from `topicPrefix`), resolved once. */
+  readonly topics: TopicNamespace;
   private producerPromise?: Promise<Producer>;
   private adminPromise?: Promise<Admin>;
   private readonly consumers = new Map<Consumer, ConsumerEntry>();
   private stopping = false;
 
   constructor(readonly settings: KafkaSettings) {
+    this.topics = new TopicNamespace(settings.topicPrefix);
     this.kafka = new Kafka({ ...toKafkaConfig(settings), logLevel: logLevel.WARN, logCreator: kafkaLogCreator });
   }
 

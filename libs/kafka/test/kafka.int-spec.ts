@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ConfigResourceTypes } from 'kafkajs';
-import { Headers, TenantChangedEvent, Topic, Topics } from '@custody/contracts';
+import { Headers, TenantChangedEvent, Topic, TopicNamespace, Topics } from '@custody/contracts';
 import { configureLogging } from '@custody/observability';
 import {
   ensureTopics,
@@ -10,7 +10,7 @@ import {
   KafkaClient,
   kafkaSettingsFromEnv,
 } from '@custody/kafka';
-import { testKafka, waitForMessage } from '@custody/testing';
+import { testKafka, testTopic, waitForMessage } from '@custody/testing';
 import { tenantEvent } from './tenant-event';
 
 describe('libs/kafka over the real broker', () => {
@@ -41,13 +41,17 @@ describe('libs/kafka over the real broker', () => {
     };
     try {
       const layout = { partitions: 1, replicationFactor: 1 };
-      expect(await ensureTopics(admin, layout, [{ name, compacted: false, key: 'k', retentionMs: 3_600_000 }])).toEqual(
-        [name],
-      );
+      expect(
+        await ensureTopics(admin, layout, new TopicNamespace(), [
+          { name, compacted: false, key: 'k', retentionMs: 3_600_000 },
+        ]),
+      ).toEqual([name]);
       expect(await retentionOf()).toBe('3600000');
-      expect(await ensureTopics(admin, layout, [{ name, compacted: false, key: 'k', retentionMs: 7_200_000 }])).toEqual(
-        [],
-      );
+      expect(
+        await ensureTopics(admin, layout, new TopicNamespace(), [
+          { name, compacted: false, key: 'k', retentionMs: 7_200_000 },
+        ]),
+      ).toEqual([]);
       expect(await retentionOf()).toBe('7200000');
     } finally {
       await admin.deleteTopics({ topics: [name] }).catch(() => undefined);
@@ -86,7 +90,7 @@ describe('libs/kafka over the real broker', () => {
     const producer = await client.producer();
     const marker = randomUUID();
     await producer.send({
-      topic: Topics.TenantsChanged,
+      topic: testTopic(Topics.TenantsChanged),
       acks: -1,
       messages: [
         { key: tenantId, value: JSON.stringify({ eventId: marker, tenantId, type: 'tenant.changed', status: 'nope' }) },
@@ -109,7 +113,7 @@ describe('libs/kafka over the real broker', () => {
       (m) => ours(m) && m.value?.toString().includes(marker) === true && !m.value.toString().startsWith('not json'),
     );
     expect(schemaDead.headers?.[Headers.DeadLetterError]?.toString()).toMatch(/^schema: .*status/);
-    expect(schemaDead.headers?.[Headers.DeadLetterTopic]?.toString()).toBe(Topics.TenantsChanged);
+    expect(schemaDead.headers?.[Headers.DeadLetterTopic]?.toString()).toBe(testTopic(Topics.TenantsChanged));
     expect(schemaDead.headers?.[Headers.DeadLetterGroup]?.toString()).toBe(subscriber.groupName(groupId));
     const jsonDead = await waitForMessage(
       Topics.DeadLetter,
@@ -152,7 +156,7 @@ describe('libs/kafka over the real broker', () => {
     const producer = await client.producer();
     // One produce request, so the consumer sees them in one batch.
     await producer.send({
-      topic: Topics.TenantsChanged,
+      topic: testTopic(Topics.TenantsChanged),
       acks: -1,
       messages: [
         { key: tenantId, value: JSON.stringify(first) },
@@ -171,7 +175,7 @@ describe('libs/kafka over the real broker', () => {
         (m) => ours(m) && m.value?.toString().includes(e.eventId) === true,
       );
       expect(dead.headers?.[Headers.DeadLetterError]?.toString()).toBe('unknown tenant');
-      expect(dead.headers?.[Headers.DeadLetterTopic]?.toString()).toBe(Topics.TenantsChanged);
+      expect(dead.headers?.[Headers.DeadLetterTopic]?.toString()).toBe(testTopic(Topics.TenantsChanged));
     }
     const jsonDead = await waitForMessage(
       Topics.DeadLetter,

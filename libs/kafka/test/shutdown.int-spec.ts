@@ -12,7 +12,7 @@ import {
   KafkaModule,
   kafkaSettingsFromEnv,
 } from '@custody/kafka';
-import { testKafka, waitForStableGroups } from '@custody/testing';
+import { testKafka, testTopic, waitForStableGroups } from '@custody/testing';
 import { tenantEvent } from './tenant-event';
 
 const CONSUMER_STOP_TIMEOUT_MS = 3000;
@@ -147,9 +147,9 @@ describe('libs/kafka shutdown over the real broker', () => {
     try {
       const [committed] = await admin.fetchOffsets({
         groupId: `${groupPrefix}.slow-batch`,
-        topics: [Topics.TenantsChanged],
+        topics: [testTopic(Topics.TenantsChanged)],
       });
-      const latest = await admin.fetchTopicOffsets(Topics.TenantsChanged);
+      const latest = await admin.fetchTopicOffsets(testTopic(Topics.TenantsChanged));
       const ours = committed.partitions.filter((p) => Number(p.offset) > 0);
       expect(ours.length).toBeGreaterThan(0);
       for (const p of ours) {
@@ -191,7 +191,7 @@ describe('libs/kafka shutdown over the real broker', () => {
       });
       const created = jest.spyOn(client.kafka, 'producer');
       const send = () =>
-        client.send((p) => p.send({ topic: Topics.TenantsChanged, acks: -1, messages: [{ value: 'x' }] }));
+        client.send((p) => p.send({ topic: testTopic(Topics.TenantsChanged), acks: -1, messages: [{ value: 'x' }] }));
 
       const started = Date.now();
       await expect(send()).rejects.toThrow(KafkaDeliveryTimeoutError);

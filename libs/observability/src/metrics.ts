@@ -93,3 +93,19 @@ export const kafkaPublishDuration = getOrCreate(
       registers: [metricsRegistry],
     }),
 );
+
+/**
+ * Events a consumer skipped because this deployment does not know their tenant (e.g. one
+ * offboarded since the event was produced). Counted, not logged per event: a burst of them must
+ * not flood the log, and nothing is answered for a tenant that is not ours.
+ */
+export const unknownTenantEvents = getOrCreate(
+  'custody_unknown_tenant_events_total',
+  () =>
+    new Counter({
+      name: 'custody_unknown_tenant_events_total',
+      help: 'Events skipped because their tenant is unknown to this service, by topic',
+      labelNames: ['topic'],
+      registers: [metricsRegistry],
+    }),
+);

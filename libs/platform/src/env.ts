@@ -1,4 +1,5 @@
 import { IsIn, IsNotEmpty, IsOptional, IsString, Matches } from 'class-validator';
+import { DEFAULT_TOPIC_PREFIX, TOPIC_PREFIX_PATTERN } from '@custody/contracts';
 import { EnvBoolean, EnvUrl } from './config-decorators';
 
 /** What every app reads from the environment. Required values have no default. */
@@ -34,10 +35,20 @@ export class ServiceEnv extends BaseEnv {
   @IsString()
   KAFKA_SASL_PASSWORD?: string;
 
-  /** Prefix of this deployment's Kafka consumer groups (separate environments sharing a broker differ). */
+  /**
+   * Prefix of this environment's Kafka topics: `<prefix>.messages.inbound.v1`, ... (default
+   * `custody`). Environments sharing a broker each have their own, so none reads another's events.
+   */
+  @IsOptional()
+  @Matches(TOPIC_PREFIX_PATTERN, {
+    message: "must be 1-100 letters, digits, '.', '_' or '-', starting with a letter or digit",
+  })
+  KAFKA_TOPIC_PREFIX = DEFAULT_TOPIC_PREFIX;
+
+  /** Prefix of this deployment's Kafka consumer groups (default: KAFKA_TOPIC_PREFIX). */
   @IsOptional()
   @Matches(/^[A-Za-z0-9._-]{1,100}$/)
-  KAFKA_GROUP_PREFIX = 'custody';
+  KAFKA_GROUP_PREFIX?: string;
 
   /** Where a consumer group without committed offsets starts: earliest (default) or latest. */
   @IsOptional()
@@ -69,7 +80,8 @@ export function kafkaSettings(env: ServiceEnv, clientId: string) {
     clientId,
     brokers: env.KAFKA_BROKERS.split(','),
     ssl: env.KAFKA_SSL,
-    groupPrefix: env.KAFKA_GROUP_PREFIX,
+    topicPrefix: env.KAFKA_TOPIC_PREFIX,
+    groupPrefix: env.KAFKA_GROUP_PREFIX ?? env.KAFKA_TOPIC_PREFIX,
     newGroupStart: env.KAFKA_NEW_GROUP_START,
     sasl: env.KAFKA_SASL_MECHANISM
       ? {

@@ -1,5 +1,25 @@
 import { Kafka, KafkaMessage, logLevel } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
+import { DEFAULT_TOPIC_PREFIX, Topic, TopicNamespace } from '@custody/contracts';
+
+let namespace: TopicNamespace | undefined;
+
+/**
+ * The topics of this test file's environment: each integration file runs with a
+ * KAFKA_TOPIC_PREFIX of its own (test/kafka-environment.js creates and deletes its topics).
+ */
+export function testTopics(): TopicNamespace {
+  const prefix = process.env.KAFKA_TOPIC_PREFIX;
+  if (namespace === undefined || namespace.prefix !== (prefix ?? DEFAULT_TOPIC_PREFIX)) {
+    namespace = new TopicNamespace(prefix);
+  }
+  return namespace;
+}
+
+/** The broker name of a topic in this test file's environment. */
+export function testTopic(topic: Topic): string {
+  return testTopics().name(topic);
+}
 
 export function testKafka(): Kafka {
   const brokers = (process.env.KAFKA_BROKERS ?? '').split(',').filter(Boolean);
@@ -7,20 +27,23 @@ export function testKafka(): Kafka {
 }
 
 /**
- * Reads a topic from the beginning with a fresh consumer group until `match` accepts a message,
- * or fails after `timeoutMs`. Returns the matching message.
+ * Reads a topic of this test file's environment from the beginning with a fresh consumer group
+ * until `match` accepts a message, or fails after `timeoutMs`. Returns the matching message.
  */
 export async function waitForMessage(
-  topic: string,
+  topic: Topic,
   match: (message: KafkaMessage) => boolean,
   timeoutMs = 20_000,
 ): Promise<KafkaMessage> {
   const consumer = testKafka().consumer({ groupId: `test-${randomUUID()}` });
   await consumer.connect();
   try {
-    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.subscribe({ topic: testTopic(topic), fromBeginning: true });
     return await new Promise<KafkaMessage>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no matching message on ${topic} within ${timeoutMs} ms`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`no matching message on ${topic} within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
       void consumer.run({
         eachMessage: ({ message }) => {
           if (match(message)) {
@@ -55,7 +78,9 @@ export async function waitForStableGroups(prefix: string, expected: number, time
         }
       }
       if (Date.now() > deadline) {
-        throw new Error(`consumer groups ${prefix}.* not stable within ${timeoutMs} ms (found ${ours.length} of ${expected})`);
+        throw new Error(
+          `consumer groups ${prefix}.* not stable within ${timeoutMs} ms (found ${ours.length} of ${expected})`,
+        );
       }
       await new Promise((r) => setTimeout(r, 100));
     }

@@ -1,6 +1,7 @@
 import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { MessageEvent, Topics } from '@custody/contracts';
 import { EventSubscriber } from '@custody/kafka';
+import { unknownTenantEvents } from '@custody/observability';
 import { NetworkClient } from '../repositories/network.client';
 import { RoutingRepository } from '../repositories/routing.repository';
 
@@ -23,12 +24,15 @@ export class DispatchConsumer implements OnApplicationBootstrap {
       fromBeginning: true,
       maxBatch: 500,
       handler: async (items) => {
-        // Only numbers this deployment routes go out (an event for an unknown number is not ours).
+        // Only numbers this deployment routes go out (an event for an unknown number is not ours:
+        // counted in custody_unknown_tenant_events_total, not sent, not logged per event).
         const routed = [];
         for (const item of items) {
           const route = await this.routing.routeFor(item.event.phoneNumberId);
           if (route && route.tenantId === item.event.tenantId) {
             routed.push(item);
+          } else {
+            unknownTenantEvents.labels(item.meta.topic).inc();
           }
         }
         if (routed.length === 0) {

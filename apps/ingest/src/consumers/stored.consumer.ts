@@ -2,6 +2,7 @@ import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { hostedNoticeMessageId, StoredEvent, Topics } from '@custody/contracts';
 import { asTenantId, TenantId } from '@custody/database';
 import { EventSubscriber } from '@custody/kafka';
+import { unknownTenantEvents } from '@custody/observability';
 import { RoutingRepository } from '../repositories/routing.repository';
 import { NewWebhook, WebhookWorkerService } from '../services/webhook-worker.service';
 
@@ -25,7 +26,7 @@ export class StoredConsumer implements OnApplicationBootstrap {
       fromBeginning: true,
       handler: async (items) => {
         const byTenant = new Map<TenantId, NewWebhook[]>();
-        for (const { event } of items) {
+        for (const { event, meta } of items) {
           const kind = event.type === 'stored.message' ? 'message' : 'status';
           const payload = event.message ?? event.status;
           if (!payload || (kind === 'message' && event.message?.origin !== 'customer')) {
@@ -37,6 +38,8 @@ export class StoredConsumer implements OnApplicationBootstrap {
           }
           const route = await this.routing.routeFor(payload.phoneNumberId);
           if (!route || route.tenantId !== event.tenantId) {
+            // Not a tenant this deployment routes (offboarded since): counted, nothing delivered.
+            unknownTenantEvents.labels(meta.topic).inc();
             continue;
           }
           const tenantId = asTenantId(event.tenantId);

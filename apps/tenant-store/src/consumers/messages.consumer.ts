@@ -2,9 +2,14 @@ import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { EventBase, MessageEvent, StatusEvent, Topics } from '@custody/contracts';
 import { asTenantId, TenantId } from '@custody/database';
 import { EventMeta, EventSubscriber } from '@custody/kafka';
+import { unknownTenantEvents } from '@custody/observability';
 import { MessageStoreService } from '../services/message-store.service';
 
-/** Persists the message and status topics; offsets are committed after the transaction commits. */
+/**
+ * Persists the message and status topics; offsets are committed after the transaction commits.
+ * Events of a tenant this store does not have (offboarded since) are counted in
+ * custody_unknown_tenant_events_total and skipped, neither stored nor dead-lettered.
+ */
 @Injectable()
 export class MessagesConsumer implements OnApplicationBootstrap {
   constructor(
@@ -31,17 +36,27 @@ export class MessagesConsumer implements OnApplicationBootstrap {
 async function perTenant<T extends EventBase>(
   items: Array<{ event: T; meta: EventMeta }>,
   store: (tenantId: TenantId, events: T[]) => Promise<boolean>,
-): Promise<Array<{ meta: EventMeta; error: string }>> {
+): Promise<void> {
   const groups = new Map<TenantId, Array<{ event: T; meta: EventMeta }>>();
   for (const item of items) {
     const tenantId = asTenantId(item.event.tenantId);
-    groups.set(tenantId, [...(groups.get(tenantId) ?? []), item]);
-  }
-  const rejected: Array<{ meta: EventMeta; error: string }> = [];
-  for (const [tenantId, group] of groups) {
-    if (!(await store(tenantId, group.map((g) => g.event)))) {
-      rejected.push(...group.map((g) => ({ meta: g.meta, error: 'unknown tenant' })));
+    const group = groups.get(tenantId);
+    if (group) {
+      group.push(item);
+    } else {
+      groups.set(tenantId, [item]);
     }
   }
-  return rejected;
+  for (const [tenantId, group] of groups) {
+    if (
+      !(await store(
+        tenantId,
+        group.map((g) => g.event),
+      ))
+    ) {
+      for (const { meta } of group) {
+        unknownTenantEvents.labels(meta.topic).inc();
+      }
+    }
+  }
 }

@@ -121,7 +121,10 @@ labels:
 {{- define "custody.kafkaConfig" -}}
 KAFKA_BROKERS: {{ required "kafka.brokers must list at least one host:port" (join "," .Values.kafka.brokers) | quote }}
 KAFKA_SSL: {{ .Values.kafka.tls.enabled | toString | quote }}
-KAFKA_GROUP_PREFIX: {{ .Values.kafka.groupPrefix | quote }}
+KAFKA_TOPIC_PREFIX: {{ required "kafka.topicPrefix is required" .Values.kafka.topicPrefix | quote }}
+{{- with .Values.kafka.groupPrefix }}
+KAFKA_GROUP_PREFIX: {{ . | quote }}
+{{- end }}
 {{- with .Values.kafka.sasl.mechanism }}
 KAFKA_SASL_MECHANISM: {{ . | quote }}
 KAFKA_SASL_USERNAME: {{ $.Values.kafka.sasl.username | quote }}
