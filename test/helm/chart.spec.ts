@@ -188,6 +188,8 @@ const INT_VALUES: Record<string, [App, string]> = {
   'ingest.webhooks.retryHorizonSeconds': ['ingest', 'WEBHOOK_RETRY_HORIZON_SECONDS'],
   'ingest.webhooks.retryBaseMs': ['ingest', 'WEBHOOK_RETRY_BASE_MS'],
   'ingest.webhooks.timeoutMs': ['ingest', 'WEBHOOK_TIMEOUT_MS'],
+  'ingest.webhooks.directTimeoutMs': ['ingest', 'WEBHOOK_DIRECT_TIMEOUT_MS'],
+  'ingest.webhooks.directPauseMs': ['ingest', 'WEBHOOK_DIRECT_PAUSE_MS'],
   'ingest.pairRate.burst': ['ingest', 'PAIR_RATE_BURST'],
   'ingest.pairRate.intervalMs': ['ingest', 'PAIR_RATE_INTERVAL_MS'],
   'tenantStore.tokenTtlSeconds': ['tenant-store', 'TOKEN_TTL_SECONDS'],

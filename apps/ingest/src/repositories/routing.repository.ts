@@ -30,11 +30,23 @@ export class RoutingRepository {
    * Routing by phone number id happens before any tenant is known (the network names only the
    * number), so it is one of the explicit platform-scoped reads. Cached briefly on the hot path.
    */
-  async routeFor(phoneNumberId: string): Promise<NumberRoute | null> {
+  routeFor(phoneNumberId: string): Promise<NumberRoute | null> {
     const hit = this.cache.get(phoneNumberId);
     if (hit && Date.now() - hit.at < CACHE_TTL_MS) {
-      return hit.route;
+      return Promise.resolve(hit.route);
     }
+    // One read per number at a time: the requests that find the entry expired share it.
+    let loading = this.loading.get(phoneNumberId);
+    if (!loading) {
+      loading = this.loadRoute(phoneNumberId).finally(() => this.loading.delete(phoneNumberId));
+      this.loading.set(phoneNumberId, loading);
+    }
+    return loading;
+  }
+
+  private readonly loading = new Map<string, Promise<NumberRoute | null>>();
+
+  private async loadRoute(phoneNumberId: string): Promise<NumberRoute | null> {
     const rows: Array<Record<string, string | number>> = await this.db.forPlatform((m) =>
       m.query(
         `SELECT phone_number_id, tenant_id, business_account_id, display_phone_number, status, messages_per_second
