@@ -95,7 +95,7 @@ const SETTLE_S = num('settle-timeout', 120);
 const OVERLOAD_SECONDS = num('overload-seconds', 10);
 const CEILING_SECONDS = num('ceiling-seconds', 8);
 const STORE_BATCH = num('store-batch', 100);
-const PHASES = String(args.phases ?? `closed,open,ceilings${args.overload ? ',overload' : ''}`)
+const PHASES = String(args.phases ?? `closed,open${args.overload ? ',overload' : ''},ceilings`)
   .split(',')
   .map((p) => p.trim())
   .filter(Boolean);
@@ -415,6 +415,52 @@ async function runPath(kafka, admin, stack) {
     }
   };
 
+  /**
+   * Where the time goes, per stage, from the timestamps the platform already records (one
+   * clock: everything runs on this machine): ingest's accept time (the outbound message's
+   * network timestamp), tenant-store's transaction times (received_at of the message and of its
+   * statuses), ingest's webhook queue (webhook_deliveries created_at / delivered_at). Tables the
+   * apps may reshape: a failing query only drops this breakdown.
+   */
+  const stages = async (ids) => {
+    try {
+      const epoch = (c) => `(extract(epoch FROM ${c}) * 1000)::float8`;
+      const msgs = await platformQuery(
+        `SELECT message_id AS id, ${epoch('network_timestamp')} AS accepted, ${epoch('received_at')} AS stored
+           FROM tenant_store.messages WHERE tenant_id = $1 AND message_id = ANY($2)`,
+        [tenantId, ids],
+      );
+      const sts = await platformQuery(
+        `SELECT message_id AS id, status, ${epoch('received_at')} AS stored FROM tenant_store.message_statuses WHERE tenant_id = $1 AND message_id = ANY($2)`,
+        [tenantId, ids],
+      );
+      const hooks = await platformQuery(
+        `SELECT event_id, ${epoch('created_at')} AS queued, ${epoch('delivered_at')} AS delivered
+           FROM ingest.webhook_deliveries WHERE tenant_id = $1 AND kind = 'status' AND event_id = ANY($2)`,
+        [tenantId, sts.map((r) => `${r.id}:${r.status}`)],
+      );
+      const origin = performance.timeOrigin;
+      const msgById = new Map(msgs.map((r) => [r.id, r]));
+      const stById = new Map(sts.map((r) => [`${r.id}:${r.status}`, r]));
+      const out = {
+        'send → accepted by ingest': percentiles(msgs.map((r) => r.accepted - (origin + accepted.get(r.id).t0))),
+        'accepted → message stored': percentiles(msgs.map((r) => r.stored - r.accepted)),
+        'message stored → status stored (network, sandbox delay)': percentiles(
+          sts.filter((r) => msgById.has(r.id)).map((r) => r.stored - msgById.get(r.id).stored),
+        ),
+        'status stored → webhook queued (outbox, Kafka, ingest)': percentiles(
+          hooks.filter((h) => stById.has(h.event_id)).map((h) => h.queued - stById.get(h.event_id).stored),
+        ),
+        'webhook queued → delivered': percentiles(
+          hooks.filter((h) => h.delivered !== null).map((h) => h.delivered - h.queued),
+        ),
+      };
+      return out;
+    } catch (error) {
+      return { error: error.message };
+    }
+  };
+
   const businessTotal = () => [...accepted.keys()].length;
   let closedRate = null;
   for (const phase of PHASES.filter((p) => p !== 'ceilings')) {
@@ -432,6 +478,12 @@ async function runPath(kafka, admin, stack) {
     const cpuBefore = sample(pids);
     const started = performance.now();
     const one = sendPhase(phase, rec);
+    const progress = setInterval(() => {
+      const answered = rec.ids.length + rec.httpRefused.length + Object.values(rec.failed).reduce((a, b) => a + b, 0);
+      console.log(
+        `  … ${((performance.now() - started) / 1000).toFixed(0)} s: ${fmt(answered)} sends answered, ${fmt(rec.ids.length)} accepted, ${fmt(rec.ids.filter((id) => storedAt.has(id)).length)} stored`,
+      );
+    }, 5000);
     const loop =
       phase === 'closed'
         ? await closedLoop({ n: N, concurrency: CONCURRENCY, sendOne: one })
@@ -441,6 +493,7 @@ async function runPath(kafka, admin, stack) {
             maxInFlight: inFlight,
             sendOne: one,
           });
+    clearInterval(progress);
     const sendsDone = performance.now();
 
     // Settle: every accepted message stored, with its three statuses in the database and their
@@ -488,6 +541,23 @@ async function runPath(kafka, admin, stack) {
         .filter((id) => STATUSES.every((s) => receiver.statuses.has(`${id}:${s}`)))
         .map((id) => Math.max(...STATUSES.map((s) => receiver.statuses.get(`${id}:${s}`).first)) - accepted.get(id).t0),
     );
+    // The same latency as tenant-store recorded it (its transaction time minus ingest's accept
+    // time, one clock), free of this load generator's own scheduling.
+    const server = (
+      await platformQuery(
+        `SELECT count(*)::int AS n, percentile_cont(ARRAY[0.5, 0.95, 0.99]) WITHIN GROUP (ORDER BY extract(epoch FROM received_at - network_timestamp) * 1000) AS p,
+                max(extract(epoch FROM received_at - network_timestamp) * 1000) AS max
+           FROM tenant_store.messages WHERE tenant_id = $1 AND message_id = ANY($2)`,
+        [tenantId, rec.ids],
+      )
+    )[0];
+    const serverLatency = {
+      n: server.n,
+      p50: server.p?.[0] ?? null,
+      p95: server.p?.[1] ?? null,
+      p99: server.p?.[2] ?? null,
+      max: server.max === null ? null : Number(server.max),
+    };
     const http = percentiles(rec.httpAccepted);
     const httpRefused = percentiles(rec.httpRefused);
     const nRefused = Object.values(rec.refused).reduce((a, b) => a + b, 0);
@@ -509,11 +579,22 @@ async function runPath(kafka, admin, stack) {
       `  send→stored   p50 ${ms(latency.p50)}, p95 ${ms(latency.p95)}, p99 ${ms(latency.p99)}, max ${ms(latency.max)} (${fmt(latency.n)} messages)`,
     );
     console.log(
+      `  accepted→stored as tenant-store recorded it: p50 ${ms(serverLatency.p50)}, p95 ${ms(serverLatency.p95)}, p99 ${ms(serverLatency.p99)}, max ${ms(serverLatency.max)}`,
+    );
+    console.log(
       `  HTTP send     p50 ${ms(http.p50)}, p99 ${ms(http.p99)}, max ${ms(http.max)} (accepted)${httpRefused.n ? `; refused answered p50 ${ms(httpRefused.p50)}, p99 ${ms(httpRefused.p99)}` : ''}`,
     );
     console.log(
       `  send→3 status webhooks p50 ${ms(webhookLatency.p50)}, p99 ${ms(webhookLatency.p99)}, max ${ms(webhookLatency.max)}`,
     );
+    const breakdown = await stages(rec.ids);
+    if (breakdown.error) console.log(`  stages: not available (${breakdown.error})`);
+    else {
+      console.log("  stages (p50 / p99 / max, from the platform's own timestamps):");
+      for (const [stage, p] of Object.entries(breakdown)) {
+        console.log(`    ${stage.padEnd(58)} ${ms(p.p50)} / ${ms(p.p99)} / ${ms(p.max)}`);
+      }
+    }
     const cpuParts = [
       ...Object.entries(cpu.apps).map(([a, s]) => `${a} ${fmt(perMessage(s), 2)}`),
       `kafka ${fmt(perMessage(cpu.kafka), 2)}`,
@@ -546,7 +627,9 @@ async function runPath(kafka, admin, stack) {
       stored: stored.length,
       throughput,
       sendToStoredMs: latency,
+      acceptedToStoredInDbMs: serverLatency,
       httpAcceptedMs: http,
+      stagesMs: breakdown,
       httpRefusedMs: httpRefused,
       sendToWebhooksMs: webhookLatency,
       cpuSeconds: cpu,
