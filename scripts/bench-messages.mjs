@@ -72,7 +72,7 @@ if (args.help) {
   --customers K         distinct customers, cycled (default 2000; a customer's first message also sends the hosted notice)
   --max-inflight M      open loop: sends in flight at most, more are skipped (default 256)
   --overload-inflight M overload: sends in flight at most (default 2048, so ingest sees the excess)
-  --settle-timeout S    longest wait per phase for stored rows, statuses and webhooks (default 120)
+  --settle-timeout S    longest wait per phase, and once more before the counts, for stored rows, statuses and webhooks (default 60)
   --ceiling-seconds S   duration of each ceiling (default 8)
   --store-batch B       PostgreSQL ceiling: messages per consumer batch (default 100)
   --json FILE           write everything printed as JSON`);
@@ -91,7 +91,7 @@ const OPEN_SECONDS = num('seconds', 15);
 const CUSTOMERS = num('customers', 2000);
 const MAX_INFLIGHT = num('max-inflight', 256);
 const OVERLOAD_INFLIGHT = num('overload-inflight', 2048);
-const SETTLE_S = num('settle-timeout', 120);
+const SETTLE_S = num('settle-timeout', 60);
 const OVERLOAD_SECONDS = num('overload-seconds', 10);
 const CEILING_SECONDS = num('ceiling-seconds', 8);
 const STORE_BATCH = num('store-batch', 100);
@@ -649,6 +649,29 @@ async function runPath(kafka, admin, stack) {
   }
 
   // ---- counts that must agree ----------------------------------------------------------------
+  // A phase that did not settle in time gets another bounded wait here, so that slow is not
+  // counted as lost.
+  {
+    const all = [...accepted.keys()];
+    const deadline = Date.now() + SETTLE_S * 1000;
+    let lastPrint = Date.now();
+    for (;;) {
+      const c = await dbCounts();
+      const hooks = receiver.complete(all);
+      if (
+        (c.business >= all.length && c.statuses >= STATUSES.length * all.length && hooks >= all.length) ||
+        Date.now() > deadline
+      )
+        break;
+      if (Date.now() - lastPrint > 5000) {
+        lastPrint = Date.now();
+        console.log(
+          `  … waiting for the rest: rows ${fmt(c.business)}/${fmt(all.length)}, statuses ${fmt(c.statuses)}/${fmt(STATUSES.length * all.length)}, complete webhooks ${fmt(hooks)}/${fmt(all.length)}`,
+        );
+      }
+      await sleep(500);
+    }
+  }
   const rows = await platformQuery(
     `SELECT message_id FROM tenant_store.messages WHERE tenant_id = $1 AND origin = 'business'`,
     [tenantId],
@@ -661,7 +684,13 @@ async function runPath(kafka, admin, stack) {
     `SELECT message_id FROM tenant_store.messages WHERE tenant_id = $1 AND origin = 'system'`,
     [tenantId],
   );
+  // Ingest's own record of its deliveries (so a missing webhook reads as pending or lost).
+  const deliveries = await platformQuery(
+    `SELECT state, count(*)::int AS n, sum(attempts)::int AS attempts FROM ingest.webhook_deliveries WHERE tenant_id = $1 AND kind = 'status' GROUP BY state`,
+    [tenantId],
+  ).catch((e) => [{ state: `unknown (${e.message})`, n: 0, attempts: 0 }]);
   await db.end();
+  const deliveryStates = Object.fromEntries(deliveries.map((d) => [d.state, d.n]));
   const storedIds = new Set(rows.map((r) => r.message_id));
   const statusSet = new Set(statusRows.map((r) => `${r.message_id}:${r.status}`));
   const ids = [...accepted.keys()];
@@ -721,6 +750,11 @@ async function runPath(kafka, admin, stack) {
     ['  webhooks of hosted notices (system)', systemHookItems, `${systemIds.size} notices stored`],
     ['  webhooks of unknown messages', strangerHookItems, ''],
     [
+      '  ingest: status deliveries by state',
+      deliveries.reduce((a, d) => a + d.n, 0),
+      `${deliveries.map((d) => `${d.state} ${d.n}`).join(', ')} (${deliveries.reduce((a, d) => a + (d.attempts ?? 0), 0)} attempts)`,
+    ],
+    [
       '  bad signatures / malformed POSTs',
       receiver.stats.badSignature + receiver.stats.malformed,
       `${receiver.stats.posts} POSTs in all`,
@@ -753,6 +787,7 @@ async function runPath(kafka, admin, stack) {
     systemNotices: systemIds.size,
     unknownWebhooks: strangerHookItems,
     receiver: receiver.stats,
+    ingestStatusDeliveries: deliveryStates,
   };
 
   await observer.disconnect();
