@@ -435,8 +435,10 @@ async function runPath(kafka, admin, stack) {
         [tenantId, ids],
       );
       const hooks = await platformQuery(
-        `SELECT event_id, ${epoch('created_at')} AS queued, ${epoch('delivered_at')} AS delivered
-           FROM ingest.webhook_deliveries WHERE tenant_id = $1 AND kind = 'status' AND event_id = ANY($2)`,
+        // The delivery's event id is the stored event's (`stored:<message id>:<status>`).
+        `SELECT regexp_replace(event_id, '^stored:', '') AS event_id, ${epoch('created_at')} AS queued, ${epoch('delivered_at')} AS delivered
+           FROM ingest.webhook_deliveries
+          WHERE tenant_id = $1 AND kind = 'status' AND regexp_replace(event_id, '^stored:', '') = ANY($2)`,
         [tenantId, sts.map((r) => `${r.id}:${r.status}`)],
       );
       const origin = performance.timeOrigin;

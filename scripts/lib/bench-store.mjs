@@ -113,34 +113,31 @@ export async function storeCeiling({ customers, batch = 100, parallel = 3, maxSe
     const warm = Array.from({ length: batch }, () => message(0));
     check(await store.storeMessages(tenantId, warm));
 
-    // Each lane: a batch of messages, then a batch of the statuses of messages stored before
-    // (sent, delivered, read of a third of a batch each round, as they trickle in), like the two
-    // consumer groups working side by side.
+    // Each lane, per round: a batch of messages, then the sent/delivered/read statuses of the
+    // previous round's messages in batches of the same size, like the two consumer groups working
+    // side by side (statuses trail their messages by one round).
     let storedMessages = 0;
     let storedStatuses = 0;
+    const storeStatuses = async (ms) => {
+      const ss = ms.flatMap((m) => ['sent', 'delivered', 'read'].map((s) => status(m, s)));
+      for (let i = 0; i < ss.length; i += batch) {
+        check(await store.storeStatuses(tenantId, ss.slice(i, i + batch)));
+      }
+      storedStatuses += ss.length;
+    };
     const deadline = performance.now() + maxSeconds * 1000;
     const t0 = performance.now();
     await Promise.all(
       Array.from({ length: parallel }, async (_, lane) => {
-        const waiting = [];
+        let previous = [];
         while (performance.now() < deadline) {
           const ms = Array.from({ length: batch }, () => message(lane));
           check(await store.storeMessages(tenantId, ms));
           storedMessages += ms.length;
-          waiting.push(...ms);
-          const ready = waiting.splice(0, Math.ceil(batch / 3));
-          const ss = ready.flatMap((m) => ['sent', 'delivered', 'read'].map((s) => status(m, s)));
-          check(await store.storeStatuses(tenantId, ss));
-          storedStatuses += ss.length;
+          await storeStatuses(previous);
+          previous = ms;
         }
-        // The statuses still owed, in batches.
-        while (waiting.length > 0) {
-          const ss = waiting
-            .splice(0, Math.ceil(batch / 3))
-            .flatMap((m) => ['sent', 'delivered', 'read'].map((s) => status(m, s)));
-          check(await store.storeStatuses(tenantId, ss));
-          storedStatuses += ss.length;
-        }
+        await storeStatuses(previous);
       }),
     );
     const seconds = (performance.now() - t0) / 1000;
