@@ -572,7 +572,7 @@ async function runPath(kafka, admin, stack) {
     const notices = counts.system - countsBefore.system;
 
     console.log(
-      `  sends: ${fmt(loop.offered)} offered in ${((sendsDone - started) / 1000).toFixed(1)} s (${fmt(loop.offered / ((sendsDone - started) / 1000))}/s): ${fmt(rec.ids.length)} accepted, ${fmt(nRefused)} refused${nRefused ? ` ${JSON.stringify(rec.refused)}` : ''}, ${fmt(nFailed)} failed${nFailed ? ` ${JSON.stringify(rec.failed)}` : ''}${nRejected ? `, ${fmt(nRejected)} other errors ${JSON.stringify(rec.rejected)} (${rec.rejectedExample})` : ''}${loop.skipped ? `, ${fmt(loop.skipped)} skipped (${inFlight} in flight)` : ''}`,
+      `  sends: ${fmt(loop.offered)} offered ${loop.issuedSeconds ? `over ${loop.issuedSeconds.toFixed(1)} s (${fmt(loop.offered / loop.issuedSeconds)}/s), last answer at ${((sendsDone - started) / 1000).toFixed(1)} s` : `in ${((sendsDone - started) / 1000).toFixed(1)} s (${fmt(loop.offered / ((sendsDone - started) / 1000))}/s)`}: ${fmt(rec.ids.length)} accepted, ${fmt(nRefused)} refused${nRefused ? ` ${JSON.stringify(rec.refused)}` : ''}, ${fmt(nFailed)} failed${nFailed ? ` ${JSON.stringify(rec.failed)}` : ''}${nRejected ? `, ${fmt(nRejected)} other errors ${JSON.stringify(rec.rejected)} (${rec.rejectedExample})` : ''}${loop.skipped ? `, ${fmt(loop.skipped)} skipped (${inFlight} in flight)` : ''}`,
     );
     console.log(
       `  throughput ${fmt(throughput)} messages/s (first send → last stored); all statuses and webhooks in ${((settledAt - started) / 1000).toFixed(1)} s`,
@@ -620,6 +620,7 @@ async function runPath(kafka, admin, stack) {
       rate: phase === 'closed' ? null : rate,
       concurrency: phase === 'closed' ? CONCURRENCY : null,
       sendSeconds: (sendsDone - started) / 1000,
+      issuedSeconds: loop.issuedSeconds,
       settleSeconds: (settledAt - started) / 1000,
       accepted: rec.ids.length,
       refused: rec.refused,

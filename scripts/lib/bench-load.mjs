@@ -89,7 +89,7 @@ export async function closedLoop({ n, concurrency, sendOne }) {
       for (let i = next++; i < n; i = next++) await sendOne(i);
     }),
   );
-  return { offered: n, skipped: 0 };
+  return { offered: n, skipped: 0, issuedSeconds: null };
 }
 
 /**
@@ -112,8 +112,9 @@ export async function openLoop({ rate, seconds, maxInFlight, sendOne }) {
     const p = sendOne(i).finally(() => inFlight.delete(p));
     inFlight.add(p);
   }
+  const issuedSeconds = (performance.now() - start) / 1000;
   await Promise.all(inFlight);
-  return { offered: n, skipped };
+  return { offered: n, skipped, issuedSeconds };
 }
 
 export const pct = (sorted, p) =>
