@@ -160,7 +160,7 @@ const isBench = (g) => g.startsWith('bench-');
 
 async function main() {
   console.log(
-    `bench:messages — phases ${PHASES.join(', ')}; closed ${fmt(N)} messages × ${CONCURRENCY} senders, open ${fmt(RATE)}/s × ${OPEN_SECONDS} s; ${fmt(CUSTOMERS)} customers, ${NUMBERS} numbers × 1,000/s; node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, commit ${report.commit?.slice(0, 10) ?? '?'}${report.dirty ? ' (dirty)' : ''}, load ${loadavg()
+    `bench:messages — ${PHASES.map((p) => ({ closed: `closed ${fmt(N)} messages × ${CONCURRENCY} senders`, open: `open ${fmt(RATE)}/s × ${OPEN_SECONDS} s`, overload: `overload ${args['overload-rate'] ? `${fmt(num('overload-rate', 1))}/s` : '2 × closed'} × ${OVERLOAD_SECONDS} s` })[p] ?? p).join(', ')}; ${fmt(CUSTOMERS)} customers, ${NUMBERS} numbers × 1,000/s; node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, commit ${report.commit?.slice(0, 10) ?? '?'}${report.dirty ? ' (dirty)' : ''}, load ${loadavg()
       .map((l) => l.toFixed(2))
       .join(' ')}`,
   );
