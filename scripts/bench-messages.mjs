@@ -187,7 +187,7 @@ async function main() {
 
   const measured = PHASES.filter((p) => p !== 'ceilings');
   if (measured.length > 0) await runPath(kafka, admin, stack);
-  if (PHASES.includes('ceilings')) await runCeilings(kafka, admin);
+  if (PHASES.includes('ceilings')) await runCeilings(kafka, admin, stack);
   await admin.disconnect();
 
   report.machine.loadAfter = loadavg();
@@ -803,7 +803,9 @@ async function runPath(kafka, admin, stack) {
 }
 
 // ---- ceilings ------------------------------------------------------------------------------------
-async function runCeilings(kafka, admin) {
+async function runCeilings(kafka, admin, stack) {
+  // CPU of the broker, PostgreSQL and this process (the producers, or tenant-store's storing code) during each ceiling.
+  const probe = () => sample({ apps: {}, kafka: stack.kafka, postgres: stack.postgres });
   const ref = report.phases.closed ?? report.phases.open ?? report.phases.overload;
   if (!ref) {
     warn('ceilings need a measured phase (their event mix and sizes come from it): skipped');
@@ -843,7 +845,17 @@ async function runCeilings(kafka, admin) {
       messages: ref.stored || N,
       maxSeconds: CEILING_SECONDS,
       callers: CONCURRENCY,
+      probe,
     });
+    const kcpu = cpuBetween(...k.probes);
+    delete k.probes;
+    const pathEvents = Object.entries(ref.events)
+      .filter(([t]) => !t.startsWith('__'))
+      .reduce((a, [, n]) => a + n, 0);
+    const brokerPerEvent = {
+      ceiling: kcpu.kafka === null ? null : (1e6 * kcpu.kafka) / k.events,
+      path: ref.cpuSeconds.kafka === null ? null : (1e6 * ref.cpuSeconds.kafka) / Math.max(1, pathEvents),
+    };
     const efficiency = (ref.throughput * totalEpm) / k.eventsPerSecond;
     console.log(
       `  Kafka: ${fmt(k.eventsPerSecond)} events/s (${fmt(k.events)} events in ${k.seconds.toFixed(1)} s; ${k.producers} idempotent producers, acks=all, ${k.callersPerProducer} publishers each, ${k.coalescing}) = ${fmt(k.eventsPerSecond / totalEpm)} messages/s at ${fmt(totalEpm, 2)} events/message`,
@@ -851,7 +863,10 @@ async function runCeilings(kafka, admin) {
     console.log(
       `    path efficiency: ${fmt(ref.throughput)} messages/s × ${fmt(totalEpm, 2)} events ÷ ${fmt(k.eventsPerSecond)} events/s = ${percent(efficiency)} of the broker's ceiling`,
     );
-    report.ceilings.kafka = { ...k, efficiency };
+    console.log(
+      `    broker CPU per event: ${fmt(brokerPerEvent.ceiling)} µs in the ceiling, ${fmt(brokerPerEvent.path)} µs on the path (producers in this process: ${fmt((1e6 * kcpu.loadGenerator) / k.events)} µs/event)`,
+    );
+    report.ceilings.kafka = { ...k, efficiency, brokerCpuMicrosPerEvent: brokerPerEvent, cpuSeconds: kcpu };
   } catch (error) {
     warn(`Kafka ceiling failed: ${error.message}`);
   }
@@ -861,7 +876,15 @@ async function runCeilings(kafka, admin) {
       batch: STORE_BATCH,
       parallel: 3,
       maxSeconds: CEILING_SECONDS,
+      probe,
     });
+    const scpu = cpuBetween(...s.probes);
+    delete s.probes;
+    const perMsg = (sec, n) => (sec === null ? null : (1000 * sec) / n);
+    const storeCpu = {
+      ceiling: { postgres: perMsg(scpu.postgres, s.messages), storingCode: perMsg(scpu.loadGenerator, s.messages) },
+      path: { postgres: ref.cpuMsPerMessage.postgres, tenantStore: ref.cpuMsPerMessage['tenant-store'] },
+    };
     const share = ref.throughput / s.messagesPerSecond;
     console.log(
       `  PostgreSQL (tenant-store's storeMessages/storeStatuses, FieldCipher, RLS, outbox; ${s.parallel} × batches of ${s.batch}): ${fmt(s.messagesPerSecond)} messages/s with their 3 statuses = ${fmt(s.rowsPerSecond)} rows/s (${fmt(s.messages)} messages, ${fmt(s.statuses)} statuses in ${s.seconds.toFixed(1)} s)`,
@@ -869,7 +892,10 @@ async function runCeilings(kafka, admin) {
     console.log(
       `    path share: ${fmt(ref.throughput)} ÷ ${fmt(s.messagesPerSecond)} messages/s = ${percent(share)} of the store's ceiling`,
     );
-    report.ceilings.postgres = { ...s, share };
+    console.log(
+      `    CPU per message with its statuses: PostgreSQL ${fmt(storeCpu.ceiling.postgres, 2)} ms + storing code ${fmt(storeCpu.ceiling.storingCode, 2)} ms in the ceiling; on the path PostgreSQL (all of it, ingest's webhook queue included) ${fmt(storeCpu.path.postgres, 2)} ms + tenant-store ${fmt(storeCpu.path.tenantStore, 2)} ms`,
+    );
+    report.ceilings.postgres = { ...s, share, cpuMsPerMessage: storeCpu, cpuSeconds: scpu };
   } catch (error) {
     warn(`PostgreSQL ceiling failed (tenant-store's storing code changed?): ${error.message}`);
   }

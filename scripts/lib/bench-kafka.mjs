@@ -124,6 +124,7 @@ export async function kafkaCeiling({
   producers = 2,
   callers = 64,
   maxSeconds = 10,
+  probe = () => null,
 }) {
   process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
   require('@nestjs/common').Logger.overrideLogger(['error']);
@@ -182,6 +183,7 @@ export async function kafkaCeiling({
     let sent = 0;
     let bytes = 0;
     const deadline = performance.now() + maxSeconds * 1000;
+    const before = probe();
     const t0 = performance.now();
     await Promise.all(
       clients.flatMap((client, ci) =>
@@ -196,10 +198,12 @@ export async function kafkaCeiling({
       ),
     );
     const seconds = (performance.now() - t0) / 1000;
+    const after = probe();
     return {
       eventsPerSecond: sent / seconds,
       events: sent,
       seconds,
+      probes: [before, after],
       meanEventBytes: sent ? bytes / sent : 0,
       producers,
       callersPerProducer: callers,

@@ -17,7 +17,7 @@ const require = createRequire(import.meta.url);
  *   parallel: batches in flight (the consumers handle 3 partitions at once); each lane has its own
  *   customers, as a partition has its own conversations.
  */
-export async function storeCeiling({ customers, batch = 100, parallel = 3, maxSeconds = 8 }) {
+export async function storeCeiling({ customers, batch = 100, parallel = 3, maxSeconds = 8, probe = () => null }) {
   const { conversationIdFor, CUSTODY_MARKING } = require('@custody/contracts');
   const { FieldCipher, LocalKeyProvider, SqlDataKeyStore, TenantKeyring } = require('@custody/crypto');
   const { asTenantId, createDataSource, TenantDb } = require('@custody/database');
@@ -126,6 +126,7 @@ export async function storeCeiling({ customers, batch = 100, parallel = 3, maxSe
       storedStatuses += ss.length;
     };
     const deadline = performance.now() + maxSeconds * 1000;
+    const before = probe();
     const t0 = performance.now();
     await Promise.all(
       Array.from({ length: parallel }, async (_, lane) => {
@@ -141,6 +142,7 @@ export async function storeCeiling({ customers, batch = 100, parallel = 3, maxSe
       }),
     );
     const seconds = (performance.now() - t0) / 1000;
+    const after = probe();
     const [rows] = await asPlatform(
       `SELECT (SELECT count(*)::int FROM messages WHERE tenant_id = $1 AND origin = 'business') AS messages,
               (SELECT count(*)::int FROM message_statuses WHERE tenant_id = $1) AS statuses,
@@ -153,6 +155,7 @@ export async function storeCeiling({ customers, batch = 100, parallel = 3, maxSe
       messages: storedMessages,
       statuses: storedStatuses,
       seconds,
+      probes: [before, after],
       batch,
       parallel,
       check: rows,
