@@ -109,7 +109,8 @@ export function sample(pids) {
 /**
  * CPU seconds used between two samples, per app, by the broker, by PostgreSQL (the postmaster,
  * every backend present at both samples (its difference), every backend that appeared in between
- * (all of it), and the backends that exited in between (the postmaster's reaped-children time)),
+ * (all of it), and the backends that exited in between (the postmaster's reaped-children time,
+ * less what those that were there at the first sample had used by then)),
  * and by this process (the load generator, kept apart from the path).
  */
 export function cpuBetween(a, b) {
@@ -132,9 +133,13 @@ export function cpuBetween(a, b) {
         appearedCount += 1;
       }
     }
-    const exited = Object.keys(a.postgres.children).filter((k) => !(k in b.postgres.children)).length;
+    const gone = Object.keys(a.postgres.children).filter((k) => !(k in b.postgres.children));
+    const exited = gone.length;
     const master = b.postgres.master - a.postgres.master;
-    const reaped = b.postgres.reaped - a.postgres.reaped;
+    // The postmaster's reaped-children time holds the whole life of a backend that exited; the
+    // part before the first reading is not in the window.
+    const before = gone.reduce((sum, k) => sum + a.postgres.children[k], 0);
+    const reaped = Math.max(0, b.postgres.reaped - a.postgres.reaped - before);
     postgres = (both + appeared + master + reaped) / TICKS;
     postgresDetail = {
       processesAtStart: Object.keys(a.postgres.children).length + 1,
