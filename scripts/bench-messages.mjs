@@ -715,7 +715,10 @@ async function runPath(kafka, admin, stack) {
       else duplicateHooks += h.count - 1;
     }
   }
-  const otherStatuses = statusRows.length - (ids.length * STATUSES.length - missingStatuses);
+  // Statuses that are not sent/delivered/read of an accepted send: `failed` ones, and those of
+  // failed sends that landed anyway.
+  const landedStatuses = statusRows.filter((r) => !accepted.has(r.message_id)).length;
+  const otherStatuses = statusRows.filter((r) => accepted.has(r.message_id) && !STATUSES.includes(r.status)).length;
   const systemIds = new Set(systemHooks.map((r) => r.message_id));
   let systemHookItems = 0;
   let strangerHookItems = 0;
@@ -731,8 +734,8 @@ async function runPath(kafka, admin, stack) {
   const table = [
     ['sends accepted (HTTP 200, incl. warm-up)', ids.length, ''],
     [
-      'business messages stored (rows)',
-      storedIds.size,
+      'accepted sends stored (business message rows)',
+      ids.length - missingRows,
       missingRows ? `${missingRows} accepted but not stored` : 'each accepted one, once',
     ],
     [
@@ -742,17 +745,18 @@ async function runPath(kafka, admin, stack) {
         ? `${unexpectedRows > timeouts ? 'MORE than' : 'at most'} the ${timeouts} failed sends (outcome unknown)`
         : '',
     ],
-    ['  stored events seen twice', storedDuplicates, 'replays (harmless when rows agree)'],
+    ['  stored events seen twice', storedDuplicates, 'replays (harmless: rows are keyed by message id)'],
     [
-      'statuses stored (rows, sent/delivered/read)',
-      statusRows.length,
+      'their statuses stored (sent/delivered/read rows)',
+      ids.length * STATUSES.length - missingStatuses,
       missingStatuses
         ? `${missingStatuses} missing of ${ids.length * STATUSES.length}`
         : `${STATUSES.length} per message`,
     ],
-    ['  other statuses (e.g. failed)', otherStatuses, ''],
+    ['  statuses of failed sends that landed', landedStatuses, ''],
+    ['  other statuses (failed)', otherStatuses, ''],
     [
-      'status webhooks received (distinct)',
+      'their status webhooks received (distinct)',
       ids.length * STATUSES.length - missingHooks,
       missingHooks ? `${missingHooks} missing` : 'every (message, status)',
     ],
@@ -791,6 +795,7 @@ async function runPath(kafka, admin, stack) {
     statusRows: statusRows.length,
     missingStatuses,
     otherStatuses,
+    landedStatuses,
     webhooksDistinct: ids.length * STATUSES.length - missingHooks,
     missingWebhooks: missingHooks,
     duplicateWebhooks: duplicateHooks,
