@@ -776,7 +776,7 @@ async function runPath(kafka, admin, stack) {
     ],
   ];
   console.log('\ncounts (database and receiver; they must agree):');
-  for (const [label, n, note] of table) console.log(`  ${label.padEnd(44)} ${fmt(n).padStart(9)}  ${note}`);
+  for (const [label, n, note] of table) console.log(`  ${label.padEnd(50)} ${fmt(n).padStart(9)}  ${note}`);
   const agree =
     missingRows === 0 &&
     unexpectedRows <= timeouts &&
