@@ -116,7 +116,11 @@ const fmt = (n, d = 0) =>
     : n.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
 const ms = (n) => (n === null || n === undefined ? '–' : `${n.toFixed(1)} ms`);
 /** A ratio as a percentage with three significant digits (never 0.00). */
-const percent = (r) => (r === null || !Number.isFinite(r) ? '–' : `${Number((r * 100).toPrecision(3))} %`);
+const percent = (r) => {
+  if (r === null || !Number.isFinite(r)) return '–';
+  const v = r * 100;
+  return `${v >= 100 ? v.toFixed(0) : v.toPrecision(3)} %`;
+};
 const sleep = (t) => new Promise((r) => setTimeout(r, t));
 function git(cmd) {
   try {
