@@ -21,11 +21,13 @@ import {
   otherEnvironments,
   pathTopics,
   sampleEvents,
+  topicLayout,
 } from './lib/bench-kafka.mjs';
+import { scrape, stageStats } from './lib/bench-metrics.mjs';
 import { cpuBetween, findStackPids, sample } from './lib/bench-proc.mjs';
 import { startReceiver } from './lib/bench-receiver.mjs';
 import { storeCeiling } from './lib/bench-store.mjs';
-import { startProcesses } from './lib/platform-processes.mjs';
+import { startProcesses, Topics } from './lib/platform-processes.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 
@@ -103,8 +105,6 @@ for (const p of PHASES)
   if (!['closed', 'open', 'overload', 'ceilings'].includes(p)) throw new Error(`unknown phase ${p}`);
 const NUMBERS = 8; // phone numbers of the bench tenant, 1,000 messages/s each
 const STATUSES = ['sent', 'delivered', 'read'];
-// Topic names (one place to change when environments get a topic prefix: see the isolation issue).
-const STORED_TOPIC = 'custody.messages.stored.v1';
 for (const v of ['KAFKA_BROKERS', 'DATABASE_URL', 'MIGRATION_DATABASE_URL']) {
   if (!process.env[v]) throw new Error(`${v} is not set (run through npm run bench:messages)`);
 }
@@ -159,6 +159,8 @@ const warn = (msg) => {
 
 let running;
 let receiver;
+/** What the ceilings need from the run: { refName, samples, layout } (logical topic names). */
+let ceilingInput;
 /** The benchmark's own consumer groups (observer, event sampling). */
 const isBench = (g) => g.startsWith('bench-');
 
@@ -185,14 +187,23 @@ async function main() {
   const others = await otherEnvironments(admin, isBench);
   if (others.length)
     warn(
-      `another environment shares this broker (consumer groups ${others.slice(0, 6).join(', ')}${others.length > 6 ? ', …' : ''}): its load is in the broker's CPU and the topics' offsets, and it slows this run`,
+      `another environment shares this broker (consumer groups ${others.slice(0, 6).join(', ')}${others.length > 6 ? ', …' : ''}): it shares the broker's CPU (and the machine's) with this run, so the broker's CPU per message and the latencies include its load; its topics are its own (KAFKA_TOPIC_PREFIX)`,
     );
   report.otherGroupsBefore = others;
 
   const measured = PHASES.filter((p) => p !== 'ceilings');
   if (measured.length > 0) await runPath(kafka, admin, stack);
-  if (PHASES.includes('ceilings')) await runCeilings(kafka, admin, stack);
   await admin.disconnect();
+  // A fresh admin: the first one keeps the run's topics, deleted with the apps, in its metadata.
+  if (PHASES.includes('ceilings')) {
+    const ceilingAdmin = kafka.admin();
+    await ceilingAdmin.connect();
+    try {
+      await runCeilings(kafka, ceilingAdmin, stack);
+    } finally {
+      await ceilingAdmin.disconnect();
+    }
+  }
 
   report.machine.loadAfter = loadavg();
   report.finishedAt = new Date().toISOString();
@@ -222,6 +233,11 @@ async function runPath(kafka, admin, stack) {
   });
   running = apps;
   const groupPrefix = apps.env.KAFKA_GROUP_PREFIX;
+  // The apps form an environment of their own: topics `<prefix>.*` (deleted when they stop).
+  const ns = apps.topics;
+  /** A broker topic name as its logical name without `custody.` (`messages.stored.v1`). */
+  const logical = (name) => (ns.topicOf(name) ?? name).replace(/^custody\./, '');
+  const byLogical = (o) => Object.fromEntries(Object.entries(o).map(([t, v]) => [logical(t), v]));
   const store = apps.url('tenant-store');
   const ingest = apps.url('ingest');
   const form = (o) => ({
@@ -318,7 +334,7 @@ async function runPath(kafka, admin, stack) {
   const observerGroup = `bench-observer-${randomUUID()}`;
   const observer = kafka.consumer({ groupId: observerGroup, maxWaitTimeInMs: 50 });
   await observer.connect();
-  await observer.subscribe({ topic: STORED_TOPIC, fromBeginning: false });
+  await observer.subscribe({ topic: ns.name(Topics.MessagesStored), fromBeginning: false });
   const storedAt = new Map();
   let storedDuplicates = 0;
   await observer.run({
@@ -374,7 +390,10 @@ async function runPath(kafka, admin, stack) {
       )
     )[0];
   const pids = { apps: apps.pids, kafka: stack.kafka, postgres: stack.postgres, excludePostgres: [dbPid] };
-  const topics = await pathTopics(admin);
+  const topics = await pathTopics(admin, ns, Topics);
+  const metricUrls = { 'tenant-store': store, ingest, sandbox: apps.url('sandbox') };
+  /** Per phase, the broker-named offsets (for reading the events back). */
+  const phaseOffsets = {};
 
   // Idle baseline: what these processes burn with nothing sent (timers, heartbeats, polling).
   const idle0 = sample(pids);
@@ -438,27 +457,19 @@ async function runPath(kafka, admin, stack) {
         `SELECT message_id AS id, status, ${epoch('received_at')} AS stored FROM tenant_store.message_statuses WHERE tenant_id = $1 AND message_id = ANY($2)`,
         [tenantId, ids],
       );
-      const hooks = await platformQuery(
-        // The delivery's event id is the stored event's (`stored:<message id>:<status>`).
-        `SELECT regexp_replace(event_id, '^stored:', '') AS event_id, ${epoch('created_at')} AS queued, ${epoch('delivered_at')} AS delivered
-           FROM ingest.webhook_deliveries
-          WHERE tenant_id = $1 AND kind = 'status' AND regexp_replace(event_id, '^stored:', '') = ANY($2)`,
-        [tenantId, sts.map((r) => `${r.id}:${r.status}`)],
-      );
       const origin = performance.timeOrigin;
       const msgById = new Map(msgs.map((r) => [r.id, r]));
-      const stById = new Map(sts.map((r) => [`${r.id}:${r.status}`, r]));
       const out = {
         'send → accepted by ingest': percentiles(msgs.map((r) => r.accepted - (origin + accepted.get(r.id).t0))),
         'accepted → message stored': percentiles(msgs.map((r) => r.stored - r.accepted)),
         'message stored → status stored (network, sandbox delay)': percentiles(
           sts.filter((r) => msgById.has(r.id)).map((r) => r.stored - msgById.get(r.id).stored),
         ),
-        'status stored → webhook queued (outbox, Kafka, ingest)': percentiles(
-          hooks.filter((h) => stById.has(h.event_id)).map((h) => h.queued - stById.get(h.event_id).stored),
-        ),
-        'webhook queued → delivered': percentiles(
-          hooks.filter((h) => h.delivered !== null).map((h) => h.delivered - h.queued),
+        // Arrival at the receiver (this process's clock, the same machine's).
+        'status stored → its webhook received (outbox, Kafka, ingest)': percentiles(
+          sts
+            .filter((r) => receiver.statuses.has(`${r.id}:${r.status}`))
+            .map((r) => origin + receiver.statuses.get(`${r.id}:${r.status}`).first - r.stored),
         ),
       };
       return out;
@@ -480,6 +491,7 @@ async function runPath(kafka, admin, stack) {
     if (others.length)
       warn(`${phase}: other consumer groups are active on this broker (${others.slice(0, 6).join(', ')})`);
     const offsetsBefore = await endOffsets(admin, topics);
+    const metricsBefore = await scrape(metricUrls);
     const countsBefore = await dbCounts();
     const cpuBefore = sample(pids);
     const started = performance.now();
@@ -535,7 +547,13 @@ async function runPath(kafka, admin, stack) {
     const settledAt = performance.now();
     const cpu = cpuBetween(cpuBefore, sample(pids));
     const offsetsAfter = await endOffsets(admin, topics);
-    const events = eventsBetween(offsetsBefore, offsetsAfter);
+    const metricsAfter = await scrape(metricUrls);
+    phaseOffsets[phase] = { before: offsetsBefore, after: offsetsAfter };
+    const events = byLogical(eventsBetween(offsetsBefore, offsetsAfter));
+    const appStages = stageStats(metricsBefore, metricsAfter, (t) => t.replace(/^custody\./, '')).map((r) => ({
+      ...r,
+      group: r.group?.replace(`${groupPrefix}.`, ''),
+    }));
 
     const stored = rec.ids.filter((id) => storedAt.has(id));
     const lastStored = Math.max(...stored.map((id) => storedAt.get(id)));
@@ -618,7 +636,15 @@ async function runPath(kafka, admin, stack) {
     );
     const eventList = Object.entries(events)
       .filter(([, n]) => n > 0)
-      .map(([t, n]) => `${t.replace(/^custody\./, '')} ${fmt(n / storedInPhase, 2)}`);
+      .map(([t, n]) => `${t} ${fmt(n / storedInPhase, 2)}`);
+    if (appStages.length) {
+      console.log("  the apps' stage histograms (/metrics; count, mean, ~p50, ~p99 from buckets):");
+      for (const r of appStages.slice(0, 12)) {
+        console.log(
+          `    ${`${r.app}: ${r.stage} ${r.topic ?? ''}${r.group ? ` [${r.group}]` : ''}`.padEnd(78)} ${fmt(r.count).padStart(7)}  ${ms(r.mean)}  ${ms(r.p50)}  ${ms(r.p99)}`,
+        );
+      }
+    }
     console.log(
       `  Kafka events/message: ${eventList.join(', ')} → ${fmt(totalEvents / storedInPhase, 2)} in total${notices ? ` (includes ${fmt(notices)} hosted notices to first-contact customers)` : ''}`,
     );
@@ -657,7 +683,8 @@ async function runPath(kafka, admin, stack) {
       messagesStoredInWindow: storedInPhase,
       landedFailedSends: landed,
       hostedNotices: notices,
-      offsets: { before: offsetsBefore, after: offsetsAfter },
+      appStagesMs: appStages,
+      offsets: { before: byLogical(offsetsBefore), after: byLogical(offsetsAfter) },
     };
   }
 
@@ -820,6 +847,18 @@ async function runPath(kafka, admin, stack) {
   await observer.disconnect();
   await admin.deleteGroups([observerGroup]).catch(() => undefined);
   send.close();
+  // The ceilings republish real events of the run: read them back now, before the apps stop
+  // (stopping deletes the environment's topics), from the reference phase's offset ranges.
+  const refName = ['closed', 'open', 'overload'].find((p) => phaseOffsets[p]);
+  if (PHASES.includes('ceilings') && refName) {
+    const { before, after } = phaseOffsets[refName];
+    const wanted = Object.keys(after).filter((t) => (report.phases[refName].eventsPerMessage[logical(t)] ?? 0) > 0);
+    ceilingInput = {
+      refName,
+      samples: byLogical(await sampleEvents(kafka, before, Object.fromEntries(wanted.map((t) => [t, after[t]])))),
+      layout: byLogical(await topicLayout(admin, wanted)),
+    };
+  }
   await apps.stop();
   running = undefined;
   await receiver.stop();
@@ -830,12 +869,12 @@ async function runPath(kafka, admin, stack) {
 async function runCeilings(kafka, admin, stack) {
   // CPU of the broker, PostgreSQL and this process (the producers, or tenant-store's storing code) during each ceiling.
   const probe = () => sample({ apps: {}, kafka: stack.kafka, postgres: stack.postgres });
-  const ref = report.phases.closed ?? report.phases.open ?? report.phases.overload;
-  if (!ref) {
+  if (!ceilingInput) {
     warn('ceilings need a measured phase (their event mix and sizes come from it): skipped');
     return;
   }
-  const refName = report.phases.closed ? 'closed' : report.phases.open ? 'open' : 'overload';
+  const { refName, samples, layout } = ceilingInput;
+  const ref = report.phases[refName];
   const others = await otherEnvironments(admin, (g) => g.startsWith('bench-'));
   if (others.length)
     warn(
@@ -843,11 +882,6 @@ async function runCeilings(kafka, admin, stack) {
     );
   console.log(`\n== ceilings (apps stopped; event mix and sizes of the ${refName} phase)`);
   const epm = Object.fromEntries(Object.entries(ref.eventsPerMessage).filter(([t, n]) => !t.startsWith('__') && n > 0));
-  const samples = await sampleEvents(
-    kafka,
-    ref.offsets.before,
-    Object.fromEntries(Object.keys(epm).map((t) => [t, ref.offsets.after[t]])),
-  );
   const sizes = Object.fromEntries(
     Object.entries(samples).map(([t, list]) => [
       t,
@@ -856,7 +890,7 @@ async function runCeilings(kafka, admin, stack) {
   );
   console.log(
     `  event sizes (mean bytes of value, sampled): ${Object.entries(sizes)
-      .map(([t, b]) => `${t.replace(/^custody\./, '')} ${fmt(b)}`)
+      .map(([t, b]) => `${t} ${fmt(b)}`)
       .join(', ')}`,
   );
   report.ceilings = { reference: refName, eventBytes: sizes };
@@ -865,6 +899,7 @@ async function runCeilings(kafka, admin, stack) {
     const k = await kafkaCeiling({
       admin,
       samples,
+      layout,
       eventsPerMessage: epm,
       messages: ref.stored || N,
       maxSeconds: CEILING_SECONDS,

@@ -8,9 +8,24 @@ import { logLevel } from 'kafkajs';
 
 const require = createRequire(import.meta.url);
 
-/** Custody's topics on this broker (`custody.*`), without the benchmark's own ceiling topics. */
-export async function pathTopics(admin) {
-  return (await admin.listTopics()).filter((t) => t.startsWith('custody.')).sort();
+/** The broker names of an environment's topics (a TopicNamespace of @custody/contracts) that exist. */
+export async function pathTopics(admin, namespace, Topics) {
+  const existing = new Set(await admin.listTopics());
+  return Object.values(Topics)
+    .map((t) => namespace.name(t))
+    .filter((name) => existing.has(name))
+    .sort();
+}
+
+/** Partition counts and replication of these topics (read while they exist). */
+export async function topicLayout(admin, topics) {
+  const meta = await admin.fetchTopicMetadata({ topics });
+  return Object.fromEntries(
+    meta.topics.map((t) => [
+      t.name,
+      { partitions: t.partitions.length, replicationFactor: t.partitions[0]?.replicas.length ?? 1 },
+    ]),
+  );
 }
 
 /** End offset of every partition: { topic: { partition: high } }. */
@@ -119,6 +134,7 @@ export async function sampleEvents(kafka, from, to, perTopic = 2000, timeoutMs =
 export async function kafkaCeiling({
   admin,
   samples,
+  layout,
   eventsPerMessage,
   messages,
   producers = 2,
@@ -129,22 +145,25 @@ export async function kafkaCeiling({
   process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
   require('@nestjs/common').Logger.overrideLogger(['error']);
   const { KafkaClient, EventPublisher, kafkaSettingsFromEnv } = require('@custody/kafka');
+  // Keys are logical topic names (`messages.stored.v1`); the run's own topics are gone by now.
   const topics = Object.keys(eventsPerMessage).filter((t) => eventsPerMessage[t] > 0 && samples[t]?.length > 0);
-  const prefix = `bench-ceiling-${randomUUID().slice(0, 8)}.`;
-  const meta = await admin.fetchTopicMetadata({ topics });
+  // An environment of its own: topics `bench-ceiling-<id>.<logical name>`, which the apps'
+  // client resolves from the logical topic (`custody.<logical name>`) as it does for an app.
+  const namespace = `bench-ceiling-${randomUUID().slice(0, 8)}`;
+  const prefix = `${namespace}.`;
   await admin.createTopics({
     waitForLeaders: true,
-    topics: meta.topics.map((t) => ({
-      topic: prefix + t.name,
-      numPartitions: t.partitions.length,
-      replicationFactor: t.partitions[0]?.replicas.length ?? 1,
+    topics: topics.map((t) => ({
+      topic: prefix + t,
+      numPartitions: layout[t]?.partitions ?? 3,
+      replicationFactor: layout[t]?.replicationFactor ?? 1,
     })),
   });
   // The work: for each topic, round(messages × events per message) of its sampled events, interleaved.
   const work = [];
   for (const t of topics) {
     const n = Math.round(messages * eventsPerMessage[t]);
-    for (let i = 0; i < n; i += 1) work.push({ topic: prefix + t, message: samples[t][i % samples[t].length] });
+    for (let i = 0; i < n; i += 1) work.push({ topic: `custody.${t}`, message: samples[t][i % samples[t].length] });
   }
   for (let i = work.length - 1; i > 0; i -= 1) {
     const j = Math.floor(Math.random() * (i + 1));
@@ -152,7 +171,13 @@ export async function kafkaCeiling({
   }
   const clients = Array.from(
     { length: producers },
-    (_, i) => new KafkaClient({ ...kafkaSettingsFromEnv(`bench-ceiling-${i}`), logLevel: logLevel.NOTHING }),
+    (_, i) =>
+      new KafkaClient({
+        ...kafkaSettingsFromEnv(`bench-ceiling-${i}`),
+        topicPrefix: namespace,
+        groupPrefix: namespace,
+        logLevel: logLevel.NOTHING,
+      }),
   );
   let appsQueue = true;
   const publishers = clients.map((client) => {
@@ -170,14 +195,19 @@ export async function kafkaCeiling({
       : client.send((p) =>
           p.sendBatch({
             acks: -1,
-            topicMessages: [{ topic, messages: [{ key: m.key, value: m.value, headers: m.headers }] }],
+            topicMessages: [
+              {
+                topic: client.topics?.name(topic) ?? topic,
+                messages: [{ key: m.key, value: m.value, headers: m.headers }],
+              },
+            ],
           }),
         );
   try {
     await Promise.all(clients.map((c) => c.producer()));
     // Warm-up: one event per topic and producer (metadata, connections), not counted.
     await Promise.all(
-      clients.flatMap((c, i) => topics.map((t) => enqueue(publishers[i], c, prefix + t, samples[t][0]))),
+      clients.flatMap((c, i) => topics.map((t) => enqueue(publishers[i], c, `custody.${t}`, samples[t][0]))),
     );
     let next = 0;
     let sent = 0;
