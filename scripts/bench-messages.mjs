@@ -48,6 +48,7 @@ const KNOWN = [
   'rate',
   'seconds',
   'customers',
+  'warmup',
   'overload',
   'overload-rate',
   'overload-seconds',
@@ -71,6 +72,7 @@ if (args.help) {
   --overload            add the overload phase (default rate: 2 × the closed loop's measured rate)
   --overload-rate R     overload rate (default 2 × closed-loop throughput, else 2 × --rate)
   --overload-seconds S  overload duration (default 10)
+  --warmup N            unmeasured sends first (default min(customers, 2000): every customer's first contact, JIT; 0: none)
   --customers K         distinct customers, cycled (default 2000; a customer's first message also sends the hosted notice)
   --max-inflight M      open loop: sends in flight at most, more are skipped (default 256)
   --overload-inflight M overload: sends in flight at most (default 2048, so ingest sees the excess)
@@ -91,6 +93,7 @@ const CONCURRENCY = num('concurrency', 64);
 const RATE = num('rate', 500);
 const OPEN_SECONDS = num('seconds', 15);
 const CUSTOMERS = num('customers', 2000);
+const WARMUP = args.warmup === '0' ? 0 : num('warmup', Math.min(CUSTOMERS, 2000));
 const MAX_INFLIGHT = num('max-inflight', 256);
 const OVERLOAD_INFLIGHT = num('overload-inflight', 2048);
 const SETTLE_S = num('settle-timeout', 60);
@@ -479,6 +482,56 @@ async function runPath(kafka, admin, stack) {
   };
 
   const businessTotal = () => [...accepted.keys()].length;
+  /**
+   * Settle: every accepted message stored, with its three statuses in the database and their
+   * webhooks at the receiver (bounded, with progress). Returns the last database counts.
+   */
+  const settle = async (phase, ids, started) => {
+    const want = businessTotal();
+    const deadline = Date.now() + SETTLE_S * 1000;
+    let lastPrint = 0;
+    for (;;) {
+      const counts = await dbCounts();
+      const observed = ids.filter((id) => storedAt.has(id)).length;
+      const hooks = receiver.complete(ids);
+      const settled =
+        observed >= ids.length &&
+        counts.business >= want &&
+        counts.statuses >= STATUSES.length * want &&
+        hooks >= ids.length;
+      if (settled || Date.now() > deadline) {
+        if (!settled)
+          warn(
+            `${phase}: not settled after ${SETTLE_S} s (stored events ${observed}/${ids.length}, rows ${counts.business}/${want}, statuses ${counts.statuses}/${STATUSES.length * want}, webhooks ${hooks}/${ids.length})`,
+          );
+        return counts;
+      }
+      if (Date.now() - lastPrint > 3000) {
+        lastPrint = Date.now();
+        console.log(
+          `  … ${((performance.now() - started) / 1000).toFixed(0)} s: stored ${fmt(observed)}/${fmt(ids.length)}, statuses in db ${fmt(counts.statuses)}/${fmt(STATUSES.length * want)} (all phases), complete webhooks ${fmt(hooks)}/${fmt(ids.length)}`,
+        );
+      }
+      await sleep(250);
+    }
+  };
+
+  // Warm-up, not measured: the first message to each customer (its conversation and hosted
+  // notice: first contact is not the steady state), and the JIT of the apps and the broker.
+  if (WARMUP > 0) {
+    const rec = { ids: [], httpAccepted: [], httpRefused: [], refused: {}, rejected: {}, failed: {} };
+    const started = performance.now();
+    console.log(
+      `\n== warm-up: ${fmt(WARMUP)} messages, ${CONCURRENCY} senders (first contact with each customer; not measured)`,
+    );
+    await closedLoop({ n: WARMUP, concurrency: CONCURRENCY, sendOne: sendPhase('warm-up', rec) });
+    await settle('warm-up', rec.ids, started);
+    console.log(
+      `  ${fmt(rec.ids.length)} accepted, stored with their statuses and webhooks in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+    );
+    report.warmup = { messages: WARMUP, accepted: rec.ids.length, seconds: (performance.now() - started) / 1000 };
+  }
+
   let closedRate = null;
   for (const phase of PHASES.filter((p) => p !== 'ceilings')) {
     const rec = { ids: [], httpAccepted: [], httpRefused: [], refused: {}, rejected: {}, failed: {} };
@@ -514,36 +567,7 @@ async function runPath(kafka, admin, stack) {
     clearInterval(progress);
     const sendsDone = performance.now();
 
-    // Settle: every accepted message stored, with its three statuses in the database and their
-    // webhooks at the receiver (bounded, with progress).
-    const want = businessTotal();
-    const deadline = Date.now() + SETTLE_S * 1000;
-    let counts;
-    let lastPrint = 0;
-    for (;;) {
-      counts = await dbCounts();
-      const observed = rec.ids.filter((id) => storedAt.has(id)).length;
-      const hooks = receiver.complete(rec.ids);
-      const settled =
-        observed >= rec.ids.length &&
-        counts.business >= want &&
-        counts.statuses >= STATUSES.length * want &&
-        hooks >= rec.ids.length;
-      if (settled || Date.now() > deadline) {
-        if (!settled)
-          warn(
-            `${phase}: not settled after ${SETTLE_S} s (stored events ${observed}/${rec.ids.length}, rows ${counts.business}/${want}, statuses ${counts.statuses}/${STATUSES.length * want}, webhooks ${hooks}/${rec.ids.length})`,
-          );
-        break;
-      }
-      if (Date.now() - lastPrint > 3000) {
-        lastPrint = Date.now();
-        console.log(
-          `  … ${((performance.now() - started) / 1000).toFixed(0)} s: stored ${fmt(observed)}/${fmt(rec.ids.length)}, statuses in db ${fmt(counts.statuses)}/${fmt(STATUSES.length * want)} (all phases), complete webhooks ${fmt(hooks)}/${fmt(rec.ids.length)}`,
-        );
-      }
-      await sleep(250);
-    }
+    const counts = await settle(phase, rec.ids, started);
     const settledAt = performance.now();
     const cpu = cpuBetween(cpuBefore, sample(pids));
     const offsetsAfter = await endOffsets(admin, topics);
