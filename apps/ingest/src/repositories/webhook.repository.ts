@@ -29,6 +29,16 @@ export interface NewDelivery {
   payload: PendingWebhook['payload'];
 }
 
+/** How one direct POST went. */
+export interface DirectOutcome {
+  url: string;
+  status: number | null;
+  error: string | null;
+  durationMs: number;
+  /** When a failed one is due again (null: past the retry horizon). */
+  nextAttemptAt: Date | null;
+}
+
 /** Webhook deliveries and their attempts, per tenant. */
 @Injectable()
 export class WebhookRepository {
@@ -57,53 +67,47 @@ export class WebhookRepository {
   }
 
   /**
-   * Records webhooks delivered by their first, direct attempt: the deliveries (already delivered,
-   * without their payload: nothing of a delivered message is kept) and the attempt, in one
-   * statement. An event recorded before (a replay) is left as it is.
+   * Records the first, direct attempts of webhooks, one transaction for all the POSTs of a batch:
+   * per POST the deliveries (a delivered one without its payload: nothing of a delivered message
+   * is kept; a failed one pending with its payload, for the retrying worker) and the attempt, in
+   * one statement. An event recorded before (a replay) is left as it is.
    */
-  async recordDirect(
-    tenantId: TenantId,
-    rows: NewDelivery[],
-    outcome: {
-      url: string;
-      status: number | null;
-      error: string | null;
-      durationMs: number;
-      nextAttemptAt: Date | null;
-    },
-  ): Promise<void> {
-    if (rows.length === 0) {
+  async recordDirect(tenantId: TenantId, posts: Array<{ rows: NewDelivery[]; outcome: DirectOutcome }>): Promise<void> {
+    const nonEmpty = posts.filter((p) => p.rows.length > 0);
+    if (nonEmpty.length === 0) {
       return;
     }
-    const delivered = outcome.error === null;
-    await this.db.forTenant(tenantId, (m) =>
-      m.query(
-        `WITH d AS (
-           INSERT INTO webhook_deliveries (tenant_id, event_id, business_account_id, phone_number_id, kind, payload, conversation_id,
-                                           state, attempts, next_attempt_at, last_status, last_error, delivered_at)
-           SELECT $1, x.e, x.b, x.p, x.k, x.payload, x.c, $7, 1, COALESCE($8, now()), $9, $10, CASE WHEN $7 = 'delivered' THEN now() END
-             FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $13::uuid[]) AS x(e, b, p, k, payload, c)
-           ON CONFLICT (tenant_id, event_id) DO NOTHING
-           RETURNING id)
-         INSERT INTO webhook_attempts (tenant_id, delivery_ids, url, status_code, error, duration_ms)
-         SELECT $1, array_agg(id ORDER BY id), $11, $9, $10, $12 FROM d HAVING count(*) > 0`,
-        [
-          tenantId,
-          rows.map((r) => r.eventId),
-          rows.map((r) => r.businessAccountId),
-          rows.map((r) => r.phoneNumberId),
-          rows.map((r) => r.kind),
-          rows.map((r) => (delivered ? null : JSON.stringify(r.payload))),
-          delivered ? 'delivered' : outcome.nextAttemptAt ? 'pending' : 'expired',
-          outcome.nextAttemptAt,
-          outcome.status,
-          outcome.error?.slice(0, 500) ?? null,
-          outcome.url,
-          outcome.durationMs,
-          rows.map((r) => r.payload.conversationId),
-        ],
-      ),
-    );
+    await this.db.forTenant(tenantId, async (m) => {
+      for (const { rows, outcome } of nonEmpty) {
+        const delivered = outcome.error === null;
+        await m.query(
+          `WITH d AS (
+             INSERT INTO webhook_deliveries (tenant_id, event_id, business_account_id, phone_number_id, kind, payload, conversation_id,
+                                             state, attempts, next_attempt_at, last_status, last_error, delivered_at)
+             SELECT $1, x.e, x.b, x.p, x.k, x.payload, x.c, $7, 1, COALESCE($8, now()), $9, $10, CASE WHEN $7 = 'delivered' THEN now() END
+               FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $13::uuid[]) AS x(e, b, p, k, payload, c)
+             ON CONFLICT (tenant_id, event_id) DO NOTHING
+             RETURNING id)
+           INSERT INTO webhook_attempts (tenant_id, delivery_ids, url, status_code, error, duration_ms)
+           SELECT $1, array_agg(id ORDER BY id), $11, $9, $10, $12 FROM d HAVING count(*) > 0`,
+          [
+            tenantId,
+            rows.map((r) => r.eventId),
+            rows.map((r) => r.businessAccountId),
+            rows.map((r) => r.phoneNumberId),
+            rows.map((r) => r.kind),
+            rows.map((r) => (delivered ? null : JSON.stringify(r.payload))),
+            delivered ? 'delivered' : outcome.nextAttemptAt ? 'pending' : 'expired',
+            outcome.nextAttemptAt,
+            outcome.status,
+            outcome.error?.slice(0, 500) ?? null,
+            outcome.url,
+            outcome.durationMs,
+            rows.map((r) => r.payload.conversationId),
+          ],
+        );
+      }
+    });
   }
 
   /** Pending deliveries of every tenant and the age of the oldest, for the metrics. */

@@ -118,25 +118,29 @@ export class WebhookWorkerService implements OnApplicationBootstrap, OnApplicati
       return;
     }
     this.directPausedUntil.delete(tenantId);
+    // The batch's POSTs go out at once (webhooks carry no order), then one transaction records them.
+    const batches: NewWebhook[][] = [];
     for (let start = 0; start < webhooks.length; start += BATCH) {
-      const batch = webhooks.slice(start, start + BATCH);
-      const outcome = await this.post(
-        target,
-        batch.map((w) => ({ ...w, id: w.eventId })),
-        Math.min(this.env.WEBHOOK_DIRECT_TIMEOUT_MS, this.env.WEBHOOK_TIMEOUT_MS),
-      );
-      webhookPosts.labels(outcome.error === null ? 'delivered' : 'failed').inc();
-      const nextAttemptAt =
-        outcome.error === null ? null : new Date(Date.now() + nextDelayMs(1, this.env.WEBHOOK_RETRY_BASE_MS));
-      await this.webhooks.recordDirect(tenantId, batch, { url: target.url, ...outcome, nextAttemptAt });
-      if (outcome.error !== null) {
-        this.directPausedUntil.set(tenantId, Date.now() + this.env.WEBHOOK_DIRECT_PAUSE_MS);
-        if (start + BATCH < webhooks.length) {
-          await this.webhooks.enqueue(tenantId, webhooks.slice(start + BATCH));
-        }
-        this.wake();
-        return;
-      }
+      batches.push(webhooks.slice(start, start + BATCH));
+    }
+    const timeoutMs = Math.min(this.env.WEBHOOK_DIRECT_TIMEOUT_MS, this.env.WEBHOOK_TIMEOUT_MS);
+    const posts = await Promise.all(
+      batches.map(async (batch) => {
+        const outcome = await this.post(
+          target,
+          batch.map((w) => ({ ...w, id: w.eventId })),
+          timeoutMs,
+        );
+        webhookPosts.labels(outcome.error === null ? 'delivered' : 'failed').inc();
+        const nextAttemptAt =
+          outcome.error === null ? null : new Date(Date.now() + nextDelayMs(1, this.env.WEBHOOK_RETRY_BASE_MS));
+        return { rows: batch, outcome: { url: target.url, ...outcome, nextAttemptAt } };
+      }),
+    );
+    await this.webhooks.recordDirect(tenantId, posts);
+    if (posts.some((p) => p.outcome.error !== null)) {
+      this.directPausedUntil.set(tenantId, Date.now() + this.env.WEBHOOK_DIRECT_PAUSE_MS);
+      this.wake();
     }
   }
 
