@@ -287,6 +287,10 @@ describe('isCanonicalUtc (the fast path of IsISO8601)', () => {
   it('takes what Date#toISOString writes', () => {
     expect(isCanonicalUtc(at)).toBe(true);
     expect(isCanonicalUtc(new Date(0).toISOString())).toBe(true);
+    // A day a millisecond apart across 400 years (leap years and centuries included).
+    for (let t = Date.UTC(1900, 0, 1); t < Date.UTC(2300, 0, 1); t += 86_400_000 * 7 - 1) {
+      expect(isCanonicalUtc(new Date(t).toISOString())).toBe(true);
+    }
   });
 
   it('leaves everything else to the general check', () => {

@@ -45,14 +45,35 @@ interface PropertyCheck {
 const compiled = new Map<DecoratedClass, FastCheck | null>();
 
 const CANONICAL_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
-/** `YYYY-MM-DDTHH:mm:ss.sssZ` naming a real instant (Date#toISOString's own form, round-tripped). */
+/** Two or four ASCII digits of `s` at `at`, as a number (the pattern has checked they are digits). */
+function digits(s: string, at: number, n: 2 | 4): number {
+  let v = 0;
+  for (let i = at; i < at + n; i += 1) {
+    v = v * 10 + (s.charCodeAt(i) - 48);
+  }
+  return v;
+}
+
+/**
+ * `YYYY-MM-DDTHH:mm:ss.sssZ` naming a real instant (Date#toISOString's own form): a real calendar
+ * date (leap years included) and a time of day. Arithmetic only, no Date objects: this runs for
+ * every timestamp of every event, produced and consumed.
+ */
 export function isCanonicalUtc(value: unknown): boolean {
-  if (typeof value !== 'string' || !CANONICAL_UTC.test(value)) {
+  if (typeof value !== 'string' || value.length !== 24 || !CANONICAL_UTC.test(value)) {
     return false;
   }
-  const time = Date.parse(value);
-  return !Number.isNaN(time) && new Date(time).toISOString() === value;
+  const year = digits(value, 0, 4);
+  const month = digits(value, 5, 2);
+  const day = digits(value, 8, 2);
+  if (month < 1 || month > 12 || day < 1) {
+    return false;
+  }
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  const days = month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1];
+  return day <= days && digits(value, 11, 2) < 24 && digits(value, 14, 2) < 60 && digits(value, 17, 2) < 60;
 }
 
 /** The compiled check for a class, or undefined when the class uses something it does not model. */

@@ -6,6 +6,13 @@ import { unknownTenantEvents } from '@custody/observability';
 import { RoutingRepository } from '../repositories/routing.repository';
 import { NewWebhook, WebhookWorkerService } from '../services/webhook-worker.service';
 
+/** Whether a message id is the conversation's hosted-chat notice (hashing only ids of its length). */
+function isHostedNotice(messageId: string, conversationId: string): boolean {
+  return messageId.length === HOSTED_NOTICE_ID_LENGTH && messageId === hostedNoticeMessageId(conversationId);
+}
+
+const HOSTED_NOTICE_ID_LENGTH = hostedNoticeMessageId('00000000-0000-0000-0000-000000000000').length;
+
 /**
  * Turns what tenant-store has durably stored (customer messages, new statuses) into webhooks:
  * each batch is posted to the tenant at once, and queued for retry if that fails. Offsets are
@@ -33,7 +40,7 @@ export class StoredConsumer implements OnApplicationBootstrap {
             continue;
           }
           // Custody's own hosted-chat notice is not the tenant's message: its statuses are not theirs either.
-          if (event.status && event.status.messageId === hostedNoticeMessageId(event.status.conversationId)) {
+          if (event.status && isHostedNotice(event.status.messageId, event.status.conversationId)) {
             continue;
           }
           const route = await this.routing.routeFor(payload.phoneNumberId);
