@@ -190,6 +190,8 @@ const INT_VALUES: Record<string, [App, string]> = {
   'ingest.webhooks.timeoutMs': ['ingest', 'WEBHOOK_TIMEOUT_MS'],
   'ingest.webhooks.directTimeoutMs': ['ingest', 'WEBHOOK_DIRECT_TIMEOUT_MS'],
   'ingest.webhooks.directPauseMs': ['ingest', 'WEBHOOK_DIRECT_PAUSE_MS'],
+  'ingest.admission.maxPendingSends': ['ingest', 'INGEST_MAX_PENDING_SENDS'],
+  'ingest.admission.shedEventLoopDelayMs': ['ingest', 'INGEST_SHED_EVENT_LOOP_DELAY_MS'],
   'ingest.pairRate.burst': ['ingest', 'PAIR_RATE_BURST'],
   'ingest.pairRate.intervalMs': ['ingest', 'PAIR_RATE_INTERVAL_MS'],
   'tenantStore.tokenTtlSeconds': ['tenant-store', 'TOKEN_TTL_SECONDS'],

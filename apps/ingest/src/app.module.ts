@@ -21,6 +21,7 @@ import { WebhookRepository } from './repositories/webhook.repository';
 import { WindowRepository } from './repositories/window.repository';
 import { NetworkInboundService } from './services/network-inbound.service';
 import { ReplicaShareService } from './services/replica-share.service';
+import { SendAdmissionService } from './services/send-admission.service';
 import { SendService } from './services/send.service';
 import { WebhookSubscriptionService } from './services/webhook-subscription.service';
 import { WebhookWorkerService } from './services/webhook-worker.service';
@@ -47,6 +48,7 @@ export class AppModule {
         ReplicaRepository,
         ReplicaShareService,
         SendService,
+        SendAdmissionService,
         NetworkInboundService,
         WebhookSubscriptionService,
         WebhookWorkerService,

@@ -31,6 +31,17 @@ export class IngestEnv extends RemoteAuthEnv {
   @EnvInt(0, 3600000)
   WEBHOOK_DIRECT_PAUSE_MS = 30000;
 
+  /**
+   * Sends a process lets wait for the broker at once; past that, new sends get 503 (Graph code 2)
+   * at once instead of queueing (see SendAdmissionService).
+   */
+  @EnvInt(1, 1000000)
+  INGEST_MAX_PENDING_SENDS = 2000;
+
+  /** Event loop delay (ms, p99 in each of the last two half seconds) past which new sends get 503 at once. */
+  @EnvInt(10, 60000)
+  INGEST_SHED_EVENT_LOOP_DELAY_MS = 500;
+
   /** First retry delay of a failed webhook; doubles per attempt (with jitter) up to an hour. */
   @EnvInt(10, 3600000)
   WEBHOOK_RETRY_BASE_MS = 1000;

@@ -9,6 +9,7 @@ import {
   ApiOperation,
   ApiParam,
   ApiTags,
+  ApiServiceUnavailableResponse,
   ApiTooManyRequestsResponse,
   getSchemaPath,
 } from '@nestjs/swagger';
@@ -55,6 +56,10 @@ export class MessagesController {
   @ApiTooManyRequestsResponse({
     type: GraphErrorResponse,
     description: '130429 number throughput; 131056 pair rate to one customer',
+  })
+  @ApiServiceUnavailableResponse({
+    type: GraphErrorResponse,
+    description: '2 temporarily unavailable: ingest is at capacity (nothing was sent); retry after a short delay',
   })
   send(
     @Param('version') version: string,

@@ -11,6 +11,7 @@ import { GraphCodes, GraphError, invalidParameter } from './graph-error';
 import { idempotentMessageId, newMessageId, requestHash, toWaId } from './message-ids';
 import { TokenBuckets } from './rate-limiter';
 import { ReplicaShareService, shareOf } from './replica-share.service';
+import { SendAdmissionService } from './send-admission.service';
 
 const WINDOW_MS = 24 * 60 * 60 * 1000;
 
@@ -30,9 +31,27 @@ export class SendService {
     private readonly idempotency: IdempotencyRepository,
     private readonly publisher: EventPublisher,
     private readonly share: ReplicaShareService,
+    private readonly admission: SendAdmissionService,
   ) {}
 
   async send(
+    callerTenantId: string,
+    phoneNumberId: string,
+    body: unknown,
+    idempotencyKey: string | undefined,
+  ): Promise<SendMessageResponseDto | MarkReadResponseDto> {
+    if (this.admission.refusal()) {
+      throw new GraphError(
+        HttpStatus.SERVICE_UNAVAILABLE,
+        GraphCodes.Temporary,
+        'Service temporarily unavailable',
+        'Custody is at capacity right now; retry the send after a short delay',
+      );
+    }
+    return this.admission.run(() => this.admitted(callerTenantId, phoneNumberId, body, idempotencyKey));
+  }
+
+  private async admitted(
     callerTenantId: string,
     phoneNumberId: string,
     body: unknown,
