@@ -8,7 +8,14 @@ import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { startProcesses, Topics } from './lib/platform-processes.mjs';
 
-const args = Object.fromEntries(process.argv.slice(2).join(' ').split('--').filter(Boolean).map((a) => a.trim().split(/\s+/)));
+const args = Object.fromEntries(
+  process.argv
+    .slice(2)
+    .join(' ')
+    .split('--')
+    .filter(Boolean)
+    .map((a) => a.trim().split(/\s+/)),
+);
 const N = Number(args.messages ?? 20000);
 const CONCURRENCY = Number(args.concurrency ?? 64);
 // --rate R: open loop, a send every 1/R s whatever the answers (latency at a given load, not
@@ -34,32 +41,87 @@ function cpuSeconds(pids) {
 }
 
 async function startApps() {
-  const procs = await startProcesses({ apps: ['tenant-store', 'ingest', 'sandbox'], env: { NETWORK_DUPLICATE_PERCENT: '0' }, consumerGroups: 5 });
+  const procs = await startProcesses({
+    apps: ['tenant-store', 'ingest', 'sandbox'],
+    env: { NETWORK_DUPLICATE_PERCENT: '0' },
+    consumerGroups: 5,
+  });
   running = procs;
-  return { env: procs.env, stop: procs.stop, pids: procs.pids, topics: procs.topics, store: procs.url('tenant-store'), ingest: procs.url('ingest') };
+  return {
+    env: procs.env,
+    stop: procs.stop,
+    pids: procs.pids,
+    topics: procs.topics,
+    store: procs.url('tenant-store'),
+    ingest: procs.url('ingest'),
+  };
 }
 
 let running;
 
 async function main() {
-  console.log(`bench:messages — ${fmt(N)} messages, ${RATE ? `open loop at ${fmt(RATE)}/s` : `concurrency ${CONCURRENCY}`}, ${fmt(CUSTOMERS)} customers, ${NUMBERS} numbers × 1,000/s, node ${process.version}`);
+  console.log(
+    `bench:messages — ${fmt(N)} messages, ${RATE ? `open loop at ${fmt(RATE)}/s` : `concurrency ${CONCURRENCY}`}, ${fmt(CUSTOMERS)} customers, ${NUMBERS} numbers × 1,000/s, node ${process.version}`,
+  );
   const apps = await startApps();
-  const form = (o) => ({ method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(o) });
-  const op = await (await fetch(`${apps.store}/v1/oauth/token`, form({ grant_type: 'client_credentials', client_id: apps.env.OPERATOR_CLIENT_ID, client_secret: apps.env.OPERATOR_CLIENT_SECRET }))).json();
-  const numbers = Array.from({ length: NUMBERS }, (_, i) => ({ phoneNumberId: `9${Date.now()}${i}`.slice(0, 15), displayPhoneNumber: `+1555990${String(i).padStart(4, '0')}` }));
-  const created = await (await fetch(`${apps.store}/v1/tenants`, {
+  const form = (o) => ({
     method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${op.access_token}` },
-    body: JSON.stringify({ businessAccountId: `8${Date.now()}`, displayName: 'Bench', phoneNumbers: numbers, appSecret: randomBytes(20).toString('hex'), messagesPerSecond: 1000 }),
-  })).json();
-  const tok = await (await fetch(`${apps.store}/v1/oauth/token`, form({ grant_type: 'client_credentials', client_id: created.credentials.clientId, client_secret: created.credentials.clientSecret }))).json();
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(o),
+  });
+  const op = await (
+    await fetch(
+      `${apps.store}/v1/oauth/token`,
+      form({
+        grant_type: 'client_credentials',
+        client_id: apps.env.OPERATOR_CLIENT_ID,
+        client_secret: apps.env.OPERATOR_CLIENT_SECRET,
+      }),
+    )
+  ).json();
+  const numbers = Array.from({ length: NUMBERS }, (_, i) => ({
+    phoneNumberId: `9${Date.now()}${i}`.slice(0, 15),
+    displayPhoneNumber: `+1555990${String(i).padStart(4, '0')}`,
+  }));
+  const created = await (
+    await fetch(`${apps.store}/v1/tenants`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${op.access_token}` },
+      body: JSON.stringify({
+        businessAccountId: `8${Date.now()}`,
+        displayName: 'Bench',
+        phoneNumbers: numbers,
+        appSecret: randomBytes(20).toString('hex'),
+        messagesPerSecond: 1000,
+      }),
+    })
+  ).json();
+  const tok = await (
+    await fetch(
+      `${apps.store}/v1/oauth/token`,
+      form({
+        grant_type: 'client_credentials',
+        client_id: created.credentials.clientId,
+        client_secret: created.credentials.clientSecret,
+      }),
+    )
+  ).json();
   const auth = `Bearer ${tok.access_token}`;
   const tenantId = created.tenant.id;
 
   // Wait until ingest routes every number (one warm-up send each).
   for (const n of numbers) {
     for (let i = 0; ; i += 1) {
-      const r = await fetch(`${apps.ingest}/v25.0/${n.phoneNumberId}/messages`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: auth }, body: JSON.stringify({ messaging_product: 'whatsapp', to: '15550000000', type: 'template', template: { name: 'warmup', language: { code: 'en' } } }) });
+      const r = await fetch(`${apps.ingest}/v25.0/${n.phoneNumberId}/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: auth },
+        body: JSON.stringify({
+          messaging_product: 'whatsapp',
+          to: '15550000000',
+          type: 'template',
+          template: { name: 'warmup', language: { code: 'en' } },
+        }),
+      });
       if (r.status === 200) break;
       if (i > 600) throw new Error(`ingest never routed ${n.phoneNumberId}: HTTP ${r.status}`);
       await new Promise((r2) => setTimeout(r2, 200));
@@ -67,7 +129,11 @@ async function main() {
   }
 
   // Stored-time of each message, from tenant-store's `stored` events.
-  const kafka = new Kafka({ clientId: 'bench', brokers: process.env.KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({
+    clientId: 'bench',
+    brokers: process.env.KAFKA_BROKERS.split(','),
+    logLevel: logLevel.NOTHING,
+  });
   const consumer = kafka.consumer({ groupId: `bench-observer-${randomUUID()}` });
   await consumer.connect();
   await consumer.subscribe({ topic: apps.topics.name(Topics.MessagesStored), fromBeginning: false });
@@ -98,7 +164,13 @@ async function main() {
   }
   await new Promise((r) => setTimeout(r, 1000));
 
-  const template = (to) => JSON.stringify({ messaging_product: 'whatsapp', to, type: 'template', template: { name: 'bench', language: { code: 'en' } } });
+  const template = (to) =>
+    JSON.stringify({
+      messaging_product: 'whatsapp',
+      to,
+      type: 'template',
+      template: { name: 'bench', language: { code: 'en' } },
+    });
   let next = 0;
   let errors = 0;
   const cpuBefore = cpuSeconds(apps.pids);
@@ -107,10 +179,17 @@ async function main() {
     const number = numbers[i % NUMBERS].phoneNumberId;
     const to = `1555${String(1000000 + (i % CUSTOMERS)).padStart(7, '0')}`;
     const t0 = performance.now();
-    const res = await fetch(`${apps.ingest}/v25.0/${number}/messages`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: auth }, body: template(to) });
+    const res = await fetch(`${apps.ingest}/v25.0/${number}/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: auth },
+      body: template(to),
+    });
     const body = await res.json();
     if (res.status === 200) sentAt.set(body.messages[0].id, t0);
-    else { errors += 1; if (errors < 5) console.error(`send failed: ${res.status} ${JSON.stringify(body)}`); }
+    else {
+      errors += 1;
+      if (errors < 5) console.error(`send failed: ${res.status} ${JSON.stringify(body)}`);
+    }
   };
   if (RATE) {
     const inFlight = new Set();
@@ -132,7 +211,7 @@ async function main() {
   const sendDone = performance.now();
   const target = N - errors;
   const matched = () => [...sentAt.keys()].filter((id) => storedAt.has(id)).length;
-  for (const deadline = Date.now() + 120_000; matched() < target && Date.now() < deadline; ) {
+  for (const deadline = Date.now() + 120_000; matched() < target && Date.now() < deadline;) {
     await new Promise((r) => setTimeout(r, 100));
   }
   const cpuAfter = cpuSeconds(apps.pids);
@@ -142,10 +221,18 @@ async function main() {
     throw new Error('no message reached the store');
   }
   const e2eRate = latencies.length / ((lastStored - started) / 1000);
-  console.log(`end to end: ${fmt(latencies.length)} stored of ${fmt(N)} (${errors} send errors); sends took ${((sendDone - started) / 1000).toFixed(1)} s`);
+  console.log(
+    `end to end: ${fmt(latencies.length)} stored of ${fmt(N)} (${errors} send errors); sends took ${((sendDone - started) / 1000).toFixed(1)} s`,
+  );
   console.log(`  throughput ${fmt(e2eRate)} messages/s (send → stored)`);
-  console.log(`  latency send→stored p50 ${pct(latencies, 50).toFixed(1)} ms, p95 ${pct(latencies, 95).toFixed(1)} ms, p99 ${pct(latencies, 99).toFixed(1)} ms, max ${latencies.at(-1).toFixed(1)} ms`);
-  console.log(`  CPU per message: ${Object.keys(cpuAfter).map((app) => `${app} ${((1000 * (cpuAfter[app] - cpuBefore[app])) / latencies.length).toFixed(2)} ms`).join(', ')} (each message also brings its sent/delivered/read statuses)`);
+  console.log(
+    `  latency send→stored p50 ${pct(latencies, 50).toFixed(1)} ms, p95 ${pct(latencies, 95).toFixed(1)} ms, p99 ${pct(latencies, 99).toFixed(1)} ms, max ${latencies.at(-1).toFixed(1)} ms`,
+  );
+  console.log(
+    `  CPU per message: ${Object.keys(cpuAfter)
+      .map((app) => `${app} ${((1000 * (cpuAfter[app] - cpuBefore[app])) / latencies.length).toFixed(2)} ms`)
+      .join(', ')} (each message also brings its sent/delivered/read statuses)`,
+  );
   await consumer.disconnect();
   await apps.stop();
 
@@ -164,7 +251,9 @@ async function main() {
   ).rows[0].p;
   await db.query('COMMIT');
   await db.end();
-  console.log(`  accepted→stored as tenant-store saw it: p50 ${server[0].toFixed(1)} ms, p95 ${server[1].toFixed(1)} ms, p99 ${server[2].toFixed(1)} ms`);
+  console.log(
+    `  accepted→stored as tenant-store saw it: p50 ${server[0].toFixed(1)} ms, p95 ${server[1].toFixed(1)} ms, p99 ${server[2].toFixed(1)} ms`,
+  );
 
   // Ceiling 1: Kafka produce alone (same message size, acks=all, idempotent, batches of 100).
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
@@ -172,7 +261,14 @@ async function main() {
   const sample = JSON.stringify({ pad: 'x'.repeat(620) });
   let t = performance.now();
   for (let i = 0; i < N; i += 100) {
-    await producer.send({ topic: apps.topics.name(Topics.DeadLetter), acks: -1, messages: Array.from({ length: Math.min(100, N - i) }, (_, j) => ({ key: `bench:${(i + j) % 64}`, value: sample })) });
+    await producer.send({
+      topic: apps.topics.name(Topics.DeadLetter),
+      acks: -1,
+      messages: Array.from({ length: Math.min(100, N - i) }, (_, j) => ({
+        key: `bench:${(i + j) % 64}`,
+        value: sample,
+      })),
+    });
   }
   const kafkaRate = N / ((performance.now() - t) / 1000);
   await producer.disconnect();
@@ -180,7 +276,9 @@ async function main() {
   // Ceiling 2: PostgreSQL insert alone (same row shape as messages, batches of 100, one transaction each).
   const client = new pg.Client({ connectionString: process.env.MIGRATION_DATABASE_URL });
   await client.connect();
-  await client.query('CREATE TEMP TABLE bench_messages (message_id text PRIMARY KEY, tenant_id uuid, conversation_id uuid, content jsonb, network_timestamp timestamptz)');
+  await client.query(
+    'CREATE TEMP TABLE bench_messages (message_id text PRIMARY KEY, tenant_id uuid, conversation_id uuid, content jsonb, network_timestamp timestamptz)',
+  );
   t = performance.now();
   for (let i = 0; i < N; i += 100) {
     const ids = Array.from({ length: Math.min(100, N - i) }, (_, j) => `wamid.bench${i + j}`);
@@ -195,13 +293,19 @@ async function main() {
   await client.end();
 
   console.log(`ceilings measured in the same run:`);
-  console.log(`  Kafka produce alone      ${fmt(kafkaRate)} messages/s → end to end is ${(e2eRate / kafkaRate).toFixed(2)}× of it`);
-  console.log(`  PostgreSQL insert alone  ${fmt(pgRate)} rows/s → end to end is ${(e2eRate / pgRate).toFixed(2)}× of it`);
+  console.log(
+    `  Kafka produce alone      ${fmt(kafkaRate)} messages/s → end to end is ${(e2eRate / kafkaRate).toFixed(2)}× of it`,
+  );
+  console.log(
+    `  PostgreSQL insert alone  ${fmt(pgRate)} rows/s → end to end is ${(e2eRate / pgRate).toFixed(2)}× of it`,
+  );
   process.exit(latencies.length === target ? 0 : 1);
 }
 
 main().catch(async (error) => {
-  console.error(`bench:messages: ${error.stack ?? error.message}${error.cause ? `\ncause: ${error.cause.stack ?? error.cause}` : ''}`);
+  console.error(
+    `bench:messages: ${error.stack ?? error.message}${error.cause ? `\ncause: ${error.cause.stack ?? error.cause}` : ''}`,
+  );
   await running?.stop().catch(() => undefined);
   process.exit(1);
 });

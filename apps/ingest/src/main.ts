@@ -9,6 +9,10 @@ import { GraphExceptionFilter } from './services/graph-error';
 startService('ingest', async () => {
   const env = loadConfig(IngestEnv);
   configureLogging('ingest', env.LOG_LEVEL);
-  const app = await createApp(AppModule.register(env), { ...APP_META, rawBody: true, exceptionFilter: new GraphExceptionFilter() });
+  const app = await createApp(AppModule.register(env), {
+    ...APP_META,
+    rawBody: true,
+    exceptionFilter: new GraphExceptionFilter(),
+  });
   return listen(app, env.INGEST_PORT, env.HTTP_HOST);
 });

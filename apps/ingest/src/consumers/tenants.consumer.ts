@@ -21,13 +21,13 @@ export class TenantsConsumer implements OnApplicationBootstrap {
         event.deleted
           ? this.routing.removeTenant(asTenantId(event.tenantId))
           : this.routing.applyTenant(asTenantId(event.tenantId), {
-          businessAccountId: event.businessAccountId,
-          status: event.status,
-          messagesPerSecond: event.messagesPerSecond ?? 80,
-          numbers: event.phoneNumbers,
-          webhookUrl: event.webhookUrl,
-          appSecret: event.webhookAppSecret,
-        }),
+              businessAccountId: event.businessAccountId,
+              status: event.status,
+              messagesPerSecond: event.messagesPerSecond ?? 80,
+              numbers: event.phoneNumbers,
+              webhookUrl: event.webhookUrl,
+              appSecret: event.webhookAppSecret,
+            }),
     });
   }
 }

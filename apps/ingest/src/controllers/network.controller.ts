@@ -28,8 +28,16 @@ export class NetworkController {
   @ApiBadRequestResponse({ type: GraphErrorResponse })
   receive(@Req() req: Request & { rawBody?: Buffer }, @Body() body: unknown): Promise<{ accepted: number }> {
     const signature = req.headers[NETWORK_SIGNATURE_HEADER];
-    if (!req.rawBody || !verifySignature(this.env.NETWORK_HMAC_SECRET, req.rawBody, typeof signature === 'string' ? signature : undefined)) {
-      throw new GraphError(HttpStatus.FORBIDDEN, GraphCodes.Permission, 'Invalid network signature', 'X-Network-Signature does not match the body');
+    if (
+      !req.rawBody ||
+      !verifySignature(this.env.NETWORK_HMAC_SECRET, req.rawBody, typeof signature === 'string' ? signature : undefined)
+    ) {
+      throw new GraphError(
+        HttpStatus.FORBIDDEN,
+        GraphCodes.Permission,
+        'Invalid network signature',
+        'X-Network-Signature does not match the body',
+      );
     }
     return this.inbound.receive(body);
   }

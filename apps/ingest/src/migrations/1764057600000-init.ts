@@ -81,7 +81,15 @@ export class Init1764057600000 implements MigrationInterface {
   }
 
   async down(q: QueryRunner): Promise<void> {
-    for (const t of ['webhook_attempts', 'webhook_deliveries', 'idempotency_keys', 'service_windows', 'tenant_webhooks', 'tenant_numbers', 'outbox']) {
+    for (const t of [
+      'webhook_attempts',
+      'webhook_deliveries',
+      'idempotency_keys',
+      'service_windows',
+      'tenant_webhooks',
+      'tenant_numbers',
+      'outbox',
+    ]) {
       await q.query(`DROP TABLE ${t}`);
     }
   }

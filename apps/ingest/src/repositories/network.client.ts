@@ -11,7 +11,10 @@ export class NetworkClient {
     const body = JSON.stringify({ messages });
     const res = await fetch(`${this.env.NETWORK_URL}/network/v1/messages`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', [NETWORK_SIGNATURE_HEADER]: signBody(this.env.NETWORK_HMAC_SECRET, body) },
+      headers: {
+        'content-type': 'application/json',
+        [NETWORK_SIGNATURE_HEADER]: signBody(this.env.NETWORK_HMAC_SECRET, body),
+      },
       body,
       signal: AbortSignal.timeout(15_000),
     });

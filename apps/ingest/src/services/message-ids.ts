@@ -16,5 +16,7 @@ export function toWaId(phone: string): string {
 }
 
 export function requestHash(phoneNumberId: string, body: unknown): string {
-  return createHash('sha256').update(`${phoneNumberId}|${JSON.stringify(body)}`).digest('base64url');
+  return createHash('sha256')
+    .update(`${phoneNumberId}|${JSON.stringify(body)}`)
+    .digest('base64url');
 }

@@ -11,7 +11,15 @@ import {
   ValidateNested,
   validateSync,
 } from 'class-validator';
-import { conversationIdFor, CUSTODY_MARKING, fastCheckFor, MessageEvent, NetworkEvent, StatusEvent, Topics } from '@custody/contracts';
+import {
+  conversationIdFor,
+  CUSTODY_MARKING,
+  fastCheckFor,
+  MessageEvent,
+  NetworkEvent,
+  StatusEvent,
+  Topics,
+} from '@custody/contracts';
 import { EventPublisher, OutgoingEvent } from '@custody/kafka';
 import { RoutingRepository } from '../repositories/routing.repository';
 import { WindowRepository } from '../repositories/window.repository';
@@ -84,8 +92,17 @@ export class NetworkInboundService {
       }
       if (raw.kind === 'message') {
         const m = raw.message;
-        if (!raw.from || !WA_ID.test(String(raw.from.waId)) || !m || !WAMID.test(String(m.id)) || !UNIX_SECONDS.test(String(m.timestamp)) || !INBOUND_TYPES.includes(String(m.type))) {
-          throw bad(`events[${index}]: a message needs from.waId, message.id (wamid), message.timestamp (unix seconds) and a known type`);
+        if (
+          !raw.from ||
+          !WA_ID.test(String(raw.from.waId)) ||
+          !m ||
+          !WAMID.test(String(m.id)) ||
+          !UNIX_SECONDS.test(String(m.timestamp)) ||
+          !INBOUND_TYPES.includes(String(m.type))
+        ) {
+          throw bad(
+            `events[${index}]: a message needs from.waId, message.id (wamid), message.timestamp (unix seconds) and a known type`,
+          );
         }
         const content = (m as unknown as Record<string, unknown>)[m.type];
         if (typeof content !== 'object' || content === null) {
@@ -102,13 +119,22 @@ export class NetworkInboundService {
             messageId: m.id,
             conversationId,
             phoneNumberId: route.phoneNumberId,
-            customer: { waId: raw.from.waId, ...(raw.from.profileName ? { profileName: String(raw.from.profileName).slice(0, 200) } : {}) },
+            customer: {
+              waId: raw.from.waId,
+              ...(raw.from.profileName ? { profileName: String(raw.from.profileName).slice(0, 200) } : {}),
+            },
             origin: 'customer',
             messageType: m.type as MessageEvent['messageType'],
             content: content as Record<string, unknown>,
             ...(m.context?.id && WAMID.test(m.context.id) ? { contextMessageId: m.context.id } : {}),
             ...(m.referral
-              ? { referral: { sourceId: m.referral.source_id, sourceType: m.referral.source_type, ctwaClid: m.referral.ctwa_clid } }
+              ? {
+                  referral: {
+                    sourceId: m.referral.source_id,
+                    sourceType: m.referral.source_type,
+                    ctwaClid: m.referral.ctwa_clid,
+                  },
+                }
               : {}),
             networkTimestamp: new Date(Number(m.timestamp) * 1000).toISOString(),
             custody: { ...CUSTODY_MARKING },
@@ -116,12 +142,20 @@ export class NetworkInboundService {
         });
       } else {
         const s = raw.status;
-        if (!s || !WAMID.test(String(s.id)) || !['sent', 'delivered', 'read', 'failed'].includes(s.status) || !UNIX_SECONDS.test(String(s.timestamp)) || !WA_ID.test(String(s.recipientId))) {
+        if (
+          !s ||
+          !WAMID.test(String(s.id)) ||
+          !['sent', 'delivered', 'read', 'failed'].includes(s.status) ||
+          !UNIX_SECONDS.test(String(s.timestamp)) ||
+          !WA_ID.test(String(s.recipientId))
+        ) {
           throw bad(`events[${index}]: a status needs id (wamid), status, timestamp (unix seconds) and recipientId`);
         }
         const conversationId = conversationIdFor(route.tenantId, route.phoneNumberId, s.recipientId);
         const errorsList = Array.isArray(s.errors)
-          ? s.errors.slice(0, 10).map((e) => ({ code: Number(e.code) || 0, title: String(e.title ?? '').slice(0, 500) }))
+          ? s.errors
+              .slice(0, 10)
+              .map((e) => ({ code: Number(e.code) || 0, title: String(e.title ?? '').slice(0, 500) }))
           : undefined;
         statuses.push({
           key: `${route.tenantId}:${conversationId}`,
@@ -144,7 +178,11 @@ export class NetworkInboundService {
     }
     // The window opens when the customer's message is accepted, before the business can answer.
     for (const { event } of messages) {
-      await this.windows.renew(event.tenantId as never, event.conversationId, new Date(Math.min(Date.parse(event.networkTimestamp), Date.now())));
+      await this.windows.renew(
+        event.tenantId as never,
+        event.conversationId,
+        new Date(Math.min(Date.parse(event.networkTimestamp), Date.now())),
+      );
     }
     await Promise.all([
       this.publisher.publishBatch(Topics.MessagesInbound, messages),
@@ -157,4 +195,3 @@ export class NetworkInboundService {
 function bad(details: string): GraphError {
   return new GraphError(HttpStatus.BAD_REQUEST, GraphCodes.InvalidParameter, '(#100) Invalid parameter', details);
 }
-

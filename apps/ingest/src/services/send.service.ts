@@ -55,7 +55,12 @@ export class SendService {
       );
     }
     if (route.status !== 'active') {
-      throw new GraphError(HttpStatus.FORBIDDEN, GraphCodes.AccountLocked, 'Account has been locked', 'The tenant is suspended');
+      throw new GraphError(
+        HttpStatus.FORBIDDEN,
+        GraphCodes.AccountLocked,
+        'Account has been locked',
+        'The tenant is suspended',
+      );
     }
     const dto = parsed.dto;
     if (dto.status === 'read') {
@@ -87,7 +92,12 @@ export class SendService {
       const previous = await this.idempotency.find(tenantId, idempotencyKey);
       if (previous) {
         if (previous.requestHash !== hash) {
-          throw new GraphError(HttpStatus.UNPROCESSABLE_ENTITY, GraphCodes.InvalidParameter, '(#100) Invalid parameter', 'Idempotency-Key was already used for a different request');
+          throw new GraphError(
+            HttpStatus.UNPROCESSABLE_ENTITY,
+            GraphCodes.InvalidParameter,
+            '(#100) Invalid parameter',
+            'Idempotency-Key was already used for a different request',
+          );
         }
         return previous.response as SendMessageResponseDto;
       }
@@ -111,12 +121,22 @@ export class SendService {
     const pairLimit = shareOf(1000 / this.env.PAIR_RATE_INTERVAL_MS, this.env.PAIR_RATE_BURST, replicas);
     const numberKey = `n:${phoneNumberId}`;
     if (!this.buckets.take(numberKey, numberLimit.capacity, numberLimit.refillPerSecond)) {
-      throw new GraphError(HttpStatus.TOO_MANY_REQUESTS, GraphCodes.Throughput, '(#130429) Rate limit hit', `Throughput of ${messagesPerSecond} messages/s for this number exceeded`);
+      throw new GraphError(
+        HttpStatus.TOO_MANY_REQUESTS,
+        GraphCodes.Throughput,
+        '(#130429) Rate limit hit',
+        `Throughput of ${messagesPerSecond} messages/s for this number exceeded`,
+      );
     }
     const pairKey = `p:${phoneNumberId}:${waId}`;
     if (!this.buckets.take(pairKey, pairLimit.capacity, pairLimit.refillPerSecond)) {
       this.buckets.refund(numberKey);
-      throw new GraphError(HttpStatus.TOO_MANY_REQUESTS, GraphCodes.PairRate, '(#131056) (Business Account, Consumer Account) pair rate limit hit', 'Too many messages to this customer; retry later');
+      throw new GraphError(
+        HttpStatus.TOO_MANY_REQUESTS,
+        GraphCodes.PairRate,
+        '(#131056) (Business Account, Consumer Account) pair rate limit hit',
+        'Too many messages to this customer; retry later',
+      );
     }
     const messageId = idempotencyKey !== undefined ? idempotentMessageId(tenantId, idempotencyKey) : newMessageId();
     const now = new Date().toISOString();

@@ -47,9 +47,17 @@ describe('buildEnvelope', () => {
     expect(messages.field).toBe('messages');
     expect(messages.value.metadata).toEqual({ display_phone_number: '15550000011', phone_number_id: '111' });
     expect(messages.value.contacts).toEqual([{ profile: { name: 'Ada' }, wa_id: '15550001111' }]);
-    expect(messages.value.messages[0]).toEqual({ from: '15550001111', id: 'wamid.aaaaaaaaaa', timestamp: '1795600800', type: 'text', text: { body: 'hi' } });
+    expect(messages.value.messages[0]).toEqual({
+      from: '15550001111',
+      id: 'wamid.aaaaaaaaaa',
+      timestamp: '1795600800',
+      type: 'text',
+      text: { body: 'hi' },
+    });
     expect(messages.value.custody).toEqual({ e2e: false, hostedBy: 'custody' });
-    expect(statuses.value.statuses).toEqual([{ id: 'wamid.abcdefghij', status: 'read', timestamp: '1795600804', recipient_id: '15550001111' }]);
+    expect(statuses.value.statuses).toEqual([
+      { id: 'wamid.abcdefghij', status: 'read', timestamp: '1795600804', recipient_id: '15550001111' },
+    ]);
   });
 });
 

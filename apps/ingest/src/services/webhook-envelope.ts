@@ -21,7 +21,13 @@ export function webhookMessage(m: MessageEvent): Record<string, unknown> {
     [m.messageType]: m.content,
     ...(m.contextMessageId ? { context: { id: m.contextMessageId } } : {}),
     ...(m.referral
-      ? { referral: { source_id: m.referral.sourceId, source_type: m.referral.sourceType, ctwa_clid: m.referral.ctwaClid } }
+      ? {
+          referral: {
+            source_id: m.referral.sourceId,
+            source_type: m.referral.sourceType,
+            ctwa_clid: m.referral.ctwaClid,
+          },
+        }
       : {}),
   };
 }
@@ -57,7 +63,10 @@ export function buildEnvelope(items: PendingWebhook[]): Record<string, unknown> 
         const first = group[0];
         const value: Record<string, unknown> = {
           messaging_product: 'whatsapp',
-          metadata: { display_phone_number: first.displayPhoneNumber.replace(/^\+/, ''), phone_number_id: first.phoneNumberId },
+          metadata: {
+            display_phone_number: first.displayPhoneNumber.replace(/^\+/, ''),
+            phone_number_id: first.phoneNumberId,
+          },
           custody: { e2e: false, hostedBy: 'custody' },
         };
         if (first.kind === 'message') {

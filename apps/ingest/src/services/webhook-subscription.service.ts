@@ -17,7 +17,11 @@ export class WebhookSubscriptionService {
 
   async get(tenant: string): Promise<WebhookConfigDto> {
     const target = await this.routing.webhookFor(asTenantId(tenant));
-    return { url: target?.url ?? null, source: target?.source ?? 'operator', verifiedAt: target?.verifiedAt?.toISOString() ?? null };
+    return {
+      url: target?.url ?? null,
+      source: target?.source ?? 'operator',
+      verifiedAt: target?.verifiedAt?.toISOString() ?? null,
+    };
   }
 
   /**
@@ -45,7 +49,12 @@ export class WebhookSubscriptionService {
       throw verificationFailed(`expected HTTP 200 with the hub.challenge value, got HTTP ${status}`);
     }
     if (!(await this.routing.setTenantWebhook(tenantId, dto.url))) {
-      throw new GraphError(HttpStatus.NOT_FOUND, GraphCodes.InvalidParameter, 'Unknown tenant', 'ingest has not yet received this tenant');
+      throw new GraphError(
+        HttpStatus.NOT_FOUND,
+        GraphCodes.InvalidParameter,
+        'Unknown tenant',
+        'ingest has not yet received this tenant',
+      );
     }
     return this.get(tenant);
   }
