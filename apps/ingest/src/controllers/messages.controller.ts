@@ -8,6 +8,7 @@ import {
   ApiOkResponse,
   ApiOperation,
   ApiParam,
+  ApiServiceUnavailableResponse,
   ApiTags,
   ApiTooManyRequestsResponse,
   getSchemaPath,
@@ -55,6 +56,11 @@ export class MessagesController {
   @ApiTooManyRequestsResponse({
     type: GraphErrorResponse,
     description: '130429 number throughput; 131056 pair rate to one customer',
+  })
+  @ApiServiceUnavailableResponse({
+    type: GraphErrorResponse,
+    description:
+      '131016 service unavailable: the message could not be made durable within SEND_TIMEOUT_MS (e.g. Kafka unreachable); retry with the same Idempotency-Key',
   })
   send(
     @Param('version') version: string,
