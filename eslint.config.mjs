@@ -16,7 +16,10 @@ export default tseslint.config(
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-misused-promises': 'error',
       '@typescript-eslint/switch-exhaustiveness-check': 'error',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' },
+      ],
       '@typescript-eslint/no-extraneous-class': 'off',
       '@typescript-eslint/unbound-method': 'off',
       eqeqeq: ['error', 'always'],
@@ -24,13 +27,29 @@ export default tseslint.config(
       'import-x/no-cycle': 'error',
       'no-restricted-syntax': [
         'error',
-        { selector: "MemberExpression[object.name='process'][property.name='env']", message: 'Read configuration through the app config class (loadConfig), not process.env.' },
+        {
+          selector: "MemberExpression[object.name='process'][property.name='env']",
+          message: 'Read configuration through the app config class (loadConfig), not process.env.',
+        },
       ],
     },
   },
   {
     // Entry points, CLIs and tests may read the environment directly.
-    files: ['**/main.ts', '**/migrate.ts', '**/create-topics.ts', '**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts', 'test/**', 'libs/testing/**', 'libs/kafka/src/kafka-settings.ts', 'libs/observability/src/logger.ts', 'libs/database/src/migrate.ts', 'libs/platform/src/config.ts'],
+    files: [
+      '**/main.ts',
+      '**/migrate.ts',
+      '**/create-topics.ts',
+      '**/*.spec.ts',
+      '**/*.int-spec.ts',
+      '**/*.e2e-spec.ts',
+      'test/**',
+      'libs/testing/**',
+      'libs/kafka/src/kafka-settings.ts',
+      'libs/observability/src/logger.ts',
+      'libs/database/src/migrate.ts',
+      'libs/platform/src/config.ts',
+    ],
     rules: { 'no-restricted-syntax': 'off' },
   },
   {

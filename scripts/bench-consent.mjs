@@ -28,7 +28,9 @@ import { ConsentSettings } from '../apps/consent/dist/config/consent.settings.js
 import { LogWriter } from '../apps/consent/dist/services/log-writer.service.js';
 
 const args = Object.fromEntries(
-  process.argv.slice(2).reduce((pairs, arg, i, all) => (arg.startsWith('--') ? [...pairs, [arg.slice(2), all[i + 1]]] : pairs), []),
+  process.argv
+    .slice(2)
+    .reduce((pairs, arg, i, all) => (arg.startsWith('--') ? [...pairs, [arg.slice(2), all[i + 1]]] : pairs), []),
 );
 const LEAVES = Number(args.leaves ?? 1_000_000);
 const BATCH = Number(args.batch ?? 500);
@@ -52,7 +54,9 @@ async function cpuSeconds(ds) {
   const node = process.cpuUsage();
   let pg = null;
   try {
-    const pids = (await ds.query(`SELECT pid FROM pg_stat_activity WHERE application_name = $1`, [`custody-${schema}`])).map((r) => r.pid);
+    const pids = (
+      await ds.query(`SELECT pid FROM pg_stat_activity WHERE application_name = $1`, [`custody-${schema}`])
+    ).map((r) => r.pid);
     const ticks = Number(process.env.CLK_TCK ?? 100);
     pg = pids.reduce((sum, pid) => {
       const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
@@ -79,7 +83,13 @@ function grantUnit(i, subjects, tenantId) {
           kind: 'consent.granted',
           tenant: tenantId,
           subject,
-          purpose: { key: i % 2 ? 'ads' : 'news', dataUse: i % 2 ? 'marketing.advertising' : 'marketing.communications.whatsapp', version: 1, language: 'en', wordingHash: 'ab'.repeat(32) },
+          purpose: {
+            key: i % 2 ? 'ads' : 'news',
+            dataUse: i % 2 ? 'marketing.advertising' : 'marketing.communications.whatsapp',
+            version: 1,
+            language: 'en',
+            wordingHash: 'ab'.repeat(32),
+          },
           method: 'api',
           prompt: randomUUID(),
           source: { channel: 'api', actor: 'cid_bench' },
@@ -142,7 +152,9 @@ async function main() {
     await pump(tenantId, LEAVES, (appended) => {
       if (appended % 1000 === 0 && performance.now() - lastReport > 5000) {
         lastReport = performance.now();
-        log(`  ${appended.toLocaleString('en-US')} appended, ${Math.round(appended / ((lastReport - started) / 1000)).toLocaleString('en-US')}/s`);
+        log(
+          `  ${appended.toLocaleString('en-US')} appended, ${Math.round(appended / ((lastReport - started) / 1000)).toLocaleString('en-US')}/s`,
+        );
       }
     });
     const seconds = (performance.now() - started) / 1000;
@@ -150,7 +162,10 @@ async function main() {
     const cpuAfter = await cpuSeconds(ds);
     const cpu = {
       nodeMicrosPerAppend: Math.round(((cpuAfter.node - cpuBefore.node) / LEAVES) * 1e6),
-      pgMicrosPerAppend: cpuAfter.pg === null || cpuBefore.pg === null ? null : Math.round(((cpuAfter.pg - cpuBefore.pg) / LEAVES) * 1e6),
+      pgMicrosPerAppend:
+        cpuAfter.pg === null || cpuBefore.pg === null
+          ? null
+          : Math.round(((cpuAfter.pg - cpuBefore.pg) / LEAVES) * 1e6),
     };
     const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
     const appendLatencies = [...latencies].sort((a, b) => a - b);
@@ -169,7 +184,12 @@ async function main() {
     // Proofs at the final size.
     const head = await repo.head(tenantId);
     const root = CompactRange.fromFrontier(head.size, head.frontier).root();
-    const audit = new AuditService(repo, undefined, undefined, new ConsentSettings('bench', 60000, 3600000, 'bench', BATCH, false));
+    const audit = new AuditService(
+      repo,
+      undefined,
+      undefined,
+      new ConsentSettings('bench', 60000, 3600000, 'bench', BATCH, false),
+    );
     const proofTimes = [];
     const serviceTimes = [];
     const pureTimes = [];
@@ -191,7 +211,15 @@ async function main() {
       const t2 = performance.now();
       const dto = await audit.inclusion(tenantId, { index, treeSize: head.size });
       serviceTimes.push(performance.now() - t2);
-      if (!verifyInclusion(index, head.size, decodeHash(dto.leafHash), dto.auditPath.map((h) => decodeHash(h)), root).ok) {
+      if (
+        !verifyInclusion(
+          index,
+          head.size,
+          decodeHash(dto.leafHash),
+          dto.auditPath.map((h) => decodeHash(h)),
+          root,
+        ).ok
+      ) {
         throw new Error(`service proof for ${index} does not verify`);
       }
     }
@@ -214,8 +242,12 @@ async function main() {
       proofSamples: SAMPLES,
       node: process.version,
     };
-    console.log(`consent log benchmark (${head.size.toLocaleString('en-US')} leaves, one tenant, LogWriter group commit up to ${BATCH}, pipelined)`);
-    console.log(`  appends:          ${result.appendsPerSecond.toLocaleString('en-US')}/s (${result.appendSeconds} s; ${WINDOW} in flight, latency p50 ${ms(result.appendLatencyMs.p50)}, p99 ${ms(result.appendLatencyMs.p99)})`);
+    console.log(
+      `consent log benchmark (${head.size.toLocaleString('en-US')} leaves, one tenant, LogWriter group commit up to ${BATCH}, pipelined)`,
+    );
+    console.log(
+      `  appends:          ${result.appendsPerSecond.toLocaleString('en-US')}/s (${result.appendSeconds} s; ${WINDOW} in flight, latency p50 ${ms(result.appendLatencyMs.p50)}, p99 ${ms(result.appendLatencyMs.p99)})`,
+    );
     console.log(
       `  CPU per append:   ${cpu.nodeMicrosPerAppend} µs in Node` +
         (cpu.pgMicrosPerAppend === null ? '' : ` + ${cpu.pgMicrosPerAppend} µs in PostgreSQL`) +
@@ -224,9 +256,15 @@ async function main() {
     if (parallelPerSecond !== null) {
       console.log(`  appends, ${TENANTS} tenants at once: ${parallelPerSecond.toLocaleString('en-US')}/s in total`);
     }
-    console.log(`  inclusion proof:  p50 ${ms(result.inclusionProofMs.p50)}, p99 ${ms(result.inclusionProofMs.p99)}  (plan + one read of stored nodes + hashing; ${SAMPLES} random leaves, all verified)`);
-    console.log(`    hashing only:   p50 ${ms(result.inclusionProofComputeOnlyMs.p50)}, p99 ${ms(result.inclusionProofComputeOnlyMs.p99)}`);
-    console.log(`    audit endpoint: p50 ${ms(result.auditEndpointServiceMs.p50)}, p99 ${ms(result.auditEndpointServiceMs.p99)}  (service call: head, proof, leaf and entry reads)`);
+    console.log(
+      `  inclusion proof:  p50 ${ms(result.inclusionProofMs.p50)}, p99 ${ms(result.inclusionProofMs.p99)}  (plan + one read of stored nodes + hashing; ${SAMPLES} random leaves, all verified)`,
+    );
+    console.log(
+      `    hashing only:   p50 ${ms(result.inclusionProofComputeOnlyMs.p50)}, p99 ${ms(result.inclusionProofComputeOnlyMs.p99)}`,
+    );
+    console.log(
+      `    audit endpoint: p50 ${ms(result.auditEndpointServiceMs.p50)}, p99 ${ms(result.auditEndpointServiceMs.p99)}  (service call: head, proof, leaf and entry reads)`,
+    );
     console.log(JSON.stringify(result));
   } finally {
     await ds.destroy();

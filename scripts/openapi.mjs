@@ -13,7 +13,11 @@ const apps = ['ingest', 'tenant-store', 'consent', 'marketing-export', 'sandbox'
 function sortKeys(value) {
   if (Array.isArray(value)) return value.map(sortKeys);
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.keys(value).sort().map((k) => [k, sortKeys(value[k])]));
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((k) => [k, sortKeys(value[k])]),
+    );
   }
   return value;
 }
@@ -37,7 +41,9 @@ try {
   await procs.stop();
 }
 if (drift.length > 0) {
-  console.error(`openapi: docs/openapi is out of date for ${drift.join(', ')} — run \`npm run openapi\` and commit the result`);
+  console.error(
+    `openapi: docs/openapi is out of date for ${drift.join(', ')} — run \`npm run openapi\` and commit the result`,
+  );
   process.exit(1);
 }
 if (check) console.log('openapi: docs/openapi matches the code');

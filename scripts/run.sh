@@ -108,6 +108,7 @@ case "$cmd" in
     ensure_packages
     npx --no-install turbo run lint --output-logs=errors-only
     npx --no-install eslint test --max-warnings 0
+    npx --no-install prettier --check . --log-level warn
     ;;
   migrate)
     ensure_packages
@@ -167,6 +168,7 @@ case "$cmd" in
     npx --no-install turbo run build --output-logs=errors-only
     npx --no-install tsc -p tsconfig.json --noEmit
     npx --no-install eslint . --max-warnings 0
+    npx --no-install prettier --check . --log-level warn
     echo "test: migrations"
     migrate
     echo "test: OpenAPI documents match the code"

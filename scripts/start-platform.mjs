@@ -46,17 +46,33 @@ async function ensureSecrets() {
   const consentLogKeyFile = join(secretsDir, 'consent-log-key.json');
   if (!existsSync(consentLogKeyFile)) {
     const { privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
-    writeSecret(consentLogKeyFile, JSON.stringify({ keys: [{ ...(await exportJWK(privateKey)), kid: `log-${Date.now()}`, alg: 'EdDSA' }] }));
+    writeSecret(
+      consentLogKeyFile,
+      JSON.stringify({ keys: [{ ...(await exportJWK(privateKey)), kid: `log-${Date.now()}`, alg: 'EdDSA' }] }),
+    );
   }
   const masterKeyFile = join(secretsDir, 'master-keys.json');
   if (!existsSync(masterKeyFile)) {
-    writeSecret(masterKeyFile, JSON.stringify({ keys: [{ id: `mk-dev-${Date.now()}`, key: randomBytes(32).toString('base64') }] }));
+    writeSecret(
+      masterKeyFile,
+      JSON.stringify({ keys: [{ id: `mk-dev-${Date.now()}`, key: randomBytes(32).toString('base64') }] }),
+    );
   }
   const operatorFile = join(secretsDir, 'operator.json');
   if (!existsSync(operatorFile)) {
-    writeSecret(operatorFile, JSON.stringify({ clientId: 'operator', clientSecret: randomBytes(32).toString('base64url') }));
+    writeSecret(
+      operatorFile,
+      JSON.stringify({ clientId: 'operator', clientSecret: randomBytes(32).toString('base64url') }),
+    );
   }
-  return { keysFile, masterKeyFile, consentLogKeyFile, networkSecret: readFileSync(networkFile, 'utf8').trim(), adsAccessToken: readFileSync(adsTokenFile, 'utf8').trim(), operator: JSON.parse(readFileSync(operatorFile, 'utf8')) };
+  return {
+    keysFile,
+    masterKeyFile,
+    consentLogKeyFile,
+    networkSecret: readFileSync(networkFile, 'utf8').trim(),
+    adsAccessToken: readFileSync(adsTokenFile, 'utf8').trim(),
+    operator: JSON.parse(readFileSync(operatorFile, 'utf8')),
+  };
 }
 
 const children = new Map();
@@ -77,7 +93,9 @@ function startApp(app, env) {
   child.on('exit', (code, signal) => {
     children.delete(app.name);
     if (!stopping) {
-      console.error(`\n${app.name} exited (${signal ?? code}).\n${stderrTail.trim()}\nLogs: ${join(logsDir, app.name + '.log')}`);
+      console.error(
+        `\n${app.name} exited (${signal ?? code}).\n${stderrTail.trim()}\nLogs: ${join(logsDir, app.name + '.log')}`,
+      );
       void stop(1);
     }
   });
@@ -167,7 +185,13 @@ async function ensureDemoTenant(base, operator) {
     throw new Error(`could not create the demo tenant: ${created.status} ${JSON.stringify(created.body)}`);
   }
   const demo = {
-    tenant: { id: tenantId, ...DEMO, clientId: credentials.clientId, clientSecret: credentials.clientSecret, appSecret },
+    tenant: {
+      id: tenantId,
+      ...DEMO,
+      clientId: credentials.clientId,
+      clientSecret: credentials.clientSecret,
+      appSecret,
+    },
     operator,
   };
   writeSecret(demoFile, JSON.stringify(demo, null, 2));
@@ -226,9 +250,14 @@ async function main() {
   }
   for (const app of APPS) {
     await waitReady(app);
-    console.log(`  ${app.name.padEnd(17)} ready  http://127.0.0.1:${app.port}  (Swagger UI: /docs, OpenAPI: /docs-json)`);
+    console.log(
+      `  ${app.name.padEnd(17)} ready  http://127.0.0.1:${app.port}  (Swagger UI: /docs, OpenAPI: /docs-json)`,
+    );
   }
-  const demo = await ensureDemoTenant(issuer, { clientId: env.OPERATOR_CLIENT_ID, clientSecret: env.OPERATOR_CLIENT_SECRET });
+  const demo = await ensureDemoTenant(issuer, {
+    clientId: env.OPERATOR_CLIENT_ID,
+    clientSecret: env.OPERATOR_CLIENT_SECRET,
+  });
   const t = demo.tenant;
   console.log(`
 Custody is ready. Demo tenant "${t.displayName}" (${t.id}); its credentials and the operator's are in .custody/demo.json.

@@ -1,7 +1,14 @@
 import type { KafkaMessage } from 'kafkajs';
 import { Topics } from '@custody/contracts';
 import { uniqueDigits } from '@custody/testing';
-import { ConsentHarness, ConsentTenant, eventually, startConsent, TopicWatch, watchTopic } from '../support/consent.harness';
+import {
+  ConsentHarness,
+  ConsentTenant,
+  eventually,
+  startConsent,
+  TopicWatch,
+  watchTopic,
+} from '../support/consent.harness';
 
 /**
  * A tenant and its customer, black-box over HTTP and Kafka: grants recorded through the API,
@@ -14,7 +21,10 @@ describe('consent end to end: API grants, in-chat STOP and START (real Kafka and
   let outbound: TopicWatch;
   beforeAll(async () => {
     h = await startConsent();
-    [consentEvents, outbound] = await Promise.all([watchTopic(Topics.ConsentEvents), watchTopic(Topics.MessagesOutbound)]);
+    [consentEvents, outbound] = await Promise.all([
+      watchTopic(Topics.ConsentEvents),
+      watchTopic(Topics.MessagesOutbound),
+    ]);
   });
   afterAll(async () => {
     await Promise.all([consentEvents?.stop(), outbound?.stop()]);
@@ -22,39 +32,92 @@ describe('consent end to end: API grants, in-chat STOP and START (real Kafka and
   });
 
   const json = (m: KafkaMessage) => JSON.parse(m.value!.toString());
-  const api = (t: ConsentTenant, method: string, path: string, body?: unknown) => h.request(method, path, { token: t.admin, body });
+  const api = (t: ConsentTenant, method: string, path: string, body?: unknown) =>
+    h.request(method, path, { token: t.admin, body });
   const statusOf = async (t: ConsentTenant, waId: string) =>
-    Object.fromEntries((await api(t, 'GET', `/v1/consent/customers/${waId}`)).body.purposes.map((p: { purpose: string; status: string }) => [p.purpose, p.status]));
+    Object.fromEntries(
+      (await api(t, 'GET', `/v1/consent/customers/${waId}`)).body.purposes.map(
+        (p: { purpose: string; status: string }) => [p.purpose, p.status],
+      ),
+    );
   const replyTo = (event: { messageId: string }) => outbound.next((m) => json(m).contextMessageId === event.messageId);
 
   async function shop(): Promise<ConsentTenant> {
     const t = await h.newTenant();
-    await api(t, 'POST', '/v1/consent/purposes', { key: 'ads', dataUse: 'marketing.advertising.first_party.targeted', wording: { language: 'en', text: 'Acme may show you ads based on our chats.' } });
-    await api(t, 'POST', '/v1/consent/purposes', { key: 'news', dataUse: 'marketing.communications.whatsapp', wording: { language: 'en', text: 'Weekly offers from Acme on WhatsApp.' } });
-    await api(t, 'POST', '/v1/consent/purposes', { key: 'service', dataUse: 'essential.service.notifications', wording: { language: 'en', text: 'Order updates.' } });
+    await api(t, 'POST', '/v1/consent/purposes', {
+      key: 'ads',
+      dataUse: 'marketing.advertising.first_party.targeted',
+      wording: { language: 'en', text: 'Acme may show you ads based on our chats.' },
+    });
+    await api(t, 'POST', '/v1/consent/purposes', {
+      key: 'news',
+      dataUse: 'marketing.communications.whatsapp',
+      wording: { language: 'en', text: 'Weekly offers from Acme on WhatsApp.' },
+    });
+    await api(t, 'POST', '/v1/consent/purposes', {
+      key: 'service',
+      dataUse: 'essential.service.notifications',
+      wording: { language: 'en', text: 'Order updates.' },
+    });
     return t;
   }
 
   it('grant → state → revoke via STOP → state, with every change on the compacted consent topic', async () => {
     const t = await shop();
     const waId = uniqueDigits(11);
-    const prompt = await api(t, 'POST', '/v1/consent/prompts', { customer: { waId }, language: 'en', purposes: ['ads', 'service'], messageId: `wamid.optin${uniqueDigits(10)}` });
-    const grant = await api(t, 'POST', '/v1/consent/records', { customer: { waId }, purpose: 'ads', action: 'grant', method: 'api', promptId: prompt.body.id });
-    await api(t, 'POST', '/v1/consent/records', { customer: { waId }, purpose: 'service', action: 'grant', method: 'api', promptId: prompt.body.id });
+    const prompt = await api(t, 'POST', '/v1/consent/prompts', {
+      customer: { waId },
+      language: 'en',
+      purposes: ['ads', 'service'],
+      messageId: `wamid.optin${uniqueDigits(10)}`,
+    });
+    const grant = await api(t, 'POST', '/v1/consent/records', {
+      customer: { waId },
+      purpose: 'ads',
+      action: 'grant',
+      method: 'api',
+      promptId: prompt.body.id,
+    });
+    await api(t, 'POST', '/v1/consent/records', {
+      customer: { waId },
+      purpose: 'service',
+      action: 'grant',
+      method: 'api',
+      promptId: prompt.body.id,
+    });
     expect(await statusOf(t, waId)).toEqual({ ads: 'granted', news: 'none', service: 'granted' });
 
     const subject = prompt.body.subject;
     const granted = json(await consentEvents.next((m) => m.key!.toString() === `${t.id}:${subject}:ads`));
-    expect(granted).toMatchObject({ type: 'consent.granted', status: 'granted', eventId: grant.body.id, customer: { waId }, purpose: { key: 'ads', version: 1 }, logIndex: 1 });
+    expect(granted).toMatchObject({
+      type: 'consent.granted',
+      status: 'granted',
+      eventId: grant.body.id,
+      customer: { waId },
+      purpose: { key: 'ads', version: 1 },
+      logIndex: 1,
+    });
 
     const stop = await h.sendInbound(t, waId, { body: '  Stop ' });
     await eventually(async () => (await statusOf(t, waId)).ads === 'revoked', 20_000, 'STOP to revoke');
     expect(await statusOf(t, waId)).toEqual({ ads: 'revoked', news: 'revoked', service: 'granted' });
-    const check = await api(t, 'GET', `/v1/consent/check?waId=${waId}&dataUse=marketing.advertising.first_party.targeted`);
+    const check = await api(
+      t,
+      'GET',
+      `/v1/consent/check?waId=${waId}&dataUse=marketing.advertising.first_party.targeted`,
+    );
     expect(check.body).toMatchObject({ allowed: false, reason: 'revoked' });
 
-    const revoked = json(await consentEvents.next((m) => m.key!.toString() === `${t.id}:${subject}:ads` && json(m).type === 'consent.revoked'));
-    expect(revoked).toMatchObject({ status: 'revoked', method: 'in_chat_keyword', purpose: { key: 'ads', wordingHash: granted.purpose.wordingHash } });
+    const revoked = json(
+      await consentEvents.next(
+        (m) => m.key!.toString() === `${t.id}:${subject}:ads` && json(m).type === 'consent.revoked',
+      ),
+    );
+    expect(revoked).toMatchObject({
+      status: 'revoked',
+      method: 'in_chat_keyword',
+      purpose: { key: 'ads', wordingHash: granted.purpose.wordingHash },
+    });
     expect(revoked.logIndex).toBeGreaterThan(granted.logIndex);
     const reply = json(await replyTo(stop));
     expect(reply).toMatchObject({
@@ -69,8 +132,15 @@ describe('consent end to end: API grants, in-chat STOP and START (real Kafka and
     expect(reply.messageId).toMatch(/^wamid\./);
 
     const history = (await api(t, 'GET', `/v1/consent/customers/${waId}/history`)).body.entries;
-    const stopEntry = history.find((e: { kind: string; entry: { purpose?: { key: string } } }) => e.kind === 'consent.revoked' && e.entry.purpose?.key === 'ads');
-    expect(stopEntry.entry).toMatchObject({ method: 'in_chat_keyword', evidence: { messageId: stop.messageId }, source: { channel: 'chat' } });
+    const stopEntry = history.find(
+      (e: { kind: string; entry: { purpose?: { key: string } } }) =>
+        e.kind === 'consent.revoked' && e.entry.purpose?.key === 'ads',
+    );
+    expect(stopEntry.entry).toMatchObject({
+      method: 'in_chat_keyword',
+      evidence: { messageId: stop.messageId },
+      source: { channel: 'chat' },
+    });
   });
 
   it('a redelivered STOP changes nothing and is answered once; localized keywords are answered in their language', async () => {
@@ -111,8 +181,18 @@ describe('consent end to end: API grants, in-chat STOP and START (real Kafka and
 
     // STOP shows the opt-in wording, so START afterwards re-grants at once — and only "news", not "ads".
     const regular = uniqueDigits(11);
-    const prompt = await api(t, 'POST', '/v1/consent/prompts', { customer: { waId: regular }, language: 'en', purposes: ['ads'] });
-    await api(t, 'POST', '/v1/consent/records', { customer: { waId: regular }, purpose: 'ads', action: 'grant', method: 'api', promptId: prompt.body.id });
+    const prompt = await api(t, 'POST', '/v1/consent/prompts', {
+      customer: { waId: regular },
+      language: 'en',
+      purposes: ['ads'],
+    });
+    await api(t, 'POST', '/v1/consent/records', {
+      customer: { waId: regular },
+      purpose: 'ads',
+      action: 'grant',
+      method: 'api',
+      promptId: prompt.body.id,
+    });
     const stop = await h.sendInbound(t, regular, { body: 'STOP' });
     expect(json(await replyTo(stop)).content.body).toContain('Reply START to subscribe again to: Weekly offers');
     const start = await h.sendInbound(t, regular, { body: 'START' });

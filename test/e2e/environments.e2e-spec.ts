@@ -1,10 +1,10 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Client } from 'pg';
 import { Topic, TopicNamespace, Topics } from '@custody/contracts';
-import { httpClient, HttpRequest, testKafka, uniqueDigits, uniqueName } from '@custody/testing';
+import { httpClient, HttpRequest, readTopic, uniqueDigits, uniqueName } from '@custody/testing';
 import { PlatformHarness, startPlatform } from '../support/platform.harness';
 import { waitFor } from '../support/wait';
 
@@ -74,47 +74,6 @@ async function sqlOn<T = any>(url: string, text: string, params: unknown[] = [])
   } finally {
     await client.end();
   }
-}
-
-/** Every event on a topic, from the start to its current end (tenant ids, message ids, event types). */
-async function readAll(name: string): Promise<Array<Record<string, any>>> {
-  const kafka = testKafka();
-  const admin = kafka.admin();
-  await admin.connect();
-  const ends = await admin.fetchTopicOffsets(name).finally(() => admin.disconnect());
-  const remaining = new Map(
-    ends.filter((o) => Number(o.high) > Number(o.low)).map((o) => [o.partition, Number(o.high)]),
-  );
-  const events: Array<Record<string, any>> = [];
-  if (remaining.size === 0) {
-    return events;
-  }
-  const consumer = kafka.consumer({ groupId: `test-read-${randomUUID()}`, maxWaitTimeInMs: 200 });
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topic: name, fromBeginning: true });
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`could not read ${name} to its end`)), 30_000);
-      void consumer.run({
-        eachMessage: async ({ partition, message }) => {
-          if (message.value) {
-            events.push(JSON.parse(message.value.toString('utf8')) as Record<string, any>);
-          }
-          if (Number(message.offset) + 1 >= (remaining.get(partition) ?? 0)) {
-            remaining.delete(partition);
-          }
-          if (remaining.size === 0) {
-            clearTimeout(timer);
-            resolve();
-          }
-          return Promise.resolve();
-        },
-      });
-    });
-  } finally {
-    await consumer.disconnect();
-  }
-  return events;
 }
 
 /** The value of a counter on a /metrics page, summed over the series that have all these labels. */
@@ -288,7 +247,7 @@ describe("two environments on one broker and one database server never see each 
       [theirs, tenantB.id, [inA.inboundId, inA.outboundId]],
     ] as const) {
       for (const topic of TRAFFIC_TOPICS) {
-        const events = await readAll(namespace.name(topic));
+        const events = await readTopic(namespace.name(topic));
         expect({ topic: namespace.name(topic), tenants: [...new Set(events.map((e) => e.tenantId))] }).toEqual({
           topic: namespace.name(topic),
           tenants: topic === Topics.TenantsChanged || events.length > 0 ? [tenantId] : [],
@@ -297,10 +256,10 @@ describe("two environments on one broker and one database server never see each 
           [],
         );
       }
-      expect(await readAll(namespace.name(Topics.DeadLetter))).toEqual([]);
+      expect(await readTopic(namespace.name(Topics.DeadLetter))).toEqual([]);
     }
-    expect((await readAll(ours.name(Topics.MessagesInbound))).map((e) => e.messageId)).toEqual([inA.inboundId]);
-    expect((await readAll(theirs.name(Topics.MessagesInbound))).map((e) => e.messageId)).toEqual([inB.inboundId]);
+    expect((await readTopic(ours.name(Topics.MessagesInbound))).map((e) => e.messageId)).toEqual([inA.inboundId]);
+    expect((await readTopic(theirs.name(Topics.MessagesInbound))).map((e) => e.messageId)).toEqual([inB.inboundId]);
 
     // Nor did either meet an event of a tenant it does not know, or consume more than its own.
     for (const store of [a.store.request, peerStore]) {

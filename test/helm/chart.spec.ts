@@ -194,6 +194,7 @@ const INT_VALUES: Record<string, [App, string]> = {
   'ingest.admission.shedEventLoopDelayMs': ['ingest', 'INGEST_SHED_EVENT_LOOP_DELAY_MS'],
   'ingest.pairRate.burst': ['ingest', 'PAIR_RATE_BURST'],
   'ingest.pairRate.intervalMs': ['ingest', 'PAIR_RATE_INTERVAL_MS'],
+  'ingest.sendTimeoutMs': ['ingest', 'SEND_TIMEOUT_MS'],
   'tenantStore.tokenTtlSeconds': ['tenant-store', 'TOKEN_TTL_SECONDS'],
   'tenantStore.retention.purgeIntervalSeconds': ['tenant-store', 'RETENTION_PURGE_INTERVAL_SECONDS'],
   'tenantStore.retention.batchSize': ['tenant-store', 'RETENTION_BATCH_SIZE'],

@@ -138,7 +138,11 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     close: async () => {
       // Bounded: a slow shutdown (seen once: a Kafka consumer leaving its group) must not fail a
       // suite whose tests passed; the run's --forceExit reclaims whatever is left.
-      await Promise.all([closeWithin(ingestApp, 'ingest'), closeWithin(sandboxApp, 'sandbox'), closeWithin(store.app, 'tenant-store')]);
+      await Promise.all([
+        closeWithin(ingestApp, 'ingest'),
+        closeWithin(sandboxApp, 'sandbox'),
+        closeWithin(store.app, 'tenant-store'),
+      ]);
     },
   };
 }

@@ -40,7 +40,9 @@ export class WebhookReceiver {
 
   /** Every message or status item received so far, flattened from the envelopes. */
   items(kind: 'messages' | 'statuses'): any[] {
-    return this.received.flatMap((r) => r.body.entry.flatMap((e: any) => e.changes.flatMap((c: any) => c.value[kind] ?? [])));
+    return this.received.flatMap((r) =>
+      r.body.entry.flatMap((e: any) => e.changes.flatMap((c: any) => c.value[kind] ?? [])),
+    );
   }
 
   static verify(appSecret: string, webhook: ReceivedWebhook): boolean {
@@ -51,7 +53,9 @@ export class WebhookReceiver {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://x');
     if (req.method === 'GET') {
-      const ok = url.searchParams.get('hub.mode') === 'subscribe' && url.searchParams.get('hub.verify_token') === this.verifyToken;
+      const ok =
+        url.searchParams.get('hub.mode') === 'subscribe' &&
+        url.searchParams.get('hub.verify_token') === this.verifyToken;
       res.writeHead(ok ? 200 : 403).end(ok ? (url.searchParams.get('hub.challenge') ?? '') : 'forbidden');
       return;
     }

@@ -29,7 +29,11 @@ import { TreeHeadService } from './services/tree-head.service';
 
 @Module({})
 export class AppModule {
-  static register(env: ConsentEnv, logKeys: LogKeysRepository, settings: ConsentSettings = ConsentSettings.from(env)): DynamicModule {
+  static register(
+    env: ConsentEnv,
+    logKeys: LogKeysRepository,
+    settings: ConsentSettings = ConsentSettings.from(env),
+  ): DynamicModule {
     return {
       module: AppModule,
       imports: [

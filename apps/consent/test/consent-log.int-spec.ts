@@ -29,7 +29,11 @@ describe('consent log: Merkle tree, signed tree heads, proofs and export (real P
     auditor = await t.auditorToken();
     await h.request('POST', '/v1/consent/purposes', {
       token: t.admin,
-      body: { key: 'news', dataUse: 'marketing.communications.whatsapp', wording: { language: 'en', text: 'Our weekly offers on WhatsApp.' } },
+      body: {
+        key: 'news',
+        dataUse: 'marketing.communications.whatsapp',
+        wording: { language: 'en', text: 'Our weekly offers on WhatsApp.' },
+      },
     });
   });
   afterAll(async () => {
@@ -37,7 +41,11 @@ describe('consent log: Merkle tree, signed tree heads, proofs and export (real P
   });
 
   const audit = (path: string) => h.request('GET', `/v1/audit/logs/${t.id}${path}`, { token: auditor });
-  const prompt = (waId: string) => h.request('POST', '/v1/consent/prompts', { token: t.admin, body: { customer: { waId }, language: 'en', purposes: ['news'] } });
+  const prompt = (waId: string) =>
+    h.request('POST', '/v1/consent/prompts', {
+      token: t.admin,
+      body: { customer: { waId }, language: 'en', purposes: ['news'] },
+    });
   const keys = async () => (await h.request('GET', '/v1/audit/log-keys')).body;
   const signNow = async () => (await h.request('POST', `/v1/audit/logs/${t.id}/tree-head`, { token: auditor })).body;
   const exportText = async (query = '') => (await audit(`/entries${query}`)).text;
@@ -49,7 +57,9 @@ describe('consent log: Merkle tree, signed tree heads, proofs and export (real P
     const customers = Array.from({ length: 12 }, () => uniqueDigits(11));
     const results = await Promise.all(Array.from({ length: 120 }, (_, i) => prompt(customers[i % customers.length])));
     expect(results.every((r) => r.status === 201)).toBe(true);
-    expect(results.map((r) => r.body.leafIndex).sort((a, b) => a - b)).toEqual(Array.from({ length: 120 }, (_, i) => i));
+    expect(results.map((r) => r.body.leafIndex).sort((a, b) => a - b)).toEqual(
+      Array.from({ length: 120 }, (_, i) => i),
+    );
 
     const head = await verifyTreeHead(await signNow(), await keys());
     expect(head.treeSize).toBe(120);
@@ -78,7 +88,13 @@ describe('consent log: Merkle tree, signed tree heads, proofs and export (real P
       const proof = (await audit(`/proofs/inclusion?index=${index}&treeSize=${newer.treeSize}`)).body;
       expect(proof).toMatchObject({ leafIndex: index, treeSize: newer.treeSize });
       expect(proof.leafHash).toBe(encodeHash(leafHash(canonicalBytes(proof.entry))));
-      const check = verifyInclusion(index, newer.treeSize, decodeHash(proof.leafHash), proof.auditPath.map((p: string) => decodeHash(p)), newer.rootHash);
+      const check = verifyInclusion(
+        index,
+        newer.treeSize,
+        decodeHash(proof.leafHash),
+        proof.auditPath.map((p: string) => decodeHash(p)),
+        newer.rootHash,
+      );
       expect(check).toEqual({ ok: true });
     }
     const last = JSON.parse((await exportText(`?from=${newer.treeSize - 1}`)).trim());
@@ -86,7 +102,13 @@ describe('consent log: Merkle tree, signed tree heads, proofs and export (real P
     expect(byId.leafIndex).toBe(newer.treeSize - 1);
 
     const consistency = (await audit(`/proofs/consistency?first=${older.treeSize}&second=${newer.treeSize}`)).body;
-    const ok = verifyConsistency(older.treeSize, newer.treeSize, older.rootHash, newer.rootHash, consistency.proof.map((p: string) => decodeHash(p)));
+    const ok = verifyConsistency(
+      older.treeSize,
+      newer.treeSize,
+      older.rootHash,
+      newer.rootHash,
+      consistency.proof.map((p: string) => decodeHash(p)),
+    );
     expect(ok).toEqual({ ok: true });
 
     expect((await audit(`/proofs/inclusion?index=${newer.treeSize}`)).status).toBe(400);
@@ -96,7 +118,10 @@ describe('consent log: Merkle tree, signed tree heads, proofs and export (real P
   });
 
   it('streams the export from an index to a size, and signs heads on a schedule for logs that grew', async () => {
-    const lines = (await exportText('?from=3&to=10')).trim().split('\n').map((l) => JSON.parse(l));
+    const lines = (await exportText('?from=3&to=10'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines.map((l) => l.index)).toEqual([3, 4, 5, 6, 7, 8, 9]);
     expect((await audit('/entries?from=5&to=5')).text).toBe('');
     const res = await audit('/entries?to=2');
@@ -112,13 +137,18 @@ describe('consent log: Merkle tree, signed tree heads, proofs and export (real P
     expect(history[0]).toEqual(latest);
 
     const root = CompactRange.empty();
-    (await exportText()).trim().split('\n').forEach((l) => root.append(leafHash(canonicalBytes(JSON.parse(l).entry))));
+    (await exportText())
+      .trim()
+      .split('\n')
+      .forEach((l) => root.append(leafHash(canonicalBytes(JSON.parse(l).entry))));
     expect(encodeHash(root.root())).toBe(latest.rootHash);
   });
 
   it('publishes the log keys without authentication, and a platform-wide auditor reads every log', async () => {
     const jwks = await keys();
-    expect(jwks.keys).toEqual([expect.objectContaining({ kty: 'OKP', crv: 'Ed25519', alg: 'EdDSA', kid: expect.any(String) })]);
+    expect(jwks.keys).toEqual([
+      expect.objectContaining({ kty: 'OKP', crv: 'Ed25519', alg: 'EdDSA', kid: expect.any(String) }),
+    ]);
     expect(jwks.keys[0].d).toBeUndefined();
     const platform = await h.platformAuditorToken();
     expect((await h.request('GET', `/v1/audit/logs/${t.id}/tree-head`, { token: platform })).status).toBe(200);
@@ -129,21 +159,38 @@ describe('consent log: Merkle tree, signed tree heads, proofs and export (real P
   it('two writers on one log (two replicas, each pipelining on its own idea of the head) never fork it', async () => {
     const other = await h.newTenant();
     const tenantId = asTenantId(other.id);
-    const writers = [h.app.get(LogWriter), new LogWriter(h.app.get(ConsentLogRepository), h.app.get(OutboxService), h.app.get(ConsentSettings))];
+    const writers = [
+      h.app.get(LogWriter),
+      new LogWriter(h.app.get(ConsentLogRepository), h.app.get(OutboxService), h.app.get(ConsentSettings)),
+    ];
     const draft = (i: number) => ({
       kind: 'consent.prompted' as const,
       tenant: tenantId,
       subject: (i % 16).toString(16).repeat(64),
-      purposes: [{ key: 'news', dataUse: 'marketing.communications.whatsapp', version: 1, language: 'en', wordingHash: 'ab'.repeat(32) }],
+      purposes: [
+        {
+          key: 'news',
+          dataUse: 'marketing.communications.whatsapp',
+          version: 1,
+          language: 'en',
+          wordingHash: 'ab'.repeat(32),
+        },
+      ],
       source: { channel: 'api' as const, actor: 'test' },
       occurredAt: new Date().toISOString(),
     });
-    const outcomes = await Promise.all(Array.from({ length: 600 }, (_, i) => writers[i % 2].append(tenantId, { items: [{ draft: draft(i) }] })));
-    const indices = outcomes.map((o) => (o.items[0].status === 'appended' ? o.items[0].entry.index : -1)).sort((a, b) => a - b);
+    const outcomes = await Promise.all(
+      Array.from({ length: 600 }, (_, i) => writers[i % 2].append(tenantId, { items: [{ draft: draft(i) }] })),
+    );
+    const indices = outcomes
+      .map((o) => (o.items[0].status === 'appended' ? o.items[0].entry.index : -1))
+      .sort((a, b) => a - b);
     expect(indices).toEqual(Array.from({ length: 600 }, (_, i) => i));
     const auditor2 = await other.auditorToken();
     const sth = (await h.request('POST', `/v1/audit/logs/${other.id}/tree-head`, { token: auditor2 })).body;
-    const lines = (await h.request('GET', `/v1/audit/logs/${other.id}/entries`, { token: auditor2 })).text.trim().split('\n');
+    const lines = (await h.request('GET', `/v1/audit/logs/${other.id}/entries`, { token: auditor2 })).text
+      .trim()
+      .split('\n');
     const verifier = new ExportVerifier([await verifyTreeHead(sth, await keys())]);
     lines.forEach((l) => verifier.addLine(l));
     expect(verifier.finish()).toMatchObject({ ok: true, entries: 600 });

@@ -55,10 +55,25 @@ export class AppModule {
         DatabaseModule.forRoot({ url: env.DATABASE_URL, schema: 'tenant_store', entities: ENTITIES }),
         KafkaModule.forRoot(kafkaSettings(env, 'custody-tenant-store')),
         AuthModule.forRoot({
-          verifier: new TokenVerifier({ issuer: env.JWT_ISSUER, audience: env.JWT_AUDIENCE, jwks: () => keys.publicJwks() }),
+          verifier: new TokenVerifier({
+            issuer: env.JWT_ISSUER,
+            audience: env.JWT_AUDIENCE,
+            jwks: () => keys.publicJwks(),
+          }),
         }),
       ],
-      controllers: [TokenController, TenantController, ConversationController, KeysController, RetentionController, ExportController, MarketingAuthorizationController, ErasureController, MasterKeysController, MediaController],
+      controllers: [
+        TokenController,
+        TenantController,
+        ConversationController,
+        KeysController,
+        RetentionController,
+        ExportController,
+        MarketingAuthorizationController,
+        ErasureController,
+        MasterKeysController,
+        MediaController,
+      ],
       providers: [
         { provide: SigningKeys, useValue: keys },
         {
@@ -66,7 +81,11 @@ export class AppModule {
           useFactory: (db: TenantDb) => new TenantKeyring(new SqlDataKeyStore(db), masterKeys),
           inject: [TenantDb],
         },
-        { provide: FieldCipher, useFactory: (keyring: TenantKeyring) => new FieldCipher(keyring), inject: [TenantKeyring] },
+        {
+          provide: FieldCipher,
+          useFactory: (keyring: TenantKeyring) => new FieldCipher(keyring),
+          inject: [TenantKeyring],
+        },
         {
           provide: TokenService,
           useFactory: (repo: TenantRepository) => new TokenService(keys, tokenSettings, repo),
@@ -87,7 +106,10 @@ export class AppModule {
         {
           provide: RetentionService,
           useFactory: (db: TenantDb) =>
-            new RetentionService(db, { intervalSeconds: env.RETENTION_PURGE_INTERVAL_SECONDS, batchSize: env.RETENTION_BATCH_SIZE }),
+            new RetentionService(db, {
+              intervalSeconds: env.RETENTION_PURGE_INTERVAL_SECONDS,
+              batchSize: env.RETENTION_BATCH_SIZE,
+            }),
           inject: [TenantDb],
         },
         MessagesConsumer,
@@ -101,4 +123,3 @@ export class AppModule {
     };
   }
 }
-

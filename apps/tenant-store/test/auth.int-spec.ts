@@ -2,7 +2,12 @@ import { Client } from 'pg';
 import { decodeProtectedHeader } from 'jose';
 import { TokenVerifier } from '@custody/auth';
 import { mintAlgNone, mintHs256, mintWithKey, uniqueDigits } from '@custody/testing';
-import { startTenantStore, TenantStoreHarness, TEST_AUDIENCE, TEST_ISSUER } from '../../../test/support/tenant-store.harness';
+import {
+  startTenantStore,
+  TenantStoreHarness,
+  TEST_AUDIENCE,
+  TEST_ISSUER,
+} from '../../../test/support/tenant-store.harness';
 
 describe('tenant-store: tenants and tokens (real PostgreSQL and Kafka)', () => {
   let ts: TenantStoreHarness;
@@ -20,7 +25,11 @@ describe('tenant-store: tenants and tokens (real PostgreSQL and Kafka)', () => {
       const token = await tenant.token();
       expect(decodeProtectedHeader(token)).toMatchObject({ alg: 'ES256', kid: expect.any(String) });
 
-      const verifier = new TokenVerifier({ issuer: TEST_ISSUER, audience: TEST_AUDIENCE, jwksUrl: `${ts.url}/.well-known/jwks.json` });
+      const verifier = new TokenVerifier({
+        issuer: TEST_ISSUER,
+        audience: TEST_AUDIENCE,
+        jwksUrl: `${ts.url}/.well-known/jwks.json`,
+      });
       const principal = await verifier.verify(token);
       expect(principal).toMatchObject({ tenantId: tenant.id, roles: ['tenant_admin'] });
 
@@ -92,7 +101,13 @@ describe('tenant-store: tenants and tokens (real PostgreSQL and Kafka)', () => {
       const businessAccountId = uniqueDigits(15);
       const res = await ts.request('POST', '/v1/tenants', {
         token,
-        body: { businessAccountId, displayName: '', phoneNumbers: [{ phoneNumberId: 'abc' }], appSecret: 'short', extra: 1 },
+        body: {
+          businessAccountId,
+          displayName: '',
+          phoneNumbers: [{ phoneNumberId: 'abc' }],
+          appSecret: 'short',
+          extra: 1,
+        },
       });
       expect(res.status).toBe(400);
       expect(res.body.error.code).toBe('validation_failed');
@@ -170,11 +185,15 @@ describe('tenant-store: tenants and tokens (real PostgreSQL and Kafka)', () => {
     });
 
     it('rejects a wrong issuer', async () => {
-      expect((await me(await mintWithKey(ts.privateJwks.keys[0], { ...base(), issuer: 'https://evil.example' }))).status).toBe(401);
+      expect(
+        (await me(await mintWithKey(ts.privateJwks.keys[0], { ...base(), issuer: 'https://evil.example' }))).status,
+      ).toBe(401);
     });
 
     it('rejects a wrong audience', async () => {
-      expect((await me(await mintWithKey(ts.privateJwks.keys[0], { ...base(), audience: 'someone-else' }))).status).toBe(401);
+      expect(
+        (await me(await mintWithKey(ts.privateJwks.keys[0], { ...base(), audience: 'someone-else' }))).status,
+      ).toBe(401);
     });
 
     it('rejects an expired token with code token_expired, but tolerates small clock skew', async () => {
@@ -186,16 +205,22 @@ describe('tenant-store: tenants and tokens (real PostgreSQL and Kafka)', () => {
     });
 
     it('rejects an unknown kid', async () => {
-      expect((await me(await mintWithKey(ts.privateJwks.keys[0], { ...base(), kid: 'not-a-known-key' }))).status).toBe(401);
+      expect((await me(await mintWithKey(ts.privateJwks.keys[0], { ...base(), kid: 'not-a-known-key' }))).status).toBe(
+        401,
+      );
     });
 
     it('rejects a token signed by another key with the same kid', async () => {
-      const { keys } = await import('@custody/auth').then((m) => m.SigningKeys.generateJwks('ES256', ts.privateJwks.keys[0].kid));
+      const { keys } = await import('@custody/auth').then((m) =>
+        m.SigningKeys.generateJwks('ES256', ts.privateJwks.keys[0].kid),
+      );
       expect((await me(await mintWithKey(keys[0], base()))).status).toBe(401);
     });
 
     it('rejects a tenant role without a tenant id', async () => {
-      expect((await me(await mintWithKey(ts.privateJwks.keys[0], { ...base(), tenantId: undefined }))).status).toBe(401);
+      expect((await me(await mintWithKey(ts.privateJwks.keys[0], { ...base(), tenantId: undefined }))).status).toBe(
+        401,
+      );
     });
   });
 
@@ -212,10 +237,15 @@ describe('tenant-store: tenants and tokens (real PostgreSQL and Kafka)', () => {
         await client.query(`SELECT set_config('custody.tenant_id', $1, true)`, [a.id]);
         const rows = await client.query('SELECT id FROM tenant_store.tenants');
         expect(rows.rows.map((r) => r.id)).toEqual([a.id]);
-        const other = await client.query('SELECT phone_number_id FROM tenant_store.phone_numbers WHERE tenant_id = $1', [b.id]);
+        const other = await client.query(
+          'SELECT phone_number_id FROM tenant_store.phone_numbers WHERE tenant_id = $1',
+          [b.id],
+        );
         expect(other.rowCount).toBe(0);
         await client.query('ROLLBACK');
-        const owner = await client.query(`SELECT tableowner FROM pg_tables WHERE schemaname = 'tenant_store' AND tablename = 'tenants'`);
+        const owner = await client.query(
+          `SELECT tableowner FROM pg_tables WHERE schemaname = 'tenant_store' AND tablename = 'tenants'`,
+        );
         expect(owner.rows[0].tableowner).not.toBe(new URL(process.env.DATABASE_URL!).username);
       } finally {
         await client.end();

@@ -41,6 +41,8 @@ describe('tenant-store publishes tenant changes through its outbox', () => {
     const metrics = await ts.request('GET', '/metrics');
     expect(metrics.text).toContain('custody_http_request_duration_seconds');
     const doc = await ts.request('GET', '/docs-json');
-    expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(['/v1/tenants', '/v1/oauth/token', '/.well-known/jwks.json']));
+    expect(Object.keys(doc.body.paths)).toEqual(
+      expect.arrayContaining(['/v1/tenants', '/v1/oauth/token', '/.well-known/jwks.json']),
+    );
   });
 });

@@ -11,7 +11,10 @@ export class AuthModule {
     return {
       module: AuthModule,
       global: true,
-      providers: [{ provide: TokenVerifier, useValue: verifier }, { provide: APP_GUARD, useClass: AuthGuard }],
+      providers: [
+        { provide: TokenVerifier, useValue: verifier },
+        { provide: APP_GUARD, useClass: AuthGuard },
+      ],
       exports: [TokenVerifier],
     };
   }

@@ -11,14 +11,25 @@ describe('SigningKeys and TokenVerifier', () => {
     expect(rotated.publicJwks().keys.every((k) => k.d === undefined)).toBe(true);
 
     const verifier = new TokenVerifier({ issuer: 'i', audience: 'a', jwks: () => rotated.publicJwks() });
-    const claims = { issuer: 'i', audience: 'a', subject: 's', tenantId: '6f1c1f9e-7a40-4a43-9e8e-3f6a1c2b9d10', roles: ['tenant_admin' as const], ttlSeconds: 60 };
+    const claims = {
+      issuer: 'i',
+      audience: 'a',
+      subject: 's',
+      tenantId: '6f1c1f9e-7a40-4a43-9e8e-3f6a1c2b9d10',
+      roles: ['tenant_admin' as const],
+      ttlSeconds: 60,
+    };
     // A token signed before the rotation still verifies while the old key is published.
     const oldToken = (await before.sign(claims)).token;
     await expect(verifier.verify(oldToken)).resolves.toMatchObject({ roles: ['tenant_admin'] });
     const newToken = (await rotated.sign(claims)).token;
     await expect(verifier.verify(newToken)).resolves.toMatchObject({ subject: 's' });
     // Once the old key is removed, its tokens fail.
-    const after = new TokenVerifier({ issuer: 'i', audience: 'a', jwks: () => ({ keys: rotated.publicJwks().keys.slice(0, 1) }) });
+    const after = new TokenVerifier({
+      issuer: 'i',
+      audience: 'a',
+      jwks: () => ({ keys: rotated.publicJwks().keys.slice(0, 1) }),
+    });
     await expect(after.verify(oldToken)).rejects.toMatchObject({ reason: 'invalid' });
   });
 

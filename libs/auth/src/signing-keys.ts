@@ -47,7 +47,10 @@ export class SigningKeys {
 
   /** A fresh private key set, for first runs and tests. */
   static async generateJwks(alg: SigningAlg = 'ES256', kid = `k-${randomUUID()}`): Promise<{ keys: JWK[] }> {
-    const { privateKey } = await generateKeyPair(alg, { extractable: true, crv: alg === 'EdDSA' ? 'Ed25519' : undefined });
+    const { privateKey } = await generateKeyPair(alg, {
+      extractable: true,
+      crv: alg === 'EdDSA' ? 'Ed25519' : undefined,
+    });
     const jwk = await exportJWK(privateKey);
     return { keys: [{ ...jwk, kid, alg, use: 'sig' }] };
   }

@@ -30,6 +30,9 @@ describe('validateEvent', () => {
   });
 
   it('refuses topics without a schema', () => {
-    expect(validateEvent(Topics.DeadLetter, event())).toEqual({ ok: false, errors: [expect.stringContaining('no schema')] });
+    expect(validateEvent(Topics.DeadLetter, event())).toEqual({
+      ok: false,
+      errors: [expect.stringContaining('no schema')],
+    });
   });
 });

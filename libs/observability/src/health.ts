@@ -1,4 +1,13 @@
-import { Controller, Get, Global, SetMetadata, Injectable, Module, Res, ServiceUnavailableException } from '@nestjs/common';
+import {
+  Controller,
+  Get,
+  Global,
+  SetMetadata,
+  Injectable,
+  Module,
+  Res,
+  ServiceUnavailableException,
+} from '@nestjs/common';
 import { ApiExcludeEndpoint, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { metricsRegistry } from './metrics';

@@ -14,7 +14,11 @@ export interface HttpOptions {
 
 /** A tiny black-box HTTP client for tests: what a tenant, operator or auditor would send. */
 export function httpClient(baseUrl: string) {
-  return async function request<T = any>(method: string, path: string, options: HttpOptions = {}): Promise<HttpResult<T>> {
+  return async function request<T = any>(
+    method: string,
+    path: string,
+    options: HttpOptions = {},
+  ): Promise<HttpResult<T>> {
     const headers: Record<string, string> = { ...(options.headers ?? {}) };
     let body: string | undefined;
     if (options.form) {

@@ -60,6 +60,53 @@ export async function waitForMessage(
 }
 
 /**
+ * Every message on a broker topic (a name: `testTopic(...)`, or another environment's), from its
+ * start to the end it had when called, parsed as JSON (null values skipped).
+ */
+export async function readTopic(name: string, timeoutMs = 30_000): Promise<Array<Record<string, any>>> {
+  const kafka = testKafka();
+  const admin = kafka.admin();
+  await admin.connect();
+  const ends = await admin.fetchTopicOffsets(name).finally(() => admin.disconnect());
+  const remaining = new Map(
+    ends.filter((o) => Number(o.high) > Number(o.low)).map((o) => [o.partition, Number(o.high)]),
+  );
+  const events: Array<Record<string, any>> = [];
+  if (remaining.size === 0) {
+    return events;
+  }
+  const consumer = kafka.consumer({ groupId: `test-read-${randomUUID()}`, maxWaitTimeInMs: 200 });
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic: name, fromBeginning: true });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`could not read ${name} to its end within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+      void consumer.run({
+        eachMessage: ({ partition, message }) => {
+          if (message.value) {
+            events.push(JSON.parse(message.value.toString('utf8')) as Record<string, any>);
+          }
+          if (Number(message.offset) + 1 >= (remaining.get(partition) ?? 0)) {
+            remaining.delete(partition);
+          }
+          if (remaining.size === 0) {
+            clearTimeout(timer);
+            resolve();
+          }
+          return Promise.resolve();
+        },
+      });
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+  return events;
+}
+
+/**
  * Waits until `expected` consumer groups whose names start with `prefix.` exist and are Stable
  * (their members have partitions), so that a group starting at `latest` sees what comes next.
  */

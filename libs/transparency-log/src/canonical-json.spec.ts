@@ -2,7 +2,9 @@ import { canonicalize, CanonicalJsonError } from './canonical-json';
 
 describe('canonical JSON', () => {
   it('sorts keys, drops whitespace and escapes like JCS', () => {
-    expect(canonicalize({ b: 1, a: [true, null, 'x'], c: { z: '', y: -5 } })).toBe('{"a":[true,null,"x"],"b":1,"c":{"y":-5,"z":""}}');
+    expect(canonicalize({ b: 1, a: [true, null, 'x'], c: { z: '', y: -5 } })).toBe(
+      '{"a":[true,null,"x"],"b":1,"c":{"y":-5,"z":""}}',
+    );
     expect(canonicalize('é\u2028"\\\n\u0001')).toBe('"é\u2028\\"\\\\\\n\\u0001"');
     expect(canonicalize({ B: 1, a: 2, _: 3, '10': 4, '9': 5 })).toBe('{"10":4,"9":5,"B":1,"_":3,"a":2}');
   });
@@ -19,11 +21,22 @@ describe('canonical JSON', () => {
 
 describe('canonical JSON error paths', () => {
   it('names the offending value', () => {
-    expect(() => canonicalize({ a: [1, { b: 0.5 }] })).toThrow('$.a[1].b: only integers below 2^53 are allowed, got 0.5');
+    expect(() => canonicalize({ a: [1, { b: 0.5 }] })).toThrow(
+      '$.a[1].b: only integers below 2^53 are allowed, got 0.5',
+    );
   });
 
   it('writes plain and escaped strings identically to JSON.stringify', () => {
-    for (const s of ['', 'plain ascii ~ { } [ ]', 'quote " and \\ backslash', 'tab\there', '\u007f del', 'ünïcödé', '😀', '\u2028']) {
+    for (const s of [
+      '',
+      'plain ascii ~ { } [ ]',
+      'quote " and \\ backslash',
+      'tab\there',
+      '\u007f del',
+      'ünïcödé',
+      '😀',
+      '\u2028',
+    ]) {
       expect(canonicalize(s)).toBe(JSON.stringify(s));
     }
   });

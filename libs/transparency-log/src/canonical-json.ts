@@ -36,7 +36,10 @@ export function canonicalBytes(value: unknown): Buffer {
 class PathlessError extends Error {}
 
 function describePath(path: Array<string | number>): string {
-  return path.reduce<string>((out, segment) => (typeof segment === 'number' ? `${out}[${segment}]` : `${out}.${segment}`), '$');
+  return path.reduce<string>(
+    (out, segment) => (typeof segment === 'number' ? `${out}[${segment}]` : `${out}.${segment}`),
+    '$',
+  );
 }
 
 /** Strings of printable ASCII without `"` or `\` serialize as themselves: the common case, done without JSON.stringify. */

@@ -25,7 +25,9 @@ export class CompactRange {
   static fromFrontier(size: number, frontier: Uint8Array): CompactRange {
     const expected = popCount(size);
     if (frontier.length !== expected * HASH_SIZE) {
-      throw new Error(`frontier of a ${size}-leaf tree must hold ${expected} hashes, found ${frontier.length / HASH_SIZE}`);
+      throw new Error(
+        `frontier of a ${size}-leaf tree must hold ${expected} hashes, found ${frontier.length / HASH_SIZE}`,
+      );
     }
     const hashes: Buffer[] = [];
     for (let i = 0; i < expected; i++) {

@@ -9,14 +9,20 @@ import { exportJWK } from 'jose';
 const entry = (i: number) => ({ index: i, kind: 'consent.granted', subject: `s${i % 3}`, note: `entry ${i}` });
 
 function exportOf(entries: Array<Record<string, unknown>>): string[] {
-  return entries.map((e, i) => JSON.stringify({ index: i, leafHash: encodeHash(leafHash(canonicalBytes(e))), entry: e }));
+  return entries.map((e, i) =>
+    JSON.stringify({ index: i, leafHash: encodeHash(leafHash(canonicalBytes(e))), entry: e }),
+  );
 }
 
 async function headFor(entries: Array<Record<string, unknown>>): Promise<VerifiedTreeHead> {
   const range = CompactRange.empty();
   entries.forEach((e) => range.append(leafHash(canonicalBytes(e))));
   const { privateKey, publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
-  const sth = await signTreeHead({ origin: 'o', treeSize: entries.length, rootHash: encodeHash(range.root()), timestamp: 1 }, privateKey, 'k');
+  const sth = await signTreeHead(
+    { origin: 'o', treeSize: entries.length, rootHash: encodeHash(range.root()), timestamp: 1 },
+    privateKey,
+    'k',
+  );
   return verifyTreeHead(sth, { ...(await exportJWK(publicKey)), kid: 'k' });
 }
 
@@ -36,7 +42,12 @@ describe('ExportVerifier', () => {
 
   it('accepts an untouched export', () => {
     const report = run(exportOf(entries), [head]);
-    expect(report).toMatchObject({ ok: true, entries: 23, firstDifferingIndex: null, heads: [{ treeSize: 23, ok: true }] });
+    expect(report).toMatchObject({
+      ok: true,
+      entries: 23,
+      firstDifferingIndex: null,
+      heads: [{ treeSize: 23, ok: true }],
+    });
   });
 
   it('locates one changed byte of an entry', () => {
@@ -83,7 +94,11 @@ describe('ExportVerifier', () => {
   });
 
   it('reports truncation and malformed lines at their index', () => {
-    expect(run(exportOf(entries).slice(0, 20), [head])).toMatchObject({ ok: false, firstDifferingIndex: 20, problems: [{ code: 'truncated' }] });
+    expect(run(exportOf(entries).slice(0, 20), [head])).toMatchObject({
+      ok: false,
+      firstDifferingIndex: 20,
+      problems: [{ code: 'truncated' }],
+    });
     const lines = exportOf(entries);
     lines[2] = '{"index":2,';
     expect(run(lines, [head]).firstDifferingIndex).toBe(2);

@@ -93,7 +93,11 @@ export class ExportVerifier {
       if (line.index !== expectedIndex) {
         if (Number.isSafeInteger(line.index) && line.index > expectedIndex) {
           const last = line.index - 1;
-          this.report(position, 'missing', `entry ${position}${last > expectedIndex ? ` (and ${last - expectedIndex} more)` : ''} is missing: the line at this position has index ${line.index}`);
+          this.report(
+            position,
+            'missing',
+            `entry ${position}${last > expectedIndex ? ` (and ${last - expectedIndex} more)` : ''} is missing: the line at this position has index ${line.index}`,
+          );
         } else {
           this.report(position, 'out_of_order', `line at position ${position} claims index ${String(line.index)}`);
         }
@@ -108,14 +112,26 @@ export class ExportVerifier {
         computed = leafHash(canonicalBytes(line.entry));
       } catch (error) {
         computed = leafHash(Buffer.from(text, 'utf8'));
-        this.report(position, 'not_canonical', `entry ${position} cannot be canonicalized: ${(error as Error).message}`);
+        this.report(
+          position,
+          'not_canonical',
+          `entry ${position} cannot be canonicalized: ${(error as Error).message}`,
+        );
       }
       const entryIndex = line.entry.index;
       if (entryIndex !== undefined && entryIndex !== line.index) {
-        this.report(position, 'index_mismatch', `line ${String(line.index)} holds an entry that says it is entry ${JSON.stringify(entryIndex)}`);
+        this.report(
+          position,
+          'index_mismatch',
+          `line ${String(line.index)} holds an entry that says it is entry ${JSON.stringify(entryIndex)}`,
+        );
       }
       if (stored && !stored.equals(computed)) {
-        this.report(position, 'hash_mismatch', `entry ${position} does not hash to the leaf hash the log stored for it`);
+        this.report(
+          position,
+          'hash_mismatch',
+          `entry ${position} does not hash to the leaf hash the log stored for it`,
+        );
       }
     } else {
       computed = leafHash(Buffer.from(text, 'utf8'));
@@ -177,7 +193,9 @@ export class ExportVerifier {
     if (!ok) {
       check.message =
         `the first ${head.treeSize} entries do not reproduce the root signed for size ${head.treeSize}` +
-        (check.storedHashesMatch ? '; the log’s stored leaf hashes do, so entries were altered after they were logged' : '');
+        (check.storedHashesMatch
+          ? '; the log’s stored leaf hashes do, so entries were altered after they were logged'
+          : '');
     }
     this.headChecks.push(check);
   }

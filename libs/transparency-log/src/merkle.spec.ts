@@ -1,7 +1,14 @@
 import { createHash } from 'node:crypto';
 import { CompactRange, StoredNode } from './compact-range';
 import { EMPTY_ROOT, leafHash, nodeHash } from './hashes';
-import { assembleProof, nodeKey, planConsistencyProof, planInclusionProof, verifyConsistency, verifyInclusion } from './proofs';
+import {
+  assembleProof,
+  nodeKey,
+  planConsistencyProof,
+  planInclusionProof,
+  verifyConsistency,
+  verifyInclusion,
+} from './proofs';
 
 /*
  * An independent reference written straight from the definitions in RFC 6962 §2.1 (MTH, PATH,
@@ -48,9 +55,16 @@ const PROOF = (m: number, D: Buffer[]): Buffer[] => SUBPROOF(m, D, true);
 
 // Published RFC 6962 test vectors (certificate-transparency reference implementation).
 const hex = (b: Buffer): string => b.toString('hex');
-const CT_DATA = ['', '00', '10', '2021', '3031', '40414243', '5051525354555657', '606162636465666768696a6b6c6d6e6f'].map((h) =>
-  Buffer.from(h, 'hex'),
-);
+const CT_DATA = [
+  '',
+  '00',
+  '10',
+  '2021',
+  '3031',
+  '40414243',
+  '5051525354555657',
+  '606162636465666768696a6b6c6d6e6f',
+].map((h) => Buffer.from(h, 'hex'));
 const CT_ROOTS = [
   'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
   '6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d',
@@ -116,7 +130,10 @@ const CT_CONSISTENCY: Array<[number, number, string[]]> = [
   [
     2,
     5,
-    ['5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e', 'bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b'],
+    [
+      '5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e',
+      'bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b',
+    ],
   ],
 ];
 
@@ -167,7 +184,9 @@ describe('RFC 6962 Merkle tree', () => {
     expect(ct.consistency(m, n).map(hex)).toEqual(expected);
     expect(m === n ? [] : PROOF(m, CT_DATA.slice(0, n)).map(hex)).toEqual(expected);
     const proof = expected.map((h) => Buffer.from(h, 'hex'));
-    expect(verifyConsistency(m, n, Buffer.from(CT_ROOTS[m], 'hex'), Buffer.from(CT_ROOTS[n], 'hex'), proof)).toEqual({ ok: true });
+    expect(verifyConsistency(m, n, Buffer.from(CT_ROOTS[m], 'hex'), Buffer.from(CT_ROOTS[n], 'hex'), proof)).toEqual({
+      ok: true,
+    });
   });
 
   describe('against the reference, every size up to 40', () => {
@@ -227,7 +246,9 @@ describe('RFC 6962 Merkle tree', () => {
       // A history rewritten at index 3: no proof from the rewritten tree links to the old root.
       const rewritten = new StoredTree(data.map((d, i) => (i === 3 ? Buffer.from('forged') : d)));
       for (let m = 4; m < 20; m++) {
-        expect(verifyConsistency(m, 40, tree.roots[m], rewritten.roots[40], rewritten.consistency(m, 40)).ok).toBe(false);
+        expect(verifyConsistency(m, 40, tree.roots[m], rewritten.roots[40], rewritten.consistency(m, 40)).ok).toBe(
+          false,
+        );
       }
       expect(verifyConsistency(0, 5, EMPTY_ROOT, tree.roots[5], [])).toEqual({ ok: true });
       expect(verifyConsistency(5, 5, tree.roots[5], tree.roots[5], [])).toEqual({ ok: true });

@@ -111,7 +111,12 @@ export function verifyConsistency(
   secondRoot: Uint8Array,
   proof: readonly Uint8Array[],
 ): ProofCheck {
-  if (!Number.isSafeInteger(firstSize) || !Number.isSafeInteger(secondSize) || firstSize < 0 || firstSize > secondSize) {
+  if (
+    !Number.isSafeInteger(firstSize) ||
+    !Number.isSafeInteger(secondSize) ||
+    firstSize < 0 ||
+    firstSize > secondSize
+  ) {
     return fail(`sizes ${firstSize} → ${secondSize} are not a valid pair`);
   }
   if (!isHash(firstRoot) || !isHash(secondRoot) || !proof.every(isHash)) {
@@ -124,7 +129,9 @@ export function verifyConsistency(
     if (proof.length !== 0) {
       return fail('a proof between equal sizes must be empty');
     }
-    return Buffer.from(firstRoot).equals(Buffer.from(secondRoot)) ? { ok: true } : fail('equal sizes but different roots');
+    return Buffer.from(firstRoot).equals(Buffer.from(secondRoot))
+      ? { ok: true }
+      : fail('equal sizes but different roots');
   }
   if (proof.length === 0) {
     return fail('proof is empty');

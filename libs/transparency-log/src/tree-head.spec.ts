@@ -9,7 +9,12 @@ async function keyPair(kid: string) {
 }
 
 describe('signed tree heads', () => {
-  const head = { origin: 'consent.test/t1', treeSize: 3, rootHash: encodeHash(EMPTY_ROOT), timestamp: 1_700_000_000_000 };
+  const head = {
+    origin: 'consent.test/t1',
+    treeSize: 3,
+    rootHash: encodeHash(EMPTY_ROOT),
+    timestamp: 1_700_000_000_000,
+  };
 
   it('round-trips through sign and verify, by kid within a key set', async () => {
     const a = await keyPair('a');
@@ -30,9 +35,13 @@ describe('signed tree heads', () => {
     await expect(verifyTreeHead({ ...sth, signature: undefined }, a.publicJwk)).rejects.toThrow(/no signature/);
     await expect(verifyTreeHead(sth, { keys: [] })).rejects.toThrow(/no public key/);
     const spaced = Buffer.from(JSON.stringify({ type: TREE_HEAD_TYPE, ...head }, null, 1));
-    const loose = await new CompactSign(spaced).setProtectedHeader({ alg: 'EdDSA', kid: 'a', typ: TREE_HEAD_JWS_TYP }).sign(a.privateKey);
+    const loose = await new CompactSign(spaced)
+      .setProtectedHeader({ alg: 'EdDSA', kid: 'a', typ: TREE_HEAD_JWS_TYP })
+      .sign(a.privateKey);
     await expect(verifyTreeHead({ signature: loose }, a.publicJwk)).rejects.toThrow(/canonical/);
-    const untyped = await new CompactSign(canonicalBytes({ type: TREE_HEAD_TYPE, ...head })).setProtectedHeader({ alg: 'EdDSA', kid: 'a' }).sign(a.privateKey);
+    const untyped = await new CompactSign(canonicalBytes({ type: TREE_HEAD_TYPE, ...head }))
+      .setProtectedHeader({ alg: 'EdDSA', kid: 'a' })
+      .sign(a.privateKey);
     await expect(verifyTreeHead({ signature: untyped }, a.publicJwk)).rejects.toThrow(/typ/);
   });
 });

@@ -75,7 +75,9 @@ export async function verifyTreeHead(sth: unknown, keys: { keys: JWK[] } | JWK):
     throw new TreeHeadError('tree head signature is not a compact JWS');
   }
   const candidates = 'keys' in keys ? keys.keys : [keys];
-  const jwk = candidates.find((k) => k.kid === kid) ?? (candidates.length === 1 && !candidates[0].kid ? candidates[0] : undefined);
+  const jwk =
+    candidates.find((k) => k.kid === kid) ??
+    (candidates.length === 1 && !candidates[0].kid ? candidates[0] : undefined);
   if (!jwk) {
     throw new TreeHeadError(`no public key with kid ${kid ?? '(none)'} among the log keys given`);
   }
@@ -98,7 +100,11 @@ export async function verifyTreeHead(sth: unknown, keys: { keys: JWK[] } | JWK):
   if (!canonicalBytes(statement).equals(Buffer.from(payload))) {
     throw new TreeHeadError('signed payload is not canonical JSON');
   }
-  if (statement.type !== TREE_HEAD_TYPE || typeof statement.origin !== 'string' || !Number.isSafeInteger(statement.treeSize)) {
+  if (
+    statement.type !== TREE_HEAD_TYPE ||
+    typeof statement.origin !== 'string' ||
+    !Number.isSafeInteger(statement.treeSize)
+  ) {
     throw new TreeHeadError(`signed payload is not a ${TREE_HEAD_TYPE} statement`);
   }
   const shown = sth as Partial<SignedTreeHead>;

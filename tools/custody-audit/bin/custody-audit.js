@@ -6,7 +6,9 @@ const main = path.join(__dirname, '..', 'dist', 'main.js');
 try {
   require.resolve(main);
 } catch {
-  process.stderr.write('custody-audit is not built yet: run `npm run build` (or `npx turbo run build --filter=@custody/custody-audit`) in the repository first\n');
+  process.stderr.write(
+    'custody-audit is not built yet: run `npm run build` (or `npx turbo run build --filter=@custody/custody-audit`) in the repository first\n',
+  );
   process.exit(2);
 }
 require(main)

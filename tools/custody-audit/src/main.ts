@@ -35,7 +35,11 @@ failed, 2 bad usage or unreadable input. See docs/auditors.md.
 
 type Out = (line: string) => void;
 
-export async function run(argv: string[], out: Out = (l) => process.stdout.write(`${l}\n`), err: Out = (l) => process.stderr.write(`${l}\n`)): Promise<number> {
+export async function run(
+  argv: string[],
+  out: Out = (l) => process.stdout.write(`${l}\n`),
+  err: Out = (l) => process.stderr.write(`${l}\n`),
+): Promise<number> {
   let args: ParsedArgs;
   try {
     args = parseArgs(argv);
@@ -116,7 +120,9 @@ async function verifyExportCommand(args: ParsedArgs, out: Out, err: Out): Promis
 function printExportReport(report: ExportReport, origin: string | undefined, out: Out): void {
   out(`log ${origin ?? '(unknown)'}: ${report.entries} entries read`);
   for (const head of report.heads) {
-    out(`  tree head of size ${head.treeSize}: ${head.ok ? 'root matches' : `MISMATCH: ${head.message ?? 'root differs'}`}`);
+    out(
+      `  tree head of size ${head.treeSize}: ${head.ok ? 'root matches' : `MISMATCH: ${head.message ?? 'root differs'}`}`,
+    );
   }
   if (report.ok) {
     out('VERIFIED: every entry is in the signed tree, in order, unaltered.');
@@ -173,8 +179,19 @@ async function verifyInclusionCommand(args: ParsedArgs, out: Out): Promise<numbe
   if (proof.treeSize !== head.treeSize) {
     throw new VerificationFailure(`proof is for tree size ${proof.treeSize}, the signed head is for ${head.treeSize}`);
   }
-  const check = verifyInclusion(proof.leafIndex, proof.treeSize, leaf, proof.auditPath.map((h, i) => decodeHash(h, `auditPath[${i}]`)), head.rootHash);
-  return result(args, out, check, `leaf ${proof.leafIndex} (${encodeHash(leaf)}) is in the tree of size ${head.treeSize} signed at ${new Date(head.timestamp).toISOString()}`);
+  const check = verifyInclusion(
+    proof.leafIndex,
+    proof.treeSize,
+    leaf,
+    proof.auditPath.map((h, i) => decodeHash(h, `auditPath[${i}]`)),
+    head.rootHash,
+  );
+  return result(
+    args,
+    out,
+    check,
+    `leaf ${proof.leafIndex} (${encodeHash(leaf)}) is in the tree of size ${head.treeSize} signed at ${new Date(head.timestamp).toISOString()}`,
+  );
 }
 
 async function verifyConsistencyCommand(args: ParsedArgs, out: Out): Promise<number> {
@@ -183,7 +200,11 @@ async function verifyConsistencyCommand(args: ParsedArgs, out: Out): Promise<num
   if (older.origin !== newer.origin) {
     throw new VerificationFailure(`the heads belong to different logs: ${older.origin} and ${newer.origin}`);
   }
-  const proof = (await readJson(one(args, 'proof'), 'proof')) as { firstSize?: number; secondSize?: number; proof?: string[] };
+  const proof = (await readJson(one(args, 'proof'), 'proof')) as {
+    firstSize?: number;
+    secondSize?: number;
+    proof?: string[];
+  };
   if (!Array.isArray(proof?.proof)) {
     throw new UsageError('proof file has no proof array (expected GET .../proofs/consistency output)');
   }
@@ -192,8 +213,19 @@ async function verifyConsistencyCommand(args: ParsedArgs, out: Out): Promise<num
       `proof is for sizes ${proof.firstSize} → ${proof.secondSize}, the heads are ${older.treeSize} → ${newer.treeSize}`,
     );
   }
-  const check = verifyConsistency(older.treeSize, newer.treeSize, older.rootHash, newer.rootHash, proof.proof.map((h, i) => decodeHash(h, `proof[${i}]`)));
-  return result(args, out, check, `the tree of size ${older.treeSize} is a prefix of the tree of size ${newer.treeSize}: nothing logged was changed or removed`);
+  const check = verifyConsistency(
+    older.treeSize,
+    newer.treeSize,
+    older.rootHash,
+    newer.rootHash,
+    proof.proof.map((h, i) => decodeHash(h, `proof[${i}]`)),
+  );
+  return result(
+    args,
+    out,
+    check,
+    `the tree of size ${older.treeSize} is a prefix of the tree of size ${newer.treeSize}: nothing logged was changed or removed`,
+  );
 }
 
 async function verifySthCommand(args: ParsedArgs, out: Out): Promise<number> {
@@ -201,7 +233,9 @@ async function verifySthCommand(args: ParsedArgs, out: Out): Promise<number> {
   if (args.flags.has('json')) {
     out(JSON.stringify({ ok: true, ...head, rootHash: encodeHash(head.rootHash) }, null, 2));
   } else {
-    out(`VERIFIED: ${head.origin} size ${head.treeSize} root ${encodeHash(head.rootHash)} signed by ${head.keyId} at ${new Date(head.timestamp).toISOString()}`);
+    out(
+      `VERIFIED: ${head.origin} size ${head.treeSize} root ${encodeHash(head.rootHash)} signed by ${head.keyId} at ${new Date(head.timestamp).toISOString()}`,
+    );
   }
   return 0;
 }

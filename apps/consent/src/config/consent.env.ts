@@ -15,7 +15,9 @@ export class ConsentEnv extends RemoteAuthEnv {
 
   /** Prefix of every tenant log's origin (`<prefix>/<tenantId>`), the name auditors pin. */
   @IsOptional()
-  @Matches(/^[A-Za-z0-9.-]+(\/[A-Za-z0-9._-]+)*$/, { message: 'must be a host-like name, e.g. consent.custody.example' })
+  @Matches(/^[A-Za-z0-9.-]+(\/[A-Za-z0-9._-]+)*$/, {
+    message: 'must be a host-like name, e.g. consent.custody.example',
+  })
   CONSENT_LOG_ORIGIN = 'consent.custody.local';
 
   /** How often the scheduler signs tree heads for logs that grew (seconds). */

@@ -16,7 +16,11 @@ describe('events consent publishes', () => {
           kind,
           tenant,
           subject: 'ab'.repeat(32),
-          purpose: { key: 'ads', dataUse: 'marketing.advertising', ...(kind === 'consent.granted' ? { version: 2, language: 'pt-BR', wordingHash: 'cd'.repeat(32) } : {}) },
+          purpose: {
+            key: 'ads',
+            dataUse: 'marketing.advertising',
+            ...(kind === 'consent.granted' ? { version: 2, language: 'pt-BR', wordingHash: 'cd'.repeat(32) } : {}),
+          },
           method: 'in_chat_keyword',
           source: { channel: 'chat' },
           occurredAt: new Date().toISOString(),
@@ -28,7 +32,11 @@ describe('events consent publishes', () => {
       const { key, event } = consentChangedEvent(entry, '15551234567', leafHash(entryBytes(entry)));
       expect(key).toBe(`${tenant}:${'ab'.repeat(32)}:ads`);
       expect(validateEvent(Topics.ConsentEvents, JSON.parse(JSON.stringify(event)))).toMatchObject({ ok: true });
-      expect(event).toMatchObject({ type: kind, status: kind === 'consent.granted' ? 'granted' : 'revoked', logIndex: 41 });
+      expect(event).toMatchObject({
+        type: kind,
+        status: kind === 'consent.granted' ? 'granted' : 'revoked',
+        logIndex: 41,
+      });
     }
   });
 
@@ -52,6 +60,11 @@ describe('events consent publishes', () => {
     expect(id).toBe(replyMessageId(tenant, inbound.messageId));
     const reply = systemMessage(inbound, id, 'You will no longer receive marketing messages.');
     expect(validateEvent(Topics.MessagesOutbound, JSON.parse(JSON.stringify(reply)))).toMatchObject({ ok: true });
-    expect(reply).toMatchObject({ origin: 'system', messageType: 'system', contextMessageId: inbound.messageId, custody: { e2e: false } });
+    expect(reply).toMatchObject({
+      origin: 'system',
+      messageType: 'system',
+      contextMessageId: inbound.messageId,
+      custody: { e2e: false },
+    });
   });
 });

@@ -3,7 +3,11 @@ import { encodeHash } from '@custody/transparency-log';
 import { ChangeEntry } from './log-entry';
 
 /** The compacted-topic event for a grant or revoke entry (its id is the entry's id). */
-export function consentChangedEvent(entry: ChangeEntry, waId: string, leaf: Buffer): { key: string; event: ConsentChangedEvent } {
+export function consentChangedEvent(
+  entry: ChangeEntry,
+  waId: string,
+  leaf: Buffer,
+): { key: string; event: ConsentChangedEvent } {
   const event: ConsentChangedEvent = {
     eventId: entry.id,
     type: entry.kind,

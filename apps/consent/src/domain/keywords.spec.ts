@@ -20,13 +20,21 @@ describe('in-chat opt-out and opt-in keywords', () => {
     expect(detectChatCommand('text', { body })).toEqual({ command, language, via: 'keyword' });
   });
 
-  it.each([['please stop'], ['stop it'], ['STOPPED'], ['where is my order?'], [''], ['s t o p']])('%j is not a command', (body) => {
-    expect(detectChatCommand('text', { body })).toBeNull();
-  });
+  it.each([['please stop'], ['stop it'], ['STOPPED'], ['where is my order?'], [''], ['s t o p']])(
+    '%j is not a command',
+    (body) => {
+      expect(detectChatCommand('text', { body })).toBeNull();
+    },
+  );
 
   it('reads button and interactive replies, and ignores other message types', () => {
-    expect(detectChatCommand('button', { text: 'Stop promotions', payload: 'STOP' })).toMatchObject({ command: 'stop', via: 'button' });
-    expect(detectChatCommand('interactive', { type: 'button_reply', button_reply: { id: 'x1', title: 'Unsubscribe' } })).toMatchObject({
+    expect(detectChatCommand('button', { text: 'Stop promotions', payload: 'STOP' })).toMatchObject({
+      command: 'stop',
+      via: 'button',
+    });
+    expect(
+      detectChatCommand('interactive', { type: 'button_reply', button_reply: { id: 'x1', title: 'Unsubscribe' } }),
+    ).toMatchObject({
       command: 'stop',
       via: 'button',
     });

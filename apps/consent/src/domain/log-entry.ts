@@ -85,7 +85,13 @@ export function entryBytes(entry: LogEntry): Buffer {
 }
 
 /** The canonical content of a purpose's wording version; its SHA-256 (hex) identifies it. */
-export function wordingContent(w: { purpose: string; dataUse: string; language: string; version: number; text: string }): {
+export function wordingContent(w: {
+  purpose: string;
+  dataUse: string;
+  language: string;
+  version: number;
+  text: string;
+}): {
   bytes: Buffer;
   hash: string;
 } {

@@ -43,7 +43,15 @@ export interface LogHead {
   frontier: Buffer;
 }
 
-type StateChange = { subject: string; purposeKey: string; status: string; versionHash: string | null; eventId: string; leafIndex: number; changedAt: string };
+type StateChange = {
+  subject: string;
+  purposeKey: string;
+  status: string;
+  versionHash: string | null;
+  eventId: string;
+  leafIndex: number;
+  changedAt: string;
+};
 
 /** A batch numbered and hashed, ready to be written on top of `start`. */
 export interface PreparedBatch {
@@ -51,7 +59,16 @@ export interface PreparedBatch {
   end: LogHead;
   recordedAt: string;
   outcomes: UnitOutcome[];
-  entries: { index: number[]; id: string[]; kind: string[]; subject: string[]; purpose: Array<string | null>; bytes: Buffer[]; key: Array<string | null>; hash: Array<string | null> };
+  entries: {
+    index: number[];
+    id: string[];
+    kind: string[];
+    subject: string[];
+    purpose: Array<string | null>;
+    bytes: Buffer[];
+    key: Array<string | null>;
+    hash: Array<string | null>;
+  };
   nodes: { level: number[]; index: number[]; hash: Buffer[] };
   stateChanges: Map<string, StateChange>;
   outbox: Array<{ topic: string; key: string; payload: string }>;
@@ -77,7 +94,9 @@ export class StaleHeadError extends Error {
  * prompts recorded through the API without an Idempotency-Key are simple.
  */
 export function isSimpleUnit(unit: AppendUnit): boolean {
-  return !unit.chatCommand && unit.items.every((i) => !i.idempotency && !i.skipIf && i.draft.kind !== 'consent.revoked');
+  return (
+    !unit.chatCommand && unit.items.every((i) => !i.idempotency && !i.skipIf && i.draft.kind !== 'consent.revoked')
+  );
 }
 
 export interface StoredEntry {
@@ -168,7 +187,11 @@ export class ConsentLogRepository {
         [tenantId, keys],
       );
       for (const r of rows) {
-        earlier.set(r.idempotency_key, { requestHash: r.request_hash, entry: JSON.parse(r.entry.toString('utf8')) as LogEntry, leafHash: leafHash(r.entry) });
+        earlier.set(r.idempotency_key, {
+          requestHash: r.request_hash,
+          entry: JSON.parse(r.entry.toString('utf8')) as LogEntry,
+          leafHash: leafHash(r.entry),
+        });
       }
     }
     const commands = units.flatMap((u) => (u.chatCommand ? [u.chatCommand] : []));
@@ -189,7 +212,16 @@ export class ConsentLogRepository {
     const { earlier, fresh, state } = reads;
     const range = CompactRange.fromFrontier(head.size, head.frontier);
     const recordedAt = now.toISOString();
-    const entries: PreparedBatch['entries'] = { index: [] as number[], id: [] as string[], kind: [] as string[], subject: [] as string[], purpose: [] as Array<string | null>, bytes: [] as Buffer[], key: [] as Array<string | null>, hash: [] as Array<string | null> };
+    const entries: PreparedBatch['entries'] = {
+      index: [] as number[],
+      id: [] as string[],
+      kind: [] as string[],
+      subject: [] as string[],
+      purpose: [] as Array<string | null>,
+      bytes: [] as Buffer[],
+      key: [] as Array<string | null>,
+      hash: [] as Array<string | null>,
+    };
     const nodes: PreparedBatch['nodes'] = { level: [] as number[], index: [] as number[], hash: [] as Buffer[] };
     const stateChanges: PreparedBatch['stateChanges'] = new Map();
     const outbox: PreparedBatch['outbox'] = [];
@@ -203,7 +235,9 @@ export class ConsentLogRepository {
         if (item.idempotency) {
           const before = earlier.get(item.idempotency.key);
           if (before) {
-            return before.requestHash === item.idempotency.requestHash ? { status: 'replayed', entry: before.entry, leafHash: before.leafHash } : { status: 'conflict' };
+            return before.requestHash === item.idempotency.requestHash
+              ? { status: 'replayed', entry: before.entry, leafHash: before.leafHash }
+              : { status: 'conflict' };
           }
         }
         if (draft.kind !== 'consent.prompted') {
@@ -211,10 +245,19 @@ export class ConsentLogRepository {
           if (item.skipIf === 'revoked' && current?.status === 'revoked') {
             return { status: 'skipped' };
           }
-          if (item.skipIf === 'granted_same_wording' && current?.status === 'granted' && current.versionHash === (draft.purpose.wordingHash ?? null)) {
+          if (
+            item.skipIf === 'granted_same_wording' &&
+            current?.status === 'granted' &&
+            current.versionHash === (draft.purpose.wordingHash ?? null)
+          ) {
             return { status: 'skipped' };
           }
-          if (draft.kind === 'consent.revoked' && !draft.purpose.wordingHash && current?.status === 'granted' && current.versionHash) {
+          if (
+            draft.kind === 'consent.revoked' &&
+            !draft.purpose.wordingHash &&
+            current?.status === 'granted' &&
+            current.versionHash
+          ) {
             draft = { ...draft, purpose: { ...draft.purpose, wordingHash: current.versionHash } };
           }
         }
@@ -248,7 +291,16 @@ export class ConsentLogRepository {
       return { duplicate: false, items };
     });
 
-    return { start: head, end: { size: range.size, frontier: range.frontier() }, recordedAt, outcomes, entries, nodes, stateChanges, outbox };
+    return {
+      start: head,
+      end: { size: range.size, frontier: range.frontier() },
+      recordedAt,
+      outcomes,
+      entries,
+      nodes,
+      stateChanges,
+      outbox,
+    };
   }
 
   private async write(m: EntityManager, tenantId: TenantId, batch: PreparedBatch): Promise<void> {
@@ -282,7 +334,11 @@ export class ConsentLogRepository {
            FROM unnest($2::smallint[], $3::bigint[]) WITH ORDINALITY AS u(l, i, n)`,
         [tenantId, nodes.level, nodes.index, Buffer.concat(nodes.hash)],
       );
-      await m.query(`UPDATE log_heads SET size = $2, frontier = $3, updated_at = now() WHERE tenant_id = $1`, [tenantId, batch.end.size, batch.end.frontier]);
+      await m.query(`UPDATE log_heads SET size = $2, frontier = $3, updated_at = now() WHERE tenant_id = $1`, [
+        tenantId,
+        batch.end.size,
+        batch.end.frontier,
+      ]);
     }
     if (stateChanges.size > 0) {
       const rows = [...stateChanges.values()];
@@ -325,7 +381,15 @@ export class ConsentLogRepository {
     const versionHash = entry.purpose.wordingHash ?? null;
     const key = pairKey(entry.subject, entry.purpose.key);
     state.set(key, { status, versionHash });
-    changes.set(key, { subject: entry.subject, purposeKey: entry.purpose.key, status, versionHash, eventId: entry.id, leafIndex: entry.index, changedAt: entry.occurredAt });
+    changes.set(key, {
+      subject: entry.subject,
+      purposeKey: entry.purpose.key,
+      status,
+      versionHash,
+      eventId: entry.id,
+      leafIndex: entry.index,
+      changedAt: entry.occurredAt,
+    });
     if (waId) {
       const { key: topicKey, event } = consentChangedEvent(entry, waId, leaf);
       outbox.push({ topic: Topics.ConsentEvents, key: topicKey, payload: JSON.stringify(event) });
@@ -336,13 +400,20 @@ export class ConsentLogRepository {
     const select = `SELECT size, frontier FROM log_heads WHERE tenant_id = $1 FOR UPDATE`;
     let rows: Array<{ size: string; frontier: Buffer }> = await m.query(select, [tenantId]);
     if (rows.length === 0) {
-      await m.query(`INSERT INTO log_heads (tenant_id, size, frontier) VALUES ($1, 0, $2) ON CONFLICT (tenant_id) DO NOTHING`, [tenantId, Buffer.alloc(0)]);
+      await m.query(
+        `INSERT INTO log_heads (tenant_id, size, frontier) VALUES ($1, 0, $2) ON CONFLICT (tenant_id) DO NOTHING`,
+        [tenantId, Buffer.alloc(0)],
+      );
       rows = await m.query(select, [tenantId]);
     }
     return { size: Number(rows[0].size), frontier: rows[0].frontier };
   }
 
-  private async loadState(m: EntityManager, tenantId: TenantId, units: AppendUnit[]): Promise<Map<string, CurrentState>> {
+  private async loadState(
+    m: EntityManager,
+    tenantId: TenantId,
+    units: AppendUnit[],
+  ): Promise<Map<string, CurrentState>> {
     // Only revokes (to name the wording withdrawn) and conditional items read the current state.
     const pairs = new Map<string, [string, string]>();
     for (const unit of units) {
@@ -358,7 +429,12 @@ export class ConsentLogRepository {
     }
     const list = [...pairs.values()];
     // LATERAL: one primary-key lookup per pair, whatever the planner's statistics say.
-    const rows: Array<{ subject: string; purpose_key: string; status: 'granted' | 'revoked'; version_hash: string | null }> = await m.query(
+    const rows: Array<{
+      subject: string;
+      purpose_key: string;
+      status: 'granted' | 'revoked';
+      version_hash: string | null;
+    }> = await m.query(
       `SELECT p.subject, p.purpose_key, s.status, s.version_hash FROM unnest($2::text[], $3::text[]) AS p(subject, purpose_key)
          CROSS JOIN LATERAL (SELECT status, version_hash FROM consent_state s
                               WHERE s.tenant_id = $1 AND s.subject = p.subject AND s.purpose_key = p.purpose_key) s`,
@@ -376,7 +452,9 @@ export class ConsentLogRepository {
       `SELECT size, frontier, updated_at FROM tenant_log_head($1)`,
       [tenantId],
     );
-    return rows[0] ? { size: Number(rows[0].size), frontier: rows[0].frontier, updatedAt: rows[0].updated_at } : { size: 0, frontier: Buffer.alloc(0), updatedAt: null };
+    return rows[0]
+      ? { size: Number(rows[0].size), frontier: rows[0].frontier, updatedAt: rows[0].updated_at }
+      : { size: 0, frontier: Buffer.alloc(0), updatedAt: null };
   }
 
   findById(tenantId: TenantId, eventId: string): Promise<StoredEntry | null> {
@@ -417,13 +495,20 @@ export class ConsentLogRepository {
   /** A subject's current state for every purpose that has one, with the purpose's data use. */
   states(tenantId: TenantId, subject: string): Promise<StateRow[]> {
     return this.db.forTenant(tenantId, async (m) => {
-      const rows: Array<{ purpose_key: string; data_use: string; status: 'granted' | 'revoked'; version_hash: string | null; event_id: string; leaf_index: string; changed_at: Date }> =
-        await m.query(
-          `SELECT s.purpose_key, p.data_use, s.status, s.version_hash, s.event_id, s.leaf_index, s.changed_at
+      const rows: Array<{
+        purpose_key: string;
+        data_use: string;
+        status: 'granted' | 'revoked';
+        version_hash: string | null;
+        event_id: string;
+        leaf_index: string;
+        changed_at: Date;
+      }> = await m.query(
+        `SELECT s.purpose_key, p.data_use, s.status, s.version_hash, s.event_id, s.leaf_index, s.changed_at
              FROM consent_state s JOIN purposes p ON p.tenant_id = s.tenant_id AND p.key = s.purpose_key
             WHERE s.tenant_id = $1 AND s.subject = $2 ORDER BY s.purpose_key`,
-          [tenantId, subject],
-        );
+        [tenantId, subject],
+      );
       return rows.map((r) => ({
         purposeKey: r.purpose_key,
         dataUse: r.data_use,
@@ -463,7 +548,11 @@ export class ConsentLogRepository {
         [tenantId, from, rows[rows.length - 1].leaf_index],
       );
       const byIndex = new Map(hashes.map((h) => [Number(h.idx), h.hash]));
-      return rows.map((r) => ({ leafIndex: Number(r.leaf_index), entry: r.entry, leafHash: byIndex.get(Number(r.leaf_index)) ?? null }));
+      return rows.map((r) => ({
+        leafIndex: Number(r.leaf_index),
+        entry: r.entry,
+        leafHash: byIndex.get(Number(r.leaf_index)) ?? null,
+      }));
     });
   }
 
@@ -480,5 +569,9 @@ export class ConsentLogRepository {
 }
 
 function toStored(row: { leaf_index: string; entry: Buffer }): StoredEntry {
-  return { leafIndex: Number(row.leaf_index), entry: JSON.parse(row.entry.toString('utf8')) as LogEntry, bytes: row.entry };
+  return {
+    leafIndex: Number(row.leaf_index),
+    entry: JSON.parse(row.entry.toString('utf8')) as LogEntry,
+    bytes: row.entry,
+  };
 }

@@ -16,7 +16,9 @@ export class LogKeysRepository {
 
   /** Loads one private JWK or `{ "keys": [private JWKs] }`; a key without `kid` gets its RFC 7638 thumbprint. */
   static async load(json: unknown): Promise<LogKeysRepository> {
-    const list: unknown[] = Array.isArray((json as { keys?: unknown })?.keys) ? (json as { keys: unknown[] }).keys : [json];
+    const list: unknown[] = Array.isArray((json as { keys?: unknown })?.keys)
+      ? (json as { keys: unknown[] }).keys
+      : [json];
     if (list.length === 0) {
       throw new Error('the key set is empty');
     }
@@ -45,7 +47,12 @@ export class LogKeysRepository {
   static async generatePrivateJwk(kid?: string): Promise<JWK> {
     const { privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
     const jwk = await exportJWK(privateKey);
-    return { ...jwk, kid: kid ?? (await calculateJwkThumbprint({ kty: 'OKP', crv: 'Ed25519', x: jwk.x })), alg: 'EdDSA', use: 'sig' };
+    return {
+      ...jwk,
+      kid: kid ?? (await calculateJwkThumbprint({ kty: 'OKP', crv: 'Ed25519', x: jwk.x })),
+      alg: 'EdDSA',
+      use: 'sig',
+    };
   }
 
   publicJwks(): { keys: JWK[] } {

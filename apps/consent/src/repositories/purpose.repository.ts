@@ -161,7 +161,9 @@ export class PurposeRepository {
         [tenantId],
       );
       const r = rows[0];
-      return r ? { id: String(r.id), language: r.language, purposeKeys: r.purpose_keys, createdAt: r.created_at } : null;
+      return r
+        ? { id: String(r.id), language: r.language, purposeKeys: r.purpose_keys, createdAt: r.created_at }
+        : null;
     });
   }
 }

@@ -66,7 +66,9 @@ export class TreeHeadRepository {
   /** Serializes scheduler ticks across replicas for the length of `work`, or skips when another holds it. */
   withSchedulerLock(work: () => Promise<void>): Promise<boolean> {
     return this.db.dataSource.transaction(async (m) => {
-      const rows: Array<{ locked: boolean }> = await m.query(`SELECT pg_try_advisory_xact_lock(hashtext('custody.consent.sth-scheduler')) AS locked`);
+      const rows: Array<{ locked: boolean }> = await m.query(
+        `SELECT pg_try_advisory_xact_lock(hashtext('custody.consent.sth-scheduler')) AS locked`,
+      );
       if (!rows[0].locked) {
         return false;
       }

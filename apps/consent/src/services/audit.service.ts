@@ -2,9 +2,23 @@ import { ForbiddenException, HttpStatus, Injectable } from '@nestjs/common';
 import { Principal, Roles } from '@custody/auth';
 import { asTenantId, TenantId } from '@custody/database';
 import { DomainError } from '@custody/platform';
-import { assembleProof, encodeHash, nodeKey, planConsistencyProof, planInclusionProof, planNodes, ProofPlan } from '@custody/transparency-log';
+import {
+  assembleProof,
+  encodeHash,
+  nodeKey,
+  planConsistencyProof,
+  planInclusionProof,
+  planNodes,
+  ProofPlan,
+} from '@custody/transparency-log';
 import { ConsentSettings } from '../config/consent.settings';
-import { AuditLogListDto, AuditWordingListDto, ConsistencyProofDto, InclusionProofDto, InclusionQueryDto } from '../dtos/audit.dto';
+import {
+  AuditLogListDto,
+  AuditWordingListDto,
+  ConsistencyProofDto,
+  InclusionProofDto,
+  InclusionQueryDto,
+} from '../dtos/audit.dto';
 import { ConsentLogRepository } from '../repositories/consent-log.repository';
 import { PlatformRepository } from '../repositories/platform.repository';
 import { PurposeRepository } from '../repositories/purpose.repository';
@@ -76,7 +90,10 @@ export class AuditService {
     }
     const plan = planInclusionProof(index!, treeSize);
     const leafNode = { level: 0, index: index! };
-    const [nodes, stored] = await Promise.all([this.log.nodes(tenantId, [...planNodes(plan), leafNode]), this.log.entryAt(tenantId, index!)]);
+    const [nodes, stored] = await Promise.all([
+      this.log.nodes(tenantId, [...planNodes(plan), leafNode]),
+      this.log.entryAt(tenantId, index!),
+    ]);
     const path = assembleProof(plan, (c) => nodes.get(nodeKey(c)));
     const leafHash = nodes.get(nodeKey(leafNode));
     if (!leafHash || !stored) {
@@ -125,7 +142,13 @@ export class AuditService {
   async wordings(tenantId: TenantId): Promise<AuditWordingListDto> {
     const rows = await this.purposes.wordings(tenantId);
     return {
-      data: rows.map((w) => ({ purpose: w.purposeKey, language: w.language, version: w.version, hash: w.hash, content: w.content.toString('utf8') })),
+      data: rows.map((w) => ({
+        purpose: w.purposeKey,
+        language: w.language,
+        version: w.version,
+        hash: w.hash,
+        content: w.content.toString('utf8'),
+      })),
     };
   }
 

@@ -46,7 +46,13 @@ export class ChatConsentService {
       const marketing = (await this.purposes.listRows(tenantId)).filter((p) => isMarketing(p.dataUse));
       for (const p of marketing) {
         items.push({
-          draft: { ...base, kind: 'consent.revoked', purpose: { key: p.key, dataUse: p.dataUse }, method, evidence: { messageId: message.messageId } },
+          draft: {
+            ...base,
+            kind: 'consent.revoked',
+            purpose: { key: p.key, dataUse: p.dataUse },
+            method,
+            evidence: { messageId: message.messageId },
+          },
           waId,
           skipIf: 'revoked',
         });
@@ -90,7 +96,13 @@ export class ChatConsentService {
     const outcome = await this.writer.append(tenantId, {
       items,
       chatCommand: { messageId: message.messageId, command: command.command },
-      outbox: [{ topic: Topics.MessagesOutbound, key: `${tenantId}:${message.conversationId}`, payload: systemMessage(message, replyId, reply) }],
+      outbox: [
+        {
+          topic: Topics.MessagesOutbound,
+          key: `${tenantId}:${message.conversationId}`,
+          payload: systemMessage(message, replyId, reply),
+        },
+      ],
     });
     this.logger.log({
       msg: outcome.duplicate ? 'chat command already handled' : 'chat command handled',
@@ -99,7 +111,11 @@ export class ChatConsentService {
     });
   }
 
-  private prompt(base: Omit<PromptedEntry, 'kind' | 'purposes' | 'v' | 'index' | 'id' | 'recordedAt'>, shown: ResolvedPurpose[], messageId: string): EntryDraft {
+  private prompt(
+    base: Omit<PromptedEntry, 'kind' | 'purposes' | 'v' | 'index' | 'id' | 'recordedAt'>,
+    shown: ResolvedPurpose[],
+    messageId: string,
+  ): EntryDraft {
     return { ...base, kind: 'consent.prompted', purposes: shown.map(purposeRef), messageId };
   }
 
@@ -118,7 +134,13 @@ export class ChatConsentService {
 }
 
 function purposeRef(r: ResolvedPurpose): EntryPurpose {
-  return { key: r.purpose.key, dataUse: r.purpose.dataUse, version: r.wording.version, language: r.wording.language, wordingHash: r.wording.hash };
+  return {
+    key: r.purpose.key,
+    dataUse: r.purpose.dataUse,
+    version: r.wording.version,
+    language: r.wording.language,
+    wordingHash: r.wording.hash,
+  };
 }
 
 /** Deterministic id of the reply to an inbound message, so a replay produces the same message. */

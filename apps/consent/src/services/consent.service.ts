@@ -34,7 +34,8 @@ export interface Recorded {
 
 const CLOCK_SKEW_MS = 5 * 60_000;
 
-const bad = (code: string, message: string, details?: string[]): DomainError => new DomainError(HttpStatus.BAD_REQUEST, code, message, details);
+const bad = (code: string, message: string, details?: string[]): DomainError =>
+  new DomainError(HttpStatus.BAD_REQUEST, code, message, details);
 
 @Injectable()
 export class ConsentService {
@@ -65,19 +66,28 @@ export class ConsentService {
       source: { channel: 'api', actor: ctx.actor },
       occurredAt: shownAt,
     };
-    return this.appendOne(tenantId, { draft, waId: dto.customer.waId, idempotency: this.idempotency(ctx, 'prompt', dto) });
+    return this.appendOne(tenantId, {
+      draft,
+      waId: dto.customer.waId,
+      idempotency: this.idempotency(ctx, 'prompt', dto),
+    });
   }
 
   /** Records a grant or a revoke with its evidence; bad input is refused before anything is appended. */
   async record(tenantId: TenantId, dto: RecordConsentDto, ctx: RecordContext): Promise<Recorded> {
-    const purpose = await this.purposes.require(tenantId, dto.purpose, () => bad('unknown_purpose', `Purpose "${dto.purpose}" does not exist`));
+    const purpose = await this.purposes.require(tenantId, dto.purpose, () =>
+      bad('unknown_purpose', `Purpose "${dto.purpose}" does not exist`),
+    );
     const evidence = this.checkEvidence(dto);
     const subject = await this.pseudonyms.subjectFor(tenantId, dto.customer.waId);
     const occurredAt = this.pastOrNow(dto.occurredAt, 'occurredAt');
     let draft: EntryDraft;
     if (dto.action === 'grant') {
       if (!dto.promptId) {
-        throw bad('prompt_required', 'A grant needs promptId: the prompt that showed this purpose’s wording to this customer');
+        throw bad(
+          'prompt_required',
+          'A grant needs promptId: the prompt that showed this purpose’s wording to this customer',
+        );
       }
       const prompt = await this.log.findById(tenantId, dto.promptId);
       if (!prompt || prompt.entry.kind !== 'consent.prompted') {
@@ -89,10 +99,15 @@ export class ConsentService {
       }
       const version = shown.purposes.find((p) => p.key === purpose.key);
       if (!version) {
-        throw bad('wording_not_shown', `The prompt did not show purpose "${purpose.key}": its wording was never shown to this customer`);
+        throw bad(
+          'wording_not_shown',
+          `The prompt did not show purpose "${purpose.key}": its wording was never shown to this customer`,
+        );
       }
       if (Date.parse(occurredAt) < Date.parse(shown.occurredAt)) {
-        throw bad('validation_failed', 'Request validation failed', ['occurredAt must not be before the prompt was shown']);
+        throw bad('validation_failed', 'Request validation failed', [
+          'occurredAt must not be before the prompt was shown',
+        ]);
       }
       draft = {
         kind: 'consent.granted',
@@ -107,7 +122,9 @@ export class ConsentService {
       };
     } else {
       if (dto.promptId) {
-        throw bad('validation_failed', 'Request validation failed', ['promptId is only for grants: withdrawing needs no prompt']);
+        throw bad('validation_failed', 'Request validation failed', [
+          'promptId is only for grants: withdrawing needs no prompt',
+        ]);
       }
       draft = {
         kind: 'consent.revoked',
@@ -120,13 +137,20 @@ export class ConsentService {
         occurredAt,
       };
     }
-    return this.appendOne(tenantId, { draft, waId: dto.customer.waId, idempotency: this.idempotency(ctx, 'record', dto) });
+    return this.appendOne(tenantId, {
+      draft,
+      waId: dto.customer.waId,
+      idempotency: this.idempotency(ctx, 'record', dto),
+    });
   }
 
   /** A number Custody never linked (or whose link was erased) has no pseudonym: all `none`, `subject: null`. */
   async state(tenantId: TenantId, waId: string): Promise<CustomerStateDto> {
     const subject = await this.pseudonyms.findSubject(tenantId, waId);
-    const [purposes, states] = await Promise.all([this.purposes.listRows(tenantId), subject ? this.log.states(tenantId, subject) : []]);
+    const [purposes, states] = await Promise.all([
+      this.purposes.listRows(tenantId),
+      subject ? this.log.states(tenantId, subject) : [],
+    ]);
     const byKey = new Map(states.map((s) => [s.purposeKey, s]));
     const rows: PurposeStateDto[] = purposes.map((p) => {
       const s = byKey.get(p.key);
@@ -163,14 +187,22 @@ export class ConsentService {
    */
   async check(tenantId: TenantId, waId: string, dataUse: string): Promise<CheckResponseDto> {
     const subject = await this.pseudonyms.findSubject(tenantId, waId);
-    const relevant = (subject ? await this.log.states(tenantId, subject) : []).filter((s) => covers(s.dataUse, dataUse));
+    const relevant = (subject ? await this.log.states(tenantId, subject) : []).filter((s) =>
+      covers(s.dataUse, dataUse),
+    );
     const granted = relevant.find((s) => s.status === 'granted');
     const basis = granted ?? relevant[0];
     return {
       allowed: Boolean(granted),
       reason: granted ? 'granted' : relevant.length ? 'revoked' : 'no_consent',
       basis: basis
-        ? { purpose: basis.purposeKey, dataUse: basis.dataUse, wordingHash: basis.versionHash, eventId: basis.eventId, leafIndex: basis.leafIndex }
+        ? {
+            purpose: basis.purposeKey,
+            dataUse: basis.dataUse,
+            wordingHash: basis.versionHash,
+            eventId: basis.eventId,
+            leafIndex: basis.leafIndex,
+          }
         : undefined,
     };
   }
@@ -186,7 +218,11 @@ export class ConsentService {
       case 'replayed':
         return { record: mapRecord(outcome.entry, outcome.leafHash), replayed: outcome.status === 'replayed' };
       case 'conflict':
-        throw new DomainError(HttpStatus.CONFLICT, 'idempotency_key_reused', 'This Idempotency-Key was already used for a different request');
+        throw new DomainError(
+          HttpStatus.CONFLICT,
+          'idempotency_key_reused',
+          'This Idempotency-Key was already used for a different request',
+        );
       case 'skipped':
         throw new Error('an unconditional append was skipped');
     }
@@ -212,7 +248,9 @@ export class ConsentService {
     if (problems.length) {
       throw bad('invalid_evidence', 'The evidence does not support this method', problems);
     }
-    return e && Object.keys(e).length ? { type: e.type, reference: e.reference, sha256: e.sha256, messageId: e.messageId } : undefined;
+    return e && Object.keys(e).length
+      ? { type: e.type, reference: e.reference, sha256: e.sha256, messageId: e.messageId }
+      : undefined;
   }
 
   private pastOrNow(value: string | undefined, field: string): string {
@@ -236,4 +274,3 @@ export class ConsentService {
     return { key: ctx.idempotencyKey, requestHash };
   }
 }
-

@@ -55,7 +55,11 @@ export class PurposeService {
       purpose = await this.purposes.create(tenantId, dto.key, dto.dataUse);
     } catch (error) {
       if (error instanceof DuplicateKeyError) {
-        throw new DomainError(HttpStatus.CONFLICT, 'conflict', `A purpose with key "${dto.key}" already exists; add a wording to it instead`);
+        throw new DomainError(
+          HttpStatus.CONFLICT,
+          'conflict',
+          `A purpose with key "${dto.key}" already exists; add a wording to it instead`,
+        );
       }
       throw error;
     }
@@ -67,7 +71,14 @@ export class PurposeService {
 
   async list(tenantId: TenantId): Promise<PurposeListDto> {
     const [purposes, wordings] = await Promise.all([this.purposes.list(tenantId), this.purposes.wordings(tenantId)]);
-    return { data: purposes.map((p) => mapPurpose(p, wordings.filter((w) => w.purposeKey === p.key))) };
+    return {
+      data: purposes.map((p) =>
+        mapPurpose(
+          p,
+          wordings.filter((w) => w.purposeKey === p.key),
+        ),
+      ),
+    };
   }
 
   async get(tenantId: TenantId, key: string): Promise<PurposeResponseDto> {
@@ -80,21 +91,42 @@ export class PurposeService {
    * that version is returned (`created: false`). Otherwise a new immutable version; consents
    * given on older versions keep pointing at theirs.
    */
-  async addWording(tenantId: TenantId, key: string, dto: WordingInputDto): Promise<{ wording: WordingDto; created: boolean }> {
+  async addWording(
+    tenantId: TenantId,
+    key: string,
+    dto: WordingInputDto,
+  ): Promise<{ wording: WordingDto; created: boolean }> {
     const purpose = await this.require(tenantId, key, () => notFound('Purpose'));
     return this.publishWording(tenantId, purpose, dto);
   }
 
-  private async publishWording(tenantId: TenantId, purpose: PurposeRow, dto: WordingInputDto): Promise<{ wording: WordingDto; created: boolean }> {
+  private async publishWording(
+    tenantId: TenantId,
+    purpose: PurposeRow,
+    dto: WordingInputDto,
+  ): Promise<{ wording: WordingDto; created: boolean }> {
     for (let attempt = 0; ; attempt++) {
       const latest = await this.purposes.latestWording(tenantId, purpose.key, dto.language);
       if (latest && latest.text === dto.text) {
         return { wording: mapWording(latest, purpose.dataUse), created: false };
       }
       const version = (latest?.version ?? 0) + 1;
-      const { bytes, hash } = wordingContent({ purpose: purpose.key, dataUse: purpose.dataUse, language: dto.language, version, text: dto.text });
+      const { bytes, hash } = wordingContent({
+        purpose: purpose.key,
+        dataUse: purpose.dataUse,
+        language: dto.language,
+        version,
+        text: dto.text,
+      });
       try {
-        const row = await this.purposes.addWording(tenantId, { purposeKey: purpose.key, language: dto.language, version, hash, text: dto.text, content: bytes });
+        const row = await this.purposes.addWording(tenantId, {
+          purposeKey: purpose.key,
+          language: dto.language,
+          version,
+          hash,
+          text: dto.text,
+          content: bytes,
+        });
         return { wording: mapWording(row, purpose.dataUse), created: true };
       } catch (error) {
         // Someone published the same version number concurrently: read again and retry once.
@@ -128,7 +160,9 @@ export class PurposeService {
   /** The current opt-in prompt's purposes with their current wordings (for STOP/START). */
   async optInPurposes(tenantId: TenantId): Promise<{ language: string; purposes: ResolvedPurpose[] } | null> {
     const prompt = await this.purposes.currentOptInPrompt(tenantId);
-    return prompt ? { language: prompt.language, purposes: await this.resolve(tenantId, prompt.purposeKeys, prompt.language, true) } : null;
+    return prompt
+      ? { language: prompt.language, purposes: await this.resolve(tenantId, prompt.purposeKeys, prompt.language, true) }
+      : null;
   }
 
   listRows(tenantId: TenantId): Promise<PurposeRow[]> {
@@ -162,7 +196,11 @@ export class PurposeService {
         if (lenient) {
           continue;
         }
-        throw new DomainError(HttpStatus.BAD_REQUEST, 'no_wording', `Purpose "${key}" has no wording in language "${language}"`);
+        throw new DomainError(
+          HttpStatus.BAD_REQUEST,
+          'no_wording',
+          `Purpose "${key}" has no wording in language "${language}"`,
+        );
       }
       out.push({ purpose, wording });
     }

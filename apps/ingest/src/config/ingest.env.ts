@@ -50,6 +50,13 @@ export class IngestEnv extends RemoteAuthEnv {
   @EnvInt(1, 256)
   WEBHOOK_CONCURRENCY = 16;
 
+  /**
+   * How long a send waits for Kafka to hold the message durably (acks=all) before it answers 503
+   * with code 131016 (service unavailable) instead of hanging while the broker is unreachable.
+   */
+  @EnvInt(100, 60000)
+  SEND_TIMEOUT_MS = 10000;
+
   /** Pair rate limit: burst of messages to one customer, refilled one per interval. */
   @EnvInt(1, 1000)
   PAIR_RATE_BURST = 45;

@@ -8,8 +8,8 @@ import {
   ApiOkResponse,
   ApiOperation,
   ApiParam,
-  ApiTags,
   ApiServiceUnavailableResponse,
+  ApiTags,
   ApiTooManyRequestsResponse,
   getSchemaPath,
 } from '@nestjs/swagger';
@@ -59,7 +59,8 @@ export class MessagesController {
   })
   @ApiServiceUnavailableResponse({
     type: GraphErrorResponse,
-    description: '2 temporarily unavailable: ingest is at capacity (nothing was sent); retry after a short delay',
+    description:
+      '2 temporarily unavailable: ingest is at capacity (nothing was sent), retry after a short delay; 131016 service unavailable: the message could not be made durable within SEND_TIMEOUT_MS (e.g. Kafka unreachable), retry with the same Idempotency-Key',
   })
   send(
     @Param('version') version: string,

@@ -15,6 +15,7 @@ export const GraphCodes = {
   ReEngagement: 131047,
   PairRate: 131056,
   AccountLocked: 131031,
+  ServiceUnavailable: 131016,
 } as const;
 
 class GraphErrorData {
@@ -134,6 +135,21 @@ export class GraphExceptionFilter implements ExceptionFilter {
             details: text,
             type: 'GraphMethodException',
           };
+        case 503: {
+          // Deliberate (e.g. readiness while Kafka or PostgreSQL is down): its status and what is down.
+          const checks = (response as { checks?: Record<string, string> }).checks;
+          return {
+            status,
+            code: GraphCodes.ServiceUnavailable,
+            message: '(#131016) Service unavailable',
+            details: checks
+              ? Object.entries(checks)
+                  .map(([name, state]) => `${name}: ${state}`)
+                  .join('; ')
+              : text,
+            type: 'OAuthException',
+          };
+        }
         default:
           if (status < 500) {
             return {

@@ -1,7 +1,7 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
 import { conversationIdFor, CUSTODY_MARKING, MessageEvent, Topics } from '@custody/contracts';
 import { asTenantId, TenantId } from '@custody/database';
-import { EventPublisher } from '@custody/kafka';
+import { EventPublisher, EventSchemaError } from '@custody/kafka';
 import { IngestEnv } from '../config/ingest.env';
 import { MarkReadResponseDto, parseSendBody, SendMessageDto, SendMessageResponseDto } from '../dtos/send-message.dto';
 import { IdempotencyRepository } from '../repositories/idempotency.repository';
@@ -177,11 +177,14 @@ export class SendService {
       custody: { ...CUSTODY_MARKING },
     };
     try {
-      await this.publisher.publish(Topics.MessagesOutbound, `${tenantId}:${conversationId}`, event);
+      await withinSendTimeout(
+        this.publisher.publish(Topics.MessagesOutbound, `${tenantId}:${conversationId}`, event),
+        this.env.SEND_TIMEOUT_MS,
+      );
     } catch (error) {
       this.buckets.refund(numberKey);
       this.buckets.refund(pairKey);
-      throw error;
+      throw error instanceof EventSchemaError ? error : brokerUnavailable();
     }
     const response: SendMessageResponseDto = {
       messaging_product: 'whatsapp',
@@ -194,6 +197,34 @@ export class SendService {
     }
     return response;
   }
+}
+
+/**
+ * The publish, bounded: past the timeout the caller gets 503 and the publish goes on (it may still
+ * land, once the broker is back: an at-least-once edge; a retry with the same Idempotency-Key
+ * carries the same message id, which every consumer deduplicates).
+ */
+async function withinSendTimeout(publish: Promise<void>, timeoutMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`not durable within ${timeoutMs} ms`)), timeoutMs);
+  });
+  try {
+    await Promise.race([publish, timedOut]);
+  } finally {
+    clearTimeout(timer);
+    publish.catch(() => undefined);
+  }
+}
+
+/** The Cloud API's answer while a service it depends on is unavailable: never 200 for what is not durable. */
+function brokerUnavailable(): GraphError {
+  return new GraphError(
+    HttpStatus.SERVICE_UNAVAILABLE,
+    GraphCodes.ServiceUnavailable,
+    '(#131016) Service unavailable',
+    'The message could not be made durable in time and was not accepted; it may still go out once the service recovers, so retry with the same Idempotency-Key (same message id, no duplicate)',
+  );
 }
 
 function contentOf(dto: SendMessageDto, type: string): Record<string, unknown> {

@@ -16,9 +16,18 @@ export class NetworkController {
 
   @Post('messages')
   @HttpCode(202)
-  accept(@Req() req: Request & { rawBody?: Buffer }, @Body() body: { messages?: NetworkOutboundMessage[] }): { accepted: number } {
+  accept(
+    @Req() req: Request & { rawBody?: Buffer },
+    @Body() body: { messages?: NetworkOutboundMessage[] },
+  ): { accepted: number } {
     const signature = req.headers[NETWORK_SIGNATURE_HEADER];
-    if (!verifySignature(this.env.NETWORK_HMAC_SECRET, req.rawBody ?? '', typeof signature === 'string' ? signature : undefined)) {
+    if (
+      !verifySignature(
+        this.env.NETWORK_HMAC_SECRET,
+        req.rawBody ?? '',
+        typeof signature === 'string' ? signature : undefined,
+      )
+    ) {
       throw new ForbiddenException('bad network signature');
     }
     const messages = Array.isArray(body.messages) ? body.messages : [];

@@ -79,7 +79,10 @@ export class TenantRepository {
     return this.update(tenantId, { status });
   }
 
-  update(tenantId: TenantId, changes: Partial<Pick<TenantEntity, 'status' | 'retentionDays' | 'messagesPerSecond'>>): Promise<TenantEntity | null> {
+  update(
+    tenantId: TenantId,
+    changes: Partial<Pick<TenantEntity, 'status' | 'retentionDays' | 'messagesPerSecond'>>,
+  ): Promise<TenantEntity | null> {
     return this.db.forTenant(tenantId, async (m) => {
       const result = await m.update(TenantEntity, { id: tenantId }, changes);
       if (!result.affected) {
@@ -100,13 +103,19 @@ export class TenantRepository {
   /** Auth path: the client is not yet known to belong to any tenant. */
   findCredential(clientId: string): Promise<(ClientCredentialEntity & { tenantStatus: string }) | null> {
     return this.db.forPlatform(async (m) => {
-      const rows: Array<{ client_id: string; tenant_id: string; secret_hash: string; roles: string[]; revoked_at: Date | null; status: string }> =
-        await m.query(
-          `SELECT c.client_id, c.tenant_id, c.secret_hash, c.roles, c.revoked_at, t.status
+      const rows: Array<{
+        client_id: string;
+        tenant_id: string;
+        secret_hash: string;
+        roles: string[];
+        revoked_at: Date | null;
+        status: string;
+      }> = await m.query(
+        `SELECT c.client_id, c.tenant_id, c.secret_hash, c.roles, c.revoked_at, t.status
              FROM client_credentials c JOIN tenants t ON t.id = c.tenant_id
             WHERE c.client_id = $1`,
-          [clientId],
-        );
+        [clientId],
+      );
       const row = rows[0];
       if (!row) {
         return null;
@@ -123,7 +132,9 @@ export class TenantRepository {
   }
 
   private async appSecretOf(m: EntityManager, tenantId: string): Promise<string> {
-    const rows: Array<{ app_secret: string }> = await m.query(`SELECT app_secret FROM tenants WHERE id = $1`, [tenantId]);
+    const rows: Array<{ app_secret: string }> = await m.query(`SELECT app_secret FROM tenants WHERE id = $1`, [
+      tenantId,
+    ]);
     return rows[0].app_secret;
   }
 

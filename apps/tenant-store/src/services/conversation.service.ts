@@ -35,10 +35,7 @@ export class ConversationService {
     const last = page[page.length - 1];
     return {
       data: page.map(mapConversation),
-      nextCursor:
-        rows.length > limit
-          ? encodeTimeCursor(last.last_message_at, last.id)
-          : null,
+      nextCursor: rows.length > limit ? encodeTimeCursor(last.last_message_at, last.id) : null,
     };
   }
 

@@ -127,10 +127,7 @@ export class ErasureService {
     const last = page[page.length - 1]?.request;
     return {
       data: page.map(mapErasure),
-      nextCursor:
-        rows.length > limit && last
-          ? encodeTimeCursor(last.created_at, last.id)
-          : null,
+      nextCursor: rows.length > limit && last ? encodeTimeCursor(last.created_at, last.id) : null,
     };
   }
 

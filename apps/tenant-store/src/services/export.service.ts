@@ -25,45 +25,67 @@ export class ExportService {
   async stream(tenantId: TenantId, out: Writable, options: { after?: string; limit?: number }): Promise<void> {
     const limit = options.limit ?? Number.MAX_SAFE_INTEGER;
     const totals: Array<{ n: number }> = await this.db.forTenant(tenantId, (m) =>
-      m.query(`SELECT count(*)::int AS n FROM conversations WHERE tenant_id = $1 AND ($2::uuid IS NULL OR id > $2)`, [tenantId, options.after ?? null]),
+      m.query(`SELECT count(*)::int AS n FROM conversations WHERE tenant_id = $1 AND ($2::uuid IS NULL OR id > $2)`, [
+        tenantId,
+        options.after ?? null,
+      ]),
     );
-    await write(out, { type: 'export', tenantId, total: totals[0].n, after: options.after ?? null, custody: { e2e: false, hostedBy: 'custody' } });
+    await write(out, {
+      type: 'export',
+      tenantId,
+      total: totals[0].n,
+      after: options.after ?? null,
+      custody: { e2e: false, hostedBy: 'custody' },
+    });
     let after = options.after ?? null;
     let exported = 0;
     while (exported < limit) {
-      const page: Array<{ conversation: ConversationRow; messages: MessageRow[] }> = await this.db.forTenant(tenantId, async (m) => {
-        const conversations: ConversationRow[] = await m.query(
-          `SELECT * FROM conversations WHERE tenant_id = $1 AND ($2::uuid IS NULL OR id > $2) ORDER BY id LIMIT $3`,
-          [tenantId, after, Math.min(PAGE, limit - exported)],
-        );
-        if (conversations.length === 0) {
-          return [];
-        }
-        const messages: MessageRow[] = await m.query(
-          `SELECT * FROM messages WHERE tenant_id = $1 AND conversation_id = ANY($2::uuid[]) ORDER BY network_timestamp, message_id`,
-          [tenantId, conversations.map((c) => c.id)],
-        );
-        return conversations.map((conversation) => ({ conversation, messages: messages.filter((msg) => msg.conversation_id === conversation.id) }));
-      });
+      const page: Array<{ conversation: ConversationRow; messages: MessageRow[] }> = await this.db.forTenant(
+        tenantId,
+        async (m) => {
+          const conversations: ConversationRow[] = await m.query(
+            `SELECT * FROM conversations WHERE tenant_id = $1 AND ($2::uuid IS NULL OR id > $2) ORDER BY id LIMIT $3`,
+            [tenantId, after, Math.min(PAGE, limit - exported)],
+          );
+          if (conversations.length === 0) {
+            return [];
+          }
+          const messages: MessageRow[] = await m.query(
+            `SELECT * FROM messages WHERE tenant_id = $1 AND conversation_id = ANY($2::uuid[]) ORDER BY network_timestamp, message_id`,
+            [tenantId, conversations.map((c) => c.id)],
+          );
+          return conversations.map((conversation) => ({
+            conversation,
+            messages: messages.filter((msg) => msg.conversation_id === conversation.id),
+          }));
+        },
+      );
       if (page.length === 0) {
         break;
       }
       for (const { conversation, messages } of page) {
-        const decrypted = await Promise.all(messages.map(async (msg) => mapMessage(msg, await this.content(tenantId, msg))));
+        const decrypted = await Promise.all(
+          messages.map(async (msg) => mapMessage(msg, await this.content(tenantId, msg))),
+        );
         await write(out, { type: 'conversation', ...mapConversation(conversation), messages: decrypted });
         exported += 1;
         after = conversation.id;
       }
     }
     const more: Array<{ n: number }> = await this.db.forTenant(tenantId, (m) =>
-      m.query(`SELECT count(*)::int AS n FROM conversations WHERE tenant_id = $1 AND ($2::uuid IS NULL OR id > $2)`, [tenantId, after]),
+      m.query(`SELECT count(*)::int AS n FROM conversations WHERE tenant_id = $1 AND ($2::uuid IS NULL OR id > $2)`, [
+        tenantId,
+        after,
+      ]),
     );
     await write(out, { type: 'end', exported, nextCursor: more[0].n > 0 ? after : null });
   }
 
   private async content(tenantId: TenantId, m: MessageRow): Promise<Record<string, unknown> | null> {
     try {
-      return JSON.parse(await this.cipher.decryptString(tenantId, m.content_ciphertext, contentAad(m.message_id))) as Record<string, unknown>;
+      return JSON.parse(
+        await this.cipher.decryptString(tenantId, m.content_ciphertext, contentAad(m.message_id)),
+      ) as Record<string, unknown>;
     } catch (error) {
       if (error instanceof DecryptionError) {
         return null;

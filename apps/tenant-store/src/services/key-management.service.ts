@@ -86,7 +86,11 @@ export class KeyManagementService {
       throw notFound('Key version');
     }
     if ((status.messagesByKeyVersion[String(version)] ?? 0) > 0) {
-      throw new DomainError(HttpStatus.CONFLICT, 'conflict', `Key version ${version} still protects messages; re-encrypt first`);
+      throw new DomainError(
+        HttpStatus.CONFLICT,
+        'conflict',
+        `Key version ${version} still protects messages; re-encrypt first`,
+      );
     }
     try {
       await this.keyring.destroyVersion(tenantId, version);
@@ -111,7 +115,15 @@ export class KeyManagementService {
     if (running?.state === 'running') {
       return;
     }
-    const job: ReencryptionJobDto = { state: 'running', scanned: 0, rewritten: 0, failed: 0, startedAt: new Date().toISOString(), finishedAt: null, error: null };
+    const job: ReencryptionJobDto = {
+      state: 'running',
+      scanned: 0,
+      rewritten: 0,
+      failed: 0,
+      startedAt: new Date().toISOString(),
+      finishedAt: null,
+      error: null,
+    };
     this.jobs.set(tenantId, job);
     void this.run(tenantId, job);
   }
@@ -155,12 +167,21 @@ export class KeyManagementService {
           job.failed = p.failed;
         },
       });
-      Object.assign(job, { state: 'done', scanned: result.scanned, rewritten: result.rewritten, failed: result.failed, finishedAt: new Date().toISOString() });
+      Object.assign(job, {
+        state: 'done',
+        scanned: result.scanned,
+        rewritten: result.rewritten,
+        failed: result.failed,
+        finishedAt: new Date().toISOString(),
+      });
       this.logger.log({ msg: 're-encryption finished', tenantId, rewritten: result.rewritten, failed: result.failed });
     } catch (error) {
-      Object.assign(job, { state: 'failed', finishedAt: new Date().toISOString(), error: error instanceof Error ? error.message : String(error) });
+      Object.assign(job, {
+        state: 'failed',
+        finishedAt: new Date().toISOString(),
+        error: error instanceof Error ? error.message : String(error),
+      });
       this.logger.error({ msg: 're-encryption failed', tenantId, err: error });
     }
   }
 }
-

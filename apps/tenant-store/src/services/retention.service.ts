@@ -42,7 +42,11 @@ export class RetentionService implements OnApplicationBootstrap, OnApplicationSh
 
   onApplicationBootstrap(): void {
     if (this.settings.intervalSeconds > 0) {
-      this.timer = setInterval(() => void this.purge().catch((error: unknown) => this.logger.warn({ msg: 'retention purge failed', err: error })), this.settings.intervalSeconds * 1000);
+      this.timer = setInterval(
+        () =>
+          void this.purge().catch((error: unknown) => this.logger.warn({ msg: 'retention purge failed', err: error })),
+        this.settings.intervalSeconds * 1000,
+      );
       this.timer.unref();
     }
   }
@@ -62,7 +66,9 @@ export class RetentionService implements OnApplicationBootstrap, OnApplicationSh
 
   private async purgeAll(): Promise<PurgeReport> {
     const startedAt = new Date().toISOString();
-    const tenants: Array<{ id: TenantId; retention_days: number }> = await this.db.forPlatform((m) => m.query(`SELECT id, retention_days FROM tenants`));
+    const tenants: Array<{ id: TenantId; retention_days: number }> = await this.db.forPlatform((m) =>
+      m.query(`SELECT id, retention_days FROM tenants`),
+    );
     let messages = 0;
     let conversations = 0;
     for (const t of tenants) {
@@ -96,7 +102,13 @@ export class RetentionService implements OnApplicationBootstrap, OnApplicationSh
     }
     purged.labels('message').inc(messages);
     purged.labels('conversation').inc(conversations);
-    const report = { tenants: tenants.length, messages, conversations, startedAt, finishedAt: new Date().toISOString() };
+    const report = {
+      tenants: tenants.length,
+      messages,
+      conversations,
+      startedAt,
+      finishedAt: new Date().toISOString(),
+    };
     this.last = report;
     if (messages + conversations > 0) {
       this.logger.log({ msg: 'retention purge', ...report });
@@ -105,7 +117,10 @@ export class RetentionService implements OnApplicationBootstrap, OnApplicationSh
   }
 
   /** Repeats one bounded DELETE until it deletes nothing; returns the rows deleted. */
-  private async batches(tenantId: TenantId, del: (m: Parameters<Parameters<TenantDb['forTenant']>[1]>[0]) => Promise<[unknown, number]>): Promise<number> {
+  private async batches(
+    tenantId: TenantId,
+    del: (m: Parameters<Parameters<TenantDb['forTenant']>[1]>[0]) => Promise<[unknown, number]>,
+  ): Promise<number> {
     let total = 0;
     for (;;) {
       const [, affected] = await this.db.forTenant(tenantId, del);

@@ -32,9 +32,17 @@ export class TokenService {
     private readonly tenants: TenantRepository,
   ) {}
 
-  async issue(clientId: string | undefined, clientSecret: string | undefined, scope?: string): Promise<TokenResponseDto> {
+  async issue(
+    clientId: string | undefined,
+    clientSecret: string | undefined,
+    scope?: string,
+  ): Promise<TokenResponseDto> {
     if (!clientId || !clientSecret) {
-      throw new OAuthError(401, 'invalid_client', 'Client authentication is required (HTTP Basic or client_id/client_secret)');
+      throw new OAuthError(
+        401,
+        'invalid_client',
+        'Client authentication is required (HTTP Basic or client_id/client_secret)',
+      );
     }
     const { subject, tenantId, roles } = await this.authenticate(clientId, clientSecret);
     const granted = narrow(roles, scope);
@@ -46,7 +54,12 @@ export class TokenService {
       roles: granted,
       ttlSeconds: this.settings.ttlSeconds,
     });
-    return { access_token: token, token_type: 'Bearer', expires_in: this.settings.ttlSeconds, scope: granted.join(' ') };
+    return {
+      access_token: token,
+      token_type: 'Bearer',
+      expires_in: this.settings.ttlSeconds,
+      scope: granted.join(' '),
+    };
   }
 
   private async authenticate(
@@ -91,4 +104,3 @@ function equalDigest(a: string, b: string): boolean {
   const db = createHash('sha256').update(b).digest();
   return timingSafeEqual(da, db);
 }
-
