@@ -952,6 +952,13 @@ async function runCeilings(kafka, admin, stack) {
     report.ceilings.kafka = { ...k, efficiency, brokerCpuMicrosPerEvent: brokerPerEvent, cpuSeconds: kcpu };
   } catch (error) {
     warn(`Kafka ceiling failed: ${error.message}`);
+    report.ceilings.kafkaError = String(error.stack ?? error);
+    console.error(
+      String(error.stack ?? error)
+        .split('\n')
+        .slice(0, 8)
+        .join('\n'),
+    );
   }
   try {
     const s = await storeCeiling({
@@ -981,6 +988,7 @@ async function runCeilings(kafka, admin, stack) {
     report.ceilings.postgres = { ...s, share, cpuMsPerMessage: storeCpu, cpuSeconds: scpu };
   } catch (error) {
     warn(`PostgreSQL ceiling failed (tenant-store's storing code changed?): ${error.message}`);
+    report.ceilings.postgresError = String(error.stack ?? error);
   }
 }
 
