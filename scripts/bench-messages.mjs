@@ -78,7 +78,7 @@ if (args.help) {
   --overload-inflight M overload: sends in flight at most (default 2048, so ingest sees the excess)
   --settle-timeout S    longest wait per phase, and once more before the counts, for stored rows, statuses and webhooks (default 60)
   --ceiling-seconds S   duration of each ceiling (default 8)
-  --store-batch B       PostgreSQL ceiling: messages per consumer batch (default 100)
+  --store-batch B       PostgreSQL ceiling: messages and statuses per store call (default: the consumers' mean chunk in the run, from /metrics; else 100)
   --json FILE           write everything printed as JSON`);
   process.exit(0);
 }
@@ -99,7 +99,7 @@ const OVERLOAD_INFLIGHT = num('overload-inflight', 2048);
 const SETTLE_S = num('settle-timeout', 60);
 const OVERLOAD_SECONDS = num('overload-seconds', 10);
 const CEILING_SECONDS = num('ceiling-seconds', 8);
-const STORE_BATCH = num('store-batch', 100);
+const STORE_BATCH = args['store-batch'] === undefined ? undefined : num('store-batch', 100);
 const PHASES = String(args.phases ?? `closed,open${args.overload ? ',overload' : ''},ceilings`)
   .split(',')
   .map((p) => p.trim())
@@ -952,11 +952,34 @@ async function runCeilings(kafka, admin, stack) {
     report.ceilings.kafka = { ...k, efficiency, brokerCpuMicrosPerEvent: brokerPerEvent, cpuSeconds: kcpu };
   } catch (error) {
     warn(`Kafka ceiling failed: ${error.message}`);
+    report.ceilings.kafkaError = String(error.stack ?? error);
+    console.error(
+      String(error.stack ?? error)
+        .split('\n')
+        .slice(0, 8)
+        .join('\n'),
+    );
   }
+  // Batches like the consumers': their mean chunk in the reference phase (events seen by the
+  // consume-lag histogram ÷ handler calls, per consumer group), unless --store-batch says otherwise.
+  const meanChunk = (group) => {
+    const rows = (ref.appStagesMs ?? []).filter((r) => r.app === 'tenant-store' && r.group === group);
+    const seen = rows.filter((r) => r.stage.startsWith('consume lag')).reduce((a, r) => a + r.count, 0);
+    const calls = rows.filter((r) => r.stage.startsWith('handler')).reduce((a, r) => a + r.count, 0);
+    return seen > 0 && calls > 0 ? Math.max(1, Math.round(seen / calls)) : undefined;
+  };
+  const batch = STORE_BATCH ?? meanChunk('tenant-store-messages') ?? 100;
+  const statusBatch = STORE_BATCH ?? meanChunk('tenant-store-statuses') ?? batch;
+  const batchSource = STORE_BATCH
+    ? '--store-batch'
+    : meanChunk('tenant-store-messages')
+      ? "the consumers' mean chunk in the run"
+      : 'default';
   try {
     const s = await storeCeiling({
       customers: CUSTOMERS,
-      batch: STORE_BATCH,
+      batch,
+      statusBatch,
       parallel: 3,
       maxSeconds: CEILING_SECONDS,
       probe,
@@ -970,7 +993,7 @@ async function runCeilings(kafka, admin, stack) {
     };
     const share = ref.throughput / s.messagesPerSecond;
     console.log(
-      `  PostgreSQL (tenant-store's storeMessages/storeStatuses, FieldCipher, RLS, outbox; ${s.parallel} × batches of ${s.batch}): ${fmt(s.messagesPerSecond)} messages/s with their 3 statuses = ${fmt(s.rowsPerSecond)} rows/s (${fmt(s.messages)} messages, ${fmt(s.statuses)} statuses in ${s.seconds.toFixed(1)} s)`,
+      `  PostgreSQL (tenant-store's storeMessages/storeStatuses, FieldCipher, RLS, outbox; ${s.parallel} in flight, ${s.batch} messages / ${s.statusBatch} statuses per call: ${batchSource}): ${fmt(s.messagesPerSecond)} messages/s with their 3 statuses = ${fmt(s.rowsPerSecond)} rows/s (${fmt(s.messages)} messages, ${fmt(s.statuses)} statuses in ${s.seconds.toFixed(1)} s)`,
     );
     console.log(
       `    path share: ${fmt(ref.throughput)} ÷ ${fmt(s.messagesPerSecond)} messages/s = ${percent(share)} of the store's ceiling`,
@@ -981,6 +1004,7 @@ async function runCeilings(kafka, admin, stack) {
     report.ceilings.postgres = { ...s, share, cpuMsPerMessage: storeCpu, cpuSeconds: scpu };
   } catch (error) {
     warn(`PostgreSQL ceiling failed (tenant-store's storing code changed?): ${error.message}`);
+    report.ceilings.postgresError = String(error.stack ?? error);
   }
 }
 

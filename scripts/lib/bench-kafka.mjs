@@ -151,14 +151,27 @@ export async function kafkaCeiling({
   // client resolves from the logical topic (`custody.<logical name>`) as it does for an app.
   const namespace = `bench-ceiling-${randomUUID().slice(0, 8)}`;
   const prefix = `${namespace}.`;
-  await admin.createTopics({
-    waitForLeaders: true,
-    topics: topics.map((t) => ({
-      topic: prefix + t,
-      numPartitions: layout[t]?.partitions ?? 3,
-      replicationFactor: layout[t]?.replicationFactor ?? 1,
-    })),
-  });
+  const names = topics.map((t) => prefix + t);
+  // Right after the run's own topics were deleted the controller can be slow to elect leaders for
+  // new ones: wait until every partition has a leader (kafkajs' own wait gives up sooner).
+  await admin
+    .createTopics({
+      waitForLeaders: false,
+      topics: topics.map((t) => ({
+        topic: prefix + t,
+        numPartitions: layout[t]?.partitions ?? 3,
+        replicationFactor: layout[t]?.replicationFactor ?? 1,
+      })),
+    })
+    .catch((error) => {
+      if (error.type !== 'TOPIC_ALREADY_EXISTS') throw error;
+    });
+  for (let i = 0; ; i += 1) {
+    const meta = await admin.fetchTopicMetadata({ topics: names }).catch(() => undefined);
+    if (meta?.topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) break;
+    if (i > 120) throw new Error(`ceiling topics ${names.join(', ')} have no leaders after 30 s`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
   // The work: for each topic, round(messages × events per message) of its sampled events, interleaved.
   const work = [];
   for (const t of topics) {
@@ -205,10 +218,19 @@ export async function kafkaCeiling({
         );
   try {
     await Promise.all(clients.map((c) => c.producer()));
-    // Warm-up: one event per topic and producer (metadata, connections), not counted.
-    await Promise.all(
-      clients.flatMap((c, i) => topics.map((t) => enqueue(publishers[i], c, `custody.${t}`, samples[t][0]))),
-    );
+    // Warm-up: one event per topic and producer (metadata, connections), not counted; retried while
+    // the brand-new topics' metadata settles.
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        await Promise.all(
+          clients.flatMap((c, i) => topics.map((t) => enqueue(publishers[i], c, `custody.${t}`, samples[t][0]))),
+        );
+        break;
+      } catch (error) {
+        if (attempt >= 10) throw error;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
     let next = 0;
     let sent = 0;
     let bytes = 0;

@@ -13,11 +13,19 @@ const require = createRequire(import.meta.url);
 
 /**
  * Stores for `maxSeconds` (then the statuses still owed).
- * @param {{ customers: number, batch: number, parallel: number, maxSeconds: number }} o
+ * @param {{ customers: number, batch: number, statusBatch?: number, parallel: number, maxSeconds: number }} o
+ *   batch: messages per storeMessages call; statusBatch: statuses per storeStatuses call (default batch);
  *   parallel: batches in flight (the consumers handle 3 partitions at once); each lane has its own
  *   customers, as a partition has its own conversations.
  */
-export async function storeCeiling({ customers, batch = 100, parallel = 3, maxSeconds = 8, probe = () => null }) {
+export async function storeCeiling({
+  customers,
+  batch = 100,
+  statusBatch = batch,
+  parallel = 3,
+  maxSeconds = 8,
+  probe = () => null,
+}) {
   const { conversationIdFor, CUSTODY_MARKING } = require('@custody/contracts');
   const { FieldCipher, LocalKeyProvider, SqlDataKeyStore, TenantKeyring } = require('@custody/crypto');
   const { asTenantId, createDataSource, TenantDb } = require('@custody/database');
@@ -117,14 +125,14 @@ export async function storeCeiling({ customers, batch = 100, parallel = 3, maxSe
     check(await store.storeMessages(tenantId, warm));
 
     // Each lane, per round: a batch of messages, then the sent/delivered/read statuses of the
-    // previous round's messages in batches of the same size, like the two consumer groups working
+    // previous round's messages in batches of `statusBatch`, like the two consumer groups working
     // side by side (statuses trail their messages by one round).
     let storedMessages = 0;
     let storedStatuses = 0;
     const storeStatuses = async (ms) => {
       const ss = ms.flatMap((m) => ['sent', 'delivered', 'read'].map((s) => status(m, s)));
-      for (let i = 0; i < ss.length; i += batch) {
-        check(await store.storeStatuses(tenantId, ss.slice(i, i + batch)));
+      for (let i = 0; i < ss.length; i += statusBatch) {
+        check(await store.storeStatuses(tenantId, ss.slice(i, i + statusBatch)));
       }
       storedStatuses += ss.length;
     };
@@ -160,6 +168,7 @@ export async function storeCeiling({ customers, batch = 100, parallel = 3, maxSe
       seconds,
       probes: [before, after],
       batch,
+      statusBatch,
       parallel,
       check: rows,
     };
