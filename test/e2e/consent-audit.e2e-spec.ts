@@ -20,9 +20,14 @@ interface CliResult {
 /** Runs the auditor's CLI as a separate process, offline (it is given files only). */
 function cli(args: string[], command: string[] = [process.execPath, CLI]): Promise<CliResult> {
   return new Promise((resolve) => {
-    execFile(command[0], [...command.slice(1), ...args], { cwd: ROOT, env: { PATH: process.env.PATH, HOME: process.env.HOME } }, (error, stdout, stderr) => {
-      resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
+    execFile(
+      command[0],
+      [...command.slice(1), ...args],
+      { cwd: ROOT, env: { PATH: process.env.PATH, HOME: process.env.HOME } },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -54,19 +59,45 @@ describe('consent log audit: tampering is detected offline by custody-audit (rea
     const t = await h.newTenant();
     const auditor = await t.auditorToken();
     const api = (path: string, body: unknown) => h.request('POST', path, { token: t.admin, body });
-    await api('/v1/consent/purposes', { key: 'ads', dataUse: 'marketing.advertising', wording: { language: 'en', text: 'Ads based on our chats.' } });
-    await api('/v1/consent/purposes', { key: 'news', dataUse: 'marketing.communications.whatsapp', wording: { language: 'en', text: 'News on WhatsApp.' } });
+    await api('/v1/consent/purposes', {
+      key: 'ads',
+      dataUse: 'marketing.advertising',
+      wording: { language: 'en', text: 'Ads based on our chats.' },
+    });
+    await api('/v1/consent/purposes', {
+      key: 'news',
+      dataUse: 'marketing.communications.whatsapp',
+      wording: { language: 'en', text: 'News on WhatsApp.' },
+    });
     for (let c = 0; c < 6; c++) {
       const waId = uniqueDigits(11);
-      const prompt = await api('/v1/consent/prompts', { customer: { waId }, language: 'en', purposes: ['ads', 'news'] });
-      await api('/v1/consent/records', { customer: { waId }, purpose: 'ads', action: 'grant', method: 'api', promptId: prompt.body.id });
-      await api('/v1/consent/records', { customer: { waId }, purpose: 'news', action: 'grant', method: 'api', promptId: prompt.body.id });
+      const prompt = await api('/v1/consent/prompts', {
+        customer: { waId },
+        language: 'en',
+        purposes: ['ads', 'news'],
+      });
+      await api('/v1/consent/records', {
+        customer: { waId },
+        purpose: 'ads',
+        action: 'grant',
+        method: 'api',
+        promptId: prompt.body.id,
+      });
+      await api('/v1/consent/records', {
+        customer: { waId },
+        purpose: 'news',
+        action: 'grant',
+        method: 'api',
+        promptId: prompt.body.id,
+      });
       await api('/v1/consent/records', { customer: { waId }, purpose: 'ads', action: 'revoke', method: 'api' });
     }
     const sub = mkdtempSync(join(dir, 'log-'));
     const file = (name: string) => join(sub, name);
     const save = async (name: string, path: string): Promise<string> => {
-      const res = await h.request(path.startsWith('POST ') ? 'POST' : 'GET', path.replace(/^POST /, ''), { token: auditor });
+      const res = await h.request(path.startsWith('POST ') ? 'POST' : 'GET', path.replace(/^POST /, ''), {
+        token: auditor,
+      });
       expect(res.status).toBeLessThan(300);
       writeFileSync(file(name), res.text);
       return file(name);
@@ -98,13 +129,31 @@ describe('consent log audit: tampering is detected offline by custody-audit (rea
     }
   }
 
+  const origin = (a: Audited): string => `consent.custody.local/${a.t.id}`;
+
   const entryAt = async (db: Client, tenantId: string, index: number): Promise<Buffer> =>
-    (await db.query('SELECT entry FROM consent.log_entries WHERE tenant_id = $1 AND leaf_index = $2', [tenantId, index])).rows[0].entry;
+    (
+      await db.query('SELECT entry FROM consent.log_entries WHERE tenant_id = $1 AND leaf_index = $2', [
+        tenantId,
+        index,
+      ])
+    ).rows[0].entry;
 
   async function exportAndVerify(a: Audited, extra: string[] = []): Promise<CliResult> {
     const sth = await a.save('sth.json', `POST /v1/audit/logs/${a.t.id}/tree-head`);
     const jsonl = await a.save('export.jsonl', `/v1/audit/logs/${a.t.id}/entries`);
-    return cli(['verify-export', '--export', jsonl, '--sth', sth, '--keys', a.file('keys.json'), ...extra]);
+    return cli([
+      'verify-export',
+      '--origin',
+      origin(a),
+      '--export',
+      jsonl,
+      '--sth',
+      sth,
+      '--keys',
+      a.file('keys.json'),
+      ...extra,
+    ]);
   }
 
   it('verifies an untouched log, and proofs of inclusion and consistency (also through npx)', async () => {
@@ -115,19 +164,64 @@ describe('consent log audit: tampering is detected offline by custody-audit (rea
     expect(ok.stdout).toContain(`log consent.custody.local/${a.t.id}: 24 entries read`);
 
     const proof = await a.save('inclusion.json', `/v1/audit/logs/${a.t.id}/proofs/inclusion?index=13&treeSize=24`);
-    expect(await cli(['verify-inclusion', '--proof', proof, '--sth', a.file('sth.json'), '--keys', a.file('keys.json')])).toMatchObject({ code: 0 });
-    const forged = JSON.parse((await h.request('GET', `/v1/audit/logs/${a.t.id}/proofs/inclusion?index=13`, { token: a.auditor })).text);
+    expect(
+      await cli([
+        'verify-inclusion',
+        '--origin',
+        origin(a),
+        '--proof',
+        proof,
+        '--sth',
+        a.file('sth.json'),
+        '--keys',
+        a.file('keys.json'),
+      ]),
+    ).toMatchObject({ code: 0 });
+    const forged = JSON.parse(
+      (await h.request('GET', `/v1/audit/logs/${a.t.id}/proofs/inclusion?index=13`, { token: a.auditor })).text,
+    );
     forged.entry.method = 'tenant_recorded';
     writeFileSync(a.file('forged.json'), JSON.stringify(forged));
-    const bad = await cli(['verify-inclusion', '--proof', a.file('forged.json'), '--sth', a.file('sth.json'), '--keys', a.file('keys.json')]);
+    const bad = await cli([
+      'verify-inclusion',
+      '--origin',
+      origin(a),
+      '--proof',
+      a.file('forged.json'),
+      '--sth',
+      a.file('sth.json'),
+      '--keys',
+      a.file('keys.json'),
+    ]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('does not hash to the proven leaf hash');
 
     const old = await a.save('old-sth.json', `POST /v1/audit/logs/${a.t.id}/tree-head`);
-    await h.request('POST', '/v1/consent/prompts', { token: a.t.admin, body: { customer: { waId: uniqueDigits(11) }, language: 'en', purposes: ['ads'] } });
+    await h.request('POST', '/v1/consent/prompts', {
+      token: a.t.admin,
+      body: { customer: { waId: uniqueDigits(11) }, language: 'en', purposes: ['ads'] },
+    });
     const newer = await a.save('new-sth.json', `POST /v1/audit/logs/${a.t.id}/tree-head`);
-    const consistency = await a.save('consistency.json', `/v1/audit/logs/${a.t.id}/proofs/consistency?first=24&second=25`);
-    const viaNpx = await cli(['verify-consistency', '--proof', consistency, '--old', old, '--new', newer, '--keys', a.file('keys.json')], ['npx', '--no-install', 'custody-audit']);
+    const consistency = await a.save(
+      'consistency.json',
+      `/v1/audit/logs/${a.t.id}/proofs/consistency?first=24&second=25`,
+    );
+    const viaNpx = await cli(
+      [
+        'verify-consistency',
+        '--origin',
+        origin(a),
+        '--proof',
+        consistency,
+        '--old',
+        old,
+        '--new',
+        newer,
+        '--keys',
+        a.file('keys.json'),
+      ],
+      ['npx', '--no-install', 'custody-audit'],
+    );
     expect(viaNpx).toMatchObject({ code: 0 });
     expect(viaNpx.stdout).toContain('is a prefix of the tree of size 25');
   });
@@ -138,7 +232,11 @@ describe('consent log audit: tampering is detected offline by custody-audit (rea
       const entry = await entryAt(db, a.t.id, 9);
       const at = entry.indexOf('"subject":"') + '"subject":"'.length;
       entry[at] = entry[at] === 0x61 ? 0x62 : 0x61;
-      await db.query('UPDATE consent.log_entries SET entry = $3 WHERE tenant_id = $1 AND leaf_index = $2', [a.t.id, 9, entry]);
+      await db.query('UPDATE consent.log_entries SET entry = $3 WHERE tenant_id = $1 AND leaf_index = $2', [
+        a.t.id,
+        9,
+        entry,
+      ]);
     });
     const res = await exportAndVerify(a);
     expect(res.code).toBe(1);
@@ -161,8 +259,16 @@ describe('consent log audit: tampering is detected offline by custody-audit (rea
     const a = await populated();
     await asOwner(async (db) => {
       const [three, twelve] = [await entryAt(db, a.t.id, 3), await entryAt(db, a.t.id, 12)];
-      await db.query('UPDATE consent.log_entries SET entry = $3 WHERE tenant_id = $1 AND leaf_index = $2', [a.t.id, 3, twelve]);
-      await db.query('UPDATE consent.log_entries SET entry = $3 WHERE tenant_id = $1 AND leaf_index = $2', [a.t.id, 12, three]);
+      await db.query('UPDATE consent.log_entries SET entry = $3 WHERE tenant_id = $1 AND leaf_index = $2', [
+        a.t.id,
+        3,
+        twelve,
+      ]);
+      await db.query('UPDATE consent.log_entries SET entry = $3 WHERE tenant_id = $1 AND leaf_index = $2', [
+        a.t.id,
+        12,
+        three,
+      ]);
     });
     const res = await exportAndVerify(a, ['--json']);
     expect(res.code).toBe(1);
@@ -178,41 +284,97 @@ describe('consent log audit: tampering is detected offline by custody-audit (rea
 
     // The operator rewrites entry 7 (a grant now says tenant_recorded) and rebuilds the whole tree to match.
     await asOwner(async (db) => {
-      const rows = (await db.query('SELECT leaf_index, entry FROM consent.log_entries WHERE tenant_id = $1 ORDER BY leaf_index', [a.t.id])).rows;
+      const rows = (
+        await db.query('SELECT leaf_index, entry FROM consent.log_entries WHERE tenant_id = $1 ORDER BY leaf_index', [
+          a.t.id,
+        ])
+      ).rows;
       const forged = JSON.parse(rows[7].entry.toString());
       forged.method = 'tenant_recorded';
       rows[7].entry = canonicalBytes(forged);
-      await db.query('UPDATE consent.log_entries SET entry = $3 WHERE tenant_id = $1 AND leaf_index = $2', [a.t.id, 7, rows[7].entry]);
+      await db.query('UPDATE consent.log_entries SET entry = $3 WHERE tenant_id = $1 AND leaf_index = $2', [
+        a.t.id,
+        7,
+        rows[7].entry,
+      ]);
       await db.query('DELETE FROM consent.log_nodes WHERE tenant_id = $1', [a.t.id]);
       const range = CompactRange.empty();
       for (const row of rows) {
         for (const node of range.append(leafHash(row.entry))) {
-          await db.query('INSERT INTO consent.log_nodes (tenant_id, level, idx, hash) VALUES ($1, $2, $3, $4)', [a.t.id, node.level, node.index, node.hash]);
+          await db.query('INSERT INTO consent.log_nodes (tenant_id, level, idx, hash) VALUES ($1, $2, $3, $4)', [
+            a.t.id,
+            node.level,
+            node.index,
+            node.hash,
+          ]);
         }
       }
       await db.query('UPDATE consent.log_heads SET frontier = $2 WHERE tenant_id = $1', [a.t.id, range.frontier()]);
     });
     // The log carries on and signs new heads with its real key.
-    await h.request('POST', '/v1/consent/prompts', { token: a.t.admin, body: { customer: { waId: uniqueDigits(11) }, language: 'en', purposes: ['news'] } });
+    await h.request('POST', '/v1/consent/prompts', {
+      token: a.t.admin,
+      body: { customer: { waId: uniqueDigits(11) }, language: 'en', purposes: ['news'] },
+    });
     const newHead = await a.save('new-sth.json', `POST /v1/audit/logs/${a.t.id}/tree-head`);
     const jsonl = await a.save('new.jsonl', `/v1/audit/logs/${a.t.id}/entries`);
     const keys = a.file('keys.json');
 
     // On its own the rewritten log is consistent: this is why auditors pin heads they have seen.
-    expect((await cli(['verify-export', '--export', jsonl, '--sth', newHead, '--keys', keys])).code).toBe(0);
+    expect(
+      (await cli(['verify-export', '--origin', origin(a), '--export', jsonl, '--sth', newHead, '--keys', keys])).code,
+    ).toBe(0);
 
-    const pinned = await cli(['verify-export', '--export', jsonl, '--sth', oldHead, '--sth', newHead, '--keys', keys]);
+    const pinned = await cli([
+      'verify-export',
+      '--origin',
+      origin(a),
+      '--export',
+      jsonl,
+      '--sth',
+      oldHead,
+      '--sth',
+      newHead,
+      '--keys',
+      keys,
+    ]);
     expect(pinned.code).toBe(1);
     expect(pinned.stdout).toContain('tree head of size 24: MISMATCH');
     expect(pinned.stdout).toContain('somewhere in indices 0..23');
 
-    const located = await cli(['verify-export', '--export', jsonl, '--sth', oldHead, '--sth', newHead, '--keys', keys, '--baseline', baseline]);
+    const located = await cli([
+      'verify-export',
+      '--origin',
+      origin(a),
+      '--export',
+      jsonl,
+      '--sth',
+      oldHead,
+      '--sth',
+      newHead,
+      '--keys',
+      keys,
+      '--baseline',
+      baseline,
+    ]);
     expect(located.code).toBe(1);
     expect(located.stdout).toContain('FAILED: first differing index 7');
     expect(located.stdout).toContain('index 7: baseline_mismatch');
 
     const proof = await a.save('consistency.json', `/v1/audit/logs/${a.t.id}/proofs/consistency?first=24&second=25`);
-    const consistency = await cli(['verify-consistency', '--proof', proof, '--old', oldHead, '--new', newHead, '--keys', keys]);
+    const consistency = await cli([
+      'verify-consistency',
+      '--origin',
+      origin(a),
+      '--proof',
+      proof,
+      '--old',
+      oldHead,
+      '--new',
+      newHead,
+      '--keys',
+      keys,
+    ]);
     expect(consistency.code).toBe(1);
     expect(consistency.stdout).toContain('FAILED: proof does not reproduce the first root');
   });
@@ -220,7 +382,11 @@ describe('consent log audit: tampering is detected offline by custody-audit (rea
   it('refuses heads signed by another key, and reports progress on long exports on stderr', async () => {
     const a = await populated();
     const { privateKey, publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
-    const entries = Array.from({ length: 3500 }, (_, i) => ({ index: i, kind: 'consent.prompted', subject: `s${i % 50}` }));
+    const entries = Array.from({ length: 3500 }, (_, i) => ({
+      index: i,
+      kind: 'consent.prompted',
+      subject: `s${i % 50}`,
+    }));
     const range = CompactRange.empty();
     const lines = entries.map((e, i) => {
       const leaf = leafHash(canonicalBytes(e));
@@ -228,15 +394,44 @@ describe('consent log audit: tampering is detected offline by custody-audit (rea
       return JSON.stringify({ index: i, leafHash: encodeHash(leaf), entry: e });
     });
     writeFileSync(a.file('long.jsonl'), `${lines.join('\n')}\n`);
-    const sth = await signTreeHead({ origin: 'elsewhere', treeSize: 3500, rootHash: encodeHash(range.root()), timestamp: Date.now() }, privateKey, 'other');
+    const sth = await signTreeHead(
+      { origin: 'elsewhere', treeSize: 3500, rootHash: encodeHash(range.root()), timestamp: Date.now() },
+      privateKey,
+      'other',
+    );
     writeFileSync(a.file('other-sth.json'), JSON.stringify(sth));
-    writeFileSync(a.file('other-keys.json'), JSON.stringify({ keys: [{ ...(await exportJWK(publicKey)), kid: 'other' }] }));
+    writeFileSync(
+      a.file('other-keys.json'),
+      JSON.stringify({ keys: [{ ...(await exportJWK(publicKey)), kid: 'other' }] }),
+    );
 
-    const wrongKey = await cli(['verify-export', '--export', a.file('long.jsonl'), '--sth', a.file('other-sth.json'), '--keys', a.file('keys.json')]);
+    const wrongKey = await cli([
+      'verify-export',
+      '--origin',
+      'elsewhere',
+      '--export',
+      a.file('long.jsonl'),
+      '--sth',
+      a.file('other-sth.json'),
+      '--keys',
+      a.file('keys.json'),
+    ]);
     expect(wrongKey.code).toBe(1);
     expect(wrongKey.stderr).toContain('no public key with kid other');
 
-    const long = await cli(['verify-export', '--export', a.file('long.jsonl'), '--sth', a.file('other-sth.json'), '--keys', a.file('other-keys.json'), '--progress-interval', '0']);
+    const long = await cli([
+      'verify-export',
+      '--origin',
+      'elsewhere',
+      '--export',
+      a.file('long.jsonl'),
+      '--sth',
+      a.file('other-sth.json'),
+      '--keys',
+      a.file('other-keys.json'),
+      '--progress-interval',
+      '0',
+    ]);
     expect(long.code).toBe(0);
     expect(long.stderr).toMatch(/1,000 entries verified[\s\S]*3,000 entries verified[\s\S]*3,500 entries verified/);
     expect((await cli(['verify-export', '--sth', a.file('other-sth.json')])).code).toBe(2);

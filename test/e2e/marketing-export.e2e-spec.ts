@@ -503,6 +503,8 @@ describe('marketing export: consent-gated, exactly once, removable, auditable (r
       const code = await custodyAudit(
         [
           'verify-inclusion',
+          '--origin',
+          sth.body.origin,
           '--proof',
           join(dir, 'proof.json'),
           '--sth',
@@ -533,6 +535,8 @@ describe('marketing export: consent-gated, exactly once, removable, auditable (r
     const verified = await custodyAudit(
       [
         'verify-export',
+        '--origin',
+        sth.body.origin,
         '--export',
         join(dir, 'export.jsonl'),
         '--sth',

@@ -5,3 +5,4 @@ export * from './proofs';
 export * from './canonical-json';
 export * from './tree-head';
 export * from './export-verifier';
+export * from './strict-json';

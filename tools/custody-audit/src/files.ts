@@ -1,21 +1,32 @@
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
 import type { JWK } from 'jose';
-import { TreeHeadError, VerifiedTreeHead, verifyTreeHead } from '@custody/transparency-log';
+import {
+  parseStrictJson,
+  StrictJsonError,
+  TreeHeadError,
+  VerifiedTreeHead,
+  verifyTreeHead,
+} from '@custody/transparency-log';
 import { UsageError } from './args';
 
-export async function readJson(file: string, what: string): Promise<unknown> {
-  let text: string;
+export async function readText(file: string, what: string): Promise<string> {
   try {
-    text = await readFile(file, 'utf8');
+    return await readFile(file, 'utf8');
   } catch (error) {
     throw new UsageError(`cannot read ${what} ${file}: ${(error as Error).message}`);
   }
+}
+
+/** A JSON file, read strictly: a duplicated key anywhere is refused, not resolved silently. */
+export async function readJson(file: string, what: string): Promise<unknown> {
+  const text = await readText(file, what);
   try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    throw new UsageError(`${what} ${file} is not JSON`);
+    return parseStrictJson(text);
+  } catch (error) {
+    throw new UsageError(
+      `${what} ${file} is not valid JSON: ${error instanceof StrictJsonError ? error.message : 'syntax error'}`,
+    );
   }
 }
 
@@ -45,22 +56,65 @@ export async function readHead(file: string, keys: { keys: JWK[] }): Promise<Ver
   }
 }
 
-/** Lines of one or more files (or `-` for stdin), in order, skipping empty lines. */
+const LF = 0x0a;
+const CR = 0x0d;
+
+/**
+ * The lines of one or more JSON Lines files (or `-` for stdin), in order, skipping empty ones.
+ * Lines are split on the framing only: LF, with an optional CR before it. U+2028 and U+2029 are
+ * ordinary characters inside JSON strings (canonical JSON writes them raw), so they never end a
+ * line here (Node's readline would split on them). Each line must be valid UTF-8.
+ */
 export async function* readLines(files: string[], onBytes?: (n: number) => void): AsyncGenerator<string> {
+  const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+  let lineNumber = 0;
   for (const file of files) {
     const input = file === '-' ? process.stdin : createReadStream(file);
-    if (onBytes) {
-      input.on('data', (chunk: string | Buffer) => onBytes(chunk.length));
-    }
-    const lines = createInterface({ input, crlfDelay: Infinity });
+    let pending: Buffer[] = [];
+    const emit = (parts: Buffer[]): string | undefined => {
+      lineNumber += 1;
+      let bytes = Buffer.concat(parts);
+      if (bytes.length && bytes[bytes.length - 1] === CR) {
+        bytes = bytes.subarray(0, bytes.length - 1);
+      }
+      if (bytes.length === 0) {
+        return undefined;
+      }
+      try {
+        return decoder.decode(bytes);
+      } catch {
+        throw new VerificationFailure(
+          `export ${file}: line ${lineNumber} is not valid UTF-8, so it cannot be the log's canonical JSON`,
+        );
+      }
+    };
     try {
-      for await (const line of lines) {
-        if (line.trim() !== '') {
-          yield line;
+      for await (const chunk of input as AsyncIterable<Buffer | string>) {
+        const buf = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+        onBytes?.(buf.length);
+        let start = 0;
+        for (let at = buf.indexOf(LF); at >= 0; at = buf.indexOf(LF, start)) {
+          pending.push(buf.subarray(start, at));
+          const line = emit(pending);
+          pending = [];
+          start = at + 1;
+          if (line !== undefined) {
+            yield line;
+          }
+        }
+        if (start < buf.length) {
+          pending.push(buf.subarray(start));
         }
       }
     } catch (error) {
+      if (error instanceof VerificationFailure) {
+        throw error;
+      }
       throw new UsageError(`cannot read export ${file}: ${(error as Error).message}`);
+    }
+    const last = pending.length ? emit(pending) : undefined;
+    if (last !== undefined) {
+      yield last;
     }
   }
 }

@@ -15,27 +15,33 @@ import { Progress } from './progress';
 
 const HELP = `custody-audit: verify Custody's consent log offline (no network access).
 
-  custody-audit verify-export --export FILE [--export FILE ...] --sth FILE [--sth FILE ...] --keys FILE
+  custody-audit verify-export --origin ORIGIN --export FILE [--export FILE ...] --sth FILE [--sth FILE ...] --keys FILE
                               [--baseline FILE] [--json] [--no-progress] [--progress-interval MS]
       Recomputes every leaf of a JSON Lines export (several files are read in order; - is stdin),
       checks the tree against each signed tree head, and reports the first index where anything
-      differs. --baseline is an earlier export you verified before: entries are compared with it.
+      differs. Entries must be canonical JSON (a duplicated key is refused) and belong to the log;
+      lines are split on LF only. --baseline is an earlier export you verified before: entries are compared with it.
       Progress goes to stderr every --progress-interval ms (default 1000) on long exports.
-  custody-audit verify-inclusion --proof FILE --sth FILE --keys FILE [--entry FILE] [--json]
+  custody-audit verify-inclusion --origin ORIGIN --proof FILE --sth FILE --keys FILE [--entry FILE] [--json]
       Checks an inclusion proof (GET .../proofs/inclusion) against a signed tree head; --entry is an
       export line or entry whose leaf hash must be the proven one.
-  custody-audit verify-consistency --proof FILE --old FILE --new FILE --keys FILE [--json]
+  custody-audit verify-consistency --origin ORIGIN --proof FILE --old FILE --new FILE --keys FILE [--json]
       Checks that the tree of the --old head is a prefix of the tree of the --new head.
-  custody-audit verify-sth --sth FILE --keys FILE [--json]
+  custody-audit verify-sth --origin ORIGIN --sth FILE --keys FILE [--json]
       Checks a signed tree head's signature.
 
+--origin pins the log (consent.custody.example/<tenantId>): a head of any other log is refused.
 --keys is the log's public key set (GET /v1/audit/log-keys). Exit status: 0 verified, 1 verification
 failed, 2 bad usage or unreadable input. See docs/auditors.md.
 `;
 
 type Out = (line: string) => void;
 
-export async function run(argv: string[], out: Out = (l) => process.stdout.write(`${l}\n`), err: Out = (l) => process.stderr.write(`${l}\n`)): Promise<number> {
+export async function run(
+  argv: string[],
+  out: Out = (l) => process.stdout.write(`${l}\n`),
+  err: Out = (l) => process.stderr.write(`${l}\n`),
+): Promise<number> {
   let args: ParsedArgs;
   try {
     args = parseArgs(argv);
@@ -69,15 +75,19 @@ export async function run(argv: string[], out: Out = (l) => process.stdout.write
   }
 }
 
+/** The signed heads given as --NAME, each verified and required to belong to the pinned --origin. */
 async function heads(args: ParsedArgs, name: string): Promise<VerifiedTreeHead[]> {
+  const origin = one(args, 'origin');
   const keys = await readKeys(one(args, 'keys'));
   const result: VerifiedTreeHead[] = [];
   for (const file of many(args, name)) {
-    result.push(await readHead(file, keys));
-  }
-  const origins = new Set(result.map((h) => h.origin));
-  if (origins.size > 1) {
-    throw new VerificationFailure(`the tree heads belong to different logs: ${[...origins].join(', ')}`);
+    const head = await readHead(file, keys);
+    if (head.origin !== origin) {
+      throw new VerificationFailure(
+        `tree head ${file} is signed for the log ${head.origin}, not for the pinned origin ${origin}`,
+      );
+    }
+    result.push(head);
   }
   return result;
 }
@@ -91,7 +101,7 @@ async function verifyExportCommand(args: ParsedArgs, out: Out, err: Out): Promis
     throw new UsageError('--progress-interval must be a number of milliseconds');
   }
   const progress = new Progress(args.flags.has('no-progress') ? undefined : err, interval);
-  const verifier = new ExportVerifier(signed);
+  const verifier = new ExportVerifier(signed, one(args, 'origin'));
   const baseline = baselineFile ? readLines([baselineFile])[Symbol.asyncIterator]() : undefined;
   const baselineVerifier = new ExportVerifier([]);
   for await (const line of readLines(exports, (n) => progress.bytes(n))) {
@@ -115,14 +125,26 @@ async function verifyExportCommand(args: ParsedArgs, out: Out, err: Out): Promis
 
 function printExportReport(report: ExportReport, origin: string | undefined, out: Out): void {
   out(`log ${origin ?? '(unknown)'}: ${report.entries} entries read`);
-  for (const head of report.heads) {
-    out(`  tree head of size ${head.treeSize}: ${head.ok ? 'root matches' : `MISMATCH: ${head.message ?? 'root differs'}`}`);
-  }
+  const printHeads = () => {
+    for (const head of report.heads) {
+      out(
+        `  tree head of size ${head.treeSize}: ${head.ok ? 'the entries reproduce its signed root' : `MISMATCH: ${head.message ?? 'root differs'}`}`,
+      );
+    }
+  };
   if (report.ok) {
+    printHeads();
     out('VERIFIED: every entry is in the signed tree, in order, unaltered.');
     return;
   }
-  if (report.firstDifferingIndex !== null) {
+  // The verdict comes first, then what differs, then each head: a head whose root the entries
+  // reproduce is not a pass when something else in the export is wrong.
+  if (report.problems.length > 0 && report.problems.every((p) => p.code === 'leaf_hint_mismatch')) {
+    out(
+      `FAILED: the export's leafHash hints are wrong from index ${report.firstDifferingIndex}; ` +
+        'the entries themselves are all in the signed tree, unaltered',
+    );
+  } else if (report.firstDifferingIndex !== null) {
     out(`FAILED: first differing index ${report.firstDifferingIndex}`);
   } else if (report.differenceWithin) {
     out(
@@ -139,6 +161,7 @@ function printExportReport(report: ExportReport, origin: string | undefined, out
   if (more > 0) {
     out(`  … and ${more} more`);
   }
+  printHeads();
 }
 
 interface InclusionProofFile {
@@ -173,8 +196,19 @@ async function verifyInclusionCommand(args: ParsedArgs, out: Out): Promise<numbe
   if (proof.treeSize !== head.treeSize) {
     throw new VerificationFailure(`proof is for tree size ${proof.treeSize}, the signed head is for ${head.treeSize}`);
   }
-  const check = verifyInclusion(proof.leafIndex, proof.treeSize, leaf, proof.auditPath.map((h, i) => decodeHash(h, `auditPath[${i}]`)), head.rootHash);
-  return result(args, out, check, `leaf ${proof.leafIndex} (${encodeHash(leaf)}) is in the tree of size ${head.treeSize} signed at ${new Date(head.timestamp).toISOString()}`);
+  const check = verifyInclusion(
+    proof.leafIndex,
+    proof.treeSize,
+    leaf,
+    proof.auditPath.map((h, i) => decodeHash(h, `auditPath[${i}]`)),
+    head.rootHash,
+  );
+  return result(
+    args,
+    out,
+    check,
+    `leaf ${proof.leafIndex} (${encodeHash(leaf)}) is in the tree of size ${head.treeSize} signed at ${new Date(head.timestamp).toISOString()}`,
+  );
 }
 
 async function verifyConsistencyCommand(args: ParsedArgs, out: Out): Promise<number> {
@@ -183,7 +217,11 @@ async function verifyConsistencyCommand(args: ParsedArgs, out: Out): Promise<num
   if (older.origin !== newer.origin) {
     throw new VerificationFailure(`the heads belong to different logs: ${older.origin} and ${newer.origin}`);
   }
-  const proof = (await readJson(one(args, 'proof'), 'proof')) as { firstSize?: number; secondSize?: number; proof?: string[] };
+  const proof = (await readJson(one(args, 'proof'), 'proof')) as {
+    firstSize?: number;
+    secondSize?: number;
+    proof?: string[];
+  };
   if (!Array.isArray(proof?.proof)) {
     throw new UsageError('proof file has no proof array (expected GET .../proofs/consistency output)');
   }
@@ -192,8 +230,19 @@ async function verifyConsistencyCommand(args: ParsedArgs, out: Out): Promise<num
       `proof is for sizes ${proof.firstSize} → ${proof.secondSize}, the heads are ${older.treeSize} → ${newer.treeSize}`,
     );
   }
-  const check = verifyConsistency(older.treeSize, newer.treeSize, older.rootHash, newer.rootHash, proof.proof.map((h, i) => decodeHash(h, `proof[${i}]`)));
-  return result(args, out, check, `the tree of size ${older.treeSize} is a prefix of the tree of size ${newer.treeSize}: nothing logged was changed or removed`);
+  const check = verifyConsistency(
+    older.treeSize,
+    newer.treeSize,
+    older.rootHash,
+    newer.rootHash,
+    proof.proof.map((h, i) => decodeHash(h, `proof[${i}]`)),
+  );
+  return result(
+    args,
+    out,
+    check,
+    `the tree of size ${older.treeSize} is a prefix of the tree of size ${newer.treeSize}: nothing logged was changed or removed`,
+  );
 }
 
 async function verifySthCommand(args: ParsedArgs, out: Out): Promise<number> {
@@ -201,7 +250,9 @@ async function verifySthCommand(args: ParsedArgs, out: Out): Promise<number> {
   if (args.flags.has('json')) {
     out(JSON.stringify({ ok: true, ...head, rootHash: encodeHash(head.rootHash) }, null, 2));
   } else {
-    out(`VERIFIED: ${head.origin} size ${head.treeSize} root ${encodeHash(head.rootHash)} signed by ${head.keyId} at ${new Date(head.timestamp).toISOString()}`);
+    out(
+      `VERIFIED: ${head.origin} size ${head.treeSize} root ${encodeHash(head.rootHash)} signed by ${head.keyId} at ${new Date(head.timestamp).toISOString()}`,
+    );
   }
   return 0;
 }
