@@ -18,6 +18,7 @@ import { PlatformRepository } from './repositories/platform.repository';
 import { PseudonymRepository } from './repositories/pseudonym.repository';
 import { PurposeRepository } from './repositories/purpose.repository';
 import { TreeHeadRepository } from './repositories/tree-head.repository';
+import { WitnessRepository } from './repositories/witness.repository';
 import { AuditService } from './services/audit.service';
 import { ChatConsentService } from './services/chat-consent.service';
 import { ConsentService } from './services/consent.service';
@@ -29,7 +30,11 @@ import { TreeHeadService } from './services/tree-head.service';
 
 @Module({})
 export class AppModule {
-  static register(env: ConsentEnv, logKeys: LogKeysRepository, settings: ConsentSettings = ConsentSettings.from(env)): DynamicModule {
+  static register(
+    env: ConsentEnv,
+    logKeys: LogKeysRepository,
+    settings: ConsentSettings = ConsentSettings.from(env),
+  ): DynamicModule {
     return {
       module: AppModule,
       imports: [
@@ -47,6 +52,7 @@ export class AppModule {
         PseudonymRepository,
         PurposeRepository,
         TreeHeadRepository,
+        WitnessRepository,
         OutboxService,
         LogWriter,
         PurposeService,

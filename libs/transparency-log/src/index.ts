@@ -6,3 +6,6 @@ export * from './canonical-json';
 export * from './tree-head';
 export * from './export-verifier';
 export * from './strict-json';
+export * from './note';
+export * from './checkpoint';
+export * from './witness';

@@ -1,14 +1,19 @@
-import { createReadStream } from 'node:fs';
+import { createReadStream, existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { JWK } from 'jose';
 import {
+  NoteError,
+  NoteVerifierKey,
   parseStrictJson,
+  parseVerifierKey,
   StrictJsonError,
   TreeHeadError,
+  TrustedHead,
   VerifiedTreeHead,
+  verifyCheckpoint,
   verifyTreeHead,
 } from '@custody/transparency-log';
-import { UsageError } from './args';
+import { many, one, optional, ParsedArgs, UsageError } from './args';
 
 export async function readText(file: string, what: string): Promise<string> {
   try {
@@ -54,6 +59,90 @@ export async function readHead(file: string, keys: { keys: JWK[] }): Promise<Ver
     }
     throw error;
   }
+}
+
+/** A verified head of the pinned log: a JSON tree head or a C2SP checkpoint. */
+export interface Head extends TrustedHead {
+  kind: 'sth' | 'checkpoint';
+  /** How it was verified, for the report (signer, time, cosignatures). */
+  describe: string;
+  cosignatures?: Array<{ witness: string; timestamp: number }>;
+}
+
+/**
+ * What the auditor trusts, from the command line: `--keys` (the JWKS of JSON tree heads),
+ * `--log-key` (the log's checkpoint verifier keys: a key, or a file of keys or of
+ * GET …/checkpoint-keys output), `--witness` (witness verifier keys, likewise) and `--quorum`
+ * (how many of the witnesses must have cosigned a checkpoint; default: all of them).
+ */
+export class Trust {
+  private jwks?: { keys: JWK[] };
+
+  constructor(
+    private readonly args: ParsedArgs,
+    private readonly origin: string,
+  ) {}
+
+  async read(file: string): Promise<Head> {
+    const text = await readText(file, 'tree head');
+    if (text.trimStart().startsWith('{')) {
+      this.jwks ??= await readKeys(one(this.args, 'keys'));
+      const head = await readHead(file, this.jwks);
+      return { ...head, kind: 'sth', describe: `signed by ${head.keyId} at ${new Date(head.timestamp).toISOString()}` };
+    }
+    const logKeys = await verifierKeys(many(this.args, 'log-key'), '--log-key');
+    const witnesses = await verifierKeys(many(this.args, 'witness', false), '--witness');
+    const quorumText = optional(this.args, 'quorum');
+    const quorum = quorumText === undefined ? witnesses.length : Number(quorumText);
+    if (!Number.isInteger(quorum) || quorum < 0 || quorum > witnesses.length) {
+      throw new UsageError(
+        `--quorum must be a whole number from 0 to the number of --witness keys (${witnesses.length})`,
+      );
+    }
+    try {
+      const checkpoint = verifyCheckpoint(text, { origin: this.origin, logKeys, witnesses, quorum });
+      const cosignatures = checkpoint.cosignatures.map((c) => ({ witness: c.key.name, timestamp: c.timestamp }));
+      const by = cosignatures.map((c) => `${c.witness} at ${new Date(c.timestamp * 1000).toISOString()}`);
+      return {
+        origin: checkpoint.origin,
+        treeSize: checkpoint.treeSize,
+        rootHash: checkpoint.rootHash,
+        kind: 'checkpoint',
+        describe: `signed by ${checkpoint.logKeys.map((k) => k.text.split('+').slice(0, 2).join('+')).join(', ')}${by.length ? `, cosigned by ${by.join(', ')}` : ''}`,
+        cosignatures,
+      };
+    } catch (error) {
+      if (error instanceof NoteError) {
+        throw new VerificationFailure(`checkpoint ${file}: ${error.message}`);
+      }
+      throw error;
+    }
+  }
+}
+
+/** Verifier keys given as keys, or as files holding one per line or GET …/checkpoint-keys JSON. */
+async function verifierKeys(values: string[], option: string): Promise<NoteVerifierKey[]> {
+  const texts: string[] = [];
+  for (const value of values) {
+    if (!existsSync(value)) {
+      texts.push(value);
+      continue;
+    }
+    const content = await readText(value, `${option} file`);
+    if (content.trimStart().startsWith('{')) {
+      const parsed = (await readJson(value, `${option} file`)) as { keys?: Array<{ verifierKey?: unknown }> };
+      texts.push(...(parsed.keys ?? []).map((k) => String(k.verifierKey)));
+    } else {
+      texts.push(...content.split('\n').filter((l) => l.trim() !== ''));
+    }
+  }
+  return texts.map((t) => {
+    try {
+      return parseVerifierKey(t);
+    } catch (error) {
+      throw new UsageError(`${option}: ${(error as Error).message}`);
+    }
+  });
 }
 
 const LF = 0x0a;

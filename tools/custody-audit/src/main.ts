@@ -7,32 +7,43 @@ import {
   leafHash,
   verifyConsistency,
   verifyInclusion,
-  VerifiedTreeHead,
 } from '@custody/transparency-log';
 import { many, one, optional, parseArgs, ParsedArgs, UsageError } from './args';
-import { readHead, readJson, readKeys, readLines, VerificationFailure } from './files';
+import { Head, readJson, readLines, Trust, VerificationFailure } from './files';
+import { serveWitness, witnessKeygen } from './witness';
 import { Progress } from './progress';
 
-const HELP = `custody-audit: verify Custody's consent log offline (no network access).
+const HELP = `custody-audit: verify Custody's consent log offline (no network access), and run a witness.
 
-  custody-audit verify-export --origin ORIGIN --export FILE [--export FILE ...] --sth FILE [--sth FILE ...] --keys FILE
+  custody-audit verify-checkpoint --origin ORIGIN --checkpoint FILE --log-key KEY [--witness KEY ... [--quorum N]] [--json]
+      Checks a C2SP checkpoint (GET .../checkpoint): signed by the log's key, for the pinned origin,
+      and cosigned by at least N of the given witnesses (default: all of them).
+  custody-audit verify-export --origin ORIGIN --export FILE [--export FILE ...] (--checkpoint FILE | --sth FILE) ...
                               [--baseline FILE] [--json] [--no-progress] [--progress-interval MS]
       Recomputes every leaf of a JSON Lines export (several files are read in order; - is stdin),
-      checks the tree against each signed tree head, and reports the first index where anything
-      differs. Entries must be canonical JSON (a duplicated key is refused) and belong to the log;
-      lines are split on LF only. --baseline is an earlier export you verified before: entries are compared with it.
-      Progress goes to stderr every --progress-interval ms (default 1000) on long exports.
-  custody-audit verify-inclusion --origin ORIGIN --proof FILE --sth FILE --keys FILE [--entry FILE] [--json]
-      Checks an inclusion proof (GET .../proofs/inclusion) against a signed tree head; --entry is an
-      export line or entry whose leaf hash must be the proven one.
-  custody-audit verify-consistency --origin ORIGIN --proof FILE --old FILE --new FILE --keys FILE [--json]
-      Checks that the tree of the --old head is a prefix of the tree of the --new head.
+      checks the tree against each checkpoint or signed tree head, and reports the first index
+      where anything differs. Entries must be canonical JSON (a duplicated key is refused) and
+      belong to the log; lines are split on LF only. --baseline is an earlier export you verified
+      before: entries are compared with it. Progress goes to stderr every --progress-interval ms
+      (default 1000) on long exports.
+  custody-audit verify-inclusion --origin ORIGIN --proof FILE (--checkpoint FILE | --sth FILE) [--entry FILE] [--json]
+      Checks an inclusion proof (GET .../proofs/inclusion) against a checkpoint or head; --entry is
+      an export line or entry whose leaf hash must be the proven one.
+  custody-audit verify-consistency --origin ORIGIN --proof FILE --old FILE --new FILE [--json]
+      Checks that the tree of the --old head or checkpoint is a prefix of the tree of the --new one.
   custody-audit verify-sth --origin ORIGIN --sth FILE --keys FILE [--json]
-      Checks a signed tree head's signature.
+      Checks a JSON signed tree head's signature.
+  custody-audit witness-keygen --name NAME --out FILE
+      Makes a witness's cosigning key (C2SP cosignature/v1) in FILE and prints its verifier key.
+  custody-audit witness-serve --key FILE --log KEY [--log KEY ...] --state FILE [--listen HOST:PORT]
+      Runs a witness (C2SP tlog-witness: POST /add-checkpoint) for the logs whose keys are given; it
+      cosigns a checkpoint only when it is consistent with the last one it cosigned for that log.
 
 --origin pins the log (consent.custody.example/<tenantId>): a head of any other log is refused.
---keys is the log's public key set (GET /v1/audit/log-keys). Exit status: 0 verified, 1 verification
-failed, 2 bad usage or unreadable input. See docs/auditors.md.
+Checkpoints are verified with --log-key (GET /v1/audit/logs/<tenantId>/checkpoint-keys, a file of
+that output, or the key itself) and --witness/--quorum; JSON tree heads with --keys (GET
+/v1/audit/log-keys). Exit status: 0 verified, 1 verification failed, 2 bad usage or unreadable
+input. See docs/auditors.md.
 `;
 
 type Out = (line: string) => void;
@@ -57,7 +68,26 @@ export async function run(
       case 'verify-consistency':
         return await verifyConsistencyCommand(args, out);
       case 'verify-sth':
+      case 'verify-checkpoint':
         return await verifySthCommand(args, out);
+      case 'witness-keygen':
+        out(await witnessKeygen(one(args, 'name'), one(args, 'out')));
+        return 0;
+      case 'witness-serve': {
+        const witness = await serveWitness(
+          one(args, 'key'),
+          many(args, 'log'),
+          one(args, 'state'),
+          optional(args, 'listen') ?? '127.0.0.1:8080',
+        );
+        out(`witness ${witness.verifierKey} listening on ${witness.url}`);
+        await new Promise<void>((resolve) => {
+          process.once('SIGTERM', resolve);
+          process.once('SIGINT', resolve);
+        });
+        witness.server.close();
+        return 0;
+      }
       default:
         throw new UsageError(`unknown command "${args.command}" (try: custody-audit help)`);
     }
@@ -75,13 +105,21 @@ export async function run(
   }
 }
 
-/** The signed heads given as --NAME, each verified and required to belong to the pinned --origin. */
-async function heads(args: ParsedArgs, name: string): Promise<VerifiedTreeHead[]> {
+/**
+ * The heads given as --NAME (JSON tree heads or C2SP checkpoints, told apart by their content),
+ * each verified and required to belong to the pinned --origin.
+ */
+async function heads(args: ParsedArgs, name: string): Promise<Head[]> {
   const origin = one(args, 'origin');
-  const keys = await readKeys(one(args, 'keys'));
-  const result: VerifiedTreeHead[] = [];
-  for (const file of many(args, name)) {
-    const head = await readHead(file, keys);
+  const trust = new Trust(args, origin);
+  const result: Head[] = [];
+  const files =
+    name === 'sth' ? [...(args.options.get('sth') ?? []), ...(args.options.get('checkpoint') ?? [])] : many(args, name);
+  if (files.length === 0) {
+    throw new UsageError('--checkpoint (or --sth) is required');
+  }
+  for (const file of files) {
+    const head = await trust.read(file);
     if (head.origin !== origin) {
       throw new VerificationFailure(
         `tree head ${file} is signed for the log ${head.origin}, not for the pinned origin ${origin}`,
@@ -207,7 +245,7 @@ async function verifyInclusionCommand(args: ParsedArgs, out: Out): Promise<numbe
     args,
     out,
     check,
-    `leaf ${proof.leafIndex} (${encodeHash(leaf)}) is in the tree of size ${head.treeSize} signed at ${new Date(head.timestamp).toISOString()}`,
+    `leaf ${proof.leafIndex} (${encodeHash(leaf)}) is in the tree of size ${head.treeSize} ${head.describe}`,
   );
 }
 
@@ -247,12 +285,13 @@ async function verifyConsistencyCommand(args: ParsedArgs, out: Out): Promise<num
 
 async function verifySthCommand(args: ParsedArgs, out: Out): Promise<number> {
   const [head] = await heads(args, 'sth');
+  if (args.command === 'verify-checkpoint' && head.kind !== 'checkpoint') {
+    throw new UsageError('verify-checkpoint takes a checkpoint (GET …/checkpoint), not a JSON tree head');
+  }
   if (args.flags.has('json')) {
     out(JSON.stringify({ ok: true, ...head, rootHash: encodeHash(head.rootHash) }, null, 2));
   } else {
-    out(
-      `VERIFIED: ${head.origin} size ${head.treeSize} root ${encodeHash(head.rootHash)} signed by ${head.keyId} at ${new Date(head.timestamp).toISOString()}`,
-    );
+    out(`VERIFIED: ${head.origin} size ${head.treeSize} root ${encodeHash(head.rootHash)} ${head.describe}`);
   }
   return 0;
 }

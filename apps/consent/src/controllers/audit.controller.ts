@@ -1,4 +1,4 @@
-import { Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
+import { Controller, Get, Header, HttpCode, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
 import { ApiForbiddenResponse, ApiOkResponse, ApiOperation, ApiParam, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Auth, CurrentPrincipal, Principal, Public, Roles } from '@custody/auth';
@@ -6,6 +6,7 @@ import { ApiErrorResponse } from '@custody/platform';
 import {
   AuditLogListDto,
   AuditWordingListDto,
+  CheckpointKeysDto,
   ConsistencyProofDto,
   ConsistencyQueryDto,
   ExportQueryDto,
@@ -18,8 +19,11 @@ import {
   TreeHeadListQueryDto,
 } from '../dtos/audit.dto';
 import { LogKeysRepository } from '../repositories/log-keys.repository';
+import { StoredHead } from '../repositories/tree-head.repository';
 import { AuditService } from '../services/audit.service';
 import { TreeHeadService } from '../services/tree-head.service';
+
+const mapHead = ({ id: _id, ...head }: StoredHead): SignedTreeHeadDto => head;
 
 const TENANT_LOG_PARAM = {
   name: 'tenantId',
@@ -47,6 +51,18 @@ export class AuditController {
     return this.keys.publicJwks();
   }
 
+  /**
+   * The C2SP verifier keys of one log's checkpoints (`<origin>+<key id>+<base64>`), with when each
+   * signs. Each log's key is derived from the operator's log key, so every log has its own.
+   */
+  @Get('logs/:tenantId/checkpoint-keys')
+  @Public()
+  @ApiOperation({ summary: "Verifier keys of a log's checkpoints (C2SP signed-note)" })
+  @ApiParam(TENANT_LOG_PARAM)
+  checkpointKeys(@Param('tenantId', ParseUUIDPipe) tenantId: string): CheckpointKeysDto {
+    return this.audit.checkpointKeys(tenantId);
+  }
+
   @Get('logs')
   @Auth(Roles.Auditor, Roles.TenantAdmin)
   @ApiOperation({ summary: 'The logs the caller may audit' })
@@ -59,11 +75,30 @@ export class AuditController {
   @ApiOperation({ summary: 'The latest signed tree head' })
   @ApiParam(TENANT_LOG_PARAM)
   @ApiForbiddenResponse({ type: ApiErrorResponse })
-  treeHead(
+  async treeHead(
     @CurrentPrincipal() principal: Principal,
     @Param('tenantId', ParseUUIDPipe) tenantId: string,
   ): Promise<SignedTreeHeadDto> {
-    return this.heads.latest(this.audit.tenantFor(principal, tenantId));
+    return mapHead(await this.heads.latest(this.audit.tenantFor(principal, tenantId)));
+  }
+
+  /**
+   * The newest checkpoint (C2SP tlog-checkpoint in a signed note, `text/plain`) with the
+   * cosignatures witnesses gave it. This is also `<prefix>/checkpoint` of the tlog-tiles API.
+   */
+  @Get('logs/:tenantId/checkpoint')
+  @Auth(Roles.Auditor, Roles.TenantAdmin)
+  @Header('Content-Type', 'text/plain; charset=utf-8')
+  @Header('Cache-Control', 'private, no-cache')
+  @ApiOperation({ summary: 'The latest signed checkpoint, with witness cosignatures' })
+  @ApiParam(TENANT_LOG_PARAM)
+  @ApiProduces('text/plain')
+  @ApiOkResponse({ description: 'A signed note: origin, tree size, root hash, then signature lines', type: String })
+  checkpoint(
+    @CurrentPrincipal() principal: Principal,
+    @Param('tenantId', ParseUUIDPipe) tenantId: string,
+  ): Promise<string> {
+    return this.heads.checkpoint(this.audit.tenantFor(principal, tenantId));
   }
 
   /** Signs the log's current state now. */
@@ -72,23 +107,26 @@ export class AuditController {
   @Auth(Roles.Auditor, Roles.TenantAdmin)
   @ApiOperation({ summary: 'Sign a tree head now (on demand)' })
   @ApiParam(TENANT_LOG_PARAM)
-  signTreeHead(
+  async signTreeHead(
     @CurrentPrincipal() principal: Principal,
     @Param('tenantId', ParseUUIDPipe) tenantId: string,
   ): Promise<SignedTreeHeadDto> {
-    return this.heads.sign(this.audit.tenantFor(principal, tenantId));
+    return mapHead(await this.heads.sign(this.audit.tenantFor(principal, tenantId)));
   }
 
   @Get('logs/:tenantId/tree-heads')
   @Auth(Roles.Auditor, Roles.TenantAdmin)
-  @ApiOperation({ summary: 'Signed tree heads, newest first' })
+  @ApiOperation({ summary: 'Signed tree heads, newest first, a page at a time' })
   @ApiParam(TENANT_LOG_PARAM)
   async treeHeads(
     @CurrentPrincipal() principal: Principal,
     @Param('tenantId', ParseUUIDPipe) tenantId: string,
     @Query() query: TreeHeadListQueryDto,
   ): Promise<TreeHeadListDto> {
-    return { data: await this.heads.list(this.audit.tenantFor(principal, tenantId), query.limit ?? 100) };
+    const limit = query.limit ?? 100;
+    const rows = await this.heads.list(this.audit.tenantFor(principal, tenantId), limit + 1, query.cursor);
+    const page = rows.slice(0, limit);
+    return { data: page.map(mapHead), nextCursor: rows.length > limit ? page[page.length - 1].id : null };
   }
 
   @Get('logs/:tenantId/proofs/inclusion')

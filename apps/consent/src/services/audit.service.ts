@@ -2,10 +2,26 @@ import { ForbiddenException, HttpStatus, Injectable } from '@nestjs/common';
 import { Principal, Roles } from '@custody/auth';
 import { asTenantId, TenantId } from '@custody/database';
 import { DomainError } from '@custody/platform';
-import { assembleProof, encodeHash, nodeKey, planConsistencyProof, planInclusionProof, planNodes, ProofPlan } from '@custody/transparency-log';
+import {
+  assembleProof,
+  encodeHash,
+  nodeKey,
+  planConsistencyProof,
+  planInclusionProof,
+  planNodes,
+  ProofPlan,
+} from '@custody/transparency-log';
 import { ConsentSettings } from '../config/consent.settings';
-import { AuditLogListDto, AuditWordingListDto, ConsistencyProofDto, InclusionProofDto, InclusionQueryDto } from '../dtos/audit.dto';
+import {
+  AuditLogListDto,
+  AuditWordingListDto,
+  CheckpointKeysDto,
+  ConsistencyProofDto,
+  InclusionProofDto,
+  InclusionQueryDto,
+} from '../dtos/audit.dto';
 import { ConsentLogRepository } from '../repositories/consent-log.repository';
+import { LogKeysRepository } from '../repositories/log-keys.repository';
 import { PlatformRepository } from '../repositories/platform.repository';
 import { PurposeRepository } from '../repositories/purpose.repository';
 
@@ -25,8 +41,15 @@ export class AuditService {
     private readonly log: ConsentLogRepository,
     private readonly purposes: PurposeRepository,
     private readonly platform: PlatformRepository,
+    private readonly keys: LogKeysRepository,
     private readonly settings: ConsentSettings,
   ) {}
+
+  /** Public: any UUID names a log (the key is derived, nothing is looked up), so this reveals no tenant. */
+  checkpointKeys(tenantId: string): CheckpointKeysDto {
+    const origin = this.settings.originFor(tenantId.toLowerCase());
+    return { origin, keys: this.keys.checkpointKeys(origin, Date.now()) };
+  }
 
   /** The tenant whose log the caller may read, or 403. */
   tenantFor(principal: Principal, tenantId: string): TenantId {
@@ -76,7 +99,10 @@ export class AuditService {
     }
     const plan = planInclusionProof(index!, treeSize);
     const leafNode = { level: 0, index: index! };
-    const [nodes, stored] = await Promise.all([this.log.nodes(tenantId, [...planNodes(plan), leafNode]), this.log.entryAt(tenantId, index!)]);
+    const [nodes, stored] = await Promise.all([
+      this.log.nodes(tenantId, [...planNodes(plan), leafNode]),
+      this.log.entryAt(tenantId, index!),
+    ]);
     const path = assembleProof(plan, (c) => nodes.get(nodeKey(c)));
     const leafHash = nodes.get(nodeKey(leafNode));
     if (!leafHash || !stored) {
@@ -125,7 +151,13 @@ export class AuditService {
   async wordings(tenantId: TenantId): Promise<AuditWordingListDto> {
     const rows = await this.purposes.wordings(tenantId);
     return {
-      data: rows.map((w) => ({ purpose: w.purposeKey, language: w.language, version: w.version, hash: w.hash, content: w.content.toString('utf8') })),
+      data: rows.map((w) => ({
+        purpose: w.purposeKey,
+        language: w.language,
+        version: w.version,
+        hash: w.hash,
+        content: w.content.toString('utf8'),
+      })),
     };
   }
 
