@@ -93,7 +93,13 @@ describe('consent log checkpoints and witnesses (real PostgreSQL, Go note verifi
     await h?.close();
   });
 
-  async function tenantWithEntries(): Promise<{ t: ConsentTenant; auditor: string; origin: string; logKey: string }> {
+  async function tenantWithEntries(): Promise<{
+    t: ConsentTenant;
+    auditor: string;
+    origin: string;
+    logKey: string;
+    promises: string[];
+  }> {
     const t = await h.newTenant();
     const auditor = await t.auditorToken();
     await h.request('POST', '/v1/consent/purposes', {
@@ -104,16 +110,18 @@ describe('consent log checkpoints and witnesses (real PostgreSQL, Go note verifi
         wording: { language: 'en', text: 'Ads based on our chats.\u2028Stop any time.' },
       },
     });
+    const promises: string[] = [];
     for (let c = 0; c < 3; c++) {
       const waId = uniqueDigits(11);
       const prompt = await h.request('POST', '/v1/consent/prompts', {
         token: t.admin,
         body: { customer: { waId }, language: 'en', purposes: ['ads'] },
       });
-      await h.request('POST', '/v1/consent/records', {
+      const grant = await h.request('POST', '/v1/consent/records', {
         token: t.admin,
         body: { customer: { waId }, purpose: 'ads', action: 'grant', method: 'api', promptId: prompt.body.id },
       });
+      promises.push(prompt.body.inclusionPromise, grant.body.inclusionPromise);
     }
     const keys = await h.request('GET', `/v1/audit/logs/${t.id}/checkpoint-keys`);
     expect(keys.status).toBe(200);
@@ -122,7 +130,10 @@ describe('consent log checkpoints and witnesses (real PostgreSQL, Go note verifi
     expect(logKey.startsWith(`${keys.body.origin}+`)).toBe(true);
     // Each witness operator adds the log's key to the logs it follows.
     witnesses.forEach((w) => writeFileSync(w.logs, `${readFileSync(w.logs, 'utf8')}${logKey}\n`));
-    return { t, auditor, origin: keys.body.origin, logKey };
+    promises.forEach((p, i) =>
+      expect(p.startsWith(`custody.consent.inclusion-promise/v1\n${keys.body.origin}\n${i}\n`)).toBe(true),
+    );
+    return { t, auditor, origin: keys.body.origin, logKey, promises };
   }
 
   const save = (name: string, text: string): string => {
@@ -233,12 +244,39 @@ describe('consent log checkpoints and witnesses (real PostgreSQL, Go note verifi
   });
 
   it('catches a forked log: history rewritten and re-signed with the log key gets no cosignature', async () => {
-    const { t, auditor, origin, logKey } = await tenantWithEntries();
+    const { t, auditor, origin, logKey, promises } = await tenantWithEntries();
     expect((await h.request('POST', `/v1/audit/logs/${t.id}/tree-head`, { token: auditor })).status).toBe(201);
+    const promise = save('promise-2', promises[2]);
+    const proofAt = async (name: string, size: number) =>
+      save(
+        name,
+        (await h.request('GET', `/v1/audit/logs/${t.id}/proofs/inclusion?index=2&treeSize=${size}`, { token: auditor }))
+          .text,
+      );
     const before = save(
       'before',
       (await h.request('GET', `/v1/audit/logs/${t.id}/checkpoint`, { token: auditor })).text,
     );
+    // The promise given when entry 2 was appended is kept by the cosigned checkpoint.
+    const witnessArgs = ['--witness', witnesses[0].verifierKey, '--witness', witnesses[1].verifierKey];
+    const kept = await cli([
+      'verify-promise',
+      '--origin',
+      origin,
+      '--promise',
+      promise,
+      '--checkpoint',
+      before,
+      '--log-key',
+      logKey,
+      ...witnessArgs,
+      '--proof',
+      await proofAt('proof-before.json', 6),
+    ]);
+    expect(kept).toMatchObject({
+      code: 0,
+      stdout: expect.stringMatching(/^VERIFIED: entry 2 .*: kept, it is in the checkpoint of size 6/),
+    });
 
     // The database owner rewrites entry 2 (a grant) and rebuilds the tree to match.
     const db = new Client({ connectionString: process.env.MIGRATION_DATABASE_URL });
@@ -339,6 +377,25 @@ describe('consent log checkpoints and witnesses (real PostgreSQL, Go note verifi
         ]),
       );
     }
+
+    // The promise for entry 2 is broken by the fork: the log's own checkpoint does not hold that entry there.
+    const broken = await cli([
+      'verify-promise',
+      '--origin',
+      origin,
+      '--promise',
+      promise,
+      '--checkpoint',
+      after,
+      '--log-key',
+      logKey,
+      '--proof',
+      await proofAt('proof-after.json', 7),
+    ]);
+    expect(broken.code).toBe(1);
+    expect(broken.stdout).toMatch(
+      /^BROKEN PROMISE: entry 2 \(.*\), promised at .*: the checkpoint of size 7 does not hold it at that index/,
+    );
 
     // And the log can prove no consistency between the cosigned checkpoint and the fork.
     const proof = save(

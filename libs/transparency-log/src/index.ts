@@ -9,3 +9,4 @@ export * from './strict-json';
 export * from './note';
 export * from './checkpoint';
 export * from './witness';
+export * from './inclusion-promise';

@@ -121,7 +121,7 @@ export class Trust {
 }
 
 /** Verifier keys given as keys, or as files holding one per line or GET …/checkpoint-keys JSON. */
-async function verifierKeys(values: string[], option: string): Promise<NoteVerifierKey[]> {
+export async function verifierKeys(values: string[], option: string): Promise<NoteVerifierKey[]> {
   const texts: string[] = [];
   for (const value of values) {
     if (!existsSync(value)) {

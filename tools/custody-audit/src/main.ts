@@ -5,11 +5,14 @@ import {
   ExportReport,
   ExportVerifier,
   leafHash,
+  InclusionPromise,
+  NoteError,
   verifyConsistency,
   verifyInclusion,
+  verifyInclusionPromise,
 } from '@custody/transparency-log';
 import { many, one, optional, parseArgs, ParsedArgs, UsageError } from './args';
-import { Head, readJson, readLines, Trust, VerificationFailure } from './files';
+import { Head, readJson, readLines, readText, Trust, VerificationFailure, verifierKeys } from './files';
 import { serveWitness, witnessKeygen } from './witness';
 import { Progress } from './progress';
 
@@ -31,6 +34,11 @@ const HELP = `custody-audit: verify Custody's consent log offline (no network ac
       an export line or entry whose leaf hash must be the proven one.
   custody-audit verify-consistency --origin ORIGIN --proof FILE --old FILE --new FILE [--json]
       Checks that the tree of the --old head or checkpoint is a prefix of the tree of the --new one.
+  custody-audit verify-promise --origin ORIGIN --promise FILE --checkpoint FILE --log-key KEY [--witness KEY ...] --proof FILE [--json]
+      Checks an inclusion promise (the inclusionPromise an append returned) against a later
+      checkpoint and the inclusion proof of the promised index in it (GET .../proofs/inclusion?
+      index=<index>&treeSize=<size>); reports BROKEN PROMISE when the checkpoint does not hold the
+      promised entry there, or was witnessed after the promised time without covering it.
   custody-audit verify-sth --origin ORIGIN --sth FILE --keys FILE [--json]
       Checks a JSON signed tree head's signature.
   custody-audit witness-keygen --name NAME --out FILE
@@ -67,6 +75,8 @@ export async function run(
         return await verifyInclusionCommand(args, out);
       case 'verify-consistency':
         return await verifyConsistencyCommand(args, out);
+      case 'verify-promise':
+        return await verifyPromiseCommand(args, out);
       case 'verify-sth':
       case 'verify-checkpoint':
         return await verifySthCommand(args, out);
@@ -208,6 +218,77 @@ interface InclusionProofFile {
   leafHash: string;
   auditPath: string[];
   entry?: unknown;
+}
+
+/**
+ * A promise is kept when a checkpoint that covers its index proves its leaf hash there. It is
+ * broken when such a checkpoint proves nothing of the kind (the log forked or dropped the entry),
+ * or when a checkpoint witnessed after the promised time still does not cover the index.
+ */
+async function verifyPromiseCommand(args: ParsedArgs, out: Out): Promise<number> {
+  const origin = one(args, 'origin');
+  const [head] = await heads(args, 'sth');
+  const promiseFile = one(args, 'promise');
+  let promise: InclusionPromise;
+  try {
+    promise = verifyInclusionPromise(
+      await readText(promiseFile, 'promise'),
+      origin,
+      await verifierKeys(many(args, 'log-key'), '--log-key'),
+    );
+  } catch (error) {
+    if (error instanceof NoteError) {
+      throw new VerificationFailure(`inclusion promise ${promiseFile}: ${error.message}`);
+    }
+    throw error;
+  }
+  const promised = `entry ${promise.index} (${encodeHash(promise.leafHash)}), promised at ${new Date(promise.recordedAt).toISOString()} to be in a checkpoint by ${new Date(promise.mergeBy).toISOString()}`;
+  const broken = (why: string): number => {
+    if (args.flags.has('json')) {
+      out(JSON.stringify({ ok: false, broken: true, reason: why }));
+    } else {
+      out(`BROKEN PROMISE: ${promised}: ${why}`);
+    }
+    return 1;
+  };
+  if (head.treeSize <= promise.index) {
+    const late = (head.cosignatures ?? []).find((c) => c.timestamp * 1000 > promise.mergeBy);
+    if (late) {
+      return broken(
+        `the checkpoint of size ${head.treeSize}, cosigned by ${late.witness} at ${new Date(late.timestamp * 1000).toISOString()}, still does not cover it`,
+      );
+    }
+    throw new VerificationFailure(
+      `the checkpoint of size ${head.treeSize} does not cover index ${promise.index} yet; check a later one (${promised})`,
+    );
+  }
+  const proof = (await readJson(one(args, 'proof'), 'proof')) as InclusionProofFile;
+  if (!Array.isArray(proof?.auditPath)) {
+    throw new UsageError(
+      'proof file has no auditPath (expected GET .../proofs/inclusion?index=<promised index>&treeSize=<checkpoint size>)',
+    );
+  }
+  if (proof.leafIndex !== promise.index || proof.treeSize !== head.treeSize) {
+    throw new UsageError(
+      `the proof is for index ${proof.leafIndex} in size ${proof.treeSize}; need index ${promise.index} in size ${head.treeSize}`,
+    );
+  }
+  const check = verifyInclusion(
+    promise.index,
+    head.treeSize,
+    promise.leafHash,
+    proof.auditPath.map((h, i) => decodeHash(h, `auditPath[${i}]`)),
+    head.rootHash,
+  );
+  if (!check.ok) {
+    return broken(`the checkpoint of size ${head.treeSize} does not hold it at that index (${check.reason})`);
+  }
+  return result(
+    args,
+    out,
+    check,
+    `${promised}: kept, it is in the checkpoint of size ${head.treeSize} ${head.describe}`,
+  );
 }
 
 async function verifyInclusionCommand(args: ParsedArgs, out: Out): Promise<number> {

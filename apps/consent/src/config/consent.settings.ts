@@ -33,6 +33,15 @@ export class ConsentSettings {
     return `${this.consumerGroup}-erasure`;
   }
 
+  /**
+   * The bound an inclusion promise states: an appended entry is in a signed checkpoint within this
+   * long. The scheduler signs every log that grew once per interval, so two intervals leave one
+   * interval of slack for a slow round.
+   */
+  get maxMergeDelayMs(): number {
+    return 2 * this.sthIntervalMs;
+  }
+
   originFor(tenantId: string): string {
     return `${this.originPrefix}/${tenantId}`;
   }

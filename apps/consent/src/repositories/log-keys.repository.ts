@@ -130,6 +130,11 @@ export class LogKeysRepository {
     );
   }
 
+  /** A note with `text` signed by the log's checkpoint key (the first key valid at `nowMs`), e.g. an inclusion promise. */
+  signNote(origin: string, text: string, nowMs: number): string {
+    return `${text}\n${this.signerFor(this.active(nowMs)[0], origin).signatureLine(text)}`;
+  }
+
   /** Every checkpoint key of the log named `origin`, newest configuration first. */
   checkpointKeys(origin: string, nowMs: number): CheckpointKey[] {
     const active = new Set(this.active(nowMs));
