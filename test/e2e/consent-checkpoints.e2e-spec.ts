@@ -17,12 +17,12 @@ interface Run {
   stderr: string;
 }
 
-function exec(command: string, args: string[], input?: string): Promise<Run> {
+function exec(command: string, args: string[], input?: string, env: Record<string, string> = {}): Promise<Run> {
   return new Promise((resolve) => {
     const child = execFile(
       command,
       args,
-      { cwd: ROOT, env: { PATH: process.env.PATH, HOME: process.env.HOME } },
+      { cwd: ROOT, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env } },
       (error, stdout, stderr) => {
         resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
       },
@@ -241,6 +241,71 @@ describe('consent log checkpoints and witnesses (real PostgreSQL, Go note verifi
     expect((await h.request('GET', `/v1/audit/logs/${t.id}/tree-heads?cursor=abc`, { token: auditor })).status).toBe(
       400,
     );
+  });
+
+  it('serves the log as C2SP tlog-tiles, which Go reads, checks against the checkpoint and proves from', async () => {
+    const { t, auditor } = await tenantWithEntries();
+    // 6 entries so far; 270 more (in parallel, so they share transactions) make a full tile, a partial one and a level-1 tile.
+    for (let batch = 0; batch < 9; batch++) {
+      await Promise.all(
+        Array.from({ length: 30 }, () =>
+          h.request('POST', '/v1/consent/prompts', {
+            token: t.admin,
+            body: { customer: { waId: uniqueDigits(11) }, language: 'en', purposes: ['ads'] },
+          }),
+        ),
+      );
+    }
+    expect((await h.request('POST', `/v1/audit/logs/${t.id}/tree-head`, { token: auditor })).body.treeSize).toBe(276);
+    const checkpoint = await h.request('GET', `/v1/audit/logs/${t.id}/checkpoint`, { token: auditor });
+    const prefix = `${h.url}/v1/audit/logs/${t.id}`;
+
+    const full = await h.request('GET', `/v1/audit/logs/${t.id}/tile/0/000`, { token: auditor });
+    expect(full.status).toBe(200);
+    expect(full.headers.get('content-type')).toBe('application/octet-stream');
+    expect(full.headers.get('cache-control')).toBe('private, max-age=31536000, immutable');
+    const partial = await fetch(`${prefix}/tile/0/001.p/20`, { headers: { authorization: `Bearer ${auditor}` } });
+    expect(Buffer.from(await partial.arrayBuffer())).toHaveLength(20 * 32);
+    const bundle = Buffer.from(
+      await (
+        await fetch(`${prefix}/tile/entries/001.p/20`, { headers: { authorization: `Bearer ${auditor}` } })
+      ).arrayBuffer(),
+    );
+    const first = bundle.subarray(2, 2 + bundle.readUInt16BE(0)).toString('utf8');
+    expect(JSON.parse(first)).toMatchObject({ index: 256, kind: 'consent.prompted' });
+    for (const missing of [
+      'tile/0/001',
+      'tile/1/000',
+      'tile/0/001.p/21',
+      'tile/entries/002.p/1',
+      'tile/0/x000/001',
+      'tile/0/000.p/256',
+      'tile/data/000',
+    ]) {
+      expect([
+        missing,
+        (await h.request('GET', `/v1/audit/logs/${t.id}/${missing}`, { token: auditor })).status,
+      ]).toEqual([missing, 404]);
+    }
+    expect((await h.request('GET', `/v1/audit/logs/${t.id}/tile/0/000`)).status).toBe(401);
+
+    const go = await exec(
+      noteVerify,
+      [
+        '-vkey',
+        (await h.request('GET', `/v1/audit/logs/${t.id}/checkpoint-keys`)).body.keys[0].verifierKey,
+        '-tiles',
+        prefix,
+        '-record',
+        '270',
+      ],
+      checkpoint.text,
+      {
+        NOTE_VERIFY_TOKEN: auditor,
+      },
+    );
+    expect(go).toMatchObject({ code: 0 });
+    expect(JSON.parse(go.stdout)).toMatchObject({ treeSize: 276, tiles: 'ok' });
   });
 
   it('catches a forked log: history rewritten and re-signed with the log key gets no cosignature', async () => {

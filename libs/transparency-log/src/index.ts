@@ -10,3 +10,4 @@ export * from './note';
 export * from './checkpoint';
 export * from './witness';
 export * from './inclusion-promise';
+export * from './tiles';

@@ -1,5 +1,24 @@
-import { Controller, Get, Header, HttpCode, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
-import { ApiForbiddenResponse, ApiOkResponse, ApiOperation, ApiParam, ApiProduces, ApiTags } from '@nestjs/swagger';
+import {
+  Controller,
+  Get,
+  Header,
+  HttpCode,
+  Param,
+  ParseUUIDPipe,
+  Post,
+  Query,
+  Res,
+  StreamableFile,
+} from '@nestjs/common';
+import {
+  ApiForbiddenResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiProduces,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Auth, CurrentPrincipal, Principal, Public, Roles } from '@custody/auth';
 import { ApiErrorResponse } from '@custody/platform';
@@ -194,6 +213,32 @@ export class AuditController {
       // Headers are gone: cut the stream so the client sees an incomplete export, not a short valid one.
       res.destroy(error as Error);
     }
+  }
+
+  /**
+   * C2SP tlog-tiles read API under the prefix `/v1/audit/logs/{tenantId}` (with `…/checkpoint`):
+   * `tile/<L>/<N>[.p/<W>]` is a hash tile, `tile/entries/<N>[.p/<W>]` an entry bundle. Tiles never
+   * change, so they are cacheable for good; a monitor fetches any proof, or the whole log, with
+   * plain GETs.
+   */
+  @Get('logs/:tenantId/tile/*path')
+  @Auth(Roles.Auditor, Roles.TenantAdmin)
+  @ApiOperation({ summary: 'A hash tile or entry bundle (C2SP tlog-tiles)' })
+  @ApiParam(TENANT_LOG_PARAM)
+  @ApiParam({ name: 'path', description: 'e.g. `0/x001/234.p/7` or `entries/000`', type: String })
+  @ApiProduces('application/octet-stream')
+  @ApiOkResponse({ description: 'Hashes (32 bytes each) or length-prefixed entries' })
+  @ApiNotFoundResponse({ type: ApiErrorResponse })
+  async tile(
+    @CurrentPrincipal() principal: Principal,
+    @Param('tenantId', ParseUUIDPipe) tenantId: string,
+    @Param('path') path: string[] | string,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<StreamableFile> {
+    const segments = Array.isArray(path) ? path : path.split('/');
+    const body = await this.audit.tile(this.audit.tenantFor(principal, tenantId), segments);
+    res.setHeader('Cache-Control', 'private, max-age=31536000, immutable');
+    return new StreamableFile(body, { type: 'application/octet-stream' });
   }
 
   /** Every wording version with the canonical content its hash covers. */
