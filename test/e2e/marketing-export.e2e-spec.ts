@@ -527,53 +527,68 @@ describe('marketing export: consent-gated, exactly once, removable, auditable (r
       expect(Date.parse(proof.body.entry.recordedAt)).toBeLessThanOrEqual(Date.parse(entry.checkedAt));
     }
 
-    // Still in force when checked: the verified export of the log up to the head shows no revoke of
-    // the same subject and purpose logged before the check.
+    // Still in force when checked, proven offline by custody-audit check-ledger from the ledger and
+    // the log export verified against the signed head.
     const exported = await get('GET', `/v1/audit/logs/${t.id}/entries?to=${sth.body.treeSize}`);
     writeFileSync(join(dir, 'export.jsonl'), exported.text);
-    const out: string[] = [];
-    const verified = await custodyAudit(
-      [
-        'verify-export',
-        '--origin',
-        sth.body.origin,
-        '--export',
-        join(dir, 'export.jsonl'),
-        '--sth',
-        join(dir, 'sth.json'),
-        '--keys',
-        join(dir, 'keys.json'),
-        '--no-progress',
-      ],
-      (l) => out.push(l),
-      (l) => out.push(l),
+    writeFileSync(join(dir, 'ledger.json'), audited.text);
+    const checkLedger = async (ledgerFile: string) => {
+      const out: string[] = [];
+      const code = await custodyAudit(
+        [
+          'check-ledger',
+          '--origin',
+          sth.body.origin,
+          '--ledger',
+          ledgerFile,
+          '--export',
+          join(dir, 'export.jsonl'),
+          '--sth',
+          join(dir, 'sth.json'),
+          '--keys',
+          join(dir, 'keys.json'),
+          '--no-progress',
+        ],
+        (l) => out.push(l),
+        (l) => out.push(l),
+      );
+      return { code, out: out.join('\n') };
+    };
+    const passed = await checkLedger(join(dir, 'ledger.json'));
+    expect(passed).toMatchObject({ code: 0 });
+    expect(passed.out).toMatch(
+      /^VERIFIED: 3 exports and 0 removals .*each export was checked against a grant in force/,
     );
-    expect({ verified, out }).toMatchObject({ verified: 0 });
-    const log = exported.text
-      .split('\n')
-      .filter(Boolean)
-      .map(
-        (line) =>
-          JSON.parse(line).entry as {
-            kind: string;
-            subject: string;
-            index: number;
-            recordedAt: string;
-            purpose?: { key: string };
-          },
-      );
-    for (const entry of audited.body.data as Array<{ consent: Array<Record<string, any>>; checkedAt: string }>) {
-      const ref = entry.consent[0];
-      const revokedBefore = log.filter(
-        (e) =>
-          e.kind === 'consent.revoked' &&
-          e.subject === ref.subject &&
-          e.purpose?.key === ref.purposeKey &&
-          e.index > ref.logIndex &&
-          Date.parse(e.recordedAt) < Date.parse(entry.checkedAt),
-      );
-      expect(revokedBefore).toEqual([]);
-    }
+
+    // A ledger that cites a consent revoked before the export: the first customer revokes, and the
+    // ledger (forged, as an operator could) claims the export was checked after that.
+    await api(t, 'POST', '/v1/consent/records', {
+      customer: { waId: customers[0] },
+      purpose: 'ads',
+      action: 'revoke',
+      method: 'api',
+    });
+    const later = await get('POST', `/v1/audit/logs/${t.id}/tree-head`);
+    writeFileSync(join(dir, 'sth.json'), later.text);
+    writeFileSync(
+      join(dir, 'export.jsonl'),
+      (await get('GET', `/v1/audit/logs/${t.id}/entries?to=${later.body.treeSize}`)).text,
+    );
+    const forged = structuredClone(audited.body) as {
+      data: Array<{ id: string; consent: Array<{ subject: string }>; checkedAt: string }>;
+    };
+    const subject = (await api(t, 'GET', `/v1/consent/customers/${customers[0]}`)).body.subject as string;
+    const record = forged.data.find((r) => r.consent[0].subject === subject)!;
+    record.checkedAt = new Date(Date.now() + 1000).toISOString();
+    writeFileSync(join(dir, 'forged-ledger.json'), JSON.stringify(forged));
+    const caught = await checkLedger(join(dir, 'forged-ledger.json'));
+    expect(caught.code).toBe(1);
+    expect(caught.out).toContain('FAILED: 1 claim of the ledger does not hold up');
+    expect(caught.out).toMatch(
+      new RegExp(
+        `record ${record.id}: was exported at .* on the grant at entry \\d+, but that consent was revoked by entry \\d+, logged at .*, before the export`,
+      ),
+    );
   });
 
   it('a pending removal survives a restart of the export and completes once the destination is back', async () => {

@@ -87,6 +87,9 @@ export class ExportVerifier {
   /** Positions where the line's leafHash hint differs from its entry's hash (classified at the end). */
   private readonly hintMismatches: number[] = [];
   private readonly tenant?: string;
+  private readonly watched = new Set<number>();
+  /** The root the entries reproduce at each watched size (base64), filled as the export streams. */
+  readonly rootsAt = new Map<number, string>();
 
   /**
    * `heads` must come from one log; `origin` (when known) is that log's name, and entries whose
@@ -97,6 +100,13 @@ export class ExportVerifier {
     this.tenant = origin?.split('/').pop();
     for (const head of this.heads.filter((h) => h.treeSize === 0)) {
       this.checkHead(head);
+    }
+  }
+
+  /** Also keep the root at these sizes (e.g. checkpoints a ledger cites), in `rootsAt`. */
+  watchSizes(sizes: Iterable<number>): void {
+    for (const size of sizes) {
+      this.watched.add(size);
     }
   }
 
@@ -184,6 +194,9 @@ export class ExportVerifier {
     }
     this.computed.append(computed);
     this.stored.append(stored ?? computed);
+    if (this.watched.has(this.computed.size)) {
+      this.rootsAt.set(this.computed.size, encodeHash(this.computed.root()));
+    }
     for (const head of this.heads) {
       if (head.treeSize === this.computed.size) {
         this.checkHead(head);

@@ -14,6 +14,7 @@ import {
 import { many, one, optional, parseArgs, ParsedArgs, UsageError } from './args';
 import { Head, readJson, readLines, readText, Trust, VerificationFailure, verifierKeys } from './files';
 import { serveWitness, witnessKeygen } from './witness';
+import { LedgerChecker, LedgerRecord } from './ledger';
 import { Progress } from './progress';
 
 const HELP = `custody-audit: verify Custody's consent log offline (no network access), and run a witness.
@@ -34,6 +35,12 @@ const HELP = `custody-audit: verify Custody's consent log offline (no network ac
       an export line or entry whose leaf hash must be the proven one.
   custody-audit verify-consistency --origin ORIGIN --proof FILE --old FILE --new FILE [--json]
       Checks that the tree of the --old head or checkpoint is a prefix of the tree of the --new one.
+  custody-audit check-ledger --origin ORIGIN --ledger FILE [--ledger FILE ...] --export FILE [--export FILE ...]
+                             (--checkpoint FILE | --sth FILE) ... [--json]
+      Verifies the log export (as verify-export) and proves from it, offline, that every export in
+      the marketing export's ledger (GET /v1/audit/marketing/<tenantId>/ledger pages) was checked
+      against a grant in force at that moment: in the log where cited, covering the data use, logged
+      before the check, with no revoke logged between it and the check; removals follow their revoke.
   custody-audit verify-promise --origin ORIGIN --promise FILE --checkpoint FILE --log-key KEY [--witness KEY ...] --proof FILE [--json]
       Checks an inclusion promise (the inclusionPromise an append returned) against a later
       checkpoint and the inclusion proof of the promised index in it (GET .../proofs/inclusion?
@@ -75,6 +82,8 @@ export async function run(
         return await verifyInclusionCommand(args, out);
       case 'verify-consistency':
         return await verifyConsistencyCommand(args, out);
+      case 'check-ledger':
+        return await checkLedgerCommand(args, out, err);
       case 'verify-promise':
         return await verifyPromiseCommand(args, out);
       case 'verify-sth':
@@ -218,6 +227,63 @@ interface InclusionProofFile {
   leafHash: string;
   auditPath: string[];
   entry?: unknown;
+}
+
+/**
+ * check-ledger: the log export is verified against the heads given (as verify-export does) and,
+ * in the same pass, every record of the ledger is checked against it (see LedgerChecker).
+ */
+async function checkLedgerCommand(args: ParsedArgs, out: Out, err: Out): Promise<number> {
+  const records: LedgerRecord[] = [];
+  for (const file of many(args, 'ledger')) {
+    const value = (await readJson(file, 'ledger')) as { data?: unknown } | unknown[];
+    const page = Array.isArray(value) ? value : (value).data;
+    if (!Array.isArray(page)) {
+      throw new UsageError(`ledger ${file} holds neither a ledger page ({"data":[…]}) nor an array of records`);
+    }
+    records.push(...(page as LedgerRecord[]));
+  }
+  const origin = one(args, 'origin');
+  const signed = await heads(args, 'sth');
+  const verifier = new ExportVerifier(signed, origin);
+  const checker = new LedgerChecker(records);
+  verifier.watchSizes(checker.citedRoots.keys());
+  const progress = new Progress(args.flags.has('no-progress') ? undefined : err, 1000);
+  for await (const line of readLines(many(args, 'export'), (n) => progress.bytes(n))) {
+    const leaf = verifier.addLine(line);
+    try {
+      checker.add((JSON.parse(line) as { entry: Record<string, unknown> }).entry, leaf);
+    } catch {
+      // A line that is not JSON is already a problem of the export's verification.
+    }
+    progress.entry();
+  }
+  progress.done();
+  const report = verifier.finish();
+  const result = checker.check(report.entries, (size) => verifier.rootsAt.get(size));
+  const ok = report.ok && result.problems.length === 0;
+  if (args.flags.has('json')) {
+    out(JSON.stringify({ ok, origin, log: report, ledger: result }, null, 2));
+    return ok ? 0 : 1;
+  }
+  if (!report.ok) {
+    printExportReport(report, origin, out);
+    out('FAILED: the log export does not verify, so the ledger cannot be checked against it');
+    return 1;
+  }
+  const counted = `${result.exports} export${result.exports === 1 ? '' : 's'} and ${result.removals} removal${result.removals === 1 ? '' : 's'} (${result.skipped} other records not checked)`;
+  if (result.problems.length === 0) {
+    out(
+      `VERIFIED: ${counted}: each export was checked against a grant in force at that moment, each removal followed its revoke (log ${origin}, ${report.entries} entries verified)`,
+    );
+    return 0;
+  }
+  const n = result.problems.length;
+  out(`FAILED: ${n} claim${n === 1 ? '' : 's'} of the ledger ${n === 1 ? 'does' : 'do'} not hold up (${counted})`);
+  for (const p of result.problems) {
+    out(`  record ${p.record}: ${p.message}`);
+  }
+  return 1;
 }
 
 /**
