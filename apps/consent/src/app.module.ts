@@ -19,6 +19,8 @@ import { PseudonymRepository } from './repositories/pseudonym.repository';
 import { PurposeRepository } from './repositories/purpose.repository';
 import { TreeHeadRepository } from './repositories/tree-head.repository';
 import { WitnessRepository } from './repositories/witness.repository';
+import { AuditReadRepository } from './repositories/audit-read.repository';
+import { AuditReadInterceptor } from './controllers/audit-read.interceptor';
 import { AuditService } from './services/audit.service';
 import { ChatConsentService } from './services/chat-consent.service';
 import { ConsentService } from './services/consent.service';
@@ -53,6 +55,8 @@ export class AppModule {
         PurposeRepository,
         TreeHeadRepository,
         WitnessRepository,
+        AuditReadRepository,
+        AuditReadInterceptor,
         OutboxService,
         LogWriter,
         PurposeService,

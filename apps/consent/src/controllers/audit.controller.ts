@@ -9,6 +9,7 @@ import {
   Query,
   Res,
   StreamableFile,
+  UseInterceptors,
 } from '@nestjs/common';
 import {
   ApiForbiddenResponse,
@@ -24,6 +25,7 @@ import { Auth, CurrentPrincipal, Principal, Public, Roles } from '@custody/auth'
 import { ApiErrorResponse } from '@custody/platform';
 import {
   AuditLogListDto,
+  AuditReadListDto,
   AuditWordingListDto,
   CheckpointKeysDto,
   ConsistencyProofDto,
@@ -38,7 +40,9 @@ import {
   TreeHeadListQueryDto,
 } from '../dtos/audit.dto';
 import { LogKeysRepository } from '../repositories/log-keys.repository';
+import { AuditReadRepository } from '../repositories/audit-read.repository';
 import { StoredHead } from '../repositories/tree-head.repository';
+import { AuditReadInterceptor } from './audit-read.interceptor';
 import { AuditService } from '../services/audit.service';
 import { TreeHeadService } from '../services/tree-head.service';
 
@@ -55,11 +59,13 @@ const TENANT_LOG_PARAM = {
  */
 @ApiTags('audit')
 @Controller('v1/audit')
+@UseInterceptors(AuditReadInterceptor)
 export class AuditController {
   constructor(
     private readonly audit: AuditService,
     private readonly heads: TreeHeadService,
     private readonly keys: LogKeysRepository,
+    private readonly reads: AuditReadRepository,
   ) {}
 
   /** The public keys that sign tree heads (Ed25519 JWKs). Pin them; they verify every head offline. */
@@ -239,6 +245,25 @@ export class AuditController {
     const body = await this.audit.tile(this.audit.tenantFor(principal, tenantId), segments);
     res.setHeader('Cache-Control', 'private, max-age=31536000, immutable');
     return new StreamableFile(body, { type: 'application/octet-stream' });
+  }
+
+  /** Who read this log as an auditor, and what: every auditor read of the audit API is recorded. */
+  @Get('logs/:tenantId/reads')
+  @Auth(Roles.Auditor, Roles.TenantAdmin)
+  @ApiOperation({ summary: 'Auditor reads of this log, newest first' })
+  @ApiParam(TENANT_LOG_PARAM)
+  async auditReads(
+    @CurrentPrincipal() principal: Principal,
+    @Param('tenantId', ParseUUIDPipe) tenantId: string,
+    @Query() query: TreeHeadListQueryDto,
+  ): Promise<AuditReadListDto> {
+    const limit = query.limit ?? 100;
+    const rows = await this.reads.list(this.audit.tenantFor(principal, tenantId), limit + 1, query.cursor);
+    const page = rows.slice(0, limit);
+    return {
+      data: page.map(({ id: _id, readAt, ...r }) => ({ ...r, readAt: readAt.toISOString() })),
+      nextCursor: rows.length > limit ? page[page.length - 1].id : null,
+    };
   }
 
   /** Every wording version with the canonical content its hash covers. */

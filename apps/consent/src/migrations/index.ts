@@ -3,6 +3,7 @@ import { ConsentLog1764057600001 } from './1764057600001-consent-log';
 import { TreeReads1764057600002 } from './1764057600002-tree-reads';
 import { CustomerPseudonyms1764400000002 } from './1764400000002-customer-pseudonyms';
 import { Checkpoints1764800000001 } from './1764800000001-checkpoints';
+import { AuditReads1764800000002 } from './1764800000002-audit-reads';
 
 export const MIGRATIONS = [
   Init1764057600000,
@@ -10,4 +11,5 @@ export const MIGRATIONS = [
   TreeReads1764057600002,
   CustomerPseudonyms1764400000002,
   Checkpoints1764800000001,
+  AuditReads1764800000002,
 ];
