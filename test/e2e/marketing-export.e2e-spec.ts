@@ -531,7 +531,22 @@ describe('marketing export: consent-gated, exactly once, removable, auditable (r
     // the log export verified against the signed head.
     const exported = await get('GET', `/v1/audit/logs/${t.id}/entries?to=${sth.body.treeSize}`);
     writeFileSync(join(dir, 'export.jsonl'), exported.text);
-    writeFileSync(join(dir, 'ledger.json'), audited.text);
+    // The ledger cites, for each consent entry, the first checkpoint of the log that contains it:
+    // here the one just signed, which the export learnt from custody.consent.checkpoints.v1.
+    const cited = await eventually(
+      async () => {
+        const res = await ex.request('GET', `/v1/audit/marketing/${t.id}/ledger?status=sent`, { token: auditor });
+        return res.body.data.every((r: { consent: Array<{ checkpoint: unknown }> }) => r.consent[0].checkpoint)
+          ? res
+          : null;
+      },
+      20_000,
+      'the ledger citing the checkpoint',
+    );
+    for (const r of cited.body.data as Array<{ consent: Array<{ checkpoint: unknown }> }>) {
+      expect(r.consent[0].checkpoint).toEqual({ treeSize: sth.body.treeSize, rootHash: sth.body.rootHash });
+    }
+    writeFileSync(join(dir, 'ledger.json'), cited.text);
     const checkLedger = async (ledgerFile: string) => {
       const out: string[] = [];
       const code = await custodyAudit(
@@ -574,7 +589,7 @@ describe('marketing export: consent-gated, exactly once, removable, auditable (r
       join(dir, 'export.jsonl'),
       (await get('GET', `/v1/audit/logs/${t.id}/entries?to=${later.body.treeSize}`)).text,
     );
-    const forged = structuredClone(audited.body) as {
+    const forged = structuredClone(cited.body) as {
       data: Array<{ id: string; consent: Array<{ subject: string }>; checkedAt: string }>;
     };
     const subject = (await api(t, 'GET', `/v1/consent/customers/${customers[0]}`)).body.subject as string;
@@ -588,6 +603,18 @@ describe('marketing export: consent-gated, exactly once, removable, auditable (r
       new RegExp(
         `record ${record.id}: was exported at .* on the grant at entry \\d+, but that consent was revoked by entry \\d+, logged at .*, before the export`,
       ),
+    );
+
+    // A ledger whose cited checkpoint is not the log's: the root at that size differs.
+    const wrongRoot = structuredClone(cited.body) as {
+      data: Array<{ id: string; consent: Array<{ checkpoint: { rootHash: string } }> }>;
+    };
+    wrongRoot.data[1].consent[0].checkpoint.rootHash = Buffer.alloc(32, 7).toString('base64');
+    writeFileSync(join(dir, 'wrong-root.json'), JSON.stringify(wrongRoot));
+    const mismatch = await checkLedger(join(dir, 'wrong-root.json'));
+    expect(mismatch.code).toBe(1);
+    expect(mismatch.out).toContain(
+      `record ${wrongRoot.data[1].id}: cites a checkpoint of size ${sth.body.treeSize} with root`,
     );
   });
 

@@ -1,4 +1,6 @@
 import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { ConsentCheckpointEvent, Topics } from '@custody/contracts';
 import { TenantDb, TenantId } from '@custody/database';
 import { encodeHash, SignedTreeHead } from '@custody/transparency-log';
 
@@ -44,8 +46,24 @@ const toStored = (origin: string, r: RawHead): StoredHead => ({
 export class TreeHeadRepository {
   constructor(private readonly db: TenantDb) {}
 
+  /** Saves a signed head with its checkpoint and, in the same transaction, the outbox row that publishes the checkpoint. */
   save(tenantId: TenantId, head: SignedTreeHead, checkpoint: string): Promise<void> {
+    const event: ConsentCheckpointEvent = {
+      type: 'consent.checkpoint',
+      eventId: randomUUID(),
+      tenantId,
+      occurredAt: new Date(head.timestamp).toISOString(),
+      origin: head.origin,
+      treeSize: head.treeSize,
+      rootHash: head.rootHash,
+      checkpoint,
+    };
     return this.db.forTenant(tenantId, async (m) => {
+      await m.query(`INSERT INTO outbox (topic, key, payload) VALUES ($1, $2, $3)`, [
+        Topics.ConsentCheckpoints,
+        tenantId,
+        JSON.stringify(event),
+      ]);
       await m.query(
         `INSERT INTO tree_heads (tenant_id, tree_size, root, signed_at_ms, key_id, signature, checkpoint) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
         [

@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { TenantId } from '@custody/database';
+import { OutboxService } from '@custody/kafka';
 import {
   assembleProof,
   CompactRange,
@@ -38,6 +39,7 @@ export class TreeHeadService implements OnApplicationBootstrap, OnApplicationShu
     private readonly heads: TreeHeadRepository,
     private readonly keys: LogKeysRepository,
     private readonly witnesses: WitnessRepository,
+    private readonly outbox: OutboxService,
     private readonly settings: ConsentSettings,
   ) {}
 
@@ -104,6 +106,7 @@ export class TreeHeadService implements OnApplicationBootstrap, OnApplicationShu
     const head = await this.keys.sign({ origin, treeSize: size, rootHash: encodeHash(root), timestamp: now });
     const checkpoint = this.keys.signCheckpoint({ origin, treeSize: size, rootHash: root }, now);
     await this.heads.save(tenantId, head, checkpoint);
+    this.outbox.wake();
     if (this.settings.witnesses.length > 0) {
       await this.witness(tenantId, size, root, checkpoint);
     }

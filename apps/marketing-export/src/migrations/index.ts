@@ -1,4 +1,5 @@
 import { Init1764057600000 } from './1764057600000-init';
 import { Export1764300000001 } from './1764300000001-export';
+import { ConsentCheckpoints1764800000003 } from './1764800000003-consent-checkpoints';
 
-export const MIGRATIONS = [Init1764057600000, Export1764300000001];
+export const MIGRATIONS = [Init1764057600000, Export1764300000001, ConsentCheckpoints1764800000003];
