@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Client } from 'pg';
-import { canonicalBytes, CompactRange, leafHash } from '@custody/transparency-log';
+import { canonicalBytes, CompactRange, leafHash, NoteSigner, SIG_COSIGNATURE_V1 } from '@custody/transparency-log';
+import { TreeHeadService } from '../../apps/consent/src/services/tree-head.service';
 import { uniqueDigits } from '@custody/testing';
 import { ConsentHarness, ConsentTenant, startConsent } from '../support/consent.harness';
 
@@ -82,7 +83,15 @@ describe('consent log checkpoints and witnesses (real PostgreSQL, Go note verifi
     dir = mkdtempSync(join(tmpdir(), 'custody-checkpoints-'));
     const built = exec('bash', [join(ROOT, 'tools', 'note-verify', 'build.sh')]);
     witnesses = [await startWitness(dir, 'w1'), await startWitness(dir, 'w2')];
-    h = await startConsent({ env: { CONSENT_WITNESSES: witnesses.map((w) => `${w.verifierKey} ${w.url}`).join(',') } });
+    // A third witness that is never reachable: the log must carry on without it.
+    const absent = NoteSigner.fromSeed('witness.test/absent', Buffer.alloc(32, 9), SIG_COSIGNATURE_V1).verifierKey;
+    h = await startConsent({
+      env: {
+        CONSENT_WITNESSES: [...witnesses.map((w) => `${w.verifierKey} ${w.url}`), `${absent} http://127.0.0.1:9`].join(
+          ',',
+        ),
+      },
+    });
     const build = await built;
     expect(build).toMatchObject({ code: 0 });
     noteVerify = build.stdout.trim();
@@ -256,8 +265,11 @@ describe('consent log checkpoints and witnesses (real PostgreSQL, Go note verifi
         ),
       );
     }
-    expect((await h.request('POST', `/v1/audit/logs/${t.id}/tree-head`, { token: auditor })).body.treeSize).toBe(276);
+    // This time the scheduler signs (and has the witnesses cosign after its lock is released).
+    expect(await h.app.get(TreeHeadService).tick()).toBeGreaterThanOrEqual(1);
     const checkpoint = await h.request('GET', `/v1/audit/logs/${t.id}/checkpoint`, { token: auditor });
+    expect(checkpoint.text.split('\n')[1]).toBe('276');
+    expect(checkpoint.text.match(/^— witness\.test\/w[12] /gm)).toHaveLength(2);
     const prefix = `${h.url}/v1/audit/logs/${t.id}`;
 
     const full = await h.request('GET', `/v1/audit/logs/${t.id}/tile/0/000`, { token: auditor });

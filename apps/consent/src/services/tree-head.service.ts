@@ -21,6 +21,10 @@ import { WitnessConfig, WitnessRepository } from '../repositories/witness.reposi
 
 /** A head signed less than this long ago at the same size is returned instead of signing again. */
 const REUSE_WITHIN_MS = 1000;
+/** Logs whose new checkpoints are submitted to witnesses at the same time. */
+const WITNESS_CONCURRENCY = 8;
+/** A witness that could not be reached is skipped for this long. */
+const WITNESS_RETRY_MS = 30_000;
 
 /**
  * Signed tree heads: on a schedule for every log that grew (and for idle logs once per max age),
@@ -33,6 +37,7 @@ export class TreeHeadService implements OnApplicationBootstrap, OnApplicationShu
   private readonly logger = new Logger(TreeHeadService.name);
   private timer?: NodeJS.Timeout;
   private ticking?: Promise<number>;
+  private readonly unreachableUntil = new Map<string, number>();
 
   constructor(
     private readonly log: ConsentLogRepository,
@@ -59,19 +64,25 @@ export class TreeHeadService implements OnApplicationBootstrap, OnApplicationShu
 
   /** One scheduler round (exported for tests): signs what needs signing; returns how many heads it signed. */
   async tick(): Promise<number> {
-    let signed = 0;
+    const signed: Array<{ tenantId: TenantId; head: StoredHead }> = [];
     try {
       await this.heads.withSchedulerLock(async () => {
         const due = await this.heads.tenantsNeedingHead(Date.now(), this.settings.sthMaxAgeMs, 1000);
         for (const tenantId of due) {
-          await this.sign(tenantId);
-          signed += 1;
+          signed.push({ tenantId, head: await this.sign(tenantId, false) });
         }
       });
     } catch (error) {
       this.logger.warn({ msg: 'tree head scheduling failed; will retry', err: error });
     }
-    return signed;
+    // Witnesses are asked after the lock (and its transaction) is released, a few logs at a time,
+    // so a slow or absent witness never holds up signing.
+    for (let i = 0; i < signed.length; i += WITNESS_CONCURRENCY) {
+      await Promise.all(
+        signed.slice(i, i + WITNESS_CONCURRENCY).map(({ tenantId, head }) => this.witnessHead(tenantId, head)),
+      );
+    }
+    return signed.length;
   }
 
   /** The newest signed head; when the log has none yet, one is signed now. */
@@ -93,8 +104,8 @@ export class TreeHeadService implements OnApplicationBootstrap, OnApplicationShu
     return head.checkpoint! + cosignatures.map((c) => c.line).join('');
   }
 
-  /** Signs the log's current head now (on demand), as a JSON head and a checkpoint, and has witnesses cosign it. */
-  async sign(tenantId: TenantId): Promise<StoredHead> {
+  /** Signs the log's current head now (on demand), as a JSON head and a checkpoint, and (unless told not to) has witnesses cosign it. */
+  async sign(tenantId: TenantId, witness = true): Promise<StoredHead> {
     const { size, frontier } = await this.log.head(tenantId);
     const origin = this.settings.originFor(tenantId);
     const [previous] = await this.heads.list(tenantId, origin, 1);
@@ -107,11 +118,17 @@ export class TreeHeadService implements OnApplicationBootstrap, OnApplicationShu
     const checkpoint = this.keys.signCheckpoint({ origin, treeSize: size, rootHash: root }, now);
     await this.heads.save(tenantId, head, checkpoint);
     this.outbox.wake();
-    if (this.settings.witnesses.length > 0) {
-      await this.witness(tenantId, size, root, checkpoint);
-    }
     const [saved] = await this.heads.list(tenantId, origin, 1);
+    if (witness) {
+      await this.witnessHead(tenantId, saved);
+    }
     return saved;
+  }
+
+  private async witnessHead(tenantId: TenantId, head: StoredHead): Promise<void> {
+    if (this.settings.witnesses.length > 0 && head.checkpoint) {
+      await this.witness(tenantId, head.treeSize, Buffer.from(head.rootHash, 'base64'), head.checkpoint);
+    }
   }
 
   /**
@@ -126,6 +143,9 @@ export class TreeHeadService implements OnApplicationBootstrap, OnApplicationShu
     await Promise.all(
       this.settings.witnesses.map(async (witness) => {
         const key = parseVerifierKey(witness.verifierKey);
+        if ((this.unreachableUntil.get(witness.url) ?? 0) > Date.now()) {
+          return;
+        }
         try {
           const lines = await this.submit(tenantId, witness, known.get(key.name) ?? 0, size, checkpoint);
           if (lines === undefined) {
@@ -140,6 +160,11 @@ export class TreeHeadService implements OnApplicationBootstrap, OnApplicationShu
             line: `${line}\n`,
           });
         } catch (error) {
+          if (error instanceof TypeError || ['TimeoutError', 'AbortError'].includes((error as Error)?.name)) {
+            // Unreachable (fetch failed, timed out): leave it alone for a while instead of
+            // waiting on it for every log.
+            this.unreachableUntil.set(witness.url, Date.now() + WITNESS_RETRY_MS);
+          }
           this.logger.warn({
             msg: 'witness did not cosign the checkpoint',
             witness: key.name,
