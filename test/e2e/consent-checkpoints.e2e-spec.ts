@@ -1,4 +1,5 @@
 import { ChildProcess, execFile, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -439,6 +440,15 @@ describe('consent log checkpoints and witnesses (real PostgreSQL, Go note verifi
       '1',
     ]);
     expect(one.code).toBe(1);
+
+    // What the witnesses saw is public to monitors: each still serves the last checkpoint it cosigned, not the fork.
+    for (const w of witnesses) {
+      const seen = await fetch(`${w.url}/${createHash('sha256').update(origin).digest('hex')}/checkpoint`);
+      expect(seen.status).toBe(200);
+      const text = await seen.text();
+      expect(text.startsWith(`${origin}\n6\n`)).toBe(true);
+      expect(text).toContain(`— witness.test/${w === witnesses[0] ? 'w1' : 'w2'} `);
+    }
 
     // Each witness kept the refused checkpoint as evidence of the fork.
     for (const w of witnesses) {

@@ -8,6 +8,8 @@ export interface WitnessedHead {
   size: number;
   /** Base64 root hash. */
   root: string;
+  /** The checkpoint as cosigned: the log's note with this witness's cosignature line appended. */
+  checkpoint?: string;
 }
 
 /** A request the witness refused, kept as evidence (a log that signed a fork is caught here). */
@@ -120,8 +122,13 @@ export class Witness {
         `not consistent with the checkpoint of size ${known.size} this witness cosigned: ${check.reason}`,
       );
     }
-    await this.store.set(checkpoint.origin, { size: checkpoint.treeSize, root: encodeHash(checkpoint.rootHash) });
-    return text(200, cosign(this.signer, verifiedText, this.clock()));
+    const cosignature = cosign(this.signer, verifiedText, this.clock());
+    await this.store.set(checkpoint.origin, {
+      size: checkpoint.treeSize,
+      root: encodeHash(checkpoint.rootHash),
+      checkpoint: `${note.endsWith('\n') ? note : `${note}\n`}${cosignature}`,
+    });
+    return text(200, cosignature);
   }
 
   private async refuse(status: number, origin: string, checkpoint: string, reason: string): Promise<WitnessResponse> {

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { createServer, Server } from 'node:http';
 import { open, readFile, rename, writeFile } from 'node:fs/promises';
@@ -42,6 +42,14 @@ class FileStore {
 
   get(origin: string): WitnessedHead | undefined {
     return this.state.logs[origin];
+  }
+
+  /** The latest cosigned checkpoint of the log whose origin hashes (SHA-256, hex) to `originHash`. */
+  byOriginHash(originHash: string): string | undefined {
+    const origin = Object.keys(this.state.logs).find(
+      (o) => createHash('sha256').update(o).digest('hex') === originHash,
+    );
+    return origin === undefined ? undefined : this.state.logs[origin].checkpoint;
   }
 
   async set(origin: string, head: WitnessedHead): Promise<void> {
@@ -118,7 +126,8 @@ export async function serveWitness(
     });
   };
   await readLogs();
-  const witness = new Witness(signer, readLogs, await FileStore.open(stateFile));
+  const store = await FileStore.open(stateFile);
+  const witness = new Witness(signer, readLogs, store);
   const match = /^(.*):(\d+)$/.exec(listen);
   if (!match) {
     throw new UsageError('--listen is HOST:PORT, e.g. 127.0.0.1:8080 (port 0 picks a free one)');
@@ -126,6 +135,13 @@ export async function serveWitness(
   const server = createServer((req, res) => {
     const reply = (status: number, contentType: string, body: string) =>
       res.writeHead(status, { 'Content-Type': contentType }).end(body);
+    // C2SP tlog-witness monitoring: GET /<hex SHA-256 of the origin>/checkpoint, the latest checkpoint cosigned.
+    const monitored = req.method === 'GET' ? /^\/([0-9a-f]{64})\/checkpoint$/.exec(req.url ?? '') : null;
+    if (monitored) {
+      const cosigned = store.byOriginHash(monitored[1]);
+      reply(cosigned ? 200 : 404, 'text/plain; charset=utf-8', cosigned ?? 'no checkpoint cosigned for this log\n');
+      return;
+    }
     if (req.method !== 'POST' || req.url !== '/add-checkpoint') {
       reply(404, 'text/plain; charset=utf-8', 'not found\n');
       return;
