@@ -28,7 +28,7 @@ module.exports = {
     {
       ...base,
       displayName: 'unit',
-      testMatch: ['<rootDir>/{apps,libs}/*/src/**/*.spec.ts'],
+      testMatch: ['<rootDir>/{apps,libs,tools}/*/src/**/*.spec.ts'],
     },
     {
       ...base,

@@ -154,7 +154,8 @@ case "$cmd" in
     # The Helm CLI and the manifest validators are Go builds (minutes when Go's caches are cold,
     # seconds when warm): build them alongside the rest, wait for them before the chart suite.
     mkdir -p "$CUSTODY_HOME/logs"
-    (bash "$ROOT/scripts/helm.sh" && bash "$ROOT/tools/k8s-validate/build.sh") >"$CUSTODY_HOME/logs/helm-tools.log" 2>&1 &
+    # note-verify (Go's sumdb/note, for the consent log's checkpoint test) is built the same way.
+    (bash "$ROOT/scripts/helm.sh" && bash "$ROOT/tools/k8s-validate/build.sh" && bash "$ROOT/tools/note-verify/build.sh") >"$CUSTODY_HOME/logs/helm-tools.log" 2>&1 &
     helm_tools=$!
     CUSTODY_GIVEN_DB="${DATABASE_URL:-}"
     bash "$ROOT/scripts/stack.sh" up
@@ -174,7 +175,7 @@ case "$cmd" in
     echo "test: OpenAPI documents match the code"
     node scripts/openapi.mjs --check
     if ! wait "$helm_tools"; then
-      echo "test: building the Helm CLI or the manifest validator failed:" >&2
+      echo "test: building the Helm CLI, the manifest validator or note-verify failed:" >&2
       tail -20 "$CUSTODY_HOME/logs/helm-tools.log" >&2
       exit 1
     fi

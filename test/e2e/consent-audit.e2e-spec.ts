@@ -129,6 +129,8 @@ describe('consent log audit: tampering is detected offline by custody-audit (rea
     }
   }
 
+  const origin = (a: Audited): string => `consent.custody.local/${a.t.id}`;
+
   const entryAt = async (db: Client, tenantId: string, index: number): Promise<Buffer> =>
     (
       await db.query('SELECT entry FROM consent.log_entries WHERE tenant_id = $1 AND leaf_index = $2', [
@@ -140,7 +142,18 @@ describe('consent log audit: tampering is detected offline by custody-audit (rea
   async function exportAndVerify(a: Audited, extra: string[] = []): Promise<CliResult> {
     const sth = await a.save('sth.json', `POST /v1/audit/logs/${a.t.id}/tree-head`);
     const jsonl = await a.save('export.jsonl', `/v1/audit/logs/${a.t.id}/entries`);
-    return cli(['verify-export', '--export', jsonl, '--sth', sth, '--keys', a.file('keys.json'), ...extra]);
+    return cli([
+      'verify-export',
+      '--origin',
+      origin(a),
+      '--export',
+      jsonl,
+      '--sth',
+      sth,
+      '--keys',
+      a.file('keys.json'),
+      ...extra,
+    ]);
   }
 
   it('verifies an untouched log, and proofs of inclusion and consistency (also through npx)', async () => {
@@ -152,7 +165,17 @@ describe('consent log audit: tampering is detected offline by custody-audit (rea
 
     const proof = await a.save('inclusion.json', `/v1/audit/logs/${a.t.id}/proofs/inclusion?index=13&treeSize=24`);
     expect(
-      await cli(['verify-inclusion', '--proof', proof, '--sth', a.file('sth.json'), '--keys', a.file('keys.json')]),
+      await cli([
+        'verify-inclusion',
+        '--origin',
+        origin(a),
+        '--proof',
+        proof,
+        '--sth',
+        a.file('sth.json'),
+        '--keys',
+        a.file('keys.json'),
+      ]),
     ).toMatchObject({ code: 0 });
     const forged = JSON.parse(
       (await h.request('GET', `/v1/audit/logs/${a.t.id}/proofs/inclusion?index=13`, { token: a.auditor })).text,
@@ -161,6 +184,8 @@ describe('consent log audit: tampering is detected offline by custody-audit (rea
     writeFileSync(a.file('forged.json'), JSON.stringify(forged));
     const bad = await cli([
       'verify-inclusion',
+      '--origin',
+      origin(a),
       '--proof',
       a.file('forged.json'),
       '--sth',
@@ -182,7 +207,19 @@ describe('consent log audit: tampering is detected offline by custody-audit (rea
       `/v1/audit/logs/${a.t.id}/proofs/consistency?first=24&second=25`,
     );
     const viaNpx = await cli(
-      ['verify-consistency', '--proof', consistency, '--old', old, '--new', newer, '--keys', a.file('keys.json')],
+      [
+        'verify-consistency',
+        '--origin',
+        origin(a),
+        '--proof',
+        consistency,
+        '--old',
+        old,
+        '--new',
+        newer,
+        '--keys',
+        a.file('keys.json'),
+      ],
       ['npx', '--no-install', 'custody-audit'],
     );
     expect(viaNpx).toMatchObject({ code: 0 });
@@ -284,15 +321,31 @@ describe('consent log audit: tampering is detected offline by custody-audit (rea
     const keys = a.file('keys.json');
 
     // On its own the rewritten log is consistent: this is why auditors pin heads they have seen.
-    expect((await cli(['verify-export', '--export', jsonl, '--sth', newHead, '--keys', keys])).code).toBe(0);
+    expect(
+      (await cli(['verify-export', '--origin', origin(a), '--export', jsonl, '--sth', newHead, '--keys', keys])).code,
+    ).toBe(0);
 
-    const pinned = await cli(['verify-export', '--export', jsonl, '--sth', oldHead, '--sth', newHead, '--keys', keys]);
+    const pinned = await cli([
+      'verify-export',
+      '--origin',
+      origin(a),
+      '--export',
+      jsonl,
+      '--sth',
+      oldHead,
+      '--sth',
+      newHead,
+      '--keys',
+      keys,
+    ]);
     expect(pinned.code).toBe(1);
     expect(pinned.stdout).toContain('tree head of size 24: MISMATCH');
     expect(pinned.stdout).toContain('somewhere in indices 0..23');
 
     const located = await cli([
       'verify-export',
+      '--origin',
+      origin(a),
       '--export',
       jsonl,
       '--sth',
@@ -311,6 +364,8 @@ describe('consent log audit: tampering is detected offline by custody-audit (rea
     const proof = await a.save('consistency.json', `/v1/audit/logs/${a.t.id}/proofs/consistency?first=24&second=25`);
     const consistency = await cli([
       'verify-consistency',
+      '--origin',
+      origin(a),
       '--proof',
       proof,
       '--old',
@@ -352,6 +407,8 @@ describe('consent log audit: tampering is detected offline by custody-audit (rea
 
     const wrongKey = await cli([
       'verify-export',
+      '--origin',
+      'elsewhere',
       '--export',
       a.file('long.jsonl'),
       '--sth',
@@ -364,6 +421,8 @@ describe('consent log audit: tampering is detected offline by custody-audit (rea
 
     const long = await cli([
       'verify-export',
+      '--origin',
+      'elsewhere',
       '--export',
       a.file('long.jsonl'),
       '--sth',

@@ -302,7 +302,17 @@ describe('customer erasure across services (real stack)', () => {
     const keys = await save('keys.json', 'GET', '/v1/audit/log-keys');
     const sth = await save('sth.json', 'POST', `/v1/audit/logs/${tenant.id}/tree-head`);
     const entries = await save('export.jsonl', 'GET', `/v1/audit/logs/${tenant.id}/entries`);
-    const verified = await audit(['verify-export', '--export', entries, '--sth', sth, '--keys', keys]);
+    const verified = await audit([
+      'verify-export',
+      '--origin',
+      `consent.custody.local/${tenant.id}`,
+      '--export',
+      entries,
+      '--sth',
+      sth,
+      '--keys',
+      keys,
+    ]);
     expect(verified).toMatchObject({ code: 0 });
     expect(verified.stdout).toContain('VERIFIED');
     expect(verified.stdout).toContain('3 entries read');

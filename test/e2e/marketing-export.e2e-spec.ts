@@ -503,6 +503,8 @@ describe('marketing export: consent-gated, exactly once, removable, auditable (r
       const code = await custodyAudit(
         [
           'verify-inclusion',
+          '--origin',
+          sth.body.origin,
           '--proof',
           join(dir, 'proof.json'),
           '--sth',
@@ -525,51 +527,95 @@ describe('marketing export: consent-gated, exactly once, removable, auditable (r
       expect(Date.parse(proof.body.entry.recordedAt)).toBeLessThanOrEqual(Date.parse(entry.checkedAt));
     }
 
-    // Still in force when checked: the verified export of the log up to the head shows no revoke of
-    // the same subject and purpose logged before the check.
+    // Still in force when checked, proven offline by custody-audit check-ledger from the ledger and
+    // the log export verified against the signed head.
     const exported = await get('GET', `/v1/audit/logs/${t.id}/entries?to=${sth.body.treeSize}`);
     writeFileSync(join(dir, 'export.jsonl'), exported.text);
-    const out: string[] = [];
-    const verified = await custodyAudit(
-      [
-        'verify-export',
-        '--export',
-        join(dir, 'export.jsonl'),
-        '--sth',
-        join(dir, 'sth.json'),
-        '--keys',
-        join(dir, 'keys.json'),
-        '--no-progress',
-      ],
-      (l) => out.push(l),
-      (l) => out.push(l),
+    // The ledger cites, for each consent entry, the first checkpoint of the log that contains it:
+    // here the one just signed, which the export learnt from custody.consent.checkpoints.v1.
+    const cited = await eventually(
+      async () => {
+        const res = await ex.request('GET', `/v1/audit/marketing/${t.id}/ledger?status=sent`, { token: auditor });
+        return res.body.data.every((r: { consent: Array<{ checkpoint: unknown }> }) => r.consent[0].checkpoint)
+          ? res
+          : null;
+      },
+      20_000,
+      'the ledger citing the checkpoint',
     );
-    expect({ verified, out }).toMatchObject({ verified: 0 });
-    const log = exported.text
-      .split('\n')
-      .filter(Boolean)
-      .map(
-        (line) =>
-          JSON.parse(line).entry as {
-            kind: string;
-            subject: string;
-            index: number;
-            recordedAt: string;
-            purpose?: { key: string };
-          },
-      );
-    for (const entry of audited.body.data as Array<{ consent: Array<Record<string, any>>; checkedAt: string }>) {
-      const ref = entry.consent[0];
-      const revokedBefore = log.filter(
-        (e) =>
-          e.kind === 'consent.revoked' &&
-          e.subject === ref.subject &&
-          e.purpose?.key === ref.purposeKey &&
-          e.index > ref.logIndex &&
-          Date.parse(e.recordedAt) < Date.parse(entry.checkedAt),
-      );
-      expect(revokedBefore).toEqual([]);
+    for (const r of cited.body.data as Array<{ consent: Array<{ checkpoint: unknown }> }>) {
+      expect(r.consent[0].checkpoint).toEqual({ treeSize: sth.body.treeSize, rootHash: sth.body.rootHash });
     }
+    writeFileSync(join(dir, 'ledger.json'), cited.text);
+    const checkLedger = async (ledgerFile: string) => {
+      const out: string[] = [];
+      const code = await custodyAudit(
+        [
+          'check-ledger',
+          '--origin',
+          sth.body.origin,
+          '--ledger',
+          ledgerFile,
+          '--export',
+          join(dir, 'export.jsonl'),
+          '--sth',
+          join(dir, 'sth.json'),
+          '--keys',
+          join(dir, 'keys.json'),
+          '--no-progress',
+        ],
+        (l) => out.push(l),
+        (l) => out.push(l),
+      );
+      return { code, out: out.join('\n') };
+    };
+    const passed = await checkLedger(join(dir, 'ledger.json'));
+    expect(passed).toMatchObject({ code: 0 });
+    expect(passed.out).toMatch(
+      /^VERIFIED: 3 exports and 0 removals .*each export was checked against a grant in force/,
+    );
+
+    // A ledger that cites a consent revoked before the export: the first customer revokes, and the
+    // ledger (forged, as an operator could) claims the export was checked after that.
+    await api(t, 'POST', '/v1/consent/records', {
+      customer: { waId: customers[0] },
+      purpose: 'ads',
+      action: 'revoke',
+      method: 'api',
+    });
+    const later = await get('POST', `/v1/audit/logs/${t.id}/tree-head`);
+    writeFileSync(join(dir, 'sth.json'), later.text);
+    writeFileSync(
+      join(dir, 'export.jsonl'),
+      (await get('GET', `/v1/audit/logs/${t.id}/entries?to=${later.body.treeSize}`)).text,
+    );
+    const forged = structuredClone(cited.body) as {
+      data: Array<{ id: string; consent: Array<{ subject: string }>; checkedAt: string }>;
+    };
+    const subject = (await api(t, 'GET', `/v1/consent/customers/${customers[0]}`)).body.subject as string;
+    const record = forged.data.find((r) => r.consent[0].subject === subject)!;
+    record.checkedAt = new Date(Date.now() + 1000).toISOString();
+    writeFileSync(join(dir, 'forged-ledger.json'), JSON.stringify(forged));
+    const caught = await checkLedger(join(dir, 'forged-ledger.json'));
+    expect(caught.code).toBe(1);
+    expect(caught.out).toContain('FAILED: 1 claim of the ledger does not hold up');
+    expect(caught.out).toMatch(
+      new RegExp(
+        `record ${record.id}: was exported at .* on the grant at entry \\d+, but that consent was revoked by entry \\d+, logged at .*, before the export`,
+      ),
+    );
+
+    // A ledger whose cited checkpoint is not the log's: the root at that size differs.
+    const wrongRoot = structuredClone(cited.body) as {
+      data: Array<{ id: string; consent: Array<{ checkpoint: { rootHash: string } }> }>;
+    };
+    wrongRoot.data[1].consent[0].checkpoint.rootHash = Buffer.alloc(32, 7).toString('base64');
+    writeFileSync(join(dir, 'wrong-root.json'), JSON.stringify(wrongRoot));
+    const mismatch = await checkLedger(join(dir, 'wrong-root.json'));
+    expect(mismatch.code).toBe(1);
+    expect(mismatch.out).toContain(
+      `record ${wrongRoot.data[1].id}: cites a checkpoint of size ${sth.body.treeSize} with root`,
+    );
   });
 
   it('a pending removal survives a restart of the export and completes once the destination is back', async () => {

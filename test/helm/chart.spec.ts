@@ -872,9 +872,13 @@ describe("the apps' config classes and the chart's values", () => {
       'CONSENT_STH_INTERVAL_SECONDS',
       'CONSENT_STH_MAX_AGE_SECONDS',
       'CONSENT_APPEND_BATCH_MAX',
+      'CONSENT_WITNESSES',
     ]) {
       expect({ envName, set: defaults.has(envName) }).toEqual({ envName, set: false });
     }
+    expect(env.get('CONSENT_WITNESSES')).toBe(
+      'witness.example/w1+20324abe+BCmsuuFBvMrwsi4alNNNC8c2HlJtC/4SyJeUvJMilm3X https://w1.witness.example',
+    );
   });
 
   it('the schema rejects KAFKA_NEW_GROUP_START in extraEnv', () => {

@@ -45,7 +45,7 @@ export interface ConsentHarness {
  * consent consumer gets its own group, positioned at the end of the inbound topic, so it sees
  * exactly the messages a test publishes.
  */
-export async function startConsent(): Promise<ConsentHarness> {
+export async function startConsent(options: { env?: Record<string, string> } = {}): Promise<ConsentHarness> {
   const groupId = `custody-consent-test-${randomUUID()}`;
   const kafka = testKafka();
   const [ts, logKey] = await Promise.all([
@@ -61,6 +61,7 @@ export async function startConsent(): Promise<ConsentHarness> {
     JWKS_URL: `${ts.url}/.well-known/jwks.json`,
     CONSENT_LOG_KEY_FILE: '(in memory)',
     CONSENT_CONSUMER_GROUP: groupId,
+    ...options.env,
   });
   const app = await createApp(
     AppModule.register(env, keys, ConsentSettings.from(env, { runScheduler: false })),

@@ -91,7 +91,7 @@ export async function startMarketingExport(options: {
   });
   const app = await createApp(AppModule.register(env, ExportSettings.from(env)), APP_META);
   const url = await listen(app, 0, '127.0.0.1');
-  await waitForStableGroups(app.get(EventSubscriber).groupName(group), 3);
+  await waitForStableGroups(app.get(EventSubscriber).groupName(group), 4);
   const publisher = app.get(EventPublisher);
 
   const publishAuthorized = (tenantId: string, key: string, event: MarketingAuthorizedEvent) =>

@@ -18,6 +18,9 @@ import { PlatformRepository } from './repositories/platform.repository';
 import { PseudonymRepository } from './repositories/pseudonym.repository';
 import { PurposeRepository } from './repositories/purpose.repository';
 import { TreeHeadRepository } from './repositories/tree-head.repository';
+import { WitnessRepository } from './repositories/witness.repository';
+import { AuditReadRepository } from './repositories/audit-read.repository';
+import { AuditReadInterceptor } from './controllers/audit-read.interceptor';
 import { AuditService } from './services/audit.service';
 import { ChatConsentService } from './services/chat-consent.service';
 import { ConsentService } from './services/consent.service';
@@ -51,6 +54,9 @@ export class AppModule {
         PseudonymRepository,
         PurposeRepository,
         TreeHeadRepository,
+        WitnessRepository,
+        AuditReadRepository,
+        AuditReadInterceptor,
         OutboxService,
         LogWriter,
         PurposeService,

@@ -10,6 +10,8 @@ import { ExportConsumers } from './consumers/export.consumers';
 import { LedgerController } from './controllers/ledger.controller';
 import { AdsDestinationRepository } from './repositories/ads-destination.repository';
 import { ConsentStateRepository } from './repositories/consent-state.repository';
+import { ConsentCheckpointRepository } from './repositories/consent-checkpoint.repository';
+import { ConsentCheckpointService } from './services/consent-checkpoint.service';
 import { ErasureRepository } from './repositories/erasure.repository';
 import { ExportRepository } from './repositories/export.repository';
 import { CandidateService } from './services/candidate.service';
@@ -34,6 +36,8 @@ export class AppModule {
         { provide: ExportSettings, useValue: settings },
         OutboxService,
         ConsentStateRepository,
+        ConsentCheckpointRepository,
+        ConsentCheckpointService,
         ExportRepository,
         ErasureRepository,
         AdsDestinationRepository,

@@ -25,6 +25,9 @@ import { RETENTION_LIMITS } from './controllers/tenant.controller';
 import { RetentionService } from './services/retention.service';
 import { KeyManagementService } from './services/key-management.service';
 import { TenantController } from './controllers/tenant.controller';
+import { AuditorCredentialController } from './controllers/auditor-credential.controller';
+import { AuditorCredentialRepository } from './repositories/auditor-credential.repository';
+import { AuditorCredentialService } from './services/auditor-credential.service';
 import { MessagesConsumer } from './consumers/messages.consumer';
 import { MessageRepository } from './repositories/message.repository';
 import { MarketingAuthorizationRepository } from './repositories/marketing-authorization.repository';
@@ -65,6 +68,7 @@ export class AppModule {
       controllers: [
         TokenController,
         TenantController,
+        AuditorCredentialController,
         ConversationController,
         KeysController,
         RetentionController,
@@ -88,10 +92,13 @@ export class AppModule {
         },
         {
           provide: TokenService,
-          useFactory: (repo: TenantRepository) => new TokenService(keys, tokenSettings, repo),
-          inject: [TenantRepository],
+          useFactory: (repo: TenantRepository, auditors: AuditorCredentialRepository) =>
+            new TokenService(keys, tokenSettings, repo, auditors),
+          inject: [TenantRepository, AuditorCredentialRepository],
         },
         TenantRepository,
+        AuditorCredentialRepository,
+        AuditorCredentialService,
         TenantService,
         OutboxService,
         MessageRepository,

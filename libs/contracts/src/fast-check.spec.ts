@@ -87,6 +87,19 @@ const SAMPLES: Array<[Topic, Record<string, unknown>]> = [
     },
   ],
   [
+    Topics.ConsentCheckpoints,
+    {
+      eventId: 'k1',
+      type: 'consent.checkpoint',
+      tenantId,
+      occurredAt: at,
+      origin: `consent.custody.local/${tenantId}`,
+      treeSize: 7,
+      rootHash: Buffer.alloc(32, 1).toString('base64'),
+      checkpoint: `consent.custody.local/${tenantId}\n7\n${Buffer.alloc(32, 1).toString('base64')}\n\n— consent.custody.local/${tenantId} AAAA\n`,
+    },
+  ],
+  [
     Topics.MarketingAuthorized,
     {
       eventId: `${uuid}:wamid.HBgLMTIzNDU2Nzg5MA`,

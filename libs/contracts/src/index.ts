@@ -6,6 +6,7 @@ export * from './validation';
 export * from './message-events';
 export * from './network';
 export * from './consent-events';
+export * from './checkpoint-events';
 export * from './marketing-events';
 export * from './erasure-events';
 export * from './fast-check';

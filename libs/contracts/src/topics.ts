@@ -12,6 +12,7 @@ export const Topics = {
   MessagesStatus: 'custody.messages.status.v1',
   MessagesStored: 'custody.messages.stored.v1',
   ConsentEvents: 'custody.consent.events.v1',
+  ConsentCheckpoints: 'custody.consent.checkpoints.v1',
   MarketingAuthorized: 'custody.marketing.authorized.v1',
   ExportResults: 'custody.export.results.v1',
   ErasureRequests: 'custody.erasure.requests.v1',
@@ -44,6 +45,7 @@ export const TOPIC_SPECS: readonly TopicSpec[] = [
   { name: Topics.MessagesStatus, compacted: false, key: 'tenantId:conversationId' },
   { name: Topics.MessagesStored, compacted: false, key: 'tenantId:conversationId' },
   { name: Topics.ConsentEvents, compacted: true, key: 'tenantId:subject:purpose' },
+  { name: Topics.ConsentCheckpoints, compacted: true, key: 'tenantId' },
   { name: Topics.MarketingAuthorized, compacted: false, key: 'tenantId:conversationId' },
   { name: Topics.ExportResults, compacted: false, key: 'tenantId:destination' },
   {

@@ -1,5 +1,5 @@
 import { generateKeyPair } from 'jose';
-import { canonicalBytes } from './canonical-json';
+import { canonicalBytes, canonicalize } from './canonical-json';
 import { CompactRange } from './compact-range';
 import { encodeHash, leafHash } from './hashes';
 import { ExportVerifier } from './export-verifier';
@@ -9,8 +9,8 @@ import { exportJWK } from 'jose';
 const entry = (i: number) => ({ index: i, kind: 'consent.granted', subject: `s${i % 3}`, note: `entry ${i}` });
 
 function exportOf(entries: Array<Record<string, unknown>>): string[] {
-  return entries.map((e, i) =>
-    JSON.stringify({ index: i, leafHash: encodeHash(leafHash(canonicalBytes(e))), entry: e }),
+  return entries.map(
+    (e, i) => `{"index":${i},"leafHash":"${encodeHash(leafHash(canonicalBytes(e)))}","entry":${canonicalize(e)}}`,
   );
 }
 
@@ -93,6 +93,62 @@ describe('ExportVerifier', () => {
     expect(located.problems[0]).toMatchObject({ index: 9, code: 'baseline_mismatch' });
   });
 
+  it('refuses a duplicated key in an entry, which JSON.parse would resolve to the last value', () => {
+    const lines = exportOf(entries);
+    // What grep shows is the first "note"; what JSON.parse (and so a lax verifier) hashes is the second.
+    lines[6] = lines[6].replace('"kind":"consent.granted"', '"kind":"consent.revoked","kind":"consent.granted"');
+    const report = run(lines, [head]);
+    expect(report).toMatchObject({ ok: false, firstDifferingIndex: 6 });
+    expect(report.problems).toEqual([
+      expect.objectContaining({
+        index: 6,
+        code: 'duplicate_key',
+        message: expect.stringContaining('duplicate key "kind" in $.entry'),
+      }),
+    ]);
+  });
+
+  it('refuses an entry that is not written in canonical JSON, even when it means the same', () => {
+    const lines = exportOf(entries);
+    const line = JSON.parse(lines[3]);
+    lines[3] = `{"index":3,"leafHash":"${line.leafHash}","entry":${JSON.stringify(line.entry, null, 1)}}`;
+    const report = run(lines, [head]);
+    expect(report.problems.map((p) => [p.index, p.code])).toEqual([[3, 'not_canonical']]);
+  });
+
+  it('reports two swapped lines once, as out of order, with nothing missing after them', () => {
+    const lines = exportOf(entries);
+    [lines[8], lines[9]] = [lines[9], lines[8]];
+    const report = run(lines, [head]);
+    expect(report.problems.map((p) => [p.index, p.code])).toEqual([[8, 'out_of_order']]);
+    expect(report.firstDifferingIndex).toBe(8);
+  });
+
+  it('says an altered leafHash hint is only the hint when the entries reproduce the signed root', () => {
+    const lines = exportOf(entries);
+    const line = JSON.parse(lines[12]);
+    lines[12] = lines[12].replace(line.leafHash, encodeHash(leafHash(Buffer.from('something else'))));
+    const report = run(lines, [head]);
+    expect(report.ok).toBe(false);
+    expect(report.heads).toEqual([expect.objectContaining({ treeSize: 23, ok: true })]);
+    expect(report.problems).toEqual([
+      expect.objectContaining({
+        index: 12,
+        code: 'leaf_hint_mismatch',
+        message: expect.stringContaining('the hint was altered, not the entry'),
+      }),
+    ]);
+  });
+
+  it('reports entries of another tenant when the origin is pinned', () => {
+    const own = entries.map((e) => ({ ...e, tenant: 't1' }));
+    const lines = exportOf(own);
+    lines[2] = exportOf(own.map((e) => ({ ...e, tenant: 't2' })))[2];
+    const verifier = new ExportVerifier([], 'consent.test/t1');
+    lines.forEach((l) => verifier.addLine(l));
+    expect(verifier.finish().problems.map((p) => [p.index, p.code])).toEqual([[2, 'tenant_mismatch']]);
+  });
+
   it('reports truncation and malformed lines at their index', () => {
     expect(run(exportOf(entries).slice(0, 20), [head])).toMatchObject({
       ok: false,
@@ -101,6 +157,8 @@ describe('ExportVerifier', () => {
     });
     const lines = exportOf(entries);
     lines[2] = '{"index":2,';
-    expect(run(lines, [head]).firstDifferingIndex).toBe(2);
+    const report = run(lines, [head]);
+    expect(report.firstDifferingIndex).toBe(2);
+    expect(report.problems.map((p) => [p.index, p.code])).toEqual([[2, 'malformed']]);
   });
 });

@@ -1,6 +1,9 @@
 import { IsNotEmpty, IsOptional, IsString, Matches } from 'class-validator';
 import { EnvInt, EnvPort, RemoteAuthEnv } from '@custody/platform';
 
+const VKEY = String.raw`[^\s+,]+\+[0-9a-f]{8}\+[A-Za-z0-9+/]+={0,2}`;
+const WITNESS = String.raw`${VKEY}\s+https?://[^\s,]+`;
+
 export class ConsentEnv extends RemoteAuthEnv {
   @EnvPort()
   CONSENT_PORT = 3002;
@@ -32,6 +35,17 @@ export class ConsentEnv extends RemoteAuthEnv {
   @IsOptional()
   @Matches(/^[A-Za-z0-9._-]{1,200}$/)
   CONSENT_CONSUMER_GROUP = 'custody-consent';
+
+  /**
+   * Witnesses that cosign each new checkpoint (C2SP tlog-witness): comma-separated
+   * `<verifier key> <submission URL>` pairs, e.g. `witness.example/w1+20324abe+BCms… https://w1.example`.
+   * Empty: checkpoints are only signed by the log.
+   */
+  @IsOptional()
+  @Matches(new RegExp(`^\\s*(${WITNESS}(\\s*,\\s*${WITNESS})*)?\\s*$`), {
+    message: 'must be comma-separated "<witness verifier key> <http(s) URL>" pairs',
+  })
+  CONSENT_WITNESSES = '';
 
   /** At most this many appends share one transaction (group commit per tenant). */
   @EnvInt(1, 10000)

@@ -1,3 +1,4 @@
+import type { WitnessConfig } from '../repositories/witness.repository';
 import { ConsentEnv } from './consent.env';
 
 /** The consent service's own settings, derived once from the environment. */
@@ -11,6 +12,8 @@ export class ConsentSettings {
     readonly appendBatchMax: number,
     /** Off in tests that drive signing themselves. */
     readonly runScheduler: boolean = true,
+    /** Witnesses each new checkpoint is submitted to (CONSENT_WITNESSES). */
+    readonly witnesses: WitnessConfig[] = [],
   ) {}
 
   static from(env: ConsentEnv, overrides: Partial<{ runScheduler: boolean }> = {}): ConsentSettings {
@@ -21,6 +24,7 @@ export class ConsentSettings {
       env.CONSENT_CONSUMER_GROUP,
       env.CONSENT_APPEND_BATCH_MAX,
       overrides.runScheduler ?? true,
+      parseWitnesses(env.CONSENT_WITNESSES),
     );
   }
 
@@ -29,7 +33,28 @@ export class ConsentSettings {
     return `${this.consumerGroup}-erasure`;
   }
 
+  /**
+   * The bound an inclusion promise states: an appended entry is in a signed checkpoint within this
+   * long. The scheduler signs every log that grew once per interval, so two intervals leave one
+   * interval of slack for a slow round.
+   */
+  get maxMergeDelayMs(): number {
+    return 2 * this.sthIntervalMs;
+  }
+
   originFor(tenantId: string): string {
     return `${this.originPrefix}/${tenantId}`;
   }
+}
+
+/** `CONSENT_WITNESSES`: comma-separated `<witness verifier key> <submission URL>` pairs. */
+export function parseWitnesses(value: string | undefined): WitnessConfig[] {
+  return (value ?? '')
+    .split(',')
+    .map((pair) => pair.trim())
+    .filter(Boolean)
+    .map((pair) => {
+      const [verifierKey, url] = pair.split(/\s+/);
+      return { verifierKey, url };
+    });
 }

@@ -1,11 +1,33 @@
-import { Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
-import { ApiForbiddenResponse, ApiOkResponse, ApiOperation, ApiParam, ApiProduces, ApiTags } from '@nestjs/swagger';
+import {
+  Controller,
+  Get,
+  Header,
+  HttpCode,
+  Param,
+  ParseUUIDPipe,
+  Post,
+  Query,
+  Res,
+  StreamableFile,
+  UseInterceptors,
+} from '@nestjs/common';
+import {
+  ApiForbiddenResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiProduces,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Auth, CurrentPrincipal, Principal, Public, Roles } from '@custody/auth';
 import { ApiErrorResponse } from '@custody/platform';
 import {
   AuditLogListDto,
+  AuditReadListDto,
   AuditWordingListDto,
+  CheckpointKeysDto,
   ConsistencyProofDto,
   ConsistencyQueryDto,
   ExportQueryDto,
@@ -18,8 +40,13 @@ import {
   TreeHeadListQueryDto,
 } from '../dtos/audit.dto';
 import { LogKeysRepository } from '../repositories/log-keys.repository';
+import { AuditReadRepository } from '../repositories/audit-read.repository';
+import { StoredHead } from '../repositories/tree-head.repository';
+import { AuditReadInterceptor } from './audit-read.interceptor';
 import { AuditService } from '../services/audit.service';
 import { TreeHeadService } from '../services/tree-head.service';
+
+const mapHead = ({ id: _id, ...head }: StoredHead): SignedTreeHeadDto => head;
 
 const TENANT_LOG_PARAM = {
   name: 'tenantId',
@@ -32,11 +59,13 @@ const TENANT_LOG_PARAM = {
  */
 @ApiTags('audit')
 @Controller('v1/audit')
+@UseInterceptors(AuditReadInterceptor)
 export class AuditController {
   constructor(
     private readonly audit: AuditService,
     private readonly heads: TreeHeadService,
     private readonly keys: LogKeysRepository,
+    private readonly reads: AuditReadRepository,
   ) {}
 
   /** The public keys that sign tree heads (Ed25519 JWKs). Pin them; they verify every head offline. */
@@ -45,6 +74,18 @@ export class AuditController {
   @ApiOperation({ summary: 'Public keys of the consent log' })
   logKeys(): LogKeysDto {
     return this.keys.publicJwks();
+  }
+
+  /**
+   * The C2SP verifier keys of one log's checkpoints (`<origin>+<key id>+<base64>`), with when each
+   * signs. Each log's key is derived from the operator's log key, so every log has its own.
+   */
+  @Get('logs/:tenantId/checkpoint-keys')
+  @Public()
+  @ApiOperation({ summary: "Verifier keys of a log's checkpoints (C2SP signed-note)" })
+  @ApiParam(TENANT_LOG_PARAM)
+  checkpointKeys(@Param('tenantId', ParseUUIDPipe) tenantId: string): CheckpointKeysDto {
+    return this.audit.checkpointKeys(tenantId);
   }
 
   @Get('logs')
@@ -59,11 +100,30 @@ export class AuditController {
   @ApiOperation({ summary: 'The latest signed tree head' })
   @ApiParam(TENANT_LOG_PARAM)
   @ApiForbiddenResponse({ type: ApiErrorResponse })
-  treeHead(
+  async treeHead(
     @CurrentPrincipal() principal: Principal,
     @Param('tenantId', ParseUUIDPipe) tenantId: string,
   ): Promise<SignedTreeHeadDto> {
-    return this.heads.latest(this.audit.tenantFor(principal, tenantId));
+    return mapHead(await this.heads.latest(this.audit.tenantFor(principal, tenantId)));
+  }
+
+  /**
+   * The newest checkpoint (C2SP tlog-checkpoint in a signed note, `text/plain`) with the
+   * cosignatures witnesses gave it. This is also `<prefix>/checkpoint` of the tlog-tiles API.
+   */
+  @Get('logs/:tenantId/checkpoint')
+  @Auth(Roles.Auditor, Roles.TenantAdmin)
+  @Header('Content-Type', 'text/plain; charset=utf-8')
+  @Header('Cache-Control', 'private, no-cache')
+  @ApiOperation({ summary: 'The latest signed checkpoint, with witness cosignatures' })
+  @ApiParam(TENANT_LOG_PARAM)
+  @ApiProduces('text/plain')
+  @ApiOkResponse({ description: 'A signed note: origin, tree size, root hash, then signature lines', type: String })
+  checkpoint(
+    @CurrentPrincipal() principal: Principal,
+    @Param('tenantId', ParseUUIDPipe) tenantId: string,
+  ): Promise<string> {
+    return this.heads.checkpoint(this.audit.tenantFor(principal, tenantId));
   }
 
   /** Signs the log's current state now. */
@@ -72,23 +132,26 @@ export class AuditController {
   @Auth(Roles.Auditor, Roles.TenantAdmin)
   @ApiOperation({ summary: 'Sign a tree head now (on demand)' })
   @ApiParam(TENANT_LOG_PARAM)
-  signTreeHead(
+  async signTreeHead(
     @CurrentPrincipal() principal: Principal,
     @Param('tenantId', ParseUUIDPipe) tenantId: string,
   ): Promise<SignedTreeHeadDto> {
-    return this.heads.sign(this.audit.tenantFor(principal, tenantId));
+    return mapHead(await this.heads.sign(this.audit.tenantFor(principal, tenantId)));
   }
 
   @Get('logs/:tenantId/tree-heads')
   @Auth(Roles.Auditor, Roles.TenantAdmin)
-  @ApiOperation({ summary: 'Signed tree heads, newest first' })
+  @ApiOperation({ summary: 'Signed tree heads, newest first, a page at a time' })
   @ApiParam(TENANT_LOG_PARAM)
   async treeHeads(
     @CurrentPrincipal() principal: Principal,
     @Param('tenantId', ParseUUIDPipe) tenantId: string,
     @Query() query: TreeHeadListQueryDto,
   ): Promise<TreeHeadListDto> {
-    return { data: await this.heads.list(this.audit.tenantFor(principal, tenantId), query.limit ?? 100) };
+    const limit = query.limit ?? 100;
+    const rows = await this.heads.list(this.audit.tenantFor(principal, tenantId), limit + 1, query.cursor);
+    const page = rows.slice(0, limit);
+    return { data: page.map(mapHead), nextCursor: rows.length > limit ? page[page.length - 1].id : null };
   }
 
   @Get('logs/:tenantId/proofs/inclusion')
@@ -156,6 +219,51 @@ export class AuditController {
       // Headers are gone: cut the stream so the client sees an incomplete export, not a short valid one.
       res.destroy(error as Error);
     }
+  }
+
+  /**
+   * C2SP tlog-tiles read API under the prefix `/v1/audit/logs/{tenantId}` (with `…/checkpoint`):
+   * `tile/<L>/<N>[.p/<W>]` is a hash tile, `tile/entries/<N>[.p/<W>]` an entry bundle. Tiles never
+   * change, so they are cacheable for good; a monitor fetches any proof, or the whole log, with
+   * plain GETs.
+   */
+  @Get('logs/:tenantId/tile/*path')
+  @Auth(Roles.Auditor, Roles.TenantAdmin)
+  @ApiOperation({ summary: 'A hash tile or entry bundle (C2SP tlog-tiles)' })
+  @ApiParam(TENANT_LOG_PARAM)
+  @ApiParam({ name: 'path', description: 'e.g. `0/x001/234.p/7` or `entries/000`', type: String })
+  @ApiProduces('application/octet-stream')
+  @ApiOkResponse({ description: 'Hashes (32 bytes each) or length-prefixed entries' })
+  @ApiNotFoundResponse({ type: ApiErrorResponse })
+  async tile(
+    @CurrentPrincipal() principal: Principal,
+    @Param('tenantId', ParseUUIDPipe) tenantId: string,
+    @Param('path') path: string[] | string,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<StreamableFile> {
+    const segments = Array.isArray(path) ? path : path.split('/');
+    const body = await this.audit.tile(this.audit.tenantFor(principal, tenantId), segments);
+    res.setHeader('Cache-Control', 'private, max-age=31536000, immutable');
+    return new StreamableFile(body, { type: 'application/octet-stream' });
+  }
+
+  /** Who read this log as an auditor, and what: every auditor read of the audit API is recorded. */
+  @Get('logs/:tenantId/reads')
+  @Auth(Roles.Auditor, Roles.TenantAdmin)
+  @ApiOperation({ summary: 'Auditor reads of this log, newest first' })
+  @ApiParam(TENANT_LOG_PARAM)
+  async auditReads(
+    @CurrentPrincipal() principal: Principal,
+    @Param('tenantId', ParseUUIDPipe) tenantId: string,
+    @Query() query: TreeHeadListQueryDto,
+  ): Promise<AuditReadListDto> {
+    const limit = query.limit ?? 100;
+    const rows = await this.reads.list(this.audit.tenantFor(principal, tenantId), limit + 1, query.cursor);
+    const page = rows.slice(0, limit);
+    return {
+      data: page.map(({ id: _id, readAt, ...r }) => ({ ...r, readAt: readAt.toISOString() })),
+      nextCursor: rows.length > limit ? page[page.length - 1].id : null,
+    };
   }
 
   /** Every wording version with the canonical content its hash covers. */

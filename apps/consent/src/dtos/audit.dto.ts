@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 
-import { IsOptional, IsUUID } from 'class-validator';
+import { IsOptional, IsUUID, Matches } from 'class-validator';
 import { CursorPageDto, PageLimit, QueryInt } from '@custody/platform';
 
 export class SignedTreeHeadDto {
@@ -27,17 +27,73 @@ export class SignedTreeHeadDto {
   /** JWS compact serialization (EdDSA/Ed25519) over the canonical statement; see docs/consent-log-format.md. */
   @ApiProperty()
   signature: string;
+
+  /**
+   * The same size and root as a C2SP tlog-checkpoint in a signed note, signed by the log's own key
+   * (`GET …/checkpoint-keys`); the source of truth for witnesses and Go's `sumdb/note`. Null for
+   * heads signed before checkpoints existed.
+   */
+  @ApiProperty({ type: String, nullable: true })
+  checkpoint: string | null;
 }
 
 export class TreeHeadListDto {
   @ApiProperty({ type: [SignedTreeHeadDto] })
   data: SignedTreeHeadDto[];
+
+  /** Pass as `cursor` for the next (older) page; null on the last page. */
+  @ApiProperty({ type: String, nullable: true })
+  nextCursor: string | null;
 }
 
 export class TreeHeadListQueryDto {
   /** How many heads, newest first. */
   @PageLimit(500, 100)
   limit?: number;
+
+  /** `nextCursor` of the previous page. */
+  @ApiPropertyOptional()
+  @IsOptional()
+  @Matches(/^[1-9][0-9]{0,17}$/, { message: 'cursor must be the nextCursor of a previous page' })
+  cursor?: string;
+}
+
+export class CheckpointKeyDto {
+  /** C2SP verifier key (`<origin>+<key id>+<base64>`): give it to `note.NewVerifier` or `custody-audit --log-key`. */
+  @ApiProperty({
+    example:
+      'consent.custody.local/6f1c1f9e-7a40-4a43-9e8e-3f6a1c2b9d10+7f3837cf+AQOhB7/zzhC+HXDdGOdLwJln5NYwm6UNXx3chmQSVTG4',
+  })
+  verifierKey: string;
+
+  /** The key id, 8 hex digits. */
+  @ApiProperty()
+  keyId: string;
+
+  /** `kid` of the operator's log key (`GET /v1/audit/log-keys`) this log's key is derived from. */
+  @ApiProperty()
+  derivedFrom: string;
+
+  /** When the key starts signing (RFC 3339), null when unbounded. */
+  @ApiProperty({ type: String, nullable: true })
+  validFrom: string | null;
+
+  /** When the key stops signing (RFC 3339), null when unbounded. Checkpoints it signed stay valid. */
+  @ApiProperty({ type: String, nullable: true })
+  validUntil: string | null;
+
+  /** Whether it signs new checkpoints now. */
+  @ApiProperty()
+  active: boolean;
+}
+
+export class CheckpointKeysDto {
+  /** The log's origin: the first line of its checkpoints and the name of its keys. */
+  @ApiProperty()
+  origin: string;
+
+  @ApiProperty({ type: [CheckpointKeyDto] })
+  keys: CheckpointKeyDto[];
 }
 
 export class InclusionQueryDto {
@@ -171,4 +227,38 @@ export class PageQueryDto {
   @IsOptional()
   @IsUUID()
   cursor?: string;
+}
+
+export class AuditReadDto {
+  /** The token subject: `auditor:<client id>` (operator-minted) or `client:<client id>` (a tenant's auditor credential). */
+  @ApiProperty()
+  reader: string;
+
+  /** The token's `jti`. */
+  @ApiProperty({ type: String, nullable: true })
+  tokenId: string | null;
+
+  @ApiProperty()
+  method: string;
+
+  /** The route read, e.g. `/v1/audit/logs/:tenantId/entries`. */
+  @ApiProperty()
+  route: string;
+
+  /** Its query parameters (sizes, indices, event ids). */
+  @ApiProperty({ type: 'object', additionalProperties: true })
+  query: Record<string, unknown>;
+
+  @ApiProperty()
+  readAt: string;
+}
+
+export class AuditReadListDto {
+  /** Newest first. */
+  @ApiProperty({ type: [AuditReadDto] })
+  data: AuditReadDto[];
+
+  /** Pass as `cursor` for the next (older) page; null on the last page. */
+  @ApiProperty({ type: String, nullable: true })
+  nextCursor: string | null;
 }

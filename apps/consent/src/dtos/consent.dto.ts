@@ -207,6 +207,18 @@ export class ConsentRecordResponseDto extends LogEntryDto {
   /** When the log appended it. */
   @ApiProperty()
   recordedAt: string;
+
+  /**
+   * The log's signed promise that this entry is at `leafIndex` with `leafHash` and will be in a
+   * signed checkpoint within the log's maximum merge delay: a C2SP signed note by the log's
+   * checkpoint key (docs/consent-log-format.md). Keep it; `custody-audit verify-promise` checks it
+   * against a later checkpoint and reports a broken promise.
+   */
+  @ApiProperty({
+    example:
+      'custody.consent.inclusion-promise/v1\nconsent.custody.local/6f1c…\n41\n<leaf hash>\n1764064800412\n1764064920412\n\n— consent.custody.local/6f1c… <signature>\n',
+  })
+  inclusionPromise: string;
 }
 
 export class PurposeStateDto {

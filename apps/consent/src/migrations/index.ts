@@ -2,6 +2,8 @@ import { Init1764057600000 } from './1764057600000-init';
 import { ConsentLog1764057600001 } from './1764057600001-consent-log';
 import { TreeReads1764057600002 } from './1764057600002-tree-reads';
 import { CustomerPseudonyms1764400000002 } from './1764400000002-customer-pseudonyms';
+import { Checkpoints1764800000001 } from './1764800000001-checkpoints';
+import { AuditReads1764800000002 } from './1764800000002-audit-reads';
 import { OutboxRelayAfter1764900000001 } from './1764900000001-outbox-relay-after';
 
 export const MIGRATIONS = [
@@ -9,5 +11,7 @@ export const MIGRATIONS = [
   ConsentLog1764057600001,
   TreeReads1764057600002,
   CustomerPseudonyms1764400000002,
+  Checkpoints1764800000001,
+  AuditReads1764800000002,
   OutboxRelayAfter1764900000001,
 ];

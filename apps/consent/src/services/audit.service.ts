@@ -6,20 +6,25 @@ import {
   assembleProof,
   encodeHash,
   nodeKey,
+  parseTilePath,
   planConsistencyProof,
   planInclusionProof,
   planNodes,
   ProofPlan,
+  TILE_HEIGHT,
+  TILE_WIDTH,
 } from '@custody/transparency-log';
 import { ConsentSettings } from '../config/consent.settings';
 import {
   AuditLogListDto,
   AuditWordingListDto,
+  CheckpointKeysDto,
   ConsistencyProofDto,
   InclusionProofDto,
   InclusionQueryDto,
 } from '../dtos/audit.dto';
 import { ConsentLogRepository } from '../repositories/consent-log.repository';
+import { LogKeysRepository } from '../repositories/log-keys.repository';
 import { PlatformRepository } from '../repositories/platform.repository';
 import { PurposeRepository } from '../repositories/purpose.repository';
 
@@ -39,8 +44,15 @@ export class AuditService {
     private readonly log: ConsentLogRepository,
     private readonly purposes: PurposeRepository,
     private readonly platform: PlatformRepository,
+    private readonly keys: LogKeysRepository,
     private readonly settings: ConsentSettings,
   ) {}
+
+  /** Public: any UUID names a log (the key is derived, nothing is looked up), so this reveals no tenant. */
+  checkpointKeys(tenantId: string): CheckpointKeysDto {
+    const origin = this.settings.originFor(tenantId.toLowerCase());
+    return { origin, keys: this.keys.checkpointKeys(origin, Date.now()) };
+  }
 
   /** The tenant whose log the caller may read, or 403. */
   tenantFor(principal: Principal, tenantId: string): TenantId {
@@ -137,6 +149,55 @@ export class AuditService {
       yield chunk;
       next = rows[rows.length - 1].leafIndex + 1;
     }
+  }
+
+  /**
+   * A C2SP tlog-tiles resource: a hash tile (the stored nodes at tree level 8·L, read in one query)
+   * or an entry bundle (each entry's stored bytes behind a big-endian uint16 length). A tile exists
+   * once the log is large enough to hold it; what it holds never changes.
+   */
+  async tile(tenantId: TenantId, segments: string[]): Promise<Buffer> {
+    const tile = parseTilePath(segments);
+    const notFound = () =>
+      new DomainError(HttpStatus.NOT_FOUND, 'not_found', `No tile ${segments.join('/')} in this log`);
+    if (!tile) {
+      throw notFound();
+    }
+    const { size } = await this.log.head(tenantId);
+    const first = tile.index * TILE_WIDTH;
+    if (tile.level === 'entries') {
+      if (first + tile.width > size) {
+        throw notFound();
+      }
+      const rows = await this.log.exportPage(tenantId, first, first + tile.width, tile.width);
+      const parts: Buffer[] = [];
+      for (const r of rows) {
+        if (r.entry.length > 0xffff) {
+          throw new Error(`entry ${r.leafIndex} is longer than a tile bundle can hold`);
+        }
+        const length = Buffer.alloc(2);
+        length.writeUInt16BE(r.entry.length);
+        parts.push(length, r.entry);
+      }
+      return Buffer.concat(parts);
+    }
+    // Each hash at tree level 8·L covers 256^L leaves.
+    const level = tile.level;
+    const span = TILE_WIDTH ** level;
+    if ((first + tile.width) * span > size) {
+      throw notFound();
+    }
+    const coords = Array.from({ length: tile.width }, (_, i) => ({ level: level * TILE_HEIGHT, index: first + i }));
+    const nodes = await this.log.nodes(tenantId, coords);
+    return Buffer.concat(
+      coords.map((c) => {
+        const hash = nodes.get(nodeKey(c));
+        if (!hash) {
+          throw new Error(`stored node ${c.level}/${c.index} is missing`);
+        }
+        return hash;
+      }),
+    );
   }
 
   async wordings(tenantId: TenantId): Promise<AuditWordingListDto> {

@@ -2,7 +2,8 @@ import { HttpStatus, Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { TenantId } from '@custody/database';
 import { DomainError } from '@custody/platform';
-import { canonicalize, leafHash } from '@custody/transparency-log';
+import { canonicalize, formatInclusionPromise, leafHash } from '@custody/transparency-log';
+import { ConsentSettings } from '../config/consent.settings';
 import { covers } from '../domain/data-use';
 import { EntryDraft, EntryEvidence } from '../domain/log-entry';
 import {
@@ -15,6 +16,7 @@ import {
   RecordPromptDto,
 } from '../dtos/consent.dto';
 import { ConsentLogRepository, DraftItem, ItemOutcome } from '../repositories/consent-log.repository';
+import { LogKeysRepository } from '../repositories/log-keys.repository';
 import { PseudonymRepository } from '../repositories/pseudonym.repository';
 import { mapEntry, mapRecord } from './entry.mapper';
 import { LogWriter } from './log-writer.service';
@@ -44,6 +46,8 @@ export class ConsentService {
     private readonly pseudonyms: PseudonymRepository,
     private readonly log: ConsentLogRepository,
     private readonly writer: LogWriter,
+    private readonly keys: LogKeysRepository,
+    private readonly settings: ConsentSettings,
   ) {}
 
   /** Logs that a customer was shown the current wording of some purposes (what a grant must point at). */
@@ -209,14 +213,29 @@ export class ConsentService {
 
   private async appendOne(tenantId: TenantId, item: DraftItem): Promise<Recorded> {
     const outcome = await this.writer.append(tenantId, { items: [item] });
-    return this.toRecorded(outcome.items[0]);
+    return this.toRecorded(tenantId, outcome.items[0]);
   }
 
-  private toRecorded(outcome: ItemOutcome): Recorded {
+  private toRecorded(tenantId: TenantId, outcome: ItemOutcome): Recorded {
     switch (outcome.status) {
       case 'appended':
-      case 'replayed':
-        return { record: mapRecord(outcome.entry, outcome.leafHash), replayed: outcome.status === 'replayed' };
+      case 'replayed': {
+        // Signed here, for the API's caller only (not in the LogWriter, not for chat commands): one
+        // Ed25519 signature per request, deterministic, so a replay returns the same promise.
+        const recordedAt = Date.parse(outcome.entry.recordedAt);
+        const origin = this.settings.originFor(tenantId);
+        const promise = formatInclusionPromise({
+          origin,
+          index: outcome.entry.index,
+          leafHash: outcome.leafHash,
+          recordedAt,
+          mergeBy: recordedAt + this.settings.maxMergeDelayMs,
+        });
+        return {
+          record: mapRecord(outcome.entry, outcome.leafHash, this.keys.signNote(origin, promise, recordedAt)),
+          replayed: outcome.status === 'replayed',
+        };
+      }
       case 'conflict':
         throw new DomainError(
           HttpStatus.CONFLICT,

@@ -12,9 +12,10 @@ export function mapEntry(entry: LogEntry, leafHash: Buffer): LogEntryDto {
   };
 }
 
-export function mapRecord(entry: LogEntry, leafHash: Buffer): ConsentRecordResponseDto {
+export function mapRecord(entry: LogEntry, leafHash: Buffer, inclusionPromise: string): ConsentRecordResponseDto {
   return {
     ...mapEntry(entry, leafHash),
+    inclusionPromise,
     subject: entry.subject,
     purposes: entry.kind === 'consent.prompted' ? entry.purposes : [entry.purpose],
     occurredAt: entry.occurredAt,

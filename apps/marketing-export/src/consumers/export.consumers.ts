@@ -1,17 +1,25 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { ConsentChangedEvent, ErasureRequestedEvent, MarketingAuthorizedEvent, Topics } from '@custody/contracts';
+import {
+  ConsentChangedEvent,
+  ConsentCheckpointEvent,
+  ErasureRequestedEvent,
+  MarketingAuthorizedEvent,
+  Topics,
+} from '@custody/contracts';
 import { EventSubscriber } from '@custody/kafka';
 
 type Consumer = Awaited<ReturnType<EventSubscriber['subscribe']>>;
 import { ExportSettings } from '../config/export.settings';
 import { CandidateService } from '../services/candidate.service';
+import { ConsentCheckpointService } from '../services/consent-checkpoint.service';
 import { ConsentViewService } from '../services/consent-view.service';
 import { ErasureService } from '../services/erasure.service';
 
 /**
- * The export's three consumer groups: the consent view (compacted `consent.events`, read from the
- * beginning so a new deployment rebuilds its view), candidates and authorization states
- * (`marketing.authorized`), and erasure requests. Each joins in the background and retries
+ * The export's four consumer groups: the consent view (compacted `consent.events`, read from the
+ * beginning so a new deployment rebuilds its view), the consent log's checkpoints the ledger cites
+ * (compacted `consent.checkpoints`), candidates and authorization states (`marketing.authorized`),
+ * and erasure requests. Each joins in the background and retries
  * joining; handlers are idempotent, offsets are committed after their effect is durable.
  */
 @Injectable()
@@ -24,6 +32,7 @@ export class ExportConsumers implements OnApplicationBootstrap {
     private readonly consent: ConsentViewService,
     private readonly candidates: CandidateService,
     private readonly erasure: ErasureService,
+    private readonly checkpoints: ConsentCheckpointService,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -44,6 +53,14 @@ export class ExportConsumers implements OnApplicationBootstrap {
         maxBatch: 1000,
         handler: (batch) =>
           this.timed('candidates', batch.length, () => this.candidates.handle(batch.map((b) => b.event))),
+      }),
+    );
+    void this.start('consent checkpoints', 1000, () =>
+      this.subscriber.subscribeBatch<ConsentCheckpointEvent>({
+        groupId: `${group}.checkpoints`,
+        topics: [Topics.ConsentCheckpoints],
+        maxBatch: 1000,
+        handler: (batch) => this.checkpoints.handle(batch.map((b) => b.event)),
       }),
     );
     void this.start('erasure requests', 1000, () =>

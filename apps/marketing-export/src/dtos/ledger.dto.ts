@@ -46,6 +46,17 @@ export class LedgerQueryDto {
   limit?: number;
 }
 
+/** A checkpoint of a tenant's consent log (C2SP tlog-checkpoint; docs/consent-log-format.md §6). */
+export class CheckpointRefDto {
+  /** The checkpoint's tree size. */
+  @ApiProperty()
+  treeSize: number;
+
+  /** Its RFC 6962 root hash, base64. */
+  @ApiProperty()
+  rootHash: string;
+}
+
 /** The consent log entry a record was checked against. Prove it with an inclusion proof (docs/marketing-export.md). */
 export class ConsentRefDto {
   /** The export's data use this entry was checked for. */
@@ -83,6 +94,14 @@ export class ConsentRefDto {
   /** The smallest tree containing the entry (logIndex + 1): any signed tree head at least this large proves it. */
   @ApiProperty()
   treeSize: number;
+
+  /**
+   * The consent log's checkpoint that proves the entry: the first one signed that contains it
+   * (`GET …/proofs/inclusion?eventId=<eventId>&treeSize=<checkpoint.treeSize>` proves it against
+   * `checkpoint.rootHash`). Null until the log has signed a checkpoint that contains the entry.
+   */
+  @ApiProperty({ type: () => CheckpointRefDto, nullable: true })
+  checkpoint: CheckpointRefDto | null;
 }
 
 /** The destination's (Graph API's) error; it holds no personal data. */
@@ -151,7 +170,7 @@ export class LedgerEntryDto {
 
   /** The consent entries the record was checked against (grants for exports; the revoke for a removal). */
   @ApiProperty({ type: [ConsentRefDto] })
-  consent: ConsentRef[];
+  consent: Array<ConsentRef & { checkpoint: CheckpointRefDto | null }>;
 
   /** The message that made the candidate (null for removals and after the customer's erasure). */
   @ApiProperty({ type: String, nullable: true })
@@ -204,7 +223,10 @@ export class LedgerPageDto {
   nextCursor: string | null;
 }
 
-export function mapLedgerEntry(r: ExportRecord): LedgerEntryDto {
+export function mapLedgerEntry(
+  r: ExportRecord,
+  checkpointFor: (logIndex: number) => CheckpointRefDto | null = () => null,
+): LedgerEntryDto {
   return {
     id: r.id,
     destinationId: r.destinationId,
@@ -215,7 +237,7 @@ export function mapLedgerEntry(r: ExportRecord): LedgerEntryDto {
     status: r.status,
     reason: r.reason,
     error: r.error,
-    consent: r.consent ?? [],
+    consent: (r.consent ?? []).map((c) => ({ ...c, checkpoint: checkpointFor(c.logIndex) })),
     messageId: r.messageId,
     authorizationId: r.authorizationId,
     authorizationVersion: r.authorizationVersion,

@@ -3,6 +3,7 @@ import { Principal, Roles } from '@custody/auth';
 import { asTenantId, TenantId } from '@custody/database';
 import { DomainError } from '@custody/platform';
 import { LedgerPageDto, LedgerQueryDto, mapLedgerEntry } from '../dtos/ledger.dto';
+import { ConsentCheckpointRepository } from '../repositories/consent-checkpoint.repository';
 import { ExportRepository } from '../repositories/export.repository';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -10,7 +11,10 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Reads the export ledger for a tenant's admins and for auditors. */
 @Injectable()
 export class LedgerService {
-  constructor(private readonly records: ExportRepository) {}
+  constructor(
+    private readonly records: ExportRepository,
+    private readonly checkpoints: ConsentCheckpointRepository,
+  ) {}
 
   /** The tenant whose ledger the caller may read: its own, or any for a platform-wide auditor. */
   tenantFor(principal: Principal, tenantId: string): TenantId {
@@ -33,8 +37,14 @@ export class LedgerService {
       query.cursor ? Number(query.cursor) : undefined,
     );
     const page = rows.slice(0, limit);
+    // Each consent reference cites the first checkpoint of the consent log that contains its
+    // entry (null until the log has signed one): the auditor proves the entry against it.
+    const covering = await this.checkpoints.firstCovering(
+      tenantId,
+      page.flatMap((r) => (r.consent ?? []).map((c) => c.logIndex)),
+    );
     return {
-      data: page.map(mapLedgerEntry),
+      data: page.map((r) => mapLedgerEntry(r, (index) => covering.get(index) ?? null)),
       nextCursor: rows.length > limit ? String(page[page.length - 1].seq) : null,
     };
   }

@@ -4,6 +4,7 @@ import { Retention1764064800000 } from './1764064800000-retention';
 import { MarketingAuthorization1764200000001 } from './1764200000001-marketing-authorization';
 import { Erasure1764400000001 } from './1764400000001-erasure';
 import { Media1764400000003 } from './1764400000003-media';
+import { AuditorCredentials1764800000002 } from './1764800000002-auditor-credentials';
 import { OutboxRelayAfter1764900000001 } from './1764900000001-outbox-relay-after';
 
 export const MIGRATIONS = [
@@ -13,5 +14,6 @@ export const MIGRATIONS = [
   MarketingAuthorization1764200000001,
   Erasure1764400000001,
   Media1764400000003,
+  AuditorCredentials1764800000002,
   OutboxRelayAfter1764900000001,
 ];

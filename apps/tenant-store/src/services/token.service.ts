@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Role, Roles, SigningKeys } from '@custody/auth';
 import { TokenResponseDto } from '../dtos/token.dto';
+import { AuditorCredentialRepository } from '../repositories/auditor-credential.repository';
 import { TenantRepository } from '../repositories/tenant.repository';
 import { secretMatches } from './credential-secrets';
 
@@ -30,6 +31,7 @@ export class TokenService {
     private readonly keys: SigningKeys,
     private readonly settings: TokenSettings,
     private readonly tenants: TenantRepository,
+    private readonly auditors: AuditorCredentialRepository,
   ) {}
 
   async issue(
@@ -44,33 +46,35 @@ export class TokenService {
         'Client authentication is required (HTTP Basic or client_id/client_secret)',
       );
     }
-    const { subject, tenantId, roles } = await this.authenticate(clientId, clientSecret);
+    const { subject, tenantId, roles, notAfter } = await this.authenticate(clientId, clientSecret);
     const granted = narrow(roles, scope);
+    // A token never outlives the credential it was issued on (operator-minted auditor credentials expire).
+    const ttlSeconds = notAfter
+      ? Math.max(1, Math.min(this.settings.ttlSeconds, Math.floor((notAfter.getTime() - Date.now()) / 1000)))
+      : this.settings.ttlSeconds;
     const { token } = await this.keys.sign({
       issuer: this.settings.issuer,
       audience: this.settings.audience,
       subject,
       tenantId,
       roles: granted,
-      ttlSeconds: this.settings.ttlSeconds,
+      ttlSeconds,
     });
-    return {
-      access_token: token,
-      token_type: 'Bearer',
-      expires_in: this.settings.ttlSeconds,
-      scope: granted.join(' '),
-    };
+    return { access_token: token, token_type: 'Bearer', expires_in: ttlSeconds, scope: granted.join(' ') };
   }
 
   private async authenticate(
     clientId: string,
     clientSecret: string,
-  ): Promise<{ subject: string; tenantId?: string; roles: Role[] }> {
+  ): Promise<{ subject: string; tenantId?: string; roles: Role[]; notAfter?: Date }> {
     if (equalDigest(clientId, this.settings.operatorClientId)) {
       if (!equalDigest(clientSecret, this.settings.operatorClientSecret)) {
         throw invalidClient();
       }
       return { subject: `operator:${clientId}`, roles: [Roles.Operator] };
+    }
+    if (clientId.startsWith('aud_')) {
+      return this.authenticateAuditor(clientId, clientSecret);
     }
     const credential = await this.tenants.findCredential(clientId);
     if (!credential || credential.revokedAt || !secretMatches(clientSecret, credential.secretHash)) {
@@ -80,6 +84,29 @@ export class TokenService {
       throw new OAuthError(401, 'invalid_client', 'The tenant is suspended');
     }
     return { subject: `client:${clientId}`, tenantId: credential.tenantId, roles: credential.roles };
+  }
+
+  /** An operator-minted auditor credential: `auditor` only, its tenant or none (platform-wide), until it expires. */
+  private async authenticateAuditor(
+    clientId: string,
+    clientSecret: string,
+  ): Promise<{ subject: string; tenantId?: string; roles: Role[]; notAfter: Date }> {
+    const credential = await this.auditors.find(clientId);
+    if (!credential || credential.revokedAt || !secretMatches(clientSecret, credential.secretHash)) {
+      throw invalidClient();
+    }
+    if (credential.expiresAt.getTime() <= Date.now()) {
+      throw new OAuthError(401, 'invalid_client', 'The auditor credential has expired');
+    }
+    if (credential.tenantId && credential.tenantStatus !== 'active') {
+      throw new OAuthError(401, 'invalid_client', 'The tenant is suspended');
+    }
+    return {
+      subject: `auditor:${clientId}`,
+      tenantId: credential.tenantId ?? undefined,
+      roles: [Roles.Auditor],
+      notAfter: credential.expiresAt,
+    };
   }
 }
 
