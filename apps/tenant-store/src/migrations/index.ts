@@ -6,6 +6,7 @@ import { Erasure1764400000001 } from './1764400000001-erasure';
 import { Media1764400000003 } from './1764400000003-media';
 import { AuditorCredentials1764800000002 } from './1764800000002-auditor-credentials';
 import { OutboxRelayAfter1764900000001 } from './1764900000001-outbox-relay-after';
+import { MessagesFillfactor1764900000002 } from './1764900000002-messages-fillfactor';
 
 export const MIGRATIONS = [
   Tenants1764057600000,
@@ -16,4 +17,5 @@ export const MIGRATIONS = [
   Media1764400000003,
   AuditorCredentials1764800000002,
   OutboxRelayAfter1764900000001,
+  MessagesFillfactor1764900000002,
 ];
