@@ -39,6 +39,10 @@ async function ensureSecrets() {
   if (!existsSync(networkFile)) {
     writeSecret(networkFile, randomBytes(32).toString('base64url'));
   }
+  const adsCredentialKeyFile = join(secretsDir, 'ads-credential-key');
+  if (!existsSync(adsCredentialKeyFile)) {
+    writeSecret(adsCredentialKeyFile, randomBytes(32).toString('base64'));
+  }
   const adsTokenFile = join(secretsDir, 'sandbox-ads-access-token');
   if (!existsSync(adsTokenFile)) {
     writeSecret(adsTokenFile, randomBytes(32).toString('base64url'));
@@ -46,17 +50,34 @@ async function ensureSecrets() {
   const consentLogKeyFile = join(secretsDir, 'consent-log-key.json');
   if (!existsSync(consentLogKeyFile)) {
     const { privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
-    writeSecret(consentLogKeyFile, JSON.stringify({ keys: [{ ...(await exportJWK(privateKey)), kid: `log-${Date.now()}`, alg: 'EdDSA' }] }));
+    writeSecret(
+      consentLogKeyFile,
+      JSON.stringify({ keys: [{ ...(await exportJWK(privateKey)), kid: `log-${Date.now()}`, alg: 'EdDSA' }] }),
+    );
   }
   const masterKeyFile = join(secretsDir, 'master-keys.json');
   if (!existsSync(masterKeyFile)) {
-    writeSecret(masterKeyFile, JSON.stringify({ keys: [{ id: `mk-dev-${Date.now()}`, key: randomBytes(32).toString('base64') }] }));
+    writeSecret(
+      masterKeyFile,
+      JSON.stringify({ keys: [{ id: `mk-dev-${Date.now()}`, key: randomBytes(32).toString('base64') }] }),
+    );
   }
   const operatorFile = join(secretsDir, 'operator.json');
   if (!existsSync(operatorFile)) {
-    writeSecret(operatorFile, JSON.stringify({ clientId: 'operator', clientSecret: randomBytes(32).toString('base64url') }));
+    writeSecret(
+      operatorFile,
+      JSON.stringify({ clientId: 'operator', clientSecret: randomBytes(32).toString('base64url') }),
+    );
   }
-  return { keysFile, masterKeyFile, consentLogKeyFile, networkSecret: readFileSync(networkFile, 'utf8').trim(), adsAccessToken: readFileSync(adsTokenFile, 'utf8').trim(), operator: JSON.parse(readFileSync(operatorFile, 'utf8')) };
+  return {
+    keysFile,
+    masterKeyFile,
+    consentLogKeyFile,
+    networkSecret: readFileSync(networkFile, 'utf8').trim(),
+    adsAccessToken: readFileSync(adsTokenFile, 'utf8').trim(),
+    adsCredentialKey: readFileSync(adsCredentialKeyFile, 'utf8').trim(),
+    operator: JSON.parse(readFileSync(operatorFile, 'utf8')),
+  };
 }
 
 const children = new Map();
@@ -77,7 +98,9 @@ function startApp(app, env) {
   child.on('exit', (code, signal) => {
     children.delete(app.name);
     if (!stopping) {
-      console.error(`\n${app.name} exited (${signal ?? code}).\n${stderrTail.trim()}\nLogs: ${join(logsDir, app.name + '.log')}`);
+      console.error(
+        `\n${app.name} exited (${signal ?? code}).\n${stderrTail.trim()}\nLogs: ${join(logsDir, app.name + '.log')}`,
+      );
       void stop(1);
     }
   });
@@ -167,7 +190,13 @@ async function ensureDemoTenant(base, operator) {
     throw new Error(`could not create the demo tenant: ${created.status} ${JSON.stringify(created.body)}`);
   }
   const demo = {
-    tenant: { id: tenantId, ...DEMO, clientId: credentials.clientId, clientSecret: credentials.clientSecret, appSecret },
+    tenant: {
+      id: tenantId,
+      ...DEMO,
+      clientId: credentials.clientId,
+      clientSecret: credentials.clientSecret,
+      appSecret,
+    },
     operator,
   };
   writeSecret(demoFile, JSON.stringify(demo, null, 2));
@@ -197,7 +226,8 @@ process.on('SIGINT', () => void stop(0));
 process.on('SIGTERM', () => void stop(0));
 
 async function main() {
-  const { keysFile, masterKeyFile, consentLogKeyFile, operator, networkSecret, adsAccessToken } = await ensureSecrets();
+  const { keysFile, masterKeyFile, consentLogKeyFile, operator, networkSecret, adsAccessToken, adsCredentialKey } =
+    await ensureSecrets();
   const tenantStore = APPS.find((a) => a.name === 'tenant-store');
   const issuer = `http://127.0.0.1:${tenantStore.port}`;
   const env = {
@@ -210,7 +240,7 @@ async function main() {
     OPERATOR_CLIENT_ID: process.env.OPERATOR_CLIENT_ID ?? operator.clientId,
     OPERATOR_CLIENT_SECRET: process.env.OPERATOR_CLIENT_SECRET ?? operator.clientSecret,
     NETWORK_HMAC_SECRET: process.env.NETWORK_HMAC_SECRET ?? networkSecret,
-    // The simulated ads platform's token; also the marketing export's destination token in dev.
+    // The simulated ads platform's administrator token: it issues ad-account tokens (the demo registers one).
     SANDBOX_ADS_ACCESS_TOKEN: process.env.SANDBOX_ADS_ACCESS_TOKEN ?? adsAccessToken,
     MASTER_KEY_FILE: process.env.MASTER_KEY_FILE ?? masterKeyFile,
     CONSENT_LOG_KEY_FILE: process.env.CONSENT_LOG_KEY_FILE ?? consentLogKeyFile,
@@ -218,7 +248,7 @@ async function main() {
     INGEST_URL: process.env.INGEST_URL ?? `http://127.0.0.1:${APPS.find((a) => a.name === 'ingest').port}`,
     // The export's ads destination: the sandbox's simulated ads platform unless told otherwise.
     ADS_API_URL: process.env.ADS_API_URL ?? `http://127.0.0.1:${APPS.find((a) => a.name === 'sandbox').port}/ads`,
-    ADS_API_TOKEN: process.env.ADS_API_TOKEN ?? adsAccessToken,
+    ADS_CREDENTIAL_KEY: process.env.ADS_CREDENTIAL_KEY ?? adsCredentialKey,
   };
   console.log('starting apps (logs in .custody/logs/)…');
   for (const app of APPS) {
@@ -226,9 +256,14 @@ async function main() {
   }
   for (const app of APPS) {
     await waitReady(app);
-    console.log(`  ${app.name.padEnd(17)} ready  http://127.0.0.1:${app.port}  (Swagger UI: /docs, OpenAPI: /docs-json)`);
+    console.log(
+      `  ${app.name.padEnd(17)} ready  http://127.0.0.1:${app.port}  (Swagger UI: /docs, OpenAPI: /docs-json)`,
+    );
   }
-  const demo = await ensureDemoTenant(issuer, { clientId: env.OPERATOR_CLIENT_ID, clientSecret: env.OPERATOR_CLIENT_SECRET });
+  const demo = await ensureDemoTenant(issuer, {
+    clientId: env.OPERATOR_CLIENT_ID,
+    clientSecret: env.OPERATOR_CLIENT_SECRET,
+  });
   const t = demo.tenant;
   console.log(`
 Custody is ready. Demo tenant "${t.displayName}" (${t.id}); its credentials and the operator's are in .custody/demo.json.

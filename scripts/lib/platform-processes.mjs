@@ -56,7 +56,7 @@ export async function startProcesses({ apps, env: extra = {}, consumerGroups = 0
   const url = (app) => (ports[app] ? `http://127.0.0.1:${ports[app]}` : undefined);
   const issuer = url('tenant-store') ?? 'http://127.0.0.1:1';
   const prefix = `procs-${randomUUID().slice(0, 8)}`;
-  // The sandbox's simulated ads platform accepts it; marketing-export sends it.
+  // The sandbox's ads platform administrator token: it issues ad-account tokens (tenants register them).
   const adsToken = randomBytes(24).toString('base64url');
   const env = {
     ...process.env,
@@ -65,17 +65,22 @@ export async function startProcesses({ apps, env: extra = {}, consumerGroups = 0
     JWT_ISSUER: issuer,
     JWT_AUDIENCE: 'custody',
     JWKS_URL: `${issuer}/.well-known/jwks.json`,
-    JWT_SIGNING_KEYS_FILE: write('jwt-keys.json', { keys: [{ ...(await exportJWK(es.privateKey)), kid: 'procs', alg: 'ES256' }] }),
+    JWT_SIGNING_KEYS_FILE: write('jwt-keys.json', {
+      keys: [{ ...(await exportJWK(es.privateKey)), kid: 'procs', alg: 'ES256' }],
+    }),
     MASTER_KEY_FILE: write('master-keys.json', { keys: [{ id: 'mk-procs', key: randomBytes(32).toString('base64') }] }),
-    CONSENT_LOG_KEY_FILE: write('consent-log-key.json', { keys: [{ ...(await exportJWK(ed.privateKey)), kid: 'log-procs', alg: 'EdDSA' }] }),
+    CONSENT_LOG_KEY_FILE: write('consent-log-key.json', {
+      keys: [{ ...(await exportJWK(ed.privateKey)), kid: 'log-procs', alg: 'EdDSA' }],
+    }),
     OPERATOR_CLIENT_ID: 'procs-operator',
     OPERATOR_CLIENT_SECRET: randomBytes(24).toString('base64url'),
     NETWORK_HMAC_SECRET: randomBytes(24).toString('base64url'),
-    // The simulated ads platform's token (read it back from the returned env).
+    // The simulated ads platform's administrator token (read it back from the returned env).
     SANDBOX_ADS_ACCESS_TOKEN: adsToken,
+    // Seals the tenants' ads credentials from tenant-store to marketing-export.
+    ADS_CREDENTIAL_KEY: randomBytes(32).toString('base64'),
     NETWORK_URL: url('sandbox') ?? 'http://127.0.0.1:1',
     ADS_API_URL: `${url('sandbox') ?? 'http://127.0.0.1:1'}/ads`,
-    ADS_API_TOKEN: adsToken,
     INGEST_URL: url('ingest') ?? 'http://127.0.0.1:1',
     KAFKA_GROUP_PREFIX: prefix,
     // The broker may carry other environments' history: new groups start at the end of it.
@@ -86,8 +91,13 @@ export async function startProcesses({ apps, env: extra = {}, consumerGroups = 0
   let stopping = false;
   const children = apps.map((app) => {
     // CUSTODY_PROCS_LOG_DIR keeps each app's JSON log (stdout) for inspection.
-    const out = process.env.CUSTODY_PROCS_LOG_DIR ? openSync(join(process.env.CUSTODY_PROCS_LOG_DIR, `${app}.log`), 'a') : 'ignore';
-    const child = spawn(process.execPath, [join(root, 'apps', app, 'dist', 'main.js')], { env, stdio: ['ignore', out, 'inherit'] });
+    const out = process.env.CUSTODY_PROCS_LOG_DIR
+      ? openSync(join(process.env.CUSTODY_PROCS_LOG_DIR, `${app}.log`), 'a')
+      : 'ignore';
+    const child = spawn(process.execPath, [join(root, 'apps', app, 'dist', 'main.js')], {
+      env,
+      stdio: ['ignore', out, 'inherit'],
+    });
     child.on('exit', (code) => {
       if (code && !stopping) {
         console.error(`${app} exited with ${code}`);
@@ -114,19 +124,31 @@ export async function startProcesses({ apps, env: extra = {}, consumerGroups = 0
     for (const app of apps) {
       for (let i = 0; ; i += 1) {
         if (children[apps.indexOf(app)].exitCode !== null) throw new Error(`${app} exited during start-up`);
-        const ok = await fetch(`${url(app)}/health/ready`).then((r) => r.ok).catch(() => false);
+        const ok = await fetch(`${url(app)}/health/ready`)
+          .then((r) => r.ok)
+          .catch(() => false);
         if (ok) break;
         if (i > 600) throw new Error(`${app} not ready after 120 s`);
         await new Promise((r) => setTimeout(r, 200));
       }
     }
     if (consumerGroups > 0) {
-      const admin = new Kafka({ clientId: 'procs-admin', brokers: process.env.KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING }).admin();
+      const admin = new Kafka({
+        clientId: 'procs-admin',
+        brokers: process.env.KAFKA_BROKERS.split(','),
+        logLevel: logLevel.NOTHING,
+      }).admin();
       await admin.connect();
       try {
         for (let i = 0; ; i += 1) {
-          const ours = (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith(`${prefix}.`));
-          if (ours.length >= consumerGroups && (await admin.describeGroups(ours)).groups.every((g) => g.state === 'Stable')) break;
+          const ours = (await admin.listGroups()).groups
+            .map((g) => g.groupId)
+            .filter((g) => g.startsWith(`${prefix}.`));
+          if (
+            ours.length >= consumerGroups &&
+            (await admin.describeGroups(ours)).groups.every((g) => g.state === 'Stable')
+          )
+            break;
           if (i > 600) throw new Error('consumer groups not stable after 120 s');
           await new Promise((r) => setTimeout(r, 200));
         }

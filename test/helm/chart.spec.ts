@@ -42,7 +42,7 @@ const NODE_RUNTIME_ENV = ['NODE_OPTIONS', 'NODE_EXTRA_CA_CERTS'];
 const NODE_OPTIONS = '--disable-warning=TimeoutNegativeWarning';
 /** Environment variables that carry secrets: they may only come from a secretKeyRef. */
 const SECRET_ENV = [
-  'ADS_API_TOKEN',
+  'ADS_CREDENTIAL_KEY',
   'DATABASE_URL',
   'MIGRATION_DATABASE_URL',
   'KAFKA_SASL_PASSWORD',
@@ -191,6 +191,7 @@ const INT_VALUES: Record<string, [App, string]> = {
   'ingest.pairRate.burst': ['ingest', 'PAIR_RATE_BURST'],
   'ingest.pairRate.intervalMs': ['ingest', 'PAIR_RATE_INTERVAL_MS'],
   'tenantStore.tokenTtlSeconds': ['tenant-store', 'TOKEN_TTL_SECONDS'],
+  'tenantStore.adsApiTimeoutMs': ['tenant-store', 'ADS_API_TIMEOUT_MS'],
   'tenantStore.retention.purgeIntervalSeconds': ['tenant-store', 'RETENTION_PURGE_INTERVAL_SECONDS'],
   'tenantStore.retention.batchSize': ['tenant-store', 'RETENTION_BATCH_SIZE'],
   'tenantStore.retention.minDays': ['tenant-store', 'RETENTION_MIN_DAYS'],
@@ -396,7 +397,8 @@ describe.each(Object.entries(VALUE_SETS))('with %s values', (name, args) => {
     }
     expect(policies.ingest.egress.flatMap((r: Json) => r.ports.map((p: Json) => p.port))).toContain(443);
     expect(policies['marketing-export'].egress.flatMap((r: Json) => r.ports.map((p: Json) => p.port))).toContain(443);
-    expect(policies['tenant-store'].egress.flatMap((r: Json) => r.ports.map((p: Json) => p.port))).not.toContain(443);
+    // tenant-store checks a tenant's ads credential and the owner of an audience at the ads platform.
+    expect(policies['tenant-store'].egress.flatMap((r: Json) => r.ports.map((p: Json) => p.port))).toContain(443);
   });
 
   it('migrations run as pre-install/pre-upgrade hooks before the topic Job, with the owner role only', () => {

@@ -12,6 +12,7 @@ import { AppModule as SandboxModule } from '../../apps/sandbox/src/app.module';
 import { SandboxEnv } from '../../apps/sandbox/src/config/sandbox.env';
 import { APP_META as SANDBOX_META } from '../../apps/sandbox/src/meta';
 import { startTenantStore, TenantStoreHarness, TestTenant, TEST_AUDIENCE, TEST_ISSUER } from './tenant-store.harness';
+import { issueAdsToken } from './sandbox.harness';
 import { waitFor } from './wait';
 import { platformSql } from './sql';
 
@@ -27,8 +28,10 @@ export interface PlatformHarness {
   sandbox: HttpRequest;
   sandboxUrl: string;
   networkSecret: string;
-  /** The token the sandbox's simulated ads platform accepts (SANDBOX_ADS_ACCESS_TOKEN). */
-  adsAccessToken: string;
+  /** The sandbox ads platform's administrator token (SANDBOX_ADS_ACCESS_TOKEN): it issues ad-account tokens. */
+  adsAdminToken: string;
+  /** A new access token of the ad account at the sandbox's ads platform. */
+  adsTokenFor: (adAccountId: string) => Promise<string>;
   groupPrefix: string;
   /** A tenant that ingest already routes. */
   newTenant: (overrides?: Record<string, unknown>) => Promise<TestTenant>;
@@ -72,19 +75,19 @@ export async function freePort(): Promise<number> {
 export async function startPlatform(options: PlatformOptions = {}): Promise<PlatformHarness> {
   const groupPrefix = `test-${randomUUID().slice(0, 8)}`;
   process.env.KAFKA_GROUP_PREFIX = groupPrefix;
-  const store = await startTenantStore();
-  configureLogging('platform-test', process.env.LOG_LEVEL ?? 'silent');
-  const networkSecret = randomBytes(24).toString('base64url');
-  const adsAccessToken = randomBytes(24).toString('base64url');
   const [ingestPort, sandboxPort] = [await freePort(), await freePort()];
   const ingestUrl = `http://127.0.0.1:${ingestPort}`;
   const sandboxUrl = `http://127.0.0.1:${sandboxPort}`;
+  const store = await startTenantStore({ adsUrl: `${sandboxUrl}/ads` });
+  configureLogging('platform-test', process.env.LOG_LEVEL ?? 'silent');
+  const networkSecret = randomBytes(24).toString('base64url');
+  const adsAdminToken = randomBytes(24).toString('base64url');
 
   const sandboxEnv = loadConfig(SandboxEnv, {
     ...process.env,
     INGEST_URL: ingestUrl,
     NETWORK_HMAC_SECRET: networkSecret,
-    SANDBOX_ADS_ACCESS_TOKEN: adsAccessToken,
+    SANDBOX_ADS_ACCESS_TOKEN: adsAdminToken,
     ...options.sandboxEnv,
   });
   const sandboxApp = await createApp(SandboxModule.register(sandboxEnv), { ...SANDBOX_META, rawBody: true });
@@ -130,7 +133,8 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     sandbox: httpClient(sandboxUrl),
     sandboxUrl,
     networkSecret,
-    adsAccessToken,
+    adsAdminToken,
+    adsTokenFor: (adAccountId) => issueAdsToken(httpClient(sandboxUrl), adsAdminToken, adAccountId),
     groupPrefix,
     newTenant,
     newCustomer: () => `1555${uniqueDigits(7)}`,
@@ -138,7 +142,11 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     close: async () => {
       // Bounded: a slow shutdown (seen once: a Kafka consumer leaving its group) must not fail a
       // suite whose tests passed; the run's --forceExit reclaims whatever is left.
-      await Promise.all([closeWithin(ingestApp, 'ingest'), closeWithin(sandboxApp, 'sandbox'), closeWithin(store.app, 'tenant-store')]);
+      await Promise.all([
+        closeWithin(ingestApp, 'ingest'),
+        closeWithin(sandboxApp, 'sandbox'),
+        closeWithin(store.app, 'tenant-store'),
+      ]);
     },
   };
 }

@@ -5,6 +5,7 @@ import { KafkaModule, OutboxService } from '@custody/kafka';
 import { ObservabilityModule } from '@custody/observability';
 import { kafkaSettings } from '@custody/platform';
 import { ExportSettings } from './config/export.settings';
+import { AdsCredentialRepository } from './repositories/ads-credential.repository';
 import { MarketingExportEnv } from './config/marketing-export.env';
 import { ExportConsumers } from './consumers/export.consumers';
 import { LedgerController } from './controllers/ledger.controller';
@@ -36,6 +37,7 @@ export class AppModule {
         ConsentStateRepository,
         ExportRepository,
         ErasureRepository,
+        AdsCredentialRepository,
         AdsDestinationRepository,
         ExportWorker,
         CandidateService,

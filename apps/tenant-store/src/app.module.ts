@@ -30,6 +30,10 @@ import { MessageRepository } from './repositories/message.repository';
 import { MarketingAuthorizationRepository } from './repositories/marketing-authorization.repository';
 import { MarketingAuthorizationController } from './controllers/marketing-authorization.controller';
 import { MarketingAuthorizationService } from './services/marketing-authorization.service';
+import { AdsCredentialController } from './controllers/ads-credential.controller';
+import { AdsCredentialRepository } from './repositories/ads-credential.repository';
+import { AdsPlatformRepository, AdsPlatformSettings } from './repositories/ads-platform.repository';
+import { AdsCredentialService } from './services/ads-credential.service';
 import { ConversationService } from './services/conversation.service';
 import { MessageStoreService } from './services/message-store.service';
 import { TokenController } from './controllers/token.controller';
@@ -55,10 +59,26 @@ export class AppModule {
         DatabaseModule.forRoot({ url: env.DATABASE_URL, schema: 'tenant_store', entities: ENTITIES }),
         KafkaModule.forRoot(kafkaSettings(env, 'custody-tenant-store')),
         AuthModule.forRoot({
-          verifier: new TokenVerifier({ issuer: env.JWT_ISSUER, audience: env.JWT_AUDIENCE, jwks: () => keys.publicJwks() }),
+          verifier: new TokenVerifier({
+            issuer: env.JWT_ISSUER,
+            audience: env.JWT_AUDIENCE,
+            jwks: () => keys.publicJwks(),
+          }),
         }),
       ],
-      controllers: [TokenController, TenantController, ConversationController, KeysController, RetentionController, ExportController, MarketingAuthorizationController, ErasureController, MasterKeysController, MediaController],
+      controllers: [
+        TokenController,
+        TenantController,
+        ConversationController,
+        KeysController,
+        RetentionController,
+        ExportController,
+        MarketingAuthorizationController,
+        AdsCredentialController,
+        ErasureController,
+        MasterKeysController,
+        MediaController,
+      ],
       providers: [
         { provide: SigningKeys, useValue: keys },
         {
@@ -66,7 +86,11 @@ export class AppModule {
           useFactory: (db: TenantDb) => new TenantKeyring(new SqlDataKeyStore(db), masterKeys),
           inject: [TenantDb],
         },
-        { provide: FieldCipher, useFactory: (keyring: TenantKeyring) => new FieldCipher(keyring), inject: [TenantKeyring] },
+        {
+          provide: FieldCipher,
+          useFactory: (keyring: TenantKeyring) => new FieldCipher(keyring),
+          inject: [TenantKeyring],
+        },
         {
           provide: TokenService,
           useFactory: (repo: TenantRepository) => new TokenService(keys, tokenSettings, repo),
@@ -78,6 +102,18 @@ export class AppModule {
         MessageRepository,
         MarketingAuthorizationRepository,
         MarketingAuthorizationService,
+        {
+          provide: AdsPlatformSettings,
+          useValue: new AdsPlatformSettings(
+            env.ADS_API_URL?.replace(/\/+$/, ''),
+            env.ADS_API_VERSION,
+            env.ADS_API_TIMEOUT_MS,
+            env.ADS_CREDENTIAL_KEY,
+          ),
+        },
+        AdsPlatformRepository,
+        AdsCredentialRepository,
+        AdsCredentialService,
         MessageStoreService,
         ConversationService,
         KeyManagementService,
@@ -87,7 +123,10 @@ export class AppModule {
         {
           provide: RetentionService,
           useFactory: (db: TenantDb) =>
-            new RetentionService(db, { intervalSeconds: env.RETENTION_PURGE_INTERVAL_SECONDS, batchSize: env.RETENTION_BATCH_SIZE }),
+            new RetentionService(db, {
+              intervalSeconds: env.RETENTION_PURGE_INTERVAL_SECONDS,
+              batchSize: env.RETENTION_BATCH_SIZE,
+            }),
           inject: [TenantDb],
         },
         MessagesConsumer,
@@ -101,4 +140,3 @@ export class AppModule {
     };
   }
 }
-

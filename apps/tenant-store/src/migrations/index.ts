@@ -4,6 +4,7 @@ import { Retention1764064800000 } from './1764064800000-retention';
 import { MarketingAuthorization1764200000001 } from './1764200000001-marketing-authorization';
 import { Erasure1764400000001 } from './1764400000001-erasure';
 import { Media1764400000003 } from './1764400000003-media';
+import { AdsCredentials1764900000015 } from './1764900000015-ads-credentials';
 
 export const MIGRATIONS = [
   Tenants1764057600000,
@@ -12,4 +13,5 @@ export const MIGRATIONS = [
   MarketingAuthorization1764200000001,
   Erasure1764400000001,
   Media1764400000003,
+  AdsCredentials1764900000015,
 ];

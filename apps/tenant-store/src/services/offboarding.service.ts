@@ -6,6 +6,7 @@ import { DomainError, notFound } from '@custody/platform';
 import { TenantRepository } from '../repositories/tenant.repository';
 import { OutboxService } from '@custody/kafka';
 import { MarketingAuthorizationRepository } from '../repositories/marketing-authorization.repository';
+import { AdsCredentialService } from './ads-credential.service';
 import { MarketingAuthorizationService } from './marketing-authorization.service';
 
 export interface OffboardReport {
@@ -39,6 +40,7 @@ export class OffboardingService {
     private readonly outbox: OutboxService,
     private readonly marketing: MarketingAuthorizationService,
     private readonly marketingRows: MarketingAuthorizationRepository,
+    private readonly adsCredentials: AdsCredentialService,
   ) {}
 
   async offboard(id: string, confirmBusinessAccountId: string): Promise<OffboardReport> {
@@ -47,15 +49,33 @@ export class OffboardingService {
       throw notFound('Tenant');
     }
     if (tenant.businessAccountId !== confirmBusinessAccountId) {
-      throw new DomainError(HttpStatus.BAD_REQUEST, 'confirmation_mismatch', 'confirmBusinessAccountId must equal the tenant’s business account id');
+      throw new DomainError(
+        HttpStatus.BAD_REQUEST,
+        'confirmation_mismatch',
+        'confirmBusinessAccountId must equal the tenant’s business account id',
+      );
     }
     const tenantId = asTenantId(id);
     await this.tenants.setStatus(tenantId, 'suspended');
-    const marketingAuthorizations = await this.db.forTenant(tenantId, (m) => this.marketing.withdrawAll(m, tenantId, 'system:offboarding'));
+    const marketingAuthorizations = await this.db.forTenant(tenantId, async (m) => {
+      const withdrawn = await this.marketing.withdrawAll(m, tenantId, 'system:offboarding');
+      // marketing-export forgets the tenant's ads tokens too.
+      await this.adsCredentials.deleteIn(m, tenantId);
+      return withdrawn;
+    });
     this.outbox.wake();
-    const messages = await this.batches(tenantId, `DELETE FROM messages WHERE message_id IN (SELECT message_id FROM messages WHERE tenant_id = $1 LIMIT ${BATCH})`);
-    const statuses = await this.batches(tenantId, `DELETE FROM message_statuses WHERE ctid IN (SELECT ctid FROM message_statuses WHERE tenant_id = $1 LIMIT ${BATCH})`);
-    const conversations = await this.batches(tenantId, `DELETE FROM conversations WHERE id IN (SELECT id FROM conversations WHERE tenant_id = $1 LIMIT ${BATCH})`);
+    const messages = await this.batches(
+      tenantId,
+      `DELETE FROM messages WHERE message_id IN (SELECT message_id FROM messages WHERE tenant_id = $1 LIMIT ${BATCH})`,
+    );
+    const statuses = await this.batches(
+      tenantId,
+      `DELETE FROM message_statuses WHERE ctid IN (SELECT ctid FROM message_statuses WHERE tenant_id = $1 LIMIT ${BATCH})`,
+    );
+    const conversations = await this.batches(
+      tenantId,
+      `DELETE FROM conversations WHERE id IN (SELECT id FROM conversations WHERE tenant_id = $1 LIMIT ${BATCH})`,
+    );
     await this.db.forTenant(tenantId, async (m) => {
       await this.marketingRows.deleteAll(m, tenantId);
       await m.query(`DELETE FROM client_credentials WHERE tenant_id = $1`, [tenantId]);

@@ -587,3 +587,20 @@ spec:
       volumes:
         {{- include "custody.commonVolumes" .root | nindent 8 }}
 {{- end }}
+
+{{/* The ads platform's base URL (ADS_API_URL), for tenant-store's checks and the export. Takes the root context. */}}
+{{- define "custody.adsApiUrl" -}}
+{{- $v := .Values.marketingExport.adsApi -}}
+{{- if $v.url -}}
+{{- $v.url -}}
+{{- else if .Values.sandbox.enabled -}}
+{{- printf "http://%s:%d/ads" (include "custody.fullname" (dict "root" . "app" "sandbox")) (.Values.sandbox.service.port | int) -}}
+{{- else -}}
+https://graph.facebook.com
+{{- end -}}
+{{- end }}
+
+{{/* ADS_CREDENTIAL_KEY (tenant-store seals the tenants' ads credentials for marketing-export). Takes the root context. */}}
+{{- define "custody.adsCredentialKeyEnv" -}}
+{{- include "custody.secretEnv" (dict "env" "ADS_CREDENTIAL_KEY" "secret" .Values.adsCredentialKey.existingSecret "key" .Values.adsCredentialKey.key "what" "adsCredentialKey.existingSecret (the key sealing tenants' ads credentials, ADS_CREDENTIAL_KEY)") }}
+{{- end }}
