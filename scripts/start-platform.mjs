@@ -249,6 +249,8 @@ async function main() {
     // The export's ads destination: the sandbox's simulated ads platform unless told otherwise.
     ADS_API_URL: process.env.ADS_API_URL ?? `http://127.0.0.1:${APPS.find((a) => a.name === 'sandbox').port}/ads`,
     ADS_CREDENTIAL_KEY: process.env.ADS_CREDENTIAL_KEY ?? adsCredentialKey,
+    // Local development: the tenant's webhook endpoint (e.g. the demo's) runs on this machine.
+    EGRESS_ALLOW_LOOPBACK: process.env.EGRESS_ALLOW_LOOPBACK ?? 'true',
   };
   console.log('starting apps (logs in .custody/logs/)…');
   for (const app of APPS) {

@@ -82,6 +82,8 @@ export async function startProcesses({ apps, env: extra = {}, consumerGroups = 0
     NETWORK_URL: url('sandbox') ?? 'http://127.0.0.1:1',
     ADS_API_URL: `${url('sandbox') ?? 'http://127.0.0.1:1'}/ads`,
     INGEST_URL: url('ingest') ?? 'http://127.0.0.1:1',
+    // Webhook receivers of benchmarks run on loopback: the explicit opt-in (off by default).
+    EGRESS_ALLOW_LOOPBACK: 'true',
     KAFKA_GROUP_PREFIX: prefix,
     // The broker may carry other environments' history: new groups start at the end of it.
     KAFKA_NEW_GROUP_START: 'latest',

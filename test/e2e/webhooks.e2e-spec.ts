@@ -15,23 +15,33 @@ describe('webhooks to tenants over the real stack', () => {
   });
 
   const customerWrites = (waId: string, phoneNumberId: string, body: string) =>
-    p.sandbox('POST', `/sandbox/v1/customers/${waId}/messages`, { body: { phoneNumberId, text: body } }).then((r) => r.body.messageId as string);
+    p
+      .sandbox('POST', `/sandbox/v1/customers/${waId}/messages`, { body: { phoneNumberId, text: body } })
+      .then((r) => r.body.messageId as string);
 
   it('sets a webhook URL only after the verification handshake', async () => {
     const receiver = await new WebhookReceiver().start();
     try {
       const tenant = await p.newTenant();
       const token = await tenant.token();
-      const wrong = await p.ingest('PUT', '/v1/webhook', { token, body: { url: receiver.url, verifyToken: 'not-the-token' } });
+      const wrong = await p.ingest('PUT', '/v1/webhook', {
+        token,
+        body: { url: receiver.url, verifyToken: 'not-the-token' },
+      });
       expect(wrong.status).toBe(400);
       expect(wrong.body.error.message).toBe('Webhook verification failed');
       expect((await p.ingest('GET', '/v1/webhook', { token })).body.url).toBeNull();
 
-      const ok = await p.ingest('PUT', '/v1/webhook', { token, body: { url: receiver.url, verifyToken: receiver.verifyToken } });
+      const ok = await p.ingest('PUT', '/v1/webhook', {
+        token,
+        body: { url: receiver.url, verifyToken: receiver.verifyToken },
+      });
       expect(ok.status).toBe(200);
       expect(ok.body).toMatchObject({ url: receiver.url, source: 'tenant', verifiedAt: expect.any(String) });
       const id = await customerWrites(p.newCustomer(), tenant.phoneNumberId, 'after the handshake');
-      await waitFor('the webhook at the verified URL', async () => receiver.received.some((r) => r.rawBody.includes(id)));
+      await waitFor('the webhook at the verified URL', async () =>
+        receiver.received.some((r) => r.rawBody.includes(id)),
+      );
     } finally {
       await receiver.stop();
     }
@@ -45,7 +55,11 @@ describe('webhooks to tenants over the real stack', () => {
       receiver.failuresOnlyFor = tenant.businessAccountId;
       receiver.failuresLeft = 3;
       const id = await customerWrites(p.newCustomer(), tenant.phoneNumberId, 'please retry me');
-      await waitFor('delivery after the endpoint recovered', async () => receiver.received.some((r) => r.rawBody.includes(id)), 30_000);
+      await waitFor(
+        'delivery after the endpoint recovered',
+        async () => receiver.received.some((r) => r.rawBody.includes(id)),
+        30_000,
+      );
       const mine = await waitFor('the delivery marked delivered', async () => {
         const deliveries = await p.ingest('GET', '/v1/webhook/deliveries', { token });
         const found = deliveries.body.data.find((d: any) => d.eventId === `stored:${id}`);
@@ -58,7 +72,9 @@ describe('webhooks to tenants over the real stack', () => {
       const metrics = await p.ingest('GET', '/metrics');
       expect(metrics.text).toMatch(/custody_webhook_deliveries_pending\{[^}]*\} \d+/);
       expect(metrics.text).toMatch(/custody_webhook_posts_total\{[^}]*outcome="failed"[^}]*\} [1-9]/);
-      const attempts = await p.sql(`SELECT status_code FROM ingest.webhook_attempts WHERE tenant_id = $1 ORDER BY id`, [tenant.id]);
+      const attempts = await p.sql(`SELECT status_code FROM ingest.webhook_attempts WHERE tenant_id = $1 ORDER BY id`, [
+        tenant.id,
+      ]);
       expect(attempts.filter((a) => a.status_code === 500).length).toBeGreaterThanOrEqual(1);
       expect(attempts.at(-1)?.status_code).toBe(200);
       expect(receiver.received.filter((r) => r.rawBody.includes(id))).toHaveLength(1);
@@ -79,13 +95,19 @@ describe('webhooks to tenants over the real stack', () => {
       }
       const started = Date.now();
       const id = await customerWrites(p.newCustomer(), fastTenant.phoneNumberId, 'I should arrive promptly');
-      await waitFor('the healthy tenant’s webhook', async () => healthy.received.some((r) => r.rawBody.includes(id)), 10_000);
+      await waitFor(
+        'the healthy tenant’s webhook',
+        async () => healthy.received.some((r) => r.rawBody.includes(id)),
+        10_000,
+      );
       // Well under the stuck endpoint's timeout (1.5 s in this harness) times its retries.
       expect(Date.now() - started).toBeLessThan(5000);
-      const deliveries = await p.ingest('GET', '/v1/webhook/deliveries?state=pending', { token: await slowTenant.token() });
+      const deliveries = await p.ingest('GET', '/v1/webhook/deliveries?state=pending', {
+        token: await slowTenant.token(),
+      });
       await waitFor('a recorded timeout', async () => {
         const d = await p.ingest('GET', '/v1/webhook/deliveries', { token: await slowTenant.token() });
-        return d.body.data.some((x: any) => x.attempts > 0 && /Timeout|abort/i.test(x.lastError ?? ''));
+        return d.body.data.some((x: any) => x.attempts > 0 && /did not answer in time/.test(x.lastError ?? ''));
       });
       expect(deliveries.status).toBe(200);
     } finally {
@@ -101,10 +123,18 @@ describe('webhooks to tenants over the real stack', () => {
       const token = await tenant.token();
       // The library's own fetch, pointed at Custody instead of graph.facebook.com.
       const toCustody: typeof fetch = (input, init) =>
-        fetch(String(input instanceof Request ? input.url : input).replace('https://graph.facebook.com', p.ingestUrl), init);
+        fetch(
+          String(input instanceof Request ? input.url : input).replace('https://graph.facebook.com', p.ingestUrl),
+          init,
+        );
       const received: Array<{ from: string; body: string }> = [];
       const statuses: string[] = [];
-      const wa = new WhatsAppAPI({ token, appSecret: tenant.appSecret, v: 'v25.0', ponyfill: { fetch: toCustody, subtle: globalThis.crypto.subtle } });
+      const wa = new WhatsAppAPI({
+        token,
+        appSecret: tenant.appSecret,
+        v: 'v25.0',
+        ponyfill: { fetch: toCustody, subtle: globalThis.crypto.subtle },
+      });
       wa.on.message = ({ from, message }) => {
         received.push({ from, body: (message as { text?: { body: string } }).text?.body ?? '' });
       };
@@ -114,12 +144,18 @@ describe('webhooks to tenants over the real stack', () => {
 
       const waId = p.newCustomer();
       const inboundId = await customerWrites(waId, tenant.phoneNumberId, 'hi from a customer');
-      const webhook = await waitFor('the inbound webhook', async () => receiver.received.find((r) => r.rawBody.includes(inboundId)));
+      const webhook = await waitFor('the inbound webhook', async () =>
+        receiver.received.find((r) => r.rawBody.includes(inboundId)),
+      );
       await wa.post(webhook.body, webhook.rawBody, String(webhook.headers['x-hub-signature-256']));
       expect(received).toEqual([{ from: waId, body: 'hi from a customer' }]);
       await expect(wa.post(webhook.body, webhook.rawBody, 'sha256=' + '0'.repeat(64))).rejects.toBeDefined();
 
-      const response = await wa.sendMessage(tenant.phoneNumberId, waId, new Text('Hello from an unchanged client library'));
+      const response = await wa.sendMessage(
+        tenant.phoneNumberId,
+        waId,
+        new Text('Hello from an unchanged client library'),
+      );
       expect('messages' in response && response.messages[0].id).toMatch(/^wamid\./);
       const sentId = (response as { messages: Array<{ id: string }> }).messages[0].id;
       const statusHook = await waitFor('a status webhook for the library’s send', async () =>

@@ -214,6 +214,8 @@ const INT_VALUES: Record<string, [App, string]> = {
 
 /** Settings of the apps the chart deliberately never sets, and why. */
 const NOT_EXPOSED: Record<string, string> = {
+  EGRESS_ALLOW_LOOPBACK:
+    'local development and tests only: a deployment never lets tenant-chosen URLs reach loopback (docs/security.md)',
   KAFKA_NEW_GROUP_START:
     'test harnesses only: a new consumer group must start at the earliest offset (the app default)',
   CONSENT_CONSUMER_GROUP:
@@ -856,6 +858,21 @@ describe("the apps' config classes and the chart's values", () => {
     ]);
     expect(res.status).not.toBe(0);
     expect(res.stderr).toContain('/ingest/extraEnv/0/name');
+  });
+
+  it('the schema refuses EGRESS_ALLOW_LOOPBACK (webhooks to loopback) in any extraEnv', () => {
+    for (const app of ['ingest', 'tenantStore']) {
+      const res = template([
+        '-f',
+        PRODUCTION,
+        '--set',
+        `${app}.extraEnv[0].name=EGRESS_ALLOW_LOOPBACK`,
+        '--set-string',
+        `${app}.extraEnv[0].value=true`,
+      ]);
+      expect(res.status).not.toBe(0);
+      expect(res.stderr).toContain(`/${app}/extraEnv/0/name`);
+    }
   });
 
   it('refuses a retention minimum above the maximum', () => {

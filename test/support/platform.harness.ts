@@ -102,6 +102,8 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     NETWORK_URL: sandboxUrl,
     WEBHOOK_RETRY_BASE_MS: '200',
     WEBHOOK_TIMEOUT_MS: '1500',
+    // The tests' webhook receivers listen on loopback (the explicit opt-in; off by default).
+    EGRESS_ALLOW_LOOPBACK: 'true',
     KAFKA_GROUP_PREFIX: groupPrefix,
     KAFKA_NEW_GROUP_START: 'latest',
     ...options.ingestEnv,

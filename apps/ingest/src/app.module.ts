@@ -3,7 +3,7 @@ import { AuthModule } from '@custody/auth';
 import { DatabaseModule } from '@custody/database';
 import { KafkaModule } from '@custody/kafka';
 import { ObservabilityModule } from '@custody/observability';
-import { kafkaSettings } from '@custody/platform';
+import { EgressGuard, kafkaSettings } from '@custody/platform';
 import { IngestEnv } from './config/ingest.env';
 import { DispatchConsumer } from './consumers/dispatch.consumer';
 import { ErasureConsumer } from './consumers/erasure.consumer';
@@ -39,6 +39,15 @@ export class AppModule {
       controllers: [MessagesController, NetworkController, WebhookController],
       providers: [
         { provide: IngestEnv, useValue: env },
+        {
+          // Every request to a tenant-chosen URL (webhook handshake and deliveries) goes through it.
+          provide: EgressGuard,
+          useValue: new EgressGuard({
+            allowLoopback: env.EGRESS_ALLOW_LOOPBACK,
+            timeoutMs: env.WEBHOOK_TIMEOUT_MS,
+            maxResponseBytes: 64 * 1024,
+          }),
+        },
         RoutingRepository,
         WindowRepository,
         IdempotencyRepository,

@@ -4,3 +4,4 @@ export * from './errors';
 export * from './bootstrap';
 export * from './env';
 export * from './paging';
+export * from './egress-guard';

@@ -1,4 +1,4 @@
-import { EnvInt, EnvPort, EnvSecret, EnvUrl, RemoteAuthEnv } from '@custody/platform';
+import { EnvBoolean, EnvInt, EnvPort, EnvSecret, EnvUrl, RemoteAuthEnv } from '@custody/platform';
 
 export class IngestEnv extends RemoteAuthEnv {
   @EnvPort()
@@ -18,6 +18,14 @@ export class IngestEnv extends RemoteAuthEnv {
 
   @EnvInt(100, 60000)
   WEBHOOK_TIMEOUT_MS = 5000;
+
+  /**
+   * Lets webhook URLs reach loopback (127.0.0.0/8, ::1): local development and tests only, where the
+   * tenant's endpoint runs on the same machine. Off by default; the Helm chart refuses it. Private,
+   * link-local, metadata and other reserved addresses stay refused either way.
+   */
+  @EnvBoolean()
+  EGRESS_ALLOW_LOOPBACK = false;
 
   /** First retry delay of a failed webhook; doubles per attempt (with jitter) up to an hour. */
   @EnvInt(10, 3600000)

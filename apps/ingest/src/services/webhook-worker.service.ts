@@ -3,6 +3,7 @@ import { createHmac } from 'node:crypto';
 import { Counter, Gauge } from 'prom-client';
 import { TenantId } from '@custody/database';
 import { metricsRegistry } from '@custody/observability';
+import { EgressError, EgressGuard } from '@custody/platform';
 import { IngestEnv } from '../config/ingest.env';
 import { RoutingRepository } from '../repositories/routing.repository';
 import { WebhookRepository } from '../repositories/webhook.repository';
@@ -35,6 +36,7 @@ export class WebhookWorkerService implements OnApplicationBootstrap, OnApplicati
     private readonly env: IngestEnv,
     private readonly webhooks: WebhookRepository,
     private readonly routing: RoutingRepository,
+    private readonly egress: EgressGuard,
   ) {
     const backlog = () => this.webhooks.backlog();
     metricsRegistry.removeSingleMetric('custody_webhook_deliveries_pending');
@@ -90,7 +92,9 @@ export class WebhookWorkerService implements OnApplicationBootstrap, OnApplicati
 
   private async tick(): Promise<void> {
     try {
-      const tenants = (await this.webhooks.dueTenants(this.env.WEBHOOK_CONCURRENCY * 4)).filter((t) => !this.inFlight.has(t));
+      const tenants = (await this.webhooks.dueTenants(this.env.WEBHOOK_CONCURRENCY * 4)).filter(
+        (t) => !this.inFlight.has(t),
+      );
       const queue = [...tenants];
       const lanes = Array.from({ length: Math.min(this.env.WEBHOOK_CONCURRENCY, queue.length) }, async () => {
         for (let tenant = queue.shift(); tenant; tenant = queue.shift()) {
@@ -127,20 +131,22 @@ export class WebhookWorkerService implements OnApplicationBootstrap, OnApplicati
     let status: number | null = null;
     let error: string | null = null;
     try {
-      const res = await fetch(target.url, {
+      // The egress guard: public addresses only, pinned, no redirects, bounded (connections kept alive).
+      const res = await this.egress.request(target.url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-hub-signature-256': signature, 'user-agent': 'Custody-Webhooks/1.0' },
+        headers: {
+          'content-type': 'application/json',
+          'x-hub-signature-256': signature,
+          'user-agent': 'Custody-Webhooks/1.0',
+        },
         body,
-        redirect: 'manual',
-        signal: AbortSignal.timeout(this.env.WEBHOOK_TIMEOUT_MS),
       });
       status = res.status;
-      await res.arrayBuffer().catch(() => undefined);
       if (res.status < 200 || res.status >= 300) {
         error = `HTTP ${res.status}`;
       }
     } catch (e) {
-      error = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+      error = e instanceof EgressError ? e.message : 'the URL could not be reached';
     }
     const durationMs = Math.round(performance.now() - started);
     await this.webhooks.recordAttempt(tenantId, ids, target.url, status, error, durationMs);
@@ -153,7 +159,12 @@ export class WebhookWorkerService implements OnApplicationBootstrap, OnApplicati
     await this.fail(tenantId, claimed, status, error);
   }
 
-  private async fail(tenantId: TenantId, claimed: Array<{ id: string; attempts: number; createdAt: Date }>, status: number | null, error: string): Promise<void> {
+  private async fail(
+    tenantId: TenantId,
+    claimed: Array<{ id: string; attempts: number; createdAt: Date }>,
+    status: number | null,
+    error: string,
+  ): Promise<void> {
     const horizon = this.env.WEBHOOK_RETRY_HORIZON_SECONDS * 1000;
     await this.webhooks.markFailed(
       tenantId,
