@@ -5,3 +5,4 @@ export * from './bootstrap';
 export * from './env';
 export * from './paging';
 export * from './egress-guard';
+export * from './dto-decorators';

@@ -85,6 +85,8 @@ export class TokenController {
   }
 }
 
+const CONTROL = /\p{Cc}/u;
+
 function parseBasic(header: string | undefined): { id: string; secret: string } | undefined {
   const match = header ? /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(header) : null;
   if (!match) {
@@ -95,5 +97,17 @@ function parseBasic(header: string | undefined): { id: string; secret: string } 
   if (colon < 1) {
     throw new OAuthError(401, 'invalid_client', 'Malformed HTTP Basic credentials');
   }
-  return { id: decodeURIComponent(decoded.slice(0, colon)), secret: decodeURIComponent(decoded.slice(colon + 1)) };
+  // RFC 6749 §2.3.1: both parts are percent-encoded; a broken escape (a lone `%`) is a bad request.
+  let id: string;
+  let secret: string;
+  try {
+    id = decodeURIComponent(decoded.slice(0, colon));
+    secret = decodeURIComponent(decoded.slice(colon + 1));
+  } catch {
+    throw new OAuthError(400, 'invalid_request', 'Malformed HTTP Basic credentials (bad percent-encoding)');
+  }
+  if (CONTROL.test(id) || CONTROL.test(secret)) {
+    throw new OAuthError(400, 'invalid_request', 'Client credentials must not contain control characters');
+  }
+  return { id, secret };
 }

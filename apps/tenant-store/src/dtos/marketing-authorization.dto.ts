@@ -6,6 +6,8 @@ import {
   ArrayUnique,
   IsArray,
   IsIn,
+  IsDefined,
+  IsObject,
   IsOptional,
   IsString,
   Length,
@@ -87,6 +89,8 @@ export class MarketingAuthorizationTermsDto {
 export class CreateMarketingAuthorizationDto extends MarketingAuthorizationTermsDto {
   /** The ads destination; it has one authorization. */
   @ApiProperty({ type: MarketingDestinationInputDto })
+  @IsDefined({ message: 'destination is required' })
+  @IsObject({ message: 'destination must be an object' })
   @ValidateNested()
   @Type(() => MarketingDestinationInputDto)
   destination: MarketingDestinationInputDto;
