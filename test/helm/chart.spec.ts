@@ -338,7 +338,11 @@ describe.each(Object.entries(VALUE_SETS))('with %s values', (name, args) => {
       const deployment = find(objects, 'Deployment', `${RELEASE}-${app}`);
       const [container] = podSpecOf(deployment).containers;
       expect(container.command).toEqual(['node', `apps/${app}/dist/main.js`]);
-      expect(container.ports).toEqual([{ name: 'http', containerPort: PORTS[app].port, protocol: 'TCP' }]);
+      expect(container.ports).toEqual([
+        { name: 'http', containerPort: PORTS[app].port, protocol: 'TCP' },
+        // /metrics only, on the admin port (METRICS_PORT); it answers 404 on the API port.
+        { name: 'metrics', containerPort: 9464, protocol: 'TCP' },
+      ]);
       expect(container.livenessProbe.httpGet).toEqual({ path: '/health/live', port: 'http' });
       expect(container.readinessProbe.httpGet).toEqual({ path: '/health/ready', port: 'http' });
       expect(container.startupProbe.httpGet).toEqual({ path: '/health/live', port: 'http' });
@@ -379,8 +383,15 @@ describe.each(Object.entries(VALUE_SETS))('with %s values', (name, args) => {
       for (const rule of policies[app].ingress ?? []) {
         expect({ app, from: rule.from?.length ?? 0 }).toEqual({ app, from: expect.any(Number) });
         expect(rule.from.length).toBeGreaterThan(0);
-        expect(rule.ports).toEqual([{ port: PORTS[app].port, protocol: 'TCP' }]);
+        expect([[{ port: PORTS[app].port, protocol: 'TCP' }], [{ port: 9464, protocol: 'TCP' }]]).toContainEqual(
+          rule.ports,
+        );
       }
+    }
+    // Scrapers reach the admin port only, and nothing else reaches it.
+    for (const app of apps) {
+      const metricsRules = (policies[app].ingress ?? []).filter((r: Json) => r.ports?.[0]?.port === 9464);
+      expect({ app, rules: metricsRules.length }).toEqual({ app, rules: 1 });
     }
     for (const app of apps) {
       const egress: Json[] = policies[app].egress;

@@ -14,8 +14,14 @@ startService('consent', async () => {
   try {
     keys = await LogKeysRepository.load(JSON.parse(await readFile(env.CONSENT_LOG_KEY_FILE, 'utf8')));
   } catch (error) {
-    throw new Error(`CONSENT_LOG_KEY_FILE: cannot load the log signing key: ${(error as Error).message}`, { cause: error });
+    throw new Error(`CONSENT_LOG_KEY_FILE: cannot load the log signing key: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
-  const app = await createApp(AppModule.register(env, keys), APP_META);
+  const app = await createApp(AppModule.register(env, keys), {
+    ...APP_META,
+    docs: env.HTTP_DOCS,
+    metricsPort: env.METRICS_PORT,
+  });
   return listen(app, env.CONSENT_PORT, env.HTTP_HOST);
 });

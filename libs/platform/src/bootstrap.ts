@@ -4,7 +4,15 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import type { NextFunction, Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
-import { httpRequestDuration, initMetrics, JsonLogger, runWithContext } from '@custody/observability';
+import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import {
+  httpRequestDuration,
+  initMetrics,
+  JsonLogger,
+  metricsRegistry,
+  runWithContext,
+  serveMetricsOnMainPort,
+} from '@custody/observability';
 import { ApiExceptionFilter } from './errors';
 
 export interface AppMeta {
@@ -19,7 +27,13 @@ export interface AppMeta {
   rawBody?: boolean;
   /** Largest JSON or form body accepted (body-parser syntax, e.g. `8mb`); default 100 kB. */
   bodyLimit?: string;
+  /** Swagger UI and `/docs-json` (HTTP_DOCS); default on. */
+  docs?: boolean;
+  /** Serve `/metrics` on this admin port instead of the app's own (METRICS_PORT). */
+  metricsPort?: number;
 }
+
+const metricsPorts = new WeakMap<INestApplication, number>();
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -33,6 +47,7 @@ export async function createApp(module: unknown, meta: AppMeta): Promise<NestExp
   });
   app.disable('x-powered-by');
   app.set('trust proxy', false);
+  app.use(securityHeadersMiddleware);
   app.use(requestContextMiddleware);
   if (meta.bodyLimit) {
     // Registered here, before Nest's default parsers, which then are not added again.
@@ -49,8 +64,14 @@ export async function createApp(module: unknown, meta: AppMeta): Promise<NestExp
   );
   app.useGlobalFilters(meta.exceptionFilter ?? new ApiExceptionFilter());
   app.enableShutdownHooks();
-  const document = buildOpenApi(app, meta);
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', customSiteTitle: meta.title });
+  if (meta.docs ?? true) {
+    const document = buildOpenApi(app, meta);
+    SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', customSiteTitle: meta.title });
+  }
+  serveMetricsOnMainPort(meta.metricsPort === undefined);
+  if (meta.metricsPort !== undefined) {
+    metricsPorts.set(app, meta.metricsPort);
+  }
   return app;
 }
 
@@ -66,7 +87,11 @@ export function buildOpenApi(app: INestApplication, meta: AppMeta): OpenAPIObjec
 
 export async function listen(app: INestApplication, port: number, host: string): Promise<string> {
   await app.listen(port, host);
-  const server = app.getHttpServer() as { address(): { port: number }; keepAliveTimeout: number; headersTimeout: number };
+  const server = app.getHttpServer() as {
+    address(): { port: number };
+    keepAliveTimeout: number;
+    headersTimeout: number;
+  };
   // Longer than the idle timeout of common load balancers (60 s), so they never reuse a
   // connection the app has just closed (a source of sporadic ECONNRESET).
   server.keepAliveTimeout = 65_000;
@@ -74,7 +99,59 @@ export async function listen(app: INestApplication, port: number, host: string):
   const address = server.address();
   const url = `http://${host}:${address.port}`;
   new Logger('Bootstrap').log({ msg: 'listening', url });
+  const metricsPort = metricsPorts.get(app);
+  if (metricsPort !== undefined) {
+    const admin = await listenMetrics(metricsPort, host);
+    (app.getHttpServer() as { on(event: 'close', listener: () => void): void }).on('close', () => admin.close());
+  }
   return url;
+}
+
+/** `/metrics` alone on an admin port (nothing else answers there). */
+async function listenMetrics(port: number, host: string): Promise<Server> {
+  const admin = createServer((req, res) => {
+    if (req.method === 'GET' && (req.url === '/metrics' || req.url?.startsWith('/metrics?'))) {
+      metricsRegistry.metrics().then(
+        (text) => res.writeHead(200, { 'content-type': metricsRegistry.contentType }).end(text),
+        () => res.writeHead(500).end(),
+      );
+      return;
+    }
+    res.writeHead(404).end();
+  });
+  await new Promise<void>((resolve, reject) => {
+    admin.once('error', reject);
+    admin.listen(port, host, resolve);
+  });
+  new Logger('Bootstrap').log({ msg: 'metrics on the admin port', url: `http://${host}:${port}/metrics` });
+  return admin;
+}
+
+/** Paths of Swagger UI, whose page needs its own scripts and styles. */
+const DOCS_PATH = /^\/docs(\/|$|-json)/;
+
+/**
+ * Security headers on every answer, set on Node's own response object (so they do not depend on
+ * the HTTP adapter): no sniffing, no framing, no referrer, a closed content security policy
+ * (Swagger UI's own page gets what it needs), and `Cache-Control: no-store` — answers carry tokens
+ * and decrypted customer data, which no browser or proxy cache may keep. A handler that means to
+ * be cached sets its own Cache-Control.
+ */
+export function securityHeadersMiddleware(req: IncomingMessage, res: ServerResponse, next: () => void): void {
+  res.setHeader('x-content-type-options', 'nosniff');
+  res.setHeader('x-frame-options', 'DENY');
+  res.setHeader('referrer-policy', 'no-referrer');
+  res.setHeader('cross-origin-opener-policy', 'same-origin');
+  res.setHeader('cross-origin-resource-policy', 'same-origin');
+  res.setHeader('strict-transport-security', 'max-age=31536000; includeSubDomains');
+  res.setHeader(
+    'content-security-policy',
+    DOCS_PATH.test(req.url ?? '')
+      ? "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'"
+      : "default-src 'none'; frame-ancestors 'none'",
+  );
+  res.setHeader('cache-control', 'no-store');
+  next();
 }
 
 function requestContextMiddleware(req: Request, res: Response, next: NextFunction): void {

@@ -31,5 +31,7 @@ function describe(error: ValidationError): string[] {
   const messages = [
     ...new Set(Object.values(error.constraints ?? {}).map((m) => (m.startsWith(prefix) ? m.slice(prefix.length) : m))),
   ];
-  return messages.length > 0 ? [`${error.property}: ${messages.join('; ')}`] : error.children?.flatMap(describe) ?? [];
+  return messages.length > 0
+    ? [`${error.property}: ${messages.join('; ')}`]
+    : (error.children?.flatMap(describe) ?? []);
 }

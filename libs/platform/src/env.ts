@@ -1,5 +1,5 @@
 import { IsIn, IsNotEmpty, IsOptional, IsString, Matches } from 'class-validator';
-import { EnvBoolean, EnvUrl } from './config-decorators';
+import { EnvBoolean, EnvPort, EnvUrl } from './config-decorators';
 
 /** What every app reads from the environment. Required values have no default. */
 export class BaseEnv {
@@ -11,6 +11,18 @@ export class BaseEnv {
   @IsOptional()
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
+
+  /** Swagger UI at `/docs` and the OpenAPI document at `/docs-json`; off where the port is public. */
+  @EnvBoolean()
+  HTTP_DOCS = true;
+
+  /**
+   * Serve Prometheus metrics on this separate admin port (on HTTP_HOST) instead of the app's own
+   * port, where `/metrics` then answers 404. Unset: `/metrics` on the app's port.
+   */
+  @IsOptional()
+  @EnvPort()
+  METRICS_PORT?: number;
 }
 
 /** The four Kafka/PostgreSQL services also need the stack and token verification. */

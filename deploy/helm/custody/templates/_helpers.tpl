@@ -227,7 +227,7 @@ readinessProbe:
 checksum/config: {{ include (print .root.Template.BasePath "/" .app "/configmap.yaml") .root | sha256sum }}
 {{- if .root.Values.metrics.scrapeAnnotations }}
 prometheus.io/scrape: "true"
-prometheus.io/port: {{ include "custody.port" . | quote }}
+prometheus.io/port: {{ .root.Values.metrics.port | int | quote }}
 prometheus.io/path: /metrics
 {{- end }}
 {{- with (index .root.Values (include "custody.key" .)).podAnnotations }}
@@ -268,6 +268,8 @@ data:
   HTTP_HOST: "0.0.0.0"
   {{ $meta.portEnv }}: {{ $meta.port | int | quote }}
   LOG_LEVEL: {{ default .root.Values.logLevel $v.logLevel | quote }}
+  HTTP_DOCS: {{ .root.Values.docs.enabled | quote }}
+  METRICS_PORT: {{ .root.Values.metrics.port | int | quote }}
   NODE_OPTIONS: {{ include "custody.nodeOptions" . | quote }}
   {{- if .root.Values.extraCaCertificates.existingSecret }}
   NODE_EXTRA_CA_CERTS: {{ include "custody.caPath" . | quote }}
@@ -326,6 +328,11 @@ spec:
     - name: http
       port: {{ $v.service.port }}
       targetPort: http
+      protocol: TCP
+    # Prometheus metrics, on the apps' admin port (METRICS_PORT): never routed by an Ingress.
+    - name: metrics
+      port: {{ .root.Values.metrics.port | int }}
+      targetPort: metrics
       protocol: TCP
 {{- end }}
 
@@ -406,7 +413,7 @@ spec:
     matchLabels:
       {{- include "custody.selectorLabels" . | nindent 6 }}
   endpoints:
-    - port: http
+    - port: metrics
       path: /metrics
       interval: {{ $sm.interval }}
       scrapeTimeout: {{ $sm.scrapeTimeout }}
@@ -493,6 +500,17 @@ spec:
 {{- end }}
 
 {{/* Ingress rules to the app's port, one per non-empty peer list. Takes (dict "ctx" CONTEXT "peers" (list PEERS...)); renders nothing when all are empty. */}}
+{{/* Scrapers (`networkPolicy.metricsFrom`) to the admin port that serves /metrics only. Takes the root context. */}}
+{{- define "custody.npMetricsFrom" -}}
+{{- with .Values.networkPolicy.metricsFrom -}}
+- from:
+    {{- toYaml . | nindent 4 }}
+  ports:
+    - port: {{ $.Values.metrics.port | int }}
+      protocol: TCP
+{{- end -}}
+{{- end }}
+
 {{- define "custody.npIngressFrom" -}}
 {{- $ports := list (dict "port" (include "custody.port" .ctx | int) "protocol" "TCP") -}}
 {{- $rules := list -}}
