@@ -4,7 +4,13 @@ import { TestTenant } from '../support/tenant-store.harness';
 import { waitFor } from '../support/wait';
 import { WebhookReceiver } from '../support/webhook-receiver';
 
-const text = (to: string, body: string) => ({ messaging_product: 'whatsapp', recipient_type: 'individual', to, type: 'text', text: { body } });
+const text = (to: string, body: string) => ({
+  messaging_product: 'whatsapp',
+  recipient_type: 'individual',
+  to,
+  type: 'text',
+  text: { body },
+});
 
 describe('the hosted message path over the real stack', () => {
   let p: PlatformHarness;
@@ -24,7 +30,9 @@ describe('the hosted message path over the real stack', () => {
   });
 
   const customerWrites = async (waId: string, body: string, phoneNumberId = tenant.phoneNumberId) => {
-    const res = await p.sandbox('POST', `/sandbox/v1/customers/${waId}/messages`, { body: { phoneNumberId, text: body, profileName: 'Ada' } });
+    const res = await p.sandbox('POST', `/sandbox/v1/customers/${waId}/messages`, {
+      body: { phoneNumberId, text: body, profileName: 'Ada' },
+    });
     expect(res.status).toBe(201);
     expect(res.body.ingestStatus).toBe(200);
     return res.body.messageId as string;
@@ -47,7 +55,12 @@ describe('the hosted message path over the real stack', () => {
     expect(webhook.body.entry[0].id).toBe(tenant.businessAccountId);
     expect(change.value.metadata.phone_number_id).toBe(tenant.phoneNumberId);
     expect(change.value.contacts[0]).toEqual({ profile: { name: 'Ada' }, wa_id: waId });
-    expect(change.value.messages[0]).toMatchObject({ from: waId, id: messageId, type: 'text', text: { body: 'Hello, is my order on its way?' } });
+    expect(change.value.messages[0]).toMatchObject({
+      from: waId,
+      id: messageId,
+      type: 'text',
+      text: { body: 'Hello, is my order on its way?' },
+    });
     expect(change.value.custody).toEqual({ e2e: false, hostedBy: 'custody' });
 
     const conversation = await waitFor('the conversation with the hosted notice', async () => {
@@ -60,8 +73,16 @@ describe('the hosted message path over the real stack', () => {
     });
     expect(conversation.custody).toEqual({ e2e: false, hostedBy: 'custody' });
     expect(conversation.hostedNoticeSentAt).toEqual(expect.any(String));
-    const [inbound, notice] = [conversation.messages.find((m: any) => m.id === messageId), conversation.messages.find((m: any) => m.origin === 'system')];
-    expect(inbound).toMatchObject({ direction: 'inbound', origin: 'customer', content: { body: 'Hello, is my order on its way?' }, custody: { e2e: false } });
+    const [inbound, notice] = [
+      conversation.messages.find((m: any) => m.id === messageId),
+      conversation.messages.find((m: any) => m.origin === 'system'),
+    ];
+    expect(inbound).toMatchObject({
+      direction: 'inbound',
+      origin: 'customer',
+      content: { body: 'Hello, is my order on its way?' },
+      custody: { e2e: false },
+    });
     expect(notice.content.body).toMatch(/not end-to-end encrypted/);
     // The notice reached the customer through the network.
     const inbox = await p.sandbox('GET', `/sandbox/v1/customers/${waId}/inbox?phoneNumberId=${tenant.phoneNumberId}`);
@@ -71,9 +92,16 @@ describe('the hosted message path over the real stack', () => {
   it('send → stored → statuses (shuffled, duplicated) end read, each status webhook signed', async () => {
     const waId = p.newCustomer();
     await customerWrites(waId, 'Can you send me the invoice?');
-    const res = await p.ingest('POST', `/v25.0/${tenant.phoneNumberId}/messages`, { token, body: text(`+${waId}`, 'Here it is.') });
+    const res = await p.ingest('POST', `/v25.0/${tenant.phoneNumberId}/messages`, {
+      token,
+      body: text(`+${waId}`, 'Here it is.'),
+    });
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ messaging_product: 'whatsapp', contacts: [{ input: `+${waId}`, wa_id: waId }], custody: { e2e: false } });
+    expect(res.body).toMatchObject({
+      messaging_product: 'whatsapp',
+      contacts: [{ input: `+${waId}`, wa_id: waId }],
+      custody: { e2e: false },
+    });
     const id: string = res.body.messages[0].id;
     expect(id).toMatch(/^wamid\./);
 
@@ -96,8 +124,14 @@ describe('the hosted message path over the real stack', () => {
     const waId = p.newCustomer();
     await customerWrites(waId, 'hi');
     await p.sandbox('PUT', '/sandbox/v1/network', { body: { customersRead: false } });
-    const send = await p.ingest('POST', `/v23.0/${tenant.phoneNumberId}/messages`, { token, body: text(waId, 'first') });
-    const failing = await p.ingest('POST', `/v23.0/${tenant.phoneNumberId}/messages`, { token, body: text(waId, 'second') });
+    const send = await p.ingest('POST', `/v23.0/${tenant.phoneNumberId}/messages`, {
+      token,
+      body: text(waId, 'first'),
+    });
+    const failing = await p.ingest('POST', `/v23.0/${tenant.phoneNumberId}/messages`, {
+      token,
+      body: text(waId, 'second'),
+    });
     const [id, id2] = [send.body.messages[0].id, failing.body.messages[0].id];
     const ts = Math.floor(Date.now() / 1000);
     const status = (messageId: string, s: string, at: number) => ({
@@ -105,21 +139,38 @@ describe('the hosted message path over the real stack', () => {
       phoneNumberId: tenant.phoneNumberId,
       status: { id: messageId, status: s, timestamp: String(at), recipientId: waId },
     });
-    const events = [status(id, 'read', ts + 3), status(id, 'sent', ts + 1), status(id, 'delivered', ts + 2), status(id, 'sent', ts + 1), status(id, 'failed', ts + 4), status(id2, 'failed', ts + 1), status(id2, 'delivered', ts + 2)];
+    const events = [
+      status(id, 'read', ts + 3),
+      status(id, 'sent', ts + 1),
+      status(id, 'delivered', ts + 2),
+      status(id, 'sent', ts + 1),
+      status(id, 'failed', ts + 4),
+      status(id2, 'failed', ts + 1),
+      status(id2, 'delivered', ts + 2),
+    ];
     const body = JSON.stringify({ events });
-    const posted = await p.ingest('POST', '/network/v1/events', { body, headers: { [NETWORK_SIGNATURE_HEADER]: signBody(p.networkSecret, body) } });
+    const posted = await p.ingest('POST', '/network/v1/events', {
+      body,
+      headers: { [NETWORK_SIGNATURE_HEADER]: signBody(p.networkSecret, body) },
+    });
     expect(posted.status).toBe(200);
-    const finalOf = (messageId: string) => p.store.request('GET', `/v1/messages/${messageId}/statuses`, { token }).then((r) => r.body.status);
+    const finalOf = (messageId: string) =>
+      p.store.request('GET', `/v1/messages/${messageId}/statuses`, { token }).then((r) => r.body.status);
     await waitFor('final statuses', async () => (await finalOf(id)) === 'read' && (await finalOf(id2)) === 'delivered');
     // Stays put after more late duplicates.
-    await p.ingest('POST', '/network/v1/events', { body, headers: { [NETWORK_SIGNATURE_HEADER]: signBody(p.networkSecret, body) } });
+    await p.ingest('POST', '/network/v1/events', {
+      body,
+      headers: { [NETWORK_SIGNATURE_HEADER]: signBody(p.networkSecret, body) },
+    });
     await new Promise((r) => setTimeout(r, 1000));
     expect(await finalOf(id)).toBe('read');
     const history = await p.store.request('GET', `/v1/messages/${id}/statuses`, { token });
     expect(history.body.history.filter((h: any) => h.status === 'sent')).toHaveLength(1);
     // The network's own time (whole seconds) is kept, apart from the time Custody received it. Which
     // of the two 'sent' reports (the network's or ours) came first is a race; the first one stays.
-    expect(history.body.history.every((h: any) => h.timestamp.endsWith('.000Z') && h.receivedAt !== h.timestamp)).toBe(true);
+    expect(history.body.history.every((h: any) => h.timestamp.endsWith('.000Z') && h.receivedAt !== h.timestamp)).toBe(
+      true,
+    );
     // Only now may customers read again: the network answers asynchronously, after dispatch.
     await p.sandbox('PUT', '/sandbox/v1/network', { body: { customersRead: true } });
   });
@@ -133,11 +184,23 @@ describe('the hosted message path over the real stack', () => {
     const second = await p.ingest('POST', `/v25.0/${tenant.phoneNumberId}/messages`, { token, body, headers });
     expect(second.status).toBe(200);
     expect(second.body.messages[0].id).toBe(first.body.messages[0].id);
-    const conflict = await p.ingest('POST', `/v25.0/${tenant.phoneNumberId}/messages`, { token, body: text(waId, 'different'), headers });
+    const conflict = await p.ingest('POST', `/v25.0/${tenant.phoneNumberId}/messages`, {
+      token,
+      body: text(waId, 'different'),
+      headers,
+    });
     expect(conflict.status).toBe(422);
-    await waitFor('the send to be stored', async () => (await p.sql(`SELECT 1 FROM tenant_store.messages WHERE message_id = $1`, [first.body.messages[0].id])).length === 1);
+    await waitFor(
+      'the send to be stored',
+      async () =>
+        (await p.sql(`SELECT 1 FROM tenant_store.messages WHERE message_id = $1`, [first.body.messages[0].id]))
+          .length === 1,
+    );
     await new Promise((r) => setTimeout(r, 1000));
-    const business = await p.sql(`SELECT count(*)::int AS n FROM tenant_store.messages m JOIN tenant_store.conversations c ON c.id = m.conversation_id WHERE c.customer_wa_id = $1 AND m.origin = 'business'`, [waId]);
+    const business = await p.sql(
+      `SELECT count(*)::int AS n FROM tenant_store.messages m JOIN tenant_store.conversations c ON c.id = m.conversation_id WHERE c.customer_wa_id = $1 AND m.origin = 'business'`,
+      [waId],
+    );
     expect(business[0].n).toBe(1);
     const inbox = await p.sandbox('GET', `/sandbox/v1/customers/${waId}/inbox?phoneNumberId=${tenant.phoneNumberId}`);
     expect(inbox.body.filter((m: any) => m.origin === 'business')).toHaveLength(1);
@@ -145,12 +208,25 @@ describe('the hosted message path over the real stack', () => {
 
   it('outside the 24-hour window a free-form send gets 131047 and publishes nothing; a template gets through', async () => {
     const waId = p.newCustomer();
-    const free = await p.ingest('POST', `/v1/${tenant.phoneNumberId}/messages`, { token, body: text(waId, 'hello out of the blue') });
+    const free = await p.ingest('POST', `/v1/${tenant.phoneNumberId}/messages`, {
+      token,
+      body: text(waId, 'hello out of the blue'),
+    });
     expect(free.status).toBe(400);
-    expect(free.body.error).toMatchObject({ code: 131047, type: 'OAuthException', fbtrace_id: expect.any(String), error_data: { messaging_product: 'whatsapp' } });
+    expect(free.body.error).toMatchObject({
+      code: 131047,
+      type: 'OAuthException',
+      fbtrace_id: expect.any(String),
+      error_data: { messaging_product: 'whatsapp' },
+    });
     const template = await p.ingest('POST', `/v1/${tenant.phoneNumberId}/messages`, {
       token,
-      body: { messaging_product: 'whatsapp', to: waId, type: 'template', template: { name: 'order_update', language: { code: 'en_US' }, components: [] } },
+      body: {
+        messaging_product: 'whatsapp',
+        to: waId,
+        type: 'template',
+        template: { name: 'order_update', language: { code: 'en_US' }, components: [] },
+      },
     });
     expect(template.status).toBe(200);
     const inbox = await waitFor('the template at the customer', async () => {
@@ -162,11 +238,31 @@ describe('the hosted message path over the real stack', () => {
 
   it('rejects bad input with Graph errors: code 100 with details, bad versions, unknown fields', async () => {
     const cases: Array<[string, unknown, RegExp]> = [
-      [`/v25.0/${tenant.phoneNumberId}/messages`, { messaging_product: 'sms', to: '15550001111', type: 'text', text: { body: 'x' } }, /messaging_product/],
-      [`/v25.0/${tenant.phoneNumberId}/messages`, { messaging_product: 'whatsapp', to: 'not-a-number', type: 'text', text: { body: 'x' } }, /to must be a phone number/],
-      [`/v25.0/${tenant.phoneNumberId}/messages`, { messaging_product: 'whatsapp', to: '15550001111', type: 'text', text: { body: '' } }, /body/],
-      [`/v25.0/${tenant.phoneNumberId}/messages`, { messaging_product: 'whatsapp', to: '15550001111', type: 'text', text: { body: 'x' }, surprise: 1 }, /Unexpected key "surprise"/],
-      [`/latest/${tenant.phoneNumberId}/messages`, { messaging_product: 'whatsapp', to: '15550001111', type: 'text', text: { body: 'x' } }, /version/],
+      [
+        `/v25.0/${tenant.phoneNumberId}/messages`,
+        { messaging_product: 'sms', to: '15550001111', type: 'text', text: { body: 'x' } },
+        /messaging_product/,
+      ],
+      [
+        `/v25.0/${tenant.phoneNumberId}/messages`,
+        { messaging_product: 'whatsapp', to: 'not-a-number', type: 'text', text: { body: 'x' } },
+        /to must be a phone number/,
+      ],
+      [
+        `/v25.0/${tenant.phoneNumberId}/messages`,
+        { messaging_product: 'whatsapp', to: '15550001111', type: 'text', text: { body: '' } },
+        /body/,
+      ],
+      [
+        `/v25.0/${tenant.phoneNumberId}/messages`,
+        { messaging_product: 'whatsapp', to: '15550001111', type: 'text', text: { body: 'x' }, surprise: 1 },
+        /Unexpected key "surprise"/,
+      ],
+      [
+        `/latest/${tenant.phoneNumberId}/messages`,
+        { messaging_product: 'whatsapp', to: '15550001111', type: 'text', text: { body: 'x' } },
+        /version/,
+      ],
     ];
     for (const [path, body, details] of cases) {
       const res = await p.ingest('POST', path, { token, body });
@@ -174,7 +270,9 @@ describe('the hosted message path over the real stack', () => {
       expect(res.body.error.code).toBe(100);
       expect(res.body.error.error_data.details).toMatch(details);
     }
-    const noToken = await p.ingest('POST', `/v25.0/${tenant.phoneNumberId}/messages`, { body: text('15550001111', 'x') });
+    const noToken = await p.ingest('POST', `/v25.0/${tenant.phoneNumberId}/messages`, {
+      body: text('15550001111', 'x'),
+    });
     expect(noToken.status).toBe(401);
     expect(noToken.body.error.code).toBe(190);
   });
@@ -186,7 +284,10 @@ describe('the hosted message path over the real stack', () => {
     await customerWrites(waId, 'hi B', other.phoneNumberId);
     const bConversation = await waitFor('B’s conversation', () => conversationOf(waId, otherToken));
 
-    const send = await p.ingest('POST', `/v25.0/${other.phoneNumberId}/messages`, { token, body: text(waId, 'pretending to be B') });
+    const send = await p.ingest('POST', `/v25.0/${other.phoneNumberId}/messages`, {
+      token,
+      body: text(waId, 'pretending to be B'),
+    });
     const unknown = await p.ingest('POST', `/v25.0/999999999999999/messages`, { token, body: text(waId, 'x') });
     expect(send.status).toBe(404);
     expect(unknown.status).toBe(404);
@@ -206,10 +307,22 @@ describe('the hosted message path over the real stack', () => {
   it('enforces the number’s throughput (130429) and the pair rate to one customer (131056)', async () => {
     const slow = await p.newTenant({ messagesPerSecond: 2 });
     const slowToken = await slow.token();
-    const template = (to: string) => ({ messaging_product: 'whatsapp', to, type: 'template', template: { name: 'hello', language: { code: 'en' } } });
+    const template = (to: string) => ({
+      messaging_product: 'whatsapp',
+      to,
+      type: 'template',
+      template: { name: 'hello', language: { code: 'en' } },
+    });
     const results = [];
     for (let i = 0; i < 4; i += 1) {
-      results.push((await p.ingest('POST', `/v25.0/${slow.phoneNumberId}/messages`, { token: slowToken, body: template(p.newCustomer()) })).body);
+      results.push(
+        (
+          await p.ingest('POST', `/v25.0/${slow.phoneNumberId}/messages`, {
+            token: slowToken,
+            body: template(p.newCustomer()),
+          })
+        ).body,
+      );
     }
     expect(results.filter((r) => r.error?.code === 130429).length).toBeGreaterThanOrEqual(1);
 
@@ -225,16 +338,40 @@ describe('the hosted message path over the real stack', () => {
 
   it('verifies the network signature over the raw body; a bad signature or malformed batch publishes nothing', async () => {
     const waId = p.newCustomer();
-    const event = { kind: 'message', phoneNumberId: tenant.phoneNumberId, from: { waId }, message: { id: `wamid.forged${waId}`, timestamp: String(Math.floor(Date.now() / 1000)), type: 'text', text: { body: 'forged' } } };
+    const event = {
+      kind: 'message',
+      phoneNumberId: tenant.phoneNumberId,
+      from: { waId },
+      message: {
+        id: `wamid.forged${waId}`,
+        timestamp: String(Math.floor(Date.now() / 1000)),
+        type: 'text',
+        text: { body: 'forged' },
+      },
+    };
     const body = JSON.stringify({ events: [event] });
-    const forged = await p.ingest('POST', '/network/v1/events', { body, headers: { [NETWORK_SIGNATURE_HEADER]: signBody('wrong-secret-wrong-secret', body) } });
+    const forged = await p.ingest('POST', '/network/v1/events', {
+      body,
+      headers: { [NETWORK_SIGNATURE_HEADER]: signBody('wrong-secret-wrong-secret', body) },
+    });
     expect(forged.status).toBe(403);
     const unsigned = await p.ingest('POST', '/network/v1/events', { body });
     expect(unsigned.status).toBe(403);
+    // A correctly signed batch captured ten minutes ago is not accepted again (the MAC covers the time).
+    const replayed = await p.ingest('POST', '/network/v1/events', {
+      body,
+      headers: { [NETWORK_SIGNATURE_HEADER]: signBody(p.networkSecret, body, Date.now() - 600_000) },
+    });
+    expect(replayed.status).toBe(403);
     const malformed = JSON.stringify({ events: [event, { kind: 'message', phoneNumberId: tenant.phoneNumberId }] });
-    const bad = await p.ingest('POST', '/network/v1/events', { body: malformed, headers: { [NETWORK_SIGNATURE_HEADER]: signBody(p.networkSecret, malformed) } });
+    const bad = await p.ingest('POST', '/network/v1/events', {
+      body: malformed,
+      headers: { [NETWORK_SIGNATURE_HEADER]: signBody(p.networkSecret, malformed) },
+    });
     expect(bad.status).toBe(400);
     await new Promise((r) => setTimeout(r, 1500));
-    expect(await p.sql(`SELECT 1 FROM tenant_store.messages WHERE message_id = $1`, [`wamid.forged${waId}`])).toHaveLength(0);
+    expect(
+      await p.sql(`SELECT 1 FROM tenant_store.messages WHERE message_id = $1`, [`wamid.forged${waId}`]),
+    ).toHaveLength(0);
   });
 });

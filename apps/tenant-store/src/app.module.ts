@@ -14,7 +14,7 @@ import { ErasureController } from './controllers/erasure.controller';
 import { MasterKeysController } from './controllers/master-keys.controller';
 import { MasterKeyService } from './services/master-key.service';
 import { MediaController } from './controllers/media.controller';
-import { MediaService } from './services/media.service';
+import { MediaService, MediaSettings } from './services/media.service';
 import { ErasureConsumer } from './consumers/erasure.consumer';
 import { ErasureRepository } from './repositories/erasure.repository';
 import { CustomerErasureService } from './services/customer-erasure.service';
@@ -135,6 +135,7 @@ export class AppModule {
         CustomerErasureService,
         ErasureConsumer,
         MasterKeyService,
+        { provide: MediaSettings, useValue: new MediaSettings(env.PUBLIC_BASE_URL?.replace(/\/+$/, '')) },
         MediaService,
       ],
     };

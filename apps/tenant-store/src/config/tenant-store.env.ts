@@ -47,6 +47,15 @@ export class TenantStoreEnv extends ServiceEnv {
   MASTER_KEY_FILE: string;
 
   /**
+   * tenant-store's public base URL as clients reach it (e.g. `https://api.custody.example.com`):
+   * media download URLs start with it. Unset: they are paths (`/v1/media/…`), relative to the API.
+   * Never taken from a request's Host header.
+   */
+  @IsOptional()
+  @EnvUrl()
+  PUBLIC_BASE_URL?: string;
+
+  /**
    * Base URL of the ads platform's Graph-style API (the sandbox's `/ads` on one machine), where a
    * tenant's ads credential and the ownership of an audience or dataset are checked before an
    * authorization is recorded. Unset: marketing authorizations and ads credentials answer 503.
