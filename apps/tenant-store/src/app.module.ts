@@ -31,6 +31,8 @@ import { MarketingAuthorizationRepository } from './repositories/marketing-autho
 import { MarketingAuthorizationController } from './controllers/marketing-authorization.controller';
 import { MarketingAuthorizationService } from './services/marketing-authorization.service';
 import { AdsCredentialController } from './controllers/ads-credential.controller';
+import { OperatorAccessController } from './controllers/operator-access.controller';
+import { OperatorAccessService } from './services/operator-access.service';
 import { AdsCredentialRepository } from './repositories/ads-credential.repository';
 import { AdsPlatformRepository, AdsPlatformSettings } from './repositories/ads-platform.repository';
 import { AdsCredentialService } from './services/ads-credential.service';
@@ -75,6 +77,7 @@ export class AppModule {
         ExportController,
         MarketingAuthorizationController,
         AdsCredentialController,
+        OperatorAccessController,
         ErasureController,
         MasterKeysController,
         MediaController,
@@ -114,6 +117,7 @@ export class AppModule {
         AdsPlatformRepository,
         AdsCredentialRepository,
         AdsCredentialService,
+        OperatorAccessService,
         MessageStoreService,
         ConversationService,
         KeyManagementService,

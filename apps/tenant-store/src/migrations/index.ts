@@ -5,6 +5,7 @@ import { MarketingAuthorization1764200000001 } from './1764200000001-marketing-a
 import { Erasure1764400000001 } from './1764400000001-erasure';
 import { Media1764400000003 } from './1764400000003-media';
 import { AdsCredentials1764900000015 } from './1764900000015-ads-credentials';
+import { OperatorAccessLog1764900000016 } from './1764900000016-operator-access-log';
 
 export const MIGRATIONS = [
   Tenants1764057600000,
@@ -14,4 +15,5 @@ export const MIGRATIONS = [
   Erasure1764400000001,
   Media1764400000003,
   AdsCredentials1764900000015,
+  OperatorAccessLog1764900000016,
 ];
