@@ -2,8 +2,13 @@
 // starts (or those named by KAFKA_BROKERS / DATABASE_URL). Fail fast with a clear message.
 for (const name of ['KAFKA_BROKERS', 'DATABASE_URL', 'MIGRATION_DATABASE_URL']) {
   if (!process.env[name]) {
-    throw new Error(`${name} is not set: run the suites with "npm test" (it starts Kafka and PostgreSQL), or export the stack's variables (bash scripts/stack.sh env --test)`);
+    throw new Error(
+      `${name} is not set: run the suites with "npm test" (it starts Kafka and PostgreSQL), or export the stack's variables (bash scripts/stack.sh env --test)`,
+    );
   }
 }
 process.env.LOG_LEVEL = process.env.TEST_LOG_LEVEL ?? 'silent';
+// Every test runs from one address and fetches many tokens: the token endpoint's limit is tested
+// on its own (test/e2e/rate-limits.e2e-spec.ts); the per-tenant API limit keeps its default.
+process.env.RATE_LIMIT_TOKEN_PER_MINUTE ??= '1000000';
 jest.setTimeout(60_000);

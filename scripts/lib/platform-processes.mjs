@@ -73,7 +73,7 @@ export async function startProcesses({ apps, env: extra = {}, consumerGroups = 0
       keys: [{ ...(await exportJWK(ed.privateKey)), kid: 'log-procs', alg: 'EdDSA' }],
     }),
     OPERATOR_CLIENT_ID: 'procs-operator',
-    OPERATOR_CLIENT_SECRET: randomBytes(24).toString('base64url'),
+    OPERATOR_CLIENT_SECRET: randomBytes(32).toString('base64url'),
     NETWORK_HMAC_SECRET: randomBytes(24).toString('base64url'),
     // The simulated ads platform's administrator token (read it back from the returned env).
     SANDBOX_ADS_ACCESS_TOKEN: adsToken,
@@ -82,6 +82,9 @@ export async function startProcesses({ apps, env: extra = {}, consumerGroups = 0
     NETWORK_URL: url('sandbox') ?? 'http://127.0.0.1:1',
     ADS_API_URL: `${url('sandbox') ?? 'http://127.0.0.1:1'}/ads`,
     INGEST_URL: url('ingest') ?? 'http://127.0.0.1:1',
+    // Benchmarks drive one tenant far beyond a tenant's API limit on purpose: limits off.
+    RATE_LIMIT_API_PER_SECOND: '0',
+    RATE_LIMIT_TOKEN_PER_MINUTE: '0',
     // Webhook receivers of benchmarks run on loopback: the explicit opt-in (off by default).
     EGRESS_ALLOW_LOOPBACK: 'true',
     KAFKA_GROUP_PREFIX: prefix,

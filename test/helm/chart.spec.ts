@@ -184,6 +184,9 @@ const KNOWN_GAPS: Record<string, Partial<Record<App, string[]>>> = {
 
 /** Integer values the chart passes to an app, and the variable each becomes (its range is the app's `@EnvInt`). */
 const INT_VALUES: Record<string, [App, string]> = {
+  'rateLimits.apiPerSecond': ['consent', 'RATE_LIMIT_API_PER_SECOND'],
+  'rateLimits.apiBurst': ['marketing-export', 'RATE_LIMIT_API_BURST'],
+  'rateLimits.tokenPerMinute': ['tenant-store', 'RATE_LIMIT_TOKEN_PER_MINUTE'],
   'ingest.webhooks.concurrency': ['ingest', 'WEBHOOK_CONCURRENCY'],
   'ingest.webhooks.retryHorizonSeconds': ['ingest', 'WEBHOOK_RETRY_HORIZON_SECONDS'],
   'ingest.webhooks.retryBaseMs': ['ingest', 'WEBHOOK_RETRY_BASE_MS'],

@@ -61,7 +61,7 @@ export async function startTenantStore(
   // On a broker shared by many test files, a new group starts at the end, not at all history.
   process.env.KAFKA_NEW_GROUP_START = 'latest';
   const keys = await SigningKeys.fromJwks(privateJwks);
-  const operator = { clientId: uniqueName('operator'), clientSecret: randomBytes(24).toString('base64url') };
+  const operator = { clientId: uniqueName('operator'), clientSecret: randomBytes(32).toString('base64url') };
   const env = loadConfig(TenantStoreEnv, {
     ...process.env,
     JWT_ISSUER: TEST_ISSUER,

@@ -1,10 +1,11 @@
+import { APP_INTERCEPTOR, Reflector } from '@nestjs/core';
 import { DynamicModule, Module } from '@nestjs/common';
 import { AuthModule, SigningKeys, TokenVerifier } from '@custody/auth';
 import { FieldCipher, KeyProvider, SqlDataKeyStore, TenantKeyring } from '@custody/crypto';
-import { DatabaseModule, TenantDb } from '@custody/database';
+import { DatabaseModule, ReplicaRegistry, TenantDb } from '@custody/database';
 import { KafkaModule, OutboxService } from '@custody/kafka';
 import { ObservabilityModule } from '@custody/observability';
-import { kafkaSettings } from '@custody/platform';
+import { RateLimitInterceptor, kafkaSettings, rateLimitSettings } from '@custody/platform';
 import { TenantStoreEnv } from './config/tenant-store.env';
 import { ConversationController } from './controllers/conversation.controller';
 import { KeysController } from './controllers/keys.controller';
@@ -83,6 +84,14 @@ export class AppModule {
         MediaController,
       ],
       providers: [
+        ReplicaRegistry,
+        {
+          // API rate limits per tenant (and the token endpoint's), divided among the live replicas.
+          provide: APP_INTERCEPTOR,
+          useFactory: (reflector: Reflector, replicas: ReplicaRegistry) =>
+            new RateLimitInterceptor(reflector, rateLimitSettings(env), () => replicas.live()),
+          inject: [Reflector, ReplicaRegistry],
+        },
         { provide: SigningKeys, useValue: keys },
         {
           provide: TenantKeyring,

@@ -82,7 +82,22 @@ export function buildOpenApi(app: INestApplication, meta: AppMeta): OpenAPIObjec
     .setVersion(meta.version ?? '0.1.0')
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
     .build();
-  return SwaggerModule.createDocument(app, config);
+  return documentRateLimits(SwaggerModule.createDocument(app, config));
+}
+
+/** Every authenticated operation can answer 429 (RateLimitInterceptor): say so, with Retry-After. */
+function documentRateLimits(document: OpenAPIObject): OpenAPIObject {
+  for (const item of Object.values(document.paths)) {
+    for (const operation of [item.get, item.put, item.post, item.delete, item.patch]) {
+      if (operation && (operation.security?.length ?? 0) > 0 && !operation.responses['429']) {
+        operation.responses['429'] = {
+          description: "Too many requests for this tenant (the API's error shape); retry after Retry-After seconds",
+          headers: { 'Retry-After': { description: 'Seconds to wait', schema: { type: 'integer' } } },
+        };
+      }
+    }
+  }
+  return document;
 }
 
 export async function listen(app: INestApplication, port: number, host: string): Promise<string> {

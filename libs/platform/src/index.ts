@@ -6,3 +6,4 @@ export * from './env';
 export * from './paging';
 export * from './egress-guard';
 export * from './dto-decorators';
+export * from './rate-limit';

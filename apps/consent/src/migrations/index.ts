@@ -2,5 +2,12 @@ import { Init1764057600000 } from './1764057600000-init';
 import { ConsentLog1764057600001 } from './1764057600001-consent-log';
 import { TreeReads1764057600002 } from './1764057600002-tree-reads';
 import { CustomerPseudonyms1764400000002 } from './1764400000002-customer-pseudonyms';
+import { Replicas1764900000017 } from './1764900000017-replicas';
 
-export const MIGRATIONS = [Init1764057600000, ConsentLog1764057600001, TreeReads1764057600002, CustomerPseudonyms1764400000002];
+export const MIGRATIONS = [
+  Init1764057600000,
+  ConsentLog1764057600001,
+  TreeReads1764057600002,
+  CustomerPseudonyms1764400000002,
+  Replicas1764900000017,
+];

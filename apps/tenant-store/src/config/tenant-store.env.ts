@@ -1,5 +1,5 @@
 import { IsNotEmpty, IsOptional, IsString, Matches, MinLength } from 'class-validator';
-import { EnvInt, EnvKey256, EnvPort, EnvSecret, EnvUrl, ServiceEnv } from '@custody/platform';
+import { EnvInt, EnvKey256, EnvPort, EnvUrl, ServiceEnv } from '@custody/platform';
 
 export class TenantStoreEnv extends ServiceEnv {
   @EnvPort()
@@ -19,7 +19,11 @@ export class TenantStoreEnv extends ServiceEnv {
   @MinLength(3)
   OPERATOR_CLIENT_ID: string;
 
-  @EnvSecret()
+  /** At least 32 random bytes, base64 or base64url (e.g. `openssl rand -base64 32`). */
+  @IsString()
+  @MinLength(43, {
+    message: 'must be at least 32 random bytes, i.e. 43+ base64 characters (openssl rand -base64 32)',
+  })
   OPERATOR_CLIENT_SECRET: string;
 
   @IsOptional()

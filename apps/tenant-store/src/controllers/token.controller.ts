@@ -11,18 +11,32 @@ import {
   Post,
   UseFilters,
 } from '@nestjs/common';
-import { ApiBody, ApiConsumes, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBody,
+  ApiConsumes,
+  ApiHeader,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  ApiTooManyRequestsResponse,
+} from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Public, SigningKeys } from '@custody/auth';
+import { RateLimitedException, TokenEndpointRateLimit } from '@custody/platform';
 import { TokenRequestDto, TokenResponseDto } from '../dtos/token.dto';
 import { OAuthError, TokenService } from '../services/token.service';
 
 /** The token endpoint answers in RFC 6749's error shape, which OAuth client libraries parse. */
-@Catch(OAuthError, BadRequestException)
+@Catch(OAuthError, BadRequestException, RateLimitedException)
 class OAuthErrorFilter implements ExceptionFilter {
-  catch(exception: OAuthError | BadRequestException, host: ArgumentsHost): void {
+  catch(exception: OAuthError | BadRequestException | RateLimitedException, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();
     res.setHeader('Cache-Control', 'no-store');
+    if (exception instanceof RateLimitedException) {
+      // Retry-After is already set. `slow_down` is OAuth's word for it (RFC 8628 §3.5).
+      res.status(429).json({ error: 'slow_down', error_description: exception.message });
+      return;
+    }
     if (exception instanceof OAuthError) {
       if (exception.status === 401) {
         res.setHeader('WWW-Authenticate', 'Basic realm="custody"');
@@ -54,6 +68,7 @@ export class TokenController {
    */
   @Post('v1/oauth/token')
   @Public()
+  @TokenEndpointRateLimit()
   @HttpCode(200)
   @UseFilters(OAuthErrorFilter)
   @ApiOperation({ summary: 'Get an access token (client credentials grant)' })
@@ -65,6 +80,9 @@ export class TokenController {
   })
   @ApiBody({ type: TokenRequestDto })
   @ApiOkResponse({ type: TokenResponseDto })
+  @ApiTooManyRequestsResponse({
+    description: 'Too many token requests for this client id or source address (`slow_down`); see Retry-After',
+  })
   async token(
     @Body() body: TokenRequestDto,
     @Headers('Authorization') authorization?: string,

@@ -6,6 +6,7 @@ import { Erasure1764400000001 } from './1764400000001-erasure';
 import { Media1764400000003 } from './1764400000003-media';
 import { AdsCredentials1764900000015 } from './1764900000015-ads-credentials';
 import { OperatorAccessLog1764900000016 } from './1764900000016-operator-access-log';
+import { Replicas1764900000017 } from './1764900000017-replicas';
 
 export const MIGRATIONS = [
   Tenants1764057600000,
@@ -16,4 +17,5 @@ export const MIGRATIONS = [
   Media1764400000003,
   AdsCredentials1764900000015,
   OperatorAccessLog1764900000016,
+  Replicas1764900000017,
 ];

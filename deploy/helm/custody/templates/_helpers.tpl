@@ -278,6 +278,12 @@ data:
   {{- include "custody.kafkaConfig" .root | nindent 2 }}
   JWT_ISSUER: {{ required "auth.issuer is required" .root.Values.auth.issuer | quote }}
   JWT_AUDIENCE: {{ required "auth.audience is required" .root.Values.auth.audience | quote }}
+  {{- $rl := .root.Values.rateLimits }}
+  {{- range $env, $value := dict "RATE_LIMIT_API_PER_SECOND" $rl.apiPerSecond "RATE_LIMIT_API_BURST" $rl.apiBurst "RATE_LIMIT_TOKEN_PER_MINUTE" $rl.tokenPerMinute }}
+  {{- if not (kindIs "invalid" $value) }}
+  {{ $env }}: {{ $value | int | toString | quote }}
+  {{- end }}
+  {{- end }}
   {{- end }}
   {{- if $meta.verifiesTokens }}
   JWKS_URL: {{ include "custody.jwksUrl" .root | quote }}
