@@ -157,6 +157,12 @@ async function main() {
       wording: { language: 'en', text: 'Bench may use our chats to show you ads.' },
     });
     const audienceId = `${Date.now()}${Math.floor(Math.random() * 1000)}`;
+    // The tenant's own token of its ad account, issued by the sandbox's ads platform.
+    const adsToken = await fetch(`${sandbox}/ads/_sandbox/ad-accounts/act_1000001/tokens`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${procs.env.SANDBOX_ADS_ACCESS_TOKEN}` },
+    }).then((r) => json(r, 'ads token'));
+    await api(store, 'PUT', '/v1/marketing/ads-accounts/act_1000001', { accessToken: adsToken.accessToken });
     const auth = await api(store, 'POST', '/v1/marketing/authorizations', {
       destination: { kind: 'customer_list_audience', adAccountId: 'act_1000001', audienceId },
       dataUses: ['marketing.advertising.first_party.targeted'],

@@ -171,7 +171,20 @@ async function marketing(token) {
     `    Bob (+${bob}) writes "Hi, is my order on its way?" and never consents ("ads": ${bobState.body?.purposes?.find((p) => p.purpose === 'ads')?.status ?? 'none'})`,
   );
 
-  // 12. The tenant authorizes its chats for one customer-list audience.
+  // 12. The tenant registers its own ad account's token (which the simulated ads platform issues, as
+  // Meta issues a business its system-user token), then authorizes its chats for one audience of it.
+  const adsToken = expectStatus(
+    await call('POST', `${SANDBOX}/ads/_sandbox/ad-accounts/${adAccountId}/tokens`, {
+      token: readFileSync(join(home, 'secrets', 'sandbox-ads-access-token'), 'utf8').trim(),
+    }),
+    201,
+    'an ads token from the simulated ads platform',
+  ).accessToken;
+  expectStatus(
+    await call('PUT', `${STORE}/v1/marketing/ads-accounts/${adAccountId}`, { token, body: { accessToken: adsToken } }),
+    200,
+    'registering the ads credential',
+  );
   const audienceId = `238${randomInt(100000000000, 999999999999)}`;
   const authorization = expectStatus(
     await call('POST', `${STORE}/v1/marketing/authorizations`, {

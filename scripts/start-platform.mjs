@@ -39,6 +39,10 @@ async function ensureSecrets() {
   if (!existsSync(networkFile)) {
     writeSecret(networkFile, randomBytes(32).toString('base64url'));
   }
+  const adsCredentialKeyFile = join(secretsDir, 'ads-credential-key');
+  if (!existsSync(adsCredentialKeyFile)) {
+    writeSecret(adsCredentialKeyFile, randomBytes(32).toString('base64'));
+  }
   const adsTokenFile = join(secretsDir, 'sandbox-ads-access-token');
   if (!existsSync(adsTokenFile)) {
     writeSecret(adsTokenFile, randomBytes(32).toString('base64url'));
@@ -71,6 +75,7 @@ async function ensureSecrets() {
     consentLogKeyFile,
     networkSecret: readFileSync(networkFile, 'utf8').trim(),
     adsAccessToken: readFileSync(adsTokenFile, 'utf8').trim(),
+    adsCredentialKey: readFileSync(adsCredentialKeyFile, 'utf8').trim(),
     operator: JSON.parse(readFileSync(operatorFile, 'utf8')),
   };
 }
@@ -221,7 +226,8 @@ process.on('SIGINT', () => void stop(0));
 process.on('SIGTERM', () => void stop(0));
 
 async function main() {
-  const { keysFile, masterKeyFile, consentLogKeyFile, operator, networkSecret, adsAccessToken } = await ensureSecrets();
+  const { keysFile, masterKeyFile, consentLogKeyFile, operator, networkSecret, adsAccessToken, adsCredentialKey } =
+    await ensureSecrets();
   const tenantStore = APPS.find((a) => a.name === 'tenant-store');
   const issuer = `http://127.0.0.1:${tenantStore.port}`;
   const env = {
@@ -234,7 +240,7 @@ async function main() {
     OPERATOR_CLIENT_ID: process.env.OPERATOR_CLIENT_ID ?? operator.clientId,
     OPERATOR_CLIENT_SECRET: process.env.OPERATOR_CLIENT_SECRET ?? operator.clientSecret,
     NETWORK_HMAC_SECRET: process.env.NETWORK_HMAC_SECRET ?? networkSecret,
-    // The simulated ads platform's token; also the marketing export's destination token in dev.
+    // The simulated ads platform's administrator token: it issues ad-account tokens (the demo registers one).
     SANDBOX_ADS_ACCESS_TOKEN: process.env.SANDBOX_ADS_ACCESS_TOKEN ?? adsAccessToken,
     MASTER_KEY_FILE: process.env.MASTER_KEY_FILE ?? masterKeyFile,
     CONSENT_LOG_KEY_FILE: process.env.CONSENT_LOG_KEY_FILE ?? consentLogKeyFile,
@@ -242,7 +248,9 @@ async function main() {
     INGEST_URL: process.env.INGEST_URL ?? `http://127.0.0.1:${APPS.find((a) => a.name === 'ingest').port}`,
     // The export's ads destination: the sandbox's simulated ads platform unless told otherwise.
     ADS_API_URL: process.env.ADS_API_URL ?? `http://127.0.0.1:${APPS.find((a) => a.name === 'sandbox').port}/ads`,
-    ADS_API_TOKEN: process.env.ADS_API_TOKEN ?? adsAccessToken,
+    ADS_CREDENTIAL_KEY: process.env.ADS_CREDENTIAL_KEY ?? adsCredentialKey,
+    // Local development: the tenant's webhook endpoint (e.g. the demo's) runs on this machine.
+    EGRESS_ALLOW_LOOPBACK: process.env.EGRESS_ALLOW_LOOPBACK ?? 'true',
   };
   console.log('starting apps (logs in .custody/logs/)…');
   for (const app of APPS) {

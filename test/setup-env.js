@@ -8,4 +8,7 @@ for (const name of ['KAFKA_BROKERS', 'DATABASE_URL', 'MIGRATION_DATABASE_URL']) 
   }
 }
 process.env.LOG_LEVEL = process.env.TEST_LOG_LEVEL ?? 'silent';
+// Every test runs from one address and fetches many tokens: the token endpoint's limit is tested
+// on its own (test/e2e/rate-limits.e2e-spec.ts); the per-tenant API limit keeps its default.
+process.env.RATE_LIMIT_TOKEN_PER_MINUTE ??= '1000000';
 jest.setTimeout(60_000);

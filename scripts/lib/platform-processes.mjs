@@ -81,7 +81,7 @@ export async function startProcesses({ apps, env: extra = {}, consumerGroups = 0
   };
   const partitions = Number(process.env.KAFKA_TOPIC_PARTITIONS ?? '3');
   await withAdmin((admin) => ensureTopics(admin, { partitions, replicationFactor: 1 }, topics));
-  // The sandbox's simulated ads platform accepts it; marketing-export sends it.
+  // The sandbox's ads platform administrator token: it issues ad-account tokens (tenants register them).
   const adsToken = randomBytes(24).toString('base64url');
   const env = {
     ...process.env,
@@ -98,15 +98,21 @@ export async function startProcesses({ apps, env: extra = {}, consumerGroups = 0
       keys: [{ ...(await exportJWK(ed.privateKey)), kid: 'log-procs', alg: 'EdDSA' }],
     }),
     OPERATOR_CLIENT_ID: 'procs-operator',
-    OPERATOR_CLIENT_SECRET: randomBytes(24).toString('base64url'),
+    OPERATOR_CLIENT_SECRET: randomBytes(32).toString('base64url'),
     NETWORK_HMAC_SECRET: randomBytes(24).toString('base64url'),
-    // The simulated ads platform's token (read it back from the returned env).
+    // The simulated ads platform's administrator token (read it back from the returned env).
     SANDBOX_ADS_ACCESS_TOKEN: adsToken,
+    // Seals the tenants' ads credentials from tenant-store to marketing-export.
+    ADS_CREDENTIAL_KEY: randomBytes(32).toString('base64'),
     NETWORK_URL: url('sandbox') ?? 'http://127.0.0.1:1',
     ADS_API_URL: `${url('sandbox') ?? 'http://127.0.0.1:1'}/ads`,
-    ADS_API_TOKEN: adsToken,
     INGEST_URL: url('ingest') ?? 'http://127.0.0.1:1',
     KAFKA_TOPIC_PREFIX: topics.prefix,
+    // Benchmarks drive one tenant far beyond a tenant's API limit on purpose: limits off.
+    RATE_LIMIT_API_PER_SECOND: '0',
+    RATE_LIMIT_TOKEN_PER_MINUTE: '0',
+    // Webhook receivers of benchmarks run on loopback: the explicit opt-in (off by default).
+    EGRESS_ALLOW_LOOPBACK: 'true',
     KAFKA_GROUP_PREFIX: prefix,
     KAFKA_NEW_GROUP_START: 'latest',
     ...Object.fromEntries(apps.map((a) => [PORT_VARS[a], String(ports[a])])),

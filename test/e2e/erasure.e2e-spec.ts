@@ -13,6 +13,7 @@ import { LogKeysRepository } from '../../apps/consent/src/repositories/log-keys.
 import { hashPhone } from '../../apps/marketing-export/src/domain/identifiers';
 import { ExportHarness, startMarketingExport } from '../support/marketing-export.harness';
 import { PlatformHarness, startPlatform } from '../support/platform.harness';
+import { registerAdsAccount } from '../support/sandbox.harness';
 import { TEST_AUDIENCE, TEST_ISSUER, TestTenant } from '../support/tenant-store.harness';
 import { waitFor } from '../support/wait';
 
@@ -66,7 +67,7 @@ describe('customer erasure across services (real stack)', () => {
     ex = await startMarketingExport({
       jwksUrl: `${p.store.url}/.well-known/jwks.json`,
       adsUrl: `${p.sandboxUrl}/ads`,
-      adsToken: p.adsAccessToken,
+      adsTokenFor: p.adsTokenFor,
     });
     // tenant-store 3, ingest 4, consent 2 (inbound messages, erasure requests), marketing-export 3.
     await waitForStableGroups(p.groupPrefix, 12);
@@ -175,7 +176,11 @@ describe('customer erasure across services (real stack)', () => {
     const authorization = await p.store.request('POST', '/v1/marketing/authorizations', {
       token,
       body: {
-        destination: { kind: 'customer_list_audience', adAccountId: `act_${uniqueDigits(10)}`, audienceId },
+        destination: {
+          kind: 'customer_list_audience',
+          adAccountId: await registerAdsAccount(p.store.request, token, p.adsTokenFor),
+          audienceId,
+        },
         dataUses: ['marketing.advertising.first_party.targeted'],
         scope: 'all',
       },

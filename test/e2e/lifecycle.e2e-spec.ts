@@ -57,9 +57,29 @@ describe('tenant export and offboarding (real stack)', () => {
     );
     expect((await p.store.request('GET', '/v1/exports/conversations?after=not-a-cursor', { token })).status).toBe(400);
 
+    // The tenant's own trail shows no operator read yet; the operator's export is on it, with who and when.
+    expect((await p.store.request('GET', '/v1/operator-access', { token })).body).toEqual({
+      data: [],
+      nextCursor: null,
+    });
     const op = await p.store.operatorToken();
-    const operatorExport = lines((await p.store.request('GET', `/v1/tenants/${tenant.id}/export`, { token: op })).text);
+    const operatorExport = lines(
+      (await p.store.request('GET', `/v1/tenants/${tenant.id}/export?limit=5`, { token: op })).text,
+    );
     expect(operatorExport.at(-1)).toMatchObject({ exported: 3 });
+    const trail = await p.store.request('GET', '/v1/operator-access', { token });
+    expect(trail.status).toBe(200);
+    expect(trail.body.data).toEqual([
+      {
+        id: expect.any(String),
+        actor: expect.stringMatching(/^operator/),
+        action: 'tenant.export',
+        details: { limit: 5 },
+        requestId: expect.any(String),
+        at: expect.any(String),
+      },
+    ]);
+    expect((await p.store.request('GET', '/v1/operator-access', { token: op })).status).toBe(403);
 
     const wrong = await p.store.request('DELETE', `/v1/tenants/${tenant.id}`, {
       token: op,

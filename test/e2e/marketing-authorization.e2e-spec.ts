@@ -3,6 +3,7 @@ import type { Consumer } from 'kafkajs';
 import { MarketingAuthorizedEvent, Topics } from '@custody/contracts';
 import { testKafka, testTopic, uniqueDigits } from '@custody/testing';
 import { PlatformHarness, startPlatform } from '../support/platform.harness';
+import { registerAdsAccount } from '../support/sandbox.harness';
 import { waitFor } from '../support/wait';
 
 /**
@@ -40,7 +41,7 @@ describe('marketing candidates from the network (real stack)', () => {
       body: {
         destination: {
           kind: 'conversions_dataset',
-          adAccountId: `act_${uniqueDigits(12)}`,
+          adAccountId: await registerAdsAccount(p.store.request, token, p.adsTokenFor),
           datasetId: uniqueDigits(16),
         },
         dataUses: ['analytics.reporting.ad_performance'],

@@ -15,7 +15,7 @@ import {
   TopicWatch,
   watchTopic,
 } from '../support/consent.harness';
-import { SandboxHarness, startSandbox } from '../support/sandbox.harness';
+import { registerAdsAccount, SandboxHarness, startSandbox } from '../support/sandbox.harness';
 import {
   audienceDestination,
   datasetDestination,
@@ -73,13 +73,13 @@ describe('marketing export: consent-gated, exactly once, removable, auditable (r
   let erasures: TopicWatch;
 
   beforeAll(async () => {
-    consent = await startConsent();
     sandbox = await startSandbox();
+    consent = await startConsent({ adsUrl: `${sandbox.url}/ads` });
     ads = adsProbe(sandbox);
     ex = await startMarketingExport({
       jwksUrl: `${consent.ts.url}/.well-known/jwks.json`,
       adsUrl: `${sandbox.url}/ads`,
-      adsToken: sandbox.adsAccessToken,
+      adsTokenFor: sandbox.adsTokenFor,
     });
     [results, erasures] = await Promise.all([watchTopic(Topics.ExportResults), watchTopic(Topics.ErasureResults)]);
   });
@@ -154,6 +154,27 @@ describe('marketing export: consent-gated, exactly once, removable, auditable (r
       `${count} settled ledger entries`,
     );
 
+  it("calls each destination with its own tenant's token: another tenant's audience is refused by the ads platform and left untouched", async () => {
+    const [a, b] = [await shop(), await shop()];
+    const [waA, waB] = [uniqueDigits(11), uniqueDigits(11)];
+    await grant(a, waA);
+    await grant(b, waB);
+    const destB = audienceDestination();
+    const authB = await authorize(b, destB);
+    await ex.candidate(b.id, { authorizationId: authB.authorizationId, destination: destB, customer: { waId: waB } });
+    await settled(b, destB.destinationId, 1);
+    expect(await ads.members(destB.audienceId!)).toEqual([hashPhone(waB)]);
+
+    // A names B's audience id under its own ad account (as if tenant-store had let it through):
+    // the export calls with A's token, which the platform refuses for B's audience.
+    const destA: MarketingDestinationRef = { ...audienceDestination(), audienceId: destB.audienceId };
+    const authA = await authorize(a, destA);
+    await ex.candidate(a.id, { authorizationId: authA.authorizationId, destination: destA, customer: { waId: waA } });
+    const [row] = await settled(a, destA.destinationId, 1);
+    expect(row).toMatchObject({ status: 'rejected' });
+    expect(await ads.members(destB.audienceId!)).toEqual([hashPhone(waB)]);
+  });
+
   it('a consented customer is added to the audience once; the ledger names the grant it was checked against', async () => {
     const t = await shop();
     const waId = uniqueDigits(11);
@@ -212,7 +233,11 @@ describe('marketing export: consent-gated, exactly once, removable, auditable (r
     const created = await consent.ts.request('POST', '/v1/marketing/authorizations', {
       token: t.admin,
       body: {
-        destination: { kind: 'customer_list_audience', adAccountId: `act_${uniqueDigits(8)}`, audienceId },
+        destination: {
+          kind: 'customer_list_audience',
+          adAccountId: await registerAdsAccount(consent.ts.request, t.admin, sandbox.adsTokenFor),
+          audienceId,
+        },
         dataUses: [TARGETED],
         scope: 'all',
       },
@@ -647,7 +672,7 @@ describe('marketing export: consent-gated, exactly once, removable, auditable (r
       ex = await startMarketingExport({
         jwksUrl: `${consent.ts.url}/.well-known/jwks.json`,
         adsUrl: `${sandbox.url}/ads`,
-        adsToken: sandbox.adsAccessToken,
+        adsTokenFor: sandbox.adsTokenFor,
       });
       expect(await ads.members(dest.audienceId!)).toEqual([hashPhone(waId)]);
     } finally {

@@ -357,6 +357,12 @@ describe('the hosted message path over the real stack', () => {
     expect(forged.status).toBe(403);
     const unsigned = await p.ingest('POST', '/network/v1/events', { body });
     expect(unsigned.status).toBe(403);
+    // A correctly signed batch captured ten minutes ago is not accepted again (the MAC covers the time).
+    const replayed = await p.ingest('POST', '/network/v1/events', {
+      body,
+      headers: { [NETWORK_SIGNATURE_HEADER]: signBody(p.networkSecret, body, Date.now() - 600_000) },
+    });
+    expect(replayed.status).toBe(403);
     const malformed = JSON.stringify({ events: [event, { kind: 'message', phoneNumberId: tenant.phoneNumberId }] });
     const bad = await p.ingest('POST', '/network/v1/events', {
       body: malformed,

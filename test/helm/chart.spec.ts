@@ -42,7 +42,7 @@ const NODE_RUNTIME_ENV = ['NODE_OPTIONS', 'NODE_EXTRA_CA_CERTS'];
 const NODE_OPTIONS = '--disable-warning=TimeoutNegativeWarning';
 /** Environment variables that carry secrets: they may only come from a secretKeyRef. */
 const SECRET_ENV = [
-  'ADS_API_TOKEN',
+  'ADS_CREDENTIAL_KEY',
   'DATABASE_URL',
   'MIGRATION_DATABASE_URL',
   'KAFKA_SASL_PASSWORD',
@@ -184,6 +184,9 @@ const KNOWN_GAPS: Record<string, Partial<Record<App, string[]>>> = {
 
 /** Integer values the chart passes to an app, and the variable each becomes (its range is the app's `@EnvInt`). */
 const INT_VALUES: Record<string, [App, string]> = {
+  'rateLimits.apiPerSecond': ['consent', 'RATE_LIMIT_API_PER_SECOND'],
+  'rateLimits.apiBurst': ['marketing-export', 'RATE_LIMIT_API_BURST'],
+  'rateLimits.tokenPerMinute': ['tenant-store', 'RATE_LIMIT_TOKEN_PER_MINUTE'],
   'ingest.webhooks.concurrency': ['ingest', 'WEBHOOK_CONCURRENCY'],
   'ingest.webhooks.retryHorizonSeconds': ['ingest', 'WEBHOOK_RETRY_HORIZON_SECONDS'],
   'ingest.webhooks.retryBaseMs': ['ingest', 'WEBHOOK_RETRY_BASE_MS'],
@@ -196,6 +199,7 @@ const INT_VALUES: Record<string, [App, string]> = {
   'ingest.pairRate.intervalMs': ['ingest', 'PAIR_RATE_INTERVAL_MS'],
   'ingest.sendTimeoutMs': ['ingest', 'SEND_TIMEOUT_MS'],
   'tenantStore.tokenTtlSeconds': ['tenant-store', 'TOKEN_TTL_SECONDS'],
+  'tenantStore.adsApiTimeoutMs': ['tenant-store', 'ADS_API_TIMEOUT_MS'],
   'tenantStore.retention.purgeIntervalSeconds': ['tenant-store', 'RETENTION_PURGE_INTERVAL_SECONDS'],
   'tenantStore.retention.batchSize': ['tenant-store', 'RETENTION_BATCH_SIZE'],
   'tenantStore.retention.minDays': ['tenant-store', 'RETENTION_MIN_DAYS'],
@@ -218,6 +222,8 @@ const INT_VALUES: Record<string, [App, string]> = {
 
 /** Settings of the apps the chart deliberately never sets, and why. */
 const NOT_EXPOSED: Record<string, string> = {
+  EGRESS_ALLOW_LOOPBACK:
+    'local development and tests only: a deployment never lets tenant-chosen URLs reach loopback (docs/security.md)',
   KAFKA_NEW_GROUP_START:
     'test harnesses only: a new consumer group must start at the earliest offset (the app default)',
   CONSENT_CONSUMER_GROUP:
@@ -340,7 +346,11 @@ describe.each(Object.entries(VALUE_SETS))('with %s values', (name, args) => {
       const deployment = find(objects, 'Deployment', `${RELEASE}-${app}`);
       const [container] = podSpecOf(deployment).containers;
       expect(container.command).toEqual(['node', `apps/${app}/dist/main.js`]);
-      expect(container.ports).toEqual([{ name: 'http', containerPort: PORTS[app].port, protocol: 'TCP' }]);
+      expect(container.ports).toEqual([
+        { name: 'http', containerPort: PORTS[app].port, protocol: 'TCP' },
+        // /metrics only, on the admin port (METRICS_PORT); it answers 404 on the API port.
+        { name: 'metrics', containerPort: 9464, protocol: 'TCP' },
+      ]);
       expect(container.livenessProbe.httpGet).toEqual({ path: '/health/live', port: 'http' });
       expect(container.readinessProbe.httpGet).toEqual({ path: '/health/ready', port: 'http' });
       expect(container.startupProbe.httpGet).toEqual({ path: '/health/live', port: 'http' });
@@ -381,8 +391,15 @@ describe.each(Object.entries(VALUE_SETS))('with %s values', (name, args) => {
       for (const rule of policies[app].ingress ?? []) {
         expect({ app, from: rule.from?.length ?? 0 }).toEqual({ app, from: expect.any(Number) });
         expect(rule.from.length).toBeGreaterThan(0);
-        expect(rule.ports).toEqual([{ port: PORTS[app].port, protocol: 'TCP' }]);
+        expect([[{ port: PORTS[app].port, protocol: 'TCP' }], [{ port: 9464, protocol: 'TCP' }]]).toContainEqual(
+          rule.ports,
+        );
       }
+    }
+    // Scrapers reach the admin port only, and nothing else reaches it.
+    for (const app of apps) {
+      const metricsRules = (policies[app].ingress ?? []).filter((r: Json) => r.ports?.[0]?.port === 9464);
+      expect({ app, rules: metricsRules.length }).toEqual({ app, rules: 1 });
     }
     for (const app of apps) {
       const egress: Json[] = policies[app].egress;
@@ -401,7 +418,8 @@ describe.each(Object.entries(VALUE_SETS))('with %s values', (name, args) => {
     }
     expect(policies.ingest.egress.flatMap((r: Json) => r.ports.map((p: Json) => p.port))).toContain(443);
     expect(policies['marketing-export'].egress.flatMap((r: Json) => r.ports.map((p: Json) => p.port))).toContain(443);
-    expect(policies['tenant-store'].egress.flatMap((r: Json) => r.ports.map((p: Json) => p.port))).not.toContain(443);
+    // tenant-store checks a tenant's ads credential and the owner of an audience at the ads platform.
+    expect(policies['tenant-store'].egress.flatMap((r: Json) => r.ports.map((p: Json) => p.port))).toContain(443);
   });
 
   it('migrations run as pre-install/pre-upgrade hooks before the topic Job, with the owner role only', () => {
@@ -890,6 +908,21 @@ describe("the apps' config classes and the chart's values", () => {
     ]);
     expect(res.status).not.toBe(0);
     expect(res.stderr).toContain('/ingest/extraEnv/0/name');
+  });
+
+  it('the schema refuses EGRESS_ALLOW_LOOPBACK (webhooks to loopback) in any extraEnv', () => {
+    for (const app of ['ingest', 'tenantStore']) {
+      const res = template([
+        '-f',
+        PRODUCTION,
+        '--set',
+        `${app}.extraEnv[0].name=EGRESS_ALLOW_LOOPBACK`,
+        '--set-string',
+        `${app}.extraEnv[0].value=true`,
+      ]);
+      expect(res.status).not.toBe(0);
+      expect(res.stderr).toContain(`/${app}/extraEnv/0/name`);
+    }
   });
 
   it('refuses a retention minimum above the maximum', () => {

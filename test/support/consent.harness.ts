@@ -45,11 +45,13 @@ export interface ConsentHarness {
  * consent consumer gets its own group, positioned at the end of the inbound topic, so it sees
  * exactly the messages a test publishes.
  */
-export async function startConsent(options: { env?: Record<string, string> } = {}): Promise<ConsentHarness> {
+export async function startConsent(
+  options: { env?: Record<string, string>; adsUrl?: string } = {},
+): Promise<ConsentHarness> {
   const groupId = `custody-consent-test-${randomUUID()}`;
   const kafka = testKafka();
   const [ts, logKey] = await Promise.all([
-    startTenantStore(),
+    startTenantStore({ adsUrl: options.adsUrl }),
     LogKeysRepository.generatePrivateJwk(),
     positionAtEnd(kafka, groupId, testTopic(Topics.MessagesInbound)),
   ]);

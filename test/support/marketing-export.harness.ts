@@ -3,16 +3,19 @@ import { randomUUID } from 'node:crypto';
 import {
   CUSTODY_MARKING,
   conversationIdFor,
+  adsCredentialAad,
   erasureEventKey,
   ErasureRequestedEvent,
   MarketingAuthorizationState,
   MarketingAuthorizedEvent,
   MarketingCandidate,
+  marketingAdsCredentialKey,
   marketingAuthorizationKey,
   marketingCandidateKey,
   MarketingDestinationRef,
   Topics,
 } from '@custody/contracts';
+import { SecretSealer } from '@custody/crypto';
 import { EventPublisher, EventSubscriber } from '@custody/kafka';
 import { createApp, listen, loadConfig } from '@custody/platform';
 import { httpClient, HttpRequest, uniqueDigits, waitForStableGroups } from '@custody/testing';
@@ -20,7 +23,7 @@ import { AppModule } from '../../apps/marketing-export/src/app.module';
 import { ExportSettings } from '../../apps/marketing-export/src/config/export.settings';
 import { MarketingExportEnv } from '../../apps/marketing-export/src/config/marketing-export.env';
 import { APP_META } from '../../apps/marketing-export/src/meta';
-import { TEST_AUDIENCE, TEST_ISSUER } from './tenant-store.harness';
+import { TEST_ADS_CREDENTIAL_KEY, TEST_AUDIENCE, TEST_ISSUER } from './tenant-store.harness';
 import { platformSql } from './sql';
 
 export interface ExportHarness {
@@ -28,8 +31,13 @@ export interface ExportHarness {
   url: string;
   request: HttpRequest;
   publisher: EventPublisher;
-  /** Publishes an authorization state as tenant-store would. */
+  /**
+   * Publishes an authorization state as tenant-store would, after the tenant's ads credential for
+   * the destination's ad account (a token the sandbox issues, published once per tenant and account).
+   */
   authorize: (tenantId: string, state: MarketingAuthorizationState) => Promise<void>;
+  /** Publishes a tenant's ads credential as tenant-store would (`null`: deleted). */
+  credential: (tenantId: string, adAccountId: string, token: string | null) => Promise<void>;
   /** Publishes a candidate as tenant-store would; returns it. */
   candidate: (
     tenantId: string,
@@ -69,7 +77,8 @@ export function datasetDestination(): MarketingDestinationRef {
 export async function startMarketingExport(options: {
   jwksUrl: string;
   adsUrl: string;
-  adsToken: string;
+  /** Issues a token of an ad account at the ads platform (the sandbox's `adsTokenFor`). */
+  adsTokenFor: (adAccountId: string) => Promise<string>;
   env?: Record<string, string>;
 }): Promise<ExportHarness> {
   const group = `export-test-${randomUUID().slice(0, 8)}`;
@@ -80,7 +89,7 @@ export async function startMarketingExport(options: {
     JWT_AUDIENCE: TEST_AUDIENCE,
     JWKS_URL: options.jwksUrl,
     ADS_API_URL: options.adsUrl,
-    ADS_API_TOKEN: options.adsToken,
+    ADS_CREDENTIAL_KEY: TEST_ADS_CREDENTIAL_KEY,
     MARKETING_EXPORT_CONSUMER_GROUP: group,
     EXPORT_CONSENT_GRACE_MS: '1500',
     EXPORT_POLL_INTERVAL_MS: '50',
@@ -124,20 +133,49 @@ export async function startMarketingExport(options: {
     });
 
   const sql = platformSql;
+  const sealer = SecretSealer.fromBase64(TEST_ADS_CREDENTIAL_KEY);
+  const published = new Set<string>();
+  const credential: ExportHarness['credential'] = async (tenantId, adAccountId, token) => {
+    const changedAt = new Date().toISOString();
+    await publishAuthorized(tenantId, marketingAdsCredentialKey(tenantId, adAccountId), {
+      eventId: `ads-credential:${adAccountId}:${changedAt}`,
+      tenantId,
+      occurredAt: changedAt,
+      type: 'marketing.ads_credential',
+      adsCredential: token
+        ? {
+            adAccountId,
+            status: 'active',
+            sealedToken: sealer.seal(token, adsCredentialAad(tenantId, adAccountId)),
+            changedAt,
+          }
+        : { adAccountId, status: 'deleted', changedAt },
+    });
+    published.add(`${tenantId}:${adAccountId}`);
+  };
 
   return {
     app,
     url,
     request: httpClient(url),
     publisher,
-    authorize: (tenantId, state) =>
-      publishAuthorized(tenantId, marketingAuthorizationKey(tenantId, state.authorizationId), {
+    credential,
+    authorize: async (tenantId, state) => {
+      if (!published.has(`${tenantId}:${state.destination.adAccountId}`)) {
+        await credential(
+          tenantId,
+          state.destination.adAccountId,
+          await options.adsTokenFor(state.destination.adAccountId),
+        );
+      }
+      await publishAuthorized(tenantId, marketingAuthorizationKey(tenantId, state.authorizationId), {
         eventId: `${state.authorizationId}:v${state.version}`,
         tenantId,
         occurredAt: new Date().toISOString(),
         type: 'marketing.authorization',
         authorization: state,
-      }),
+      });
+    },
     candidate,
     replay,
     requestErasure: async (tenantId, waId) => {

@@ -12,6 +12,7 @@ import { AppModule as SandboxModule } from '../../apps/sandbox/src/app.module';
 import { SandboxEnv } from '../../apps/sandbox/src/config/sandbox.env';
 import { APP_META as SANDBOX_META } from '../../apps/sandbox/src/meta';
 import { startTenantStore, TenantStoreHarness, TestTenant, TEST_AUDIENCE, TEST_ISSUER } from './tenant-store.harness';
+import { issueAdsToken } from './sandbox.harness';
 import { waitFor } from './wait';
 import { platformSql } from './sql';
 
@@ -27,8 +28,10 @@ export interface PlatformHarness {
   sandbox: HttpRequest;
   sandboxUrl: string;
   networkSecret: string;
-  /** The token the sandbox's simulated ads platform accepts (SANDBOX_ADS_ACCESS_TOKEN). */
-  adsAccessToken: string;
+  /** The sandbox ads platform's administrator token (SANDBOX_ADS_ACCESS_TOKEN): it issues ad-account tokens. */
+  adsAdminToken: string;
+  /** A new access token of the ad account at the sandbox's ads platform. */
+  adsTokenFor: (adAccountId: string) => Promise<string>;
   groupPrefix: string;
   /** A tenant that ingest already routes. */
   newTenant: (overrides?: Record<string, unknown>) => Promise<TestTenant>;
@@ -72,19 +75,19 @@ export async function freePort(): Promise<number> {
 export async function startPlatform(options: PlatformOptions = {}): Promise<PlatformHarness> {
   const groupPrefix = `test-${randomUUID().slice(0, 8)}`;
   process.env.KAFKA_GROUP_PREFIX = groupPrefix;
-  const store = await startTenantStore();
-  configureLogging('platform-test', process.env.LOG_LEVEL ?? 'silent');
-  const networkSecret = randomBytes(24).toString('base64url');
-  const adsAccessToken = randomBytes(24).toString('base64url');
   const [ingestPort, sandboxPort] = [await freePort(), await freePort()];
   const ingestUrl = `http://127.0.0.1:${ingestPort}`;
   const sandboxUrl = `http://127.0.0.1:${sandboxPort}`;
+  const store = await startTenantStore({ adsUrl: `${sandboxUrl}/ads` });
+  configureLogging('platform-test', process.env.LOG_LEVEL ?? 'silent');
+  const networkSecret = randomBytes(24).toString('base64url');
+  const adsAdminToken = randomBytes(24).toString('base64url');
 
   const sandboxEnv = loadConfig(SandboxEnv, {
     ...process.env,
     INGEST_URL: ingestUrl,
     NETWORK_HMAC_SECRET: networkSecret,
-    SANDBOX_ADS_ACCESS_TOKEN: adsAccessToken,
+    SANDBOX_ADS_ACCESS_TOKEN: adsAdminToken,
     ...options.sandboxEnv,
   });
   const sandboxApp = await createApp(SandboxModule.register(sandboxEnv), { ...SANDBOX_META, rawBody: true });
@@ -99,6 +102,8 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     NETWORK_URL: sandboxUrl,
     WEBHOOK_RETRY_BASE_MS: '200',
     WEBHOOK_TIMEOUT_MS: '1500',
+    // The tests' webhook receivers listen on loopback (the explicit opt-in; off by default).
+    EGRESS_ALLOW_LOOPBACK: 'true',
     KAFKA_GROUP_PREFIX: groupPrefix,
     KAFKA_NEW_GROUP_START: 'latest',
     ...options.ingestEnv,
@@ -130,7 +135,8 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     sandbox: httpClient(sandboxUrl),
     sandboxUrl,
     networkSecret,
-    adsAccessToken,
+    adsAdminToken,
+    adsTokenFor: (adAccountId) => issueAdsToken(httpClient(sandboxUrl), adsAdminToken, adAccountId),
     groupPrefix,
     newTenant,
     newCustomer: () => `1555${uniqueDigits(7)}`,

@@ -45,14 +45,23 @@ export interface TenantStoreHarness {
  * Starts tenant-store in-process on an ephemeral port, against the real stack. `masterKeys`
  * replaces the shared test master key (e.g. a key file, for master key rotation).
  */
-export async function startTenantStore(options: { masterKeys?: KeyProvider } = {}): Promise<TenantStoreHarness> {
+/** The key that seals ads credentials between tenant-store and marketing-export in the tests of one file. */
+export const TEST_ADS_CREDENTIAL_KEY = randomBytes(32).toString('base64');
+
+/**
+ * `adsUrl`: the ads platform tenant-store checks credentials and ownership at (a sandbox's
+ * `…/ads`); without it marketing authorizations answer 503, as in a deployment without one.
+ */
+export async function startTenantStore(
+  options: { masterKeys?: KeyProvider; adsUrl?: string } = {},
+): Promise<TenantStoreHarness> {
   configureLogging('tenant-store-test', process.env.LOG_LEVEL ?? 'silent');
   const privateJwks = await SigningKeys.generateJwks('ES256');
   process.env.KAFKA_GROUP_PREFIX ??= `test-${randomBytes(4).toString('hex')}`;
   // On a broker shared by many test files, a new group starts at the end, not at all history.
   process.env.KAFKA_NEW_GROUP_START = 'latest';
   const keys = await SigningKeys.fromJwks(privateJwks);
-  const operator = { clientId: uniqueName('operator'), clientSecret: randomBytes(24).toString('base64url') };
+  const operator = { clientId: uniqueName('operator'), clientSecret: randomBytes(32).toString('base64url') };
   const env = loadConfig(TenantStoreEnv, {
     ...process.env,
     JWT_ISSUER: TEST_ISSUER,
@@ -61,6 +70,8 @@ export async function startTenantStore(options: { masterKeys?: KeyProvider } = {
     MASTER_KEY_FILE: '(in memory)',
     OPERATOR_CLIENT_ID: operator.clientId,
     OPERATOR_CLIENT_SECRET: operator.clientSecret,
+    ADS_CREDENTIAL_KEY: TEST_ADS_CREDENTIAL_KEY,
+    ...(options.adsUrl ? { ADS_API_URL: options.adsUrl } : {}),
   });
   const app = await createApp(
     AppModule.register(env, keys, options.masterKeys ?? new LocalKeyProvider(TEST_MASTER_KEYS)),

@@ -1,9 +1,10 @@
+import { APP_INTERCEPTOR, Reflector } from '@nestjs/core';
 import { DynamicModule, Module } from '@nestjs/common';
 import { AuthModule } from '@custody/auth';
-import { DatabaseModule } from '@custody/database';
+import { DatabaseModule, ReplicaRegistry } from '@custody/database';
 import { KafkaModule, OutboxService } from '@custody/kafka';
 import { ObservabilityModule } from '@custody/observability';
-import { kafkaSettings } from '@custody/platform';
+import { RateLimitInterceptor, kafkaSettings, rateLimitSettings } from '@custody/platform';
 import { ConsentEnv } from './config/consent.env';
 import { ConsentSettings } from './config/consent.settings';
 import { ErasureConsumer } from './consumers/erasure.consumer';
@@ -47,6 +48,14 @@ export class AppModule {
       ],
       controllers: [PurposeController, ConsentController, AuditController, OperatorController],
       providers: [
+        ReplicaRegistry,
+        {
+          // API rate limits per tenant (and the token endpoint's), divided among the live replicas.
+          provide: APP_INTERCEPTOR,
+          useFactory: (reflector: Reflector, replicas: ReplicaRegistry) =>
+            new RateLimitInterceptor(reflector, rateLimitSettings(env), () => replicas.live()),
+          inject: [Reflector, ReplicaRegistry],
+        },
         { provide: ConsentSettings, useValue: settings },
         { provide: LogKeysRepository, useValue: logKeys },
         ConsentLogRepository,

@@ -18,6 +18,10 @@ startService('consent', async () => {
       cause: error,
     });
   }
-  const app = await createApp(AppModule.register(env, keys), APP_META);
+  const app = await createApp(AppModule.register(env, keys), {
+    ...APP_META,
+    docs: env.HTTP_DOCS,
+    metricsPort: env.METRICS_PORT,
+  });
   return listen(app, env.CONSENT_PORT, env.HTTP_HOST);
 });

@@ -1,9 +1,10 @@
+import { APP_INTERCEPTOR, Reflector } from '@nestjs/core';
 import { DynamicModule, Module } from '@nestjs/common';
 import { AuthModule } from '@custody/auth';
 import { DatabaseModule } from '@custody/database';
 import { KafkaModule } from '@custody/kafka';
 import { ObservabilityModule } from '@custody/observability';
-import { kafkaSettings } from '@custody/platform';
+import { EgressGuard, RateLimitInterceptor, kafkaSettings, rateLimitSettings } from '@custody/platform';
 import { IngestEnv } from './config/ingest.env';
 import { DispatchConsumer } from './consumers/dispatch.consumer';
 import { ErasureConsumer } from './consumers/erasure.consumer';
@@ -39,7 +40,29 @@ export class AppModule {
       ],
       controllers: [MessagesController, NetworkController, WebhookController],
       providers: [
+        {
+          // API rate limits per tenant, divided among the live replicas (as the send limits are).
+          provide: APP_INTERCEPTOR,
+          useFactory: (reflector: Reflector, replicas: ReplicaShareService) =>
+            new RateLimitInterceptor(
+              reflector,
+              rateLimitSettings(env),
+              () => replicas.liveReplicas(),
+              // The send endpoint keeps its own limits (per number, per pair): the hot path pays nothing more.
+              (context) => context.getClass() === MessagesController,
+            ),
+          inject: [Reflector, ReplicaShareService],
+        },
         { provide: IngestEnv, useValue: env },
+        {
+          // Every request to a tenant-chosen URL (webhook handshake and deliveries) goes through it.
+          provide: EgressGuard,
+          useValue: new EgressGuard({
+            allowLoopback: env.EGRESS_ALLOW_LOOPBACK,
+            timeoutMs: env.WEBHOOK_TIMEOUT_MS,
+            maxResponseBytes: 64 * 1024,
+          }),
+        },
         RoutingRepository,
         WindowRepository,
         IdempotencyRepository,

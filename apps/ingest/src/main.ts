@@ -13,6 +13,8 @@ startService('ingest', async () => {
     ...APP_META,
     rawBody: true,
     exceptionFilter: new GraphExceptionFilter(),
+    docs: env.HTTP_DOCS,
+    metricsPort: env.METRICS_PORT,
   });
   return listen(app, env.INGEST_PORT, env.HTTP_HOST);
 });

@@ -1,10 +1,12 @@
+import { APP_INTERCEPTOR, Reflector } from '@nestjs/core';
 import { DynamicModule, Module } from '@nestjs/common';
 import { AuthModule } from '@custody/auth';
-import { DatabaseModule } from '@custody/database';
+import { DatabaseModule, ReplicaRegistry } from '@custody/database';
 import { KafkaModule, OutboxService } from '@custody/kafka';
 import { ObservabilityModule } from '@custody/observability';
-import { kafkaSettings } from '@custody/platform';
+import { RateLimitInterceptor, kafkaSettings, rateLimitSettings } from '@custody/platform';
 import { ExportSettings } from './config/export.settings';
+import { AdsCredentialRepository } from './repositories/ads-credential.repository';
 import { MarketingExportEnv } from './config/marketing-export.env';
 import { ExportConsumers } from './consumers/export.consumers';
 import { LedgerController } from './controllers/ledger.controller';
@@ -33,6 +35,14 @@ export class AppModule {
       ],
       controllers: [LedgerController],
       providers: [
+        ReplicaRegistry,
+        {
+          // API rate limits per tenant (and the token endpoint's), divided among the live replicas.
+          provide: APP_INTERCEPTOR,
+          useFactory: (reflector: Reflector, replicas: ReplicaRegistry) =>
+            new RateLimitInterceptor(reflector, rateLimitSettings(env), () => replicas.live()),
+          inject: [Reflector, ReplicaRegistry],
+        },
         { provide: ExportSettings, useValue: settings },
         OutboxService,
         ConsentStateRepository,
@@ -40,6 +50,7 @@ export class AppModule {
         ConsentCheckpointService,
         ExportRepository,
         ErasureRepository,
+        AdsCredentialRepository,
         AdsDestinationRepository,
         ExportWorker,
         CandidateService,

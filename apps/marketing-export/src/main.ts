@@ -8,6 +8,10 @@ import { APP_META } from './meta';
 startService('marketing-export', async () => {
   const env = loadConfig(MarketingExportEnv);
   configureLogging('marketing-export', env.LOG_LEVEL);
-  const app = await createApp(AppModule.register(env), APP_META);
+  const app = await createApp(AppModule.register(env), {
+    ...APP_META,
+    docs: env.HTTP_DOCS,
+    metricsPort: env.METRICS_PORT,
+  });
   return listen(app, env.MARKETING_EXPORT_PORT, env.HTTP_HOST);
 });

@@ -6,6 +6,7 @@ import { AdsController } from './controllers/ads.controller';
 import { CustomerController } from './controllers/customer.controller';
 import { NetworkController } from './controllers/network.controller';
 import { ClockRepository } from './repositories/clock.repository';
+import { AdsAccountsService } from './services/ads-accounts.service';
 import { AdsAudienceService } from './services/ads-audience.service';
 import { AdsDatasetService } from './services/ads-dataset.service';
 import { AdsFaultService } from './services/ads-fault.service';
@@ -17,11 +18,13 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [ObservabilityModule],
-      controllers: [NetworkController, CustomerController, AdsController, AdsSandboxController],
+      // The inspection routes first: `GET /ads/_sandbox/faults` would otherwise match `GET /ads/:version/:objectId`.
+      controllers: [NetworkController, CustomerController, AdsSandboxController, AdsController],
       providers: [
         { provide: SandboxEnv, useValue: env },
         NetworkService,
         ClockRepository,
+        AdsAccountsService,
         AdsAudienceService,
         AdsDatasetService,
         AdsFaultService,

@@ -6,11 +6,14 @@ const sha = (s: string): string => createHash('sha256').update(s).digest('hex');
 const nowS = (): number => Math.floor(Date.now() / 1000);
 
 let sandbox: SandboxHarness;
+/** A token of the ad account the tests act as, unless they say otherwise. */
+let accountToken: string;
 let seq = 0;
 const newId = (): string => `${Date.now()}${(seq += 1)}`;
 
 beforeAll(async () => {
   sandbox = await startSandbox();
+  accountToken = await sandbox.adsTokenFor(`act_${newId()}`);
 });
 
 afterAll(async () => {
@@ -21,7 +24,7 @@ afterEach(async () => {
   await setFault({ mode: 'ok' });
 });
 
-function ads(method: string, path: string, body?: unknown, token: string | null = sandbox.adsAccessToken) {
+function ads(method: string, path: string, body?: unknown, token: string | null = accountToken) {
   return sandbox.request(method, `/ads/v25.0${path}`, { body, ...(token ? { token } : {}) });
 }
 
@@ -48,6 +51,53 @@ function event(eventId: string, overrides: Record<string, unknown> = {}) {
     ...overrides,
   };
 }
+
+describe('ad accounts', () => {
+  it('issues tokens of an ad account to the administrator only', async () => {
+    const path = `/ads/_sandbox/ad-accounts/act_${newId()}/tokens`;
+    expect((await sandbox.request('POST', path)).status).toBe(401);
+    expect((await sandbox.request('POST', path, { token: accountToken })).body.error).toMatchObject({ code: 190 });
+    const notAnAccount = await sandbox.request('POST', '/ads/_sandbox/ad-accounts/123/tokens', {
+      token: sandbox.adsAdminToken,
+    });
+    expect(notAnAccount.status).toBe(400);
+    // The administrator token is no ads token: it reaches no audience.
+    expect((await ads('POST', `/${newId()}/users`, users([sha('1')], 1), sandbox.adsAdminToken)).status).toBe(401);
+  });
+
+  it("refuses another account's audience and dataset as Graph does, and shows each object's own account", async () => {
+    const accountA = `act_${newId()}`;
+    const accountB = `act_${newId()}`;
+    const [tokenA, tokenB] = [await sandbox.adsTokenFor(accountA), await sandbox.adsTokenFor(accountB)];
+    const audience = newId();
+    const dataset = newId();
+    expect((await ads('POST', `/${audience}/users`, users([sha('a')], 1), tokenA)).status).toBe(200);
+    expect((await ads('POST', `/${dataset}/events`, { data: [event(newId())] }, tokenA)).status).toBe(200);
+
+    for (const [method, path, body] of [
+      ['POST', `/${audience}/users`, users([sha('b')], 2)],
+      ['DELETE', `/${audience}/users`, users([sha('a')], 3)],
+      ['POST', `/${dataset}/events`, { data: [event(newId())] }],
+      ['GET', `/${audience}?fields=account_id`, undefined],
+      ['GET', `/${accountA}?fields=id`, undefined],
+    ] as const) {
+      const refused = await ads(method, path, body, tokenB);
+      expect(refused.status).toBe(400);
+      expect(refused.body.error).toMatchObject({ code: 100, error_subcode: 33, type: 'OAuthException' });
+      expect(refused.body.error.message).toMatch(/does not exist, cannot be loaded due to missing permissions/);
+    }
+    // B changed nothing in A's audience.
+    expect((await inspect(`/audiences/${audience}`)).member_count).toBe(1);
+
+    const seen = await ads('GET', `/${audience}?fields=id,account_id`, undefined, tokenA);
+    expect(seen.status).toBe(200);
+    expect(seen.body).toEqual({ id: audience, account_id: accountA.slice(4) });
+    expect((await ads('GET', `/${accountA}?fields=id,account_id`, undefined, tokenA)).body).toEqual({
+      id: accountA,
+      account_id: accountA.slice(4),
+    });
+  });
+});
 
 describe('auth', () => {
   it('refuses a missing or wrong token with 401 and Graph code 190', async () => {
@@ -150,7 +200,7 @@ describe('customer-list audiences', () => {
     expect(bad.body.error.code).toBe(100);
     const notJson = await sandbox.request('POST', `/ads/v25.0/${newId()}/users`, {
       body: '{"payload":',
-      token: sandbox.adsAccessToken,
+      token: accountToken,
     });
     expect(notJson.status).toBe(400);
     expect(notJson.body.error).toMatchObject({ code: 100, error_user_msg: 'The request body is not valid JSON' });

@@ -1,10 +1,11 @@
+import { APP_INTERCEPTOR, Reflector } from '@nestjs/core';
 import { DynamicModule, Module } from '@nestjs/common';
 import { AuthModule, SigningKeys, TokenVerifier } from '@custody/auth';
 import { FieldCipher, KeyProvider, SqlDataKeyStore, TenantKeyring } from '@custody/crypto';
-import { DatabaseModule, TenantDb } from '@custody/database';
+import { DatabaseModule, ReplicaRegistry, TenantDb } from '@custody/database';
 import { KafkaModule, OutboxService } from '@custody/kafka';
 import { ObservabilityModule } from '@custody/observability';
-import { kafkaSettings } from '@custody/platform';
+import { RateLimitInterceptor, kafkaSettings, rateLimitSettings } from '@custody/platform';
 import { TenantStoreEnv } from './config/tenant-store.env';
 import { ConversationController } from './controllers/conversation.controller';
 import { KeysController } from './controllers/keys.controller';
@@ -14,7 +15,7 @@ import { ErasureController } from './controllers/erasure.controller';
 import { MasterKeysController } from './controllers/master-keys.controller';
 import { MasterKeyService } from './services/master-key.service';
 import { MediaController } from './controllers/media.controller';
-import { MediaService } from './services/media.service';
+import { MediaService, MediaSettings } from './services/media.service';
 import { ErasureConsumer } from './consumers/erasure.consumer';
 import { ErasureRepository } from './repositories/erasure.repository';
 import { CustomerErasureService } from './services/customer-erasure.service';
@@ -33,6 +34,12 @@ import { MessageRepository } from './repositories/message.repository';
 import { MarketingAuthorizationRepository } from './repositories/marketing-authorization.repository';
 import { MarketingAuthorizationController } from './controllers/marketing-authorization.controller';
 import { MarketingAuthorizationService } from './services/marketing-authorization.service';
+import { AdsCredentialController } from './controllers/ads-credential.controller';
+import { OperatorAccessController } from './controllers/operator-access.controller';
+import { OperatorAccessService } from './services/operator-access.service';
+import { AdsCredentialRepository } from './repositories/ads-credential.repository';
+import { AdsPlatformRepository, AdsPlatformSettings } from './repositories/ads-platform.repository';
+import { AdsCredentialService } from './services/ads-credential.service';
 import { ConversationService } from './services/conversation.service';
 import { MessageStoreService } from './services/message-store.service';
 import { TokenController } from './controllers/token.controller';
@@ -74,11 +81,21 @@ export class AppModule {
         RetentionController,
         ExportController,
         MarketingAuthorizationController,
+        AdsCredentialController,
+        OperatorAccessController,
         ErasureController,
         MasterKeysController,
         MediaController,
       ],
       providers: [
+        ReplicaRegistry,
+        {
+          // API rate limits per tenant (and the token endpoint's), divided among the live replicas.
+          provide: APP_INTERCEPTOR,
+          useFactory: (reflector: Reflector, replicas: ReplicaRegistry) =>
+            new RateLimitInterceptor(reflector, rateLimitSettings(env), () => replicas.live()),
+          inject: [Reflector, ReplicaRegistry],
+        },
         { provide: SigningKeys, useValue: keys },
         {
           provide: TenantKeyring,
@@ -104,6 +121,19 @@ export class AppModule {
         MessageRepository,
         MarketingAuthorizationRepository,
         MarketingAuthorizationService,
+        {
+          provide: AdsPlatformSettings,
+          useValue: new AdsPlatformSettings(
+            env.ADS_API_URL?.replace(/\/+$/, ''),
+            env.ADS_API_VERSION,
+            env.ADS_API_TIMEOUT_MS,
+            env.ADS_CREDENTIAL_KEY,
+          ),
+        },
+        AdsPlatformRepository,
+        AdsCredentialRepository,
+        AdsCredentialService,
+        OperatorAccessService,
         MessageStoreService,
         ConversationService,
         KeyManagementService,
@@ -125,6 +155,7 @@ export class AppModule {
         CustomerErasureService,
         ErasureConsumer,
         MasterKeyService,
+        { provide: MediaSettings, useValue: new MediaSettings(env.PUBLIC_BASE_URL?.replace(/\/+$/, '')) },
         MediaService,
       ],
     };

@@ -23,6 +23,10 @@ startService('tenant-store', async () => {
   } catch (error) {
     throw new Error(`MASTER_KEY_FILE: ${(error as Error).message}`, { cause: error });
   }
-  const app = await createApp(AppModule.register(env, keys, masterKeys), TENANT_STORE_META);
+  const app = await createApp(AppModule.register(env, keys, masterKeys), {
+    ...TENANT_STORE_META,
+    docs: env.HTTP_DOCS,
+    metricsPort: env.METRICS_PORT,
+  });
   return listen(app, env.TENANT_STORE_PORT, env.HTTP_HOST);
 });

@@ -60,7 +60,7 @@ describe('tenant-store crash recovery (real process, real Kafka and PostgreSQL)'
       JWT_SIGNING_KEYS_FILE: keysFile,
       MASTER_KEY_FILE: masterKeyFile,
       OPERATOR_CLIENT_ID: 'crash-operator',
-      OPERATOR_CLIENT_SECRET: randomBytes(24).toString('base64url'),
+      OPERATOR_CLIENT_SECRET: randomBytes(32).toString('base64url'),
       KAFKA_GROUP_PREFIX: `crash-${randomUUID().slice(0, 8)}`,
       KAFKA_NEW_GROUP_START: 'latest',
       LOG_LEVEL: 'warn',

@@ -3,8 +3,10 @@ import type { Consumer } from 'kafkajs';
 import { Client } from 'pg';
 import { AdReferral, MarketingAuthorizedEvent, MessageEvent, Topics } from '@custody/contracts';
 import { testKafka, testTopic, uniqueDigits } from '@custody/testing';
+import { startSandbox, SandboxHarness } from '../../../test/support/sandbox.harness';
 import { startTenantStore, TenantStoreHarness, TestTenant } from '../../../test/support/tenant-store.harness';
 import { inboundMessage, publishInbound } from '../../../test/support/messages';
+import { platformSql } from '../../../test/support/sql';
 import { waitFor } from '../../../test/support/wait';
 
 const AUDIENCE_USE = 'marketing.advertising.first_party.targeted';
@@ -13,12 +15,16 @@ const SECRET_BODY = 'my order number is 4711 and my address is secret';
 
 describe('tenant marketing authorization (real Kafka and PostgreSQL)', () => {
   let ts: TenantStoreHarness;
+  let sandbox: SandboxHarness;
   let consumer: Consumer;
+  /** The ad account of the tenant admin token made last (see adminOf). */
+  let account = '';
   /** Everything on this file's marketing.authorized topic since its start, read by a fresh group. */
   const seen: Array<{ key: string; event: MarketingAuthorizedEvent }> = [];
 
   beforeAll(async () => {
-    ts = await startTenantStore();
+    sandbox = await startSandbox();
+    ts = await startTenantStore({ adsUrl: `${sandbox.url}/ads` });
     consumer = testKafka().consumer({ groupId: `test-marketing-${randomBytes(6).toString('hex')}` });
     await consumer.connect();
     await consumer.subscribe({ topic: testTopic(Topics.MarketingAuthorized), fromBeginning: true });
@@ -35,7 +41,23 @@ describe('tenant marketing authorization (real Kafka and PostgreSQL)', () => {
   afterAll(async () => {
     await consumer?.disconnect();
     await ts?.close();
+    await sandbox?.close();
   });
+
+  /**
+   * A tenant admin token of the tenant, after it registered its own ad account's token (issued by
+   * the sandbox's ads platform); `audience()` then uses that account.
+   */
+  const adminOf = async (tenant: TestTenant): Promise<string> => {
+    const token = await tenant.token();
+    account = `act_${uniqueDigits(12)}`;
+    const registered = await ts.request('PUT', `/v1/marketing/ads-accounts/${account}`, {
+      token,
+      body: { accessToken: await sandbox.adsTokenFor(account) },
+    });
+    expect(registered.status).toBe(200);
+    return token;
+  };
 
   const eventsOf = (tenantId: string, type?: MarketingAuthorizedEvent['type']) =>
     seen.filter((s) => s.event.tenantId === tenantId && (!type || s.event.type === type));
@@ -60,13 +82,13 @@ describe('tenant marketing authorization (real Kafka and PostgreSQL)', () => {
 
   const audience = () => ({
     kind: 'customer_list_audience',
-    adAccountId: `act_${uniqueDigits(12)}`,
+    adAccountId: account,
     audienceId: uniqueDigits(17),
   });
 
   it('publishes nothing by default, then exactly one minimized candidate per message and authorization in scope, and stops on withdrawal', async () => {
     const a = await ts.newTenant();
-    const token = await a.token();
+    const token = await adminOf(a);
     const [ann, bob, cid] = [uniqueDigits(11), uniqueDigits(11), uniqueDigits(11)];
 
     // Default: nothing authorized, nothing published.
@@ -265,11 +287,19 @@ describe('tenant marketing authorization (real Kafka and PostgreSQL)', () => {
 
   it("keeps tenants apart: another tenant's authorizations and conversations are not found", async () => {
     const [a, b] = [await ts.newTenant(), await ts.newTenant()];
-    const [tokenA, tokenB] = [await a.token(), await b.token()];
+    const tokenA = await adminOf(a);
+    const accountA = account;
+    const tokenB = await adminOf(b);
+    const accountB = account;
     const created = await ts.request('POST', '/v1/marketing/authorizations', {
       token: tokenA,
-      body: { destination: audience(), dataUses: [AUDIENCE_USE], scope: 'all' },
+      body: {
+        destination: { kind: 'customer_list_audience', adAccountId: accountA, audienceId: uniqueDigits(17) },
+        dataUses: [AUDIENCE_USE],
+        scope: 'all',
+      },
     });
+    expect(created.status).toBe(201);
     const id = created.body.id as string;
     const message = inbound(a, uniqueDigits(11));
     await store(a, tokenA, message);
@@ -294,32 +324,109 @@ describe('tenant marketing authorization (real Kafka and PostgreSQL)', () => {
     // A's authorization is untouched by B's attempts.
     const still = await ts.request('GET', `/v1/marketing/authorizations/${id}`, { token: tokenA });
     expect(still.body).toMatchObject({ version: 1, status: 'active' });
-    // And B's authorization of the same destination is B's own, with its own destination id.
+    // And B cannot target A's audience: not under A's ad account (B has no token for it), not
+    // under its own (the ads platform shows the audience as A's), nor at all once A holds it.
     const sameDestination = await ts.request('POST', '/v1/marketing/authorizations', {
       token: tokenB,
       body: { destination: created.body.destination, dataUses: [AUDIENCE_USE], scope: 'all' },
     });
     expect(sameDestination.status).toBe(400); // destinationId is not an input field
-    const own = await ts.request('POST', '/v1/marketing/authorizations', {
-      token: tokenB,
-      body: {
-        destination: {
-          kind: 'customer_list_audience',
-          adAccountId: created.body.destination.adAccountId,
-          audienceId: created.body.destination.audienceId,
+    const attempt = (adAccountId: string) =>
+      ts.request('POST', '/v1/marketing/authorizations', {
+        token: tokenB,
+        body: {
+          destination: { kind: 'customer_list_audience', adAccountId, audienceId: created.body.destination.audienceId },
+          dataUses: [AUDIENCE_USE],
+          scope: 'all',
         },
-        dataUses: [AUDIENCE_USE],
-        scope: 'all',
-      },
+      });
+    const underA = await attempt(accountA);
+    expect({ status: underA.status, code: underA.body.error?.code }).toEqual({
+      status: 403,
+      code: 'ads_credential_missing',
     });
-    expect(own.status).toBe(201);
-    expect(own.body.id).not.toBe(id);
-    expect(own.body.destination.destinationId).not.toBe(created.body.destination.destinationId);
+    const underB = await attempt(accountB);
+    expect({ status: underB.status, code: underB.body.error?.code }).toEqual({
+      status: 403,
+      code: 'destination_not_owned',
+    });
+    // B registering a token of A's ad account is refused by the platform (a token of B's account).
+    const borrowed = await ts.request('PUT', `/v1/marketing/ads-accounts/${accountA}`, {
+      token: tokenB,
+      body: { accessToken: await sandbox.adsTokenFor(accountB) },
+    });
+    expect({ status: borrowed.status, code: borrowed.body.error?.code }).toEqual({
+      status: 400,
+      code: 'ads_credential_rejected',
+    });
+    expect(JSON.stringify(borrowed.body)).not.toContain('SBX');
+    expect((await ts.request('GET', '/v1/marketing/authorizations', { token: tokenB })).body).toEqual({ data: [] });
+  });
+
+  it('keeps ads credentials secret, binds an audience to one tenant even for a shared ad account, and needs a credential', async () => {
+    const [a, c] = [await ts.newTenant(), await ts.newTenant()];
+    const tokenA = await adminOf(a);
+    const shared = account;
+    const tokenC = await c.token();
+    const accessToken = await sandbox.adsTokenFor(shared);
+    const registered = await ts.request('PUT', `/v1/marketing/ads-accounts/${shared}`, {
+      token: tokenC,
+      body: { accessToken },
+    });
+    expect(registered.status).toBe(200);
+    expect(Object.keys(registered.body).sort()).toEqual(['adAccountId', 'createdAt', 'updatedAt', 'verifiedAt']);
+    const listed = await ts.request('GET', '/v1/marketing/ads-accounts', { token: tokenC });
+    expect(listed.body.data.map((x: { adAccountId: string }) => x.adAccountId)).toEqual([shared]);
+    expect(JSON.stringify(listed.body)).not.toContain(accessToken);
+    // Stored encrypted: the token is nowhere in the table in clear.
+    const stored = await platformSql<{ token_ciphertext: string }>(
+      `SELECT token_ciphertext FROM tenant_store.marketing_ads_credentials WHERE tenant_id = $1`,
+      [c.id],
+    );
+    expect(stored).toHaveLength(1);
+    expect(stored[0].token_ciphertext).toMatch(/^v1\./);
+    expect(stored[0].token_ciphertext).not.toContain(accessToken);
+
+    const audienceId = uniqueDigits(17);
+    const body = {
+      destination: { kind: 'customer_list_audience', adAccountId: shared, audienceId },
+      dataUses: [AUDIENCE_USE],
+      scope: 'all',
+    };
+    expect((await ts.request('POST', '/v1/marketing/authorizations', { token: tokenA, body })).status).toBe(201);
+    // C's token reaches the audience too (same ad account), but in Custody it is A's.
+    const taken = await ts.request('POST', '/v1/marketing/authorizations', { token: tokenC, body });
+    expect({ status: taken.status, code: taken.body.error?.code }).toEqual({ status: 409, code: 'destination_taken' });
+
+    // Without a credential there is no authorization; a bad token or account answers 400.
+    expect((await ts.request('DELETE', `/v1/marketing/ads-accounts/${shared}`, { token: tokenC })).status).toBe(204);
+    expect((await ts.request('DELETE', `/v1/marketing/ads-accounts/${shared}`, { token: tokenC })).status).toBe(404);
+    const other = { ...body, destination: { ...body.destination, audienceId: uniqueDigits(17) } };
+    const missing = await ts.request('POST', '/v1/marketing/authorizations', { token: tokenC, body: other });
+    expect({ status: missing.status, code: missing.body.error?.code }).toEqual({
+      status: 403,
+      code: 'ads_credential_missing',
+    });
+    const wrong = await ts.request('PUT', `/v1/marketing/ads-accounts/${shared}`, {
+      token: tokenC,
+      body: { accessToken: 'not-a-token-of-the-platform' },
+    });
+    expect({ status: wrong.status, code: wrong.body.error?.code }).toEqual({
+      status: 400,
+      code: 'ads_credential_rejected',
+    });
+    expect(JSON.stringify(wrong.body)).not.toContain('not-a-token-of-the-platform');
+    const badAccount = await ts.request('PUT', '/v1/marketing/ads-accounts/12345', {
+      token: tokenC,
+      body: { accessToken },
+    });
+    expect(badAccount.status).toBe(400);
+    expect(JSON.stringify(badAccount.body)).not.toContain(accessToken);
   });
 
   it('offboarding withdraws the active authorizations (published) and deletes every marketing row of the tenant', async () => {
     const a = await ts.newTenant();
-    const token = await a.token();
+    const token = await adminOf(a);
     const created = await ts.request('POST', '/v1/marketing/authorizations', {
       token,
       body: { destination: audience(), dataUses: [AUDIENCE_USE], scope: 'all' },
@@ -348,6 +455,7 @@ describe('tenant marketing authorization (real Kafka and PostgreSQL)', () => {
         'marketing_destinations',
         'marketing_authorizations',
         'marketing_authorization_versions',
+        'marketing_ads_credentials',
         'conversations',
       ]) {
         const { rows } = await db.query(`SELECT count(*)::int AS n FROM tenant_store.${table} WHERE tenant_id = $1`, [
@@ -362,7 +470,7 @@ describe('tenant marketing authorization (real Kafka and PostgreSQL)', () => {
 
   it('concurrent identical requests make one authorization and one version; the log cannot be rewritten', async () => {
     const a = await ts.newTenant();
-    const token = await a.token();
+    const token = await adminOf(a);
     const body = { destination: audience(), dataUses: [AUDIENCE_USE], scope: 'all' };
     const answers = await Promise.all(
       Array.from({ length: 6 }, () => ts.request('POST', '/v1/marketing/authorizations', { token, body })),
@@ -407,7 +515,7 @@ describe('tenant marketing authorization (real Kafka and PostgreSQL)', () => {
 
   it('answers bad input with 400 in the error shape and records nothing; requires a tenant admin token', async () => {
     const a = await ts.newTenant();
-    const token = await a.token();
+    const token = await adminOf(a);
     const post = (body: unknown) => ts.request('POST', '/v1/marketing/authorizations', { token, body });
     const cases: Array<[unknown, RegExp]> = [
       [{ destination: audience(), dataUses: [AUDIENCE_USE], scope: 'label' }, /label is required when scope is label/],

@@ -1,3 +1,4 @@
+import { get } from 'node:http';
 import { Client } from 'pg';
 import { MessageEvent } from '@custody/contracts';
 import { FieldCipher } from '@custody/crypto';
@@ -65,8 +66,22 @@ describe('media ids and short-lived download URLs (real Kafka and PostgreSQL)', 
     });
     const oldId = conversation.body.messages.find((m: any) => m.id === old.messageId).mediaId;
 
+    // A Host header of the caller's choosing does not become the download URL's host (fetch
+    // cannot send one: node:http can).
+    const spoofed = await new Promise<{ status: number; body: any }>((resolve, reject) => {
+      const target = new URL(`/v1/media/${stored.mediaId}`, ts.url);
+      get(target, { headers: { host: 'attacker.example', authorization: `Bearer ${token}` } }, (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
+      }).on('error', reject);
+    });
+    expect(spoofed.status).toBe(200);
+    expect(spoofed.body.url).not.toContain('attacker.example');
     const media = await ts.request('GET', `/v1/media/${stored.mediaId}`, { token });
     expect(media.status).toBe(200);
+    expect(media.body.url).toMatch(/^\/v1\/media\/\d{16}\/download\?token=/); // no PUBLIC_BASE_URL in the harness
+    media.body.url = `${ts.url}${media.body.url}`;
     expect(media.body).toMatchObject({
       id: stored.mediaId,
       messageId: fresh.messageId,

@@ -149,15 +149,50 @@ export class MarketingCandidate {
 }
 
 /**
+ * A tenant's ads credential for one of its ad accounts, as registered at tenant-store (which
+ * checked with the ads platform that the token acts for that account). The token travels sealed
+ * (AES-256-GCM under ADS_CREDENTIAL_KEY, which only tenant-store and marketing-export hold; AAD
+ * `<tenantId>:<adAccountId>`); `deleted` withdraws it. The newest `changedAt` wins.
+ */
+export class MarketingAdsCredentialState {
+  @Matches(AD_ACCOUNT_ID_PATTERN)
+  adAccountId: string;
+
+  @IsIn(['active', 'deleted'])
+  status: 'active' | 'deleted';
+
+  /** The sealed access token (status `active`). */
+  @IsOptional()
+  @IsString()
+  @Length(1, 8192)
+  sealedToken?: string;
+
+  @IsISO8601({ strict: true })
+  changedAt: string;
+}
+
+/** The AAD of a sealed ads credential: it opens only for this tenant and ad account. */
+export function adsCredentialAad(tenantId: string, adAccountId: string): string {
+  return `custody.ads-credential:${tenantId}:${adAccountId}`;
+}
+
+/**
  * `custody.marketing.authorized.v1`, published by tenant-store through its outbox:
  * - `marketing.candidate`: a message of an authorized conversation (key `tenantId:conversationId`,
  *   eventId `<authorizationId>:<messageId>`, so a replay is a no-op);
  * - `marketing.authorization`: the authorization's state after a change (key
- *   `tenantId:authorization:<authorizationId>`, eventId `<authorizationId>:v<version>`).
+ *   `tenantId:authorization:<authorizationId>`, eventId `<authorizationId>:v<version>`);
+ * - `marketing.ads_credential`: a tenant's ads credential was registered, replaced or deleted
+ *   (key `tenantId:ads_credential:<adAccountId>`).
  */
 export class MarketingAuthorizedEvent extends EventBase {
-  @IsIn(['marketing.candidate', 'marketing.authorization'])
-  type: 'marketing.candidate' | 'marketing.authorization';
+  @IsIn(['marketing.candidate', 'marketing.authorization', 'marketing.ads_credential'])
+  type: 'marketing.candidate' | 'marketing.authorization' | 'marketing.ads_credential';
+
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => MarketingAdsCredentialState)
+  adsCredential?: MarketingAdsCredentialState;
 
   @IsOptional()
   @ValidateNested()
@@ -174,6 +209,10 @@ registerTopicSchema(Topics.MarketingAuthorized, MarketingAuthorizedEvent);
 
 export function marketingCandidateKey(tenantId: string, conversationId: string): string {
   return `${tenantId}:${conversationId}`;
+}
+
+export function marketingAdsCredentialKey(tenantId: string, adAccountId: string): string {
+  return `${tenantId}:ads_credential:${adAccountId}`;
 }
 
 export function marketingAuthorizationKey(tenantId: string, authorizationId: string): string {

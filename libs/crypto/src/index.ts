@@ -12,3 +12,4 @@ export * from './envelope';
 export * from './field-cipher';
 export * from './iv-pool';
 export * from './reencrypt';
+export * from './secret-sealer';

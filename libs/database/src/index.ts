@@ -4,3 +4,4 @@ export * from './rls';
 export * from './migrate';
 export * from './database.module';
 export * from './outbox';
+export * from './replica-registry';

@@ -2,17 +2,25 @@ import {
   Controller,
   Get,
   Global,
-  SetMetadata,
   Injectable,
   Module,
+  NotFoundException,
   Res,
   ServiceUnavailableException,
+  SetMetadata,
 } from '@nestjs/common';
 import { ApiExcludeEndpoint, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { metricsRegistry } from './metrics';
 
 export type ReadinessCheck = () => Promise<void>;
+
+let metricsOnMainPort = true;
+
+/** Whether `/metrics` is served on the app's own port (false when METRICS_PORT moves it to an admin port). */
+export function serveMetricsOnMainPort(enabled: boolean): void {
+  metricsOnMainPort = enabled;
+}
 
 /** Apps register what must answer before they are ready (Kafka, PostgreSQL). */
 @Injectable()
@@ -77,10 +85,13 @@ export class HealthController {
     return { status: 'ready', checks: result.checks };
   }
 
-  /** Prometheus metrics in the text exposition format. */
+  /** Prometheus metrics in the text exposition format (unless they were moved to an admin port). */
   @Get('metrics')
   @ApiExcludeEndpoint()
   async metrics(@Res() res: Response): Promise<void> {
+    if (!metricsOnMainPort) {
+      throw new NotFoundException('Cannot GET /metrics');
+    }
     res.setHeader('Content-Type', metricsRegistry.contentType);
     res.send(await metricsRegistry.metrics());
   }

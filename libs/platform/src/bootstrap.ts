@@ -4,7 +4,15 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import type { NextFunction, Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
-import { httpRequestDuration, initMetrics, JsonLogger, runWithContext } from '@custody/observability';
+import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import {
+  httpRequestDuration,
+  initMetrics,
+  JsonLogger,
+  metricsRegistry,
+  runWithContext,
+  serveMetricsOnMainPort,
+} from '@custody/observability';
 import { ApiExceptionFilter } from './errors';
 
 export interface AppMeta {
@@ -19,7 +27,13 @@ export interface AppMeta {
   rawBody?: boolean;
   /** Largest JSON or form body accepted (body-parser syntax, e.g. `8mb`); default 100 kB. */
   bodyLimit?: string;
+  /** Swagger UI and `/docs-json` (HTTP_DOCS); default on. */
+  docs?: boolean;
+  /** Serve `/metrics` on this admin port instead of the app's own (METRICS_PORT). */
+  metricsPort?: number;
 }
+
+const metricsPorts = new WeakMap<INestApplication, number>();
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -35,6 +49,7 @@ export async function createApp(module: unknown, meta: AppMeta): Promise<NestExp
   // API answers are not cached by validators: no ETag (Express would hash every body for one).
   app.set('etag', false);
   app.set('trust proxy', false);
+  app.use(securityHeadersMiddleware);
   app.use(requestContextMiddleware);
   if (meta.bodyLimit) {
     // Registered here, before Nest's default parsers, which then are not added again.
@@ -51,8 +66,14 @@ export async function createApp(module: unknown, meta: AppMeta): Promise<NestExp
   );
   app.useGlobalFilters(meta.exceptionFilter ?? new ApiExceptionFilter());
   app.enableShutdownHooks();
-  const document = buildOpenApi(app, meta);
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', customSiteTitle: meta.title });
+  if (meta.docs ?? true) {
+    const document = buildOpenApi(app, meta);
+    SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', customSiteTitle: meta.title });
+  }
+  serveMetricsOnMainPort(meta.metricsPort === undefined);
+  if (meta.metricsPort !== undefined) {
+    metricsPorts.set(app, meta.metricsPort);
+  }
   return app;
 }
 
@@ -63,7 +84,22 @@ export function buildOpenApi(app: INestApplication, meta: AppMeta): OpenAPIObjec
     .setVersion(meta.version ?? '0.1.0')
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
     .build();
-  return SwaggerModule.createDocument(app, config);
+  return documentRateLimits(SwaggerModule.createDocument(app, config));
+}
+
+/** Every authenticated operation can answer 429 (RateLimitInterceptor): say so, with Retry-After. */
+function documentRateLimits(document: OpenAPIObject): OpenAPIObject {
+  for (const item of Object.values(document.paths)) {
+    for (const operation of [item.get, item.put, item.post, item.delete, item.patch]) {
+      if (operation && (operation.security?.length ?? 0) > 0 && !operation.responses['429']) {
+        operation.responses['429'] = {
+          description: "Too many requests for this tenant (the API's error shape); retry after Retry-After seconds",
+          headers: { 'Retry-After': { description: 'Seconds to wait', schema: { type: 'integer' } } },
+        };
+      }
+    }
+  }
+  return document;
 }
 
 export async function listen(app: INestApplication, port: number, host: string): Promise<string> {
@@ -80,7 +116,59 @@ export async function listen(app: INestApplication, port: number, host: string):
   const address = server.address();
   const url = `http://${host}:${address.port}`;
   new Logger('Bootstrap').log({ msg: 'listening', url });
+  const metricsPort = metricsPorts.get(app);
+  if (metricsPort !== undefined) {
+    const admin = await listenMetrics(metricsPort, host);
+    (app.getHttpServer() as { on(event: 'close', listener: () => void): void }).on('close', () => admin.close());
+  }
   return url;
+}
+
+/** `/metrics` alone on an admin port (nothing else answers there). */
+async function listenMetrics(port: number, host: string): Promise<Server> {
+  const admin = createServer((req, res) => {
+    if (req.method === 'GET' && (req.url === '/metrics' || req.url?.startsWith('/metrics?'))) {
+      metricsRegistry.metrics().then(
+        (text) => res.writeHead(200, { 'content-type': metricsRegistry.contentType }).end(text),
+        () => res.writeHead(500).end(),
+      );
+      return;
+    }
+    res.writeHead(404).end();
+  });
+  await new Promise<void>((resolve, reject) => {
+    admin.once('error', reject);
+    admin.listen(port, host, resolve);
+  });
+  new Logger('Bootstrap').log({ msg: 'metrics on the admin port', url: `http://${host}:${port}/metrics` });
+  return admin;
+}
+
+/** Paths of Swagger UI, whose page needs its own scripts and styles. */
+const DOCS_PATH = /^\/docs(\/|$|-json)/;
+
+/**
+ * Security headers on every answer, set on Node's own response object (so they do not depend on
+ * the HTTP adapter): no sniffing, no framing, no referrer, a closed content security policy
+ * (Swagger UI's own page gets what it needs), and `Cache-Control: no-store` — answers carry tokens
+ * and decrypted customer data, which no browser or proxy cache may keep. A handler that means to
+ * be cached sets its own Cache-Control.
+ */
+export function securityHeadersMiddleware(req: IncomingMessage, res: ServerResponse, next: () => void): void {
+  res.setHeader('x-content-type-options', 'nosniff');
+  res.setHeader('x-frame-options', 'DENY');
+  res.setHeader('referrer-policy', 'no-referrer');
+  res.setHeader('cross-origin-opener-policy', 'same-origin');
+  res.setHeader('cross-origin-resource-policy', 'same-origin');
+  res.setHeader('strict-transport-security', 'max-age=31536000; includeSubDomains');
+  res.setHeader(
+    'content-security-policy',
+    DOCS_PATH.test(req.url ?? '')
+      ? "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'"
+      : "default-src 'none'; frame-ancestors 'none'",
+  );
+  res.setHeader('cache-control', 'no-store');
+  next();
 }
 
 function requestContextMiddleware(req: Request, res: Response, next: NextFunction): void {

@@ -1,6 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsInt, IsOptional, IsString, IsUrl, Max, Min, MinLength } from 'class-validator';
+import { IsBoolean, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength } from 'class-validator';
 
 /** A TCP port from the environment: an integer 1..65535 (strings like "3000x" are rejected). */
 export function EnvPort(): PropertyDecorator {
@@ -43,4 +43,11 @@ export function EnvSecret(): PropertyDecorator {
 /** An http(s) URL from the environment; host names without a TLD (`http://ingest:3000`) are fine. */
 export function EnvUrl(): PropertyDecorator {
   return IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] });
+}
+
+/** A 256-bit key from the environment, base64 (or base64url) of exactly 32 bytes. */
+export function EnvKey256(): PropertyDecorator {
+  return Matches(/^[A-Za-z0-9+/_-]{43}=?$/, {
+    message: 'must be the base64 of 32 random bytes (openssl rand -base64 32)',
+  });
 }

@@ -1,6 +1,7 @@
 import { IsIn, IsNotEmpty, IsOptional, IsString, Matches } from 'class-validator';
 import { DEFAULT_TOPIC_PREFIX, TOPIC_PREFIX_PATTERN } from '@custody/contracts';
-import { EnvBoolean, EnvUrl } from './config-decorators';
+import { EnvBoolean, EnvInt, EnvPort, EnvUrl } from './config-decorators';
+import type { RateLimitSettings } from './rate-limit';
 
 /** What every app reads from the environment. Required values have no default. */
 export class BaseEnv {
@@ -12,6 +13,18 @@ export class BaseEnv {
   @IsOptional()
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
+
+  /** Swagger UI at `/docs` and the OpenAPI document at `/docs-json`; off where the port is public. */
+  @EnvBoolean()
+  HTTP_DOCS = true;
+
+  /**
+   * Serve Prometheus metrics on this separate admin port (on HTTP_HOST) instead of the app's own
+   * port, where `/metrics` then answers 404. Unset: `/metrics` on the app's port.
+   */
+  @IsOptional()
+  @EnvPort()
+  METRICS_PORT?: number;
 }
 
 /** The four Kafka/PostgreSQL services also need the stack and token verification. */
@@ -66,6 +79,34 @@ export class ServiceEnv extends BaseEnv {
   @IsString()
   @IsNotEmpty()
   JWT_AUDIENCE: string;
+
+  /**
+   * Requests per second per tenant (or per operator/auditor without a tenant) on the
+   * authenticated API routes, shared by the replicas; 0 turns the limit off. Over it: 429 with
+   * Retry-After. (ingest's send endpoint has its own per-number and per-pair limits besides.)
+   */
+  @EnvInt(0, 100000)
+  RATE_LIMIT_API_PER_SECOND = 100;
+
+  /** Burst of the per-tenant API limit. */
+  @EnvInt(1, 1000000)
+  RATE_LIMIT_API_BURST = 200;
+
+  /**
+   * Token requests per minute per client id (ten times that per source address) at tenant-store's
+   * token endpoint, shared by the replicas; 0 turns it off. Slows down guessing client secrets.
+   */
+  @EnvInt(0, 1000000)
+  RATE_LIMIT_TOKEN_PER_MINUTE = 60;
+}
+
+/** The API rate limits of a service's configuration. */
+export function rateLimitSettings(env: ServiceEnv): RateLimitSettings {
+  return {
+    apiPerSecond: env.RATE_LIMIT_API_PER_SECOND,
+    apiBurst: env.RATE_LIMIT_API_BURST,
+    tokenPerMinute: env.RATE_LIMIT_TOKEN_PER_MINUTE,
+  };
 }
 
 /** Services that verify tokens issued by tenant-store. */

@@ -4,3 +4,6 @@ export * from './errors';
 export * from './bootstrap';
 export * from './env';
 export * from './paging';
+export * from './egress-guard';
+export * from './dto-decorators';
+export * from './rate-limit';

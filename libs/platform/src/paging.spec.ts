@@ -47,19 +47,27 @@ describe('paging decorators', () => {
     expect(check({ from: '0', cursor: '' }).errors).toEqual(['cursor']);
   });
 
+  it('answers 400 (not 0, not a lossy number) for empty, huge and non-decimal integers', () => {
+    for (const from of ['', ' 7', '1e3', '0x10', '99999999999999999999', '9007199254740993']) {
+      expect({ from, errors: check({ from }).errors }).toEqual({ from, errors: ['from'] });
+    }
+    expect(check({ from: '9007199254740991' }).errors).toEqual([]);
+  });
+
   it('documents bounds, defaults and the page shape for OpenAPI', () => {
     const property = (target: object, name: string) =>
       Reflect.getMetadata('swagger/apiModelProperties', target, name) as Record<string, unknown>;
     expect(property(QueryDto.prototype, 'limit')).toMatchObject({
       required: false,
       minimum: 1,
+      type: 'integer',
       maximum: 200,
       default: 50,
     });
     expect(property(QueryDto.prototype, 'cursor')).toMatchObject({ required: false, minLength: 1, maxLength: 10 });
     expect(property(QueryDto.prototype, 'from')).toMatchObject({ minimum: 0 });
     expect(property(QueryDto.prototype, 'from').required).not.toBe(false);
-    expect(property(QueryDto.prototype, 'from')).not.toHaveProperty('maximum');
+    expect(property(QueryDto.prototype, 'from')).toMatchObject({ type: 'integer', maximum: Number.MAX_SAFE_INTEGER });
     expect(property(ItemPageDto.prototype, 'data')).toMatchObject({ type: ItemDto, isArray: true });
     expect(property(ItemPageDto.prototype, 'nextCursor')).toMatchObject({
       required: false,

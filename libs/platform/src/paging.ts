@@ -1,6 +1,6 @@
 import { applyDecorators, Type as ClassType } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
+import { Transform } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
 
 /**
@@ -14,19 +14,25 @@ export function QueryInt(options: {
   required?: boolean;
   description?: string;
 }): PropertyDecorator {
-  const { min, max, required = false } = options;
+  const { min, required = false } = options;
+  // Beyond 2^53 a number is no longer exact (and no database integer takes it): a 400, not a 500.
+  const max = options.max ?? Number.MAX_SAFE_INTEGER;
   const schema = {
+    type: 'integer' as const,
     ...(options.description === undefined ? {} : { description: options.description }),
     minimum: min,
-    ...(max === undefined ? {} : { maximum: max }),
+    maximum: max,
     ...(options.default === undefined ? {} : { default: options.default }),
   };
   return applyDecorators(
     ...(required ? [ApiProperty(schema)] : [ApiPropertyOptional(schema), IsOptional()]),
-    Type(() => Number),
-    IsInt(),
-    Min(min),
-    ...(max === undefined ? [] : [Max(max)]),
+    // Digits only: `?from=` (empty), `1e3`, ` 7` or `0x10` are not integers, whatever Number() says.
+    Transform(({ value }: { value: unknown }) =>
+      typeof value === 'string' ? (/^-?\d{1,20}$/.test(value) ? Number(value) : Number.NaN) : value,
+    ),
+    IsInt({ message: `$property must be an integer between ${min} and ${max}` }),
+    Min(min, { message: `$property must be an integer between ${min} and ${max}` }),
+    Max(max, { message: `$property must be an integer between ${min} and ${max}` }),
   );
 }
 

@@ -5,6 +5,7 @@ import { CustomerPseudonyms1764400000002 } from './1764400000002-customer-pseudo
 import { Checkpoints1764800000001 } from './1764800000001-checkpoints';
 import { AuditReads1764800000002 } from './1764800000002-audit-reads';
 import { OutboxRelayAfter1764900000001 } from './1764900000001-outbox-relay-after';
+import { Replicas1764900000017 } from './1764900000017-replicas';
 
 export const MIGRATIONS = [
   Init1764057600000,
@@ -14,4 +15,5 @@ export const MIGRATIONS = [
   Checkpoints1764800000001,
   AuditReads1764800000002,
   OutboxRelayAfter1764900000001,
+  Replicas1764900000017,
 ];

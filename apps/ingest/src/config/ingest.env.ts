@@ -1,4 +1,4 @@
-import { EnvInt, EnvPort, EnvSecret, EnvUrl, RemoteAuthEnv } from '@custody/platform';
+import { EnvBoolean, EnvInt, EnvPort, EnvSecret, EnvUrl, RemoteAuthEnv } from '@custody/platform';
 
 export class IngestEnv extends RemoteAuthEnv {
   @EnvPort()
@@ -41,6 +41,14 @@ export class IngestEnv extends RemoteAuthEnv {
   /** Event loop delay (ms, p99 in each of the last two half seconds) past which new sends get 503 at once. */
   @EnvInt(10, 60000)
   INGEST_SHED_EVENT_LOOP_DELAY_MS = 500;
+
+  /**
+   * Lets webhook URLs reach loopback (127.0.0.0/8, ::1): local development and tests only, where the
+   * tenant's endpoint runs on the same machine. Off by default; the Helm chart refuses it. Private,
+   * link-local, metadata and other reserved addresses stay refused either way.
+   */
+  @EnvBoolean()
+  EGRESS_ALLOW_LOOPBACK = false;
 
   /** First retry delay of a failed webhook; doubles per attempt (with jitter) up to an hour. */
   @EnvInt(10, 3600000)

@@ -44,7 +44,7 @@ export class ListDeliveriesQueryDto {
   /** Deliveries older than this id (the previous page's `nextCursor`). */
   @ApiPropertyOptional()
   @IsOptional()
-  @Matches(/^\d{1,19}$/)
+  @Matches(/^\d{1,18}$/, { message: 'cursor must be a cursor returned by a previous page' })
   cursor?: string;
 }
 

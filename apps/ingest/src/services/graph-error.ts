@@ -8,6 +8,7 @@ import { currentContext } from '@custody/observability';
 export const GraphCodes = {
   Unknown: 1,
   Temporary: 2,
+  AppRateLimit: 4,
   Permission: 10,
   InvalidParameter: 100,
   AccessToken: 190,
@@ -124,6 +125,15 @@ export class GraphExceptionFilter implements ExceptionFilter {
             status,
             code: GraphCodes.Permission,
             message: '(#10) Application does not have permission for this action',
+            details: text,
+            type: 'OAuthException',
+          };
+        case 429:
+          // The API rate limit (Retry-After is set): Graph's "Application request limit reached".
+          return {
+            status,
+            code: GraphCodes.AppRateLimit,
+            message: '(#4) Application request limit reached',
             details: text,
             type: 'OAuthException',
           };

@@ -1,7 +1,7 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { asTenantId } from '@custody/database';
-import { IngestEnv } from '../config/ingest.env';
+import { EgressError, EgressGuard } from '@custody/platform';
 import { DeliveryPageDto, ListDeliveriesQueryDto, SetWebhookDto, WebhookConfigDto } from '../dtos/webhook.dto';
 import { RoutingRepository } from '../repositories/routing.repository';
 import { WebhookRepository } from '../repositories/webhook.repository';
@@ -10,9 +10,9 @@ import { GraphCodes, GraphError } from './graph-error';
 @Injectable()
 export class WebhookSubscriptionService {
   constructor(
-    private readonly env: IngestEnv,
     private readonly routing: RoutingRepository,
     private readonly webhooks: WebhookRepository,
+    private readonly egress: EgressGuard,
   ) {}
 
   async get(tenant: string): Promise<WebhookConfigDto> {
@@ -39,14 +39,16 @@ export class WebhookSubscriptionService {
     let answer: string;
     let status: number;
     try {
-      const res = await fetch(url, { redirect: 'manual', signal: AbortSignal.timeout(this.env.WEBHOOK_TIMEOUT_MS) });
+      const res = await this.egress.request(url.toString());
       status = res.status;
-      answer = (await res.text()).trim();
+      answer = res.body.toString('utf8').trim();
     } catch (error) {
-      throw verificationFailed(`could not reach the URL: ${(error as Error).message}`);
+      // The guard's words only: nothing about what is (or is not) behind the URL.
+      throw verificationFailed(error instanceof EgressError ? error.message : 'the URL could not be reached');
     }
     if (status !== 200 || answer !== challenge) {
-      throw verificationFailed(`expected HTTP 200 with the hub.challenge value, got HTTP ${status}`);
+      // No status code: it would tell a prober what answers behind the URL.
+      throw verificationFailed('the URL did not answer 200 with the hub.challenge value');
     }
     if (!(await this.routing.setTenantWebhook(tenantId, dto.url))) {
       throw new GraphError(

@@ -3,6 +3,7 @@ import { createHmac } from 'node:crypto';
 import { Counter, Gauge } from 'prom-client';
 import { TenantId } from '@custody/database';
 import { metricsRegistry } from '@custody/observability';
+import { EgressError, EgressGuard } from '@custody/platform';
 import { IngestEnv } from '../config/ingest.env';
 import { RoutingRepository, WebhookTarget } from '../repositories/routing.repository';
 import { WebhookRepository } from '../repositories/webhook.repository';
@@ -59,6 +60,7 @@ export class WebhookWorkerService implements OnApplicationBootstrap, OnApplicati
     private readonly env: IngestEnv,
     private readonly webhooks: WebhookRepository,
     private readonly routing: RoutingRepository,
+    private readonly egress: EgressGuard,
   ) {
     const backlog = () => this.webhooks.backlog();
     metricsRegistry.removeSingleMetric('custody_webhook_deliveries_pending');
@@ -156,7 +158,8 @@ export class WebhookWorkerService implements OnApplicationBootstrap, OnApplicati
     let status: number | null = null;
     let error: string | null = null;
     try {
-      const res = await fetch(target.url, {
+      // The egress guard: public addresses only, pinned, no redirects, bounded (connections kept alive).
+      const res = await this.egress.request(target.url, {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
@@ -164,16 +167,14 @@ export class WebhookWorkerService implements OnApplicationBootstrap, OnApplicati
           'user-agent': 'Custody-Webhooks/1.0',
         },
         body,
-        redirect: 'manual',
-        signal: AbortSignal.timeout(timeoutMs),
+        timeoutMs,
       });
       status = res.status;
-      await res.arrayBuffer().catch(() => undefined);
       if (res.status < 200 || res.status >= 300) {
         error = `HTTP ${res.status}`;
       }
     } catch (e) {
-      error = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+      error = e instanceof EgressError ? e.message : 'the URL could not be reached';
     }
     return { status, error, durationMs: Math.round(performance.now() - started) };
   }

@@ -5,7 +5,8 @@ export class ExportSettings {
   constructor(
     readonly adsApiUrl: string,
     readonly adsApiVersion: string,
-    readonly adsApiToken: string | undefined,
+    /** Base64 of the key that opens the tenants' sealed ads credentials. */
+    readonly adsCredentialKey: string,
     readonly adsTimeoutMs: number,
     readonly consumerGroup: string,
     readonly consentGraceMs: number,
@@ -26,7 +27,7 @@ export class ExportSettings {
     return new ExportSettings(
       env.ADS_API_URL.replace(/\/+$/, ''),
       env.ADS_API_VERSION,
-      env.ADS_API_TOKEN,
+      env.ADS_CREDENTIAL_KEY,
       env.ADS_API_TIMEOUT_MS,
       env.MARKETING_EXPORT_CONSUMER_GROUP,
       env.EXPORT_CONSENT_GRACE_MS,

@@ -1,5 +1,5 @@
-import { IsOptional, IsString, IsUrl, Length, Matches } from 'class-validator';
-import { EnvInt, EnvPort, RemoteAuthEnv } from '@custody/platform';
+import { IsOptional, IsUrl, Matches } from 'class-validator';
+import { EnvInt, EnvKey256, EnvPort, RemoteAuthEnv } from '@custody/platform';
 
 export class MarketingExportEnv extends RemoteAuthEnv {
   @EnvPort()
@@ -14,11 +14,13 @@ export class MarketingExportEnv extends RemoteAuthEnv {
   @Matches(/^v\d{1,3}\.\d{1,3}$/, { message: 'must look like v21.0' })
   ADS_API_VERSION = 'v21.0';
 
-  /** The destination's access token (sent as `Authorization: Bearer`), from a secret. */
-  @IsOptional()
-  @IsString()
-  @Length(1, 4096)
-  ADS_API_TOKEN?: string;
+  /**
+   * The key (base64 of 32 bytes) that opens the tenants' ads credentials tenant-store seals for the
+   * export (the same value as tenant-store's). Each destination is called with its own tenant's
+   * token for that ad account; there is no platform-wide ads token.
+   */
+  @EnvKey256()
+  ADS_CREDENTIAL_KEY: string;
 
   /** Timeout of one request to the destination (milliseconds); a timeout counts as transient. */
   @EnvInt(100, 120000)

@@ -2,10 +2,14 @@ import { Init1764057600000 } from './1764057600000-init';
 import { Export1764300000001 } from './1764300000001-export';
 import { ConsentCheckpoints1764800000003 } from './1764800000003-consent-checkpoints';
 import { OutboxRelayAfter1764900000001 } from './1764900000001-outbox-relay-after';
+import { AdsCredentials1764900000015 } from './1764900000015-ads-credentials';
+import { Replicas1764900000017 } from './1764900000017-replicas';
 
 export const MIGRATIONS = [
   Init1764057600000,
   Export1764300000001,
   ConsentCheckpoints1764800000003,
   OutboxRelayAfter1764900000001,
+  AdsCredentials1764900000015,
+  Replicas1764900000017,
 ];

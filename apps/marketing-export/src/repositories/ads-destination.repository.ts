@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
+import { TenantId } from '@custody/database';
 import { ExportSettings } from '../config/export.settings';
 import { isTransientStatus, parseGraphError } from '../domain/graph-error';
 import { SendOutcome } from '../domain/isolation';
+import { AdsCredentialRepository } from './ads-credential.repository';
 
 export interface AudienceSession {
   session_id: number;
@@ -40,42 +42,72 @@ export interface EventsResponse {
  * errors are transient; other 4xx are permanent for that batch, with the index of the bad item
  * when the destination names one.
  */
+/** Whose destination a call is for: it is made with that tenant's token for that ad account. */
+export interface AdsAccountRef {
+  tenantId: TenantId;
+  adAccountId: string;
+}
+
 @Injectable()
 export class AdsDestinationRepository {
-  constructor(private readonly settings: ExportSettings) {}
+  constructor(
+    private readonly settings: ExportSettings,
+    private readonly credentials: AdsCredentialRepository,
+  ) {}
 
-  addMembers(audienceId: string, hashes: string[], session: AudienceSession): Promise<SendOutcome<AudienceResponse>> {
-    return this.call<AudienceResponse>('POST', `${audienceId}/users`, {
+  addMembers(
+    account: AdsAccountRef,
+    audienceId: string,
+    hashes: string[],
+    session: AudienceSession,
+  ): Promise<SendOutcome<AudienceResponse>> {
+    return this.call<AudienceResponse>(account, 'POST', `${audienceId}/users`, {
       payload: { schema: ['PHONE_SHA256'], data: hashes.map((h) => [h]) },
       session,
     });
   }
 
   removeMembers(
+    account: AdsAccountRef,
     audienceId: string,
     hashes: string[],
     session: AudienceSession,
   ): Promise<SendOutcome<AudienceResponse>> {
-    return this.call<AudienceResponse>('DELETE', `${audienceId}/users`, {
+    return this.call<AudienceResponse>(account, 'DELETE', `${audienceId}/users`, {
       payload: { schema: ['PHONE_SHA256'], data: hashes.map((h) => [h]) },
       session,
     });
   }
 
-  sendEvents(datasetId: string, events: ConversionEvent[]): Promise<SendOutcome<EventsResponse>> {
-    return this.call<EventsResponse>('POST', `${datasetId}/events`, { data: events });
+  sendEvents(
+    account: AdsAccountRef,
+    datasetId: string,
+    events: ConversionEvent[],
+  ): Promise<SendOutcome<EventsResponse>> {
+    return this.call<EventsResponse>(account, 'POST', `${datasetId}/events`, { data: events });
   }
 
-  private async call<R>(method: 'POST' | 'DELETE', path: string, body: unknown): Promise<SendOutcome<R>> {
+  private async call<R>(
+    account: AdsAccountRef,
+    method: 'POST' | 'DELETE',
+    path: string,
+    body: unknown,
+  ): Promise<SendOutcome<R>> {
+    const token = await this.credentials.token(account.tenantId, account.adAccountId);
+    if (!token) {
+      // Transient: the tenant may register (again) a token; the record gives up after its attempts.
+      return {
+        ok: false,
+        transient: true,
+        error: { status: null, message: `no ads credential of the tenant for ${account.adAccountId}` },
+      };
+    }
     const url = `${this.settings.adsApiUrl}/${this.settings.adsApiVersion}/${path}`;
     let res: Response;
     try {
       res = await fetch(url, {
         method,
-        headers: {
-          'content-type': 'application/json',
-          ...(this.settings.adsApiToken ? { authorization: `Bearer ${this.settings.adsApiToken}` } : {}),
-        },
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
         body: JSON.stringify(body),
         redirect: 'manual',
         signal: AbortSignal.timeout(this.settings.adsTimeoutMs),

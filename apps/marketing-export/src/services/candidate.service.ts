@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { MarketingAuthorizedEvent, MarketingCandidate } from '@custody/contracts';
 import { asTenantId, TenantId } from '@custody/database';
 import { hashPhone, IdentifierError } from '../domain/identifiers';
+import { AdsCredentialRepository } from '../repositories/ads-credential.repository';
 import { ExportRepository, NewRecord } from '../repositories/export.repository';
 import { ExportWorker } from './export-worker.service';
 
@@ -14,6 +15,7 @@ import { ExportWorker } from './export-worker.service';
 export class CandidateService {
   constructor(
     private readonly records: ExportRepository,
+    private readonly credentials: AdsCredentialRepository,
     private readonly worker: ExportWorker,
   ) {}
 
@@ -40,6 +42,12 @@ export class CandidateService {
             dataUses: s.dataUses,
           })),
         );
+      }
+      const credentials = list.flatMap((e) =>
+        e.type === 'marketing.ads_credential' && e.adsCredential ? [e.adsCredential] : [],
+      );
+      if (credentials.length > 0) {
+        await this.credentials.apply(tenantId, credentials);
       }
       const records = list.flatMap((e) =>
         e.type === 'marketing.candidate' && e.candidate ? toRecords(e.candidate) : [],

@@ -267,15 +267,15 @@ export class ExportWorker implements OnApplicationBootstrap, OnApplicationShutdo
       return claimed.settled > 0;
     }
     if (operation === 'add') {
-      const target = claimed.toSend[0].record.targetId;
+      const { targetId: target, adAccountId } = claimed.toSend[0].record;
       const result = await this.sendAudience(
         'add',
         claimed.toSend.map((c) => c.record),
-        (hashes, session) => this.ads.addMembers(target, hashes, session),
+        (hashes, session) => this.ads.addMembers({ tenantId, adAccountId }, target, hashes, session),
       );
       await this.finish(tenantId, operation, result);
     } else {
-      const datasetId = claimed.toSend[0].record.targetId;
+      const { targetId: datasetId, adAccountId } = claimed.toSend[0].record;
       const result = await sendIsolating(
         chunk(
           claimed.toSend.map((c) => c.record),
@@ -283,6 +283,7 @@ export class ExportWorker implements OnApplicationBootstrap, OnApplicationShutdo
         ),
         async (batch) => {
           const outcome = await this.ads.sendEvents(
+            { tenantId, adAccountId },
             datasetId,
             batch.map((r) => conversionEvent(r)),
           );
@@ -460,9 +461,9 @@ export class ExportWorker implements OnApplicationBootstrap, OnApplicationShutdo
     if (rows.length === 0) {
       return false;
     }
-    const target = rows[0].targetId;
+    const { targetId: target, adAccountId } = rows[0];
     const result = await this.sendAudience('remove', rows, (hashes, session) =>
-      this.ads.removeMembers(target, hashes, session),
+      this.ads.removeMembers({ tenantId, adAccountId }, target, hashes, session),
     );
     await this.finish(tenantId, 'remove', result);
     return true;

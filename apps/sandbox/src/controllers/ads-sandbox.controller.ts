@@ -1,10 +1,43 @@
-import { Body, Controller, DefaultValuePipe, Get, HttpCode, Param, ParseIntPipe, Post, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { FaultDto, FaultStateDto } from '../dtos/ads.dto';
+import {
+  Body,
+  Controller,
+  DefaultValuePipe,
+  Get,
+  HttpCode,
+  Param,
+  ParseIntPipe,
+  Post,
+  Query,
+  Req,
+} from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiQuery,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import type { Request } from 'express';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { SandboxEnv } from '../config/sandbox.env';
+import { AdAccountTokenDto, FaultDto, FaultStateDto } from '../dtos/ads.dto';
+import { bearerToken } from '../guards/ads-auth.guard';
+import { AdsAccountsService } from '../services/ads-accounts.service';
 import { AdsAudienceService, AudienceView, MemberView } from '../services/ads-audience.service';
 import { AdsDatasetService, DatasetView } from '../services/ads-dataset.service';
 import { AdsFaultService, FaultState } from '../services/ads-fault.service';
-import { badParam } from '../services/ads-graph-error';
+import {
+  AdsErrorCodes,
+  AdsErrorSubcodes,
+  AdsGraphError,
+  AdsGraphErrorResponse,
+  badParam,
+} from '../services/ads-graph-error';
+
+const digest = (value: string): Buffer => createHash('sha256').update(value, 'utf8').digest();
 
 const MAX_LIMIT = 10_000;
 
@@ -25,7 +58,35 @@ export class AdsSandboxController {
     private readonly audiences: AdsAudienceService,
     private readonly datasets: AdsDatasetService,
     private readonly faults: AdsFaultService,
+    private readonly accounts: AdsAccountsService,
+    private readonly env: SandboxEnv,
   ) {}
+
+  /**
+   * Issues an access token for an ad account, as a business gets a system-user token for its own
+   * ad account from the real platform. Only the sandbox's administrator may: `Authorization:
+   * Bearer <SANDBOX_ADS_ACCESS_TOKEN>`. The token then reaches that account's audiences and
+   * datasets, and no other account's.
+   */
+  @Post('ad-accounts/:adAccountId/tokens')
+  @ApiBearerAuth()
+  @ApiOperation({ summary: 'Issue an access token for an ad account (sandbox administrator only)' })
+  @ApiParam({ name: 'adAccountId', description: 'act_<digits>; the account exists from its first token on.' })
+  @ApiCreatedResponse({ type: AdAccountTokenDto })
+  @ApiUnauthorizedResponse({ type: AdsGraphErrorResponse, description: 'Not the administrator token' })
+  issueToken(@Param('adAccountId') adAccountId: string, @Req() req: Request): AdAccountTokenDto {
+    const token = bearerToken(req);
+    if (!token || !timingSafeEqual(digest(token), digest(this.env.SANDBOX_ADS_ACCESS_TOKEN))) {
+      throw new AdsGraphError({
+        status: 401,
+        code: AdsErrorCodes.AccessToken,
+        subcode: token ? AdsErrorSubcodes.TokenInvalid : AdsErrorSubcodes.TokenMissing,
+        message: 'The sandbox administrator token (SANDBOX_ADS_ACCESS_TOKEN) is required',
+        transient: false,
+      });
+    }
+    return this.accounts.issueToken(adAccountId);
+  }
 
   @Get('audiences/:audienceId')
   @ApiOperation({
@@ -92,6 +153,7 @@ export class AdsSandboxController {
   reset(): { reset: boolean } {
     this.audiences.reset();
     this.datasets.reset();
+    this.accounts.reset();
     this.faults.set({ mode: 'ok' });
     return { reset: true };
   }

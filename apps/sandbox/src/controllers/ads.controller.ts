@@ -1,4 +1,4 @@
-import { applyDecorators, Body, Controller, Delete, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
+import { applyDecorators, Body, Controller, Delete, Get, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiBearerAuth,
@@ -11,8 +11,9 @@ import {
   ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import { EventsRequestDto, EventsResponseDto, UsersRequestDto, UsersResponseDto } from '../dtos/ads.dto';
-import { AdsAuthGuard } from '../guards/ads-auth.guard';
+import { AdsObjectDto, EventsRequestDto, EventsResponseDto, UsersRequestDto, UsersResponseDto } from '../dtos/ads.dto';
+import { AdAccount, AdsAuthGuard } from '../guards/ads-auth.guard';
+import { AD_ACCOUNT, AdsAccountsService, objectNotAccessible } from '../services/ads-accounts.service';
 import { AdsFaultGuard } from '../guards/ads-fault.guard';
 import { AdsAudienceService } from '../services/ads-audience.service';
 import { AdsDatasetService } from '../services/ads-dataset.service';
@@ -63,11 +64,17 @@ function MembershipEndpoint(summary: string): MethodDecorator {
 
 /**
  * The simulated ads platform (Meta-style Marketing API): customer-list audience membership and
- * the Conversions API. Graph errors; `Authorization: Bearer <SANDBOX_ADS_ACCESS_TOKEN>`.
+ * the Conversions API. Graph errors; `Authorization: Bearer <token of an ad account>` (issued by
+ * `POST /ads/_sandbox/ad-accounts/{adAccountId}/tokens`): a token reaches only its own ad
+ * account's audiences and datasets.
  */
 @ApiTags('ads platform (simulated)')
 @ApiBearerAuth()
 @ApiUnauthorizedResponse({ type: AdsGraphErrorResponse, description: 'Code 190: access token missing or wrong' })
+@ApiBadRequestResponse({
+  type: AdsGraphErrorResponse,
+  description: "Code 100, subcode 33: the object is another ad account's (or does not exist), or a bad request",
+})
 @ApiTooManyRequestsResponse({
   type: AdsGraphErrorResponse,
   description: 'Code 17 (or 4, 613, 80003): rate limited (fault control)',
@@ -79,7 +86,37 @@ export class AdsController {
   constructor(
     private readonly audiences: AdsAudienceService,
     private readonly datasets: AdsDatasetService,
+    private readonly accounts: AdsAccountsService,
   ) {}
+
+  /**
+   * An ad account (`act_<digits>`) or an audience or dataset (digits) as the token sees it:
+   * `{ id, account_id }`. Another account's object, or one that does not exist, is refused with
+   * Graph's code 100, subcode 33 (an unused audience or dataset id becomes the caller's, as on
+   * every other call).
+   */
+  @Get(':version/:objectId')
+  @ApiOperation({ summary: 'Read an ad account, audience or dataset (id and owning ad account)' })
+  @ApiParam(VERSION_PARAM)
+  @ApiParam({ name: 'objectId', description: 'act_<digits>, or the digits of an audience or dataset.' })
+  @ApiOkResponse({ type: AdsObjectDto })
+  object(
+    @Param('version') version: string,
+    @Param('objectId') objectId: string,
+    @AdAccount() account: string,
+  ): AdsObjectDto {
+    const accountDigits = AD_ACCOUNT.exec(account)![1];
+    const asAccount = AD_ACCOUNT.exec(objectId);
+    if (asAccount) {
+      checkPath(version, asAccount[1]);
+      if (objectId !== account) {
+        throw objectNotAccessible(objectId, 'get');
+      }
+      return { id: objectId, account_id: accountDigits };
+    }
+    this.accounts.use(account, checkPath(version, objectId), 'get');
+    return { id: objectId, account_id: accountDigits };
+  }
 
   @Post(':version/:audienceId/users')
   @HttpCode(200)
@@ -88,8 +125,10 @@ export class AdsController {
     @Param('version') version: string,
     @Param('audienceId') audienceId: string,
     @Body() body: unknown,
+    @AdAccount() account: string,
   ): UsersResponseDto {
-    return this.audiences.apply('add', checkPath(version, audienceId), body);
+    this.accounts.use(account, checkPath(version, audienceId), 'post');
+    return this.audiences.apply('add', audienceId, body);
   }
 
   @Delete(':version/:audienceId/users')
@@ -99,8 +138,10 @@ export class AdsController {
     @Param('version') version: string,
     @Param('audienceId') audienceId: string,
     @Body() body: unknown,
+    @AdAccount() account: string,
   ): UsersResponseDto {
-    return this.audiences.apply('remove', checkPath(version, audienceId), body);
+    this.accounts.use(account, checkPath(version, audienceId), 'delete');
+    return this.audiences.apply('remove', audienceId, body);
   }
 
   @Post(':version/:datasetId/events')
@@ -121,7 +162,9 @@ export class AdsController {
     @Param('version') version: string,
     @Param('datasetId') datasetId: string,
     @Body() body: unknown,
+    @AdAccount() account: string,
   ): EventsResponseDto {
-    return this.datasets.receive(checkPath(version, datasetId), body);
+    this.accounts.use(account, checkPath(version, datasetId), 'post');
+    return this.datasets.receive(datasetId, body);
   }
 }

@@ -218,3 +218,24 @@ export class FaultStateDto {
   @ApiProperty({ description: 'Requests the fault has hit' })
   hits: number;
 }
+
+/** An ad account, audience or dataset as an access token of its ad account sees it. */
+export class AdsObjectDto {
+  /** `act_<digits>` for an ad account, the digits of an audience or dataset. */
+  @ApiProperty({ example: '23850000000001' })
+  id: string;
+
+  /** The digits of the ad account the object belongs to. */
+  @ApiProperty({ example: '100000000000001' })
+  account_id: string;
+}
+
+/** A new access token of an ad account (sandbox): it reaches that account's objects only. */
+export class AdAccountTokenDto {
+  @ApiProperty({ example: 'act_100000000000001' })
+  adAccountId: string;
+
+  /** Shown once; the sandbox keeps only its SHA-256. */
+  @ApiProperty()
+  accessToken: string;
+}

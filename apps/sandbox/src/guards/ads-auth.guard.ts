@@ -1,33 +1,38 @@
-import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { CanActivate, createParamDecorator, ExecutionContext, Injectable } from '@nestjs/common';
 import type { Request } from 'express';
-import { createHash, timingSafeEqual } from 'node:crypto';
-import { SandboxEnv } from '../config/sandbox.env';
+import { AdsAccountsService } from '../services/ads-accounts.service';
 import { AdsErrorCodes, AdsErrorSubcodes, AdsGraphError } from '../services/ads-graph-error';
 
-const digest = (value: string): Buffer => createHash('sha256').update(value, 'utf8').digest();
+type AdsRequest = Request & { adAccountId?: string };
+
+/** The ad account the request's access token acts for (set by AdsAuthGuard). */
+export const AdAccount = createParamDecorator(
+  (_: unknown, context: ExecutionContext): string => context.switchToHttp().getRequest<AdsRequest>().adAccountId!,
+);
+
+/** The bearer token of a request (`Authorization: Bearer …` or Graph's `access_token` query parameter). */
+export function bearerToken(req: Request): string | undefined {
+  const header = req.headers.authorization;
+  const query = (req.query as Record<string, unknown> | undefined)?.access_token;
+  return typeof header === 'string' && /^Bearer\s+/i.test(header)
+    ? header.replace(/^Bearer\s+/i, '').trim()
+    : typeof query === 'string'
+      ? query
+      : undefined;
+}
 
 /**
  * The ads platform's access token: `Authorization: Bearer <token>` (or the Graph API's
- * `access_token` query parameter). Missing or wrong → 401 with Graph code 190.
+ * `access_token` query parameter), one issued for an ad account (AdsAccountsService). Missing or
+ * unknown → 401 with Graph code 190. The request then acts for that ad account only.
  */
 @Injectable()
 export class AdsAuthGuard implements CanActivate {
-  private readonly expected: Buffer;
-
-  constructor(env: SandboxEnv) {
-    this.expected = digest(env.SANDBOX_ADS_ACCESS_TOKEN);
-  }
+  constructor(private readonly accounts: AdsAccountsService) {}
 
   canActivate(context: ExecutionContext): boolean {
-    const req = context.switchToHttp().getRequest<Request>();
-    const header = req.headers.authorization;
-    const query = (req.query as Record<string, unknown> | undefined)?.access_token;
-    const token =
-      typeof header === 'string' && /^Bearer\s+/i.test(header)
-        ? header.replace(/^Bearer\s+/i, '').trim()
-        : typeof query === 'string'
-          ? query
-          : undefined;
+    const req = context.switchToHttp().getRequest<AdsRequest>();
+    const token = bearerToken(req);
     if (!token) {
       throw new AdsGraphError({
         status: 401,
@@ -37,7 +42,8 @@ export class AdsAuthGuard implements CanActivate {
         transient: false,
       });
     }
-    if (!timingSafeEqual(digest(token), this.expected)) {
+    const account = this.accounts.accountOf(token);
+    if (account === undefined) {
       throw new AdsGraphError({
         status: 401,
         code: AdsErrorCodes.AccessToken,
@@ -46,6 +52,7 @@ export class AdsAuthGuard implements CanActivate {
         transient: false,
       });
     }
+    req.adAccountId = account;
     return true;
   }
 }

@@ -1,5 +1,5 @@
-import { IsNotEmpty, IsOptional, IsString, MinLength } from 'class-validator';
-import { EnvInt, EnvPort, EnvSecret, ServiceEnv } from '@custody/platform';
+import { IsNotEmpty, IsOptional, IsString, Matches, MinLength } from 'class-validator';
+import { EnvInt, EnvKey256, EnvPort, EnvUrl, ServiceEnv } from '@custody/platform';
 
 export class TenantStoreEnv extends ServiceEnv {
   @EnvPort()
@@ -19,7 +19,11 @@ export class TenantStoreEnv extends ServiceEnv {
   @MinLength(3)
   OPERATOR_CLIENT_ID: string;
 
-  @EnvSecret()
+  /** At least 32 random bytes, base64 or base64url (e.g. `openssl rand -base64 32`). */
+  @IsString()
+  @MinLength(43, {
+    message: 'must be at least 32 random bytes, i.e. 43+ base64 characters (openssl rand -base64 32)',
+  })
   OPERATOR_CLIENT_SECRET: string;
 
   @IsOptional()
@@ -45,4 +49,39 @@ export class TenantStoreEnv extends ServiceEnv {
   @IsString()
   @IsNotEmpty()
   MASTER_KEY_FILE: string;
+
+  /**
+   * tenant-store's public base URL as clients reach it (e.g. `https://api.custody.example.com`):
+   * media download URLs start with it. Unset: they are paths (`/v1/media/…`), relative to the API.
+   * Never taken from a request's Host header.
+   */
+  @IsOptional()
+  @EnvUrl()
+  PUBLIC_BASE_URL?: string;
+
+  /**
+   * Base URL of the ads platform's Graph-style API (the sandbox's `/ads` on one machine), where a
+   * tenant's ads credential and the ownership of an audience or dataset are checked before an
+   * authorization is recorded. Unset: marketing authorizations and ads credentials answer 503.
+   */
+  @IsOptional()
+  @EnvUrl()
+  ADS_API_URL?: string;
+
+  /** The Graph API version segment of those checks. */
+  @IsOptional()
+  @Matches(/^v\d{1,3}\.\d{1,3}$/, { message: 'must look like v21.0' })
+  ADS_API_VERSION = 'v21.0';
+
+  /** Timeout of one check at the ads platform (milliseconds). */
+  @EnvInt(100, 60000)
+  ADS_API_TIMEOUT_MS = 5000;
+
+  /**
+   * The key (base64 of 32 bytes) that seals a tenant's ads credential for marketing-export on its
+   * way through Kafka; the same value as marketing-export's. Unset: as ADS_API_URL.
+   */
+  @IsOptional()
+  @EnvKey256()
+  ADS_CREDENTIAL_KEY?: string;
 }

@@ -1,11 +1,12 @@
 import { Controller, Get, Logger, Param, Query, Res } from '@nestjs/common';
 import { ApiOperation, ApiParam, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { Auth, CurrentTenant, Roles } from '@custody/auth';
+import { Auth, CurrentPrincipal, CurrentTenant, Principal, Roles } from '@custody/auth';
 import { asTenantId } from '@custody/database';
 import { badRequest, notFound } from '@custody/platform';
 import { TenantRepository } from '../repositories/tenant.repository';
 import { ExportService } from '../services/export.service';
+import { OperatorAccessService } from '../services/operator-access.service';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -35,6 +36,7 @@ export class ExportController {
   constructor(
     private readonly exports: ExportService,
     private readonly tenants: TenantRepository,
+    private readonly access: OperatorAccessService,
   ) {}
 
   /**
@@ -57,7 +59,7 @@ export class ExportController {
     await this.run(tenantId, res, parseOptions(after, limit));
   }
 
-  /** The same export for an operator offboarding a tenant. */
+  /** The same export for an operator offboarding a tenant; recorded in the tenant's operator-access trail. */
   @Get('v1/tenants/:id/export')
   @Auth(Roles.Operator)
   @ApiOperation({ summary: "Export a tenant's conversations (operator; before offboarding)" })
@@ -66,6 +68,7 @@ export class ExportController {
   @ApiQuery(AFTER_QUERY)
   @ApiQuery(LIMIT_QUERY)
   async exportTenant(
+    @CurrentPrincipal() principal: Principal,
     @Param('id') id: string,
     @Res() res: Response,
     @Query('after') after?: string,
@@ -74,7 +77,10 @@ export class ExportController {
     if (!UUID.test(id) || !(await this.tenants.get(asTenantId(id)))) {
       throw notFound('Tenant');
     }
-    await this.run(id, res, parseOptions(after, limit));
+    const options = parseOptions(after, limit);
+    // On the tenant's own trail before a byte of its data leaves (GET /v1/operator-access).
+    await this.access.record(id, principal.subject, 'tenant.export', { ...options });
+    await this.run(id, res, options);
   }
 
   private async run(tenantId: string, res: Response, options: { after?: string; limit?: number }): Promise<void> {

@@ -1,4 +1,4 @@
-import { Controller, Get, Param, Query, Req, Res } from '@nestjs/common';
+import { Controller, Get, Param, Query, Res } from '@nestjs/common';
 import {
   ApiGoneResponse,
   ApiNotFoundResponse,
@@ -8,7 +8,7 @@ import {
   ApiResponse,
   ApiTags,
 } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
+import type { Response } from 'express';
 import { Auth, CurrentTenant, Public, Roles } from '@custody/auth';
 import { ApiErrorResponse } from '@custody/platform';
 import { MediaDto } from '../dtos/media.dto';
@@ -26,8 +26,8 @@ export class MediaController {
   @ApiParam({ name: 'id', description: "The media id from a stored message's content (another tenant's answers 404)." })
   @ApiNotFoundResponse({ type: ApiErrorResponse })
   @ApiGoneResponse({ type: ApiErrorResponse, description: 'The media id has expired (`media_expired`)' })
-  get(@CurrentTenant() tenantId: string, @Param('id') id: string, @Req() req: Request): Promise<MediaDto> {
-    return this.media.get(tenantId, id, `${req.protocol}://${req.get('host')}`);
+  get(@CurrentTenant() tenantId: string, @Param('id') id: string): Promise<MediaDto> {
+    return this.media.get(tenantId, id);
   }
 
   /** Redirects to the media while the URL is valid; the URL itself is the credential. */

@@ -11,18 +11,32 @@ import {
   Post,
   UseFilters,
 } from '@nestjs/common';
-import { ApiBody, ApiConsumes, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBody,
+  ApiConsumes,
+  ApiHeader,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  ApiTooManyRequestsResponse,
+} from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Public, SigningKeys } from '@custody/auth';
+import { RateLimitedException, TokenEndpointRateLimit } from '@custody/platform';
 import { TokenRequestDto, TokenResponseDto } from '../dtos/token.dto';
 import { OAuthError, TokenService } from '../services/token.service';
 
 /** The token endpoint answers in RFC 6749's error shape, which OAuth client libraries parse. */
-@Catch(OAuthError, BadRequestException)
+@Catch(OAuthError, BadRequestException, RateLimitedException)
 class OAuthErrorFilter implements ExceptionFilter {
-  catch(exception: OAuthError | BadRequestException, host: ArgumentsHost): void {
+  catch(exception: OAuthError | BadRequestException | RateLimitedException, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();
     res.setHeader('Cache-Control', 'no-store');
+    if (exception instanceof RateLimitedException) {
+      // Retry-After is already set. `slow_down` is OAuth's word for it (RFC 8628 §3.5).
+      res.status(429).json({ error: 'slow_down', error_description: exception.message });
+      return;
+    }
     if (exception instanceof OAuthError) {
       if (exception.status === 401) {
         res.setHeader('WWW-Authenticate', 'Basic realm="custody"');
@@ -54,6 +68,7 @@ export class TokenController {
    */
   @Post('v1/oauth/token')
   @Public()
+  @TokenEndpointRateLimit()
   @HttpCode(200)
   @UseFilters(OAuthErrorFilter)
   @ApiOperation({ summary: 'Get an access token (client credentials grant)' })
@@ -65,6 +80,9 @@ export class TokenController {
   })
   @ApiBody({ type: TokenRequestDto })
   @ApiOkResponse({ type: TokenResponseDto })
+  @ApiTooManyRequestsResponse({
+    description: 'Too many token requests for this client id or source address (`slow_down`); see Retry-After',
+  })
   async token(
     @Body() body: TokenRequestDto,
     @Headers('Authorization') authorization?: string,
@@ -85,6 +103,8 @@ export class TokenController {
   }
 }
 
+const CONTROL = /\p{Cc}/u;
+
 function parseBasic(header: string | undefined): { id: string; secret: string } | undefined {
   const match = header ? /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(header) : null;
   if (!match) {
@@ -95,5 +115,17 @@ function parseBasic(header: string | undefined): { id: string; secret: string } 
   if (colon < 1) {
     throw new OAuthError(401, 'invalid_client', 'Malformed HTTP Basic credentials');
   }
-  return { id: decodeURIComponent(decoded.slice(0, colon)), secret: decodeURIComponent(decoded.slice(colon + 1)) };
+  // RFC 6749 §2.3.1: both parts are percent-encoded; a broken escape (a lone `%`) is a bad request.
+  let id: string;
+  let secret: string;
+  try {
+    id = decodeURIComponent(decoded.slice(0, colon));
+    secret = decodeURIComponent(decoded.slice(colon + 1));
+  } catch {
+    throw new OAuthError(400, 'invalid_request', 'Malformed HTTP Basic credentials (bad percent-encoding)');
+  }
+  if (CONTROL.test(id) || CONTROL.test(secret)) {
+    throw new OAuthError(400, 'invalid_request', 'Client credentials must not contain control characters');
+  }
+  return { id, secret };
 }

@@ -6,7 +6,11 @@ import {
   ArrayUnique,
   IsArray,
   IsIn,
+  IsDefined,
+  IsObject,
   IsOptional,
+  IsString,
+  Length,
   Matches,
   ValidateNested,
 } from 'class-validator';
@@ -85,6 +89,8 @@ export class MarketingAuthorizationTermsDto {
 export class CreateMarketingAuthorizationDto extends MarketingAuthorizationTermsDto {
   /** The ads destination; it has one authorization. */
   @ApiProperty({ type: MarketingDestinationInputDto })
+  @IsDefined({ message: 'destination is required' })
+  @IsObject({ message: 'destination must be an object' })
   @ValidateNested()
   @Type(() => MarketingDestinationInputDto)
   destination: MarketingDestinationInputDto;
@@ -185,4 +191,34 @@ export class MarketingAuthorizationVersionsDto {
   /** Every version, oldest first. */
   @ApiProperty({ type: [MarketingAuthorizationVersionDto] })
   versions: MarketingAuthorizationVersionDto[];
+}
+
+/** A tenant's access token for one of its ad accounts, as the ads platform issued it. */
+export class RegisterAdsCredentialDto {
+  /**
+   * The ads platform's access token for the ad account in the path (e.g. a system-user token).
+   * Checked with the platform before it is kept; stored encrypted, never shown again.
+   */
+  @ApiProperty({ minLength: 16, maxLength: 4096, writeOnly: true })
+  @IsString()
+  @Length(16, 4096, { message: 'accessToken must be 16-4096 characters' })
+  @Matches(/^[\x21-\x7e]+$/, { message: 'accessToken must be printable ASCII without spaces' })
+  accessToken: string;
+}
+
+/** An ads credential of the tenant (the token itself is never returned). */
+export class AdsCredentialDto {
+  /** The ad account (`act_<digits>`) the token acts for. */
+  @ApiProperty({ example: 'act_1234567890', pattern: AD_ACCOUNT_ID_PATTERN })
+  adAccountId: string;
+
+  createdAt: string;
+  updatedAt: string;
+  /** When the ads platform last confirmed that the token acts for the account. */
+  verifiedAt: string;
+}
+
+export class AdsCredentialListDto {
+  @ApiProperty({ type: [AdsCredentialDto] })
+  data: AdsCredentialDto[];
 }

@@ -17,7 +17,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { GRAPH_ID_PATTERN } from '@custody/contracts';
-import { CursorPageDto, PageCursor, PageLimit } from '@custody/platform';
+import { CursorPageDto, OmittedOrSet, PageCursor, PageLimit } from '@custody/platform';
 import type { TenantEntity } from '../entities';
 
 export class PhoneNumberDto {
@@ -130,16 +130,16 @@ export function mapTenant(t: TenantEntity): TenantResponseDto {
 
 export class UpdateTenantDto {
   /** Message retention in days, within the operator's limits (RETENTION_MIN_DAYS..RETENTION_MAX_DAYS). */
-  @ApiPropertyOptional({ example: 30 })
-  @IsOptional()
+  @ApiPropertyOptional({ example: 30, type: 'integer' })
+  @OmittedOrSet()
   @IsInt()
   @Min(1)
   @Max(3650)
   retentionDays?: number;
 
   /** Throughput per phone number, messages/s (1 to 1,000). */
-  @ApiPropertyOptional({ example: 80 })
-  @IsOptional()
+  @ApiPropertyOptional({ example: 80, type: 'integer' })
+  @OmittedOrSet()
   @IsInt()
   @Min(1)
   @Max(1000)

@@ -1,5 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, Length } from 'class-validator';
+import { IsIn, IsOptional, IsString, Length, Matches } from 'class-validator';
+
+const NO_CONTROL = /^\P{Cc}*$/u;
 
 /** RFC 6749 client credentials grant; accepted as form or JSON. Client auth by HTTP Basic or in the body. */
 export class TokenRequestDto {
@@ -13,6 +15,7 @@ export class TokenRequestDto {
   @IsOptional()
   @IsString()
   @Length(1, 200)
+  @Matches(NO_CONTROL, { message: 'client_id must not contain control characters' })
   client_id?: string;
 
   /** The client secret, unless given with HTTP Basic. */
@@ -20,6 +23,7 @@ export class TokenRequestDto {
   @IsOptional()
   @IsString()
   @Length(1, 500)
+  @Matches(NO_CONTROL, { message: 'client_secret must not contain control characters' })
   client_secret?: string;
 
   /** Space-separated roles to narrow the token to (default: all of the credential's roles). */

@@ -7,6 +7,9 @@ import { Media1764400000003 } from './1764400000003-media';
 import { AuditorCredentials1764800000002 } from './1764800000002-auditor-credentials';
 import { OutboxRelayAfter1764900000001 } from './1764900000001-outbox-relay-after';
 import { MessagesFillfactor1764900000002 } from './1764900000002-messages-fillfactor';
+import { AdsCredentials1764900000015 } from './1764900000015-ads-credentials';
+import { OperatorAccessLog1764900000016 } from './1764900000016-operator-access-log';
+import { Replicas1764900000017 } from './1764900000017-replicas';
 
 export const MIGRATIONS = [
   Tenants1764057600000,
@@ -18,4 +21,7 @@ export const MIGRATIONS = [
   AuditorCredentials1764800000002,
   OutboxRelayAfter1764900000001,
   MessagesFillfactor1764900000002,
+  AdsCredentials1764900000015,
+  OperatorAccessLog1764900000016,
+  Replicas1764900000017,
 ];

@@ -18,6 +18,7 @@ import {
   destinationRef,
   MarketingAuthorizationRepository,
 } from '../repositories/marketing-authorization.repository';
+import { AdsCredentialService } from './ads-credential.service';
 import { authorizationEvent } from './marketing-candidates';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -33,6 +34,7 @@ export class MarketingAuthorizationService {
   constructor(
     private readonly authorizations: MarketingAuthorizationRepository,
     private readonly outbox: OutboxService,
+    private readonly adsCredentials: AdsCredentialService,
   ) {}
 
   /**
@@ -48,14 +50,21 @@ export class MarketingAuthorizationService {
     const tenantId = asTenantId(tenant);
     const destination = checkDestination(dto.destination);
     const terms = checkTerms(dto, 'active');
+    // Before anything is recorded: the destination must be the tenant's own (its registered token
+    // for the ad account reaches the object at the ads platform).
+    await this.adsCredentials.checkOwnership(tenantId, dto.destination.adAccountId, destination.objectId);
     const result = await this.authorizations.transaction(tenantId, async (m) => {
-      const destinationId = await this.authorizations.lockDestination(
-        m,
-        tenantId,
-        dto.destination.kind,
-        dto.destination.adAccountId,
-        destination.objectId,
-      );
+      const destinationId = await this.authorizations
+        .lockDestination(m, tenantId, dto.destination.kind, dto.destination.adAccountId, destination.objectId)
+        .catch((error: unknown) => {
+          throw isDestinationTaken(error)
+            ? new DomainError(
+                HttpStatus.CONFLICT,
+                'destination_taken',
+                'This audience or dataset is already bound to another ad account or tenant in Custody',
+              )
+            : error;
+        });
       const existing = await this.authorizations.findByDestination(m, tenantId, destinationId);
       if (existing) {
         if (sameTerms(existing, terms)) {
@@ -247,6 +256,12 @@ export function checkTerms(dto: MarketingAuthorizationTermsDto, status: 'active'
     ]);
   }
   return { status, dataUses: [...dto.dataUses].sort(), scope: dto.scope, label: dto.label ?? null };
+}
+
+/** The unique index that binds an ads object to one tenant and ad account was hit. */
+function isDestinationTaken(error: unknown): boolean {
+  const driver = (error as { driverError?: { code?: string; constraint?: string } }).driverError;
+  return driver?.code === '23505' && driver.constraint === 'marketing_destinations_object';
 }
 
 function sameTerms(row: AuthorizationRow, terms: AuthorizationTerms): boolean {

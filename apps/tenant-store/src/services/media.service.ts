@@ -31,14 +31,25 @@ function urlTokenAad(id: string): { messageId: string; field: string } {
  * URL's token is an AES-GCM envelope under the tenant's data key holding its expiry, bound to the
  * media id: it cannot be forged, extended or moved to another media id, and needs no new secret.
  */
+/** Where download URLs point: tenant-store's public base URL, or nothing (a path, relative to the API). */
+export class MediaSettings {
+  constructor(readonly publicBaseUrl: string | undefined) {}
+}
+
 @Injectable()
 export class MediaService {
   constructor(
     private readonly db: TenantDb,
     private readonly cipher: FieldCipher,
+    private readonly settings: MediaSettings,
   ) {}
 
-  async get(tenant: string, id: string, baseUrl: string): Promise<MediaDto> {
+  /**
+   * The download URL is built from configuration (PUBLIC_BASE_URL), never from the request's Host
+   * header, which a client (or a proxy in between) chooses: without it the URL is a path.
+   */
+  async get(tenant: string, id: string): Promise<MediaDto> {
+    const baseUrl = this.settings.publicBaseUrl ?? '';
     const tenantId = asTenantId(tenant);
     const rows: MediaRow[] = MEDIA_ID.test(id)
       ? await this.db.forTenant(tenantId, (m) =>
@@ -106,9 +117,18 @@ export class MediaService {
     const content = JSON.parse(
       await this.cipher.decryptString(row.tenant_id, stored[0].content_ciphertext, contentAad(row.message_id)),
     ) as { link?: unknown };
-    if (typeof content.link !== 'string') {
+    // Only the media's own stored link, and only a web link (no javascript:, data:, file: …).
+    if (typeof content.link !== 'string' || !/^https?:$/.test(safeProtocol(content.link))) {
       throw notFound('Media');
     }
     return content.link;
+  }
+}
+
+function safeProtocol(link: string): string {
+  try {
+    return new URL(link).protocol;
+  } catch {
+    return '';
   }
 }

@@ -6,6 +6,7 @@ import { DomainError, notFound } from '@custody/platform';
 import { TenantRepository } from '../repositories/tenant.repository';
 import { OutboxService } from '@custody/kafka';
 import { MarketingAuthorizationRepository } from '../repositories/marketing-authorization.repository';
+import { AdsCredentialService } from './ads-credential.service';
 import { MarketingAuthorizationService } from './marketing-authorization.service';
 
 export interface OffboardReport {
@@ -39,6 +40,7 @@ export class OffboardingService {
     private readonly outbox: OutboxService,
     private readonly marketing: MarketingAuthorizationService,
     private readonly marketingRows: MarketingAuthorizationRepository,
+    private readonly adsCredentials: AdsCredentialService,
   ) {}
 
   async offboard(id: string, confirmBusinessAccountId: string): Promise<OffboardReport> {
@@ -55,9 +57,12 @@ export class OffboardingService {
     }
     const tenantId = asTenantId(id);
     await this.tenants.setStatus(tenantId, 'suspended');
-    const marketingAuthorizations = await this.db.forTenant(tenantId, (m) =>
-      this.marketing.withdrawAll(m, tenantId, 'system:offboarding'),
-    );
+    const marketingAuthorizations = await this.db.forTenant(tenantId, async (m) => {
+      const withdrawn = await this.marketing.withdrawAll(m, tenantId, 'system:offboarding');
+      // marketing-export forgets the tenant's ads tokens too.
+      await this.adsCredentials.deleteIn(m, tenantId);
+      return withdrawn;
+    });
     this.outbox.wake();
     const messages = await this.batches(
       tenantId,

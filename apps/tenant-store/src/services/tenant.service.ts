@@ -103,6 +103,11 @@ export class TenantService {
     if (!UUID.test(id)) {
       throw notFound('Tenant');
     }
+    if (dto.retentionDays === undefined && dto.messagesPerSecond === undefined) {
+      throw new DomainError(HttpStatus.BAD_REQUEST, 'validation_failed', 'Request validation failed', [
+        'give retentionDays and/or messagesPerSecond',
+      ]);
+    }
     if (dto.retentionDays !== undefined && (dto.retentionDays < limits.min || dto.retentionDays > limits.max)) {
       throw new DomainError(HttpStatus.BAD_REQUEST, 'validation_failed', 'Request validation failed', [
         `retentionDays must be between ${limits.min} and ${limits.max} (the operator's limits)`,

@@ -230,7 +230,7 @@ readinessProbe:
 checksum/config: {{ include (print .root.Template.BasePath "/" .app "/configmap.yaml") .root | sha256sum }}
 {{- if .root.Values.metrics.scrapeAnnotations }}
 prometheus.io/scrape: "true"
-prometheus.io/port: {{ include "custody.port" . | quote }}
+prometheus.io/port: {{ .root.Values.metrics.port | int | quote }}
 prometheus.io/path: /metrics
 {{- end }}
 {{- with (index .root.Values (include "custody.key" .)).podAnnotations }}
@@ -271,6 +271,8 @@ data:
   HTTP_HOST: "0.0.0.0"
   {{ $meta.portEnv }}: {{ $meta.port | int | quote }}
   LOG_LEVEL: {{ default .root.Values.logLevel $v.logLevel | quote }}
+  HTTP_DOCS: {{ .root.Values.docs.enabled | quote }}
+  METRICS_PORT: {{ .root.Values.metrics.port | int | quote }}
   NODE_OPTIONS: {{ include "custody.nodeOptions" . | quote }}
   {{- if .root.Values.extraCaCertificates.existingSecret }}
   NODE_EXTRA_CA_CERTS: {{ include "custody.caPath" . | quote }}
@@ -279,6 +281,12 @@ data:
   {{- include "custody.kafkaConfig" .root | nindent 2 }}
   JWT_ISSUER: {{ required "auth.issuer is required" .root.Values.auth.issuer | quote }}
   JWT_AUDIENCE: {{ required "auth.audience is required" .root.Values.auth.audience | quote }}
+  {{- $rl := .root.Values.rateLimits }}
+  {{- range $env, $value := dict "RATE_LIMIT_API_PER_SECOND" $rl.apiPerSecond "RATE_LIMIT_API_BURST" $rl.apiBurst "RATE_LIMIT_TOKEN_PER_MINUTE" $rl.tokenPerMinute }}
+  {{- if not (kindIs "invalid" $value) }}
+  {{ $env }}: {{ $value | int | toString | quote }}
+  {{- end }}
+  {{- end }}
   {{- end }}
   {{- if $meta.verifiesTokens }}
   JWKS_URL: {{ include "custody.jwksUrl" .root | quote }}
@@ -329,6 +337,11 @@ spec:
     - name: http
       port: {{ $v.service.port }}
       targetPort: http
+      protocol: TCP
+    # Prometheus metrics, on the apps' admin port (METRICS_PORT): never routed by an Ingress.
+    - name: metrics
+      port: {{ .root.Values.metrics.port | int }}
+      targetPort: metrics
       protocol: TCP
 {{- end }}
 
@@ -409,7 +422,7 @@ spec:
     matchLabels:
       {{- include "custody.selectorLabels" . | nindent 6 }}
   endpoints:
-    - port: http
+    - port: metrics
       path: /metrics
       interval: {{ $sm.interval }}
       scrapeTimeout: {{ $sm.scrapeTimeout }}
@@ -496,6 +509,17 @@ spec:
 {{- end }}
 
 {{/* Ingress rules to the app's port, one per non-empty peer list. Takes (dict "ctx" CONTEXT "peers" (list PEERS...)); renders nothing when all are empty. */}}
+{{/* Scrapers (`networkPolicy.metricsFrom`) to the admin port that serves /metrics only. Takes the root context. */}}
+{{- define "custody.npMetricsFrom" -}}
+{{- with .Values.networkPolicy.metricsFrom -}}
+- from:
+    {{- toYaml . | nindent 4 }}
+  ports:
+    - port: {{ $.Values.metrics.port | int }}
+      protocol: TCP
+{{- end -}}
+{{- end }}
+
 {{- define "custody.npIngressFrom" -}}
 {{- $ports := list (dict "port" (include "custody.port" .ctx | int) "protocol" "TCP") -}}
 {{- $rules := list -}}
@@ -589,4 +613,21 @@ spec:
             {{- include "custody.commonVolumeMounts" .root | nindent 12 }}
       volumes:
         {{- include "custody.commonVolumes" .root | nindent 8 }}
+{{- end }}
+
+{{/* The ads platform's base URL (ADS_API_URL), for tenant-store's checks and the export. Takes the root context. */}}
+{{- define "custody.adsApiUrl" -}}
+{{- $v := .Values.marketingExport.adsApi -}}
+{{- if $v.url -}}
+{{- $v.url -}}
+{{- else if .Values.sandbox.enabled -}}
+{{- printf "http://%s:%d/ads" (include "custody.fullname" (dict "root" . "app" "sandbox")) (.Values.sandbox.service.port | int) -}}
+{{- else -}}
+https://graph.facebook.com
+{{- end -}}
+{{- end }}
+
+{{/* ADS_CREDENTIAL_KEY (tenant-store seals the tenants' ads credentials for marketing-export). Takes the root context. */}}
+{{- define "custody.adsCredentialKeyEnv" -}}
+{{- include "custody.secretEnv" (dict "env" "ADS_CREDENTIAL_KEY" "secret" .Values.adsCredentialKey.existingSecret "key" .Values.adsCredentialKey.key "what" "adsCredentialKey.existingSecret (the key sealing tenants' ads credentials, ADS_CREDENTIAL_KEY)") }}
 {{- end }}
