@@ -2,10 +2,12 @@ import { Init1764057600000 } from './1764057600000-init';
 import { Export1764300000001 } from './1764300000001-export';
 import { ConsentCheckpoints1764800000003 } from './1764800000003-consent-checkpoints';
 import { OutboxRelayAfter1764900000001 } from './1764900000001-outbox-relay-after';
+import { AuditReads1765000000001 } from './1765000000001-audit-reads';
 
 export const MIGRATIONS = [
   Init1764057600000,
   Export1764300000001,
   ConsentCheckpoints1764800000003,
   OutboxRelayAfter1764900000001,
+  AuditReads1765000000001,
 ];
