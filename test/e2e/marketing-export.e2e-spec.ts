@@ -572,6 +572,18 @@ describe('marketing export: consent-gated, exactly once, removable, auditable (r
       expect(r.consent[0].checkpoint).toEqual({ treeSize: sth.body.treeSize, rootHash: sth.body.rootHash });
     }
     writeFileSync(join(dir, 'ledger.json'), cited.text);
+
+    // Every read the auditor made of the ledger is recorded, and the tenant sees them.
+    const reads = await ex.request('GET', `/v1/audit/marketing/${t.id}/reads`, { token: t.admin });
+    expect(reads.status).toBe(200);
+    expect(reads.body.data.length).toBeGreaterThanOrEqual(2);
+    expect(reads.body.data[0]).toMatchObject({
+      reader: expect.stringMatching(/^client:/),
+      method: 'GET',
+      route: '/v1/audit/marketing/:tenantId/ledger',
+      query: { status: 'sent' },
+    });
+    expect((await ex.request('GET', `/v1/audit/marketing/${randomUUID()}/reads`, { token: t.admin })).status).toBe(403);
     const checkLedger = async (ledgerFile: string) => {
       const out: string[] = [];
       const code = await custodyAudit(

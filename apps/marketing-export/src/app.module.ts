@@ -13,6 +13,8 @@ import { LedgerController } from './controllers/ledger.controller';
 import { AdsDestinationRepository } from './repositories/ads-destination.repository';
 import { ConsentStateRepository } from './repositories/consent-state.repository';
 import { ConsentCheckpointRepository } from './repositories/consent-checkpoint.repository';
+import { AuditReadRepository } from './repositories/audit-read.repository';
+import { AuditReadInterceptor } from './controllers/audit-read.interceptor';
 import { ConsentCheckpointService } from './services/consent-checkpoint.service';
 import { ErasureRepository } from './repositories/erasure.repository';
 import { ExportRepository } from './repositories/export.repository';
@@ -47,6 +49,8 @@ export class AppModule {
         OutboxService,
         ConsentStateRepository,
         ConsentCheckpointRepository,
+        AuditReadRepository,
+        AuditReadInterceptor,
         ConsentCheckpointService,
         ExportRepository,
         ErasureRepository,

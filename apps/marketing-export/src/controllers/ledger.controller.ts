@@ -1,10 +1,12 @@
-import { Controller, Get, Param, ParseUUIDPipe, Query } from '@nestjs/common';
+import { Controller, Get, Param, ParseUUIDPipe, Query, UseInterceptors } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiForbiddenResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { Auth, CurrentPrincipal, CurrentTenant, Principal, Roles } from '@custody/auth';
 import { asTenantId } from '@custody/database';
 import { ApiErrorResponse } from '@custody/platform';
-import { LedgerPageDto, LedgerQueryDto } from '../dtos/ledger.dto';
+import { AuditReadListDto, AuditReadQueryDto, LedgerPageDto, LedgerQueryDto } from '../dtos/ledger.dto';
+import { AuditReadRepository } from '../repositories/audit-read.repository';
 import { LedgerService } from '../services/ledger.service';
+import { AuditReadInterceptor } from './audit-read.interceptor';
 
 /**
  * The export ledger: every export, suppression, rejection and removal with the consent log entry
@@ -13,7 +15,10 @@ import { LedgerService } from '../services/ledger.service';
 @ApiTags('marketing-export')
 @Controller()
 export class LedgerController {
-  constructor(private readonly ledger: LedgerService) {}
+  constructor(
+    private readonly ledger: LedgerService,
+    private readonly reads: AuditReadRepository,
+  ) {}
 
   @Get('v1/marketing/ledger')
   @Auth(Roles.TenantAdmin)
@@ -25,6 +30,7 @@ export class LedgerController {
 
   @Get('v1/audit/marketing/:tenantId/ledger')
   @Auth(Roles.Auditor, Roles.TenantAdmin)
+  @UseInterceptors(AuditReadInterceptor)
   @ApiOperation({ summary: "A tenant's export ledger for auditors (verify each entry against the consent log)" })
   @ApiParam({
     name: 'tenantId',
@@ -38,5 +44,26 @@ export class LedgerController {
     @Query() query: LedgerQueryDto,
   ): Promise<LedgerPageDto> {
     return this.ledger.page(this.ledger.tenantFor(principal, tenantId), query);
+  }
+
+  /** Who read this tenant's ledger as an auditor, and with which query: every auditor read is recorded. */
+  @Get('v1/audit/marketing/:tenantId/reads')
+  @Auth(Roles.Auditor, Roles.TenantAdmin)
+  @UseInterceptors(AuditReadInterceptor)
+  @ApiOperation({ summary: "Auditor reads of a tenant's export ledger, newest first" })
+  @ApiParam({ name: 'tenantId', description: "The tenant: any for a platform-wide auditor, else the caller's own." })
+  @ApiForbiddenResponse({ type: ApiErrorResponse, description: "Another tenant's reads, for a tenant's token" })
+  async auditReads(
+    @CurrentPrincipal() principal: Principal,
+    @Param('tenantId', ParseUUIDPipe) tenantId: string,
+    @Query() query: AuditReadQueryDto,
+  ): Promise<AuditReadListDto> {
+    const limit = query.limit ?? 100;
+    const rows = await this.reads.list(this.ledger.tenantFor(principal, tenantId), limit + 1, query.cursor);
+    const page = rows.slice(0, limit);
+    return {
+      data: page.map(({ id: _id, readAt, ...r }) => ({ ...r, readAt: readAt.toISOString() })),
+      nextCursor: rows.length > limit ? page[page.length - 1].id : null,
+    };
   }
 }

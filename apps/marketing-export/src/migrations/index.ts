@@ -4,6 +4,7 @@ import { ConsentCheckpoints1764800000003 } from './1764800000003-consent-checkpo
 import { OutboxRelayAfter1764900000001 } from './1764900000001-outbox-relay-after';
 import { AdsCredentials1764900000015 } from './1764900000015-ads-credentials';
 import { Replicas1764900000017 } from './1764900000017-replicas';
+import { AuditReads1765000000001 } from './1765000000001-audit-reads';
 
 export const MIGRATIONS = [
   Init1764057600000,
@@ -12,4 +13,5 @@ export const MIGRATIONS = [
   OutboxRelayAfter1764900000001,
   AdsCredentials1764900000015,
   Replicas1764900000017,
+  AuditReads1765000000001,
 ];

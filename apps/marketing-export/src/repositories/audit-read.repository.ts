@@ -1,0 +1,55 @@
+import { Injectable } from '@nestjs/common';
+import { TenantDb, TenantId } from '@custody/database';
+
+export interface AuditRead {
+  id: string;
+  reader: string;
+  tokenId: string | null;
+  method: string;
+  route: string;
+  query: Record<string, unknown>;
+  readAt: Date;
+}
+
+/** Auditors' reads of tenants' export ledgers (append-only), in this service's own schema. */
+@Injectable()
+export class AuditReadRepository {
+  constructor(private readonly db: TenantDb) {}
+
+  record(tenantId: TenantId, read: Omit<AuditRead, 'id' | 'readAt'>): Promise<void> {
+    return this.db.forTenant(tenantId, async (m) => {
+      await m.query(
+        `INSERT INTO audit_reads (tenant_id, reader, token_id, method, route, query) VALUES ($1, $2, $3, $4, $5, $6)`,
+        [tenantId, read.reader, read.tokenId, read.method, read.route, JSON.stringify(read.query)],
+      );
+    });
+  }
+
+  /** Newest first; `beforeId` continues after a previous page. */
+  list(tenantId: TenantId, limit: number, beforeId?: string): Promise<AuditRead[]> {
+    return this.db.forTenant(tenantId, async (m) => {
+      const rows: Array<{
+        id: string;
+        reader: string;
+        token_id: string | null;
+        method: string;
+        route: string;
+        query: Record<string, unknown>;
+        read_at: Date;
+      }> = await m.query(
+        `SELECT id, reader, token_id, method, route, query, read_at FROM audit_reads
+          WHERE tenant_id = $1 AND ($3::bigint IS NULL OR id < $3) ORDER BY id DESC LIMIT $2`,
+        [tenantId, limit, beforeId ?? null],
+      );
+      return rows.map((r) => ({
+        id: r.id,
+        reader: r.reader,
+        tokenId: r.token_id,
+        method: r.method,
+        route: r.route,
+        query: r.query,
+        readAt: r.read_at,
+      }));
+    });
+  }
+}
