@@ -54,6 +54,6 @@ describe('overload: sends past capacity are refused at once, accepted ones all s
     });
     expect(stored.map((r) => r.message_id).sort()).toEqual([...accepted].sort());
     const metrics = await fetch(`${p.ingestUrl}/metrics`).then((r) => r.text());
-    expect(metrics).toMatch(/custody_send_shed_total\{[^}]*reason="pending"[^}]*\} [1-9]/);
+    expect(metrics).toMatch(/custody_send_shed_total\{[^}]*reason="(in_flight|pending)"[^}]*\} [1-9]/);
   });
 });

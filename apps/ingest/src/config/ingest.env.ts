@@ -32,11 +32,11 @@ export class IngestEnv extends RemoteAuthEnv {
   WEBHOOK_DIRECT_PAUSE_MS = 30000;
 
   /**
-   * Sends a process lets wait for the broker at once; past that, new sends get 503 (Graph code 2)
-   * at once instead of queueing (see SendAdmissionService).
+   * Sends a process holds at once (received and not yet answered); past that, new sends get 503
+   * (Graph code 2) at once instead of queueing (see SendAdmissionService).
    */
   @EnvInt(1, 1000000)
-  INGEST_MAX_PENDING_SENDS = 2000;
+  INGEST_MAX_PENDING_SENDS = 1000;
 
   /** Event loop delay (ms, p99 in each of the last two half seconds) past which new sends get 503 at once. */
   @EnvInt(10, 60000)

@@ -1,4 +1,7 @@
 import { Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Counter } from 'prom-client';
 import { metricsRegistry } from '@custody/observability';
@@ -11,24 +14,42 @@ const refused = new Counter({
   registers: [metricsRegistry],
 });
 
+/** `POST /{version}/{phone-number-id}/messages` (the version segment is optional). */
+const SEND_PATH = /^\/(?:v\d{1,3}(?:\.\d{1,3})?\/)?\d{1,32}\/messages(?:\?|$)/;
+
+type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
+
 /**
  * Admission control for sends. Past its capacity a process only gets slower for everyone: sends
  * wait in its queues until clients time out. Instead, a send is refused at once (503, Graph code 2,
  * which the Cloud API's clients retry with backoff) when too many sends are already waiting for
  * the broker (INGEST_MAX_PENDING_SENDS) or the event loop is already late
  * (INGEST_SHED_EVENT_LOOP_DELAY_MS, p99 in each of the last two half seconds). What is accepted stays fast.
+ *
+ * The first check runs before the framework: at twice the sustainable rate the excess waits in
+ * the HTTP layer (parsing, routing, authentication) and never reaches a handler, so sends past
+ * INGEST_MAX_PENDING_SENDS received and not yet answered are refused right where Node hands the
+ * request over, before any of that work.
  */
 @Injectable()
 export class SendAdmissionService implements OnApplicationBootstrap, OnApplicationShutdown {
   private pending = 0;
+  private received = 0;
   private lateLoop = false;
   private lateBefore = false;
   private readonly delay = monitorEventLoopDelay({ resolution: 10 });
   private timer?: NodeJS.Timeout;
 
-  constructor(private readonly env: IngestEnv) {}
+  constructor(
+    private readonly env: IngestEnv,
+    private readonly adapterHost: HttpAdapterHost,
+  ) {}
 
   onApplicationBootstrap(): void {
+    const server = this.adapterHost.httpAdapter?.getHttpServer() as Server | undefined;
+    if (server) {
+      this.guard(server);
+    }
     this.delay.enable();
     this.timer = setInterval(() => {
       // Late for two windows in a row: a sustained overload, not one long GC or compile.
@@ -43,6 +64,35 @@ export class SendAdmissionService implements OnApplicationBootstrap, OnApplicati
   onApplicationShutdown(): void {
     clearInterval(this.timer);
     this.delay.disable();
+  }
+
+  /** Puts the in-flight check in front of the framework's own request listener. */
+  private guard(server: Server): void {
+    const listeners = server.listeners('request') as RequestListener[];
+    server.removeAllListeners('request');
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      if (req.method === 'POST' && SEND_PATH.test(req.url ?? '')) {
+        if (this.received >= this.env.INGEST_MAX_PENDING_SENDS) {
+          refused.labels('in_flight').inc();
+          res.writeHead(503, { 'content-type': 'application/json; charset=utf-8', 'retry-after': '1' });
+          res.end(shedBody());
+          return;
+        }
+        this.received += 1;
+        let settled = false;
+        const settle = (): void => {
+          if (!settled) {
+            settled = true;
+            this.received -= 1;
+          }
+        };
+        res.once('finish', settle);
+        res.once('close', settle);
+      }
+      for (const listener of listeners) {
+        listener.call(server, req, res);
+      }
+    });
   }
 
   /** Why a new send must be refused now, or null when it may go ahead. */
@@ -63,4 +113,20 @@ export class SendAdmissionService implements OnApplicationBootstrap, OnApplicati
       this.pending -= 1;
     }
   }
+}
+
+/** The Graph error of a refused send, as the GraphExceptionFilter writes it. */
+function shedBody(): string {
+  return JSON.stringify({
+    error: {
+      message: 'Service temporarily unavailable',
+      type: 'OAuthException',
+      code: 2,
+      error_data: {
+        messaging_product: 'whatsapp',
+        details: 'Custody is at capacity right now; retry the send after a short delay',
+      },
+      fbtrace_id: randomUUID(),
+    },
+  });
 }
