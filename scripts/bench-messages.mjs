@@ -1,4 +1,4 @@
-// npm run bench:messages [-- --phases closed,open,ceilings --messages 8000 --concurrency 64
+// npm run bench:messages [-- --phases closed,open,ceilings --messages 8000 --concurrency 256
 //                           --rate 500 --seconds 15 --customers 5000 --overload --json FILE]
 // The message path under load, end to end: HTTP send → ingest → Kafka → tenant-store →
 // PostgreSQL, the simulated network's sent/delivered/read statuses for every message, and the
@@ -66,7 +66,7 @@ if (args.help) {
   console.log(`npm run bench:messages -- [options]
   --phases LIST         closed,open,overload,ceilings (default closed,open,ceilings; --overload adds overload)
   --messages N          closed loop: messages (default 8000)
-  --concurrency C       closed loop: senders waiting for their answer (default 64)
+  --concurrency C       closed loop: senders waiting for their answer (default 256: enough in flight to find the capacity; 64 senders at ~200 ms each carry only ~320/s)
   --rate R              open loop: sends per second (default 500)
   --seconds S           open loop: duration (default 15)
   --overload            add the overload phase (default rate: 2 × the closed loop's measured rate)
@@ -89,7 +89,7 @@ const num = (k, d) => {
   return n;
 };
 const N = num('messages', 8000);
-const CONCURRENCY = num('concurrency', 64);
+const CONCURRENCY = num('concurrency', 256);
 const RATE = num('rate', 500);
 const OPEN_SECONDS = num('seconds', 15);
 const CUSTOMERS = num('customers', 2000);
