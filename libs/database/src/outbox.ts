@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource, EntityManager, MigrationInterface, QueryRunner } from 'typeorm';
 
 export interface OutboxRecord {
   id: string;
@@ -28,6 +28,22 @@ export const OUTBOX_TABLE_SQL = `CREATE TABLE outbox (
  * died or could not publish; every other row is due at once.
  */
 export const OUTBOX_RELAY_AFTER_SQL = `ALTER TABLE outbox ADD COLUMN relay_after timestamptz NOT NULL DEFAULT now()`;
+
+/**
+ * The migration that adds `relay_after` to a service's outbox; every service lists this one class
+ * in its migrations (each service has its own schema and migrations table).
+ */
+export class OutboxRelayAfter1764900000001 implements MigrationInterface {
+  name = 'OutboxRelayAfter1764900000001';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(OUTBOX_RELAY_AFTER_SQL);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`ALTER TABLE outbox DROP COLUMN relay_after`);
+  }
+}
 
 /** How long a directly published outbox row is left to its own process before the poller may take it. */
 export const DIRECT_RELAY_GRACE_SECONDS = 10;

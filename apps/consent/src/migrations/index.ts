@@ -4,7 +4,7 @@ import { TreeReads1764057600002 } from './1764057600002-tree-reads';
 import { CustomerPseudonyms1764400000002 } from './1764400000002-customer-pseudonyms';
 import { Checkpoints1764800000001 } from './1764800000001-checkpoints';
 import { AuditReads1764800000002 } from './1764800000002-audit-reads';
-import { OutboxRelayAfter1764900000001 } from './1764900000001-outbox-relay-after';
+import { OutboxRelayAfter1764900000001 } from '@custody/database';
 import { Replicas1764900000017 } from './1764900000017-replicas';
 
 export const MIGRATIONS = [

@@ -1,6 +1,6 @@
 import { Init1764057600000 } from './1764057600000-init';
 import { Replicas1764600000001 } from './1764600000001-replicas';
-import { OutboxRelayAfter1764900000001 } from './1764900000001-outbox-relay-after';
+import { OutboxRelayAfter1764900000001 } from '@custody/database';
 import { WebhookPayloadAfterDelivery1764900000002 } from './1764900000002-webhook-payload-after-delivery';
 
 export const MIGRATIONS = [

@@ -1,7 +1,7 @@
 import { Init1764057600000 } from './1764057600000-init';
 import { Export1764300000001 } from './1764300000001-export';
 import { ConsentCheckpoints1764800000003 } from './1764800000003-consent-checkpoints';
-import { OutboxRelayAfter1764900000001 } from './1764900000001-outbox-relay-after';
+import { OutboxRelayAfter1764900000001 } from '@custody/database';
 import { AdsCredentials1764900000015 } from './1764900000015-ads-credentials';
 import { Replicas1764900000017 } from './1764900000017-replicas';
 import { AuditReads1765000000001 } from './1765000000001-audit-reads';

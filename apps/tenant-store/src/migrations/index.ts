@@ -5,7 +5,7 @@ import { MarketingAuthorization1764200000001 } from './1764200000001-marketing-a
 import { Erasure1764400000001 } from './1764400000001-erasure';
 import { Media1764400000003 } from './1764400000003-media';
 import { AuditorCredentials1764800000002 } from './1764800000002-auditor-credentials';
-import { OutboxRelayAfter1764900000001 } from './1764900000001-outbox-relay-after';
+import { OutboxRelayAfter1764900000001 } from '@custody/database';
 import { MessagesFillfactor1764900000002 } from './1764900000002-messages-fillfactor';
 import { AdsCredentials1764900000015 } from './1764900000015-ads-credentials';
 import { OperatorAccessLog1764900000016 } from './1764900000016-operator-access-log';
