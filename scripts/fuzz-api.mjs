@@ -103,7 +103,8 @@ try {
           '--exclude-path-regex',
           '^/v1/tenants/\\{id\\}(/suspend)?$',
         ],
-        { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 },
+        // cwd: schemathesis keeps its cache (.schemathesis) there, out of the repository.
+        { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, cwd: venv },
       );
       if (res.error) throw res.error;
       const output = `${res.stdout}${res.stderr}`;
