@@ -185,6 +185,12 @@ case "$cmd" in
     # file starts its own platform (and simulated network) on the one shared broker and database.
     npx --no-install jest --selectProjects unit helm "$@"
     npx --no-install jest --selectProjects integration --runInBand --forceExit "$@"
+    # Property-based fuzzing of every service's OpenAPI (schemathesis from PyPI in a venv it makes,
+    # a few minutes): the whole run only, not when jest was given a selection; CUSTODY_FUZZ=0 skips it.
+    if [ "$#" -eq 0 ] && [ "${CUSTODY_FUZZ:-1}" = 1 ]; then
+      echo "test: API fuzzing (schemathesis)"
+      node scripts/fuzz-api.mjs
+    fi
     ;;
   *)
     echo "usage: run.sh start|test|stack ...|migrate|exec CMD" >&2

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Topics } from '@custody/contracts';
-import { testKafka, testTopic, waitForMessage } from '@custody/testing';
+import { testKafka, testTopic, uniqueDigits, waitForMessage } from '@custody/testing';
 import { inboundMessage } from '../support/messages';
 import { PlatformHarness, startPlatform } from '../support/platform.harness';
+import { registerAdsAccount } from '../support/sandbox.harness';
 import { TestTenant } from '../support/tenant-store.harness';
 import { waitFor } from '../support/wait';
 
@@ -130,6 +131,8 @@ describe('hosted messages at rest: encrypted per tenant, rotatable (real stack)'
     for (let i = 0; i < 12; i += 1) {
       ids.push(await write(c0, waId, `before rotation ${i}`));
     }
+    // An ads credential is under the tenant's data key too, and moves to the new version with the messages.
+    const adAccountId = await registerAdsAccount(p.store.request, await c0.token(), p.adsTokenFor);
     const op = await p.store.operatorToken();
     const before = await p.store.request('GET', `/v1/tenants/${c0.id}/keys`, { token: op });
     expect(before.body.activeVersion).toBe(1);
@@ -149,6 +152,20 @@ describe('hosted messages at rest: encrypted per tenant, rotatable (real stack)'
       active: false,
       retiredAt: expect.any(String),
     });
+    const credential = await p.sql(
+      `SELECT split_part(token_ciphertext, '.', 2) AS v FROM tenant_store.marketing_ads_credentials WHERE tenant_id = $1`,
+      [c0.id],
+    );
+    expect(credential).toEqual([{ v: '2' }]);
+    const authorized = await p.store.request('POST', '/v1/marketing/authorizations', {
+      token: await c0.token(),
+      body: {
+        destination: { kind: 'customer_list_audience', adAccountId, audienceId: uniqueDigits(15) },
+        dataUses: ['marketing.advertising.first_party.targeted'],
+        scope: 'all',
+      },
+    });
+    expect(authorized.status).toBe(201);
 
     const newId = await write(c0, waId, 'after rotation');
     const row = await p.sql(

@@ -11,4 +11,6 @@ export const APP_META: AppMeta = {
   // A full customer-list call (10,000 hashed rows) or Conversions API request (1,000 events) is
   // well over the default 100 kB.
   bodyLimit: '8mb',
+  // No API rate limits or roles here: its OpenAPI lists what each route says it answers.
+  standardResponses: false,
 };

@@ -31,6 +31,11 @@ export interface AppMeta {
   docs?: boolean;
   /** Serve `/metrics` on this admin port instead of the app's own (METRICS_PORT). */
   metricsPort?: number;
+  /**
+   * Document the statuses every operation of a kind can answer (400, 401, 403, 429; see
+   * documentStandardResponses); default on. Off for the sandbox, which has no rate limits.
+   */
+  standardResponses?: boolean;
 }
 
 const metricsPorts = new WeakMap<INestApplication, number>();
@@ -84,18 +89,39 @@ export function buildOpenApi(app: INestApplication, meta: AppMeta): OpenAPIObjec
     .setVersion(meta.version ?? '0.1.0')
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
     .build();
-  return documentRateLimits(SwaggerModule.createDocument(app, config));
+  const document = SwaggerModule.createDocument(app, config);
+  return meta.standardResponses === false ? document : documentStandardResponses(document);
 }
 
-/** Every authenticated operation can answer 429 (RateLimitInterceptor): say so, with Retry-After. */
-function documentRateLimits(document: OpenAPIObject): OpenAPIObject {
-  for (const item of Object.values(document.paths)) {
+/**
+ * Statuses every operation of a kind can answer, whether or not its controller names them: 400
+ * (validation) where it takes input, 404 where a path names an object, 401 and 403 where it needs a token, 429 (RateLimitInterceptor,
+ * with Retry-After) where it needs a token. Each in the app's error shape; the controllers'
+ * own descriptions, where given, are kept.
+ */
+function documentStandardResponses(document: OpenAPIObject): OpenAPIObject {
+  for (const [path, item] of Object.entries(document.paths)) {
     for (const operation of [item.get, item.put, item.post, item.delete, item.patch]) {
-      if (operation && (operation.security?.length ?? 0) > 0 && !operation.responses['429']) {
-        operation.responses['429'] = {
-          description: "Too many requests for this tenant (the API's error shape); retry after Retry-After seconds",
+      if (!operation) {
+        continue;
+      }
+      const secured = (operation.security?.length ?? 0) > 0;
+      const takesInput = (operation.parameters?.length ?? 0) > 0 || operation.requestBody !== undefined;
+      const add = (status: string, description: string, extra: object = {}) => {
+        operation.responses[status] ??= { description, ...extra };
+      };
+      if (takesInput) {
+        add('400', "Invalid input (the API's error shape)");
+      }
+      if (path.includes('{')) {
+        add('404', "Not found, or not the caller's (the API's error shape)");
+      }
+      if (secured) {
+        add('401', 'Missing, expired or invalid access token');
+        add('403', 'The token does not carry a role this operation needs');
+        add('429', "Too many requests for this tenant (the API's error shape); retry after Retry-After seconds", {
           headers: { 'Retry-After': { description: 'Seconds to wait', schema: { type: 'integer' } } },
-        };
+        });
       }
     }
   }

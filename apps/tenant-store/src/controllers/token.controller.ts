@@ -19,6 +19,8 @@ import {
   ApiOperation,
   ApiTags,
   ApiTooManyRequestsResponse,
+  ApiUnauthorizedResponse,
+  ApiBadRequestResponse,
 } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Public, SigningKeys } from '@custody/auth';
@@ -80,6 +82,8 @@ export class TokenController {
   })
   @ApiBody({ type: TokenRequestDto })
   @ApiOkResponse({ type: TokenResponseDto })
+  @ApiBadRequestResponse({ description: 'invalid_request or unsupported_grant_type (RFC 6749 error shape)' })
+  @ApiUnauthorizedResponse({ description: 'invalid_client: unknown client or wrong secret (RFC 6749 error shape)' })
   @ApiTooManyRequestsResponse({
     description: 'Too many token requests for this client id or source address (`slow_down`); see Retry-After',
   })

@@ -11,7 +11,11 @@ import { AdsPlatformRepository, AdsPlatformSettings } from '../repositories/ads-
 import { OutboxRow } from './marketing-candidates';
 
 /** Where the token sits in the tenant's encrypted fields (one per ad account). */
-const tokenAad = (adAccountId: string) => ({ messageId: `ads-credential:${adAccountId}`, field: 'access_token' });
+export const adsTokenAad = (adAccountId: string) => ({
+  messageId: `ads-credential:${adAccountId}`,
+  field: 'access_token',
+});
+const tokenAad = adsTokenAad;
 
 /**
  * A tenant's ads credentials: the access token it got from the ads platform for one of its own

@@ -11,6 +11,7 @@ import { asTenantId, TenantDb, TenantId } from '@custody/database';
 import { DomainError, notFound } from '@custody/platform';
 import { KeyStatusDto, ReencryptionJobDto } from '../dtos/keys.dto';
 import { TenantRepository } from '../repositories/tenant.repository';
+import { adsTokenAad } from './ads-credential.service';
 import { contentAad } from './message-store.service';
 
 interface MessageCipherRow {
@@ -92,6 +93,19 @@ export class KeyManagementService {
         `Key version ${version} still protects messages; re-encrypt first`,
       );
     }
+    const credentials: Array<{ n: number }> = await this.db.forTenant(tenantId, (m) =>
+      m.query(
+        `SELECT count(*)::int AS n FROM marketing_ads_credentials WHERE tenant_id = $1 AND ${envelopeKeyVersionSql('token_ciphertext')} = $2`,
+        [tenantId, version],
+      ),
+    );
+    if ((credentials[0]?.n ?? 0) > 0) {
+      throw new DomainError(
+        HttpStatus.CONFLICT,
+        'conflict',
+        `Key version ${version} still protects ads credentials; re-encrypt first`,
+      );
+    }
     try {
       await this.keyring.destroyVersion(tenantId, version);
     } catch (error) {
@@ -101,6 +115,35 @@ export class KeyManagementService {
       throw error;
     }
     return this.status(id);
+  }
+
+  /** The tenant's ads tokens under older key versions, rewritten under the active one (a handful of rows). */
+  private async reencryptAdsCredentials(tenantId: TenantId, active: number): Promise<number> {
+    const rows: Array<{ ad_account_id: string; token_ciphertext: string }> = await this.db.forTenant(tenantId, (m) =>
+      m.query(
+        `SELECT ad_account_id, token_ciphertext FROM marketing_ads_credentials
+          WHERE tenant_id = $1 AND ${envelopeKeyVersionSql('token_ciphertext')} <> $2`,
+        [tenantId, active],
+      ),
+    );
+    let rewritten = 0;
+    for (const row of rows) {
+      const aad = adsTokenAad(row.ad_account_id);
+      const next = await this.cipher.encrypt(
+        tenantId,
+        await this.cipher.decrypt(tenantId, row.token_ciphertext, aad),
+        aad,
+      );
+      const [, affected]: [unknown, number] = await this.db.forTenant(tenantId, (m) =>
+        m.query(
+          `UPDATE marketing_ads_credentials SET token_ciphertext = $3
+            WHERE tenant_id = $1 AND ad_account_id = $2 AND token_ciphertext = $4`,
+          [tenantId, row.ad_account_id, next, row.token_ciphertext],
+        ),
+      );
+      rewritten += affected;
+    }
+    return rewritten;
   }
 
   private async tenantOrThrow(id: string): Promise<TenantId> {
@@ -159,6 +202,7 @@ export class KeyManagementService {
             return written;
           }),
       };
+      const credentials = await this.reencryptAdsCredentials(tenantId, active);
       const result = await runReencryption(this.cipher, source, {
         batchSize: 200,
         onProgress: (p) => {
@@ -169,8 +213,8 @@ export class KeyManagementService {
       });
       Object.assign(job, {
         state: 'done',
-        scanned: result.scanned,
-        rewritten: result.rewritten,
+        scanned: result.scanned + credentials,
+        rewritten: result.rewritten + credentials,
         failed: result.failed,
         finishedAt: new Date().toISOString(),
       });
