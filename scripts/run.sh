@@ -5,6 +5,7 @@
 #   run.sh test           every suite against a real Kafka and PostgreSQL, started and stopped here
 #   run.sh stack up|down|status|env
 #   run.sh migrate        apply every service's migrations to $MIGRATION_DATABASE_URL
+#   run.sh chaos [--short] the fault suite against the local stack (scripts/chaos.mjs)
 #   run.sh exec CMD...    run a project binary (turbo, jest, ...) with the right Node
 # Environments sharing the local broker keep to topics of their own (KAFKA_TOPIC_PREFIX): `npm start`
 # uses `custody`, each benchmark run `custody-bench-<random>`, each integration test file
@@ -99,6 +100,30 @@ case "$cmd" in
     script="$1"
     shift
     node "$script" "$@" || status=$?
+    if [ "$started_stack" = 1 ] && [ "${CUSTODY_KEEP_STACK:-0}" != 1 ]; then
+      bash "$ROOT/scripts/stack.sh" down
+    fi
+    exit "$status"
+    ;;
+  chaos)
+    # run.sh chaos [--short]: the fault suite (scripts/chaos.mjs). It restarts the local broker and
+    # PostgreSQL, so it needs the local stack (not KAFKA_BROKERS / DATABASE_URL of your own).
+    ensure_packages
+    if [ -n "${KAFKA_BROKERS:-}" ] || [ -n "${DATABASE_URL:-}" ]; then
+      echo "chaos: restarts the local broker and PostgreSQL; unset KAFKA_BROKERS and DATABASE_URL" >&2
+      exit 2
+    fi
+    started_stack=0
+    bash "$ROOT/scripts/stack.sh" status >/dev/null 2>&1 || started_stack=1
+    bash "$ROOT/scripts/stack.sh" up
+    bash "$ROOT/scripts/stack.sh" db custody_chaos >/dev/null
+    stack_env --db custody_chaos
+    # Topics of its own, created and deleted by scripts/lib/platform-processes.mjs.
+    export KAFKA_TOPIC_PREFIX="${KAFKA_TOPIC_PREFIX:-custody-chaos}"
+    build
+    migrate
+    status=0
+    node scripts/chaos.mjs "$@" || status=$?
     if [ "$started_stack" = 1 ] && [ "${CUSTODY_KEEP_STACK:-0}" != 1 ]; then
       bash "$ROOT/scripts/stack.sh" down
     fi
