@@ -92,9 +92,26 @@ const procs = await startProcesses({
     SEND_TIMEOUT_MS: '3000',
     WEBHOOK_RETRY_BASE_MS: '200',
     WEBHOOK_TIMEOUT_MS: '2000',
+    ...(process.env.CHAOS_LOG_LEVEL ? { LOG_LEVEL: process.env.CHAOS_LOG_LEVEL } : {}),
   },
   consumerGroups: 12,
 });
+// Whatever happens, the apps stop with this run: an app left running would keep relaying the
+// outboxes of this database into its own (deleted) topics, and the next run would lose rows to it.
+let cleaning;
+const cleanup = () =>
+  (cleaning ??= (async () => {
+    server.close();
+    await procs.stop();
+  })());
+const abort = (code) => (error) => {
+  if (error) console.error(error);
+  void cleanup().finally(() => process.exit(code));
+};
+process.on('SIGINT', abort(130));
+process.on('SIGTERM', abort(143));
+process.on('uncaughtException', abort(1));
+process.on('unhandledRejection', abort(1));
 const store = procs.url('tenant-store');
 const ingest = procs.url('ingest');
 const sandbox = procs.url('sandbox');
@@ -493,6 +510,5 @@ const ok = lost === 0 && leftBehind === 0;
 console.log(ok ? 'chaos: 0 lost' : `chaos: FAILED — ${lost} lost, ${leftBehind} left behind (NaN: could not be read)`);
 
 await db.end().catch(() => undefined);
-server.close();
-await procs.stop();
+await cleanup();
 process.exit(ok ? 0 : 1);
