@@ -5,6 +5,7 @@
 #   run.sh test           every suite against a real Kafka and PostgreSQL, started and stopped here
 #   run.sh stack up|down|status|env
 #   run.sh migrate        apply every service's migrations to $MIGRATION_DATABASE_URL
+#   run.sh chaos [--short] the fault suite against the local stack (scripts/chaos.mjs)
 #   run.sh exec CMD...    run a project binary (turbo, jest, ...) with the right Node
 # Environments sharing the local broker keep to topics of their own (KAFKA_TOPIC_PREFIX): `npm start`
 # uses `custody`, each benchmark run `custody-bench-<random>`, each integration test file
@@ -104,6 +105,30 @@ case "$cmd" in
     fi
     exit "$status"
     ;;
+  chaos)
+    # run.sh chaos [--short]: the fault suite (scripts/chaos.mjs). It restarts the local broker and
+    # PostgreSQL, so it needs the local stack (not KAFKA_BROKERS / DATABASE_URL of your own).
+    ensure_packages
+    if [ -n "${KAFKA_BROKERS:-}" ] || [ -n "${DATABASE_URL:-}" ]; then
+      echo "chaos: restarts the local broker and PostgreSQL; unset KAFKA_BROKERS and DATABASE_URL" >&2
+      exit 2
+    fi
+    started_stack=0
+    bash "$ROOT/scripts/stack.sh" status >/dev/null 2>&1 || started_stack=1
+    bash "$ROOT/scripts/stack.sh" up
+    bash "$ROOT/scripts/stack.sh" db custody_chaos >/dev/null
+    stack_env --db custody_chaos
+    # Topics of its own, created and deleted by scripts/lib/platform-processes.mjs.
+    export KAFKA_TOPIC_PREFIX="${KAFKA_TOPIC_PREFIX:-custody-chaos}"
+    build
+    migrate
+    status=0
+    node scripts/chaos.mjs "$@" || status=$?
+    if [ "$started_stack" = 1 ] && [ "${CUSTODY_KEEP_STACK:-0}" != 1 ]; then
+      bash "$ROOT/scripts/stack.sh" down
+    fi
+    exit "$status"
+    ;;
   lint)
     ensure_packages
     npx --no-install turbo run lint --output-logs=errors-only
@@ -158,6 +183,7 @@ case "$cmd" in
     (bash "$ROOT/scripts/helm.sh" && bash "$ROOT/tools/k8s-validate/build.sh" && bash "$ROOT/tools/note-verify/build.sh") >"$CUSTODY_HOME/logs/helm-tools.log" 2>&1 &
     helm_tools=$!
     CUSTODY_GIVEN_DB="${DATABASE_URL:-}"
+    CUSTODY_GIVEN_KAFKA="${KAFKA_BROKERS:-}"
     bash "$ROOT/scripts/stack.sh" up
     stack_env --test
     peer_db
@@ -190,6 +216,24 @@ case "$cmd" in
     if [ "$#" -eq 0 ] && [ "${CUSTODY_FUZZ:-1}" = 1 ]; then
       echo "test: API fuzzing (schemathesis)"
       node scripts/fuzz-api.mjs
+    fi
+    # The fault suite's short form (one kill -9 per app, one broker restart; docs/reliability.md),
+    # last, because it restarts the broker. Only on the local stack, whose servers it may restart;
+    # with Jest arguments (a chosen subset) it is left out.
+    if [ "$#" -eq 0 ]; then
+      if [ -n "$CUSTODY_GIVEN_DB" ] || [ -n "$CUSTODY_GIVEN_KAFKA" ]; then
+        echo "test: fault suite not run: it restarts the local broker, and KAFKA_BROKERS / DATABASE_URL name your own (run npm run chaos on the local stack)"
+      else
+        echo "test: fault suite (short): npm run chaos -- --short"
+        bash "$ROOT/scripts/stack.sh" db custody_chaos >/dev/null
+        (
+          DATABASE_URL='' MIGRATION_DATABASE_URL=''
+          eval "$(bash "$ROOT/scripts/stack.sh" env --db custody_chaos)"
+          export KAFKA_TOPIC_PREFIX=custody-chaos
+          migrate >/dev/null
+          node scripts/chaos.mjs --short
+        )
+      fi
     fi
     ;;
   *)

@@ -7,6 +7,7 @@
 #   scripts/stack.sh status        print the state of each; exit 0 if both are up, 3 if not
 #   scripts/stack.sh env [--test]  print `export` lines for the stack (--test: the custody_test db)
 #   scripts/stack.sh reset         down, then delete the data dirs (keeps the Kafka jar cache)
+#   scripts/stack.sh restart kafka|postgres   stop one server and start it again (the fault suite)
 #
 # Overrides (environment):
 #   KAFKA_BROKERS          set: use these brokers, never start the local Kafka
@@ -586,13 +587,13 @@ cmd_env() {
 }
 
 usage() {
-  warn "usage: scripts/stack.sh up|down|status|reset|env [--test|--db NAME]|db NAME"
+  warn "usage: scripts/stack.sh up|down|status|reset|restart kafka|postgres|env [--test|--db NAME]|db NAME"
   exit 2
 }
 
 main() {
   local t0=$SECONDS rc
-  case "${1:-}" in up | down | reset) take_lock ;; esac
+  case "${1:-}" in up | down | reset | restart) take_lock ;; esac
   case "${1:-}" in
   up)
     kafka_up
@@ -614,6 +615,21 @@ main() {
     pg_down
     rm -rf "$K_DATA" "$K_LOGS" "$K_CONF" "$K_CLUSTER_ID" "$KDIR/running.version" "$KDIR/libs.tmp" "$PGDIR"
     say "stack: data deleted (kept the Kafka jars in $K_LIBS)"
+    ;;
+  restart)
+    case "${2:-}" in
+    kafka)
+      [ -z "${KAFKA_BROKERS:-}" ] || die "restart: KAFKA_BROKERS is set; only the local broker is restarted here"
+      kafka_down
+      kafka_up
+      ;;
+    postgres)
+      [ -z "${DATABASE_URL:-}" ] || die "restart: DATABASE_URL is set; only the local PostgreSQL is restarted here"
+      pg_down
+      pg_up
+      ;;
+    *) usage ;;
+    esac
     ;;
   env)
     shift

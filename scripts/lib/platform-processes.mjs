@@ -119,7 +119,7 @@ export async function startProcesses({ apps, env: extra = {}, consumerGroups = 0
     ...extra,
   };
   let stopping = false;
-  const children = apps.map((app) => {
+  const spawnApp = (app) => {
     // CUSTODY_PROCS_LOG_DIR keeps each app's JSON log (stdout) for inspection.
     const out = process.env.CUSTODY_PROCS_LOG_DIR
       ? openSync(join(process.env.CUSTODY_PROCS_LOG_DIR, `${app}.log`), 'a')
@@ -136,7 +136,8 @@ export async function startProcesses({ apps, env: extra = {}, consumerGroups = 0
       }
     });
     return child;
-  });
+  };
+  const children = apps.map(spawnApp);
   const stop = async () => {
     stopping = true;
     await Promise.all(
@@ -151,21 +152,27 @@ export async function startProcesses({ apps, env: extra = {}, consumerGroups = 0
       ),
     );
     rmSync(dir, { recursive: true, force: true });
+    if (process.env.CUSTODY_PROCS_KEEP_TOPICS === '1') {
+      return; // kept for inspection (e.g. after a failed fault suite)
+    }
     await withAdmin((admin) => deleteTopics(admin, topics)).catch((error) =>
       console.error(`could not delete the topics ${topics.prefix}.*: ${error.message}`),
     );
   };
+  const waitReady = async (app) => {
+    for (let i = 0; ; i += 1) {
+      if (children[apps.indexOf(app)].exitCode !== null) throw new Error(`${app} exited during start-up`);
+      const ok = await fetch(`${url(app)}/health/ready`)
+        .then((r) => r.ok)
+        .catch(() => false);
+      if (ok) break;
+      if (i > 600) throw new Error(`${app} not ready after 120 s`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  };
   try {
     for (const app of apps) {
-      for (let i = 0; ; i += 1) {
-        if (children[apps.indexOf(app)].exitCode !== null) throw new Error(`${app} exited during start-up`);
-        const ok = await fetch(`${url(app)}/health/ready`)
-          .then((r) => r.ok)
-          .catch(() => false);
-        if (ok) break;
-        if (i > 600) throw new Error(`${app} not ready after 120 s`);
-        await new Promise((r) => setTimeout(r, 200));
-      }
+      await waitReady(app);
     }
     if (consumerGroups > 0) {
       await withAdmin(async (admin) => {
@@ -188,5 +195,20 @@ export async function startProcesses({ apps, env: extra = {}, consumerGroups = 0
     throw error;
   }
   const pids = Object.fromEntries(apps.map((app, i) => [app, children[i].pid]));
-  return { env, url, stop, pids, topics };
+  /** Kills one app (default SIGKILL) and resolves once it has exited. */
+  const kill = (app, signal = 'SIGKILL') =>
+    new Promise((resolve) => {
+      const child = children[apps.indexOf(app)];
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once('exit', resolve);
+      child.kill(signal);
+    });
+  /** Starts a killed app again (same port and environment) and resolves once it is ready. */
+  const restart = async (app) => {
+    const i = apps.indexOf(app);
+    children[i] = spawnApp(app);
+    pids[app] = children[i].pid;
+    await waitReady(app);
+  };
+  return { env, url, stop, pids, topics, kill, restart };
 }

@@ -62,7 +62,9 @@ export class CustomerController {
 
   @Put('network')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Tune the simulated network: duplicates, delays, whether customers read' })
+  @ApiOperation({
+    summary: 'Tune the simulated network: duplicates, delays, whether customers read, an outage (HTTP 503)',
+  })
   tune(@Body() dto: NetworkBehaviourDto): object {
     Object.assign(this.network.behaviour, Object.fromEntries(Object.entries(dto).filter(([, v]) => v !== undefined)));
     return { ...this.network.behaviour, failing: [...this.network.behaviour.failing] };

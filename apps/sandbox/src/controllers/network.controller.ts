@@ -1,4 +1,4 @@
-import { Body, Controller, ForbiddenException, HttpCode, Post, Req } from '@nestjs/common';
+import { Body, Controller, ForbiddenException, HttpCode, Post, Req, ServiceUnavailableException } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { NETWORK_SIGNATURE_HEADER, NetworkOutboundMessage, verifySignature } from '@custody/contracts';
@@ -29,6 +29,9 @@ export class NetworkController {
       )
     ) {
       throw new ForbiddenException('bad network signature');
+    }
+    if (this.network.behaviour.unavailable) {
+      throw new ServiceUnavailableException('the network is unavailable (sandbox outage)');
     }
     const messages = Array.isArray(body.messages) ? body.messages : [];
     this.network.accept(messages);

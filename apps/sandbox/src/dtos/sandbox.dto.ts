@@ -97,6 +97,12 @@ export class NetworkBehaviourDto {
   @IsOptional()
   @IsBoolean()
   customersRead?: boolean;
+
+  /** True: the network answers every outbound message with HTTP 503 (an outage) until set false. */
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsBoolean()
+  unavailable?: boolean;
 }
 
 export class CustomerBehaviourDto {

@@ -17,6 +17,8 @@ export interface NetworkBehaviour {
   failing: Set<string>;
   /** When false, customers never read (no `read` status). */
   customersRead: boolean;
+  /** When true, the network answers Custody's outbound messages with HTTP 503 (an outage). */
+  unavailable: boolean;
 }
 
 /**
@@ -39,6 +41,7 @@ export class NetworkService implements OnApplicationShutdown {
       maxDelayMs: env.NETWORK_MAX_DELAY_MS,
       failing: new Set(),
       customersRead: true,
+      unavailable: false,
     };
   }
 
