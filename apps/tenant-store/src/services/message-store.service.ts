@@ -20,8 +20,6 @@ import { ConversationFacts, isHostedChat, marketingCandidates, OutboxRow } from 
 export const HOSTED_NOTICE =
   'This business uses a hosting service (Custody) to manage this chat. Because a third party holds the chat, it is not end-to-end encrypted.';
 
-export const noticeMessageId = hostedNoticeMessageId;
-
 /**
  * Stores message and status events, exactly once in effect: inserts are keyed by message id
  * (and message id + status), and the `stored` events for ingest's webhooks are written to the
@@ -94,7 +92,7 @@ export class MessageStoreService {
       // First contact with a hosted business: tell the customer the chat is not end-to-end encrypted.
       const notices = created.map((conversationId) => {
         const first = unique.find((e) => e.conversationId === conversationId)!;
-        const id = noticeMessageId(conversationId);
+        const id = hostedNoticeMessageId(conversationId);
         const notice: MessageEvent = {
           eventId: id,
           type: 'message.outbound',
