@@ -7,7 +7,8 @@
 //   node scripts/fuzz-api.mjs            (needs the stack's KAFKA_BROKERS / DATABASE_URL and a build)
 //   FUZZ_MAX_TIME=60 FUZZ_CHECKS=not_a_server_error,status_code_conformance node scripts/fuzz-api.mjs
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startProcesses } from './lib/platform-processes.mjs';
 
@@ -34,6 +35,9 @@ if (!existsSync(st)) {
   }
 }
 
+// Each app's JSON log is kept, so that a server error found by the fuzzing comes with its cause.
+const logDir = mkdtempSync(join(tmpdir(), 'custody-fuzz-logs-'));
+process.env.CUSTODY_PROCS_LOG_DIR = logDir;
 const procs = await startProcesses({
   apps: ['tenant-store', 'ingest', 'consent', 'marketing-export', 'sandbox'],
   env: { LOG_LEVEL: 'error' },
@@ -130,6 +134,25 @@ try {
 }
 if (failed.length > 0) {
   console.error(`fuzz: failures in ${failed.join('; ')}`);
+  // The causes, as the apps logged them (the error's type, code and message and where it was thrown).
+  for (const file of readdirSync(logDir)) {
+    for (const line of readFileSync(join(logDir, file), 'utf8').split('\n')) {
+      if (!/"msg":"(unexpected error|request failed)"/.test(line)) continue;
+      try {
+        const { time, msg, errorId, err } = JSON.parse(line);
+        const where = String(err?.stack ?? '')
+          .split('\n')
+          .slice(1, 4)
+          .map((l) => l.trim())
+          .join(' < ');
+        console.error(
+          `${file}: ${time} ${msg} ${errorId ?? ''} ${err?.type ?? ''} ${err?.code ?? ''}: ${err?.message} @ ${where}`,
+        );
+      } catch {
+        console.error(`${file}: ${line.slice(0, 500)}`);
+      }
+    }
+  }
   process.exit(1);
 }
 console.log('fuzz: no server errors');

@@ -58,6 +58,40 @@ describe('bad input answers 400, never 500 (real stack)', () => {
     });
   });
 
+  it('a NUL character in a JSON body or a URL answers 400 and writes nothing (schemathesis found a 500)', async () => {
+    const operator = await h.ts.operatorToken();
+    const businessAccountId = String(Date.now()).slice(-12);
+    const created = await h.ts.request('POST', '/v1/tenants', {
+      token: operator,
+      body: {
+        displayName: 'Nul Shop',
+        appSecret: 'an-app-secret-with-a-\u0000-in-it',
+        businessAccountId,
+        phoneNumbers: [{ phoneNumberId: `9${businessAccountId}`, displayPhoneNumber: '+15550001234' }],
+      },
+    });
+    expect({ status: created.status, code: created.body.error?.code }).toEqual({ status: 400, code: 'bad_request' });
+    expect(created.body.error.message).toMatch(/NUL/);
+    // Nothing was written: the same business account id and number are still free.
+    const again = await h.ts.request('POST', '/v1/tenants', {
+      token: operator,
+      body: {
+        displayName: 'Nul Shop',
+        appSecret: 'an-app-secret-without-a-nul',
+        businessAccountId,
+        phoneNumbers: [{ phoneNumberId: `9${businessAccountId}`, displayPhoneNumber: '+15550001234' }],
+      },
+    });
+    expect(again.status).toBe(201);
+    const conversations = await h.ts.request('GET', '/v1/conversations?customer=1555%00', { token: t.admin });
+    expect({ status: conversations.status, code: conversations.body.error?.code }).toEqual({
+      status: 400,
+      code: 'bad_request',
+    });
+    const history = await h.request('GET', '/v1/consent/customers/1555%0000/history', { token: t.admin });
+    expect(history.status).toBe(400);
+  });
+
   it('consent: integers beyond 2^53 and empty integer parameters', async () => {
     const history = await h.request('GET', '/v1/consent/customers/15550001111/history?after=99999999999999999999', {
       token: t.admin,

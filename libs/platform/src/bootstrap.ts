@@ -14,6 +14,7 @@ import {
   serveMetricsOnMainPort,
 } from '@custody/observability';
 import { ApiExceptionFilter } from './errors';
+import { formVerify, jsonVerify, refuseNulInUrl } from './input-guard';
 
 export interface AppMeta {
   /** Service name, used in logs, metrics and the OpenAPI title. */
@@ -47,7 +48,8 @@ export async function createApp(module: unknown, meta: AppMeta): Promise<NestExp
   initMetrics(meta.service);
   const app = await NestFactory.create<NestExpressApplication>(module as never, {
     logger: new JsonLogger(),
-    rawBody: meta.rawBody ?? false,
+    // The raw body is kept by the parsers registered below (with the NUL check), not by Nest's.
+    rawBody: false,
     abortOnError: false,
   });
   app.disable('x-powered-by');
@@ -56,11 +58,13 @@ export async function createApp(module: unknown, meta: AppMeta): Promise<NestExp
   app.set('trust proxy', false);
   app.use(securityHeadersMiddleware);
   app.use(requestContextMiddleware);
-  if (meta.bodyLimit) {
-    // Registered here, before Nest's default parsers, which then are not added again.
-    app.useBodyParser('json', { limit: meta.bodyLimit });
-    app.useBodyParser('urlencoded', { limit: meta.bodyLimit, extended: true });
-  }
+  app.use(refuseNulInUrl);
+  // Registered here, before Nest's default parsers, which then are not added again. `verify`
+  // refuses NUL characters (input-guard.ts) and keeps the raw body where signatures need it.
+  const limit = meta.bodyLimit ?? '100kb';
+  const keepRaw = meta.rawBody ?? false;
+  app.useBodyParser('json', { limit, verify: jsonVerify(keepRaw) } as never);
+  app.useBodyParser('urlencoded', { limit, extended: true, verify: formVerify(keepRaw) } as never);
   app.useGlobalPipes(
     new ValidationPipe({
       transform: true,

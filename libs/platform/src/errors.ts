@@ -2,6 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logge
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
+import { isUnstorableInputError } from './input-guard';
 import { currentContext } from '@custody/observability';
 
 // Descriptions are given explicitly: libs are built by tsc, without the Swagger plugin that reads doc comments.
@@ -109,6 +110,10 @@ export function toErrorBody(exception: unknown, logger: Logger): { status: numbe
     const code = CODE_BY_STATUS[status] ?? 'bad_request';
     const message = exception.type === 'entity.parse.failed' ? 'Request body is not valid JSON' : exception.message;
     return { status, body: { error: { status, code, message, requestId } } };
+  }
+  if (isUnstorableInputError(exception)) {
+    const message = 'The request contains characters that cannot be stored (e.g. NUL)';
+    return { status: 400, body: { error: { status: 400, code: 'bad_request', message, requestId } } };
   }
   logger.error({ msg: 'unexpected error', errorId: requestId, err: exception });
   return {

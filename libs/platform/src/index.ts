@@ -7,3 +7,4 @@ export * from './paging';
 export * from './egress-guard';
 export * from './dto-decorators';
 export * from './rate-limit';
+export * from './input-guard';

@@ -173,11 +173,12 @@ export class GraphExceptionFilter implements ExceptionFilter {
       }
     }
     if (isBodyParserError(exception)) {
+      const parseFailed = exception.type === 'entity.parse.failed';
       return {
-        status: 400,
+        status: parseFailed ? 400 : exception.status,
         code: GraphCodes.InvalidParameter,
         message: '(#100) Invalid parameter',
-        details: 'The request body is not valid JSON',
+        details: parseFailed ? 'The request body is not valid JSON' : exception.message,
         type: 'OAuthException',
       };
     }
@@ -191,6 +192,15 @@ export class GraphExceptionFilter implements ExceptionFilter {
   }
 }
 
-function isBodyParserError(e: unknown): boolean {
-  return typeof e === 'object' && e !== null && (e as { type?: unknown }).type === 'entity.parse.failed';
+/** A refusal by the body parsers or the input guard (bad JSON, too large, a NUL character): a 4xx. */
+function isBodyParserError(e: unknown): e is { status: number; type: string; message: string } {
+  const x = e as { type?: unknown; status?: unknown } | null;
+  return (
+    typeof x === 'object' &&
+    x !== null &&
+    typeof x.type === 'string' &&
+    typeof x.status === 'number' &&
+    x.status >= 400 &&
+    x.status < 500
+  );
 }
