@@ -28,8 +28,9 @@ type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
  *
  * The first check runs before the framework: at twice the sustainable rate the excess waits in
  * the HTTP layer (parsing, routing, authentication) and never reaches a handler, so sends past
- * INGEST_MAX_PENDING_SENDS received and not yet answered are refused right where Node hands the
- * request over, before any of that work.
+ * INGEST_MAX_PENDING_SENDS received and not yet answered, and every send while the event loop is
+ * late, are refused right where Node hands the request over, before any of that work: a refusal
+ * costs the HTTP parse and a short write, so the loop turns faster the more it refuses.
  */
 @Injectable()
 export class SendAdmissionService implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -72,8 +73,10 @@ export class SendAdmissionService implements OnApplicationBootstrap, OnApplicati
     server.removeAllListeners('request');
     server.on('request', (req: IncomingMessage, res: ServerResponse) => {
       if (req.method === 'POST' && SEND_PATH.test(req.url ?? '')) {
-        if (this.received >= this.env.INGEST_MAX_PENDING_SENDS) {
-          refused.labels('in_flight').inc();
+        const reason =
+          this.received >= this.env.INGEST_MAX_PENDING_SENDS ? 'in_flight' : this.lateLoop ? 'event_loop' : null;
+        if (reason) {
+          refused.labels(reason).inc();
           res.writeHead(503, { 'content-type': 'application/json; charset=utf-8', 'retry-after': '1' });
           res.end(shedBody());
           return;
