@@ -30,7 +30,7 @@ describe('rate limits shared across ingest replicas', () => {
 
   const liveReplicas = async () => {
     const metrics = await fetch(`${p.ingestUrl}/metrics`).then((r) => r.text());
-    return Number(/^custody_ingest_live_replicas\{[^}]*\} (\d+)/m.exec(metrics)?.[1]);
+    return Number(/^custody_live_replicas\{[^}]*\} (\d+)/m.exec(metrics)?.[1]);
   };
   const RATE = 40;
   /**

@@ -1,7 +1,7 @@
 import { APP_INTERCEPTOR, Reflector } from '@nestjs/core';
 import { DynamicModule, Module } from '@nestjs/common';
 import { AuthModule } from '@custody/auth';
-import { DatabaseModule } from '@custody/database';
+import { DatabaseModule, ReplicaRegistry } from '@custody/database';
 import { KafkaModule } from '@custody/kafka';
 import { ObservabilityModule } from '@custody/observability';
 import { EgressGuard, RateLimitInterceptor, kafkaSettings, rateLimitSettings } from '@custody/platform';
@@ -16,12 +16,10 @@ import { WebhookController } from './controllers/webhook.controller';
 import { IngestErasureRepository } from './repositories/erasure.repository';
 import { IdempotencyRepository } from './repositories/idempotency.repository';
 import { NetworkClient } from './repositories/network.client';
-import { ReplicaRepository } from './repositories/replica.repository';
 import { RoutingRepository } from './repositories/routing.repository';
 import { WebhookRepository } from './repositories/webhook.repository';
 import { WindowRepository } from './repositories/window.repository';
 import { NetworkInboundService } from './services/network-inbound.service';
-import { ReplicaShareService } from './services/replica-share.service';
 import { SendAdmissionService } from './services/send-admission.service';
 import { SendService } from './services/send.service';
 import { WebhookSubscriptionService } from './services/webhook-subscription.service';
@@ -43,15 +41,15 @@ export class AppModule {
         {
           // API rate limits per tenant, divided among the live replicas (as the send limits are).
           provide: APP_INTERCEPTOR,
-          useFactory: (reflector: Reflector, replicas: ReplicaShareService) =>
+          useFactory: (reflector: Reflector, replicas: ReplicaRegistry) =>
             new RateLimitInterceptor(
               reflector,
               rateLimitSettings(env),
-              () => replicas.liveReplicas(),
+              () => replicas.live(),
               // The send endpoint keeps its own limits (per number, per pair): the hot path pays nothing more.
               (context) => context.getClass() === MessagesController,
             ),
-          inject: [Reflector, ReplicaShareService],
+          inject: [Reflector, ReplicaRegistry],
         },
         { provide: IngestEnv, useValue: env },
         {
@@ -68,8 +66,7 @@ export class AppModule {
         IdempotencyRepository,
         WebhookRepository,
         NetworkClient,
-        ReplicaRepository,
-        ReplicaShareService,
+        ReplicaRegistry,
         SendService,
         SendAdmissionService,
         NetworkInboundService,

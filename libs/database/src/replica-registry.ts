@@ -1,5 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import { Gauge } from 'prom-client';
+import { metricsRegistry } from '@custody/observability';
 import { TenantDb } from './tenant-db';
 
 /** The heartbeat table a service needs for ReplicaRegistry (platform data: no tenant column). */
@@ -16,7 +18,9 @@ const LIVE_SECONDS = 15;
 /**
  * How many replicas of this service are alive, from heartbeat rows in the service's own schema
  * (`replicas`, see REPLICAS_TABLE_SQL): in-memory rate limits divide by it, so N replicas together
- * keep one limit. While the database cannot be reached the last count is kept.
+ * keep one limit (each enforces its share, assuming the balancer spreads requests evenly, which
+ * round-robin does). While the database cannot be reached the last count is kept. Exported as
+ * `custody_live_replicas`.
  */
 @Injectable()
 export class ReplicaRegistry implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -25,7 +29,18 @@ export class ReplicaRegistry implements OnApplicationBootstrap, OnApplicationShu
   private count = 1;
   private timer?: NodeJS.Timeout;
 
-  constructor(private readonly db: TenantDb) {}
+  constructor(private readonly db: TenantDb) {
+    metricsRegistry.removeSingleMetric('custody_live_replicas');
+    const live = () => this.count;
+    new Gauge({
+      name: 'custody_live_replicas',
+      help: 'Replicas of this service sharing its rate limits, as this replica last counted them',
+      registers: [metricsRegistry],
+      collect() {
+        this.set(live());
+      },
+    });
+  }
 
   /** Live replicas, at least 1. */
   live(): number {
@@ -45,7 +60,7 @@ export class ReplicaRegistry implements OnApplicationBootstrap, OnApplicationShu
 
   private async beat(): Promise<void> {
     try {
-      this.count = await this.db.forPlatform(async (m) => {
+      const live = await this.db.forPlatform(async (m) => {
         await m.query(`INSERT INTO replicas (id) VALUES ($1) ON CONFLICT (id) DO UPDATE SET last_seen = now()`, [
           this.id,
         ]);
@@ -56,6 +71,10 @@ export class ReplicaRegistry implements OnApplicationBootstrap, OnApplicationShu
         );
         return Math.max(1, rows[0]?.live ?? 1);
       });
+      if (live !== this.count) {
+        this.logger.log({ msg: 'rate limits now shared by a new number of replicas', replicas: live });
+      }
+      this.count = live;
     } catch (error) {
       this.logger.warn({
         msg: 'cannot count the live replicas; keeping the last count',

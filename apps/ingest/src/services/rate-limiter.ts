@@ -1,7 +1,7 @@
 /**
  * Token buckets keyed by string: `capacity` tokens, refilled at `refillPerSecond`. Used for the
  * per-number throughput (80 messages/s by default) and the pair rate to one customer. In-memory
- * per ingest replica; each replica takes its share of a limit (ReplicaShareService), so the
+ * per ingest replica; each replica takes its share of a limit (shareOf, with the live count of ReplicaRegistry), so the
  * platform as a whole keeps it (see docs/messaging.md).
  */
 export class TokenBuckets {
@@ -42,4 +42,14 @@ export class TokenBuckets {
       }
     }
   }
+}
+
+/** A limit of `perSecond` (and a burst of `burst`) split across `replicas`: never below one token. */
+export function shareOf(
+  perSecond: number,
+  burst: number,
+  replicas: number,
+): { capacity: number; refillPerSecond: number } {
+  const n = Math.max(1, replicas);
+  return { capacity: Math.max(1, burst / n), refillPerSecond: perSecond / n };
 }

@@ -1,6 +1,6 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
 import { conversationIdFor, CUSTODY_MARKING, MessageEvent, Topics } from '@custody/contracts';
-import { asTenantId, TenantId } from '@custody/database';
+import { asTenantId, ReplicaRegistry, TenantId } from '@custody/database';
 import { EventPublisher, EventSchemaError } from '@custody/kafka';
 import { IngestEnv } from '../config/ingest.env';
 import { MarkReadResponseDto, parseSendBody, SendMessageDto, SendMessageResponseDto } from '../dtos/send-message.dto';
@@ -9,8 +9,7 @@ import { RoutingRepository } from '../repositories/routing.repository';
 import { WindowRepository } from '../repositories/window.repository';
 import { GraphCodes, GraphError, invalidParameter } from './graph-error';
 import { idempotentMessageId, newMessageId, requestHash, toWaId } from './message-ids';
-import { TokenBuckets } from './rate-limiter';
-import { ReplicaShareService, shareOf } from './replica-share.service';
+import { shareOf, TokenBuckets } from './rate-limiter';
 import { SendAdmissionService } from './send-admission.service';
 
 const WINDOW_MS = 24 * 60 * 60 * 1000;
@@ -30,7 +29,7 @@ export class SendService {
     private readonly windows: WindowRepository,
     private readonly idempotency: IdempotencyRepository,
     private readonly publisher: EventPublisher,
-    private readonly share: ReplicaShareService,
+    private readonly replicas: ReplicaRegistry,
     private readonly admission: SendAdmissionService,
   ) {}
 
@@ -136,7 +135,7 @@ export class SendService {
       }
     }
     // Each replica enforces its share, so the limits hold for the platform, not per replica.
-    const replicas = this.share.liveReplicas();
+    const replicas = this.replicas.live();
     const numberLimit = shareOf(messagesPerSecond, messagesPerSecond, replicas);
     const pairLimit = shareOf(1000 / this.env.PAIR_RATE_INTERVAL_MS, this.env.PAIR_RATE_BURST, replicas);
     const numberKey = `n:${phoneNumberId}`;

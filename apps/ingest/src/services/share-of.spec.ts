@@ -1,4 +1,4 @@
-import { shareOf } from './replica-share.service';
+import { shareOf } from './rate-limiter';
 import { TokenBuckets } from './rate-limiter';
 
 describe('shareOf (each ingest replica enforces its share of a limit)', () => {
