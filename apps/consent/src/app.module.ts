@@ -1,7 +1,7 @@
 import { APP_INTERCEPTOR, Reflector } from '@nestjs/core';
 import { DynamicModule, Module } from '@nestjs/common';
-import { AuthModule } from '@custody/auth';
-import { DatabaseModule, ReplicaRegistry } from '@custody/database';
+import { AuditReadInterceptor, AuditReadLog, AuthModule } from '@custody/auth';
+import { AuditReadRepository, DatabaseModule, ReplicaRegistry } from '@custody/database';
 import { KafkaModule, OutboxService } from '@custody/kafka';
 import { ObservabilityModule } from '@custody/observability';
 import { RateLimitInterceptor, kafkaSettings, rateLimitSettings } from '@custody/platform';
@@ -20,8 +20,6 @@ import { PseudonymRepository } from './repositories/pseudonym.repository';
 import { PurposeRepository } from './repositories/purpose.repository';
 import { TreeHeadRepository } from './repositories/tree-head.repository';
 import { WitnessRepository } from './repositories/witness.repository';
-import { AuditReadRepository } from './repositories/audit-read.repository';
-import { AuditReadInterceptor } from './controllers/audit-read.interceptor';
 import { AuditService } from './services/audit.service';
 import { ChatConsentService } from './services/chat-consent.service';
 import { ConsentService } from './services/consent.service';
@@ -65,6 +63,7 @@ export class AppModule {
         TreeHeadRepository,
         WitnessRepository,
         AuditReadRepository,
+        { provide: AuditReadLog, useExisting: AuditReadRepository },
         AuditReadInterceptor,
         OutboxService,
         LogWriter,

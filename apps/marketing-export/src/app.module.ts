@@ -1,7 +1,7 @@
 import { APP_INTERCEPTOR, Reflector } from '@nestjs/core';
 import { DynamicModule, Module } from '@nestjs/common';
-import { AuthModule } from '@custody/auth';
-import { DatabaseModule, ReplicaRegistry } from '@custody/database';
+import { AuditReadInterceptor, AuditReadLog, AuthModule } from '@custody/auth';
+import { AuditReadRepository, DatabaseModule, ReplicaRegistry } from '@custody/database';
 import { KafkaModule, OutboxService } from '@custody/kafka';
 import { ObservabilityModule } from '@custody/observability';
 import { RateLimitInterceptor, kafkaSettings, rateLimitSettings } from '@custody/platform';
@@ -13,8 +13,6 @@ import { LedgerController } from './controllers/ledger.controller';
 import { AdsDestinationRepository } from './repositories/ads-destination.repository';
 import { ConsentStateRepository } from './repositories/consent-state.repository';
 import { ConsentCheckpointRepository } from './repositories/consent-checkpoint.repository';
-import { AuditReadRepository } from './repositories/audit-read.repository';
-import { AuditReadInterceptor } from './controllers/audit-read.interceptor';
 import { ConsentCheckpointService } from './services/consent-checkpoint.service';
 import { ErasureRepository } from './repositories/erasure.repository';
 import { ExportRepository } from './repositories/export.repository';
@@ -50,6 +48,7 @@ export class AppModule {
         ConsentStateRepository,
         ConsentCheckpointRepository,
         AuditReadRepository,
+        { provide: AuditReadLog, useExisting: AuditReadRepository },
         AuditReadInterceptor,
         ConsentCheckpointService,
         ExportRepository,

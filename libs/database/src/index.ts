@@ -5,3 +5,4 @@ export * from './migrate';
 export * from './database.module';
 export * from './outbox';
 export * from './replica-registry';
+export * from './audit-reads';

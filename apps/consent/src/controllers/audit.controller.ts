@@ -21,7 +21,8 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { Auth, CurrentPrincipal, Principal, Public, Roles } from '@custody/auth';
+import { AuditReadInterceptor, Auth, CurrentPrincipal, Principal, Public, Roles } from '@custody/auth';
+import { AuditReadRepository } from '@custody/database';
 import { ApiErrorResponse } from '@custody/platform';
 import {
   AuditLogListDto,
@@ -40,9 +41,7 @@ import {
   TreeHeadListQueryDto,
 } from '../dtos/audit.dto';
 import { LogKeysRepository } from '../repositories/log-keys.repository';
-import { AuditReadRepository } from '../repositories/audit-read.repository';
 import { StoredHead } from '../repositories/tree-head.repository';
-import { AuditReadInterceptor } from './audit-read.interceptor';
 import { AuditService } from '../services/audit.service';
 import { TreeHeadService } from '../services/tree-head.service';
 

@@ -1,12 +1,10 @@
 import { Controller, Get, Param, ParseUUIDPipe, Query, UseInterceptors } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiForbiddenResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
-import { Auth, CurrentPrincipal, CurrentTenant, Principal, Roles } from '@custody/auth';
-import { asTenantId } from '@custody/database';
+import { AuditReadInterceptor, Auth, CurrentPrincipal, CurrentTenant, Principal, Roles } from '@custody/auth';
+import { asTenantId, AuditReadRepository } from '@custody/database';
 import { ApiErrorResponse } from '@custody/platform';
 import { AuditReadListDto, AuditReadQueryDto, LedgerPageDto, LedgerQueryDto } from '../dtos/ledger.dto';
-import { AuditReadRepository } from '../repositories/audit-read.repository';
 import { LedgerService } from '../services/ledger.service';
-import { AuditReadInterceptor } from './audit-read.interceptor';
 
 /**
  * The export ledger: every export, suppression, rejection and removal with the consent log entry

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { TenantDb, TenantId } from '@custody/database';
+import { asTenantId, TenantDb } from './tenant-db';
 
 export interface AuditRead {
   id: string;
@@ -11,23 +11,30 @@ export interface AuditRead {
   readAt: Date;
 }
 
-/** Auditors' reads of tenants' export ledgers (append-only), in this service's own schema. */
+/**
+ * Auditors' reads of a service's audit API, append-only, in the service's own `audit_reads` table
+ * (consent: reads of consent logs; marketing-export: reads of export ledgers). The AuditReadLog
+ * that @custody/auth's AuditReadInterceptor writes to.
+ */
 @Injectable()
 export class AuditReadRepository {
   constructor(private readonly db: TenantDb) {}
 
-  record(tenantId: TenantId, read: Omit<AuditRead, 'id' | 'readAt'>): Promise<void> {
-    return this.db.forTenant(tenantId, async (m) => {
-      await m.query(
+  /** `tenantId` null: a read of no one tenant's data (where the table allows it). */
+  record(tenantId: string | null, read: Omit<AuditRead, 'id' | 'readAt'>): Promise<void> {
+    const insert = (m: { query: (sql: string, params: unknown[]) => Promise<unknown> }) =>
+      m.query(
         `INSERT INTO audit_reads (tenant_id, reader, token_id, method, route, query) VALUES ($1, $2, $3, $4, $5, $6)`,
         [tenantId, read.reader, read.tokenId, read.method, read.route, JSON.stringify(read.query)],
       );
-    });
+    return tenantId
+      ? this.db.forTenant(asTenantId(tenantId), async (m) => void (await insert(m)))
+      : this.db.forPlatform(async (m) => void (await insert(m)));
   }
 
   /** Newest first; `beforeId` continues after a previous page. */
-  list(tenantId: TenantId, limit: number, beforeId?: string): Promise<AuditRead[]> {
-    return this.db.forTenant(tenantId, async (m) => {
+  list(tenantId: string, limit: number, beforeId?: string): Promise<AuditRead[]> {
+    return this.db.forTenant(asTenantId(tenantId), async (m) => {
       const rows: Array<{
         id: string;
         reader: string;
