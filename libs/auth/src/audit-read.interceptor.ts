@@ -1,4 +1,5 @@
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
+import { ApiProperty } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { concatMap, from, map, Observable } from 'rxjs';
 import { Principal, Roles } from './roles';
@@ -48,4 +49,46 @@ export class AuditReadInterceptor implements NestInterceptor {
       });
     return next.handle().pipe(concatMap((value: unknown) => from(record()).pipe(map((): unknown => value))));
   }
+}
+
+// Descriptions are given explicitly: libs are built by tsc, without the Swagger plugin that reads doc comments.
+export class AuditReadDto {
+  @ApiProperty({
+    description:
+      "The token subject: `auditor:<client id>` (operator-minted) or `client:<client id>` (a tenant's auditor credential).",
+  })
+  reader: string;
+
+  @ApiProperty({ type: String, nullable: true, description: "The token's `jti`." })
+  tokenId: string | null;
+
+  @ApiProperty()
+  method: string;
+
+  @ApiProperty({
+    description: 'The route read, e.g. `/v1/audit/logs/:tenantId/entries` or `/v1/audit/marketing/:tenantId/ledger`.',
+  })
+  route: string;
+
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    description: 'Its query parameters (sizes, indices, event ids).',
+  })
+  query: Record<string, unknown>;
+
+  @ApiProperty()
+  readAt: string;
+}
+
+export class AuditReadListDto {
+  @ApiProperty({ type: [AuditReadDto], description: 'Newest first.' })
+  data: AuditReadDto[];
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'Pass as `cursor` for the next (older) page; null on the last page.',
+  })
+  nextCursor: string | null;
 }

@@ -21,12 +21,19 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { AuditReadInterceptor, Auth, CurrentPrincipal, Principal, Public, Roles } from '@custody/auth';
+import {
+  AuditReadInterceptor,
+  AuditReadListDto,
+  Auth,
+  CurrentPrincipal,
+  Principal,
+  Public,
+  Roles,
+} from '@custody/auth';
 import { AuditReadRepository } from '@custody/database';
 import { ApiErrorResponse } from '@custody/platform';
 import {
   AuditLogListDto,
-  AuditReadListDto,
   AuditWordingListDto,
   CheckpointKeysDto,
   ConsistencyProofDto,

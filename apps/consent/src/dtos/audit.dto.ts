@@ -228,37 +228,3 @@ export class PageQueryDto {
   @IsUUID()
   cursor?: string;
 }
-
-export class AuditReadDto {
-  /** The token subject: `auditor:<client id>` (operator-minted) or `client:<client id>` (a tenant's auditor credential). */
-  @ApiProperty()
-  reader: string;
-
-  /** The token's `jti`. */
-  @ApiProperty({ type: String, nullable: true })
-  tokenId: string | null;
-
-  @ApiProperty()
-  method: string;
-
-  /** The route read, e.g. `/v1/audit/logs/:tenantId/entries`. */
-  @ApiProperty()
-  route: string;
-
-  /** Its query parameters (sizes, indices, event ids). */
-  @ApiProperty({ type: 'object', additionalProperties: true })
-  query: Record<string, unknown>;
-
-  @ApiProperty()
-  readAt: string;
-}
-
-export class AuditReadListDto {
-  /** Newest first. */
-  @ApiProperty({ type: [AuditReadDto] })
-  data: AuditReadDto[];
-
-  /** Pass as `cursor` for the next (older) page; null on the last page. */
-  @ApiProperty({ type: String, nullable: true })
-  nextCursor: string | null;
-}

@@ -1,9 +1,17 @@
 import { Controller, Get, Param, ParseUUIDPipe, Query, UseInterceptors } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiForbiddenResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
-import { AuditReadInterceptor, Auth, CurrentPrincipal, CurrentTenant, Principal, Roles } from '@custody/auth';
+import {
+  AuditReadInterceptor,
+  AuditReadListDto,
+  Auth,
+  CurrentPrincipal,
+  CurrentTenant,
+  Principal,
+  Roles,
+} from '@custody/auth';
 import { asTenantId, AuditReadRepository } from '@custody/database';
 import { ApiErrorResponse } from '@custody/platform';
-import { AuditReadListDto, AuditReadQueryDto, LedgerPageDto, LedgerQueryDto } from '../dtos/ledger.dto';
+import { AuditReadQueryDto, LedgerPageDto, LedgerQueryDto } from '../dtos/ledger.dto';
 import { LedgerService } from '../services/ledger.service';
 
 /**
