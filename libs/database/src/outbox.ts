@@ -64,24 +64,11 @@ export async function enqueueOutbox(
   ]);
 }
 
-/** Adds many events to the outbox in one statement, inside the caller's transaction. */
-export async function enqueueOutboxBatch(
-  manager: EntityManager,
-  rows: Array<{ topic: string; key: string; payload: unknown; headers?: Record<string, string> }>,
-): Promise<void> {
-  if (rows.length === 0) {
-    return;
-  }
-  await manager.query(
-    `INSERT INTO outbox (topic, key, payload, headers)
-     SELECT * FROM unnest($1::text[], $2::text[], $3::jsonb[], $4::jsonb[])`,
-    [
-      rows.map((r) => r.topic),
-      rows.map((r) => r.key),
-      rows.map((r) => JSON.stringify(r.payload)),
-      rows.map((r) => JSON.stringify(r.headers ?? {})),
-    ],
-  );
+type OutboxRow = { topic: string; key: string; payload: unknown; headers?: Record<string, string> };
+
+/** Adds many events to the outbox in one statement, inside the caller's transaction, for the poller to publish. */
+export async function enqueueOutboxBatch(manager: EntityManager, rows: OutboxRow[]): Promise<void> {
+  await insertOutboxRows(manager, rows, 0);
 }
 
 /**
@@ -91,10 +78,19 @@ export async function enqueueOutboxBatch(
  * the process dies before it published them, or the broker refused). Returns the records with
  * their ids, the payloads as given (not re-read from the database).
  */
-export async function enqueueOutboxDirect(
-  manager: EntityManager,
-  rows: Array<{ topic: string; key: string; payload: unknown; headers?: Record<string, string> }>,
-): Promise<OutboxRecord[]> {
+export async function enqueueOutboxDirect(manager: EntityManager, rows: OutboxRow[]): Promise<OutboxRecord[]> {
+  const ids = await insertOutboxRows(manager, rows, DIRECT_RELAY_GRACE_SECONDS);
+  return rows.map((r, i) => ({
+    id: ids[i],
+    topic: r.topic,
+    key: r.key,
+    payload: r.payload,
+    headers: r.headers ?? {},
+  }));
+}
+
+/** Inserts the rows in one statement, due to the poller after `graceSeconds`; their ids in the rows' order. */
+async function insertOutboxRows(manager: EntityManager, rows: OutboxRow[], graceSeconds: number): Promise<string[]> {
   if (rows.length === 0) {
     return [];
   }
@@ -106,19 +102,10 @@ export async function enqueueOutboxDirect(
        FROM json_array_elements($1::json) WITH ORDINALITY AS x(r, n)
       ORDER BY x.n
      RETURNING id`,
-    [
-      JSON.stringify(rows.map((r) => ({ t: r.topic, k: r.key, p: r.payload, h: r.headers ?? {} }))),
-      DIRECT_RELAY_GRACE_SECONDS,
-    ],
+    [JSON.stringify(rows.map((r) => ({ t: r.topic, k: r.key, p: r.payload, h: r.headers ?? {} }))), graceSeconds],
   );
   // The rows are inserted in the batch's order, and RETURNING follows the insert order.
-  return rows.map((r, i) => ({
-    id: inserted[i].id,
-    topic: r.topic,
-    key: r.key,
-    payload: r.payload,
-    headers: r.headers ?? {},
-  }));
+  return inserted.map((r) => r.id);
 }
 
 /**
