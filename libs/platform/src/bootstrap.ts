@@ -132,8 +132,22 @@ function documentStandardResponses(document: OpenAPIObject): OpenAPIObject {
   return document;
 }
 
+/**
+ * Connections the kernel completes and holds before the app accepts them (capped by the kernel's
+ * `net.core.somaxconn`, 4096 on current Linux). Node's default of 511 overflows when a burst of
+ * clients connects while the event loop is busy: their SYNs are dropped and retried after 1 s and
+ * 3 s, where with room in the queue the app reads each request soon after and, under overload,
+ * answers it with a quick refusal (ingest's SendAdmissionService).
+ */
+const LISTEN_BACKLOG = 4096;
+
 export async function listen(app: INestApplication, port: number, host: string): Promise<string> {
-  await app.listen(port, host);
+  await (app.listen as unknown as (port: number, host: string, backlog: number) => Promise<unknown>).call(
+    app,
+    port,
+    host,
+    LISTEN_BACKLOG,
+  );
   const server = app.getHttpServer() as {
     address(): { port: number };
     keepAliveTimeout: number;
