@@ -4,12 +4,17 @@
 // messages with STOP/START, the statuses the network answers with, webhooks to the tenant's
 // receiver), and, during it, one fault after another: kill -9 of each app (twice; once with
 // --short), a broker restart, a PostgreSQL restart (not with --short), the tenant's webhook
-// receiver down, the network answering 503. Then it waits for the platform to settle and proves,
-// from counts (the database, the network's inboxes, the receiver, the topics), that nothing
-// accepted was lost, and prints a table per fault: lost, duplicated, time to first success after
-// it. Exit 1 if anything was lost or left behind. Bounded: every wait has a deadline.
+// receiver down, the network answering 503, the ads platform down and slow (not with --short).
+// The tenant exports its consenting customers to an audience of the sandbox's ads platform all
+// along (every business send is a marketing candidate). Then it waits for the platform to settle
+// and proves, from counts (the database, the network's inboxes, the receiver, the topics, the
+// consent log, the audience), that nothing accepted was lost: every STOP ended in a revoke and in
+// the customer's removal from the audience, every other consenting customer is in it, and the
+// consent log holds each consent action exactly once. It prints a table per fault: lost,
+// duplicated, time to first success after it. Exit 1 if anything was lost or left behind.
+// Bounded: every wait has a deadline.
 import { execFileSync } from 'node:child_process';
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import { Kafka, logLevel } from 'kafkajs';
@@ -183,6 +188,64 @@ const refreshToken = async () => {
 };
 const customers = Array.from({ length: CUSTOMERS }, (_, i) => `1555${String(4000000 + i)}`);
 
+// Marketing: a purpose, the tenant's own ads credential, an authorization to an audience at the
+// sandbox's ads platform covering every conversation, and every customer's grant (prompt + grant
+// through the consent API). From here on each stored business send is a marketing candidate.
+const consentUrl = procs.url('consent');
+const api = async (base, method, path, body) => {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(15_000),
+  });
+  const json = await res.json().catch(() => undefined);
+  if (!res.ok) throw new Error(`${method} ${path}: HTTP ${res.status} ${JSON.stringify(json)}`);
+  return json;
+};
+await api(consentUrl, 'POST', '/v1/consent/purposes', {
+  key: 'ads',
+  dataUse: 'marketing.advertising',
+  wording: { language: 'en', text: 'Chaos may use our chats to show you ads.' },
+});
+const adAccountId = `act_${String(Date.now()).slice(-9)}`;
+const audienceId = `9${Date.now()}`;
+const adsToken = await fetch(`${sandbox}/ads/_sandbox/ad-accounts/${adAccountId}/tokens`, {
+  method: 'POST',
+  headers: { authorization: `Bearer ${procs.env.SANDBOX_ADS_ACCESS_TOKEN}` },
+}).then((r) => r.json());
+await api(store, 'PUT', `/v1/marketing/ads-accounts/${adAccountId}`, { accessToken: adsToken.accessToken });
+await api(store, 'POST', '/v1/marketing/authorizations', {
+  destination: { kind: 'customer_list_audience', adAccountId, audienceId },
+  dataUses: ['marketing.advertising.first_party.targeted'],
+  scope: 'all',
+});
+for (const waId of customers) {
+  const prompt = await api(consentUrl, 'POST', '/v1/consent/prompts', {
+    customer: { waId },
+    language: 'en',
+    purposes: ['ads'],
+  });
+  await api(consentUrl, 'POST', '/v1/consent/records', {
+    customer: { waId },
+    purpose: 'ads',
+    action: 'grant',
+    method: 'api',
+    promptId: prompt.id,
+  });
+}
+const logSize = async () =>
+  (await sql(`SELECT size::int AS n FROM consent.log_heads WHERE tenant_id = $1`, [tenantId]))[0]?.n ?? 0;
+const logSizeAfterSetup = await logSize();
+const memberOf = async (waId) => {
+  const hash = createHash('sha256').update(waId).digest('hex');
+  const res = await fetch(`${sandbox}/ads/_sandbox/audiences/${audienceId}/members/${hash}`);
+  return res.json();
+};
+log(
+  `marketing: ${CUSTOMERS} customers granted (consent log size ${logSizeAfterSetup}), exporting to audience ${audienceId}`,
+);
+
 /** Every operation: kind, when, the fault window it was issued in, and its outcome. */
 const ops = [];
 // ingest routes the number once it has read the tenant event (the accepted warm-up is tracked too).
@@ -251,6 +314,7 @@ const inbound = async () => {
   const op = { kind: text === 'STOP' || text === 'START' ? 'command' : 'inbound', window, at: Date.now(), text };
   ops.push(op);
   const waId = customers[n % CUSTOMERS];
+  op.customer = waId;
   try {
     const r = await post(`${sandbox}/sandbox/v1/customers/${waId}/messages`, { phoneNumberId, text });
     op.status = r.body?.ingestStatus ?? r.status;
@@ -323,6 +387,28 @@ if (!SHORT) {
       receiver.down = false;
     },
   });
+  const adsFault = (body) =>
+    fetch(`${sandbox}/ads/_sandbox/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+  faults.push({
+    name: `ads platform down (503) for ${HOLD_MS / 1000} s`,
+    inject: async () => {
+      await adsFault({ mode: 'down', status: 503 });
+      await sleep(HOLD_MS);
+      await adsFault({ mode: 'ok' });
+    },
+  });
+  faults.push({
+    name: `ads platform slow (3 s a request) for ${HOLD_MS / 1000} s`,
+    inject: async () => {
+      await adsFault({ mode: 'slow', delayMs: 3000 });
+      await sleep(HOLD_MS);
+      await adsFault({ mode: 'ok' });
+    },
+  });
   faults.push({
     name: `network answers 503 for ${HOLD_MS / 1000} s`,
     inject: async () => {
@@ -390,22 +476,47 @@ const commandRows = async () =>
 let stored = new Map();
 let inbox = new Set();
 let handled = new Set();
-const missing = () => ({
-  sends: acceptedSends.filter((o) => !stored.has(o.id)),
-  network: acceptedSends.filter((o) => !inbox.has(o.id)),
-  inbound: acceptedInbound.filter((o) => !stored.has(o.id)),
-  webhooks: acceptedInbound.filter((o) => !receiver.messages.has(o.id)),
-  commands: commands.filter((o) => !handled.has(o.id)),
-  replies: commands.filter(
-    (o) => ![...stored.values()].some((r) => r.origin === 'system' && r.context_message_id === o.id),
-  ),
-});
+// Marketing: the consent state and audience membership of each customer, read while settling.
+let consentStatus = new Map();
+let members = new Map();
+let wereMembers = new Set();
+const stops = () => commands.filter((o) => o.text === 'STOP' && handled.has(o.id));
+const stoppedCustomers = () => new Set(stops().map((o) => o.customer));
+const missing = () => {
+  const stopped = stoppedCustomers();
+  // One op per customer stands for it in the table: its first handled STOP, or its last accepted send.
+  const firstStop = new Map();
+  for (const o of stops()) if (!firstStop.has(o.customer)) firstStop.set(o.customer, o);
+  const lastSend = new Map();
+  for (const o of acceptedSends) if (stored.has(o.id)) lastSend.set(o.customer, o);
+  return {
+    sends: acceptedSends.filter((o) => !stored.has(o.id)),
+    network: acceptedSends.filter((o) => !inbox.has(o.id)),
+    inbound: acceptedInbound.filter((o) => !stored.has(o.id)),
+    webhooks: acceptedInbound.filter((o) => !receiver.messages.has(o.id)),
+    commands: commands.filter((o) => !handled.has(o.id)),
+    replies: commands.filter(
+      (o) => ![...stored.values()].some((r) => r.origin === 'system' && r.context_message_id === o.id),
+    ),
+    revokes: [...firstStop.values()].filter((o) => consentStatus.get(o.customer) !== 'revoked'),
+    removals: [...firstStop.values()].filter((o) => members.get(o.customer) !== false),
+    exports: [...lastSend.values()].filter((o) => !stopped.has(o.customer) && members.get(o.customer) !== true),
+  };
+};
 const deadline = Date.now() + 120_000;
+token = await tokenOf(credentials.clientId, credentials.clientSecret);
 for (;;) {
   try {
     stored = new Map((await storedRows()).map((r) => [r.message_id, r]));
     inbox = await inboxIds();
     handled = await commandRows();
+    for (const waId of customers) {
+      const state = await api(consentUrl, 'GET', `/v1/consent/customers/${waId}`);
+      consentStatus.set(waId, state.purposes.find((p) => p.purpose === 'ads')?.status);
+      const member = await memberOf(waId);
+      members.set(waId, member.member === true);
+      if (member.removed_at) wereMembers.add(waId);
+    }
   } catch (error) {
     log(`  settling: ${error.message}`);
   }
@@ -414,6 +525,36 @@ for (;;) {
   if (left === 0 || Date.now() > deadline) break;
   await sleep(2000);
 }
+// The consent log: each consent action exactly once. After the setup's prompts and grants, the
+// only actions are the first STOP of each customer who wrote one (a revoke; later STOPs find the
+// consent revoked already, and no opt-in prompt is set, so STOP appends no prompt and START grants
+// nothing). Every entry is a customer's, so their histories add up to the log's size, and no two
+// entries are the same action (kind, purposes, the chat message or API call behind it).
+const consentLog = {
+  size: Number.NaN,
+  expected: logSizeAfterSetup + stoppedCustomers().size,
+  entries: 0,
+  duplicates: 0,
+};
+try {
+  consentLog.size = await logSize();
+  const actions = new Set();
+  for (const waId of customers) {
+    const history = await api(consentUrl, 'GET', `/v1/consent/customers/${waId}/history?limit=500`);
+    for (const e of history.entries) {
+      consentLog.entries += 1;
+      const purposes = (e.purposes ?? []).map((p) => p.key ?? p.purpose).join(',');
+      const evidence = e.entry?.evidence?.messageId ?? e.entry?.messageId ?? e.id;
+      const action = `${e.kind}|${purposes}|${evidence}`;
+      if (actions.has(action)) consentLog.duplicates += 1;
+      actions.add(action);
+    }
+  }
+} catch (error) {
+  log(`the consent log could not be read: ${error.message}`);
+}
+const consentLogOk =
+  consentLog.size === consentLog.expected && consentLog.entries === consentLog.size && consentLog.duplicates === 0;
 const outboxes = {};
 for (const schema of ['tenant_store', 'ingest', 'consent', 'marketing_export']) {
   outboxes[schema] = await sql(`SELECT count(*)::int AS n FROM ${schema}.outbox`).then(
@@ -443,7 +584,7 @@ try {
 // ---------------------------------------------------------------- the report
 
 const m = missing();
-const lostIds = new Set([...m.sends, ...m.network, ...m.inbound, ...m.webhooks, ...m.commands, ...m.replies]);
+const lostIds = new Set(Object.values(m).flat());
 const receivedAt = (id) => stored.get(id)?.received_at?.getTime();
 const rows = windows.map((w, i) => {
   const mine = ops.filter((o) => o.window === i);
@@ -496,6 +637,12 @@ console.log(
 console.log(
   `network: ${stats.outboundReceived} outbound messages received for ${inbox.size} distinct (duplicates ${stats.outboundReceived - inbox.size}, from re-dispatch after a fault); webhooks: ${receiver.posts} POSTs, ${receiver.refused} refused while down, ${receiver.badSignatures} bad signatures`,
 );
+console.log(
+  `marketing: ${stoppedCustomers().size} customers wrote STOP: revoked ${stoppedCustomers().size - m.revokes.length}, not in the audience ${stoppedCustomers().size - m.removals.length} (${[...stoppedCustomers()].filter((c) => wereMembers.has(c)).length} of them removed, the others never added); other customers with messages not in the audience: ${m.exports.length}`,
+);
+console.log(
+  `consent log: ${consentLog.size} entries (expected ${consentLog.expected}: ${logSizeAfterSetup} after the setup + one revoke per customer who wrote STOP), ${consentLog.entries} in the customers' histories, ${consentLog.duplicates} duplicate actions`,
+);
 console.log(`outboxes left: ${JSON.stringify(outboxes)}; dead letters: ${deadLetters}`);
 for (const [what, list] of Object.entries(m)) {
   for (const o of list.slice(0, 10)) {
@@ -506,8 +653,12 @@ for (const [what, list] of Object.entries(m)) {
 }
 const lost = lostIds.size;
 const leftBehind = Object.values(outboxes).reduce((a, b) => a + b, 0) + deadLetters + receiver.badSignatures;
-const ok = lost === 0 && leftBehind === 0;
-console.log(ok ? 'chaos: 0 lost' : `chaos: FAILED — ${lost} lost, ${leftBehind} left behind (NaN: could not be read)`);
+const ok = lost === 0 && leftBehind === 0 && consentLogOk;
+console.log(
+  ok
+    ? 'chaos: 0 lost'
+    : `chaos: FAILED — ${lost} lost, ${leftBehind} left behind (NaN: could not be read)${consentLogOk ? '' : ', the consent log does not hold each action exactly once'}`,
+);
 
 await db.end().catch(() => undefined);
 await cleanup();
