@@ -92,6 +92,34 @@ describe('bad input answers 400, never 500 (real stack)', () => {
     expect(history.status).toBe(400);
   });
 
+  it("the operator's webhookUrl at tenant creation follows the egress guard's policy (400, nothing written)", async () => {
+    const operator = await h.ts.operatorToken();
+    for (const webhookUrl of [
+      'http://169.254.169.254/latest/meta-data',
+      'http://10.0.0.7/hook',
+      'http://[::ffff:192.168.1.1]/hook',
+      'https://user:secret@hooks.example.com/hook',
+      'ftp://hooks.example.com/hook',
+    ]) {
+      const businessAccountId = `8${randomUUID().replace(/\D/g, '').slice(0, 12)}`;
+      const res = await h.ts.request('POST', '/v1/tenants', {
+        token: operator,
+        body: {
+          displayName: 'Hook Shop',
+          appSecret: 'an-app-secret-of-the-hook-shop',
+          businessAccountId,
+          phoneNumbers: [{ phoneNumberId: `7${businessAccountId}`, displayPhoneNumber: '+15550001234' }],
+          webhookUrl,
+        },
+      });
+      expect({ webhookUrl, status: res.status, code: res.body.error?.code }).toEqual({
+        webhookUrl,
+        status: 400,
+        code: 'validation_failed',
+      });
+    }
+  });
+
   it('consent: integers beyond 2^53 and empty integer parameters', async () => {
     const history = await h.request('GET', '/v1/consent/customers/15550001111/history?after=99999999999999999999', {
       token: t.admin,

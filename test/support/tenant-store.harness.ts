@@ -71,6 +71,8 @@ export async function startTenantStore(
     OPERATOR_CLIENT_ID: operator.clientId,
     OPERATOR_CLIENT_SECRET: operator.clientSecret,
     ADS_CREDENTIAL_KEY: TEST_ADS_CREDENTIAL_KEY,
+    // The tests' webhook receivers listen on loopback (the explicit opt-in; off by default).
+    EGRESS_ALLOW_LOOPBACK: 'true',
     ...(options.adsUrl ? { ADS_API_URL: options.adsUrl } : {}),
   });
   const app = await createApp(

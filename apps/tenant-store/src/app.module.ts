@@ -45,7 +45,7 @@ import { MessageStoreService } from './services/message-store.service';
 import { TokenController } from './controllers/token.controller';
 import { ENTITIES } from './entities';
 import { TenantRepository } from './repositories/tenant.repository';
-import { TenantService } from './services/tenant.service';
+import { TenantService, WEBHOOK_URL_POLICY } from './services/tenant.service';
 import { TokenService, TokenSettings } from './services/token.service';
 
 @Module({})
@@ -139,6 +139,7 @@ export class AppModule {
         KeyManagementService,
         ExportService,
         OffboardingService,
+        { provide: WEBHOOK_URL_POLICY, useValue: { allowLoopback: env.EGRESS_ALLOW_LOOPBACK } },
         { provide: RETENTION_LIMITS, useValue: { min: env.RETENTION_MIN_DAYS, max: env.RETENTION_MAX_DAYS } },
         {
           provide: RetentionService,

@@ -126,6 +126,28 @@ export function isAllowedAddress(address: string, allowLoopback = false): boolea
  * is behind the URL. Resolutions are cached for a short time and connections kept alive, so a
  * busy delivery worker pays neither a DNS round trip nor a handshake per request.
  */
+/**
+ * The guard's static policy, for a URL being saved rather than requested (e.g. an operator's
+ * webhookUrl): http(s) only, no credentials, no literal address outside the public ranges.
+ * Host names are resolved and checked when a request is made (EgressGuard.request).
+ */
+export function checkEgressUrl(url: string, allowLoopback = false): URL {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new EgressError('not_allowed');
+  }
+  if ((parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || parsed.username || parsed.password) {
+    throw new EgressError('not_allowed');
+  }
+  const host = parsed.hostname.replace(/^\[|\]$/g, '');
+  if (isIP(host) && !isAllowedAddress(host, allowLoopback)) {
+    throw new EgressError('not_allowed');
+  }
+  return parsed;
+}
+
 export class EgressGuard {
   private readonly cache = new Map<string, { addresses: LookupAddress[]; until: number }>();
   private readonly httpAgent: HttpAgent;
@@ -151,20 +173,7 @@ export class EgressGuard {
 
   /** Throws EgressError('not_allowed') for a URL no request may go to (scheme, credentials, literal address). */
   check(url: string): URL {
-    let parsed: URL;
-    try {
-      parsed = new URL(url);
-    } catch {
-      throw new EgressError('not_allowed');
-    }
-    if ((parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || parsed.username || parsed.password) {
-      throw new EgressError('not_allowed');
-    }
-    const host = parsed.hostname.replace(/^\[|\]$/g, '');
-    if (isIP(host) && !isAllowedAddress(host, this.options.allowLoopback)) {
-      throw new EgressError('not_allowed');
-    }
-    return parsed;
+    return checkEgressUrl(url, this.options.allowLoopback);
   }
 
   /** Resolves the URL's host and checks every address, without connecting (e.g. when a URL is saved). */

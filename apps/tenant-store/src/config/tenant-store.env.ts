@@ -1,5 +1,5 @@
 import { IsNotEmpty, IsOptional, IsString, Matches, MinLength } from 'class-validator';
-import { EnvInt, EnvKey256, EnvPort, EnvUrl, ServiceEnv } from '@custody/platform';
+import { EnvBoolean, EnvInt, EnvKey256, EnvPort, EnvUrl, ServiceEnv } from '@custody/platform';
 
 export class TenantStoreEnv extends ServiceEnv {
   @EnvPort()
@@ -44,6 +44,13 @@ export class TenantStoreEnv extends ServiceEnv {
 
   @EnvInt(1, 3650)
   RETENTION_MAX_DAYS = 365;
+
+  /**
+   * Lets a tenant's webhookUrl (set by the operator at creation) name a loopback address: local
+   * development and tests only, as ingest's setting of the same name; off by default.
+   */
+  @EnvBoolean()
+  EGRESS_ALLOW_LOOPBACK = false;
 
   /** JSON file of master keys (`{"keys":[{"id","key"}]}`, first active) that wrap the tenants' data keys. */
   @IsString()

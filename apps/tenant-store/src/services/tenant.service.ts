@@ -1,8 +1,8 @@
-import { HttpStatus, Injectable } from '@nestjs/common';
+import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { Roles } from '@custody/auth';
 import { asTenantId } from '@custody/database';
-import { DomainError, notFound } from '@custody/platform';
+import { checkEgressUrl, DomainError, notFound } from '@custody/platform';
 import {
   ClientCredentialsDto,
   CreateCredentialDto,
@@ -17,6 +17,9 @@ import { DuplicateError, TenantRepository } from '../repositories/tenant.reposit
 import { OutboxService } from '@custody/kafka';
 import { hashSecret, newClientId, newClientSecret } from './credential-secrets';
 
+/** Whether an operator's webhookUrl may name a loopback address (EGRESS_ALLOW_LOOPBACK). */
+export const WEBHOOK_URL_POLICY = Symbol('WEBHOOK_URL_POLICY');
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 @Injectable()
@@ -24,9 +27,21 @@ export class TenantService {
   constructor(
     private readonly tenants: TenantRepository,
     private readonly outbox: OutboxService,
+    @Inject(WEBHOOK_URL_POLICY) private readonly webhookPolicy: { allowLoopback: boolean },
   ) {}
 
   async create(dto: CreateTenantDto): Promise<CreatedTenantResponseDto> {
+    if (dto.webhookUrl !== undefined) {
+      try {
+        // The egress guard's static policy (scheme, credentials, literal addresses); host names
+        // are checked again, resolved, on every request ingest makes to the URL.
+        checkEgressUrl(dto.webhookUrl, this.webhookPolicy.allowLoopback);
+      } catch {
+        throw new DomainError(HttpStatus.BAD_REQUEST, 'validation_failed', 'Request validation failed', [
+          'webhookUrl is not allowed: it must be a public http(s) address without credentials',
+        ]);
+      }
+    }
     const ids = dto.phoneNumbers.map((p) => p.phoneNumberId);
     if (new Set(ids).size !== ids.length) {
       throw new DomainError(HttpStatus.BAD_REQUEST, 'validation_failed', 'Request validation failed', [
