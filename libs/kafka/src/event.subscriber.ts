@@ -4,6 +4,51 @@ import { EventBase, Headers, Topic, Topics, validateEvent } from '@custody/contr
 import { kafkaConsumeLag, kafkaHandlerDuration, kafkaMessagesConsumed, runWithContext } from '@custody/observability';
 import { KafkaClient } from './kafka.client';
 
+/**
+ * kafkajs restarts a crashed consumer only after a retriable error; some errors of a broker
+ * restart reach it as non-retriable (e.g. "Failed to find group coordinator" while the new broker
+ * loads its groups), and the consumer would then stay stopped until the app restarts. Such a
+ * consumer is subscribed again (`again`: a fresh consumer of the same group), after 1 s and
+ * backing off up to 30 s while that fails, unless the app is stopping.
+ */
+export function resubscribeAfterFatalCrash(
+  consumer: Pick<Consumer, 'on' | 'events' | 'disconnect'>,
+  groupId: string,
+  isStopping: () => boolean,
+  again: () => Promise<unknown>,
+  logger: Pick<Logger, 'warn' | 'log'>,
+): void {
+  consumer.on(consumer.events.CRASH, (e) => {
+    if (e.payload.restart || isStopping()) {
+      return;
+    }
+    logger.warn({
+      msg: 'consumer crashed and kafkajs will not restart it; subscribing again',
+      group: groupId,
+      err: e.payload.error,
+    });
+    const retry = (delayMs: number): void => {
+      setTimeout(() => {
+        if (isStopping()) {
+          return;
+        }
+        void consumer
+          .disconnect()
+          .catch(() => undefined)
+          .then(() => again())
+          .then(
+            () => logger.log({ msg: 'consumer subscribed again after its crash', group: groupId }),
+            (error: unknown) => {
+              logger.warn({ msg: 'cannot subscribe again yet; retrying', group: groupId, err: error });
+              retry(Math.min(delayMs * 2, 30_000));
+            },
+          );
+      }, delayMs).unref();
+    };
+    retry(1000);
+  });
+}
+
 /** Thrown by a handler for an event that can never succeed: it goes to the dead-letter topic. */
 export class PoisonMessageError extends Error {
   constructor(message: string) {
@@ -61,6 +106,13 @@ export class EventSubscriber {
 
   async subscribe<T extends EventBase>(subscription: Subscription<T>): Promise<Consumer> {
     const consumer = await this.connect(subscription);
+    resubscribeAfterFatalCrash(
+      consumer,
+      subscription.groupId,
+      () => this.client.isStopping,
+      () => this.subscribe(subscription),
+      this.logger,
+    );
     await consumer.run({
       autoCommit: true,
       eachMessage: (payload) => this.handle(subscription, payload),
@@ -75,6 +127,13 @@ export class EventSubscriber {
    */
   async subscribeBatch<T extends EventBase>(subscription: BatchSubscription<T>): Promise<Consumer> {
     const consumer = await this.connect(subscription);
+    resubscribeAfterFatalCrash(
+      consumer,
+      subscription.groupId,
+      () => this.client.isStopping,
+      () => this.subscribeBatch(subscription),
+      this.logger,
+    );
     const maxBatch = subscription.maxBatch ?? 500;
     await consumer.run({
       autoCommit: true,

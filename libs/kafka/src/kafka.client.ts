@@ -138,6 +138,11 @@ export class KafkaClient implements BeforeApplicationShutdown, OnApplicationShut
     return consumer;
   }
 
+  /** True once the consumers are being stopped (the app is shutting down). */
+  get isStopping(): boolean {
+    return this.stopping;
+  }
+
   /** Readiness: the cluster answers a metadata request. */
   async ping(): Promise<void> {
     const admin = await this.admin();
