@@ -30,19 +30,26 @@ export class PseudonymRepository {
     const key = await this.keyFor(tenantId);
     return this.db.forTenant(tenantId, async (m) => {
       const lookup = lookupOf(key, waId);
-      const row = await this.row(m, tenantId, lookup);
-      if (row?.subject) {
-        return row.subject;
+      const legacy = legacySubject(key, waId);
+      // The link row and, for a number without one, whether its old HMAC pseudonym is in the log:
+      // one statement (this runs for every consent request).
+      const rows: Array<{ subject: string | null; linked: boolean; legacy_in_log: boolean }> = await m.query(
+        `SELECT p.subject, p.lookup IS NOT NULL AS linked,
+                p.lookup IS NULL AND EXISTS (SELECT 1 FROM log_entries WHERE tenant_id = $1 AND subject = $3) AS legacy_in_log
+           FROM (SELECT 1) AS one
+           LEFT JOIN customer_pseudonyms p ON p.tenant_id = $1 AND p.lookup = $2`,
+        [tenantId, lookup, legacy],
+      );
+      const found = rows[0];
+      if (found?.subject) {
+        return found.subject;
       }
-      if (!row) {
-        const legacy = legacySubject(key, waId);
-        if (await this.inLog(m, tenantId, legacy)) {
-          await m.query(
-            `INSERT INTO customer_pseudonyms (tenant_id, lookup, subject, legacy) VALUES ($1, $2, $3, true) ON CONFLICT (tenant_id, lookup) DO NOTHING`,
-            [tenantId, lookup, legacy],
-          );
-          return (await this.row(m, tenantId, lookup))!.subject ?? this.fresh(m, tenantId, lookup);
-        }
+      if (found && !found.linked && found.legacy_in_log) {
+        await m.query(
+          `INSERT INTO customer_pseudonyms (tenant_id, lookup, subject, legacy) VALUES ($1, $2, $3, true) ON CONFLICT (tenant_id, lookup) DO NOTHING`,
+          [tenantId, lookup, legacy],
+        );
+        return (await this.row(m, tenantId, lookup))!.subject ?? this.fresh(m, tenantId, lookup);
       }
       // New customer, or one erased before: a new identity in the log, unlinked from the old one.
       return this.fresh(m, tenantId, lookup);
@@ -94,13 +101,15 @@ export class PseudonymRepository {
   }
 
   private async fresh(m: EntityManager, tenantId: TenantId, lookup: Buffer): Promise<string> {
-    await m.query(
+    const inserted: Array<{ subject: string }> = await m.query(
       `INSERT INTO customer_pseudonyms (tenant_id, lookup, subject, legacy) VALUES ($1, $2, $3, false)
        ON CONFLICT (tenant_id, lookup) DO UPDATE SET subject = EXCLUDED.subject, legacy = false, created_at = now()
-         WHERE customer_pseudonyms.subject IS NULL`,
+         WHERE customer_pseudonyms.subject IS NULL
+       RETURNING subject`,
       [tenantId, lookup, randomBytes(32).toString('hex')],
     );
-    return (await this.row(m, tenantId, lookup))!.subject!;
+    // Nothing returned: a concurrent request linked the number first; its pseudonym is the one.
+    return inserted[0]?.subject ?? (await this.row(m, tenantId, lookup))!.subject!;
   }
 
   private async row(m: EntityManager, tenantId: TenantId, lookup: Buffer, lock = false): Promise<MappingRow | null> {

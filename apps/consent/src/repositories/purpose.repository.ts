@@ -55,6 +55,14 @@ const WORDING_COLUMNS = 'purpose_key, language, version, hash, text, content, cr
 /** Purposes, their immutable wording versions, and the tenant's opt-in prompt (what START grants). */
 @Injectable()
 export class PurposeRepository {
+  /**
+   * Purposes found, by tenant and key. A purpose is never changed or deleted once created (its
+   * wordings are versions of their own), so a found one can be kept: every consent request looks
+   * its purpose up, and this saves that transaction. Misses are not kept (a purpose another
+   * replica just created is found at once). Bounded: cleared when full.
+   */
+  private readonly found = new Map<string, PurposeRow>();
+
   constructor(private readonly db: TenantDb) {}
 
   async create(tenantId: TenantId, key: string, dataUse: string): Promise<PurposeRow> {
@@ -71,14 +79,26 @@ export class PurposeRepository {
     }
   }
 
-  get(tenantId: TenantId, key: string): Promise<PurposeRow | null> {
-    return this.db.forTenant(tenantId, async (m) => {
+  async get(tenantId: TenantId, key: string): Promise<PurposeRow | null> {
+    const cacheKey = `${tenantId}|${key}`;
+    const cached = this.found.get(cacheKey);
+    if (cached) {
+      return cached;
+    }
+    const row = await this.db.forTenant(tenantId, async (m) => {
       const rows: Array<{ key: string; data_use: string; created_at: Date }> = await m.query(
         `SELECT key, data_use, created_at FROM purposes WHERE tenant_id = $1 AND key = $2`,
         [tenantId, key],
       );
       return rows[0] ? { key: rows[0].key, dataUse: rows[0].data_use, createdAt: rows[0].created_at } : null;
     });
+    if (row) {
+      if (this.found.size >= 10_000) {
+        this.found.clear();
+      }
+      this.found.set(cacheKey, row);
+    }
+    return row;
   }
 
   list(tenantId: TenantId): Promise<PurposeRow[]> {
