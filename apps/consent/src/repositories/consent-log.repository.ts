@@ -457,8 +457,10 @@ export class ConsentLogRepository {
       : { size: 0, frontier: Buffer.alloc(0), updatedAt: null };
   }
 
-  findById(tenantId: TenantId, eventId: string): Promise<StoredEntry | null> {
-    return this.db.forTenant(tenantId, async (m) => {
+  findById(tenantId: TenantId, eventId: string, within?: EntityManager): Promise<StoredEntry | null> {
+    const run = <T>(work: (m: EntityManager) => Promise<T>): Promise<T> =>
+      within ? work(within) : this.db.forTenant(tenantId, work);
+    return run(async (m) => {
       const rows: Array<{ leaf_index: string; entry: Buffer }> = await m.query(
         `SELECT leaf_index, entry FROM log_entries WHERE tenant_id = $1 AND event_id = $2`,
         [tenantId, eventId],

@@ -25,10 +25,17 @@ export class PseudonymRepository {
 
   constructor(private readonly db: TenantDb) {}
 
-  /** The customer's pseudonym, created on first use (for paths that append to the log). */
-  async subjectFor(tenantId: TenantId, waId: string): Promise<string> {
+  /**
+   * The customer's pseudonym, created on first use (for paths that append to the log); inside the
+   * caller's tenant transaction when given one.
+   */
+  async subjectFor(tenantId: TenantId, waId: string, within?: EntityManager): Promise<string> {
+    // With a caller's transaction, the caller has made the key ready first (keyReady): a second
+    // connection taken here while holding one could starve the pool under concurrent requests.
     const key = await this.keyFor(tenantId);
-    return this.db.forTenant(tenantId, async (m) => {
+    const run = <T>(work: (m: EntityManager) => Promise<T>): Promise<T> =>
+      within ? work(within) : this.db.forTenant(tenantId, work);
+    return run(async (m) => {
       const lookup = lookupOf(key, waId);
       const legacy = legacySubject(key, waId);
       // The link row and, for a number without one, whether its old HMAC pseudonym is in the log:
@@ -126,6 +133,11 @@ export class PseudonymRepository {
       subject,
     ]);
     return rows.length > 0;
+  }
+
+  /** Makes the tenant's pseudonym key ready (created and kept in memory), in a transaction of its own. */
+  async keyReady(tenantId: TenantId): Promise<void> {
+    await this.keyFor(tenantId);
   }
 
   private async keyFor(tenantId: TenantId): Promise<Buffer> {

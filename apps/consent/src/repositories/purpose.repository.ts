@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
 import { TenantDb, TenantId } from '@custody/database';
 
 export interface PurposeRow {
@@ -79,13 +80,15 @@ export class PurposeRepository {
     }
   }
 
-  async get(tenantId: TenantId, key: string): Promise<PurposeRow | null> {
+  async get(tenantId: TenantId, key: string, within?: EntityManager): Promise<PurposeRow | null> {
     const cacheKey = `${tenantId}|${key}`;
     const cached = this.found.get(cacheKey);
     if (cached) {
       return cached;
     }
-    const row = await this.db.forTenant(tenantId, async (m) => {
+    const run = <T>(work: (m: EntityManager) => Promise<T>): Promise<T> =>
+      within ? work(within) : this.db.forTenant(tenantId, work);
+    const row = await run(async (m) => {
       const rows: Array<{ key: string; data_use: string; created_at: Date }> = await m.query(
         `SELECT key, data_use, created_at FROM purposes WHERE tenant_id = $1 AND key = $2`,
         [tenantId, key],
@@ -124,8 +127,15 @@ export class PurposeRepository {
     });
   }
 
-  latestWording(tenantId: TenantId, purposeKey: string, language: string): Promise<WordingRow | null> {
-    return this.db.forTenant(tenantId, async (m) => {
+  latestWording(
+    tenantId: TenantId,
+    purposeKey: string,
+    language: string,
+    within?: EntityManager,
+  ): Promise<WordingRow | null> {
+    const run = <T>(work: (m: EntityManager) => Promise<T>): Promise<T> =>
+      within ? work(within) : this.db.forTenant(tenantId, work);
+    return run(async (m) => {
       const rows: RawWording[] = await m.query(
         `SELECT ${WORDING_COLUMNS} FROM purpose_versions
           WHERE tenant_id = $1 AND purpose_key = $2 AND language = $3 ORDER BY version DESC LIMIT 1`,

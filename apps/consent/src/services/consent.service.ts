@@ -1,6 +1,6 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
-import { TenantId } from '@custody/database';
+import { TenantDb, TenantId } from '@custody/database';
 import { DomainError } from '@custody/platform';
 import { canonicalize, formatInclusionPromise, leafHash } from '@custody/transparency-log';
 import { ConsentSettings } from '../config/consent.settings';
@@ -48,13 +48,18 @@ export class ConsentService {
     private readonly writer: LogWriter,
     private readonly keys: LogKeysRepository,
     private readonly settings: ConsentSettings,
+    private readonly db: TenantDb,
   ) {}
 
   /** Logs that a customer was shown the current wording of some purposes (what a grant must point at). */
   async recordPrompt(tenantId: TenantId, dto: RecordPromptDto, ctx: RecordContext): Promise<Recorded> {
-    const resolved = await this.purposes.resolve(tenantId, dto.purposes, dto.language);
     const shownAt = this.pastOrNow(dto.shownAt, 'shownAt');
-    const subject = await this.pseudonyms.subjectFor(tenantId, dto.customer.waId);
+    // The wordings and the pseudonym in one tenant transaction (one BEGIN/COMMIT per request).
+    await this.pseudonyms.keyReady(tenantId);
+    const [resolved, subject] = await this.db.forTenant(tenantId, async (m) => [
+      await this.purposes.resolve(tenantId, dto.purposes, dto.language, false, m),
+      await this.pseudonyms.subjectFor(tenantId, dto.customer.waId, m),
+    ]);
     const draft: EntryDraft = {
       kind: 'consent.prompted',
       tenant: tenantId,
@@ -83,17 +88,21 @@ export class ConsentService {
       bad('unknown_purpose', `Purpose "${dto.purpose}" does not exist`),
     );
     const evidence = this.checkEvidence(dto);
-    const subject = await this.pseudonyms.subjectFor(tenantId, dto.customer.waId);
     const occurredAt = this.pastOrNow(dto.occurredAt, 'occurredAt');
+    if (dto.action === 'grant' && !dto.promptId) {
+      throw bad(
+        'prompt_required',
+        'A grant needs promptId: the prompt that showed this purpose’s wording to this customer',
+      );
+    }
+    // The pseudonym and the cited prompt in one tenant transaction (one BEGIN/COMMIT per request).
+    await this.pseudonyms.keyReady(tenantId);
+    const [subject, prompt] = await this.db.forTenant(tenantId, async (m) => [
+      await this.pseudonyms.subjectFor(tenantId, dto.customer.waId, m),
+      dto.action === 'grant' && dto.promptId ? await this.log.findById(tenantId, dto.promptId, m) : null,
+    ]);
     let draft: EntryDraft;
     if (dto.action === 'grant') {
-      if (!dto.promptId) {
-        throw bad(
-          'prompt_required',
-          'A grant needs promptId: the prompt that showed this purpose’s wording to this customer',
-        );
-      }
-      const prompt = await this.log.findById(tenantId, dto.promptId);
       if (!prompt || prompt.entry.kind !== 'consent.prompted') {
         throw bad('unknown_prompt', `No prompt ${dto.promptId} in this tenant’s consent log`);
       }

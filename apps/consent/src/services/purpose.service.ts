@@ -1,3 +1,4 @@
+import { EntityManager } from 'typeorm';
 import { HttpStatus, Injectable } from '@nestjs/common';
 import { TenantId } from '@custody/database';
 import { DomainError, notFound } from '@custody/platform';
@@ -181,17 +182,23 @@ export class PurposeService {
    * Each purpose with its current wording in `language`. Unknown purposes and missing wordings
    * are 400s (or silently skipped with `lenient`, for prompts configured before a purpose changed).
    */
-  async resolve(tenantId: TenantId, keys: string[], language: string, lenient = false): Promise<ResolvedPurpose[]> {
+  async resolve(
+    tenantId: TenantId,
+    keys: string[],
+    language: string,
+    lenient = false,
+    within?: EntityManager,
+  ): Promise<ResolvedPurpose[]> {
     const out: ResolvedPurpose[] = [];
     for (const key of keys) {
-      const purpose = await this.purposes.get(tenantId, key);
+      const purpose = await this.purposes.get(tenantId, key, within);
       if (!purpose) {
         if (lenient) {
           continue;
         }
         throw new DomainError(HttpStatus.BAD_REQUEST, 'unknown_purpose', `Purpose "${key}" does not exist`);
       }
-      const wording = await this.purposes.latestWording(tenantId, key, language);
+      const wording = await this.purposes.latestWording(tenantId, key, language, within);
       if (!wording) {
         if (lenient) {
           continue;
