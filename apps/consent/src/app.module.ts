@@ -40,7 +40,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         ObservabilityModule,
-        DatabaseModule.forRoot({ url: env.DATABASE_URL, schema: 'consent', entities: [] }),
+        DatabaseModule.forRoot({ url: env.DATABASE_URL, schema: 'consent', entities: [], poolSize: 20 }),
         KafkaModule.forRoot(kafkaSettings(env, 'custody-consent')),
         AuthModule.forRoot({ issuer: env.JWT_ISSUER, audience: env.JWT_AUDIENCE, jwksUrl: env.JWKS_URL }),
       ],

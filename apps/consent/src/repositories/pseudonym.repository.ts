@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac, createSecretKey, KeyObject, randomBytes } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import { TenantDb, TenantId } from '@custody/database';
 
@@ -21,7 +21,8 @@ interface MappingRow {
  */
 @Injectable()
 export class PseudonymRepository {
-  private readonly keys = new Map<TenantId, Buffer>();
+  /** Per tenant, its lookup key as a KeyObject: an HMAC with one is several times cheaper than with a Buffer. */
+  private readonly keys = new Map<TenantId, KeyObject>();
 
   constructor(private readonly db: TenantDb) {}
 
@@ -140,7 +141,7 @@ export class PseudonymRepository {
     await this.keyFor(tenantId);
   }
 
-  private async keyFor(tenantId: TenantId): Promise<Buffer> {
+  private async keyFor(tenantId: TenantId): Promise<KeyObject> {
     const cached = this.keys.get(tenantId);
     if (cached) {
       return cached;
@@ -153,7 +154,7 @@ export class PseudonymRepository {
       const rows: Array<{ key: Buffer }> = await m.query(`SELECT key FROM pseudonym_keys WHERE tenant_id = $1`, [
         tenantId,
       ]);
-      return rows[0].key;
+      return createSecretKey(rows[0].key);
     });
     if (this.keys.size >= CACHE_LIMIT) {
       this.keys.delete(this.keys.keys().next().value!);
@@ -164,13 +165,13 @@ export class PseudonymRepository {
 }
 
 /** The row's key: a keyed hash of the number, never equal to any pseudonym (domain-separated). */
-export function lookupOf(key: Buffer, waId: string): Buffer {
+export function lookupOf(key: Buffer | KeyObject, waId: string): Buffer {
   return createHmac('sha256', key)
     .update(LOOKUP_DOMAIN + waId, 'utf8')
     .digest();
 }
 
 /** How pseudonyms were derived before per-customer rows: HMAC-SHA256 of the number. */
-export function legacySubject(key: Buffer, waId: string): string {
+export function legacySubject(key: Buffer | KeyObject, waId: string): string {
   return createHmac('sha256', key).update(waId, 'utf8').digest('hex');
 }
