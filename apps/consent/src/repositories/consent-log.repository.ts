@@ -495,8 +495,10 @@ export class ConsentLogRepository {
   }
 
   /** A subject's current state for every purpose that has one, with the purpose's data use. */
-  states(tenantId: TenantId, subject: string): Promise<StateRow[]> {
-    return this.db.forTenant(tenantId, async (m) => {
+  states(tenantId: TenantId, subject: string, within?: EntityManager): Promise<StateRow[]> {
+    const run = <T>(work: (m: EntityManager) => Promise<T>): Promise<T> =>
+      within ? work(within) : this.db.forTenant(tenantId, work);
+    return run(async (m) => {
       const rows: Array<{
         purpose_key: string;
         data_use: string;

@@ -65,9 +65,11 @@ export class PseudonymRepository {
   }
 
   /** The customer's pseudonym if the number has one (read paths: never creates one). */
-  async findSubject(tenantId: TenantId, waId: string): Promise<string | null> {
+  async findSubject(tenantId: TenantId, waId: string, within?: EntityManager): Promise<string | null> {
     const key = await this.keyFor(tenantId);
-    return this.db.forTenant(tenantId, async (m) => {
+    const run = <T>(work: (m: EntityManager) => Promise<T>): Promise<T> =>
+      within ? work(within) : this.db.forTenant(tenantId, work);
+    return run(async (m) => {
       const row = await this.row(m, tenantId, lookupOf(key, waId));
       if (row) {
         return row.subject;

@@ -104,8 +104,10 @@ export class PurposeRepository {
     return row;
   }
 
-  list(tenantId: TenantId): Promise<PurposeRow[]> {
-    return this.db.forTenant(tenantId, async (m) => {
+  list(tenantId: TenantId, within?: EntityManager): Promise<PurposeRow[]> {
+    const run = <T>(work: (m: EntityManager) => Promise<T>): Promise<T> =>
+      within ? work(within) : this.db.forTenant(tenantId, work);
+    return run(async (m) => {
       const rows: Array<{ key: string; data_use: string; created_at: Date }> = await m.query(
         `SELECT key, data_use, created_at FROM purposes WHERE tenant_id = $1 ORDER BY key`,
         [tenantId],

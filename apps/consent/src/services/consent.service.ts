@@ -159,11 +159,16 @@ export class ConsentService {
 
   /** A number Custody never linked (or whose link was erased) has no pseudonym: all `none`, `subject: null`. */
   async state(tenantId: TenantId, waId: string): Promise<CustomerStateDto> {
-    const subject = await this.pseudonyms.findSubject(tenantId, waId);
-    const [purposes, states] = await Promise.all([
-      this.purposes.listRows(tenantId),
-      subject ? this.log.states(tenantId, subject) : [],
-    ]);
+    // The pseudonym, the purposes and the states in one tenant transaction (the key made ready first).
+    await this.pseudonyms.keyReady(tenantId);
+    const { subject, purposes, states } = await this.db.forTenant(tenantId, async (m) => {
+      const found = await this.pseudonyms.findSubject(tenantId, waId, m);
+      return {
+        subject: found,
+        purposes: await this.purposes.listRows(tenantId, m),
+        states: found ? await this.log.states(tenantId, found, m) : [],
+      };
+    });
     const byKey = new Map(states.map((s) => [s.purposeKey, s]));
     const rows: PurposeStateDto[] = purposes.map((p) => {
       const s = byKey.get(p.key);

@@ -166,8 +166,8 @@ export class PurposeService {
       : null;
   }
 
-  listRows(tenantId: TenantId): Promise<PurposeRow[]> {
-    return this.purposes.list(tenantId);
+  listRows(tenantId: TenantId, within?: EntityManager): Promise<PurposeRow[]> {
+    return this.purposes.list(tenantId, within);
   }
 
   async require(tenantId: TenantId, key: string, error: () => DomainError): Promise<PurposeRow> {
