@@ -9,23 +9,18 @@
 //     revoke's `recorded_at` in the consent log.
 // Prints requests/s, latency percentiles and CPU per request of consent, PostgreSQL and the broker
 // (from /proc). Bounded (a deadline for every wait); loopback only; stops by itself.
-import { createRequire } from 'node:module';
 import { cpus, loadavg } from 'node:os';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { closedLoop, percentiles } from './lib/bench-load.mjs';
 import { cpuBetween, findStackPids, sample } from './lib/bench-proc.mjs';
+import { inboundTextMessage, numberFlag } from './lib/bench-events.mjs';
 import { startProcesses, Topics } from './lib/platform-processes.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
-const require = createRequire(import.meta.url);
-const { conversationIdFor } = require('../libs/contracts/dist/index.js');
 
 const args = process.argv.slice(2);
-const flag = (name, fallback) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
+const flag = (name, fallback) => numberFlag(args, name, fallback);
 const N = Math.min(flag('customers', 3000), 50_000);
 const CONCURRENCY = flag('concurrency', 64);
 const STOPS = Math.min(flag('stops', 1000), 20_000);
@@ -190,7 +185,6 @@ try {
     const due = t0 + (i * 1000) / STOP_RATE;
     if (due > Date.now()) await sleep(due - Date.now());
     const waId = stoppers[i];
-    const conversationId = conversationIdFor(tenantId, phoneNumberId, waId);
     const messageId = `wamid.benchstop${suffix}${i}`;
     const at = new Date();
     publishedAt.set(messageId, at.getTime());
@@ -198,27 +192,7 @@ try {
       producer.send({
         topic: procs.topics.name(Topics.MessagesInbound),
         acks: -1,
-        messages: [
-          {
-            key: `${tenantId}:${conversationId}`,
-            value: JSON.stringify({
-              eventId: messageId,
-              type: 'message.inbound',
-              tenantId,
-              occurredAt: at.toISOString(),
-              messageId,
-              conversationId,
-              phoneNumberId,
-              customer: { waId },
-              origin: 'customer',
-              messageType: 'text',
-              content: { body: 'STOP' },
-              networkTimestamp: at.toISOString(),
-              custody: { e2e: false, hostedBy: 'custody' },
-            }),
-            headers: { 'custody-event-type': 'message.inbound', 'custody-tenant-id': tenantId },
-          },
-        ],
+        messages: [inboundTextMessage({ tenantId, phoneNumberId, waId, messageId, text: 'STOP', at })],
       }),
     );
   }

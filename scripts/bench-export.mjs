@@ -11,6 +11,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
+import { inboundTextMessage } from './lib/bench-events.mjs';
 import { startProcesses } from './lib/platform-processes.mjs';
 
 const require = createRequire(import.meta.url);
@@ -311,34 +312,13 @@ async function main() {
       const due = t + (i * 1000) / STOP_RATE;
       if (due > Date.now()) await sleep(due - Date.now());
       const c = stoppers[i];
-      const conversationId = conversationIdFor(tenantId, phoneNumberId, c.waId);
       const messageId = `wamid.stop${Date.now()}${i}`;
       const at = new Date();
       stopAt.set(c.waId, at.getTime());
       await producer.send({
         topic: procs.topics.name(Topics.MessagesInbound),
         acks: -1,
-        messages: [
-          {
-            key: `${tenantId}:${conversationId}`,
-            value: JSON.stringify({
-              eventId: messageId,
-              type: 'message.inbound',
-              tenantId,
-              occurredAt: at.toISOString(),
-              messageId,
-              conversationId,
-              phoneNumberId,
-              customer: { waId: c.waId },
-              origin: 'customer',
-              messageType: 'text',
-              content: { body: 'STOP' },
-              networkTimestamp: at.toISOString(),
-              custody: { e2e: false, hostedBy: 'custody' },
-            }),
-            headers: { 'custody-event-type': 'message.inbound', 'custody-tenant-id': tenantId },
-          },
-        ],
+        messages: [inboundTextMessage({ tenantId, phoneNumberId, waId: c.waId, messageId, text: 'STOP', at })],
       });
     }
     const hashOf = new Map(stoppers.map((c) => [createHash('sha256').update(c.waId).digest('hex'), c.waId]));

@@ -19,6 +19,7 @@ import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
+import { numberFlag } from './lib/bench-events.mjs';
 import { startProcesses, Topics } from './lib/platform-processes.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -26,10 +27,7 @@ const require = createRequire(import.meta.url);
 const { conversationIdFor } = require('../libs/contracts/dist/index.js');
 
 const args = process.argv.slice(2);
-const flag = (name, fallback) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
+const flag = (name, fallback) => numberFlag(args, name, fallback);
 const SHORT = args.includes('--short');
 const SENDS_PER_SECOND = flag('sends-per-second', 6);
 const INBOUND_PER_SECOND = flag('inbound-per-second', 3);

@@ -36,6 +36,18 @@ export class TenantDb {
   }
 
   /**
+   * `work` inside the caller's transaction for this tenant when it passes one (`within`), else in
+   * a tenant transaction of its own: lets a request do several lookups in one BEGIN/COMMIT.
+   */
+  withinTenant<T>(
+    tenantId: TenantId,
+    within: EntityManager | undefined,
+    work: (manager: EntityManager) => Promise<T>,
+  ): Promise<T> {
+    return within ? work(within) : this.forTenant(tenantId, work);
+  }
+
+  /**
    * Platform work that must see across tenants (an operator listing tenants, looking up the
    * credential a client presents before its tenant is known). Only explicit operator and auth
    * paths call this.

@@ -458,9 +458,7 @@ export class ConsentLogRepository {
   }
 
   findById(tenantId: TenantId, eventId: string, within?: EntityManager): Promise<StoredEntry | null> {
-    const run = <T>(work: (m: EntityManager) => Promise<T>): Promise<T> =>
-      within ? work(within) : this.db.forTenant(tenantId, work);
-    return run(async (m) => {
+    return this.db.withinTenant(tenantId, within, async (m) => {
       const rows: Array<{ leaf_index: string; entry: Buffer }> = await m.query(
         `SELECT leaf_index, entry FROM log_entries WHERE tenant_id = $1 AND event_id = $2`,
         [tenantId, eventId],
@@ -496,9 +494,7 @@ export class ConsentLogRepository {
 
   /** A subject's current state for every purpose that has one, with the purpose's data use. */
   states(tenantId: TenantId, subject: string, within?: EntityManager): Promise<StateRow[]> {
-    const run = <T>(work: (m: EntityManager) => Promise<T>): Promise<T> =>
-      within ? work(within) : this.db.forTenant(tenantId, work);
-    return run(async (m) => {
+    return this.db.withinTenant(tenantId, within, async (m) => {
       const rows: Array<{
         purpose_key: string;
         data_use: string;

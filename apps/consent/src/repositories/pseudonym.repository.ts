@@ -34,9 +34,7 @@ export class PseudonymRepository {
     // With a caller's transaction, the caller has made the key ready first (keyReady): a second
     // connection taken here while holding one could starve the pool under concurrent requests.
     const key = await this.keyFor(tenantId);
-    const run = <T>(work: (m: EntityManager) => Promise<T>): Promise<T> =>
-      within ? work(within) : this.db.forTenant(tenantId, work);
-    return run(async (m) => {
+    return this.db.withinTenant(tenantId, within, async (m) => {
       const lookup = lookupOf(key, waId);
       const legacy = legacySubject(key, waId);
       // The link row and, for a number without one, whether its old HMAC pseudonym is in the log:
@@ -67,9 +65,7 @@ export class PseudonymRepository {
   /** The customer's pseudonym if the number has one (read paths: never creates one). */
   async findSubject(tenantId: TenantId, waId: string, within?: EntityManager): Promise<string | null> {
     const key = await this.keyFor(tenantId);
-    const run = <T>(work: (m: EntityManager) => Promise<T>): Promise<T> =>
-      within ? work(within) : this.db.forTenant(tenantId, work);
-    return run(async (m) => {
+    return this.db.withinTenant(tenantId, within, async (m) => {
       const row = await this.row(m, tenantId, lookupOf(key, waId));
       if (row) {
         return row.subject;

@@ -86,9 +86,7 @@ export class PurposeRepository {
     if (cached) {
       return cached;
     }
-    const run = <T>(work: (m: EntityManager) => Promise<T>): Promise<T> =>
-      within ? work(within) : this.db.forTenant(tenantId, work);
-    const row = await run(async (m) => {
+    const row = await this.db.withinTenant(tenantId, within, async (m) => {
       const rows: Array<{ key: string; data_use: string; created_at: Date }> = await m.query(
         `SELECT key, data_use, created_at FROM purposes WHERE tenant_id = $1 AND key = $2`,
         [tenantId, key],
@@ -105,9 +103,7 @@ export class PurposeRepository {
   }
 
   list(tenantId: TenantId, within?: EntityManager): Promise<PurposeRow[]> {
-    const run = <T>(work: (m: EntityManager) => Promise<T>): Promise<T> =>
-      within ? work(within) : this.db.forTenant(tenantId, work);
-    return run(async (m) => {
+    return this.db.withinTenant(tenantId, within, async (m) => {
       const rows: Array<{ key: string; data_use: string; created_at: Date }> = await m.query(
         `SELECT key, data_use, created_at FROM purposes WHERE tenant_id = $1 ORDER BY key`,
         [tenantId],
@@ -135,9 +131,7 @@ export class PurposeRepository {
     language: string,
     within?: EntityManager,
   ): Promise<WordingRow | null> {
-    const run = <T>(work: (m: EntityManager) => Promise<T>): Promise<T> =>
-      within ? work(within) : this.db.forTenant(tenantId, work);
-    return run(async (m) => {
+    return this.db.withinTenant(tenantId, within, async (m) => {
       const rows: RawWording[] = await m.query(
         `SELECT ${WORDING_COLUMNS} FROM purpose_versions
           WHERE tenant_id = $1 AND purpose_key = $2 AND language = $3 ORDER BY version DESC LIMIT 1`,
