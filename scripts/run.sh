@@ -67,6 +67,40 @@ peer_db() {
     sed -n 's/^export DATABASE_URL=/export CUSTODY_PEER_DATABASE_URL=/p; s/^export MIGRATION_DATABASE_URL=/export CUSTODY_PEER_MIGRATION_DATABASE_URL=/p')"
 }
 
+# Several commands may share the local stack (`npm start` in one terminal, `npm test` or a
+# benchmark in another). Each registers itself under $CUSTODY_HOME/stack-users while it runs; the
+# one that started the stack stops it when it ends, unless another is still using it: then the
+# last of those stops it (CUSTODY_KEEP_STACK=1: nobody does).
+stack_users="$CUSTODY_HOME/stack-users"
+claim_stack() {
+  started_stack=0
+  bash "$ROOT/scripts/stack.sh" status >/dev/null 2>&1 || started_stack=1
+  mkdir -p "$stack_users"
+  [ "$started_stack" = 0 ] || rm -f "$stack_users/stop-when-last"
+  : >"$stack_users/$$"
+}
+release_stack() {
+  rm -f "$stack_users/$$"
+  local f pid others=0
+  for f in "$stack_users"/[0-9]*; do
+    [ -e "$f" ] || continue
+    pid="$(basename "$f")"
+    if kill -0 "$pid" 2>/dev/null; then others=$((others + 1)); else rm -f "$f"; fi
+  done
+  if [ "$started_stack" != 1 ] && [ ! -e "$stack_users/stop-when-last" ]; then
+    return 0
+  fi
+  if [ "${CUSTODY_KEEP_STACK:-0}" = 1 ]; then
+    rm -f "$stack_users/stop-when-last"
+  elif [ "$others" -gt 0 ]; then
+    echo "stack: left running for $others other command(s) using it; the last of them stops it"
+    : >"$stack_users/stop-when-last"
+  else
+    rm -f "$stack_users/stop-when-last"
+    bash "$ROOT/scripts/stack.sh" down || true
+  fi
+}
+
 cmd="${1:-}"
 shift || true
 case "$cmd" in
@@ -87,8 +121,7 @@ case "$cmd" in
     # A broker this starts gets the full JIT (C2): the stack's default (C1 only) starts ~3 s
     # sooner but runs the broker's hot code slower, which is not what a benchmark should measure.
     export KAFKA_JVM_PERFORMANCE_OPTS="${KAFKA_JVM_PERFORMANCE_OPTS:--XX:+UseG1GC -XX:MaxGCPauseMillis=20}"
-    started_stack=0
-    bash "$ROOT/scripts/stack.sh" status >/dev/null 2>&1 || started_stack=1
+    claim_stack
     bash "$ROOT/scripts/stack.sh" up
     [ -n "${DATABASE_URL:-}" ] || bash "$ROOT/scripts/stack.sh" db custody_bench >/dev/null
     stack_env --db custody_bench
@@ -100,9 +133,7 @@ case "$cmd" in
     script="$1"
     shift
     node "$script" "$@" || status=$?
-    if [ "$started_stack" = 1 ] && [ "${CUSTODY_KEEP_STACK:-0}" != 1 ]; then
-      bash "$ROOT/scripts/stack.sh" down
-    fi
+    release_stack
     exit "$status"
     ;;
   chaos)
@@ -113,8 +144,7 @@ case "$cmd" in
       echo "chaos: restarts the local broker and PostgreSQL; unset KAFKA_BROKERS and DATABASE_URL" >&2
       exit 2
     fi
-    started_stack=0
-    bash "$ROOT/scripts/stack.sh" status >/dev/null 2>&1 || started_stack=1
+    claim_stack
     bash "$ROOT/scripts/stack.sh" up
     bash "$ROOT/scripts/stack.sh" db custody_chaos >/dev/null
     stack_env --db custody_chaos
@@ -124,9 +154,7 @@ case "$cmd" in
     migrate
     status=0
     node scripts/chaos.mjs "$@" || status=$?
-    if [ "$started_stack" = 1 ] && [ "${CUSTODY_KEEP_STACK:-0}" != 1 ]; then
-      bash "$ROOT/scripts/stack.sh" down
-    fi
+    release_stack
     exit "$status"
     ;;
   lint)
@@ -152,8 +180,7 @@ case "$cmd" in
     ;;
   start)
     ensure_packages
-    started_stack=0
-    bash "$ROOT/scripts/stack.sh" status >/dev/null 2>&1 || started_stack=1
+    claim_stack
     bash "$ROOT/scripts/stack.sh" up
     stack_env
     build
@@ -161,19 +188,14 @@ case "$cmd" in
     migrate
     status=0
     node scripts/start-platform.mjs "$@" || status=$?
-    if [ "$started_stack" = 1 ] && [ "${CUSTODY_KEEP_STACK:-0}" != 1 ]; then
-      bash "$ROOT/scripts/stack.sh" down
-    fi
+    release_stack
     exit "$status"
     ;;
   test)
     ensure_packages
-    started_stack=0
-    bash "$ROOT/scripts/stack.sh" status >/dev/null 2>&1 || started_stack=1
+    claim_stack
     cleanup() {
-      if [ "$started_stack" = 1 ] && [ "${CUSTODY_KEEP_STACK:-0}" != 1 ]; then
-        bash "$ROOT/scripts/stack.sh" down || true
-      fi
+      release_stack
     }
     trap cleanup EXIT
     # The Helm CLI and the manifest validators are Go builds (minutes when Go's caches are cold,
