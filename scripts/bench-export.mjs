@@ -103,27 +103,12 @@ async function main() {
     }
     await admin.disconnect();
 
-    const form = (o) => ({
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams(o),
-    });
-    const op = await json(
-      await fetch(
-        `${store}/v1/oauth/token`,
-        form({
-          grant_type: 'client_credentials',
-          client_id: procs.env.OPERATOR_CLIENT_ID,
-          client_secret: procs.env.OPERATOR_CLIENT_SECRET,
-        }),
-      ),
-      'operator token',
-    );
+    const operatorToken = await procs.token();
     const phoneNumberId = `9${Date.now()}`.slice(0, 15);
     const created = await json(
       await fetch(`${store}/v1/tenants`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${op.access_token}` },
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${operatorToken}` },
         body: JSON.stringify({
           businessAccountId: `8${Date.now()}`,
           displayName: 'Bench export',
@@ -134,21 +119,11 @@ async function main() {
       'tenant',
     );
     const tenantId = created.tenant.id;
-    const tok = await json(
-      await fetch(
-        `${store}/v1/oauth/token`,
-        form({
-          grant_type: 'client_credentials',
-          client_id: created.credentials.clientId,
-          client_secret: created.credentials.clientSecret,
-        }),
-      ),
-      'tenant token',
-    );
+    const tenantToken = await procs.token(created.credentials.clientId, created.credentials.clientSecret);
     const api = (base, method, path, body) =>
       fetch(`${base}${path}`, {
         method,
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${tok.access_token}` },
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${tenantToken}` },
         body: body === undefined ? undefined : JSON.stringify(body),
       }).then((r) => json(r, `${method} ${path}`));
 

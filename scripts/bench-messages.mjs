@@ -243,28 +243,14 @@ async function runPath(kafka, admin, stack) {
   const byLogical = (o) => Object.fromEntries(Object.entries(o).map(([t, v]) => [logical(t), v]));
   const store = apps.url('tenant-store');
   const ingest = apps.url('ingest');
-  const form = (o) => ({
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams(o),
-  });
-  const op = await (
-    await fetch(
-      `${store}/v1/oauth/token`,
-      form({
-        grant_type: 'client_credentials',
-        client_id: apps.env.OPERATOR_CLIENT_ID,
-        client_secret: apps.env.OPERATOR_CLIENT_SECRET,
-      }),
-    )
-  ).json();
+  const operatorToken = await apps.token();
   const numbers = Array.from({ length: NUMBERS }, (_, i) => ({
     phoneNumberId: `9${Date.now()}${i}`.slice(0, 15),
     displayPhoneNumber: `+1555990${String(i).padStart(4, '0')}`,
   }));
   const res = await fetch(`${store}/v1/tenants`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${op.access_token}` },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${operatorToken}` },
     body: JSON.stringify({
       businessAccountId: `8${Date.now()}`,
       displayName: 'Bench',
@@ -275,17 +261,7 @@ async function runPath(kafka, admin, stack) {
   });
   const created = await res.json();
   if (!res.ok) throw new Error(`tenant creation failed: HTTP ${res.status} ${JSON.stringify(created)}`);
-  const tok = await (
-    await fetch(
-      `${store}/v1/oauth/token`,
-      form({
-        grant_type: 'client_credentials',
-        client_id: created.credentials.clientId,
-        client_secret: created.credentials.clientSecret,
-      }),
-    )
-  ).json();
-  const auth = `Bearer ${tok.access_token}`;
+  const auth = `Bearer ${await apps.token(created.credentials.clientId, created.credentials.clientSecret)}`;
   const tenantId = created.tenant.id;
   report.tenantId = tenantId;
 

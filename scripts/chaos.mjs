@@ -149,15 +149,7 @@ const post = async (url, body, headers = {}) => {
   }
   return { status: res.status, body: json };
 };
-const tokenOf = async (clientId, clientSecret) => {
-  const res = await fetch(`${store}/v1/oauth/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret }),
-  });
-  if (!res.ok) throw new Error(`token: HTTP ${res.status}`);
-  return (await res.json()).access_token;
-};
+const tokenOf = procs.token;
 
 appSecret = randomBytes(20).toString('hex');
 const phoneNumberId = `7${Date.now()}`.slice(0, 15);

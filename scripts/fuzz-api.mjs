@@ -44,19 +44,7 @@ const procs = await startProcesses({
 });
 const failed = [];
 try {
-  const form = (o) => ({
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams(o),
-  });
-  const token = async (clientId, clientSecret) => {
-    const res = await fetch(
-      `${procs.url('tenant-store')}/v1/oauth/token`,
-      form({ grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret }),
-    );
-    if (!res.ok) throw new Error(`fuzz: token request failed: HTTP ${res.status}`);
-    return (await res.json()).access_token;
-  };
+  const token = procs.token;
   const operator = await token(procs.env.OPERATOR_CLIENT_ID, procs.env.OPERATOR_CLIENT_SECRET);
   const suffix = String(Date.now()).slice(-9);
   const created = await fetch(`${procs.url('tenant-store')}/v1/tenants`, {

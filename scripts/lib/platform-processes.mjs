@@ -210,5 +210,15 @@ export async function startProcesses({ apps, env: extra = {}, consumerGroups = 0
     pids[app] = children[i].pid;
     await waitReady(app);
   };
-  return { env, url, stop, pids, topics, kill, restart };
+  /** An access token from tenant-store's token endpoint (client credentials; the operator's by default). */
+  const token = async (clientId = env.OPERATOR_CLIENT_ID, clientSecret = env.OPERATOR_CLIENT_SECRET) => {
+    const res = await fetch(`${url('tenant-store')}/v1/oauth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret }),
+    });
+    if (!res.ok) throw new Error(`token request failed: HTTP ${res.status}`);
+    return (await res.json()).access_token;
+  };
+  return { env, url, stop, pids, topics, kill, restart, token };
 }

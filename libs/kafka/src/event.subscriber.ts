@@ -105,14 +105,7 @@ export class EventSubscriber {
   constructor(private readonly client: KafkaClient) {}
 
   async subscribe<T extends EventBase>(subscription: Subscription<T>): Promise<Consumer> {
-    const consumer = await this.connect(subscription);
-    resubscribeAfterFatalCrash(
-      consumer,
-      subscription.groupId,
-      () => this.client.isStopping,
-      () => this.subscribe(subscription),
-      this.logger,
-    );
+    const consumer = await this.connect(subscription, () => this.subscribe(subscription));
     await consumer.run({
       autoCommit: true,
       eachMessage: (payload) => this.handle(subscription, payload),
@@ -126,14 +119,7 @@ export class EventSubscriber {
    * resolved, so a crash replays at most the chunk in flight (handlers are idempotent).
    */
   async subscribeBatch<T extends EventBase>(subscription: BatchSubscription<T>): Promise<Consumer> {
-    const consumer = await this.connect(subscription);
-    resubscribeAfterFatalCrash(
-      consumer,
-      subscription.groupId,
-      () => this.client.isStopping,
-      () => this.subscribeBatch(subscription),
-      this.logger,
-    );
+    const consumer = await this.connect(subscription, () => this.subscribeBatch(subscription));
     const maxBatch = subscription.maxBatch ?? 500;
     await consumer.run({
       autoCommit: true,
@@ -228,13 +214,13 @@ export class EventSubscriber {
    * `rebalanceTimeout` for members to rejoin a rebalancing group (kafkajs defaults to 60 s, which
    * a stopping member's final join could wait out); members rejoin between chunks, which take
    * seconds. Fetches wait at most 1 s for data, so an idle consumer heartbeats every second and
-   * stops without waiting out a long poll.
+   * stops without waiting out a long poll. `again` subscribes anew after a crash kafkajs will not
+   * restart (resubscribeAfterFatalCrash).
    */
-  private async connect(subscription: {
-    groupId: string;
-    topics: Topic[];
-    fromBeginning?: boolean;
-  }): Promise<Consumer> {
+  private async connect(
+    subscription: { groupId: string; topics: Topic[]; fromBeginning?: boolean },
+    again: () => Promise<Consumer>,
+  ): Promise<Consumer> {
     const consumer = this.client.consumer({
       groupId: this.groupName(subscription.groupId),
       sessionTimeout: 10000,
@@ -243,6 +229,7 @@ export class EventSubscriber {
       maxWaitTimeInMs: 1000,
       retry: { initialRetryTime: 300, retries: 10, maxRetryTime: 30000 },
     });
+    resubscribeAfterFatalCrash(consumer, subscription.groupId, () => this.client.isStopping, again, this.logger);
     await consumer.connect();
     await consumer.subscribe({
       topics: subscription.topics.map((topic) => this.client.topics.name(topic)),
