@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { TenantId } from '@custody/database';
@@ -46,6 +47,22 @@ const mapState = (r: RawState): ConsentStateView & { waId: string } => ({
  */
 @Injectable()
 export class ConsentStateRepository {
+  /**
+   * Serializes, per customer, a consent change with the confirmation of an audience upload (both in
+   * their own transactions): without it a revoke could commit unseen by an upload's re-check while
+   * the upload's new membership was still unseen by the revoke, leaving a revoked customer in the
+   * audience. Transaction-scoped advisory locks, taken in one order so two batches cannot deadlock.
+   */
+  async lockCustomers(m: EntityManager, tenantId: TenantId, waIds: string[]): Promise<void> {
+    const keys = [...new Set(waIds)]
+      .map((w) => createHash('sha256').update(`${tenantId}:${w}`).digest().readBigInt64BE(0))
+      .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    if (keys.length === 0) {
+      return;
+    }
+    await m.query(`SELECT pg_advisory_xact_lock(k) FROM unnest($1::bigint[]) AS k`, [keys.map(String)]);
+  }
+
   /** Applies changes in one statement, in the caller's transaction; returns the changes that took effect (newer than what was held). */
   async applyIn(m: EntityManager, tenantId: TenantId, changes: ConsentStateChange[]): Promise<ConsentStateChange[]> {
     if (changes.length === 0) {

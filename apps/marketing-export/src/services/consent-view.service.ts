@@ -44,6 +44,11 @@ export class ConsentViewService {
     let removals = 0;
     for (const [tenantId, changes] of byTenant) {
       removals += await this.db.forTenant(tenantId, async (m) => {
+        await this.states.lockCustomers(
+          m,
+          tenantId,
+          changes.map((c) => c.waId),
+        );
         const applied = await this.states.applyIn(m, tenantId, changes);
         return this.removeNoLongerConsented(
           m,

@@ -411,6 +411,12 @@ export class ExportWorker implements OnApplicationBootstrap, OnApplicationShutdo
     if (sent.length === 0) {
       return;
     }
+    // Taken before the membership exists: a revoke committing meanwhile is either seen below or sees it.
+    await this.consent.lockCustomers(
+      m,
+      tenantId,
+      sent.map((r) => r.waId!),
+    );
     await this.records.addMembers(m, tenantId, sent);
     const states = await this.consent.forCustomers(
       m,

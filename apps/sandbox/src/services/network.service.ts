@@ -5,6 +5,10 @@ import { SandboxEnv } from '../config/sandbox.env';
 
 /** Statuses due within one slot of this many milliseconds leave together. */
 const STATUS_SLOT_MS = 25;
+/** ingest's limit of events per network batch. */
+const MAX_BATCH_EVENTS = 1000;
+/** Well below ingest's body limit (1 MB), whatever the events. */
+const MAX_BATCH_BYTES = 512 * 1024;
 
 export interface DeliveredMessage extends NetworkOutboundMessage {
   receivedAt: string;
@@ -148,17 +152,42 @@ export class NetworkService implements OnApplicationShutdown {
     this.timers.add(timer);
   }
 
+  /**
+   * Sends a slot's statuses in batches within ingest's limits: at most MAX_BATCH_EVENTS events and
+   * MAX_BATCH_BYTES of JSON each (a burst of first contacts fills a slot with hundreds of events).
+   */
   private flush(events: NetworkEvent[]): void {
-    for (let start = 0; start < events.length; start += 1000) {
-      const batch = events.slice(start, start + 1000);
-      const sending = this.post(batch)
-        .then(() => {
-          this.stats.statusesSent += batch.length;
-        })
-        .catch(() => undefined)
-        .finally(() => this.pending.delete(sending));
-      this.pending.add(sending);
+    let batch: NetworkEvent[] = [];
+    let bytes = 0;
+    for (const event of events) {
+      const size = Buffer.byteLength(JSON.stringify(event)) + 1;
+      if (batch.length > 0 && (batch.length >= MAX_BATCH_EVENTS || bytes + size > MAX_BATCH_BYTES)) {
+        this.send(batch);
+        batch = [];
+        bytes = 0;
+      }
+      batch.push(event);
+      bytes += size;
     }
+    if (batch.length > 0) {
+      this.send(batch);
+    }
+  }
+
+  private send(batch: NetworkEvent[]): void {
+    const sending = this.post(batch)
+      .then((status) => {
+        if (status >= 200 && status < 300) {
+          this.stats.statusesSent += batch.length;
+          return;
+        }
+        // Refused for good (4xx): the statuses are lost to Custody; say so rather than count them sent.
+        this.stats.deliveryFailures += 1;
+        this.logger.warn({ msg: 'ingest refused a status batch', status, events: batch.length });
+      })
+      .catch(() => undefined)
+      .finally(() => this.pending.delete(sending));
+    this.pending.add(sending);
   }
 
   /** Signed POST to ingest's network endpoint, retried a few times like a real network would. */
