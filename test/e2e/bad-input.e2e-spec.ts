@@ -45,9 +45,18 @@ describe('bad input answers 400, never 500 (real stack)', () => {
         code: 'validation_failed',
       });
     }
-    const crafted = Buffer.from(JSON.stringify({ at: '1', id: randomUUID() })).toString('base64url');
-    const listed = await h.ts.request('GET', `/v1/conversations?cursor=${crafted}`, { token: t.admin });
-    expect(listed.status).toBe(400);
+    // Dates JavaScript reads and PostgreSQL refuses (or places elsewhere) answer 400 like any bad cursor.
+    for (const at of ['1', '2026-02-31T00:00:00.000Z', '0000-01-01T00:00:00.000Z', '2026-01-01T24:00:00.000Z']) {
+      const crafted = Buffer.from(JSON.stringify({ at, id: randomUUID() })).toString('base64url');
+      const listed = await h.ts.request('GET', `/v1/conversations?customer=15550009876&cursor=${crafted}`, {
+        token: t.admin,
+      });
+      expect({ at, status: listed.status, code: listed.body.error?.code }).toEqual({
+        at,
+        status: 400,
+        code: 'bad_request',
+      });
+    }
     const noDestination = await h.ts.request('POST', '/v1/marketing/authorizations', {
       token: t.admin,
       body: { dataUses: ['marketing.advertising.first_party.targeted'], scope: 'all' },

@@ -1,5 +1,6 @@
 import { Logger, LoggerService } from '@nestjs/common';
 import pino, { Logger as PinoLogger } from 'pino';
+import { serializeError } from './error-serializer';
 import { currentContext } from './request-context';
 
 /**
@@ -43,6 +44,8 @@ export function rootLogger(): PinoLogger {
     level: process.env.LOG_LEVEL ?? 'info',
     base: { service: process.env.CUSTODY_SERVICE },
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    // Errors without the values they were thrown over (statement parameters, quoted input).
+    serializers: { err: serializeError, error: serializeError },
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
     mixin() {

@@ -2,7 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logge
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
-import { isUnstorableInputError } from './input-guard';
+import { isInvalidInputValueError, isUnstorableInputError } from './input-guard';
 import { currentContext } from '@custody/observability';
 
 // Descriptions are given explicitly: libs are built by tsc, without the Swagger plugin that reads doc comments.
@@ -113,6 +113,12 @@ export function toErrorBody(exception: unknown, logger: Logger): { status: numbe
   }
   if (isUnstorableInputError(exception)) {
     const message = 'The request contains characters that cannot be stored (e.g. NUL)';
+    return { status: 400, body: { error: { status: 400, code: 'bad_request', message, requestId } } };
+  }
+  if (isInvalidInputValueError(exception)) {
+    // Logged (a validation gap to close), without the value: the error serializer keeps it out.
+    logger.warn({ msg: 'a request value reached the database unchecked', errorId: requestId, err: exception });
+    const message = 'A value in the request is not valid (out of range, too long, or not of its type)';
     return { status: 400, body: { error: { status: 400, code: 'bad_request', message, requestId } } };
   }
   logger.error({ msg: 'unexpected error', errorId: requestId, err: exception });

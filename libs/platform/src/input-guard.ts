@@ -79,3 +79,15 @@ export function isUnstorableInputError(e: unknown): boolean {
   const code = (e as { code?: unknown } | null)?.code;
   return (e as { name?: unknown } | null)?.name === 'QueryFailedError' && (code === '22021' || code === '22P05');
 }
+
+/**
+ * PostgreSQL's data exceptions that a value from the request causes (22001 string too long, 22003
+ * number out of range, 22007/22008 a date or time it cannot read or place, 22P02 text that is not
+ * of the column's type): a value slipped past the edge's validation; the safety net answers 400.
+ */
+const INPUT_VALUE_ERRORS = new Set(['22001', '22003', '22007', '22008', '22P02']);
+
+export function isInvalidInputValueError(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  return (e as { name?: unknown } | null)?.name === 'QueryFailedError' && INPUT_VALUE_ERRORS.has(String(code));
+}

@@ -13,6 +13,11 @@ export function encodeTimeCursor(at: Date, id: string): string {
   return Buffer.from(JSON.stringify({ at: at.toISOString(), id })).toString('base64url');
 }
 
+function isRoundTripInstant(at: string): boolean {
+  const time = Date.parse(at);
+  return !Number.isNaN(time) && !at.startsWith('0000') && new Date(time).toISOString() === at;
+}
+
 /** The cursor's position, or undefined when it is not one this service issued (callers answer 400). */
 export function parseTimeCursor(cursor: string): TimeCursor | undefined {
   try {
@@ -21,7 +26,9 @@ export function parseTimeCursor(cursor: string): TimeCursor | undefined {
       typeof parsed.at === 'string' &&
       // Exactly what encodeTimeCursor writes: anything looser could reach PostgreSQL as a bad timestamp.
       ISO_INSTANT.test(parsed.at) &&
-      !Number.isNaN(Date.parse(parsed.at)) &&
+      // A real instant PostgreSQL takes: JavaScript reads 2026-02-31 as 3 March and 24:00 as the next
+      // day (PostgreSQL refuses the first), and year 0000 does not exist in PostgreSQL.
+      isRoundTripInstant(parsed.at) &&
       typeof parsed.id === 'string' &&
       UUID.test(parsed.id)
     ) {
