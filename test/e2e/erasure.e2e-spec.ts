@@ -238,17 +238,24 @@ describe('customer erasure across services (real stack)', () => {
     });
     expect(created.status).toBe(202);
     expect(created.body).toMatchObject({ status: 'pending', outcome: null, completedAt: null });
-    expect(created.body.services.map((s: any) => s.service)).toEqual(['tenant-store', 'consent', 'marketing-export']);
+    expect(created.body.services.map((s: any) => s.service)).toEqual([
+      'tenant-store',
+      'ingest',
+      'consent',
+      'marketing-export',
+    ]);
     expect(JSON.stringify(created.body)).not.toContain(waId);
     const again = await erase(token, { waId });
     expect(again.status).toBe(200);
     expect(again.body.id).toBe(created.body.id);
 
-    const done = await completed(token, created.body.id, ['tenant-store', 'consent', 'marketing-export']);
+    const done = await completed(token, created.body.id, ['tenant-store', 'ingest', 'consent', 'marketing-export']);
     expect(done).toMatchObject({ status: 'completed', outcome: 'erased', completedAt: expect.any(String) });
     const byService = Object.fromEntries(done.services.map((s: any) => [s.service, s]));
     expect(byService['tenant-store']).toMatchObject({ status: 'erased', counts: { conversations: 1, messages: 4 } }); // 2 inbound, the reply, the hosted notice
     expect(byService.consent).toMatchObject({ status: 'erased', counts: { pseudonyms: 1, consentEvents: 1 } });
+    // ingest reports too (the request waited for it): the stored response of the Idempotency-Key send.
+    expect(byService.ingest).toMatchObject({ status: 'erased', counts: { idempotencyKeys: 1 } });
     // (Counts are not compared for marketing-export: on a broker shared with other running stacks,
     // another deployment's marketing-export may have answered first; the audience is the proof.)
     expect(byService['marketing-export'].status).toBe('erased');
@@ -285,7 +292,7 @@ describe('customer erasure across services (real stack)', () => {
     expect((await cApi('GET', `/v1/consent/customers/${bystander}/history`)).body.subject).toBe(
       bystanderPrompt.body.subject,
     );
-    // ingest: the customer's webhook deliveries are gone (ingest acts on the request on its own).
+    // ingest: the customer's webhook deliveries are gone (ingest reported before completion).
     await waitFor('ingest to drop the customer’s webhook deliveries', async () => {
       const deliveries = await p.ingest('GET', '/v1/webhook/deliveries?limit=200', { token });
       return !deliveries.body.data.some((d: any) => inbound.some((id) => d.eventId === `stored:${id}`));
@@ -350,6 +357,7 @@ describe('customer erasure across services (real stack)', () => {
     expect(done.outcome).toBe('nothing_found');
     expect(done.services.map((s: any) => [s.service, s.status])).toEqual([
       ['tenant-store', 'nothing_found'],
+      ['ingest', 'nothing_found'],
       ['consent', 'nothing_found'],
       ['marketing-export', 'nothing_found'],
     ]);

@@ -5,7 +5,7 @@ import { CustomerRef } from './message-events';
 import { Topics } from './topics';
 
 /** The services that take part in erasing a customer; each reports on `erasure.results`. */
-export const ERASURE_SERVICES = ['tenant-store', 'consent', 'marketing-export'] as const;
+export const ERASURE_SERVICES = ['tenant-store', 'ingest', 'consent', 'marketing-export'] as const;
 export type ErasureService = (typeof ERASURE_SERVICES)[number];
 
 /**

@@ -1,14 +1,15 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { ErasureRequestedEvent, Topics } from '@custody/contracts';
+import { erasureEventKey, ErasureRequestedEvent, ErasureResultEvent, Topics } from '@custody/contracts';
 import { asTenantId } from '@custody/database';
-import { EventSubscriber } from '@custody/kafka';
+import { EventPublisher, EventSubscriber } from '@custody/kafka';
 import { IngestErasureRepository } from '../repositories/erasure.repository';
 
 /**
  * ingest's part of erasing a customer: its webhook deliveries (payloads with the customer's
  * messages), the service windows of the customer's conversations and stored send responses.
- * ingest is not one of the services that report on `erasure.results` (see docs/data-lifecycle.md):
- * it acts on the request and logs counts, idempotently (a replay deletes nothing more).
+ * Then it reports on `erasure.results` like the other services, and the request completes only
+ * with its report. Idempotent: a replay deletes nothing more and reports again (tenant-store never
+ * downgrades a report); a report that cannot be published fails the handler, which retries.
  */
 @Injectable()
 export class ErasureConsumer implements OnApplicationBootstrap {
@@ -17,6 +18,7 @@ export class ErasureConsumer implements OnApplicationBootstrap {
   constructor(
     private readonly subscriber: EventSubscriber,
     private readonly erasure: IngestErasureRepository,
+    private readonly publisher: EventPublisher,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -26,6 +28,18 @@ export class ErasureConsumer implements OnApplicationBootstrap {
       fromBeginning: true,
       handler: async (event) => {
         const counts = await this.erasure.eraseCustomer(asTenantId(event.tenantId), event.customer.waId);
+        const erased = Object.values(counts).reduce((sum, n) => sum + n, 0);
+        const report: ErasureResultEvent = {
+          eventId: `${event.requestId}:ingest`,
+          type: 'erasure.completed',
+          occurredAt: new Date().toISOString(),
+          tenantId: event.tenantId,
+          requestId: event.requestId,
+          service: 'ingest',
+          outcome: erased > 0 ? 'erased' : 'nothing_found',
+          counts: { ...counts },
+        };
+        await this.publisher.publish(Topics.ErasureResults, erasureEventKey(event.tenantId, event.requestId), report);
         this.logger.log({ msg: 'customer erased', tenantId: event.tenantId, requestId: event.requestId, ...counts });
       },
     });

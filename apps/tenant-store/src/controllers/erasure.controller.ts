@@ -27,9 +27,9 @@ export class ErasureController {
   constructor(private readonly erasures: ErasureService) {}
 
   /**
-   * Asks Custody to forget one customer (GDPR Art. 17): tenant-store, consent and marketing-export
-   * each erase what they hold and report. While a request for the same customer is pending, the
-   * same request is returned (200); a new one answers 202.
+   * Asks Custody to forget one customer (GDPR Art. 17): tenant-store, ingest, consent and
+   * marketing-export each erase what they hold and report. While a request for the same customer
+   * is pending, the same request is returned (200); a new one answers 202.
    */
   @Post()
   @Auth(Roles.TenantAdmin)

@@ -138,7 +138,9 @@ export class ErasureRepository {
         `SELECT status FROM erasure_service_status WHERE tenant_id = $1 AND request_id = $2`,
         [tenantId, result.requestId],
       );
-      if (statuses.length < ERASURE_SERVICES.length || !statuses.every((s) => DONE.includes(s.status))) {
+      // Every service the request was made for (its rows, created with it) must be done. A request
+      // made before a service joined the list has no row for it and does not wait for it.
+      if (statuses.length === 0 || !statuses.every((s) => DONE.includes(s.status))) {
         return false;
       }
       const [, completed]: [unknown, number] = await m.query(

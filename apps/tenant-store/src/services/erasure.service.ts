@@ -1,6 +1,12 @@
 import { HttpStatus, Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { ErasureRequestedEvent, erasureEventKey, ErasureResultEvent, Topics } from '@custody/contracts';
+import {
+  ERASURE_SERVICES,
+  ErasureRequestedEvent,
+  erasureEventKey,
+  ErasureResultEvent,
+  Topics,
+} from '@custody/contracts';
 import { DecryptionError, FieldCipher } from '@custody/crypto';
 import { asTenantId, enqueueOutbox, TenantId } from '@custody/database';
 import { OutboxService } from '@custody/kafka';
@@ -152,7 +158,7 @@ export class ErasureService {
 }
 
 export function mapErasure({ request, services }: ErasureWithServices): ErasureRequestDto {
-  const order = ['tenant-store', 'consent', 'marketing-export'];
+  const order: readonly string[] = ERASURE_SERVICES;
   const done = request.status === 'completed';
   return {
     id: request.id,
