@@ -28,7 +28,7 @@ export class ErasureConsumer implements OnApplicationBootstrap {
       fromBeginning: true,
       handler: async (event) => {
         const counts = await this.erasure.eraseCustomer(asTenantId(event.tenantId), event.customer.waId);
-        const erased = Object.values(counts).reduce((sum, n) => sum + n, 0);
+        const erased = counts.webhookDeliveries + counts.serviceWindows + counts.idempotencyKeys;
         const report: ErasureResultEvent = {
           eventId: `${event.requestId}:ingest`,
           type: 'erasure.completed',
