@@ -14,7 +14,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { closedLoop, percentiles } from './lib/bench-load.mjs';
 import { cpuBetween, findStackPids, sample } from './lib/bench-proc.mjs';
-import { inboundTextMessage, numberFlag } from './lib/bench-events.mjs';
+import { contentSealer, inboundTextMessage, numberFlag } from './lib/bench-events.mjs';
 import { startProcesses, Topics } from './lib/platform-processes.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -44,6 +44,8 @@ console.log(
 const procs = await startProcesses({ apps: ['tenant-store', 'consent'] });
 const stack = findStackPids(root);
 const db = new pg.Client({ connectionString: process.env.MIGRATION_DATABASE_URL });
+const sealPool = new pg.Pool({ connectionString: process.env.MIGRATION_DATABASE_URL, max: 2, allowExitOnIdle: true });
+const seal = contentSealer({ masterKeyFile: procs.env.MASTER_KEY_FILE, pool: sealPool });
 const kafka = new Kafka({
   clientId: 'bench-consent',
   brokers: process.env.KAFKA_BROKERS.split(','),
@@ -180,11 +182,12 @@ try {
     const messageId = `wamid.benchstop${suffix}${i}`;
     const at = new Date();
     publishedAt.set(messageId, at.getTime());
+    const message = await inboundTextMessage({ tenantId, phoneNumberId, waId, messageId, text: 'STOP', at, seal });
     pending.push(
       producer.send({
         topic: procs.topics.name(Topics.MessagesInbound),
         acks: -1,
-        messages: [inboundTextMessage({ tenantId, phoneNumberId, waId, messageId, text: 'STOP', at })],
+        messages: [message],
       }),
     );
   }

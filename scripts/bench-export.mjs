@@ -11,7 +11,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
-import { inboundTextMessage } from './lib/bench-events.mjs';
+import { contentSealer, inboundTextMessage } from './lib/bench-events.mjs';
 import { startProcesses } from './lib/platform-processes.mjs';
 
 const require = createRequire(import.meta.url);
@@ -79,6 +79,8 @@ async function main() {
     logLevel: logLevel.NOTHING,
   });
   const db = new pg.Client({ connectionString: process.env.MIGRATION_DATABASE_URL });
+  const sealPool = new pg.Pool({ connectionString: process.env.MIGRATION_DATABASE_URL, max: 2, allowExitOnIdle: true });
+  const seal = contentSealer({ masterKeyFile: procs.env.MASTER_KEY_FILE, pool: sealPool });
   await db.connect();
   await db.query(`SELECT set_config('custody.platform', 'on', false)`);
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
@@ -293,7 +295,9 @@ async function main() {
       await producer.send({
         topic: procs.topics.name(Topics.MessagesInbound),
         acks: -1,
-        messages: [inboundTextMessage({ tenantId, phoneNumberId, waId: c.waId, messageId, text: 'STOP', at })],
+        messages: [
+          await inboundTextMessage({ tenantId, phoneNumberId, waId: c.waId, messageId, text: 'STOP', at, seal }),
+        ],
       });
     }
     const hashOf = new Map(stoppers.map((c) => [createHash('sha256').update(c.waId).digest('hex'), c.waId]));

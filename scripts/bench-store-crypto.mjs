@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Encryption overhead on tenant-store's message path, on the real PostgreSQL, in one run:
-// the same MessageStoreService (what the Kafka consumer calls for each batch: encrypt, upsert the
-// conversation, insert, outbox) and ConversationService.get (read 100 messages, decrypt), once
+// the same MessageStoreService (what the Kafka consumer calls for each batch: upsert the
+// conversation, insert the content as it arrived sealed, outbox), preceded by the sealing ingest
+// does at the edge (one AES-GCM per message), and ConversationService.get (read 100 messages, decrypt), once
 // with the real FieldCipher and once with a pass-through codec of the same shape, in
 // alternating rounds so that both see the same machine load. The pass-through codec exists only
 // in this script: the apps have no switch to store bodies in clear.
@@ -16,7 +17,7 @@ import pg from 'pg';
 
 const require = createRequire(import.meta.url);
 const { conversationIdFor, CUSTODY_MARKING } = require('@custody/contracts');
-const { FieldCipher, LocalKeyProvider, SqlDataKeyStore, TenantKeyring } = require('@custody/crypto');
+const { FieldCipher, LocalKeyProvider, messageContentAad, SqlDataKeyStore, TenantKeyring } = require('@custody/crypto');
 const { asTenantId, createDataSource, TenantDb } = require('@custody/database');
 const { MessageRepository } = require('../apps/tenant-store/dist/repositories/message.repository.js');
 const {
@@ -39,6 +40,7 @@ const fmt = (n, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, 
 /** The same calls with nothing done: the message path without encryption. */
 const passThrough = {
   encrypt: async (_tenant, plaintext) => plaintext,
+  encryptJson: async (_tenant, value) => JSON.stringify(value),
   decryptString: async (_tenant, stored) => stored,
 };
 
@@ -56,7 +58,7 @@ async function newTenant() {
   const id = randomUUID();
   const phoneNumberId = `7${Date.now()}${randomBytes(2).readUInt16BE() % 100}`.slice(0, 15);
   await asPlatform(
-    `INSERT INTO tenants (id, business_account_id, display_name, app_secret, status) VALUES ($1, $2, 'bench-store-crypto', 'x', 'active')`,
+    `INSERT INTO tenants (id, business_account_id, display_name, app_secret_ciphertext, status) VALUES ($1, $2, 'bench-store-crypto', 'x', 'active')`,
     [id, `6${Date.now()}${randomBytes(2).readUInt16BE()}`],
   );
   await asPlatform(
@@ -79,48 +81,50 @@ function body() {
  * One consumer batch. Like a Kafka partition (keyed by conversation), worker `lane` sees only its
  * own customers, so batches in flight never share a conversation.
  */
-function batch(tenant, lane) {
+function batch(tenant, lane, codec) {
   const now = Date.now();
   const perLane = Math.floor(CUSTOMERS / PARALLEL);
-  return Array.from({ length: BATCH }, (_, i) => {
-    const customer = lane * perLane + (randomBytes(4).readUInt32BE() % perLane);
-    const waId = `1555${String(customer).padStart(7, '0')}`;
-    const id = `wamid.bsc${randomBytes(12).toString('base64url')}`;
-    return {
-      eventId: id,
-      type: 'message.inbound',
-      tenantId: tenant.id,
-      occurredAt: new Date(now).toISOString(),
-      messageId: id,
-      conversationId: conversationIdFor(tenant.id, tenant.phoneNumberId, waId),
-      phoneNumberId: tenant.phoneNumberId,
-      customer: { waId },
-      origin: 'customer',
-      messageType: 'text',
-      content: { body: body() },
-      networkTimestamp: new Date(now + i).toISOString(),
-      custody: { ...CUSTODY_MARKING },
-    };
-  });
+  return Promise.all(
+    Array.from({ length: BATCH }, async (_, i) => {
+      const customer = lane * perLane + (randomBytes(4).readUInt32BE() % perLane);
+      const waId = `1555${String(customer).padStart(7, '0')}`;
+      const id = `wamid.bsc${randomBytes(12).toString('base64url')}`;
+      return {
+        eventId: id,
+        type: 'message.inbound',
+        tenantId: tenant.id,
+        occurredAt: new Date(now).toISOString(),
+        messageId: id,
+        conversationId: conversationIdFor(tenant.id, tenant.phoneNumberId, waId),
+        phoneNumberId: tenant.phoneNumberId,
+        customer: { waId },
+        origin: 'customer',
+        messageType: 'text',
+        contentCiphertext: await codec.encryptJson(tenant.id, { body: body() }, messageContentAad(id)),
+        networkTimestamp: new Date(now + i).toISOString(),
+        custody: { ...CUSTODY_MARKING },
+      };
+    }),
+  );
 }
 
 /** Stores BATCHES batches, PARALLEL at a time; returns messages/s and tenant-store CPU µs per message. */
-async function storeRound(store, tenant) {
-  const lanes = Array.from({ length: PARALLEL }, (_, lane) =>
-    Array.from({ length: Math.ceil(BATCHES / PARALLEL) }, () => batch(tenant, lane)),
-  );
+async function storeRound(store, tenant, codec) {
+  const perLane = Math.ceil(BATCHES / PARALLEL);
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   await Promise.all(
-    lanes.map(async (work) => {
-      for (const events of work) {
+    Array.from({ length: PARALLEL }, async (_, lane) => {
+      for (let b = 0; b < perLane; b += 1) {
+        // Sealing (ingest's part since content is sealed at the edge) is timed with the store.
+        const events = await batch(tenant, lane, codec);
         if (!(await store.storeMessages(tenant.id, events))) throw new Error('tenant unknown');
       }
     }),
   );
   const seconds = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
-  const n = lanes.flat().length * BATCH;
+  const n = PARALLEL * perLane * BATCH;
   return { perSecond: n / seconds, cpuMicros: (cpu.user + cpu.system) / n };
 }
 
@@ -165,10 +169,12 @@ async function main() {
   const outbox = { wake() {}, publishCommitted: async () => undefined };
   const modes = {
     encrypted: {
+      codec: cipher,
       store: new MessageStoreService(repo, outbox, cipher, marketing),
       read: new ConversationService(repo, cipher),
     },
     plain: {
+      codec: passThrough,
       store: new MessageStoreService(repo, outbox, passThrough, marketing),
       read: new ConversationService(repo, passThrough),
     },
@@ -188,13 +194,13 @@ async function run(modes, tenants) {
     `bench-store-crypto — ${ROUNDS} rounds × ${BATCHES} batches of ${BATCH} messages (${BODY_BYTES}-byte bodies, ${CUSTOMERS} customers), ${PARALLEL} batches in flight, node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}`,
   );
   // Warm-up (data key creation, connection pool, JIT), not counted.
-  for (const mode of Object.keys(modes)) await storeRound(modes[mode].store, tenants[mode]);
+  for (const mode of Object.keys(modes)) await storeRound(modes[mode].store, tenants[mode], modes[mode].codec);
 
   const results = { encrypted: { store: [], read: [] }, plain: { store: [], read: [] } };
   for (let r = 0; r < ROUNDS; r++) {
     const order = r % 2 === 0 ? ['encrypted', 'plain'] : ['plain', 'encrypted'];
     for (const mode of order) {
-      const s = await storeRound(modes[mode].store, tenants[mode]);
+      const s = await storeRound(modes[mode].store, tenants[mode], modes[mode].codec);
       results[mode].store.push(s);
       console.log(
         `  round ${r + 1} ${mode.padEnd(9)} store ${fmt(s.perSecond)} msg/s, ${fmt(s.cpuMicros, 1)} µs CPU/msg`,

@@ -3,6 +3,47 @@ import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
 const { conversationIdFor } = require('../../libs/contracts/dist/index.js');
+const {
+  FieldCipher,
+  LocalKeyProvider,
+  SqlDataKeyStore,
+  TenantKeyring,
+  messageContentAad,
+} = require('../../libs/crypto/dist/index.js');
+
+/**
+ * Seals content as ingest does at the edge, for scripts that publish message events themselves:
+ * under the tenant's data key (tenant-store's table, unwrapped with the platform's master key file).
+ * `pool` is a pg Pool of the owner role (MIGRATION_DATABASE_URL). Returns (tenantId, messageId, content) → ciphertext.
+ */
+export function contentSealer({ masterKeyFile, pool }) {
+  const inTransaction = async (setting, work) => {
+    const client = await pool.connect();
+    try {
+      await client.query(`BEGIN; SELECT ${setting}`);
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  };
+  const runner = {
+    forTenant: (tenantId, work) =>
+      inTransaction(`set_config('custody.tenant_id', '${tenantId.toLowerCase()}', true)`, work),
+    forPlatform: (work) => inTransaction(`set_config('custody.platform', 'on', true)`, work),
+  };
+  const keyring = new TenantKeyring(
+    new SqlDataKeyStore(runner, { table: 'tenant_store.data_keys' }),
+    LocalKeyProvider.fromFile(masterKeyFile),
+    { createKeys: false },
+  );
+  const cipher = new FieldCipher(keyring);
+  return (tenantId, messageId, content) => cipher.encryptJson(tenantId, content, messageContentAad(messageId));
+}
 
 /** `--name N` from the command line as a number, else `fallback`. */
 export function numberFlag(args, name, fallback) {
@@ -10,8 +51,11 @@ export function numberFlag(args, name, fallback) {
   return i >= 0 ? Number(args[i + 1]) : fallback;
 }
 
-/** A customer's text message as ingest publishes it on the inbound topic (a Kafka message). */
-export function inboundTextMessage({ tenantId, phoneNumberId, waId, messageId, text, at = new Date() }) {
+/**
+ * A customer's text message as ingest publishes it on the inbound topic (a Kafka message), its
+ * content `{ body: text }` sealed by `seal` (a `contentSealer`).
+ */
+export async function inboundTextMessage({ tenantId, phoneNumberId, waId, messageId, text, at = new Date(), seal }) {
   const conversationId = conversationIdFor(tenantId, phoneNumberId, waId);
   return {
     key: `${tenantId}:${conversationId}`,
@@ -26,7 +70,7 @@ export function inboundTextMessage({ tenantId, phoneNumberId, waId, messageId, t
       customer: { waId },
       origin: 'customer',
       messageType: 'text',
-      content: { body: text },
+      contentCiphertext: await seal(tenantId, messageId, { body: text }),
       networkTimestamp: at.toISOString(),
       custody: { e2e: false, hostedBy: 'custody' },
     }),

@@ -1,6 +1,7 @@
 // PostgreSQL side of the message benchmark: the like-for-like write ceiling. It drives
 // tenant-store's own storing code (MessageStoreService.storeMessages / storeStatuses, as its
-// Kafka consumers call them per batch) with the real FieldCipher (per-tenant data key, AES-GCM),
+// Kafka consumers call them per batch) with the real FieldCipher (per-tenant data key, AES-GCM:
+// each message's content is sealed here as ingest seals it at the edge, then stored as it is),
 // against the same database, tables, row-level security and outbox, for business messages like
 // the benchmark's and their sent/delivered/read statuses. Nothing relays the outbox meanwhile
 // (the apps are stopped); the tenant and every row it wrote, outbox included, are removed after.
@@ -27,7 +28,13 @@ export async function storeCeiling({
   probe = () => null,
 }) {
   const { conversationIdFor, CUSTODY_MARKING } = require('@custody/contracts');
-  const { FieldCipher, LocalKeyProvider, SqlDataKeyStore, TenantKeyring } = require('@custody/crypto');
+  const {
+    FieldCipher,
+    LocalKeyProvider,
+    messageContentAad,
+    SqlDataKeyStore,
+    TenantKeyring,
+  } = require('@custody/crypto');
   const { asTenantId, createDataSource, TenantDb } = require('@custody/database');
   const { MessageRepository } = require('../../apps/tenant-store/dist/repositories/message.repository.js');
   const {
@@ -60,7 +67,7 @@ export async function storeCeiling({
   const phoneNumberId = `7${Date.now()}${randomBytes(2).readUInt16BE() % 100}`.slice(0, 15);
   try {
     await asPlatform(
-      `INSERT INTO tenants (id, business_account_id, display_name, app_secret, status) VALUES ($1, $2, 'bench-ceiling', 'x', 'active')`,
+      `INSERT INTO tenants (id, business_account_id, display_name, app_secret_ciphertext, status) VALUES ($1, $2, 'bench-ceiling', 'x', 'active')`,
       [tenantId, `6${Date.now()}${randomBytes(2).readUInt16BE()}`],
     );
     await asPlatform(
@@ -83,11 +90,12 @@ export async function storeCeiling({
 
     const perLane = Math.max(1, Math.floor(customers / parallel));
     let seq = 0;
-    const message = (lane) => {
+    const message = async (lane) => {
       const waId = `1555${String(1000000 + lane * perLane + (seq % perLane)).padStart(7, '0')}`;
       const id = `wamid.bce${randomBytes(15).toString('base64url')}`;
       seq += 1;
       const now = new Date().toISOString();
+      const content = { name: 'bench', language: { code: 'en' } };
       return {
         eventId: id,
         type: 'message.outbound',
@@ -99,7 +107,7 @@ export async function storeCeiling({
         customer: { waId },
         origin: 'business',
         messageType: 'template',
-        content: { name: 'bench', language: { code: 'en' } },
+        contentCiphertext: await cipher.encryptJson(tenantId, content, messageContentAad(id)),
         networkTimestamp: now,
         custody: { ...CUSTODY_MARKING },
       };
@@ -121,7 +129,7 @@ export async function storeCeiling({
       if (!ok) throw new Error('tenant-store did not know the ceiling tenant');
     };
     // Warm-up (the tenant's data key, the pool, the JIT): one batch, not counted.
-    const warm = Array.from({ length: batch }, () => message(0));
+    const warm = await Promise.all(Array.from({ length: batch }, () => message(0)));
     check(await store.storeMessages(tenantId, warm));
 
     // Each lane, per round: a batch of messages, then the sent/delivered/read statuses of the
@@ -143,7 +151,7 @@ export async function storeCeiling({
       Array.from({ length: parallel }, async (_, lane) => {
         let previous = [];
         while (performance.now() < deadline) {
-          const ms = Array.from({ length: batch }, () => message(lane));
+          const ms = await Promise.all(Array.from({ length: batch }, () => message(lane)));
           check(await store.storeMessages(tenantId, ms));
           storedMessages += ms.length;
           await storeStatuses(previous);

@@ -1,6 +1,7 @@
 import type { KafkaMessage } from 'kafkajs';
 import { Topics } from '@custody/contracts';
 import { uniqueDigits } from '@custody/testing';
+import { openContent } from '../support/sealing';
 import {
   ConsentHarness,
   ConsentTenant,
@@ -41,6 +42,12 @@ describe('consent end to end: API grants, in-chat STOP and START (real Kafka and
       ),
     );
   const replyTo = (event: { messageId: string }) => outbound.next((m) => json(m).contextMessageId === event.messageId);
+  /** A reply as it travels (sealed under the tenant's key, never in clear on the topic), with its content opened. */
+  const opened = async (m: KafkaMessage) => {
+    const event = json(m);
+    expect(event.content).toBeUndefined();
+    return { ...event, content: await openContent(event.tenantId, event.messageId, event.contentCiphertext) };
+  };
 
   async function shop(): Promise<ConsentTenant> {
     const t = await h.newTenant();
@@ -119,7 +126,7 @@ describe('consent end to end: API grants, in-chat STOP and START (real Kafka and
       purpose: { key: 'ads', wordingHash: granted.purpose.wordingHash },
     });
     expect(revoked.logIndex).toBeGreaterThan(granted.logIndex);
-    const reply = json(await replyTo(stop));
+    const reply = await opened(await replyTo(stop));
     expect(reply).toMatchObject({
       type: 'message.outbound',
       origin: 'system',
@@ -147,7 +154,7 @@ describe('consent end to end: API grants, in-chat STOP and START (real Kafka and
     const t = await shop();
     const waId = uniqueDigits(11);
     const stop = await h.sendInbound(t, waId, { body: 'ARRÊT' });
-    const reply = json(await replyTo(stop));
+    const reply = await opened(await replyTo(stop));
     expect(reply.content.body).toContain('Vous ne recevrez plus');
     const size = async () => (await api(t, 'GET', '/v1/audit/logs')).body.data[0].size;
     const before = await size();
@@ -170,10 +177,12 @@ describe('consent end to end: API grants, in-chat STOP and START (real Kafka and
     // A customer who never saw the wording: START shows it (a logged prompt) and asks again.
     const newcomer = uniqueDigits(11);
     const first = await h.sendInbound(t, newcomer, { body: 'START' });
-    expect(json(await replyTo(first)).content.body).toContain('please confirm: Weekly offers from Acme on WhatsApp.');
+    expect((await opened(await replyTo(first))).content.body).toContain(
+      'please confirm: Weekly offers from Acme on WhatsApp.',
+    );
     expect((await statusOf(t, newcomer)).news).toBe('none');
     const second = await h.sendInbound(t, newcomer, { body: 'start' });
-    expect(json(await replyTo(second)).content.body).toContain('You are subscribed to: Weekly offers');
+    expect((await opened(await replyTo(second))).content.body).toContain('You are subscribed to: Weekly offers');
     expect(await statusOf(t, newcomer)).toEqual({ ads: 'none', news: 'granted', service: 'none' });
     const history = (await api(t, 'GET', `/v1/consent/customers/${newcomer}/history`)).body.entries;
     expect(history.map((e: { kind: string }) => e.kind)).toEqual(['consent.prompted', 'consent.granted']);
@@ -194,9 +203,11 @@ describe('consent end to end: API grants, in-chat STOP and START (real Kafka and
       promptId: prompt.body.id,
     });
     const stop = await h.sendInbound(t, regular, { body: 'STOP' });
-    expect(json(await replyTo(stop)).content.body).toContain('Reply START to subscribe again to: Weekly offers');
+    expect((await opened(await replyTo(stop))).content.body).toContain(
+      'Reply START to subscribe again to: Weekly offers',
+    );
     const start = await h.sendInbound(t, regular, { body: 'START' });
-    expect(json(await replyTo(start)).content.body).toContain('You are subscribed to');
+    expect((await opened(await replyTo(start))).content.body).toContain('You are subscribed to');
     expect(await statusOf(t, regular)).toEqual({ ads: 'revoked', news: 'granted', service: 'none' });
   });
 });

@@ -55,8 +55,8 @@ describe('hosted messages at rest: encrypted per tenant, rotatable (real stack)'
     const producer = testKafka().producer();
     await producer.connect();
     try {
-      const strange = inboundMessage(stranger, waId);
-      const ours = inboundMessage(a, waId);
+      const strange = await inboundMessage(stranger, waId, { unsealed: true });
+      const ours = await inboundMessage(a, waId);
       for (const event of [strange, ours]) {
         await producer.send({
           topic: testTopic(Topics.MessagesInbound),

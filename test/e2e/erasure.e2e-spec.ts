@@ -14,7 +14,8 @@ import { hashPhone } from '../../apps/marketing-export/src/domain/identifiers';
 import { ExportHarness, startMarketingExport } from '../support/marketing-export.harness';
 import { PlatformHarness, startPlatform } from '../support/platform.harness';
 import { registerAdsAccount } from '../support/sandbox.harness';
-import { TEST_AUDIENCE, TEST_ISSUER, TestTenant } from '../support/tenant-store.harness';
+import { LocalKeyProvider } from '@custody/crypto';
+import { TEST_AUDIENCE, TEST_ISSUER, TEST_MASTER_KEYS, TestTenant } from '../support/tenant-store.harness';
 import { waitFor } from '../support/wait';
 
 const ROOT = join(__dirname, '..', '..');
@@ -53,12 +54,14 @@ describe('customer erasure across services (real stack)', () => {
       JWT_AUDIENCE: TEST_AUDIENCE,
       JWKS_URL: `${p.store.url}/.well-known/jwks.json`,
       CONSENT_LOG_KEY_FILE: '(in memory)',
+      MASTER_KEY_FILE: '(in memory)',
       KAFKA_GROUP_PREFIX: p.groupPrefix,
     });
     consentApp = await createApp(
       ConsentModule.register(
         env,
         await LogKeysRepository.load(logKey),
+        new LocalKeyProvider(TEST_MASTER_KEYS),
         ConsentSettings.from(env, { runScheduler: false }),
       ),
       CONSENT_META,

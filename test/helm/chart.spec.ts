@@ -823,7 +823,7 @@ describe("the apps' config classes and the chart's values", () => {
         expect.arrayContaining(['KAFKA_BROKERS', 'DATABASE_URL', 'JWT_ISSUER', 'JWT_AUDIENCE']),
       );
     }
-    expect(names('consent', true)).toContain('CONSENT_LOG_KEY_FILE');
+    expect(names('consent', true)).toEqual(expect.arrayContaining(['CONSENT_LOG_KEY_FILE', 'MASTER_KEY_FILE']));
     expect(names('tenant-store', true)).toEqual(
       expect.arrayContaining([
         'JWT_SIGNING_KEYS_FILE',
@@ -832,7 +832,9 @@ describe("the apps' config classes and the chart's values", () => {
         'OPERATOR_CLIENT_SECRET',
       ]),
     );
-    expect(names('ingest', true)).toEqual(expect.arrayContaining(['NETWORK_HMAC_SECRET', 'NETWORK_URL', 'JWKS_URL']));
+    expect(names('ingest', true)).toEqual(
+      expect.arrayContaining(['NETWORK_HMAC_SECRET', 'NETWORK_URL', 'JWKS_URL', 'MASTER_KEY_FILE']),
+    );
     expect(names('sandbox', true)).toEqual(['NETWORK_HMAC_SECRET', 'SANDBOX_ADS_ACCESS_TOKEN']);
   });
 

@@ -11,7 +11,17 @@ import { ConsentSettings } from '../../apps/consent/src/config/consent.settings'
 import { APP_META } from '../../apps/consent/src/meta';
 import { LogKeysRepository } from '../../apps/consent/src/repositories/log-keys.repository';
 import { inboundMessage } from './messages';
-import { startTenantStore, TenantStoreHarness, TestTenant, TEST_AUDIENCE, TEST_ISSUER } from './tenant-store.harness';
+import { LocalKeyProvider } from '@custody/crypto';
+import { platformSql } from './sql';
+import {
+  startTenantStore,
+  TenantStoreHarness,
+  TestTenant,
+  TEST_AUDIENCE,
+  TEST_ISSUER,
+  TEST_MASTER_KEYS,
+} from './tenant-store.harness';
+import { waitFor } from './wait';
 
 export interface ConsentTenant extends TestTenant {
   /** A tenant_admin token. */
@@ -62,11 +72,17 @@ export async function startConsent(
     JWT_AUDIENCE: TEST_AUDIENCE,
     JWKS_URL: `${ts.url}/.well-known/jwks.json`,
     CONSENT_LOG_KEY_FILE: '(in memory)',
+    MASTER_KEY_FILE: '(in memory)',
     CONSENT_CONSUMER_GROUP: groupId,
     ...options.env,
   });
   const app = await createApp(
-    AppModule.register(env, keys, ConsentSettings.from(env, { runScheduler: false })),
+    AppModule.register(
+      env,
+      keys,
+      new LocalKeyProvider(TEST_MASTER_KEYS),
+      ConsentSettings.from(env, { runScheduler: false }),
+    ),
     APP_META,
   );
   const url = await listen(app, 0, '127.0.0.1');
@@ -75,6 +91,11 @@ export async function startConsent(
 
   const newTenant = async (): Promise<ConsentTenant> => {
     const tenant = await ts.newTenant();
+    // consent opens the tenant's messages with the data key tenant-store distributes: wait for it.
+    await waitFor('consent to hold the tenant’s data key', async () => {
+      const rows = await platformSql(`SELECT 1 FROM consent.data_keys WHERE tenant_id = $1`, [tenant.id]);
+      return rows.length > 0;
+    });
     const credential = await ts.request('POST', `/v1/tenants/${tenant.id}/credentials`, {
       token: await ts.operatorToken(),
       body: { roles: ['auditor'] },
@@ -103,7 +124,7 @@ export async function startConsent(
   };
 
   const sendInbound: ConsentHarness['sendInbound'] = async (tenant, waId, message) => {
-    const event = inboundMessage(tenant, waId, {
+    const event = await inboundMessage(tenant, waId, {
       messageType: message.messageType,
       content: message.content,
       body: message.body ?? '',

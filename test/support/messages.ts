@@ -1,9 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { AdReferral, conversationIdFor, CUSTODY_MARKING, MessageEvent, Topics } from '@custody/contracts';
+import type { KeyProvider } from '@custody/crypto';
 import { testKafka, testTopic } from '@custody/testing';
+import { sealContent, UNOPENABLE_CIPHERTEXT } from './sealing';
 
-/** An inbound customer message as ingest publishes it, in the conversation of `waId` with the tenant's number. */
-export function inboundMessage(
+/**
+ * An inbound customer message as ingest publishes it, in the conversation of `waId` with the
+ * tenant's number: its content sealed under the tenant's data key (tenant-store made it when the
+ * tenant was created). `unsealed: true` for a tenant that has no key (not ours): a ciphertext no
+ * key opens.
+ */
+export async function inboundMessage(
   tenant: { id: string; phoneNumberId: string },
   waId: string,
   options: {
@@ -15,9 +22,13 @@ export function inboundMessage(
     referral?: AdReferral;
     /** When the network says it happened (default: now). */
     networkTimestamp?: Date;
+    /** The master keys the tenant's data key is wrapped with (default: the tests' shared one). */
+    masterKeys?: KeyProvider;
+    unsealed?: boolean;
   } = {},
-): MessageEvent {
+): Promise<MessageEvent> {
   const id = `wamid.test${randomBytes(10).toString('hex')}`;
+  const content = options.content ?? { body: options.body ?? 'x' };
   return {
     eventId: id,
     type: 'message.inbound',
@@ -29,7 +40,9 @@ export function inboundMessage(
     customer: { waId, ...(options.profileName ? { profileName: options.profileName } : {}) },
     origin: 'customer',
     messageType: options.messageType ?? 'text',
-    content: options.content ?? { body: options.body ?? 'x' },
+    contentCiphertext: options.unsealed
+      ? UNOPENABLE_CIPHERTEXT
+      : await sealContent(tenant.id, id, content, options.masterKeys),
     ...(options.referral ? { referral: options.referral } : {}),
     networkTimestamp: (options.networkTimestamp ?? new Date()).toISOString(),
     custody: { ...CUSTODY_MARKING },

@@ -1,6 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
+import { LocalKeyProvider } from '@custody/crypto';
 import { configureLogging } from '@custody/observability';
 import { createApp, listen, loadConfig } from '@custody/platform';
 import { httpClient, HttpRequest, uniqueDigits, waitForStableGroups } from '@custody/testing';
@@ -11,7 +12,14 @@ import { GraphExceptionFilter } from '../../apps/ingest/src/services/graph-error
 import { AppModule as SandboxModule } from '../../apps/sandbox/src/app.module';
 import { SandboxEnv } from '../../apps/sandbox/src/config/sandbox.env';
 import { APP_META as SANDBOX_META } from '../../apps/sandbox/src/meta';
-import { startTenantStore, TenantStoreHarness, TestTenant, TEST_AUDIENCE, TEST_ISSUER } from './tenant-store.harness';
+import {
+  startTenantStore,
+  TenantStoreHarness,
+  TestTenant,
+  TEST_AUDIENCE,
+  TEST_ISSUER,
+  TEST_MASTER_KEYS,
+} from './tenant-store.harness';
 import { issueAdsToken } from './sandbox.harness';
 import { waitFor } from './wait';
 import { platformSql } from './sql';
@@ -100,6 +108,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     JWKS_URL: `${store.url}/.well-known/jwks.json`,
     NETWORK_HMAC_SECRET: networkSecret,
     NETWORK_URL: sandboxUrl,
+    MASTER_KEY_FILE: '(in memory)',
     WEBHOOK_RETRY_BASE_MS: '200',
     WEBHOOK_TIMEOUT_MS: '1500',
     // The tests' webhook receivers listen on loopback (the explicit opt-in; off by default).
@@ -108,11 +117,14 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     KAFKA_NEW_GROUP_START: 'latest',
     ...options.ingestEnv,
   });
-  const ingestApp: INestApplication = await createApp(IngestModule.register(ingestEnv), {
-    ...INGEST_META,
-    rawBody: true,
-    exceptionFilter: new GraphExceptionFilter(),
-  });
+  const ingestApp: INestApplication = await createApp(
+    IngestModule.register(ingestEnv, new LocalKeyProvider(TEST_MASTER_KEYS)),
+    {
+      ...INGEST_META,
+      rawBody: true,
+      exceptionFilter: new GraphExceptionFilter(),
+    },
+  );
   await listen(ingestApp, ingestPort, '127.0.0.1');
   // tenant-store's 3 groups and ingest's 4.
   await waitForStableGroups(groupPrefix, 7);

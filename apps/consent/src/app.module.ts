@@ -1,7 +1,8 @@
 import { APP_INTERCEPTOR, Reflector } from '@nestjs/core';
 import { DynamicModule, Module } from '@nestjs/common';
 import { AuditReadInterceptor, AuditReadLog, AuthModule } from '@custody/auth';
-import { AuditReadRepository, DatabaseModule, ReplicaRegistry } from '@custody/database';
+import { DataKeyReceiver, FieldCipher, KeyProvider, SqlDataKeyStore, TenantKeyring } from '@custody/crypto';
+import { AuditReadRepository, DatabaseModule, ReplicaRegistry, TenantDb } from '@custody/database';
 import { KafkaModule, OutboxService } from '@custody/kafka';
 import { ObservabilityModule } from '@custody/observability';
 import { RateLimitInterceptor, kafkaSettings, rateLimitSettings } from '@custody/platform';
@@ -9,6 +10,7 @@ import { ConsentEnv } from './config/consent.env';
 import { ConsentSettings } from './config/consent.settings';
 import { ErasureConsumer } from './consumers/erasure.consumer';
 import { InboundMessageConsumer } from './consumers/inbound-message.consumer';
+import { TenantKeysConsumer } from './consumers/tenant-keys.consumer';
 import { AuditController } from './controllers/audit.controller';
 import { ConsentController } from './controllers/consent.controller';
 import { OperatorController } from './controllers/operator.controller';
@@ -34,6 +36,7 @@ export class AppModule {
   static register(
     env: ConsentEnv,
     logKeys: LogKeysRepository,
+    masterKeys: KeyProvider,
     settings: ConsentSettings = ConsentSettings.from(env),
   ): DynamicModule {
     return {
@@ -56,6 +59,24 @@ export class AppModule {
         },
         { provide: ConsentSettings, useValue: settings },
         { provide: LogKeysRepository, useValue: logKeys },
+        // The tenants' data keys as tenant-store distributes them (consent.data_keys, wrapped): used, never made.
+        { provide: SqlDataKeyStore, useFactory: (db: TenantDb) => new SqlDataKeyStore(db), inject: [TenantDb] },
+        {
+          provide: TenantKeyring,
+          useFactory: (store: SqlDataKeyStore) => new TenantKeyring(store, masterKeys, { createKeys: false }),
+          inject: [SqlDataKeyStore],
+        },
+        {
+          provide: DataKeyReceiver,
+          useFactory: (store: SqlDataKeyStore, keyring: TenantKeyring) => new DataKeyReceiver(store, keyring),
+          inject: [SqlDataKeyStore, TenantKeyring],
+        },
+        {
+          provide: FieldCipher,
+          useFactory: (keyring: TenantKeyring) => new FieldCipher(keyring),
+          inject: [TenantKeyring],
+        },
+        TenantKeysConsumer,
         ConsentLogRepository,
         PlatformRepository,
         PseudonymRepository,

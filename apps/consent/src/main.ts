@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { readFile } from 'node:fs/promises';
+import { LocalKeyProvider } from '@custody/crypto';
 import { configureLogging } from '@custody/observability';
 import { createApp, listen, loadConfig, startService } from '@custody/platform';
 import { AppModule } from './app.module';
@@ -18,7 +19,13 @@ startService('consent', async () => {
       cause: error,
     });
   }
-  const app = await createApp(AppModule.register(env, keys), {
+  let masterKeys: LocalKeyProvider;
+  try {
+    masterKeys = LocalKeyProvider.fromFile(env.MASTER_KEY_FILE);
+  } catch (error) {
+    throw new Error(`MASTER_KEY_FILE: ${(error as Error).message}`, { cause: error });
+  }
+  const app = await createApp(AppModule.register(env, keys, masterKeys), {
     ...APP_META,
     docs: env.HTTP_DOCS,
     metricsPort: env.METRICS_PORT,

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { LocalKeyProvider } from '@custody/crypto';
 import { configureLogging } from '@custody/observability';
 import { createApp, listen, loadConfig, startService } from '@custody/platform';
 import { AppModule } from './app.module';
@@ -9,7 +10,13 @@ import { GraphExceptionFilter } from './services/graph-error';
 startService('ingest', async () => {
   const env = loadConfig(IngestEnv);
   configureLogging('ingest', env.LOG_LEVEL);
-  const app = await createApp(AppModule.register(env), {
+  let masterKeys: LocalKeyProvider;
+  try {
+    masterKeys = LocalKeyProvider.fromFile(env.MASTER_KEY_FILE);
+  } catch (error) {
+    throw new Error(`MASTER_KEY_FILE: ${(error as Error).message}`, { cause: error });
+  }
+  const app = await createApp(AppModule.register(env, masterKeys), {
     ...APP_META,
     rawBody: true,
     exceptionFilter: new GraphExceptionFilter(),

@@ -25,6 +25,7 @@ import { OffboardingService } from './services/offboarding.service';
 import { RETENTION_LIMITS } from './controllers/tenant.controller';
 import { RetentionService } from './services/retention.service';
 import { KeyManagementService } from './services/key-management.service';
+import { KeyDistributionService } from './services/key-distribution.service';
 import { TenantController } from './controllers/tenant.controller';
 import { AuditorCredentialController } from './controllers/auditor-credential.controller';
 import { AuditorCredentialRepository } from './repositories/auditor-credential.repository';
@@ -137,6 +138,7 @@ export class AppModule {
         MessageStoreService,
         ConversationService,
         KeyManagementService,
+        KeyDistributionService,
         ExportService,
         OffboardingService,
         { provide: WEBHOOK_URL_POLICY, useValue: { allowLoopback: env.EGRESS_ALLOW_LOOPBACK } },

@@ -99,13 +99,15 @@ describe('tenant-store crash recovery (real process, real Kafka and PostgreSQL)'
 
     const total = 1200;
     const customers = Array.from({ length: 40 }, () => `1555${uniqueDigits(7)}`);
-    const events: MessageEvent[] = Array.from({ length: total }, (_, i) => {
-      const waId = customers[i % customers.length];
-      return inboundMessage({ id: tenantId, phoneNumberId }, waId, {
-        body: `message ${i}`,
-        networkTimestamp: new Date(Date.now() + i),
-      });
-    });
+    const events: MessageEvent[] = await Promise.all(
+      Array.from({ length: total }, (_, i) => {
+        const waId = customers[i % customers.length];
+        return inboundMessage({ id: tenantId, phoneNumberId }, waId, {
+          body: `message ${i}`,
+          networkTimestamp: new Date(Date.now() + i),
+        });
+      }),
+    );
     const producer = testKafka().producer({ idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
     const send = (slice: MessageEvent[]) =>

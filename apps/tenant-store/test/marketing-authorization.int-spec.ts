@@ -66,7 +66,7 @@ describe('tenant marketing authorization (real Kafka and PostgreSQL)', () => {
       .map((s) => s.event.eventId)
       .sort();
 
-  const inbound = (tenant: TestTenant, waId: string, referral?: AdReferral): MessageEvent =>
+  const inbound = (tenant: TestTenant, waId: string, referral?: AdReferral): Promise<MessageEvent> =>
     inboundMessage(tenant, waId, { body: SECRET_BODY, profileName: 'Ann Example', referral });
 
   /** Sends the messages and waits until tenant-store has stored them. */
@@ -93,7 +93,7 @@ describe('tenant marketing authorization (real Kafka and PostgreSQL)', () => {
 
     // Default: nothing authorized, nothing published.
     expect((await ts.request('GET', '/v1/marketing/authorizations', { token })).body).toEqual({ data: [] });
-    const before = inbound(a, ann);
+    const before = await inbound(a, ann);
     await store(a, token, before);
 
     // Version 1 of an audience authorization covering all conversations.
@@ -144,7 +144,7 @@ describe('tenant marketing authorization (real Kafka and PostgreSQL)', () => {
       sourceType: 'ad',
       ctwaClid: `clid-${randomBytes(6).toString('hex')}`,
     };
-    const fromAd = inbound(a, bob, referral);
+    const fromAd = await inbound(a, bob, referral);
     await store(a, token, fromAd);
     const candidate = await waitFor('candidate', async () =>
       eventsOf(a.id, 'marketing.candidate').find((s) => s.event.eventId === `${all}:${fromAd.messageId}`),
@@ -196,7 +196,7 @@ describe('tenant marketing authorization (real Kafka and PostgreSQL)', () => {
     expect(vipScoped.status).toBe(201);
     const [ads, vip] = [adScoped.body.id as string, vipScoped.body.id as string];
 
-    const annPlain = inbound(a, ann);
+    const annPlain = await inbound(a, ann);
     await store(a, token, annPlain);
     const labelled = await ts.request('PUT', `/v1/conversations/${annPlain.conversationId}/labels`, {
       token,
@@ -204,8 +204,8 @@ describe('tenant marketing authorization (real Kafka and PostgreSQL)', () => {
     });
     expect(labelled.status).toBe(200);
     expect(labelled.body).toEqual({ conversationId: annPlain.conversationId, labels: ['spring', 'vip'] });
-    const annVip = inbound(a, ann);
-    const bobAgain = inbound(a, bob);
+    const annVip = await inbound(a, ann);
+    const bobAgain = await inbound(a, bob);
     await store(a, token, annVip, bobAgain);
     expect(
       (await ts.request('GET', `/v1/conversations?label=vip`, { token })).body.data.map((c: { id: string }) => c.id),
@@ -224,13 +224,13 @@ describe('tenant marketing authorization (real Kafka and PostgreSQL)', () => {
     );
     expect(v2.event.authorization).toMatchObject({ authorizationId: all, version: 2, status: 'withdrawn' });
 
-    const afterWithdrawal = inbound(a, ann);
-    const cidFromAd = inbound(a, cid, { ctwaClid: 'clid-late' });
+    const afterWithdrawal = await inbound(a, ann);
+    const cidFromAd = await inbound(a, cid, { ctwaClid: 'clid-late' });
     await store(a, token, afterWithdrawal, cidFromAd);
     // Removing the label takes the conversation out of the `vip` scope again.
     const unlabelled = await ts.request('DELETE', `/v1/conversations/${annPlain.conversationId}/labels/vip`, { token });
     expect(unlabelled.body.labels).toEqual(['spring']);
-    const unlabelledMessage = inbound(a, ann);
+    const unlabelledMessage = await inbound(a, ann);
     await store(a, token, unlabelledMessage);
 
     const expected = [
@@ -301,7 +301,7 @@ describe('tenant marketing authorization (real Kafka and PostgreSQL)', () => {
     });
     expect(created.status).toBe(201);
     const id = created.body.id as string;
-    const message = inbound(a, uniqueDigits(11));
+    const message = await inbound(a, uniqueDigits(11));
     await store(a, tokenA, message);
 
     for (const [method, path, body] of [
@@ -432,7 +432,7 @@ describe('tenant marketing authorization (real Kafka and PostgreSQL)', () => {
       body: { destination: audience(), dataUses: [AUDIENCE_USE], scope: 'all' },
     });
     const id = created.body.id as string;
-    const message = inbound(a, uniqueDigits(11));
+    const message = await inbound(a, uniqueDigits(11));
     await store(a, token, message);
     await ts.request('PUT', `/v1/conversations/${message.conversationId}/labels`, { token, body: { labels: ['vip'] } });
     await waitFor('candidate', async () => candidateIds(a.id).includes(`${id}:${message.messageId}`));

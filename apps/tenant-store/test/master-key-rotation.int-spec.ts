@@ -56,7 +56,7 @@ describe('master key rotation (real Kafka and PostgreSQL)', () => {
 
   async function store(tenant: TestTenant, body: string): Promise<string> {
     const waId = `1555${uniqueDigits(7)}`;
-    const event = inboundMessage(tenant, waId, { body });
+    const event = await inboundMessage(tenant, waId, { body, masterKeys: LocalKeyProvider.fromFile(file) });
     const id = event.messageId;
     await publishInbound([event]);
     await waitFor(

@@ -23,7 +23,7 @@ describe('media ids and short-lived download URLs (real Kafka and PostgreSQL)', 
     await ts?.close();
   });
 
-  const image = (tenant: TestTenant, waId: string, ageMs: number, link: string): MessageEvent =>
+  const image = (tenant: TestTenant, waId: string, ageMs: number, link: string): Promise<MessageEvent> =>
     inboundMessage(tenant, waId, {
       messageType: 'image',
       content: { link, caption: 'my receipt' },
@@ -38,8 +38,8 @@ describe('media ids and short-lived download URLs (real Kafka and PostgreSQL)', 
       (await ts.request('PATCH', `/v1/tenants/${tenant.id}`, { token: op, body: { retentionDays: 90 } })).status,
     ).toBe(200);
     const waId = `1555${uniqueDigits(7)}`;
-    const fresh = image(tenant, waId, 1000, 'https://cdn.example.com/receipts/fresh.jpg');
-    const old = image(tenant, waId, 31 * DAY, 'https://cdn.example.com/receipts/old.jpg');
+    const fresh = await image(tenant, waId, 1000, 'https://cdn.example.com/receipts/fresh.jpg');
+    const old = await image(tenant, waId, 31 * DAY, 'https://cdn.example.com/receipts/old.jpg');
     await publishInbound([old, fresh]);
     await waitFor(
       'both stored',

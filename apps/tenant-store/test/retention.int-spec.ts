@@ -27,7 +27,7 @@ describe('retention purge (real Kafka and PostgreSQL)', () => {
     return r.rows;
   };
 
-  const message = (tenant: TestTenant, waId: string, ageMs: number): MessageEvent =>
+  const message = (tenant: TestTenant, waId: string, ageMs: number): Promise<MessageEvent> =>
     inboundMessage(tenant, waId, { networkTimestamp: new Date(Date.now() - ageMs) });
 
   it('purges exactly what is past each tenant’s retention, in batches, safely run twice at once', async () => {
@@ -39,10 +39,10 @@ describe('retention purge (real Kafka and PostgreSQL)', () => {
     const patched = await ts.request('PATCH', `/v1/tenants/${a.id}`, { token: op, body: { retentionDays: 2 } });
     expect(patched.body.retentionDays).toBe(2);
 
-    const onlyOld = message(a, '15550100001', 5 * DAY);
-    const mixedOld = message(a, '15550100002', 5 * DAY);
-    const mixedRecent = message(a, '15550100002', 1 * DAY);
-    const otherTenantOld = message(b, '15550100003', 5 * DAY);
+    const onlyOld = await message(a, '15550100001', 5 * DAY);
+    const mixedOld = await message(a, '15550100002', 5 * DAY);
+    const mixedRecent = await message(a, '15550100002', 1 * DAY);
+    const otherTenantOld = await message(b, '15550100003', 5 * DAY);
     const all = [onlyOld, mixedOld, mixedRecent, otherTenantOld];
     await publishInbound(all);
     const ids = all.map((e) => e.messageId);

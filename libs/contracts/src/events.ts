@@ -3,7 +3,9 @@ import {
   ArrayMaxSize,
   IsArray,
   IsBoolean,
+  IsBase64,
   IsIn,
+  IsInt,
   IsISO8601,
   IsOptional,
   IsString,
@@ -11,9 +13,11 @@ import {
   IsUUID,
   Length,
   Matches,
+  Max,
+  Min,
   ValidateNested,
 } from 'class-validator';
-import { GRAPH_ID_PATTERN } from './identifiers';
+import { CIPHERTEXT_PATTERN, GRAPH_ID_PATTERN } from './identifiers';
 import { Topic, Topics } from './topics';
 
 /** Fields every event carries. `eventId` is deterministic where a replay must be a no-op. */
@@ -39,7 +43,43 @@ export class PhoneNumberRecord {
   displayPhoneNumber: string;
 }
 
-/** tenant-store publishes a tenant's current routing facts (compacted by tenant id). */
+/**
+ * One version of a tenant's data key as tenant-store distributes it to the services that seal or
+ * open the tenant's content (ingest, consent): wrapped by the master key, never in clear. A
+ * destroyed version has no `wrappedKey`.
+ */
+export class DistributedDataKeyRecord {
+  @IsInt()
+  @Min(1)
+  @Max(999_999_999)
+  version: number;
+
+  @IsString()
+  @Matches(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/)
+  masterKeyId: string;
+
+  /** CIPHERTEXT: the data key wrapped by the master key `masterKeyId` (base64). */
+  @IsOptional()
+  @IsBase64()
+  @Length(16, 4096)
+  wrappedKey?: string;
+
+  @IsISO8601({ strict: true })
+  createdAt: string;
+
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  retiredAt?: string;
+
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  destroyedAt?: string;
+}
+
+/**
+ * tenant-store publishes a tenant's current routing facts and wrapped data keys (compacted by
+ * tenant id).
+ */
 export class TenantChangedEvent extends EventBase {
   @IsIn(['tenant.changed'])
   type: 'tenant.changed';
@@ -62,13 +102,25 @@ export class TenantChangedEvent extends EventBase {
   webhookUrl?: string;
 
   /**
-   * The key ingest signs webhooks with (X-Hub-Signature-256). This compacted topic is readable
-   * only by tenant-store and ingest (Kafka ACLs, see docs/operations.md); it never reaches a log.
+   * CIPHERTEXT: the key ingest signs webhooks with (X-Hub-Signature-256), sealed under the
+   * tenant's data key (associated data: the tenant, `webhook_app_secret`) as tenant-store stores
+   * it. Never in clear on the topic or in a table.
    */
   @IsOptional()
-  @IsString()
-  @Length(16, 256)
-  webhookAppSecret?: string;
+  @Matches(CIPHERTEXT_PATTERN)
+  @Length(1, 2048)
+  webhookAppSecretCiphertext?: string;
+
+  /**
+   * The tenant's data keys, every version (wrapped; destroyed ones as tombstones). The services
+   * that seal or open its content keep exactly these; a deleted tenant's keys go with it.
+   */
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(1000)
+  @ValidateNested({ each: true })
+  @Type(() => DistributedDataKeyRecord)
+  dataKeys?: DistributedDataKeyRecord[];
 
   /** Throughput limit per phone number (messages per second). */
   @IsOptional()

@@ -6,7 +6,6 @@ import {
   IsIn,
   IsInt,
   IsISO8601,
-  IsObject,
   IsOptional,
   IsString,
   IsUUID,
@@ -16,7 +15,7 @@ import {
 } from 'class-validator';
 import { CustodyMarking } from './custody-marking';
 import { EventBase, registerTopicSchema } from './events';
-import { GRAPH_ID_PATTERN, WA_ID_PATTERN, WAMID_PATTERN } from './identifiers';
+import { CIPHERTEXT_PATTERN, GRAPH_ID_PATTERN, WA_ID_PATTERN, WAMID_PATTERN } from './identifiers';
 import { Topics } from './topics';
 
 export const MESSAGE_TYPES = [
@@ -68,8 +67,9 @@ export class AdReferral {
 
 /**
  * One message of a hosted conversation, inbound (customer), outbound (business) or system
- * (Custody's own notices). `content` is the Cloud API object of its type, e.g. `{ body }` for text.
- * `eventId` is the message id, so a replay is a no-op.
+ * (Custody's own notices). Its content — the Cloud API object of its type, e.g. `{ body }` for
+ * text, `{ link, caption, filename }` for media, a template's parameters — travels only as
+ * `contentCiphertext`. `eventId` is the message id, so a replay is a no-op.
  */
 export class MessageEvent extends EventBase {
   @IsIn(['message.inbound', 'message.outbound'])
@@ -95,8 +95,14 @@ export class MessageEvent extends EventBase {
   @IsIn(MESSAGE_TYPES)
   messageType: MessageType;
 
-  @IsObject()
-  content: Record<string, unknown>;
+  /**
+   * CIPHERTEXT: the message's whole content object as JSON, sealed as one envelope (AES-256-GCM)
+   * under the tenant's data key where the message entered Custody, with the tenant, the message
+   * id and the field `content` as associated data (`messageContentAad` of @custody/crypto).
+   * tenant-store stores it as it is; only the code that must read it decrypts it.
+   */
+  @Matches(CIPHERTEXT_PATTERN)
+  contentCiphertext: string;
 
   @IsOptional()
   @Matches(WAMID_PATTERN)

@@ -34,15 +34,22 @@ export class KeyProviderError extends Error {
   override readonly name = 'KeyProviderError';
 }
 
-/** The tenant has no data key of that version. */
+/**
+ * The tenant has no data key of that version (or, with `version` null, no active key here: on a
+ * service that only receives keys, they have not arrived yet or the tenant is gone).
+ */
 export class DataKeyNotFoundError extends Error {
   override readonly name = 'DataKeyNotFoundError';
 
   constructor(
     readonly tenantId: string,
-    readonly version: number,
+    readonly version: number | null,
   ) {
-    super(`tenant ${tenantId} has no data key v${version}`);
+    super(
+      version === null
+        ? `tenant ${tenantId} has no active data key here (not distributed yet, or the tenant is gone)`
+        : `tenant ${tenantId} has no data key v${version}`,
+    );
   }
 }
 
@@ -65,4 +72,16 @@ export class DataKeyDestroyedError extends Error {
 /** A keyring operation that the keys' current state does not allow (e.g. destroying the active key). */
 export class KeyringStateError extends Error {
   override readonly name = 'KeyringStateError';
+}
+
+/**
+ * A decryption failure no retry can fix (the envelope is altered or of another tenant, message or
+ * field, or its key was destroyed), as opposed to a key that has not arrived yet (a new version
+ * on its way to a service that receives keys): consumers dead-letter the first and retry the other.
+ */
+export function isPermanentDecryptionError(error: unknown): error is DecryptionError {
+  return (
+    error instanceof DecryptionError &&
+    (error.reason === 'malformed' || error.reason === 'authentication-failed' || error.reason === 'key-destroyed')
+  );
 }

@@ -85,6 +85,21 @@ export class FieldCipher {
     return (await this.decrypt(tenantId, envelope, aad)).toString('utf8');
   }
 
+  /** A JSON value as one envelope (e.g. a message's whole content object). */
+  encryptJson(tenantId: TenantId, value: unknown, aad: FieldAad): Promise<string> {
+    return this.encrypt(tenantId, JSON.stringify(value), aad);
+  }
+
+  /** The JSON value of an envelope written by `encryptJson`; DecryptionError('malformed') if it is not JSON. */
+  async decryptJson<T = unknown>(tenantId: TenantId, envelope: string, aad: FieldAad): Promise<T> {
+    const text = await this.decryptString(tenantId, envelope, aad);
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      throw new DecryptionError('malformed', `field "${aad.field}" of ${aad.messageId} does not hold JSON`);
+    }
+  }
+
   /** The version new writes of the tenant use (`fresh` skips the cache: the re-encryption job wants the truth). */
   async activeVersion(tenantId: TenantId, options: { fresh?: boolean } = {}): Promise<number> {
     return (await this.keyring.activeKey(tenantId, options)).version;

@@ -13,3 +13,4 @@ export * from './field-cipher';
 export * from './iv-pool';
 export * from './reencrypt';
 export * from './secret-sealer';
+export * from './key-distribution';

@@ -1,11 +1,12 @@
 import type { TenantId } from '@custody/database';
 import { DataKeyCursor, DataKeyRecord, DataKeyStore, NewDataKey } from './data-key-store';
+import type { ReceivedDataKeyStore } from './key-distribution';
 
 /**
  * The data key store in memory, with the SQL store's semantics: for unit tests, benchmarks and
  * single-process tools. Nothing survives a restart, so never for real data.
  */
-export class MemoryDataKeyStore implements DataKeyStore {
+export class MemoryDataKeyStore implements DataKeyStore, ReceivedDataKeyStore {
   private readonly rows = new Map<string, DataKeyRecord>();
 
   constructor(private readonly now: () => Date = () => new Date()) {}
@@ -115,5 +116,15 @@ export class MemoryDataKeyStore implements DataKeyStore {
     const rows = this.ofTenant(tenantId);
     rows.forEach((r) => this.rows.delete(MemoryDataKeyStore.id(r.tenantId, r.version)));
     return Promise.resolve(rows.length);
+  }
+
+  replaceAll(tenantId: TenantId, records: readonly DataKeyRecord[]): Promise<void> {
+    for (const row of this.ofTenant(tenantId)) {
+      this.rows.delete(MemoryDataKeyStore.id(row.tenantId, row.version));
+    }
+    for (const r of records) {
+      this.rows.set(MemoryDataKeyStore.id(tenantId, r.version), MemoryDataKeyStore.copy({ ...r, tenantId }));
+    }
+    return Promise.resolve();
   }
 }

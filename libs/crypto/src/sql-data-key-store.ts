@@ -1,6 +1,7 @@
 import type { TenantId } from '@custody/database';
 import { DATA_KEYS_TABLE } from './data-keys.sql';
 import { DataKeyCursor, DataKeyRecord, DataKeyStore, NewDataKey } from './data-key-store';
+import type { ReceivedDataKeyStore } from './key-distribution';
 
 /** Anything with `query(sql, params)`: a TypeORM EntityManager or QueryRunner, a pg Client or Pool. */
 export interface SqlQueryable {
@@ -55,7 +56,7 @@ function toRecord(row: DataKeyRow): DataKeyRecord {
  * The data key table over SQL. Each method is one transaction of its own, scoped to the tenant
  * (RLS admits only its rows) except the platform-wide scan of master rotation.
  */
-export class SqlDataKeyStore implements DataKeyStore {
+export class SqlDataKeyStore implements DataKeyStore, ReceivedDataKeyStore {
   private readonly table: string;
 
   constructor(
@@ -197,5 +198,36 @@ export class SqlDataKeyStore implements DataKeyStore {
       ),
     );
     return rows.length;
+  }
+
+  /** A receiving service's copy of the tenant's keys becomes exactly `records`, in one transaction. */
+  replaceAll(tenantId: TenantId, records: readonly DataKeyRecord[]): Promise<void> {
+    return this.db.forTenant(tenantId, async (db) => {
+      await select(
+        db,
+        `WITH gone AS (DELETE FROM ${this.table} WHERE tenant_id = $1 RETURNING 1) SELECT count(*) FROM gone`,
+        [tenantId],
+      );
+      if (records.length === 0) {
+        return;
+      }
+      await select(
+        db,
+        `WITH ins AS (
+           INSERT INTO ${this.table} (tenant_id, version, master_key_id, wrapped_key, created_at, retired_at, destroyed_at)
+           SELECT $1, * FROM unnest($2::integer[], $3::text[], $4::bytea[], $5::timestamptz[], $6::timestamptz[], $7::timestamptz[])
+           RETURNING 1)
+         SELECT count(*) FROM ins`,
+        [
+          tenantId,
+          records.map((r) => r.version),
+          records.map((r) => r.masterKeyId),
+          records.map((r) => r.wrappedKey),
+          records.map((r) => r.createdAt),
+          records.map((r) => r.retiredAt),
+          records.map((r) => r.destroyedAt),
+        ],
+      );
+    });
   }
 }

@@ -39,6 +39,12 @@ export interface TenantKeyringOptions {
   activeVersionTtlMs?: number;
   /** The clock, for tests. */
   now?: () => number;
+  /**
+   * Whether this keyring makes a tenant's first key on first use (the owner of the keys,
+   * tenant-store) or only uses keys distributed to it (ingest, consent: `false`, and a tenant
+   * without an active key is a DataKeyNotFoundError with version null). Default true.
+   */
+  createKeys?: boolean;
 }
 
 export interface RewrapProgress {
@@ -71,6 +77,7 @@ export class TenantKeyring {
   private readonly inFlight = new Map<string, Promise<DataKey>>();
   private readonly now: () => number;
   private readonly activeVersionTtlMs: number;
+  private readonly createKeys: boolean;
 
   constructor(
     private readonly store: DataKeyStore,
@@ -79,6 +86,7 @@ export class TenantKeyring {
   ) {
     this.now = options.now ?? Date.now;
     this.activeVersionTtlMs = options.activeVersionTtlMs ?? 60_000;
+    this.createKeys = options.createKeys ?? true;
     const maxEntries = options.cacheMaxEntries ?? 10_000;
     this.keys = new LruCache(maxEntries, options.cacheTtlMs ?? 5 * 60_000, this.now);
     this.activeVersions = new LruCache(maxEntries, this.activeVersionTtlMs, this.now);
@@ -94,7 +102,7 @@ export class TenantKeyring {
       }
     }
     return this.singleFlight(`active/${tenantId}`, async () => {
-      const record = (await this.store.findActive(tenantId)) ?? (await this.createFirst(tenantId));
+      const record = (await this.store.findActive(tenantId)) ?? (await this.firstUse(tenantId));
       const key = this.keys.get(cacheKey(tenantId, record.version)) ?? (await this.materialize(record));
       this.activeVersions.set(tenantId, record.version);
       return key;
@@ -132,6 +140,9 @@ export class TenantKeyring {
    * tenant make one new version, which both return.
    */
   async rotate(tenantId: TenantId): Promise<DataKeyInfo> {
+    if (!this.createKeys) {
+      throw new KeyringStateError('this keyring only uses distributed keys: rotate where the keys are owned');
+    }
     const current = await this.store.findActive(tenantId);
     if (!current) {
       return info(await this.createFirst(tenantId));
@@ -257,6 +268,16 @@ export class TenantKeyring {
     }
     this.keys.deleteWhere((key) => key.startsWith(`${tenantId}/`));
     this.activeVersions.delete(tenantId);
+  }
+
+  private async firstUse(tenantId: TenantId): Promise<DataKeyRecord> {
+    if (this.createKeys) {
+      return this.createFirst(tenantId);
+    }
+    if ((await this.store.findVersion(tenantId, 1))?.destroyedAt) {
+      throw new DataKeyDestroyedError(tenantId, null);
+    }
+    throw new DataKeyNotFoundError(tenantId, null);
   }
 
   private async createFirst(tenantId: TenantId): Promise<DataKeyRecord> {

@@ -16,6 +16,15 @@ export class ConsentEnv extends RemoteAuthEnv {
   @IsNotEmpty()
   CONSENT_LOG_KEY_FILE: string;
 
+  /**
+   * JSON file of the master keys (as tenant-store's): consent unwraps the tenants' data keys that
+   * tenant-store distributes (wrapped) on the tenants topic, to read customers' messages for
+   * STOP/START and to seal its replies. It never wraps or creates a key.
+   */
+  @IsString()
+  @IsNotEmpty()
+  MASTER_KEY_FILE: string;
+
   /** Prefix of every tenant log's origin (`<prefix>/<tenantId>`), the name auditors pin. */
   @IsOptional()
   @Matches(/^[A-Za-z0-9.-]+(\/[A-Za-z0-9._-]+)*$/, {

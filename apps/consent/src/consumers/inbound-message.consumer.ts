@@ -2,7 +2,6 @@ import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { MessageEvent, Topics } from '@custody/contracts';
 import { EventMeta, EventSubscriber, PoisonMessageError } from '@custody/kafka';
 import { ConsentSettings } from '../config/consent.settings';
-import { detectChatCommand } from '../domain/keywords';
 import { ChatConsentService } from '../services/chat-consent.service';
 
 /** Customers whose commands of one chunk are handled at the same time. */
@@ -86,7 +85,7 @@ export class InboundMessageConsumer implements OnApplicationBootstrap {
     if (event.type !== 'message.inbound' || event.origin !== 'customer') {
       return;
     }
-    const command = detectChatCommand(event.messageType, event.content);
+    const command = await this.chat.detect(event);
     if (command) {
       await this.chat.handle(event, command);
     }

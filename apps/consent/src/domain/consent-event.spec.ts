@@ -52,13 +52,13 @@ describe('events consent publishes', () => {
       customer: { waId: '15551234567' },
       origin: 'customer',
       messageType: 'text',
-      content: { body: 'STOP' },
+      contentCiphertext: `v1.1.${'A'.repeat(16)}.${'B'.repeat(40)}`,
       networkTimestamp: new Date().toISOString(),
       custody: { ...CUSTODY_MARKING },
     };
     const id = replyMessageId(tenant, inbound.messageId);
     expect(id).toBe(replyMessageId(tenant, inbound.messageId));
-    const reply = systemMessage(inbound, id, 'You will no longer receive marketing messages.');
+    const reply = systemMessage(inbound, id, `v1.1.${'C'.repeat(16)}.${'D'.repeat(80)}`);
     expect(validateEvent(Topics.MessagesOutbound, JSON.parse(JSON.stringify(reply)))).toMatchObject({ ok: true });
     expect(reply).toMatchObject({
       origin: 'system',

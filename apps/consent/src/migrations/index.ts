@@ -6,6 +6,7 @@ import { Checkpoints1764800000001 } from './1764800000001-checkpoints';
 import { AuditReads1764800000002 } from './1764800000002-audit-reads';
 import { OutboxRelayAfter1764900000001 } from '@custody/database';
 import { Replicas1764900000017 } from './1764900000017-replicas';
+import { DataKeys1765100000033 } from './1765100000033-data-keys';
 
 export const MIGRATIONS = [
   Init1764057600000,
@@ -16,4 +17,5 @@ export const MIGRATIONS = [
   AuditReads1764800000002,
   OutboxRelayAfter1764900000001,
   Replicas1764900000017,
+  DataKeys1765100000033,
 ];

@@ -1,10 +1,18 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { CUSTODY_MARKING, conversationIdFor, MessageEvent, Topics } from '@custody/contracts';
+import {
+  DataKeyNotFoundError,
+  DecryptionError,
+  FieldCipher,
+  isPermanentDecryptionError,
+  messageContentAad,
+} from '@custody/crypto';
 import { asTenantId, TenantId } from '@custody/database';
+import { PoisonMessageError } from '@custody/kafka';
 import { confirmationTexts, joinWordings } from '../domain/confirmations';
 import { isMarketing } from '../domain/data-use';
-import { DetectedCommand } from '../domain/keywords';
+import { detectChatCommand, DetectedCommand } from '../domain/keywords';
 import { EntryDraft, EntryPurpose, PromptedEntry } from '../domain/log-entry';
 import { ConsentLogRepository, DraftItem } from '../repositories/consent-log.repository';
 import { PseudonymRepository } from '../repositories/pseudonym.repository';
@@ -27,7 +35,41 @@ export class ChatConsentService {
     private readonly pseudonyms: PseudonymRepository,
     private readonly log: ConsentLogRepository,
     private readonly writer: LogWriter,
+    private readonly cipher: FieldCipher,
   ) {}
+
+  /**
+   * The command an inbound message carries, if any. Only the types that can carry one (text, a
+   * button, an interactive reply) are opened, here and nowhere else in consent; the content is
+   * read for the keyword and forgotten. Content that can never be opened is a poison message
+   * (dead-lettered, still sealed); a key that has not reached consent yet is retried while the
+   * message is recent.
+   */
+  async detect(message: MessageEvent): Promise<DetectedCommand | null> {
+    if (!COMMAND_TYPES.has(message.messageType)) {
+      return null;
+    }
+    let content: Record<string, unknown>;
+    try {
+      content = await this.cipher.decryptJson<Record<string, unknown>>(
+        asTenantId(message.tenantId),
+        message.contentCiphertext,
+        messageContentAad(message.messageId),
+      );
+    } catch (error) {
+      const missingKey =
+        error instanceof DataKeyNotFoundError ||
+        (error instanceof DecryptionError && error.reason === 'unknown-key-version');
+      if (
+        isPermanentDecryptionError(error) ||
+        (missingKey && Date.now() - Date.parse(message.occurredAt) > KEY_WAIT_MS)
+      ) {
+        throw new PoisonMessageError(`the message cannot be opened: ${error instanceof Error ? error.name : 'error'}`);
+      }
+      throw error;
+    }
+    return typeof content === 'object' && content !== null ? detectChatCommand(message.messageType, content) : null;
+  }
 
   async handle(message: MessageEvent, command: DetectedCommand): Promise<void> {
     const tenantId = asTenantId(message.tenantId);
@@ -93,6 +135,7 @@ export class ChatConsentService {
       reply = parts.length ? parts.join(' ') : texts.nothingToStart;
     }
 
+    const sealedReply = await this.cipher.encryptJson(tenantId, { body: reply }, messageContentAad(replyId));
     const outcome = await this.writer.append(tenantId, {
       items,
       chatCommand: { messageId: message.messageId, command: command.command },
@@ -100,7 +143,7 @@ export class ChatConsentService {
         {
           topic: Topics.MessagesOutbound,
           key: `${tenantId}:${message.conversationId}`,
-          payload: systemMessage(message, replyId, reply),
+          payload: systemMessage(message, replyId, sealedReply),
         },
       ],
     });
@@ -148,7 +191,14 @@ export function replyMessageId(tenantId: string, inboundId: string): string {
   return `wamid.consent-${createHash('sha256').update(`${tenantId}|${inboundId}`).digest('base64url').slice(0, 40)}`;
 }
 
-export function systemMessage(inbound: MessageEvent, messageId: string, body: string): MessageEvent {
+/** Message types that can carry STOP/START (a typed keyword, a quick-reply button, an interactive reply). */
+const COMMAND_TYPES: ReadonlySet<string> = new Set(['text', 'button', 'interactive']);
+
+/** How long a message whose tenant key has not reached consent yet is retried before it is dead-lettered. */
+const KEY_WAIT_MS = 10 * 60_000;
+
+/** The reply as a system message; `contentCiphertext` is `{ body }` sealed under the tenant's key for this message id. */
+export function systemMessage(inbound: MessageEvent, messageId: string, contentCiphertext: string): MessageEvent {
   const now = new Date().toISOString();
   return {
     eventId: messageId,
@@ -161,7 +211,7 @@ export function systemMessage(inbound: MessageEvent, messageId: string, body: st
     customer: { waId: inbound.customer.waId },
     origin: 'system',
     messageType: 'system',
-    content: { body },
+    contentCiphertext,
     contextMessageId: inbound.messageId,
     networkTimestamp: now,
     custody: { ...CUSTODY_MARKING },

@@ -1,3 +1,4 @@
+import { IsNotEmpty, IsString } from 'class-validator';
 import { EnvBoolean, EnvInt, EnvPort, EnvSecret, EnvUrl, RemoteAuthEnv } from '@custody/platform';
 
 export class IngestEnv extends RemoteAuthEnv {
@@ -7,6 +8,15 @@ export class IngestEnv extends RemoteAuthEnv {
   /** Shared HMAC secret of the link with the messaging network (signs both directions). */
   @EnvSecret()
   NETWORK_HMAC_SECRET: string;
+
+  /**
+   * JSON file of the master keys (as tenant-store's): ingest unwraps the tenants' data keys that
+   * tenant-store distributes (wrapped) on the tenants topic, to seal content where it enters and
+   * open it for the network and the tenants' webhooks. It never wraps or creates a key.
+   */
+  @IsString()
+  @IsNotEmpty()
+  MASTER_KEY_FILE: string;
 
   /** The messaging network's base URL (the sandbox on one machine). */
   @EnvUrl()

@@ -1,6 +1,8 @@
 import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { MessageEvent, Topics } from '@custody/contracts';
-import { EventSubscriber } from '@custody/kafka';
+import { FieldCipher, isPermanentDecryptionError, messageContentAad } from '@custody/crypto';
+import { asTenantId } from '@custody/database';
+import { EventMeta, EventSubscriber } from '@custody/kafka';
 import { unknownTenantEvents } from '@custody/observability';
 import { NetworkClient } from '../repositories/network.client';
 import { RoutingRepository } from '../repositories/routing.repository';
@@ -8,6 +10,7 @@ import { RoutingRepository } from '../repositories/routing.repository';
 /**
  * Hands accepted outbound messages (the business's and Custody's system notices) to the network,
  * in batches. A network outage makes the batch fail and retry with backoff; nothing is skipped.
+ * This is where outbound content leaves Custody: it is opened here, for the network, and only here.
  */
 @Injectable()
 export class DispatchConsumer implements OnApplicationBootstrap {
@@ -15,6 +18,7 @@ export class DispatchConsumer implements OnApplicationBootstrap {
     private readonly subscriber: EventSubscriber,
     private readonly network: NetworkClient,
     private readonly routing: RoutingRepository,
+    private readonly cipher: FieldCipher,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -38,17 +42,39 @@ export class DispatchConsumer implements OnApplicationBootstrap {
         if (routed.length === 0) {
           return;
         }
-        await this.network.deliver(
-          routed.map(({ event }) => ({
+        const messages = [];
+        const rejected: Array<{ meta: EventMeta; error: string }> = [];
+        for (const { event, meta } of routed) {
+          let content: Record<string, unknown>;
+          try {
+            content = await this.cipher.decryptJson<Record<string, unknown>>(
+              asTenantId(event.tenantId),
+              event.contentCiphertext,
+              messageContentAad(event.messageId),
+            );
+          } catch (error) {
+            // A key not here yet (a new version on its way) is retried; content that can never be
+            // opened (altered, of another tenant, its key destroyed) goes to the dead-letter topic, sealed.
+            if (isPermanentDecryptionError(error)) {
+              rejected.push({ meta, error: `content cannot be opened: ${error.reason}` });
+              continue;
+            }
+            throw error;
+          }
+          messages.push({
             messageId: event.messageId,
             phoneNumberId: event.phoneNumberId,
             to: event.customer.waId,
             type: event.messageType,
-            content: event.content,
+            content,
             ...(event.contextMessageId ? { contextMessageId: event.contextMessageId } : {}),
-            origin: event.origin === 'system' ? 'system' : 'business',
-          })),
-        );
+            origin: event.origin === 'system' ? ('system' as const) : ('business' as const),
+          });
+        }
+        if (messages.length > 0) {
+          await this.network.deliver(messages);
+        }
+        return rejected;
       },
     });
   }

@@ -1,15 +1,21 @@
 import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { TenantChangedEvent, Topics } from '@custody/contracts';
+import { DataKeyReceiver } from '@custody/crypto';
 import { asTenantId } from '@custody/database';
 import { EventSubscriber } from '@custody/kafka';
 import { RoutingRepository } from '../repositories/routing.repository';
 
-/** Keeps ingest's routing table in step with tenant-store (compacted topic, read from the start). */
+/**
+ * Keeps ingest's routing table and its copy of the tenants' wrapped data keys in step with
+ * tenant-store (compacted topic, read from the start). The keys first: a number routes only once
+ * its tenant's content can be sealed; an offboarded tenant's keys go with its routes.
+ */
 @Injectable()
 export class TenantsConsumer implements OnApplicationBootstrap {
   constructor(
     private readonly subscriber: EventSubscriber,
     private readonly routing: RoutingRepository,
+    private readonly keys: DataKeyReceiver,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -17,17 +23,23 @@ export class TenantsConsumer implements OnApplicationBootstrap {
       groupId: 'ingest-tenants',
       topics: [Topics.TenantsChanged],
       fromBeginning: true,
-      handler: (event) =>
-        event.deleted
-          ? this.routing.removeTenant(asTenantId(event.tenantId))
-          : this.routing.applyTenant(asTenantId(event.tenantId), {
-              businessAccountId: event.businessAccountId,
-              status: event.status,
-              messagesPerSecond: event.messagesPerSecond ?? 80,
-              numbers: event.phoneNumbers,
-              webhookUrl: event.webhookUrl,
-              appSecret: event.webhookAppSecret,
-            }),
+      handler: async (event) => {
+        const tenantId = asTenantId(event.tenantId);
+        if (event.deleted) {
+          await this.routing.removeTenant(tenantId);
+          await this.keys.receive(tenantId, []);
+          return;
+        }
+        await this.keys.receive(tenantId, event.dataKeys);
+        await this.routing.applyTenant(tenantId, {
+          businessAccountId: event.businessAccountId,
+          status: event.status,
+          messagesPerSecond: event.messagesPerSecond ?? 80,
+          numbers: event.phoneNumbers,
+          webhookUrl: event.webhookUrl,
+          appSecretCiphertext: event.webhookAppSecretCiphertext,
+        });
+      },
     });
   }
 }

@@ -2,10 +2,12 @@ import { Init1764057600000 } from './1764057600000-init';
 import { Replicas1764600000001 } from './1764600000001-replicas';
 import { OutboxRelayAfter1764900000001 } from '@custody/database';
 import { WebhookPayloadAfterDelivery1764900000002 } from './1764900000002-webhook-payload-after-delivery';
+import { DataKeys1765100000032 } from './1765100000032-data-keys';
 
 export const MIGRATIONS = [
   Init1764057600000,
   Replicas1764600000001,
   OutboxRelayAfter1764900000001,
   WebhookPayloadAfterDelivery1764900000002,
+  DataKeys1765100000032,
 ];

@@ -12,7 +12,8 @@ export interface NumberRoute {
 
 export interface WebhookTarget {
   url: string | null;
-  appSecret: string;
+  /** The tenant's app secret sealed under its data key (null until tenant-store has published it sealed). */
+  appSecretCiphertext: string | null;
   source: 'operator' | 'tenant';
   verifiedAt: Date | null;
 }
@@ -77,7 +78,7 @@ export class RoutingRepository {
       messagesPerSecond: number;
       numbers: Array<{ phoneNumberId: string; displayPhoneNumber: string }>;
       webhookUrl?: string;
-      appSecret?: string;
+      appSecretCiphertext?: string;
     },
   ): Promise<void> {
     // A projection of tenant-store's routing facts: platform-scoped, because a number that moved
@@ -111,13 +112,13 @@ export class RoutingRepository {
         this.cache.delete(n.phoneNumberId);
       }
       this.webhookCache.delete(tenantId);
-      if (facts.appSecret) {
+      if (facts.appSecretCiphertext) {
         // A URL the tenant set and verified itself is kept; the operator's is the default.
         await m.query(
-          `INSERT INTO tenant_webhooks (tenant_id, url, app_secret, source, updated_at) VALUES ($1, $2, $3, 'operator', now())
-           ON CONFLICT (tenant_id) DO UPDATE SET app_secret = EXCLUDED.app_secret, updated_at = now(),
+          `INSERT INTO tenant_webhooks (tenant_id, url, app_secret_ciphertext, source, updated_at) VALUES ($1, $2, $3, 'operator', now())
+           ON CONFLICT (tenant_id) DO UPDATE SET app_secret_ciphertext = EXCLUDED.app_secret_ciphertext, updated_at = now(),
              url = CASE WHEN tenant_webhooks.source = 'tenant' THEN tenant_webhooks.url ELSE EXCLUDED.url END`,
-          [tenantId, facts.webhookUrl ?? null, facts.appSecret],
+          [tenantId, facts.webhookUrl ?? null, facts.appSecretCiphertext],
         );
       }
     });
@@ -161,14 +162,23 @@ export class RoutingRepository {
   private async loadWebhook(tenantId: TenantId): Promise<WebhookTarget | null> {
     const rows: Array<{
       url: string | null;
-      app_secret: string;
+      app_secret_ciphertext: string | null;
       source: WebhookTarget['source'];
       verified_at: Date | null;
     }> = await this.db.forTenant(tenantId, (m) =>
-      m.query(`SELECT url, app_secret, source, verified_at FROM tenant_webhooks WHERE tenant_id = $1`, [tenantId]),
+      m.query(`SELECT url, app_secret_ciphertext, source, verified_at FROM tenant_webhooks WHERE tenant_id = $1`, [
+        tenantId,
+      ]),
     );
     const row = rows[0];
-    return row ? { url: row.url, appSecret: row.app_secret, source: row.source, verifiedAt: row.verified_at } : null;
+    return row
+      ? {
+          url: row.url,
+          appSecretCiphertext: row.app_secret_ciphertext,
+          source: row.source,
+          verifiedAt: row.verified_at,
+        }
+      : null;
   }
 
   async setTenantWebhook(tenantId: TenantId, url: string): Promise<boolean> {

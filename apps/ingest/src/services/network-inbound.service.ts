@@ -20,6 +20,8 @@ import {
   StatusEvent,
   Topics,
 } from '@custody/contracts';
+import { FieldCipher, messageContentAad } from '@custody/crypto';
+import { TenantId } from '@custody/database';
 import { EventPublisher, OutgoingEvent } from '@custody/kafka';
 import { RoutingRepository } from '../repositories/routing.repository';
 import { WindowRepository } from '../repositories/window.repository';
@@ -69,6 +71,7 @@ export class NetworkInboundService {
     private readonly routing: RoutingRepository,
     private readonly windows: WindowRepository,
     private readonly publisher: EventPublisher,
+    private readonly cipher: FieldCipher,
   ) {}
 
   async receive(body: unknown): Promise<{ accepted: number }> {
@@ -109,6 +112,7 @@ export class NetworkInboundService {
           throw bad(`events[${index}]: message.${m.type} is missing`);
         }
         const conversationId = conversationIdFor(route.tenantId, route.phoneNumberId, raw.from.waId);
+        const contentCiphertext = await this.seal(route.tenantId, m.id, content);
         messages.push({
           key: `${route.tenantId}:${conversationId}`,
           event: {
@@ -125,7 +129,7 @@ export class NetworkInboundService {
             },
             origin: 'customer',
             messageType: m.type as MessageEvent['messageType'],
-            content: content as Record<string, unknown>,
+            contentCiphertext,
             ...(m.context?.id && WAMID.test(m.context.id) ? { contextMessageId: m.context.id } : {}),
             ...(m.referral
               ? {
@@ -190,6 +194,28 @@ export class NetworkInboundService {
     ]);
     return { accepted: messages.length + statuses.length };
   }
+
+  /**
+   * A customer's message content, sealed where it enters Custody under the tenant's data key (the
+   * whole type-specific object: text, caption, filename, reaction, links…). A tenant whose key has
+   * not reached ingest yet gets the batch refused as a temporary failure: the network delivers again.
+   */
+  private async seal(tenantId: TenantId, messageId: string, content: unknown): Promise<string> {
+    try {
+      return await this.cipher.encryptJson(tenantId, content, messageContentAad(messageId));
+    } catch {
+      throw unavailable();
+    }
+  }
+}
+
+function unavailable(): GraphError {
+  return new GraphError(
+    HttpStatus.SERVICE_UNAVAILABLE,
+    GraphCodes.Temporary,
+    'Service temporarily unavailable',
+    'The batch could not be accepted right now; deliver it again after a short delay',
+  );
 }
 
 function bad(details: string): GraphError {

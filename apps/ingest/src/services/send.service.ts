@@ -1,5 +1,6 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
 import { conversationIdFor, CUSTODY_MARKING, MessageEvent, Topics } from '@custody/contracts';
+import { FieldCipher, messageContentAad } from '@custody/crypto';
 import { asTenantId, ReplicaRegistry, TenantId } from '@custody/database';
 import { EventPublisher, EventSchemaError } from '@custody/kafka';
 import { IngestEnv } from '../config/ingest.env';
@@ -31,6 +32,7 @@ export class SendService {
     private readonly publisher: EventPublisher,
     private readonly replicas: ReplicaRegistry,
     private readonly admission: SendAdmissionService,
+    private readonly cipher: FieldCipher,
   ) {}
 
   async send(
@@ -158,6 +160,22 @@ export class SendService {
       );
     }
     const messageId = idempotencyKey !== undefined ? idempotentMessageId(tenantId, idempotencyKey) : newMessageId();
+    let contentCiphertext: string;
+    try {
+      // Sealed here, where it enters Custody: from now on the content is ciphertext (Kafka,
+      // tenant-store, outboxes, queues) until the network's delivery opens it.
+      contentCiphertext = await this.cipher.encryptJson(tenantId, contentOf(dto, type), messageContentAad(messageId));
+    } catch {
+      // The tenant's key has not reached ingest yet (or is gone): nothing was accepted.
+      this.buckets.refund(numberKey);
+      this.buckets.refund(pairKey);
+      throw new GraphError(
+        HttpStatus.SERVICE_UNAVAILABLE,
+        GraphCodes.Temporary,
+        'Service temporarily unavailable',
+        'The message could not be sealed right now and was not accepted; retry after a short delay',
+      );
+    }
     const now = new Date().toISOString();
     const event: MessageEvent = {
       eventId: messageId,
@@ -170,7 +188,7 @@ export class SendService {
       customer: { waId },
       origin: 'business',
       messageType: type,
-      content: contentOf(dto, type),
+      contentCiphertext,
       ...(dto.context ? { contextMessageId: dto.context.message_id } : {}),
       networkTimestamp: now,
       custody: { ...CUSTODY_MARKING },
@@ -226,7 +244,7 @@ function brokerUnavailable(): GraphError {
   );
 }
 
-function contentOf(dto: SendMessageDto, type: string): Record<string, unknown> {
-  const value = (dto as unknown as Record<string, unknown>)[type];
-  return JSON.parse(JSON.stringify(value ?? {})) as Record<string, unknown>;
+/** The type-specific object of the send, whatever the type: it is sealed as one value. */
+function contentOf(dto: SendMessageDto, type: string): unknown {
+  return (dto as unknown as Record<string, unknown>)[type] ?? {};
 }

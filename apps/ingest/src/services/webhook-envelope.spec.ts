@@ -14,7 +14,7 @@ const message = (id: string, waId: string): MessageEvent => ({
   customer: { waId, profileName: 'Ada' },
   origin: 'customer',
   messageType: 'text',
-  content: { body: 'hi' },
+  contentCiphertext: `v1.1.${'A'.repeat(16)}.${'B'.repeat(40)}`,
   networkTimestamp: '2026-11-25T10:00:00.000Z',
   custody: { e2e: false, hostedBy: 'custody' },
 });
@@ -40,7 +40,12 @@ describe('buildEnvelope', () => {
       { ...base, id: '2', kind: 'message', payload: message('wamid.bbbbbbbbbb', '15550001111') },
       { ...base, id: '3', kind: 'status', payload: status },
     ];
-    const envelope = buildEnvelope(items) as any;
+    // Content travels sealed; the worker opens it and hands it over by message id.
+    const contents = new Map([
+      ['wamid.aaaaaaaaaa', { body: 'hi' }],
+      ['wamid.bbbbbbbbbb', { body: 'there' }],
+    ]);
+    const envelope = buildEnvelope(items, contents) as any;
     expect(envelope.object).toBe('whatsapp_business_account');
     expect(envelope.entry).toHaveLength(1);
     const [messages, statuses] = envelope.entry[0].changes;
@@ -54,6 +59,7 @@ describe('buildEnvelope', () => {
       type: 'text',
       text: { body: 'hi' },
     });
+    expect(messages.value.messages[1].text).toEqual({ body: 'there' });
     expect(messages.value.custody).toEqual({ e2e: false, hostedBy: 'custody' });
     expect(statuses.value.statuses).toEqual([
       { id: 'wamid.abcdefghij', status: 'read', timestamp: '1795600804', recipient_id: '15550001111' },

@@ -11,14 +11,14 @@ export interface PendingWebhook {
 
 const unix = (iso: string): string => String(Math.floor(Date.parse(iso) / 1000));
 
-/** A stored customer message as the Cloud API's webhook `messages[]` item. */
-export function webhookMessage(m: MessageEvent): Record<string, unknown> {
+/** A stored customer message, with its opened content, as the Cloud API's webhook `messages[]` item. */
+export function webhookMessage(m: MessageEvent, content: Record<string, unknown>): Record<string, unknown> {
   return {
     from: m.customer.waId,
     id: m.messageId,
     timestamp: unix(m.networkTimestamp),
     type: m.messageType,
-    [m.messageType]: m.content,
+    [m.messageType]: content,
     ...(m.contextMessageId ? { context: { id: m.contextMessageId } } : {}),
     ...(m.referral
       ? {
@@ -45,9 +45,13 @@ export function webhookStatus(s: StatusEvent): Record<string, unknown> {
 
 /**
  * Batches webhooks into the Cloud API envelope: one entry per business account, one change per
- * phone number and kind (messages or statuses). Every value carries Custody's marking.
+ * phone number and kind (messages or statuses). Every value carries Custody's marking. Message
+ * content travels sealed; `contents` holds the opened content of each message by message id.
  */
-export function buildEnvelope(items: PendingWebhook[]): Record<string, unknown> {
+export function buildEnvelope(
+  items: PendingWebhook[],
+  contents: ReadonlyMap<string, Record<string, unknown>> = new Map(),
+): Record<string, unknown> {
   const entries = new Map<string, Map<string, PendingWebhook[]>>();
   for (const item of items) {
     const changes = entries.get(item.businessAccountId) ?? new Map<string, PendingWebhook[]>();
@@ -76,7 +80,7 @@ export function buildEnvelope(items: PendingWebhook[]): Record<string, unknown> 
             contacts.set(m.customer.waId, { profile: { name: m.customer.profileName ?? '' }, wa_id: m.customer.waId });
           }
           value.contacts = [...contacts.values()];
-          value.messages = messages.map(webhookMessage);
+          value.messages = messages.map((m) => webhookMessage(m, contents.get(m.messageId) ?? {}));
         } else {
           value.statuses = group.map((g) => webhookStatus(g.payload as StatusEvent));
         }

@@ -1,6 +1,8 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { createHmac } from 'node:crypto';
+import { createHmac, createSecretKey, KeyObject } from 'node:crypto';
 import { Counter, Gauge } from 'prom-client';
+import { MessageEvent } from '@custody/contracts';
+import { FieldCipher, LruCache, messageContentAad, WEBHOOK_APP_SECRET_AAD } from '@custody/crypto';
 import { TenantId } from '@custody/database';
 import { metricsRegistry } from '@custody/observability';
 import { EgressError, EgressGuard } from '@custody/platform';
@@ -61,6 +63,7 @@ export class WebhookWorkerService implements OnApplicationBootstrap, OnApplicati
     private readonly webhooks: WebhookRepository,
     private readonly routing: RoutingRepository,
     private readonly egress: EgressGuard,
+    private readonly cipher: FieldCipher,
   ) {
     const backlog = () => this.webhooks.backlog();
     metricsRegistry.removeSingleMetric('custody_webhook_deliveries_pending');
@@ -129,6 +132,7 @@ export class WebhookWorkerService implements OnApplicationBootstrap, OnApplicati
     const posts = await Promise.all(
       batches.map(async (batch) => {
         const outcome = await this.post(
+          tenantId,
           target,
           batch.map((w) => ({ ...w, id: w.eventId })),
           timeoutMs,
@@ -146,14 +150,66 @@ export class WebhookWorkerService implements OnApplicationBootstrap, OnApplicati
     }
   }
 
+  /** The tenant's HMAC key, opened from its sealed app secret (once per value, cached). */
+  private readonly signingKeys = new LruCache<string, { sealed: string; key: KeyObject }>(10_000, 5 * 60_000);
+
+  private async signingKey(tenantId: TenantId, sealed: string): Promise<KeyObject> {
+    const hit = this.signingKeys.get(tenantId);
+    if (hit?.sealed === sealed) {
+      return hit.key;
+    }
+    const key = createSecretKey(await this.cipher.decrypt(tenantId, sealed, WEBHOOK_APP_SECRET_AAD));
+    this.signingKeys.set(tenantId, { sealed, key });
+    return key;
+  }
+
+  /**
+   * Opens what a batch must show the tenant: the messages' sealed content and the app secret
+   * that signs the POST. The payloads stay sealed wherever they are kept (the delivery queue).
+   */
+  private async open(
+    tenantId: TenantId,
+    target: WebhookTarget,
+    items: PendingWebhook[],
+  ): Promise<{ body: string; signature: string }> {
+    if (!target.appSecretCiphertext) {
+      throw new Error('the tenant’s app secret has not arrived from tenant-store yet');
+    }
+    const key = await this.signingKey(tenantId, target.appSecretCiphertext);
+    const contents = new Map<string, Record<string, unknown>>();
+    for (const item of items) {
+      if (item.kind === 'message') {
+        const m = item.payload as MessageEvent;
+        contents.set(
+          m.messageId,
+          await this.cipher.decryptJson<Record<string, unknown>>(
+            tenantId,
+            m.contentCiphertext,
+            messageContentAad(m.messageId),
+          ),
+        );
+      }
+    }
+    const body = JSON.stringify(buildEnvelope(items, contents));
+    return { body, signature: `sha256=${createHmac('sha256', key).update(body).digest('hex')}` };
+  }
+
   /** One signed POST of a batch to the tenant's URL; never throws. */
   private async post(
+    tenantId: TenantId,
     target: WebhookTarget & { url: string },
     items: PendingWebhook[],
     timeoutMs: number,
   ): Promise<PostOutcome> {
-    const body = JSON.stringify(buildEnvelope(items));
-    const signature = `sha256=${createHmac('sha256', target.appSecret).update(body).digest('hex')}`;
+    let body: string;
+    let signature: string;
+    try {
+      ({ body, signature } = await this.open(tenantId, target, items));
+    } catch (e) {
+      // Keys not distributed yet, or destroyed: nothing is sent; the batch waits (sealed) for a retry.
+      const reason = e instanceof Error ? e.name : 'error';
+      return { status: null, error: `the webhook could not be prepared (${reason})`, durationMs: 0 };
+    }
     const started = performance.now();
     let status: number | null = null;
     let error: string | null = null;
@@ -228,6 +284,7 @@ export class WebhookWorkerService implements OnApplicationBootstrap, OnApplicati
       return;
     }
     const { status, error, durationMs } = await this.post(
+      tenantId,
       { ...target, url: target.url },
       claimed,
       this.env.WEBHOOK_TIMEOUT_MS,

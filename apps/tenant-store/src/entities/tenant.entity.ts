@@ -17,9 +17,16 @@ export class TenantEntity {
   @Column({ name: 'webhook_url', type: 'text', nullable: true })
   webhookUrl: string | null;
 
-  /** Signs webhooks to the tenant (HMAC key); never returned by any API. */
-  @Column({ name: 'app_secret', type: 'text', select: false })
-  appSecret: string;
+  /**
+   * The key ingest signs webhooks to the tenant with (HMAC), sealed under the tenant's data key
+   * (`WEBHOOK_APP_SECRET_AAD`); never returned by any API, never in clear at rest or on a topic.
+   */
+  @Column({ name: 'app_secret_ciphertext', type: 'text', select: false })
+  appSecretCiphertext: string;
+
+  /** Whether the sealed secret and the wrapped data keys were published (false: KeyDistributionService does it at boot). */
+  @Column({ name: 'keys_distributed', type: 'boolean', select: false })
+  keysDistributed: boolean;
 
   @Column({ type: 'text' })
   status: TenantStatus;

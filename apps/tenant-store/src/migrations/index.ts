@@ -10,6 +10,7 @@ import { MessagesFillfactor1764900000002 } from './1764900000002-messages-fillfa
 import { AdsCredentials1764900000015 } from './1764900000015-ads-credentials';
 import { OperatorAccessLog1764900000016 } from './1764900000016-operator-access-log';
 import { Replicas1764900000017 } from './1764900000017-replicas';
+import { KeyDistribution1765100000031 } from './1765100000031-key-distribution';
 
 export const MIGRATIONS = [
   Tenants1764057600000,
@@ -24,4 +25,5 @@ export const MIGRATIONS = [
   AdsCredentials1764900000015,
   OperatorAccessLog1764900000016,
   Replicas1764900000017,
+  KeyDistribution1765100000031,
 ];

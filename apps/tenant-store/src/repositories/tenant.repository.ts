@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import { Topics, TenantChangedEvent } from '@custody/contracts';
-import { enqueueOutbox, TenantDb, TenantId } from '@custody/database';
+import { DataKeyRecord, distributeDataKeys } from '@custody/crypto';
+import { asTenantId, enqueueOutbox, TenantDb, TenantId } from '@custody/database';
 import { ClientCredentialEntity, PhoneNumberEntity, TenantEntity } from '../entities';
 
 export interface NewTenant {
@@ -9,7 +11,8 @@ export interface NewTenant {
   businessAccountId: string;
   displayName: string;
   webhookUrl: string | null;
-  appSecret: string;
+  /** The app secret sealed under the tenant's data key. */
+  appSecretCiphertext: string;
   messagesPerSecond: number;
   phoneNumbers: Array<{ phoneNumberId: string; displayPhoneNumber: string }>;
   credential: { clientId: string; secretHash: string; roles: ClientCredentialEntity['roles'] };
@@ -34,7 +37,8 @@ export class TenantRepository {
           businessAccountId: t.businessAccountId,
           displayName: t.displayName,
           webhookUrl: t.webhookUrl,
-          appSecret: t.appSecret,
+          appSecretCiphertext: t.appSecretCiphertext,
+          keysDistributed: true,
           status: 'active',
           messagesPerSecond: t.messagesPerSecond,
         });
@@ -131,11 +135,96 @@ export class TenantRepository {
     });
   }
 
-  private async appSecretOf(m: EntityManager, tenantId: string): Promise<string> {
-    const rows: Array<{ app_secret: string }> = await m.query(`SELECT app_secret FROM tenants WHERE id = $1`, [
-      tenantId,
-    ]);
-    return rows[0].app_secret;
+  /**
+   * Publishes the tenant's current facts again with its current keys (after a rotation, a
+   * destroyed version or a rewrap): one outbox row. False when the tenant does not exist.
+   */
+  republish(tenantId: TenantId): Promise<boolean> {
+    return this.db.forTenant(tenantId, async (m) => {
+      const tenant = await this.load(m, tenantId);
+      if (!tenant) {
+        return false;
+      }
+      await this.enqueueChanged(m, tenant);
+      return true;
+    });
+  }
+
+  /** Tenants whose sealed secret and keys were not published yet (created before they were), a batch. */
+  undistributed(limit: number): Promise<TenantId[]> {
+    return this.db.forPlatform(async (m) => {
+      const rows: Array<{ id: string }> = await m.query(
+        `SELECT id FROM tenants WHERE NOT keys_distributed ORDER BY id LIMIT $1`,
+        [limit],
+      );
+      return rows.map((r) => asTenantId(r.id));
+    });
+  }
+
+  /** Every tenant id after a cursor, a batch (platform scope: master key rewrap republishes all). */
+  async idsAfter(afterId: string | null, limit: number): Promise<TenantId[]> {
+    const rows: Array<{ id: string }> = await this.db.forPlatform((m) =>
+      m.query(`SELECT id FROM tenants WHERE ($1::uuid IS NULL OR id > $1) ORDER BY id LIMIT $2`, [afterId, limit]),
+    );
+    return rows.map((r) => asTenantId(r.id));
+  }
+
+  appSecretCiphertext(tenantId: TenantId): Promise<string | null> {
+    return this.db.forTenant(tenantId, async (m) => {
+      const rows: Array<{ s: string }> = await m.query(`SELECT app_secret_ciphertext AS s FROM tenants WHERE id = $1`, [
+        tenantId,
+      ]);
+      return rows[0]?.s ?? null;
+    });
+  }
+
+  /**
+   * Marks the tenant distributed, sealing its app secret if it was still in clear (compare-and-set
+   * on the value read, so racing replicas seal it once), and publishes it. False if it changed meanwhile.
+   */
+  markDistributed(tenantId: TenantId, previousSecret: string, sealedSecret: string): Promise<boolean> {
+    return this.db.forTenant(tenantId, async (m) => {
+      const [, affected]: [unknown, number] = await m.query(
+        `UPDATE tenants SET app_secret_ciphertext = $3, keys_distributed = true WHERE id = $1 AND app_secret_ciphertext = $2`,
+        [tenantId, previousSecret, sealedSecret],
+      );
+      if (affected === 0) {
+        return false;
+      }
+      await this.enqueueChanged(m, (await this.load(m, tenantId))!);
+      return true;
+    });
+  }
+
+  private async distributed(
+    m: EntityManager,
+    tenantId: string,
+  ): Promise<Pick<TenantChangedEvent, 'webhookAppSecretCiphertext' | 'dataKeys'>> {
+    const secrets: Array<{ s: string }> = await m.query(
+      `SELECT app_secret_ciphertext AS s FROM tenants WHERE id = $1`,
+      [tenantId],
+    );
+    const keys: Array<{
+      version: number;
+      master_key_id: string;
+      wrapped_key: Buffer | null;
+      created_at: Date;
+      retired_at: Date | null;
+      destroyed_at: Date | null;
+    }> = await m.query(
+      `SELECT version, master_key_id, wrapped_key, created_at, retired_at, destroyed_at FROM data_keys WHERE tenant_id = $1 ORDER BY version`,
+      [tenantId],
+    );
+    const records: DataKeyRecord[] = keys.map((k) => ({
+      tenantId: asTenantId(tenantId),
+      version: Number(k.version),
+      masterKeyId: k.master_key_id,
+      wrappedKey: k.wrapped_key,
+      createdAt: k.created_at,
+      retiredAt: k.retired_at,
+      destroyedAt: k.destroyed_at,
+    }));
+    return { webhookAppSecretCiphertext: secrets[0]?.s, dataKeys: distributeDataKeys(records) };
   }
 
   private load(m: EntityManager, tenantId: string): Promise<TenantEntity | null> {
@@ -144,7 +233,7 @@ export class TenantRepository {
 
   private async enqueueChanged(m: EntityManager, tenant: TenantEntity): Promise<void> {
     const event: TenantChangedEvent = {
-      eventId: `tenant.changed:${tenant.id}:${tenant.updatedAt.getTime()}`,
+      eventId: `tenant.changed:${tenant.id}:${tenant.updatedAt.getTime()}:${randomUUID().slice(0, 8)}`,
       type: 'tenant.changed',
       tenantId: tenant.id,
       occurredAt: new Date().toISOString(),
@@ -155,7 +244,7 @@ export class TenantRepository {
         displayPhoneNumber: p.displayPhoneNumber,
       })),
       webhookUrl: tenant.webhookUrl ?? undefined,
-      webhookAppSecret: await this.appSecretOf(m, tenant.id),
+      ...(await this.distributed(m, tenant.id)),
       messagesPerSecond: tenant.messagesPerSecond,
     };
     await enqueueOutbox(m, Topics.TenantsChanged, tenant.id, event);

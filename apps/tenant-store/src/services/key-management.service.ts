@@ -12,6 +12,7 @@ import { DomainError, notFound } from '@custody/platform';
 import { KeyStatusDto, ReencryptionJobDto } from '../dtos/keys.dto';
 import { TenantRepository } from '../repositories/tenant.repository';
 import { adsTokenAad } from './ads-credential.service';
+import { KeyDistributionService } from './key-distribution.service';
 import { contentAad } from './message-store.service';
 
 interface MessageCipherRow {
@@ -37,6 +38,7 @@ export class KeyManagementService {
     private readonly cipher: FieldCipher,
     private readonly db: TenantDb,
     private readonly tenants: TenantRepository,
+    private readonly distribution: KeyDistributionService,
   ) {}
 
   async status(id: string): Promise<KeyStatusDto> {
@@ -69,6 +71,8 @@ export class KeyManagementService {
   async rotate(id: string): Promise<KeyStatusDto> {
     const tenantId = await this.tenantOrThrow(id);
     await this.keyring.rotate(tenantId);
+    // The edge seals with the new version once the tenants topic has carried it there.
+    await this.distribution.publish(tenantId);
     this.startJob(tenantId);
     return this.status(id);
   }
@@ -108,6 +112,7 @@ export class KeyManagementService {
     }
     try {
       await this.keyring.destroyVersion(tenantId, version);
+      await this.distribution.publish(tenantId);
     } catch (error) {
       if (error instanceof KeyringStateError) {
         throw new DomainError(HttpStatus.CONFLICT, 'conflict', error.message);

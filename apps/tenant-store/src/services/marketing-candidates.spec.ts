@@ -51,7 +51,7 @@ const message = (conversationId: string, overrides: Partial<MessageEvent> = {}):
     customer: { waId: '15550001111', profileName: 'Ann' },
     origin: 'customer',
     messageType: 'text',
-    content: { body: 'my secret order details' },
+    contentCiphertext: `v1.1.${'A'.repeat(16)}.${'B'.repeat(40)}`,
     networkTimestamp: '2026-11-25T11:59:00.000Z',
     custody: { ...CUSTODY_MARKING },
     ...overrides,

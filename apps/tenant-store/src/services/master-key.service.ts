@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { TenantKeyring } from '@custody/crypto';
 import { TenantDb } from '@custody/database';
 import { MasterKeyStatusDto, RewrapJobDto } from '../dtos/keys.dto';
+import { KeyDistributionService } from './key-distribution.service';
 
 /**
  * Master key rotation, the operator's step 3 (docs/encryption.md): after the new master key is
@@ -18,6 +19,7 @@ export class MasterKeyService {
   constructor(
     private readonly keyring: TenantKeyring,
     private readonly db: TenantDb,
+    private readonly distribution: KeyDistributionService,
   ) {}
 
   async status(): Promise<MasterKeyStatusDto> {
@@ -62,6 +64,10 @@ export class MasterKeyService {
           job.failed = p.failed;
         },
       });
+      if (result.rewrapped > 0) {
+        // ingest and consent hold the keys too: they get the new wrapping before the old master key may go.
+        await this.distribution.publishAll();
+      }
       Object.assign(job, {
         state: 'done',
         rewrapped: result.rewrapped,

@@ -7,7 +7,7 @@ import {
   StoredEvent,
   Topics,
 } from '@custody/contracts';
-import { FieldCipher } from '@custody/crypto';
+import { FieldCipher, messageContentAad } from '@custody/crypto';
 import { enqueueOutboxDirect, OutboxRecord, TenantId } from '@custody/database';
 import { EntityManager } from 'typeorm';
 import { ConversationUpsert, MessageRepository } from '../repositories/message.repository';
@@ -43,15 +43,12 @@ export class MessageStoreService {
       return false;
     }
     const unique = [...new Map(events.map((e) => [e.messageId, e])).values()];
-    // Bodies and media references are encrypted before they reach the database; the tenant and
-    // message ids are bound as associated data, so a ciphertext moved elsewhere fails to decrypt.
-    const ciphertexts = new Map<string, string>();
-    for (const e of unique) {
-      ciphertexts.set(
-        e.messageId,
-        await this.cipher.encrypt(tenantId, JSON.stringify(e.content), contentAad(e.messageId)),
-      );
-    }
+    // Content arrives sealed (ingest sealed it at the edge, under this tenant's data key, with the
+    // tenant and message id as associated data) and is stored as it is: nothing to encrypt here,
+    // and a ciphertext moved to another row or tenant still fails to decrypt.
+    const ciphertexts = new Map<string, string>(unique.map((e) => [e.messageId, e.contentCiphertext]));
+    // The hosted-chat notice is Custody's own text, sealed here like any content.
+    const noticeCiphertexts = new Map<string, string>();
     const committed = await this.messages.transaction(tenantId, async (m): Promise<OutboxRecord[] | false> => {
       const { tenantExists, created, facts, inserted } = await this.messages.storeMessageBatch(
         m,
@@ -90,6 +87,10 @@ export class MessageStoreService {
           } satisfies StoredEvent,
         }));
       // First contact with a hosted business: tell the customer the chat is not end-to-end encrypted.
+      for (const conversationId of created) {
+        const id = hostedNoticeMessageId(conversationId);
+        noticeCiphertexts.set(id, await this.cipher.encryptJson(tenantId, { body: HOSTED_NOTICE }, contentAad(id)));
+      }
       const notices = created.map((conversationId) => {
         const first = unique.find((e) => e.conversationId === conversationId)!;
         const id = hostedNoticeMessageId(conversationId);
@@ -104,7 +105,7 @@ export class MessageStoreService {
           customer: { waId: first.customer.waId },
           origin: 'system',
           messageType: 'system',
-          content: { body: HOSTED_NOTICE },
+          contentCiphertext: noticeCiphertexts.get(id)!,
           networkTimestamp: now,
           custody: { ...CUSTODY_MARKING },
         };
@@ -203,10 +204,8 @@ export class MessageStoreService {
   }
 }
 
-/** The associated data of a message's encrypted content. */
-export function contentAad(messageId: string): { messageId: string; field: string } {
-  return { messageId, field: 'content' };
-}
+/** The associated data of a message's encrypted content (the same wherever it is sealed or opened). */
+export const contentAad = messageContentAad;
 
 function conversationsOf(events: MessageEvent[]): ConversationUpsert[] {
   const byId = new Map<string, ConversationUpsert>();

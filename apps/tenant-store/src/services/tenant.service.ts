@@ -1,6 +1,7 @@
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { Roles } from '@custody/auth';
+import { FieldCipher, TenantKeyring, WEBHOOK_APP_SECRET_AAD } from '@custody/crypto';
 import { asTenantId } from '@custody/database';
 import { checkEgressUrl, DomainError, notFound } from '@custody/platform';
 import {
@@ -27,6 +28,8 @@ export class TenantService {
   constructor(
     private readonly tenants: TenantRepository,
     private readonly outbox: OutboxService,
+    private readonly keyring: TenantKeyring,
+    private readonly cipher: FieldCipher,
     @Inject(WEBHOOK_URL_POLICY) private readonly webhookPolicy: { allowLoopback: boolean },
   ) {}
 
@@ -50,13 +53,17 @@ export class TenantService {
     }
     const clientSecret = newClientSecret();
     const credential = { clientId: newClientId(), secretHash: hashSecret(clientSecret), roles: [Roles.TenantAdmin] };
+    const id = asTenantId(randomUUID());
+    // The tenant's data key exists before its first event: the tenants topic carries it (wrapped)
+    // to the services that seal content at the edge, and the app secret is sealed under it.
+    const appSecretCiphertext = await this.cipher.encrypt(id, dto.appSecret, WEBHOOK_APP_SECRET_AAD);
     try {
       const tenant = await this.tenants.create({
-        id: asTenantId(randomUUID()),
+        id,
         businessAccountId: dto.businessAccountId,
         displayName: dto.displayName,
         webhookUrl: dto.webhookUrl ?? null,
-        appSecret: dto.appSecret,
+        appSecretCiphertext,
         messagesPerSecond: dto.messagesPerSecond ?? 80,
         phoneNumbers: dto.phoneNumbers,
         credential,
@@ -67,6 +74,8 @@ export class TenantService {
         credentials: { clientId: credential.clientId, clientSecret, roles: credential.roles },
       };
     } catch (error) {
+      // No tenant, no key: the one just made for it goes.
+      await this.keyring.purge(id).catch(() => undefined);
       if (error instanceof DuplicateError) {
         const what = error.constraint.includes('phone') ? 'a phone number id' : 'the business account id';
         throw new DomainError(HttpStatus.CONFLICT, 'conflict', `Another tenant already uses ${what}`);

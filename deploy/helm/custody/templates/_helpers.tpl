@@ -631,3 +631,29 @@ https://graph.facebook.com
 {{- define "custody.adsCredentialKeyEnv" -}}
 {{- include "custody.secretEnv" (dict "env" "ADS_CREDENTIAL_KEY" "secret" .Values.adsCredentialKey.existingSecret "key" .Values.adsCredentialKey.key "what" "adsCredentialKey.existingSecret (the key sealing tenants' ads credentials, ADS_CREDENTIAL_KEY)") }}
 {{- end }}
+
+{{/*
+The master keys (MASTER_KEY_FILE), a file from the Secret tenantStore.masterKey names: tenant-store
+wraps and unwraps the tenants' data keys with it; ingest and consent only unwrap the keys
+tenant-store distributes (to seal and open message content). Mounted read-only, never an env var.
+*/}}
+{{- define "custody.masterKeyPath" -}}
+/etc/custody/master-key/master-keys.json
+{{- end }}
+
+{{- define "custody.masterKeyVolumeMount" -}}
+- name: master-key
+  mountPath: /etc/custody/master-key
+  readOnly: true
+{{- end }}
+
+{{- define "custody.masterKeyVolume" -}}
+{{- $v := .Values.tenantStore.masterKey -}}
+- name: master-key
+  secret:
+    secretName: {{ required "tenantStore.masterKey.existingSecret is required: the name of an existing Secret holding the master key (see docs/operations.md, \"Secrets to create\")" $v.existingSecret | quote }}
+    defaultMode: 0440
+    items:
+      - key: {{ required "tenantStore.masterKey.key is required" $v.key | quote }}
+        path: master-keys.json
+{{- end }}

@@ -1,0 +1,83 @@
+import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { FieldCipher, isEnvelope, TenantKeyring, WEBHOOK_APP_SECRET_AAD } from '@custody/crypto';
+import { TenantId } from '@custody/database';
+import { OutboxService } from '@custody/kafka';
+import { TenantRepository } from '../repositories/tenant.repository';
+
+const BATCH = 100;
+
+/**
+ * Keeps the services that seal and open a tenant's content (ingest, consent) holding exactly its
+ * current data keys: every change of the keys (rotation, a destroyed version, a master key
+ * rewrap) publishes the tenant again on the tenants topic, with every version wrapped by the
+ * master key. At boot it seals and publishes tenants created before keys were distributed.
+ */
+@Injectable()
+export class KeyDistributionService implements OnApplicationBootstrap {
+  private readonly logger = new Logger(KeyDistributionService.name);
+
+  constructor(
+    private readonly tenants: TenantRepository,
+    private readonly keyring: TenantKeyring,
+    private readonly cipher: FieldCipher,
+    private readonly outbox: OutboxService,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    void this.distributeOlderTenants().catch((error: unknown) =>
+      this.logger.warn({ msg: 'publishing older tenants’ keys failed; retried at the next start', err: error }),
+    );
+  }
+
+  /** Publishes the tenant with its current keys (after they changed). */
+  async publish(tenantId: TenantId): Promise<void> {
+    if (await this.tenants.republish(tenantId)) {
+      this.outbox.wake();
+    }
+  }
+
+  /** Every tenant again (after a master key rewrap changed the wrapping of their keys). */
+  async publishAll(): Promise<number> {
+    let after: string | null = null;
+    let published = 0;
+    for (;;) {
+      const ids = await this.tenants.idsAfter(after, BATCH);
+      for (const id of ids) {
+        published += (await this.tenants.republish(id)) ? 1 : 0;
+      }
+      this.outbox.wake();
+      if (ids.length < BATCH) {
+        return published;
+      }
+      after = ids[ids.length - 1];
+    }
+  }
+
+  /** Tenants from before key distribution: their key made, their app secret sealed, both published. */
+  async distributeOlderTenants(): Promise<number> {
+    let done = 0;
+    for (;;) {
+      const ids = await this.tenants.undistributed(BATCH);
+      let progressed = 0;
+      for (const id of ids) {
+        const secret = await this.tenants.appSecretCiphertext(id);
+        if (secret === null) {
+          continue;
+        }
+        const sealed = isEnvelope(secret) ? secret : await this.cipher.encrypt(id, secret, WEBHOOK_APP_SECRET_AAD);
+        await this.keyring.activeKey(id);
+        if (await this.tenants.markDistributed(id, secret, sealed)) {
+          progressed += 1;
+        }
+      }
+      done += progressed;
+      this.outbox.wake();
+      if (ids.length < BATCH || progressed === 0) {
+        if (done > 0) {
+          this.logger.log({ msg: 'older tenants’ keys published and app secrets sealed', tenants: done });
+        }
+        return done;
+      }
+    }
+  }
+}

@@ -1,0 +1,78 @@
+import { Pool, PoolClient } from 'pg';
+import {
+  FieldCipher,
+  KeyProvider,
+  LocalKeyProvider,
+  messageContentAad,
+  SqlDataKeyStore,
+  SqlQueryable,
+  TenantKeyring,
+} from '@custody/crypto';
+import type { TenantId } from '@custody/database';
+import { TEST_MASTER_KEYS } from './tenant-store.harness';
+
+/**
+ * Seals content as the edge does (ingest), for tests that publish message events themselves:
+ * under the tenant's data key as tenant-store made it (read from tenant_store.data_keys, unwrapped
+ * with the test master key or the given provider). Never creates a key.
+ */
+let pool: Pool | undefined;
+
+async function inTransaction<T>(setting: string, work: (db: SqlQueryable) => Promise<T>): Promise<T> {
+  pool ??= new Pool({ connectionString: process.env.MIGRATION_DATABASE_URL, max: 2, allowExitOnIdle: true });
+  const client: PoolClient = await pool.connect();
+  try {
+    await client.query(`BEGIN; SELECT ${setting}`);
+    const result = await work(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+const runner = {
+  forTenant: <T>(tenantId: TenantId, work: (db: SqlQueryable) => Promise<T>) =>
+    inTransaction(`set_config('custody.tenant_id', '${tenantId.toLowerCase()}', true)`, work),
+  forPlatform: <T>(work: (db: SqlQueryable) => Promise<T>) =>
+    inTransaction(`set_config('custody.platform', 'on', true)`, work),
+};
+
+const defaultProvider = new LocalKeyProvider(TEST_MASTER_KEYS);
+const ciphers = new WeakMap<KeyProvider, FieldCipher>();
+
+export function testCipher(provider: KeyProvider = defaultProvider): FieldCipher {
+  let cipher = ciphers.get(provider);
+  if (!cipher) {
+    const store = new SqlDataKeyStore(runner, { table: 'tenant_store.data_keys' });
+    cipher = new FieldCipher(new TenantKeyring(store, provider, { createKeys: false }));
+    ciphers.set(provider, cipher);
+  }
+  return cipher;
+}
+
+/** A message's content sealed under its tenant's data key, as `contentCiphertext`. */
+export function sealContent(
+  tenantId: string,
+  messageId: string,
+  content: unknown,
+  provider?: KeyProvider,
+): Promise<string> {
+  return testCipher(provider).encryptJson(tenantId as TenantId, content, messageContentAad(messageId));
+}
+
+/** The content of a sealed message (what only Custody's own code can read). */
+export function openContent<T = Record<string, unknown>>(
+  tenantId: string,
+  messageId: string,
+  contentCiphertext: string,
+  provider?: KeyProvider,
+): Promise<T> {
+  return testCipher(provider).decryptJson<T>(tenantId as TenantId, contentCiphertext, messageContentAad(messageId));
+}
+
+/** A well-formed envelope no key opens: the content of a tenant that has no key (not ours). */
+export const UNOPENABLE_CIPHERTEXT = `v1.1.${'A'.repeat(16)}.${'A'.repeat(43)}`;
