@@ -572,6 +572,8 @@ cmd_env() {
     export_line KAFKA_BROKERS "$KAFKA_BROKERS"
   else
     export_line KAFKA_BROKERS "$HOST:$KAFKA_PORT"
+    # The local broker's log directory: test/e2e/encryption reads its raw segment files.
+    export_line KAFKA_LOG_DIRS "$K_DATA"
   fi
   if [ -n "${DATABASE_URL:-}" ]; then
     export_line DATABASE_URL "$DATABASE_URL"

@@ -1,11 +1,14 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Topics } from '@custody/contracts';
-import { testKafka, testTopic, uniqueDigits, waitForMessage } from '@custody/testing';
+import { readTopic, testKafka, testTopic, uniqueDigits, waitForMessage } from '@custody/testing';
 import { inboundMessage } from '../support/messages';
 import { PlatformHarness, startPlatform } from '../support/platform.harness';
 import { registerAdsAccount } from '../support/sandbox.harness';
 import { TestTenant } from '../support/tenant-store.harness';
 import { waitFor } from '../support/wait';
+import { WebhookReceiver } from '../support/webhook-receiver';
 
 describe('hosted messages at rest: encrypted per tenant, rotatable (real stack)', () => {
   let p: PlatformHarness;
@@ -192,4 +195,166 @@ describe('hosted messages at rest: encrypted per tenant, rotatable (real stack)'
       403,
     );
   });
+
+  /**
+   * Every row of every table of Custody's schemas that contains `text` (whole rows cast to text):
+   * outboxes, webhook queues, key tables and the data itself.
+   */
+  const rowsContaining = async (text: string): Promise<string[]> => {
+    const tables = await p.sql(
+      `SELECT table_schema AS s, table_name AS t FROM information_schema.tables
+        WHERE table_type = 'BASE TABLE' AND table_schema IN ('tenant_store', 'ingest', 'consent', 'marketing_export')
+        ORDER BY 1, 2`,
+    );
+    const hits: string[] = [];
+    for (const { s, t } of tables) {
+      const [row] = await p.sql(`SELECT count(*)::int AS n FROM "${s}"."${t}" x WHERE x::text LIKE $1`, [`%${text}%`]);
+      if (row.n > 0) {
+        hits.push(`${s}.${t} (${row.n})`);
+      }
+    }
+    return hits;
+  };
+
+  /**
+   * The broker's raw log segment files of this test file's topics (its environment's prefix), as
+   * the broker wrote them: events are produced uncompressed, so anything in clear would be found.
+   * KAFKA_LOG_DIRS names the local broker's log directory (npm test and `scripts/stack.sh env` set
+   * it); against a broker of one's own (KAFKA_BROKERS given) the records are read back instead.
+   */
+  const segmentFiles = (): string[] => {
+    const prefix = `${process.env.KAFKA_TOPIC_PREFIX}.`;
+    return (process.env.KAFKA_LOG_DIRS ?? '')
+      .split(',')
+      .filter(Boolean)
+      .flatMap((dir) =>
+        readdirSync(dir)
+          .filter((d) => d.startsWith(prefix))
+          .flatMap((d) =>
+            readdirSync(join(dir, d))
+              .filter((f) => f.endsWith('.log'))
+              .map((f) => join(dir, d, f)),
+          ),
+      );
+  };
+  const onBroker = async (text: string): Promise<string[]> => {
+    if (process.env.KAFKA_LOG_DIRS) {
+      return segmentFiles().filter((f) => readFileSync(f).includes(Buffer.from(text, 'utf8')));
+    }
+    const hits: string[] = [];
+    for (const topic of Object.values(Topics)) {
+      if ((await readTopic(testTopic(topic))).some((e) => JSON.stringify(e).includes(text))) {
+        hits.push(topic);
+      }
+    }
+    return hits;
+  };
+
+  it('content is ciphertext from the edge on: markers in texts, a caption, a filename, a link and template parameters, in and out, are in no raw Kafka segment file, outbox, webhook queue or other table; the tenant and the customer still get them', async () => {
+    const marker = `mkr${randomBytes(6).toString('hex')}`;
+    const receiver = await new WebhookReceiver().start();
+    try {
+      // The tenant's endpoint is down at first: its webhooks wait in ingest's queue, payload and all.
+      receiver.mode = 'fail';
+      const tenant = await p.newTenant({ webhookUrl: receiver.url });
+      const token = await tenant.token();
+      const waId = p.newCustomer();
+      const inbound = await p.sandbox('POST', `/sandbox/v1/customers/${waId}/messages`, {
+        body: { phoneNumberId: tenant.phoneNumberId, text: `${marker} inbound text` },
+      });
+      const inboundId = inbound.body.messageId as string;
+      await waitFor(
+        'the inbound message stored',
+        async () =>
+          (await p.sql(`SELECT 1 FROM tenant_store.messages WHERE message_id = $1`, [inboundId])).length === 1,
+      );
+      const send = async (body: Record<string, unknown>): Promise<string> => {
+        const res = await p.ingest('POST', `/v25.0/${tenant.phoneNumberId}/messages`, {
+          token,
+          body: { messaging_product: 'whatsapp', to: waId, ...body },
+        });
+        expect(res.status).toBe(200);
+        return res.body.messages[0].id as string;
+      };
+      const sent = [
+        await send({ type: 'text', text: { body: `${marker} outbound text` } }),
+        await send({
+          type: 'document',
+          document: {
+            link: `https://cdn.example.com/${marker}-link.pdf`,
+            caption: `${marker} caption`,
+            filename: `${marker}-filename.pdf`,
+          },
+        }),
+        await send({
+          type: 'template',
+          template: {
+            name: 'order_update',
+            language: { code: 'en_US' },
+            components: [{ type: 'body', parameters: [{ type: 'text', text: `${marker} template parameter` }] }],
+          },
+        }),
+      ];
+      // The customer got them (the network's delivery opened them)…
+      const inbox = await waitFor('the outbound messages in the customer’s inbox', async () => {
+        const res = await p.sandbox('GET', `/sandbox/v1/customers/${waId}/inbox?phoneNumberId=${tenant.phoneNumberId}`);
+        const mine = (res.body as any[]).filter((m) => sent.includes(m.messageId));
+        return mine.length === sent.length ? mine : undefined;
+      });
+      const document = inbox.find((m: any) => m.type === 'document');
+      expect(document.content).toEqual({
+        link: `https://cdn.example.com/${marker}-link.pdf`,
+        caption: `${marker} caption`,
+        filename: `${marker}-filename.pdf`,
+      });
+      // …and the failed webhook of the inbound message waits in the queue, with its payload.
+      await waitFor('the failed webhook queued with its payload', async () => {
+        const rows = await p.sql(
+          `SELECT 1 FROM ingest.webhook_deliveries WHERE tenant_id = $1 AND event_id = $2 AND payload IS NOT NULL`,
+          [tenant.id, `stored:${inboundId}`],
+        );
+        return rows.length === 1;
+      });
+      // Every message and status stored, so every event has been produced and relayed.
+      await waitFor('every message stored with a status', async () => {
+        const rows = await p.sql(
+          `SELECT count(*)::int AS n FROM tenant_store.messages WHERE message_id = ANY($1) AND status <> 'accepted'`,
+          [sent],
+        );
+        return rows[0].n === sent.length;
+      });
+
+      // Not in clear anywhere at rest: no table (outboxes and the webhook queue included)…
+      expect(await rowsContaining(marker)).toEqual([]);
+      // …and no segment file of this environment's topics. The control: the same files do hold the
+      // messages' ids in clear (they are not content), so the scan reads what the broker wrote.
+      expect((await onBroker(inboundId)).length).toBeGreaterThan(0);
+      expect((await onBroker(sent[1])).length).toBeGreaterThan(0);
+      expect(await onBroker(marker)).toEqual([]);
+      // The app secret neither, though the tenants topic carries it to ingest.
+      expect(await onBroker(tenant.appSecret)).toEqual([]);
+      expect(await rowsContaining(tenant.appSecret)).toEqual([]);
+
+      // The tenant reads everything through the API…
+      const list = await p.store.request('GET', `/v1/conversations?customer=${waId}`, { token });
+      const detail = await p.store.request('GET', `/v1/conversations/${list.body.data[0].id}`, { token });
+      const byId = new Map((detail.body.messages as any[]).map((m) => [m.id, m.content]));
+      expect(byId.get(inboundId)).toEqual({ body: `${marker} inbound text` });
+      expect(byId.get(sent[0])).toEqual({ body: `${marker} outbound text` });
+      expect(JSON.stringify(byId.get(sent[2]))).toContain(`${marker} template parameter`);
+      // …and, once its endpoint is back, the queued webhook, opened and signed with its app secret.
+      receiver.mode = 'ok';
+      const hook = await waitFor(
+        'the queued webhook delivered',
+        async () => receiver.received.find((r) => r.rawBody.includes(inboundId)),
+        120_000,
+      );
+      expect(WebhookReceiver.verify(tenant.appSecret, hook)).toBe(true);
+      expect(receiver.items('messages').find((m) => m.id === inboundId).text).toEqual({
+        body: `${marker} inbound text`,
+      });
+    } finally {
+      await receiver.stop();
+    }
+  }, 240_000);
 });
