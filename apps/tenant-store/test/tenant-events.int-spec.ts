@@ -1,5 +1,8 @@
-import { Topics } from '@custody/contracts';
+import { CIPHERTEXT_PATTERN, Topics } from '@custody/contracts';
+import { WEBHOOK_APP_SECRET_AAD } from '@custody/crypto';
+import type { TenantId } from '@custody/database';
 import { waitForMessage } from '@custody/testing';
+import { testCipher } from '../../../test/support/sealing';
 import { startTenantStore, TenantStoreHarness } from '../../../test/support/tenant-store.harness';
 
 describe('tenant-store publishes tenant changes through its outbox', () => {
@@ -11,7 +14,7 @@ describe('tenant-store publishes tenant changes through its outbox', () => {
     await ts?.close();
   });
 
-  it('a created and then suspended tenant appears on custody.tenants.changed.v1, without its client secret', async () => {
+  it('a created and then suspended tenant appears on custody.tenants.changed.v1 with its data keys wrapped and its app secret sealed, without its client secret', async () => {
     const tenant = await ts.newTenant();
     const created = await waitForMessage(Topics.TenantsChanged, (m) => m.key?.toString() === tenant.id);
     const event = JSON.parse(created.value!.toString());
@@ -21,9 +24,21 @@ describe('tenant-store publishes tenant changes through its outbox', () => {
       status: 'active',
       phoneNumbers: [expect.objectContaining({ phoneNumberId: tenant.phoneNumberId })],
     });
-    // The webhook key travels to ingest (which signs webhooks); client credentials never do.
-    expect(event.webhookAppSecret).toBe(tenant.appSecret);
+    // The webhook key travels to ingest (which signs webhooks), sealed under the tenant's data key,
+    // with that key wrapped by the master key; client credentials never travel.
+    expect(event.webhookAppSecret).toBeUndefined();
+    expect(event.webhookAppSecretCiphertext).toMatch(CIPHERTEXT_PATTERN);
+    expect(created.value!.toString()).not.toContain(tenant.appSecret);
     expect(created.value!.toString()).not.toContain(tenant.clientSecret);
+    expect(event.dataKeys).toEqual([
+      { version: 1, masterKeyId: 'mk-test', wrappedKey: expect.any(String), createdAt: expect.any(String) },
+    ]);
+    const opened = await testCipher().decryptString(
+      tenant.id as TenantId,
+      event.webhookAppSecretCiphertext,
+      WEBHOOK_APP_SECRET_AAD,
+    );
+    expect(opened).toBe(tenant.appSecret);
 
     await ts.request('POST', `/v1/tenants/${tenant.id}/suspend`, { token: await ts.operatorToken() });
     const suspended = await waitForMessage(
