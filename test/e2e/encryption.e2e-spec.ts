@@ -296,11 +296,18 @@ describe('hosted messages at rest: encrypted per tenant, rotatable (real stack)'
         }),
       ];
       // The customer got them (the network's delivery opened them)…
-      const inbox = await waitFor('the outbound messages in the customer’s inbox', async () => {
-        const res = await p.sandbox('GET', `/sandbox/v1/customers/${waId}/inbox?phoneNumberId=${tenant.phoneNumberId}`);
-        const mine = (res.body as any[]).filter((m) => sent.includes(m.messageId));
-        return mine.length === sent.length ? mine : undefined;
-      });
+      const inbox = await waitFor(
+        'the outbound messages in the customer’s inbox',
+        async () => {
+          const res = await p.sandbox(
+            'GET',
+            `/sandbox/v1/customers/${waId}/inbox?phoneNumberId=${tenant.phoneNumberId}`,
+          );
+          const mine = (res.body as any[]).filter((m) => sent.includes(m.messageId));
+          return mine.length === sent.length ? mine : undefined;
+        },
+        60_000,
+      );
       const document = inbox.find((m: any) => m.type === 'document');
       expect(document.content).toEqual({
         link: `https://cdn.example.com/${marker}-link.pdf`,
@@ -308,21 +315,29 @@ describe('hosted messages at rest: encrypted per tenant, rotatable (real stack)'
         filename: `${marker}-filename.pdf`,
       });
       // …and the failed webhook of the inbound message waits in the queue, with its payload.
-      await waitFor('the failed webhook queued with its payload', async () => {
-        const rows = await p.sql(
-          `SELECT 1 FROM ingest.webhook_deliveries WHERE tenant_id = $1 AND event_id = $2 AND payload IS NOT NULL`,
-          [tenant.id, `stored:${inboundId}`],
-        );
-        return rows.length === 1;
-      });
+      await waitFor(
+        'the failed webhook queued with its payload',
+        async () => {
+          const rows = await p.sql(
+            `SELECT 1 FROM ingest.webhook_deliveries WHERE tenant_id = $1 AND event_id = $2 AND payload IS NOT NULL`,
+            [tenant.id, `stored:${inboundId}`],
+          );
+          return rows.length === 1;
+        },
+        60_000,
+      );
       // Every message and status stored, so every event has been produced and relayed.
-      await waitFor('every message stored with a status', async () => {
-        const rows = await p.sql(
-          `SELECT count(*)::int AS n FROM tenant_store.messages WHERE message_id = ANY($1) AND status <> 'accepted'`,
-          [sent],
-        );
-        return rows[0].n === sent.length;
-      });
+      await waitFor(
+        'every message stored with a status',
+        async () => {
+          const rows = await p.sql(
+            `SELECT count(*)::int AS n FROM tenant_store.messages WHERE message_id = ANY($1) AND status <> 'accepted'`,
+            [sent],
+          );
+          return rows[0].n === sent.length;
+        },
+        60_000,
+      );
 
       // Not in clear anywhere at rest: no table (outboxes and the webhook queue included)…
       expect(await rowsContaining(marker)).toEqual([]);
