@@ -17,7 +17,6 @@ import {
   ApiOkResponse,
   ApiOperation,
   ApiParam,
-  ApiProduces,
   ApiTags,
 } from '@nestjs/swagger';
 import type { Response } from 'express';
@@ -31,7 +30,7 @@ import {
   Roles,
 } from '@custody/auth';
 import { AuditReadRepository } from '@custody/database';
-import { ApiErrorResponse } from '@custody/platform';
+import { ApiErrorResponse, ApiOkContent } from '@custody/platform';
 import {
   AuditLogListDto,
   AuditWordingListDto,
@@ -123,8 +122,7 @@ export class AuditController {
   @Header('Cache-Control', 'private, no-cache')
   @ApiOperation({ summary: 'The latest signed checkpoint, with witness cosignatures' })
   @ApiParam(TENANT_LOG_PARAM)
-  @ApiProduces('text/plain')
-  @ApiOkResponse({ description: 'A signed note: origin, tree size, root hash, then signature lines', type: String })
+  @ApiOkContent('text/plain', 'A signed note: origin, tree size, root hash, then signature lines')
   checkpoint(
     @CurrentPrincipal() principal: Principal,
     @Param('tenantId', ParseUUIDPipe) tenantId: string,
@@ -192,8 +190,7 @@ export class AuditController {
   @Auth(Roles.Auditor, Roles.TenantAdmin)
   @ApiOperation({ summary: 'Export entries as JSON Lines' })
   @ApiParam(TENANT_LOG_PARAM)
-  @ApiProduces('application/x-ndjson')
-  @ApiOkResponse({ description: 'One JSON object per line' })
+  @ApiOkContent('application/x-ndjson', 'One JSON object per line')
   async entries(
     @CurrentPrincipal() principal: Principal,
     @Param('tenantId', ParseUUIDPipe) tenantId: string,
@@ -238,8 +235,7 @@ export class AuditController {
   @ApiOperation({ summary: 'A hash tile or entry bundle (C2SP tlog-tiles)' })
   @ApiParam(TENANT_LOG_PARAM)
   @ApiParam({ name: 'path', description: 'e.g. `0/x001/234.p/7` or `entries/000`', type: String })
-  @ApiProduces('application/octet-stream')
-  @ApiOkResponse({ description: 'Hashes (32 bytes each) or length-prefixed entries' })
+  @ApiOkContent('application/octet-stream', 'Hashes (32 bytes each) or length-prefixed entries', true)
   @ApiNotFoundResponse({ type: ApiErrorResponse })
   async tile(
     @CurrentPrincipal() principal: Principal,

@@ -2,7 +2,9 @@ import { Body, Controller, Get, HttpCode, Param, Post, Put, Res } from '@nestjs/
 import {
   ApiBadRequestResponse,
   ApiConflictResponse,
+  ApiCreatedResponse,
   ApiNotFoundResponse,
+  ApiOkResponse,
   ApiOperation,
   ApiParam,
   ApiTags,
@@ -61,6 +63,11 @@ export class PurposeController {
   @Auth(Roles.TenantAdmin)
   @ApiOperation({ summary: 'Publish a wording version' })
   @ApiParam({ name: 'key', description: "The tenant's purpose key." })
+  @ApiCreatedResponse({ type: WordingDto, description: 'A new version of the wording' })
+  @ApiOkResponse({
+    type: WordingDto,
+    description: 'The text is identical to the current version: that version, unchanged',
+  })
   @ApiBadRequestResponse({ type: ApiErrorResponse })
   @ApiNotFoundResponse({ type: ApiErrorResponse })
   async addWording(

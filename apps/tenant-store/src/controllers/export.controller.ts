@@ -1,9 +1,9 @@
 import { Controller, Get, Logger, Param, Query, Res } from '@nestjs/common';
-import { ApiOperation, ApiParam, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Auth, CurrentPrincipal, CurrentTenant, Principal, Roles } from '@custody/auth';
 import { asTenantId } from '@custody/database';
-import { badRequest, notFound } from '@custody/platform';
+import { ApiOkContent, badRequest, notFound } from '@custody/platform';
 import { TenantRepository } from '../repositories/tenant.repository';
 import { ExportService } from '../services/export.service';
 import { OperatorAccessService } from '../services/operator-access.service';
@@ -47,7 +47,10 @@ export class ExportController {
   @Get('v1/exports/conversations')
   @Auth(Roles.TenantAdmin)
   @ApiOperation({ summary: 'Export every conversation (JSON Lines, streamed, resumable)' })
-  @ApiProduces('application/x-ndjson')
+  @ApiOkContent(
+    'application/x-ndjson',
+    'JSON Lines: an `export` line (total), one line per conversation, an `end` line',
+  )
   @ApiQuery(AFTER_QUERY)
   @ApiQuery(LIMIT_QUERY)
   async exportOwn(
@@ -64,7 +67,10 @@ export class ExportController {
   @Auth(Roles.Operator)
   @ApiOperation({ summary: "Export a tenant's conversations (operator; before offboarding)" })
   @ApiParam({ name: 'id', description: 'The tenant to export.' })
-  @ApiProduces('application/x-ndjson')
+  @ApiOkContent(
+    'application/x-ndjson',
+    'JSON Lines: an `export` line (total), one line per conversation, an `end` line',
+  )
   @ApiQuery(AFTER_QUERY)
   @ApiQuery(LIMIT_QUERY)
   async exportTenant(
