@@ -13,6 +13,7 @@ import { StoredConsumer } from './consumers/stored.consumer';
 import { TenantsConsumer } from './consumers/tenants.consumer';
 import { MessagesController } from './controllers/messages.controller';
 import { NetworkController } from './controllers/network.controller';
+import { RetentionController } from './controllers/retention.controller';
 import { WebhookController } from './controllers/webhook.controller';
 import { IngestErasureRepository } from './repositories/erasure.repository';
 import { IdempotencyRepository } from './repositories/idempotency.repository';
@@ -24,6 +25,7 @@ import { NetworkInboundService } from './services/network-inbound.service';
 import { SendAdmissionService } from './services/send-admission.service';
 import { SendService } from './services/send.service';
 import { WebhookSubscriptionService } from './services/webhook-subscription.service';
+import { IngestRetentionService } from './services/retention.service';
 import { WebhookWorkerService } from './services/webhook-worker.service';
 
 @Module({})
@@ -37,7 +39,7 @@ export class AppModule {
         KafkaModule.forRoot(kafkaSettings(env, 'custody-ingest')),
         AuthModule.forRoot({ issuer: env.JWT_ISSUER, audience: env.JWT_AUDIENCE, jwksUrl: env.JWKS_URL }),
       ],
-      controllers: [MessagesController, NetworkController, WebhookController],
+      controllers: [MessagesController, NetworkController, WebhookController, RetentionController],
       providers: [
         {
           // API rate limits per tenant, divided among the live replicas (as the send limits are).
@@ -95,6 +97,7 @@ export class AppModule {
         StoredConsumer,
         IngestErasureRepository,
         ErasureConsumer,
+        IngestRetentionService,
       ],
     };
   }

@@ -126,6 +126,13 @@ export class TenantChangedEvent extends EventBase {
   @IsOptional()
   messagesPerSecond?: number;
 
+  /** How many days the tenant's data is kept (every service purges its own copies past it). */
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(3650)
+  retentionDays?: number;
+
   @IsOptional()
   @IsBoolean()
   deleted?: boolean;

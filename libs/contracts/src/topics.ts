@@ -38,15 +38,49 @@ export interface TopicSpec {
 /** How long erasure requests (which carry the customer's WhatsApp id) stay on their topic: 3 days. */
 export const ERASURE_REQUESTS_RETENTION_MS = 3 * 24 * 60 * 60 * 1000;
 
+/**
+ * How long topics that carry message events (their content sealed under the tenant's data key) keep
+ * them: 7 days, set on the topic rather than left to the broker's default, and shorter than the
+ * longest retention a tenant may be given (RETENTION_MAX_DAYS, default 365). A tenant with a
+ * shorter retention relies on the sealing: offboarding destroys the key. The dead-letter topic
+ * keeps failed events (sealed) as long, for an operator to replay.
+ */
+export const MESSAGE_TOPICS_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
+
 export const TOPIC_SPECS: readonly TopicSpec[] = [
   { name: Topics.TenantsChanged, compacted: true, key: 'tenantId' },
-  { name: Topics.MessagesInbound, compacted: false, key: 'tenantId:conversationId' },
-  { name: Topics.MessagesOutbound, compacted: false, key: 'tenantId:conversationId' },
-  { name: Topics.MessagesStatus, compacted: false, key: 'tenantId:conversationId' },
-  { name: Topics.MessagesStored, compacted: false, key: 'tenantId:conversationId' },
+  {
+    name: Topics.MessagesInbound,
+    compacted: false,
+    key: 'tenantId:conversationId',
+    retentionMs: MESSAGE_TOPICS_RETENTION_MS,
+  },
+  {
+    name: Topics.MessagesOutbound,
+    compacted: false,
+    key: 'tenantId:conversationId',
+    retentionMs: MESSAGE_TOPICS_RETENTION_MS,
+  },
+  {
+    name: Topics.MessagesStatus,
+    compacted: false,
+    key: 'tenantId:conversationId',
+    retentionMs: MESSAGE_TOPICS_RETENTION_MS,
+  },
+  {
+    name: Topics.MessagesStored,
+    compacted: false,
+    key: 'tenantId:conversationId',
+    retentionMs: MESSAGE_TOPICS_RETENTION_MS,
+  },
   { name: Topics.ConsentEvents, compacted: true, key: 'tenantId:subject:purpose' },
   { name: Topics.ConsentCheckpoints, compacted: true, key: 'tenantId' },
-  { name: Topics.MarketingAuthorized, compacted: false, key: 'tenantId:conversationId' },
+  {
+    name: Topics.MarketingAuthorized,
+    compacted: false,
+    key: 'tenantId:conversationId',
+    retentionMs: MESSAGE_TOPICS_RETENTION_MS,
+  },
   { name: Topics.ExportResults, compacted: false, key: 'tenantId:destination' },
   {
     name: Topics.ErasureRequests,
@@ -55,7 +89,7 @@ export const TOPIC_SPECS: readonly TopicSpec[] = [
     retentionMs: ERASURE_REQUESTS_RETENTION_MS,
   },
   { name: Topics.ErasureResults, compacted: false, key: 'tenantId:requestId' },
-  { name: Topics.DeadLetter, compacted: false, key: 'original key' },
+  { name: Topics.DeadLetter, compacted: false, key: 'original key', retentionMs: MESSAGE_TOPICS_RETENTION_MS },
 ];
 
 /** The topic prefix of an environment that sets none: the broker names are then `Topics` as they are. */

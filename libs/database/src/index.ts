@@ -6,3 +6,4 @@ export * from './database.module';
 export * from './outbox';
 export * from './replica-registry';
 export * from './audit-reads';
+export * from './purge';

@@ -214,8 +214,36 @@ export class OutboxRelay {
         if (rows.length === 0) {
           return 0;
         }
-        await this.publish(rows);
-        await manager.query(`DELETE FROM outbox WHERE id = ANY($1::bigint[])`, [rows.map((r) => r.id)]);
+        let published = rows;
+        try {
+          await this.publish(rows);
+        } catch (error) {
+          if (!isSchemaError(error)) {
+            throw error;
+          }
+          // One event that can never be published (it does not match its topic's schema) must not
+          // hold up every row behind it: the batch goes one by one, and such a row is parked
+          // (kept, relay_after = infinity) for an operator, with a warning; nothing is deleted.
+          published = [];
+          for (const row of rows) {
+            try {
+              await this.publish([row]);
+              published.push(row);
+            } catch (rowError) {
+              if (!isSchemaError(rowError)) {
+                throw rowError;
+              }
+              await manager.query(`UPDATE outbox SET relay_after = 'infinity' WHERE id = $1`, [row.id]);
+              this.logger.warn({
+                msg: 'outbox row parked: its event does not match its schema',
+                id: row.id,
+                topic: row.topic,
+                err: rowError,
+              });
+            }
+          }
+        }
+        await manager.query(`DELETE FROM outbox WHERE id = ANY($1::bigint[])`, [published.map((r) => r.id)]);
         return rows.length;
       });
       total += published;
@@ -251,4 +279,9 @@ export class OutboxRelay {
     this.wakeRequested = false;
     this.schedule(again && !failed ? 0 : failed ? 2000 : (this.options.intervalMs ?? 500));
   }
+}
+
+/** An event the publisher refused for its schema (EventSchemaError of @custody/kafka): retrying cannot help. */
+function isSchemaError(error: unknown): boolean {
+  return (error as { name?: unknown } | null)?.name === 'EventSchemaError';
 }

@@ -26,6 +26,8 @@ describe('outbox relay, direct publishing with the poller as fallback (real Post
   const published: OutboxRecord[][] = [];
   let failNext = false;
   let relay: OutboxRelay;
+  /** Keys whose events the publisher refuses for their schema, as EventPublisher does. */
+  const malformed = new Set<string>();
 
   const rows = async (): Promise<Array<{ key: string; due: boolean }>> =>
     dataSource.query(`SELECT key, relay_after <= now() AS due FROM outbox ORDER BY id`);
@@ -54,6 +56,9 @@ describe('outbox relay, direct publishing with the poller as fallback (real Post
       if (failNext) {
         failNext = false;
         throw new Error('broker refused');
+      }
+      if (records.some((r) => malformed.has(r.key))) {
+        throw Object.assign(new Error('event for t does not match its schema'), { name: 'EventSchemaError' });
       }
       published.push(records);
     });
@@ -126,5 +131,24 @@ describe('outbox relay, direct publishing with the poller as fallback (real Post
     expect(await rows()).toEqual([{ key: 'polled', due: true }]);
     expect(await relay.flush()).toBe(1);
     expect(published.flat().map((r) => r.key)).toEqual(['polled']);
+  });
+
+  it('an event that can never be published is parked, not retried forever, and the rows behind it still go', async () => {
+    published.length = 0;
+    malformed.add('poison');
+    await dataSource.transaction((m) =>
+      enqueueOutboxBatch(m, [
+        { topic: 't', key: 'before', payload: { n: 1 } },
+        { topic: 't', key: 'poison', payload: { n: 2 } },
+        { topic: 't', key: 'after', payload: { n: 3 } },
+      ]),
+    );
+    expect(await relay.flush()).toBe(3);
+    expect(published.flat().map((r) => r.key)).toEqual(['before', 'after']);
+    // Kept for an operator, never due again: a second flush publishes nothing and loses nothing.
+    expect(await rows()).toEqual([{ key: 'poison', due: false }]);
+    expect(await relay.flush()).toBe(0);
+    expect(await rows()).toEqual([{ key: 'poison', due: false }]);
+    await dataSource.query(`DELETE FROM outbox`);
   });
 });

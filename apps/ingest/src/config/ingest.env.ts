@@ -82,4 +82,15 @@ export class IngestEnv extends RemoteAuthEnv {
 
   @EnvInt(1, 600000)
   PAIR_RATE_INTERVAL_MS = 6000;
+
+  /**
+   * How often ingest purges its rows past each tenant's retention (webhook deliveries and
+   * attempts, stored send responses); 0 turns the timer off (`POST /v1/retention/purge` still runs it).
+   */
+  @EnvInt(0, 86400)
+  RETENTION_PURGE_INTERVAL_SECONDS = 300;
+
+  /** Rows per DELETE of the retention purge. */
+  @EnvInt(1, 100000)
+  RETENTION_BATCH_SIZE = 1000;
 }

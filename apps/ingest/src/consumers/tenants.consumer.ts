@@ -38,6 +38,7 @@ export class TenantsConsumer implements OnApplicationBootstrap {
           numbers: event.phoneNumbers,
           webhookUrl: event.webhookUrl,
           appSecretCiphertext: event.webhookAppSecretCiphertext,
+          retentionDays: event.retentionDays,
         });
       },
     });

@@ -3,6 +3,7 @@ import { Replicas1764600000001 } from './1764600000001-replicas';
 import { OutboxRelayAfter1764900000001 } from '@custody/database';
 import { WebhookPayloadAfterDelivery1764900000002 } from './1764900000002-webhook-payload-after-delivery';
 import { DataKeys1765100000032 } from './1765100000032-data-keys';
+import { Retention1765200000040 } from './1765200000040-retention';
 
 export const MIGRATIONS = [
   Init1764057600000,
@@ -10,4 +11,5 @@ export const MIGRATIONS = [
   OutboxRelayAfter1764900000001,
   WebhookPayloadAfterDelivery1764900000002,
   DataKeys1765100000032,
+  Retention1765200000040,
 ];

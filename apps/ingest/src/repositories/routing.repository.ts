@@ -79,6 +79,7 @@ export class RoutingRepository {
       numbers: Array<{ phoneNumberId: string; displayPhoneNumber: string }>;
       webhookUrl?: string;
       appSecretCiphertext?: string;
+      retentionDays?: number;
     },
   ): Promise<void> {
     // A projection of tenant-store's routing facts: platform-scoped, because a number that moved
@@ -112,6 +113,13 @@ export class RoutingRepository {
         this.cache.delete(n.phoneNumberId);
       }
       this.webhookCache.delete(tenantId);
+      if (facts.retentionDays !== undefined) {
+        await m.query(
+          `INSERT INTO tenant_retention (tenant_id, retention_days, updated_at) VALUES ($1, $2, now())
+           ON CONFLICT (tenant_id) DO UPDATE SET retention_days = EXCLUDED.retention_days, updated_at = now()`,
+          [tenantId, facts.retentionDays],
+        );
+      }
       if (facts.appSecretCiphertext) {
         // A URL the tenant set and verified itself is kept; the operator's is the default.
         await m.query(
@@ -139,6 +147,7 @@ export class RoutingRepository {
         'webhook_attempts',
         'service_windows',
         'idempotency_keys',
+        'tenant_retention',
       ]) {
         await m.query(`DELETE FROM ${table} WHERE tenant_id = $1`, [tenantId]);
       }

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import { Topics, TenantChangedEvent } from '@custody/contracts';
-import { DataKeyRecord, distributeDataKeys } from '@custody/crypto';
+import { DataKeyRecord, distributeDataKeys, isEnvelope } from '@custody/crypto';
 import { asTenantId, enqueueOutbox, TenantDb, TenantId } from '@custody/database';
 import { ClientCredentialEntity, PhoneNumberEntity, TenantEntity } from '../entities';
 
@@ -224,7 +224,13 @@ export class TenantRepository {
       retiredAt: k.retired_at,
       destroyedAt: k.destroyed_at,
     }));
-    return { webhookAppSecretCiphertext: secrets[0]?.s, dataKeys: distributeDataKeys(records) };
+    // Only ever a sealed secret: one still in clear (a tenant from before sealing that this replica
+    // has not sealed yet) is left out, and the receivers keep what they hold.
+    const secret = secrets[0]?.s;
+    return {
+      ...(secret && isEnvelope(secret) ? { webhookAppSecretCiphertext: secret } : {}),
+      dataKeys: distributeDataKeys(records),
+    };
   }
 
   private load(m: EntityManager, tenantId: string): Promise<TenantEntity | null> {
@@ -246,6 +252,7 @@ export class TenantRepository {
       webhookUrl: tenant.webhookUrl ?? undefined,
       ...(await this.distributed(m, tenant.id)),
       messagesPerSecond: tenant.messagesPerSecond,
+      retentionDays: tenant.retentionDays,
     };
     await enqueueOutbox(m, Topics.TenantsChanged, tenant.id, event);
   }

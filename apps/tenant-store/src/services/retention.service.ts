@@ -1,6 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Counter } from 'prom-client';
-import { TenantDb, TenantId } from '@custody/database';
+import { EntityManager } from 'typeorm';
+import { deleteInBatches, TenantDb, TenantId } from '@custody/database';
 import { metricsRegistry } from '@custody/observability';
 
 const purged = new Counter({
@@ -116,18 +117,7 @@ export class RetentionService implements OnApplicationBootstrap, OnApplicationSh
     return report;
   }
 
-  /** Repeats one bounded DELETE until it deletes nothing; returns the rows deleted. */
-  private async batches(
-    tenantId: TenantId,
-    del: (m: Parameters<Parameters<TenantDb['forTenant']>[1]>[0]) => Promise<[unknown, number]>,
-  ): Promise<number> {
-    let total = 0;
-    for (;;) {
-      const [, affected] = await this.db.forTenant(tenantId, del);
-      total += affected;
-      if (affected < this.settings.batchSize) {
-        return total;
-      }
-    }
+  private batches(tenantId: TenantId, del: (m: EntityManager) => Promise<[unknown, number]>): Promise<number> {
+    return deleteInBatches(this.db, tenantId, this.settings.batchSize, del);
   }
 }

@@ -1,0 +1,23 @@
+import { ApiProperty } from '@nestjs/swagger';
+
+/** One run of ingest's retention purge. */
+export class IngestPurgeReportDto {
+  /** Tenants whose retention ingest knows (each was looked at). */
+  @ApiProperty()
+  tenants: number;
+  /** Webhook deliveries deleted (queued payloads and delivered records). */
+  @ApiProperty()
+  webhookDeliveries: number;
+  /** Webhook attempts deleted. */
+  @ApiProperty()
+  webhookAttempts: number;
+  /** Stored send responses (`Idempotency-Key` replays) deleted. */
+  @ApiProperty()
+  idempotencyKeys: number;
+  /** When the run started. */
+  @ApiProperty()
+  startedAt: string;
+  /** When it finished. */
+  @ApiProperty()
+  finishedAt: string;
+}
