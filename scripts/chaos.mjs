@@ -15,8 +15,11 @@
 // Bounded: every wait has a deadline.
 import { execFileSync } from 'node:child_process';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { numberFlag } from './lib/bench-events.mjs';
@@ -86,6 +89,11 @@ const receiverUrl = `http://127.0.0.1:${server.address().port}/webhook`;
 // ---------------------------------------------------------------- the platform
 
 log(`chaos${SHORT ? ' --short' : ''}: starting ${APPS.join(', ')} and the sandbox`);
+// Every app's log is kept and, at the end, searched for what must never be logged: the customers'
+// numbers and a marker carried by every message text (faults make the apps log their error paths).
+const logDir = process.env.CUSTODY_PROCS_LOG_DIR ?? mkdtempSync(join(tmpdir(), 'custody-chaos-logs-'));
+process.env.CUSTODY_PROCS_LOG_DIR = logDir;
+const MARKER = `chaosmarker${randomBytes(6).toString('hex')}`;
 const procs = await startProcesses({
   apps: [...APPS, 'sandbox'],
   env: {
@@ -285,7 +293,16 @@ const send = async () => {
   try {
     const r = await post(
       `${ingest}/v25.0/${phoneNumberId}/messages`,
-      { messaging_product: 'whatsapp', to, type: 'template', template: { name: 'chaos', language: { code: 'en' } } },
+      {
+        messaging_product: 'whatsapp',
+        to,
+        type: 'template',
+        template: {
+          name: 'chaos',
+          language: { code: 'en' },
+          components: [{ type: 'body', parameters: [{ type: 'text', text: `order ${MARKER}` }] }],
+        },
+      },
       { authorization: `Bearer ${token}`, 'Idempotency-Key': op.key },
     );
     op.status = r.status;
@@ -300,7 +317,7 @@ const send = async () => {
 
 const inbound = async () => {
   const n = sequence++;
-  const text = n % 10 === 3 ? 'STOP' : n % 10 === 7 ? 'START' : `hello ${n}`;
+  const text = n % 10 === 3 ? 'STOP' : n % 10 === 7 ? 'START' : `hello ${n} ${MARKER}`;
   const op = { kind: text === 'STOP' || text === 'START' ? 'command' : 'inbound', window, at: Date.now(), text };
   ops.push(op);
   const waId = customers[n % CUSTOMERS];
@@ -662,4 +679,32 @@ console.log(
 
 await db.end().catch(() => undefined);
 await cleanup();
-process.exit(ok ? 0 : 1);
+
+// The apps' logs (the sandbox is the network, outside Custody, and is not searched).
+const leaks = [];
+let logLines = 0;
+for (const file of readdirSync(logDir).filter((f) => f.endsWith('.log') && !f.startsWith('sandbox'))) {
+  for (const line of readFileSync(join(logDir, file), 'utf8').split('\n')) {
+    logLines += 1;
+    const hit = line.includes(MARKER) ? 'message text' : customers.find((c) => line.includes(c));
+    if (hit) {
+      let msg = '(not JSON)';
+      try {
+        msg = JSON.parse(line).msg ?? '(no msg)';
+      } catch {
+        // a line that is not JSON (e.g. a crash's stack trace)
+      }
+      leaks.push(`${file}: "${msg}" holds ${hit === 'message text' ? 'a message text' : 'a customer number'}`);
+    }
+  }
+}
+console.log(
+  `logs: ${logLines} lines of ${APPS.join(', ')} searched for the customers' numbers and the messages' marker: ${leaks.length} hits${leaks.length ? '' : ` (kept in ${logDir})`}`,
+);
+for (const l of leaks.slice(0, 10)) {
+  console.log(`  leak: ${l}`);
+}
+if (leaks.length > 0) {
+  console.log('chaos: FAILED — customer data in the apps’ logs');
+}
+process.exit(ok && leaks.length === 0 ? 0 : 1);
