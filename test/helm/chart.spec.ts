@@ -198,6 +198,8 @@ const INT_VALUES: Record<string, [App, string]> = {
   'ingest.pairRate.burst': ['ingest', 'PAIR_RATE_BURST'],
   'ingest.pairRate.intervalMs': ['ingest', 'PAIR_RATE_INTERVAL_MS'],
   'ingest.sendTimeoutMs': ['ingest', 'SEND_TIMEOUT_MS'],
+  'ingest.retention.purgeIntervalSeconds': ['ingest', 'RETENTION_PURGE_INTERVAL_SECONDS'],
+  'ingest.retention.batchSize': ['ingest', 'RETENTION_BATCH_SIZE'],
   'tenantStore.tokenTtlSeconds': ['tenant-store', 'TOKEN_TTL_SECONDS'],
   'tenantStore.adsApiTimeoutMs': ['tenant-store', 'ADS_API_TIMEOUT_MS'],
   'tenantStore.retention.purgeIntervalSeconds': ['tenant-store', 'RETENTION_PURGE_INTERVAL_SECONDS'],
