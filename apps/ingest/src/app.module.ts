@@ -13,6 +13,7 @@ import { StoredConsumer } from './consumers/stored.consumer';
 import { TenantsConsumer } from './consumers/tenants.consumer';
 import { MessagesController } from './controllers/messages.controller';
 import { NetworkController } from './controllers/network.controller';
+import { MediaController } from './controllers/media.controller';
 import { RetentionController } from './controllers/retention.controller';
 import { WebhookController } from './controllers/webhook.controller';
 import { IngestErasureRepository } from './repositories/erasure.repository';
@@ -25,6 +26,7 @@ import { NetworkInboundService } from './services/network-inbound.service';
 import { SendAdmissionService } from './services/send-admission.service';
 import { SendService } from './services/send.service';
 import { WebhookSubscriptionService } from './services/webhook-subscription.service';
+import { MediaService } from './services/media.service';
 import { IngestRetentionService } from './services/retention.service';
 import { WebhookWorkerService } from './services/webhook-worker.service';
 
@@ -39,7 +41,8 @@ export class AppModule {
         KafkaModule.forRoot(kafkaSettings(env, 'custody-ingest')),
         AuthModule.forRoot({ issuer: env.JWT_ISSUER, audience: env.JWT_AUDIENCE, jwksUrl: env.JWKS_URL }),
       ],
-      controllers: [MessagesController, NetworkController, WebhookController, RetentionController],
+      // MediaController last: its `v:version/:mediaId` routes must not shadow ingest's own `/v1/…` ones.
+      controllers: [MessagesController, NetworkController, WebhookController, RetentionController, MediaController],
       providers: [
         {
           // API rate limits per tenant, divided among the live replicas (as the send limits are).
@@ -98,6 +101,7 @@ export class AppModule {
         IngestErasureRepository,
         ErasureConsumer,
         IngestRetentionService,
+        MediaService,
       ],
     };
   }

@@ -1,4 +1,4 @@
-import { IsNotEmpty, IsString } from 'class-validator';
+import { IsNotEmpty, IsOptional, IsString } from 'class-validator';
 import { EnvBoolean, EnvInt, EnvPort, EnvSecret, EnvUrl, RemoteAuthEnv } from '@custody/platform';
 
 export class IngestEnv extends RemoteAuthEnv {
@@ -89,6 +89,15 @@ export class IngestEnv extends RemoteAuthEnv {
    */
   @EnvInt(0, 86400)
   RETENTION_PURGE_INTERVAL_SECONDS = 300;
+
+  /**
+   * ingest's public base URL as clients reach it, e.g. `https://graph.custody.example.com`: media
+   * download URLs start with it. Unset, they are paths relative to the API. Never taken from a
+   * request's Host header.
+   */
+  @IsOptional()
+  @EnvUrl()
+  PUBLIC_BASE_URL?: string;
 
   /** Rows per DELETE of the retention purge. */
   @EnvInt(1, 100000)

@@ -14,6 +14,9 @@ export class IngestPurgeReportDto {
   /** Stored send responses (`Idempotency-Key` replays) deleted. */
   @ApiProperty()
   idempotencyKeys: number;
+  /** Uploaded media deleted (past 30 days or the tenant's retention). */
+  @ApiProperty()
+  media: number;
   /** When the run started. */
   @ApiProperty()
   startedAt: string;

@@ -4,6 +4,7 @@ import { OutboxRelayAfter1764900000001 } from '@custody/database';
 import { WebhookPayloadAfterDelivery1764900000002 } from './1764900000002-webhook-payload-after-delivery';
 import { DataKeys1765100000032 } from './1765100000032-data-keys';
 import { Retention1765200000040 } from './1765200000040-retention';
+import { Media1765200000041 } from './1765200000041-media';
 
 export const MIGRATIONS = [
   Init1764057600000,
@@ -12,4 +13,5 @@ export const MIGRATIONS = [
   WebhookPayloadAfterDelivery1764900000002,
   DataKeys1765100000032,
   Retention1765200000040,
+  Media1765200000041,
 ];

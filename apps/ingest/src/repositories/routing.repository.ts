@@ -148,6 +148,7 @@ export class RoutingRepository {
         'service_windows',
         'idempotency_keys',
         'tenant_retention',
+        'media',
       ]) {
         await m.query(`DELETE FROM ${table} WHERE tenant_id = $1`, [tenantId]);
       }

@@ -17,6 +17,7 @@ export const GraphCodes = {
   PairRate: 131056,
   AccountLocked: 131031,
   ServiceUnavailable: 131016,
+  MediaUpload: 131053,
 } as const;
 
 class GraphErrorData {

@@ -16,14 +16,15 @@ export interface IngestPurgeReport {
   webhookDeliveries: number;
   webhookAttempts: number;
   idempotencyKeys: number;
+  media: number;
   startedAt: string;
   finishedAt: string;
 }
 
 /**
  * ingest's part of each tenant's retention: webhook deliveries (payloads of stored messages and
- * statuses until delivered), webhook attempts and stored send responses older than the tenant's
- * retention are deleted, in bounded batches (SKIP LOCKED: replicas may run it at once). The
+ * statuses until delivered), webhook attempts, stored send responses and uploaded media older than
+ * the tenant's retention (media also past its own 30 days) are deleted, in bounded batches (SKIP LOCKED: replicas may run it at once). The
  * retention comes with the tenant's events (`tenant_retention`); a tenant not yet known there is
  * left until its next event.
  */
@@ -72,6 +73,7 @@ export class IngestRetentionService implements OnApplicationBootstrap, OnApplica
     let webhookDeliveries = 0;
     let webhookAttempts = 0;
     let idempotencyKeys = 0;
+    let media = 0;
     for (const t of tenants) {
       const cutoff = new Date(Date.now() - t.retention_days * 86_400_000);
       webhookDeliveries += await deleteInBatches(this.db, t.tenant_id, batch, (m) =>
@@ -96,6 +98,18 @@ export class IngestRetentionService implements OnApplicationBootstrap, OnApplica
         ),
       );
     }
+    // Uploaded media: past its 30 days, or past the tenant's retention if that is shorter.
+    for (const t of tenants) {
+      const cutoff = new Date(Date.now() - t.retention_days * 86_400_000);
+      media += await deleteInBatches(this.db, t.tenant_id, batch, (m) =>
+        m.query(
+          `DELETE FROM media WHERE id IN (
+             SELECT id FROM media WHERE tenant_id = $1 AND (expires_at < now() OR created_at < $2) LIMIT $3 FOR UPDATE SKIP LOCKED)`,
+          [t.tenant_id, cutoff, batch],
+        ),
+      );
+    }
+    purged.labels('media').inc(media);
     purged.labels('webhook_deliveries').inc(webhookDeliveries);
     purged.labels('webhook_attempts').inc(webhookAttempts);
     purged.labels('idempotency_keys').inc(idempotencyKeys);
@@ -104,11 +118,12 @@ export class IngestRetentionService implements OnApplicationBootstrap, OnApplica
       webhookDeliveries,
       webhookAttempts,
       idempotencyKeys,
+      media,
       startedAt,
       finishedAt: new Date().toISOString(),
     };
     this.last = report;
-    if (webhookDeliveries + webhookAttempts + idempotencyKeys > 0) {
+    if (webhookDeliveries + webhookAttempts + idempotencyKeys + media > 0) {
       this.logger.log({ msg: 'retention purge', ...report });
     }
     return report;

@@ -1,0 +1,155 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { PlatformHarness, startPlatform } from '../support/platform.harness';
+import { TestTenant } from '../support/tenant-store.harness';
+
+/**
+ * The Cloud API's media endpoints on ingest (issue 12): upload, metadata with a 5-minute download
+ * URL, download, delete; the bytes sealed at rest; another tenant's media id answers like an
+ * unknown one. Real Kafka and PostgreSQL.
+ */
+describe('media endpoints (real stack)', () => {
+  let p: PlatformHarness;
+  let a: TestTenant;
+  let b: TestTenant;
+
+  beforeAll(async () => {
+    p = await startPlatform();
+    a = await p.newTenant();
+    b = await p.newTenant();
+  });
+
+  afterAll(async () => {
+    await p?.close();
+  });
+
+  async function upload(
+    tenant: TestTenant,
+    parts: { product?: string; type?: string; file?: { bytes: Buffer; type: string; name: string } },
+  ): Promise<{ status: number; body: any }> {
+    const form = new FormData();
+    if (parts.product !== undefined) {form.append('messaging_product', parts.product);}
+    if (parts.type !== undefined) {form.append('type', parts.type);}
+    if (parts.file) {form.append('file', new Blob([parts.file.bytes], { type: parts.file.type }), parts.file.name);}
+    const res = await fetch(`${p.ingestUrl}/v25.0/${tenant.phoneNumberId}/media`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${await tenant.token()}` },
+      body: form,
+    });
+    return { status: res.status, body: await res.json() };
+  }
+
+  const get = async (tenant: TestTenant, path: string) => {
+    const res = await fetch(`${p.ingestUrl}${path}`, { headers: { authorization: `Bearer ${await tenant.token()}` } });
+    const type = res.headers.get('content-type') ?? '';
+    return {
+      status: res.status,
+      type,
+      bytes: Buffer.from(await res.arrayBuffer()),
+    };
+  };
+  const json = (r: { bytes: Buffer }) => JSON.parse(r.bytes.toString('utf8'));
+
+  it('uploads, describes, downloads and deletes, with the bytes sealed at rest', async () => {
+    const marker = `media-marker-${randomUUID()}`;
+    const bytes = Buffer.from(`%PDF-1.4 ${marker} the customer's invoice`);
+    const up = await upload(a, {
+      product: 'whatsapp',
+      type: 'application/pdf',
+      file: { bytes, type: 'application/pdf', name: 'invoice.pdf' },
+    });
+    expect(up.status).toBe(200);
+    expect(up.body.id).toMatch(/^\d{16}$/);
+    const id = up.body.id as string;
+
+    const meta = await get(a, `/v25.0/${id}`);
+    expect(meta.status).toBe(200);
+    const described = json(meta);
+    expect(described).toEqual({
+      messaging_product: 'whatsapp',
+      url: expect.stringMatching(new RegExp(`^/v25\\.0/media/${id}/content\\?token=`)),
+      mime_type: 'application/pdf',
+      sha256: createHash('sha256').update(bytes).digest('hex'),
+      file_size: bytes.length,
+      id,
+    });
+    const download = await get(a, described.url);
+    expect(download.status).toBe(200);
+    expect(download.type).toBe('application/pdf');
+    expect(download.bytes.equals(bytes)).toBe(true);
+
+    // At rest: only ciphertext.
+    const rows = await p.sql(`SELECT t::text AS row FROM ingest.media t WHERE id = $1`, [id]);
+    expect(rows).toHaveLength(1);
+    expect(rows[0].row).not.toContain(marker);
+
+    // A newer URL replaces the older one; a token that was never issued is refused.
+    const again = json(await get(a, `/v25.0/${id}`));
+    expect((await get(a, described.url)).status).toBe(401);
+    expect((await get(a, again.url)).status).toBe(200);
+    expect((await get(a, `/v25.0/media/${id}/content?token=forged`)).status).toBe(401);
+    // The owning number filter.
+    expect((await get(a, `/v25.0/${id}?phone_number_id=${a.phoneNumberId}`)).status).toBe(200);
+    expect((await get(a, `/v25.0/${id}?phone_number_id=1${a.phoneNumberId}`)).status).toBe(404);
+
+    // Another tenant: exactly like an unknown id, and no download even with A's URL.
+    const foreign = await get(b, `/v25.0/${id}`);
+    const unknown = await get(b, `/v25.0/9${id.slice(1)}`);
+    expect(foreign.status).toBe(404);
+    expect(json(foreign).error.message.replace(id, 'X')).toBe(
+      json(unknown).error.message.replace(`9${id.slice(1)}`, 'X'),
+    );
+    expect((await get(b, again.url)).status).toBe(404);
+    const bDelete = await fetch(`${p.ingestUrl}/v25.0/${id}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${await b.token()}` },
+    });
+    expect(bDelete.status).toBe(404);
+
+    const deleted = await fetch(`${p.ingestUrl}/v25.0/${id}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${await a.token()}` },
+    });
+    expect({ status: deleted.status, body: await deleted.json() }).toEqual({ status: 200, body: { success: true } });
+    expect((await get(a, `/v25.0/${id}`)).status).toBe(404);
+  });
+
+  it('refuses what the Cloud API refuses, in the Graph error shape, and stores nothing', async () => {
+    const [before] = await p.sql(`SELECT count(*)::int AS n FROM ingest.media WHERE tenant_id = $1`, [a.id]);
+    const png = { bytes: Buffer.from('not really a png'), type: 'image/png', name: 'a.png' };
+    const cases: Array<[string, Parameters<typeof upload>[1], number, number]> = [
+      ['no messaging_product', { type: 'image/png', file: png }, 400, 100],
+      ['no file', { product: 'whatsapp', type: 'image/png' }, 400, 100],
+      ['unsupported type', { product: 'whatsapp', type: 'application/x-msdownload', file: png }, 400, 131053],
+      ['empty file', { product: 'whatsapp', file: { ...png, bytes: Buffer.alloc(0) } }, 400, 131053],
+      [
+        'image over 5 MB',
+        { product: 'whatsapp', file: { ...png, bytes: Buffer.alloc(5 * 1024 * 1024 + 1, 1) } },
+        400,
+        131053,
+      ],
+    ];
+    for (const [what, parts, status, code] of cases) {
+      const res = await upload(a, parts);
+      expect({ what, status: res.status, code: res.body.error?.code }).toEqual({ what, status, code });
+    }
+    // Another tenant's number.
+    const form = new FormData();
+    form.append('messaging_product', 'whatsapp');
+    form.append('file', new Blob([png.bytes], { type: 'image/png' }), 'a.png');
+    const foreignNumber = await fetch(`${p.ingestUrl}/v25.0/${b.phoneNumberId}/media`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${await a.token()}` },
+      body: form,
+    });
+    expect(foreignNumber.status).toBe(404);
+    const [after] = await p.sql(`SELECT count(*)::int AS n FROM ingest.media WHERE tenant_id = $1`, [a.id]);
+    expect(after.n).toBe(before.n);
+  });
+
+  it('leaves ingest’s own routes alone: /health/ready and GET /v1/webhook still answer', async () => {
+    expect((await fetch(`${p.ingestUrl}/health/ready`)).status).toBe(200);
+    const webhook = await get(a, '/v1/webhook');
+    expect(webhook.status).toBe(200);
+    expect(json(webhook)).toHaveProperty('url');
+  });
+});
