@@ -277,6 +277,40 @@ describe('the hosted message path over the real stack', () => {
     expect(noToken.body.error.code).toBe(190);
   });
 
+  it('refuses a send without the object of its type (131008) and publishes nothing; takes paths without a version', async () => {
+    const waId = p.newCustomer();
+    const empty: unknown[] = [
+      { messaging_product: 'whatsapp', to: waId, type: 'text' },
+      { messaging_product: 'whatsapp', to: waId },
+      { messaging_product: 'whatsapp', to: waId, type: 'image' },
+      { messaging_product: 'whatsapp', to: waId, type: 'reaction' },
+      { messaging_product: 'whatsapp', to: waId, type: 'template' },
+    ];
+    for (const body of empty) {
+      const res = await p.ingest('POST', `/v25.0/${tenant.phoneNumberId}/messages`, { token, body });
+      expect({ body, status: res.status, code: res.body.error?.code }).toEqual({ body, status: 400, code: 131008 });
+      expect(res.body.error.error_data.details).toMatch(/is required for a message of type/);
+    }
+    // A published SDK posts without the version segment: served like any version.
+    const versionless = await p.ingest('POST', `/${tenant.phoneNumberId}/messages`, {
+      token,
+      body: {
+        messaging_product: 'whatsapp',
+        to: waId,
+        type: 'template',
+        template: { name: 'order_update', language: { code: 'en_US' } },
+      },
+    });
+    expect(versionless.status).toBe(200);
+    const id = versionless.body.messages[0].id;
+    const inbox = await waitFor('the versionless send at the customer', async () => {
+      const r = await p.sandbox('GET', `/sandbox/v1/customers/${waId}/inbox?phoneNumberId=${tenant.phoneNumberId}`);
+      return r.body.length > 0 ? r.body : undefined;
+    });
+    // Only the template reached the customer (plus Custody's hosted-chat notice): none of the refused sends.
+    expect(inbox.filter((m: any) => m.origin === 'business').map((m: any) => m.messageId)).toEqual([id]);
+  });
+
   it('tenant A can neither send from B’s number nor read B’s conversations, and learns nothing about B', async () => {
     const other = await p.newTenant();
     const otherToken = await other.token();

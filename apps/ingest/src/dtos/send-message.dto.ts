@@ -227,7 +227,9 @@ export class SendMessageDto {
 }
 
 /** Validates a send body; returns the problems as one Cloud-API-style details string. */
-export function parseSendBody(body: unknown): { ok: true; dto: SendMessageDto } | { ok: false; details: string } {
+export function parseSendBody(
+  body: unknown,
+): { ok: true; dto: SendMessageDto } | { ok: false; details: string; missing?: boolean } {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     return { ok: false, details: 'The request body must be a JSON object' };
   }
@@ -247,7 +249,15 @@ export function parseSendBody(body: unknown): { ok: true; dto: SendMessageDto } 
       }
     }
   }
-  return problems.length > 0 ? { ok: false, details: problems.join('; ') } : { ok: true, dto };
+  if (problems.length > 0) {
+    return { ok: false, details: problems.join('; ') };
+  }
+  if (dto.status === undefined && (dto as unknown as Record<string, unknown>)[type] === undefined) {
+    // `{"type":"text"}` with no `text` (or no type and no text) would deliver an empty message; a
+    // `template` send without its object would slip past the 24-hour window.
+    return { ok: false, details: `${type} is required for a message of type ${type}`, missing: true };
+  }
+  return { ok: true, dto };
 }
 
 function flatten(error: ValidationError, prefix: string): string[] {

@@ -8,7 +8,7 @@ import { MarkReadResponseDto, parseSendBody, SendMessageDto, SendMessageResponse
 import { IdempotencyRepository } from '../repositories/idempotency.repository';
 import { RoutingRepository } from '../repositories/routing.repository';
 import { WindowRepository } from '../repositories/window.repository';
-import { GraphCodes, GraphError, invalidParameter } from './graph-error';
+import { GraphCodes, GraphError, invalidParameter, missingParameter } from './graph-error';
 import { idempotentMessageId, newMessageId, requestHash, toWaId } from './message-ids';
 import { shareOf, TokenBuckets } from './rate-limiter';
 import { SendAdmissionService } from './send-admission.service';
@@ -60,7 +60,7 @@ export class SendService {
   ): Promise<SendMessageResponseDto | MarkReadResponseDto> {
     const parsed = parseSendBody(body);
     if (!parsed.ok) {
-      throw invalidParameter(parsed.details);
+      throw parsed.missing ? missingParameter(parsed.details) : invalidParameter(parsed.details);
     }
     const tenantId = asTenantId(callerTenantId);
     const route = await this.routing.routeFor(phoneNumberId);
