@@ -311,6 +311,86 @@ describe('the hosted message path over the real stack', () => {
     expect(inbox.filter((m: any) => m.origin === 'business').map((m: any) => m.messageId)).toEqual([id]);
   });
 
+  it('sends interactive, location, contacts and sticker messages in the window, and refuses malformed ones', async () => {
+    const waId = p.newCustomer();
+    await customerWrites(waId, 'what do you have?');
+    await waitFor('the inbound message', () => conversationOf(waId, token));
+    const rich: Array<Record<string, unknown>> = [
+      {
+        type: 'interactive',
+        interactive: {
+          type: 'button',
+          body: { text: 'Which size?' },
+          action: {
+            buttons: [
+              { type: 'reply', reply: { id: 's', title: 'Small' } },
+              { type: 'reply', reply: { id: 'l', title: 'Large' } },
+            ],
+          },
+        },
+      },
+      {
+        type: 'interactive',
+        interactive: {
+          type: 'list',
+          body: { text: 'Our shoes' },
+          action: { button: 'Browse', sections: [{ title: 'Boots', rows: [{ id: 'b1', title: 'Hiking boot' }] }] },
+        },
+      },
+      { type: 'location', location: { latitude: 52.52, longitude: 13.405, name: 'Our shop' } },
+      {
+        type: 'contacts',
+        contacts: [{ name: { formatted_name: 'Support desk' }, phones: [{ phone: '+15550002222', type: 'WORK' }] }],
+      },
+      { type: 'sticker', sticker: { link: 'https://example.com/thanks.webp' } },
+    ];
+    const ids: string[] = [];
+    for (const body of rich) {
+      const res = await p.ingest('POST', `/v25.0/${tenant.phoneNumberId}/messages`, {
+        token,
+        body: { messaging_product: 'whatsapp', to: waId, ...body },
+      });
+      expect({ type: body.type, status: res.status }).toEqual({ type: body.type, status: 200 });
+      ids.push(res.body.messages[0].id);
+    }
+    const inbox = await waitFor('the five messages at the customer', async () => {
+      const r = await p.sandbox('GET', `/sandbox/v1/customers/${waId}/inbox?phoneNumberId=${tenant.phoneNumberId}`);
+      const mine = r.body.filter((m: any) => ids.includes(m.messageId));
+      return mine.length === ids.length ? mine : undefined;
+    });
+    expect(inbox.map((m: any) => m.type).sort()).toEqual([
+      'contacts',
+      'interactive',
+      'interactive',
+      'location',
+      'sticker',
+    ]);
+    const location = inbox.find((m: any) => m.type === 'location');
+    expect(location.content).toMatchObject({ latitude: 52.52, name: 'Our shop' });
+
+    const bad: Array<[Record<string, unknown>, RegExp]> = [
+      [
+        { type: 'interactive', interactive: { type: 'button', body: { text: 'x' }, action: { buttons: [] } } },
+        /1 to 3/,
+      ],
+      [{ type: 'location', location: { latitude: 120, longitude: 0 } }, /latitude/],
+      [{ type: 'contacts', contacts: [{ name: {} }] }, /formatted_name/],
+      [{ type: 'sticker', sticker: { id: '1' } }, /link/],
+    ];
+    for (const [body, details] of bad) {
+      const res = await p.ingest('POST', `/v25.0/${tenant.phoneNumberId}/messages`, {
+        token,
+        body: { messaging_product: 'whatsapp', to: waId, ...body },
+      });
+      expect({ type: body.type, status: res.status, code: res.body.error?.code }).toEqual({
+        type: body.type,
+        status: 400,
+        code: 100,
+      });
+      expect(res.body.error.error_data.details).toMatch(details);
+    }
+  });
+
   it('tenant A can neither send from B’s number nor read B’s conversations, and learns nothing about B', async () => {
     const other = await p.newTenant();
     const otherToken = await other.token();

@@ -28,6 +28,9 @@ export const MESSAGE_TYPES = [
   'reaction',
   'interactive',
   'button',
+  'location',
+  'contacts',
+  'sticker',
   'system',
 ] as const;
 export type MessageType = (typeof MESSAGE_TYPES)[number];

@@ -17,6 +17,7 @@ import {
   ValidationError,
 } from 'class-validator';
 import { CustodyMarking, fastCheckFor } from '@custody/contracts';
+import { checkContacts, checkInteractive, checkLocation, checkSticker } from '../domain/rich-messages';
 
 export class TextObject {
   /** Up to 4,096 characters. */
@@ -111,7 +112,19 @@ export class ContextObject {
   message_id: string;
 }
 
-export const SENDABLE_TYPES = ['text', 'template', 'image', 'document', 'audio', 'video', 'reaction'] as const;
+export const SENDABLE_TYPES = [
+  'text',
+  'template',
+  'image',
+  'document',
+  'audio',
+  'video',
+  'reaction',
+  'interactive',
+  'location',
+  'contacts',
+  'sticker',
+] as const;
 export type SendableType = (typeof SENDABLE_TYPES)[number];
 
 /**
@@ -192,6 +205,33 @@ export class SendMessageDto {
   @Type(() => ReactionObject)
   reaction?: ReactionObject;
 
+  /**
+   * For type `interactive`: reply buttons (`type: "button"`, 1 to 3) or a list (`type: "list"`, up
+   * to 10 sections and 10 rows), with the Cloud API's shapes and limits.
+   */
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true })
+  @IsOptional()
+  @IsObject()
+  interactive?: Record<string, unknown>;
+
+  /** For type `location`: `latitude`, `longitude`, optional `name` and `address`. */
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true })
+  @IsOptional()
+  @IsObject()
+  location?: Record<string, unknown>;
+
+  /** For type `contacts`: 1 to 20 contact cards (`name.formatted_name` required). */
+  @ApiPropertyOptional({ type: 'array', items: { type: 'object' } })
+  @IsOptional()
+  @IsArray()
+  contacts?: Array<Record<string, unknown>>;
+
+  /** For type `sticker`: a `link` to a WebP image. */
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true })
+  @IsOptional()
+  @IsObject()
+  sticker?: Record<string, unknown>;
+
   /** Makes the message a reply. */
   @ApiPropertyOptional({ type: ContextObject })
   @IsOptional()
@@ -226,6 +266,14 @@ export class SendMessageDto {
   typing_indicator?: Record<string, unknown>;
 }
 
+/** The richer types' shape checks (pure; only for sends of these types). */
+const RICH_CHECKS: Partial<Record<string, (value: unknown) => string | undefined>> = {
+  interactive: checkInteractive,
+  location: checkLocation,
+  contacts: checkContacts,
+  sticker: checkSticker,
+};
+
 /** Validates a send body; returns the problems as one Cloud-API-style details string. */
 export function parseSendBody(
   body: unknown,
@@ -256,6 +304,11 @@ export function parseSendBody(
     // `{"type":"text"}` with no `text` (or no type and no text) would deliver an empty message; a
     // `template` send without its object would slip past the 24-hour window.
     return { ok: false, details: `${type} is required for a message of type ${type}`, missing: true };
+  }
+  const richCheck = dto.status === undefined ? RICH_CHECKS[type] : undefined;
+  const richProblem = richCheck?.((dto as unknown as Record<string, unknown>)[type]);
+  if (richProblem) {
+    return { ok: false, details: richProblem };
   }
   return { ok: true, dto };
 }
