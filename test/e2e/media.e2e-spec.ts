@@ -27,9 +27,15 @@ describe('media endpoints (real stack)', () => {
     parts: { product?: string; type?: string; file?: { bytes: Buffer; type: string; name: string } },
   ): Promise<{ status: number; body: any }> {
     const form = new FormData();
-    if (parts.product !== undefined) {form.append('messaging_product', parts.product);}
-    if (parts.type !== undefined) {form.append('type', parts.type);}
-    if (parts.file) {form.append('file', new Blob([parts.file.bytes], { type: parts.file.type }), parts.file.name);}
+    if (parts.product !== undefined) {
+      form.append('messaging_product', parts.product);
+    }
+    if (parts.type !== undefined) {
+      form.append('type', parts.type);
+    }
+    if (parts.file) {
+      form.append('file', new Blob([parts.file.bytes], { type: parts.file.type }), parts.file.name);
+    }
     const res = await fetch(`${p.ingestUrl}/v25.0/${tenant.phoneNumberId}/media`, {
       method: 'POST',
       headers: { authorization: `Bearer ${await tenant.token()}` },
