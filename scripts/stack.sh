@@ -204,13 +204,14 @@ kafka_format_storage() {
   local java cid
   java="$(java_bin)"
   if [ ! -s "$K_CLUSTER_ID" ]; then
-    # A Kafka Uuid: 16 random bytes, URL-safe base64 without padding (22 chars).
+    # A Kafka Uuid: 16 random bytes, URL-safe base64 without padding (22 chars). It may begin with
+    # "-", so it is passed as --cluster-id=<id> (as a separate argument the parser took it for an option).
     cid="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
     printf '%s\n' "$cid" >"$K_CLUSTER_ID"
   fi
   cid="$(cat "$K_CLUSTER_ID")"
   say "kafka: formatting storage (cluster id $cid)…"
-  if ! "$java" -Xmx256m -cp "$K_LIBS/*" kafka.tools.StorageTool format -t "$cid" -c "$K_CONF/server.properties" >"$K_LOGS/format.log" 2>&1; then
+  if ! "$java" -Xmx256m -cp "$K_LIBS/*" kafka.tools.StorageTool format --cluster-id="$cid" -c "$K_CONF/server.properties" >"$K_LOGS/format.log" 2>&1; then
     cat "$K_LOGS/format.log" >&2
     die "kafka: storage format failed (see $K_LOGS/format.log)"
   fi
