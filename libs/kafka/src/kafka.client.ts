@@ -1,7 +1,17 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { connect as netConnect, isIP, Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
-import { Admin, Consumer, ConsumerConfig, ISocketFactory, Kafka, logLevel, Producer, RetryOptions } from 'kafkajs';
+import {
+  Admin,
+  Consumer,
+  ConsumerConfig,
+  ISocketFactory,
+  Kafka,
+  logLevel,
+  Partitioners,
+  Producer,
+  RetryOptions,
+} from 'kafkajs';
 import { TopicNamespace } from '@custody/contracts';
 import { KafkaSettings, toKafkaConfig } from './kafka-settings';
 import { kafkaLogCreator } from './kafka-logging';
@@ -61,6 +71,8 @@ export class KafkaClient implements BeforeApplicationShutdown, OnApplicationShut
         maxInFlightRequests: 1,
         allowAutoTopicCreation: false,
         retry: { retries: Number.MAX_SAFE_INTEGER },
+        // kafkajs' default since v2, named so that it stops warning about it in every app's log.
+        createPartitioner: Partitioners.DefaultPartitioner,
       });
       await producer.connect();
       return producer;
