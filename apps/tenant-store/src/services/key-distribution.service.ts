@@ -1,10 +1,12 @@
-import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { FieldCipher, isEnvelope, TenantKeyring, WEBHOOK_APP_SECRET_AAD } from '@custody/crypto';
 import { TenantId } from '@custody/database';
 import { OutboxService } from '@custody/kafka';
 import { TenantRepository } from '../repositories/tenant.repository';
 
 const BATCH = 100;
+const RETRY_FIRST_MS = 5_000;
+const RETRY_MAX_MS = 10 * 60_000;
 
 /**
  * Keeps the services that seal and open a tenant's content (ingest, consent) holding exactly its
@@ -13,7 +15,7 @@ const BATCH = 100;
  * master key. At boot it seals and publishes tenants created before keys were distributed.
  */
 @Injectable()
-export class KeyDistributionService implements OnApplicationBootstrap {
+export class KeyDistributionService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(KeyDistributionService.name);
 
   constructor(
@@ -23,10 +25,33 @@ export class KeyDistributionService implements OnApplicationBootstrap {
     private readonly outbox: OutboxService,
   ) {}
 
+  private retryTimer?: NodeJS.Timeout;
+
   onApplicationBootstrap(): void {
-    void this.distributeOlderTenants().catch((error: unknown) =>
-      this.logger.warn({ msg: 'publishing older tenants’ keys failed; retried at the next start', err: error }),
-    );
+    this.distributeInBackground(RETRY_FIRST_MS);
+  }
+
+  onApplicationShutdown(): void {
+    clearTimeout(this.retryTimer);
+  }
+
+  /**
+   * Runs the boot-time distribution; while tenants are left (the database was away, a tenant's key
+   * could not be unwrapped), tries again with backoff: until then ingest cannot seal their content.
+   */
+  private distributeInBackground(delayMs: number): void {
+    void this.distributeOlderTenants()
+      .then(({ failed }) => failed === 0)
+      .catch((error: unknown) => {
+        this.logger.warn({ msg: 'publishing older tenants’ keys failed; retrying', retryMs: delayMs, err: error });
+        return false;
+      })
+      .then((done) => {
+        if (!done) {
+          this.retryTimer = setTimeout(() => this.distributeInBackground(Math.min(delayMs * 2, RETRY_MAX_MS)), delayMs);
+          this.retryTimer.unref();
+        }
+      });
   }
 
   /** Publishes the tenant with its current keys (after they changed). */
@@ -53,21 +78,35 @@ export class KeyDistributionService implements OnApplicationBootstrap {
     }
   }
 
-  /** Tenants from before key distribution: their key made, their app secret sealed, both published. */
-  async distributeOlderTenants(): Promise<number> {
+  /**
+   * Tenants from before key distribution: their key made, their app secret sealed, both published.
+   * One tenant that fails (its key cannot be unwrapped) is logged and skipped, never holding up the
+   * others; it is counted in `failed`.
+   */
+  async distributeOlderTenants(): Promise<{ published: number; failed: number }> {
     let done = 0;
+    const failedIds = new Set<string>();
     for (;;) {
-      const ids = await this.tenants.undistributed(BATCH);
+      const ids = (await this.tenants.undistributed(BATCH + failedIds.size)).filter((id) => !failedIds.has(id));
       let progressed = 0;
       for (const id of ids) {
-        const secret = await this.tenants.appSecretCiphertext(id);
-        if (secret === null) {
-          continue;
-        }
-        const sealed = isEnvelope(secret) ? secret : await this.cipher.encrypt(id, secret, WEBHOOK_APP_SECRET_AAD);
-        await this.keyring.activeKey(id);
-        if (await this.tenants.markDistributed(id, secret, sealed)) {
-          progressed += 1;
+        try {
+          const secret = await this.tenants.appSecretCiphertext(id);
+          if (secret === null) {
+            continue;
+          }
+          const sealed = isEnvelope(secret) ? secret : await this.cipher.encrypt(id, secret, WEBHOOK_APP_SECRET_AAD);
+          await this.keyring.activeKey(id);
+          if (await this.tenants.markDistributed(id, secret, sealed)) {
+            progressed += 1;
+          }
+        } catch (error) {
+          failedIds.add(id);
+          this.logger.warn({
+            msg: 'cannot seal and publish an older tenant; skipped for now',
+            tenantId: id,
+            err: error,
+          });
         }
       }
       done += progressed;
@@ -76,7 +115,7 @@ export class KeyDistributionService implements OnApplicationBootstrap {
         if (done > 0) {
           this.logger.log({ msg: 'older tenants’ keys published and app secrets sealed', tenants: done });
         }
-        return done;
+        return { published: done, failed: failedIds.size };
       }
     }
   }
