@@ -391,6 +391,35 @@ describe('the hosted message path over the real stack', () => {
     }
   });
 
+  it('takes the token as the Graph API does: the Authorization header, or ?access_token= without one', async () => {
+    const waId = p.newCustomer();
+    const template = {
+      messaging_product: 'whatsapp',
+      to: waId,
+      type: 'template',
+      template: { name: 'order_update', language: { code: 'en_US' } },
+    };
+    const post = (query: string, headers: Record<string, string>) =>
+      fetch(`${p.ingestUrl}/v25.0/${tenant.phoneNumberId}/messages${query}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify(template),
+      });
+    const byQuery = await post(`?access_token=${encodeURIComponent(token)}`, {});
+    expect(byQuery.status).toBe(200);
+    const forged = await post('?access_token=not-a-token', {});
+    expect({ status: forged.status, code: ((await forged.json()) as any).error.code }).toEqual({
+      status: 401,
+      code: 190,
+    });
+    // The header wins over the parameter: a bad header is not rescued by a good parameter.
+    const badHeader = await post(`?access_token=${encodeURIComponent(token)}`, { authorization: 'Bearer not-a-token' });
+    expect(badHeader.status).toBe(401);
+    // tenant-store keeps to the header (the parameter is ingest's Graph convention only).
+    const store = await fetch(`${p.store.url}/v1/conversations?access_token=${encodeURIComponent(token)}`);
+    expect(store.status).toBe(401);
+  });
+
   it('tenant A can neither send from B’s number nor read B’s conversations, and learns nothing about B', async () => {
     const other = await p.newTenant();
     const otherToken = await other.token();

@@ -39,7 +39,13 @@ export class AppModule {
         ObservabilityModule,
         DatabaseModule.forRoot({ url: env.DATABASE_URL, schema: 'ingest', entities: [], poolSize: 20 }),
         KafkaModule.forRoot(kafkaSettings(env, 'custody-ingest')),
-        AuthModule.forRoot({ issuer: env.JWT_ISSUER, audience: env.JWT_AUDIENCE, jwksUrl: env.JWKS_URL }),
+        // The Graph API also takes the token as `?access_token=` (inboxes call e.g. GET …/message_templates so).
+        AuthModule.forRoot({
+          issuer: env.JWT_ISSUER,
+          audience: env.JWT_AUDIENCE,
+          jwksUrl: env.JWKS_URL,
+          acceptQueryToken: true,
+        }),
       ],
       // MediaController last: its `v:version/:mediaId` routes must not shadow ingest's own `/v1/…` ones.
       controllers: [MessagesController, NetworkController, WebhookController, RetentionController, MediaController],

@@ -1,9 +1,20 @@
-import { CanActivate, ExecutionContext, ForbiddenException, Injectable, UnauthorizedException } from '@nestjs/common';
+import {
+  CanActivate,
+  ExecutionContext,
+  ForbiddenException,
+  Inject,
+  Injectable,
+  Optional,
+  UnauthorizedException,
+} from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { bindTenant } from '@custody/observability';
 import { AuthenticatedRequest, PUBLIC_KEY, ROLES_KEY } from './auth.decorators';
 import { Role } from './roles';
 import { AuthError, TokenVerifier } from './token-verifier';
+
+/** Whether a token may also come as the `access_token` query parameter (see AuthModule.forRoot). */
+export const AUTH_QUERY_TOKEN = Symbol('AUTH_QUERY_TOKEN');
 
 /**
  * Global guard: every handler needs a valid token unless it is marked @Public(). 401 when the
@@ -14,6 +25,7 @@ export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly verifier: TokenVerifier,
+    @Optional() @Inject(AUTH_QUERY_TOKEN) private readonly acceptQueryToken = false,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -26,11 +38,18 @@ export class AuthGuard implements CanActivate {
     }
     const request = context
       .switchToHttp()
-      .getRequest<AuthenticatedRequest & { headers: Record<string, string | undefined> }>();
+      .getRequest<
+        AuthenticatedRequest & { headers: Record<string, string | undefined>; query?: Record<string, unknown> }
+      >();
     const header = request.headers.authorization;
     const match = typeof header === 'string' ? /^Bearer\s+(\S+)$/i.exec(header) : null;
+    // The header wins; the query parameter only stands in for a missing header.
+    const queryToken =
+      this.acceptQueryToken && header === undefined && typeof request.query?.access_token === 'string'
+        ? request.query.access_token
+        : undefined;
     try {
-      request.principal = await this.verifier.verify(match?.[1]);
+      request.principal = await this.verifier.verify(match?.[1] ?? queryToken);
     } catch (error) {
       if (error instanceof AuthError) {
         throw new UnauthorizedException({
