@@ -277,7 +277,7 @@ describe('the hosted message path over the real stack', () => {
     expect(noToken.body.error.code).toBe(190);
   });
 
-  it('refuses a send without the object of its type (131008) and publishes nothing; takes paths without a version', async () => {
+  it('refuses a send without the object of its type (100, naming the field) and publishes nothing; takes paths without a version', async () => {
     const waId = p.newCustomer();
     const empty: unknown[] = [
       { messaging_product: 'whatsapp', to: waId, type: 'text' },
@@ -288,7 +288,7 @@ describe('the hosted message path over the real stack', () => {
     ];
     for (const body of empty) {
       const res = await p.ingest('POST', `/v25.0/${tenant.phoneNumberId}/messages`, { token, body });
-      expect({ body, status: res.status, code: res.body.error?.code }).toEqual({ body, status: 400, code: 131008 });
+      expect({ body, status: res.status, code: res.body.error?.code }).toEqual({ body, status: 400, code: 100 });
       expect(res.body.error.error_data.details).toMatch(/is required for a message of type/);
     }
     // A published SDK posts without the version segment: served like any version.
@@ -418,6 +418,49 @@ describe('the hosted message path over the real stack', () => {
     // tenant-store keeps to the header (the parameter is ingest's Graph convention only).
     const store = await fetch(`${p.store.url}/v1/conversations?access_token=${encodeURIComponent(token)}`);
     expect(store.status).toBe(401);
+  });
+
+  it('mark-as-read: only a message this number received, kept, and the customer sees the blue ticks', async () => {
+    const waId = p.newCustomer();
+    const first = await customerWrites(waId, 'did my order ship?');
+    const second = await customerWrites(waId, 'hello?');
+    await waitFor('both inbound messages', async () => {
+      const rows = await p.sql(`SELECT 1 FROM ingest.inbound_messages WHERE message_id = ANY($1)`, [[first, second]]);
+      return rows.length === 2;
+    });
+    const markRead = (messageId: string, t = token, phoneNumberId = tenant.phoneNumberId) =>
+      p.ingest('POST', `/v25.0/${phoneNumberId}/messages`, {
+        token: t,
+        body: { messaging_product: 'whatsapp', status: 'read', message_id: messageId },
+      });
+    const read = await markRead(first);
+    expect({ status: read.status, body: read.body }).toEqual({ status: 200, body: { success: true } });
+    const ticks = await waitFor('the blue ticks at the customer', async () => {
+      const r = await p.sandbox('GET', `/sandbox/v1/customers/${waId}/sent?phoneNumberId=${tenant.phoneNumberId}`);
+      const sent = r.body.find((m: any) => m.messageId === first);
+      return sent?.readAt ? r.body : undefined;
+    });
+    expect(ticks.find((m: any) => m.messageId === second).readAt).toBeNull();
+    const [row] = await p.sql(`SELECT read_at FROM ingest.inbound_messages WHERE message_id = $1`, [first]);
+    expect(row.read_at).not.toBeNull();
+    // Again: still 200, the first read time is kept.
+    expect((await markRead(first)).status).toBe(200);
+    const [again] = await p.sql(`SELECT read_at FROM ingest.inbound_messages WHERE message_id = $1`, [first]);
+    expect(again.read_at).toEqual(row.read_at);
+
+    // An unknown id, one of the business's own (outbound) messages, another tenant's: all 100.
+    const own = await p.ingest('POST', `/v25.0/${tenant.phoneNumberId}/messages`, {
+      token,
+      body: text(waId, 'yes, it shipped'),
+    });
+    const other = await p.newTenant();
+    const theirs = await customerWrites(p.newCustomer(), 'hi other', other.phoneNumberId);
+    for (const id of ['wamid.doesnotexist1234', own.body.messages[0].id, theirs]) {
+      const res = await markRead(id);
+      expect({ id, status: res.status, code: res.body.error?.code }).toEqual({ id, status: 400, code: 100 });
+    }
+    // Nor through the other tenant's number (not the caller's: 404 like any foreign number).
+    expect((await markRead(theirs, token, other.phoneNumberId)).status).toBe(404);
   });
 
   it('tenant A can neither send from B’s number nor read B’s conversations, and learns nothing about B', async () => {

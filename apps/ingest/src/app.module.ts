@@ -18,6 +18,7 @@ import { RetentionController } from './controllers/retention.controller';
 import { WebhookController } from './controllers/webhook.controller';
 import { IngestErasureRepository } from './repositories/erasure.repository';
 import { IdempotencyRepository } from './repositories/idempotency.repository';
+import { InboundMessageRepository } from './repositories/inbound-message.repository';
 import { NetworkClient } from './repositories/network.client';
 import { RoutingRepository } from './repositories/routing.repository';
 import { WebhookRepository } from './repositories/webhook.repository';
@@ -92,6 +93,7 @@ export class AppModule {
         },
         RoutingRepository,
         WindowRepository,
+        InboundMessageRepository,
         IdempotencyRepository,
         WebhookRepository,
         NetworkClient,

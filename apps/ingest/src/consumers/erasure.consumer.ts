@@ -28,7 +28,8 @@ export class ErasureConsumer implements OnApplicationBootstrap {
       fromBeginning: true,
       handler: async (event) => {
         const counts = await this.erasure.eraseCustomer(asTenantId(event.tenantId), event.customer.waId);
-        const erased = counts.webhookDeliveries + counts.serviceWindows + counts.idempotencyKeys;
+        const erased =
+          counts.webhookDeliveries + counts.serviceWindows + counts.idempotencyKeys + counts.inboundMessages;
         const report: ErasureResultEvent = {
           eventId: `${event.requestId}:ingest`,
           type: 'erasure.completed',

@@ -48,7 +48,7 @@ export class MessagesController {
   @ApiBadRequestResponse({
     type: GraphErrorResponse,
     description:
-      '100 invalid parameter; 131008 required parameter missing (the object of the message type); 131047 outside the 24-hour window (templates still allowed)',
+      '100 invalid parameter (also a missing object of the message type); 131047 outside the 24-hour window (templates still allowed)',
   })
   @ApiNotFoundResponse({
     type: GraphErrorResponse,

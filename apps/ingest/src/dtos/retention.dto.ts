@@ -17,6 +17,9 @@ export class IngestPurgeReportDto {
   /** Uploaded media deleted (past 30 days or the tenant's retention). */
   @ApiProperty()
   media: number;
+  /** Ids of customers' messages (kept for mark-as-read) deleted. */
+  @ApiProperty()
+  inboundMessages: number;
   /** When the run started. */
   @ApiProperty()
   startedAt: string;

@@ -275,9 +275,7 @@ const RICH_CHECKS: Partial<Record<string, (value: unknown) => string | undefined
 };
 
 /** Validates a send body; returns the problems as one Cloud-API-style details string. */
-export function parseSendBody(
-  body: unknown,
-): { ok: true; dto: SendMessageDto } | { ok: false; details: string; missing?: boolean } {
+export function parseSendBody(body: unknown): { ok: true; dto: SendMessageDto } | { ok: false; details: string } {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     return { ok: false, details: 'The request body must be a JSON object' };
   }
@@ -303,7 +301,7 @@ export function parseSendBody(
   if (dto.status === undefined && (dto as unknown as Record<string, unknown>)[type] === undefined) {
     // `{"type":"text"}` with no `text` (or no type and no text) would deliver an empty message; a
     // `template` send without its object would slip past the 24-hour window.
-    return { ok: false, details: `${type} is required for a message of type ${type}`, missing: true };
+    return { ok: false, details: `${type} is required for a message of type ${type}` };
   }
   const richCheck = dto.status === undefined ? RICH_CHECKS[type] : undefined;
   const richProblem = richCheck?.((dto as unknown as Record<string, unknown>)[type]);

@@ -5,6 +5,7 @@ import { WebhookPayloadAfterDelivery1764900000002 } from './1764900000002-webhoo
 import { DataKeys1765100000032 } from './1765100000032-data-keys';
 import { Retention1765200000040 } from './1765200000040-retention';
 import { Media1765200000041 } from './1765200000041-media';
+import { InboundMessages1765200000042 } from './1765200000042-inbound-messages';
 
 export const MIGRATIONS = [
   Init1764057600000,
@@ -14,4 +15,5 @@ export const MIGRATIONS = [
   DataKeys1765100000032,
   Retention1765200000040,
   Media1765200000041,
+  InboundMessages1765200000042,
 ];

@@ -6,6 +6,7 @@ export interface IngestErasureCounts {
   webhookDeliveries: number;
   serviceWindows: number;
   idempotencyKeys: number;
+  inboundMessages: number;
 }
 
 const BATCH = 1000;
@@ -53,7 +54,11 @@ export class IngestErasureRepository {
         `DELETE FROM idempotency_keys WHERE tenant_id = $1 AND response->'contacts' @> jsonb_build_array(jsonb_build_object('wa_id', $2::text))`,
         [tenantId, waId],
       );
-      return { webhookDeliveries, serviceWindows, idempotencyKeys };
+      const [, inboundMessages]: [unknown, number] = await m.query(
+        `DELETE FROM inbound_messages WHERE tenant_id = $1 AND (wa_id = $2 OR conversation_id = ANY($3::uuid[]))`,
+        [tenantId, waId, conversationIds],
+      );
+      return { webhookDeliveries, serviceWindows, idempotencyKeys, inboundMessages };
     });
   }
 }

@@ -149,6 +149,7 @@ export class RoutingRepository {
         'idempotency_keys',
         'tenant_retention',
         'media',
+        'inbound_messages',
       ]) {
         await m.query(`DELETE FROM ${table} WHERE tenant_id = $1`, [tenantId]);
       }

@@ -17,7 +17,6 @@ export const GraphCodes = {
   PairRate: 131056,
   AccountLocked: 131031,
   ServiceUnavailable: 131016,
-  MissingParameter: 131008,
   MediaUpload: 131053,
 } as const;
 
@@ -67,15 +66,6 @@ export class GraphError extends HttpException {
 
 export const invalidParameter = (details: string): GraphError =>
   new GraphError(HttpStatus.BAD_REQUEST, GraphCodes.InvalidParameter, '(#100) Invalid parameter', details);
-
-/** A required parameter is missing (the Cloud API's 131008). */
-export const missingParameter = (details: string): GraphError =>
-  new GraphError(
-    HttpStatus.BAD_REQUEST,
-    GraphCodes.MissingParameter,
-    '(#131008) Required parameter is missing',
-    details,
-  );
 
 /** Renders every error of ingest in the Graph envelope, with the Cloud API's codes. */
 @Catch()

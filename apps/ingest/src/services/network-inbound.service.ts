@@ -21,9 +21,10 @@ import {
   Topics,
 } from '@custody/contracts';
 import { FieldCipher, messageContentAad } from '@custody/crypto';
-import { TenantId } from '@custody/database';
+import { asTenantId, TenantId } from '@custody/database';
 import { EventPublisher, OutgoingEvent } from '@custody/kafka';
 import { RoutingRepository } from '../repositories/routing.repository';
+import { InboundMessageRepository, InboundRef } from '../repositories/inbound-message.repository';
 import { WindowRepository } from '../repositories/window.repository';
 import { GraphCodes, GraphError } from './graph-error';
 
@@ -70,6 +71,7 @@ export class NetworkInboundService {
   constructor(
     private readonly routing: RoutingRepository,
     private readonly windows: WindowRepository,
+    private readonly inbound: InboundMessageRepository,
     private readonly publisher: EventPublisher,
     private readonly cipher: FieldCipher,
   ) {}
@@ -179,6 +181,22 @@ export class NetworkInboundService {
           },
         });
       }
+    }
+    // Their ids (for mark-as-read), one statement per tenant of the batch.
+    const byTenant = new Map<string, InboundRef[]>();
+    for (const { event } of messages) {
+      byTenant.set(event.tenantId, [
+        ...(byTenant.get(event.tenantId) ?? []),
+        {
+          messageId: event.messageId,
+          phoneNumberId: event.phoneNumberId,
+          conversationId: event.conversationId,
+          waId: event.customer.waId,
+        },
+      ]);
+    }
+    for (const [tenantId, refs] of byTenant) {
+      await this.inbound.record(asTenantId(tenantId), refs);
     }
     // The window opens when the customer's message is accepted, before the business can answer.
     for (const { event } of messages) {

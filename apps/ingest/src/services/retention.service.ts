@@ -17,6 +17,7 @@ export interface IngestPurgeReport {
   webhookAttempts: number;
   idempotencyKeys: number;
   media: number;
+  inboundMessages: number;
   startedAt: string;
   finishedAt: string;
 }
@@ -110,6 +111,19 @@ export class IngestRetentionService implements OnApplicationBootstrap, OnApplica
       );
     }
     purged.labels('media').inc(media);
+    // The ids of customers' messages (for mark-as-read), past the tenant's retention.
+    let inboundMessages = 0;
+    for (const t of tenants) {
+      const cutoff = new Date(Date.now() - t.retention_days * 86_400_000);
+      inboundMessages += await deleteInBatches(this.db, t.tenant_id, batch, (m) =>
+        m.query(
+          `DELETE FROM inbound_messages WHERE (tenant_id, message_id) IN (
+             SELECT tenant_id, message_id FROM inbound_messages WHERE tenant_id = $1 AND received_at < $2 LIMIT $3 FOR UPDATE SKIP LOCKED)`,
+          [t.tenant_id, cutoff, batch],
+        ),
+      );
+    }
+    purged.labels('inbound_messages').inc(inboundMessages);
     purged.labels('webhook_deliveries').inc(webhookDeliveries);
     purged.labels('webhook_attempts').inc(webhookAttempts);
     purged.labels('idempotency_keys').inc(idempotencyKeys);
@@ -119,11 +133,12 @@ export class IngestRetentionService implements OnApplicationBootstrap, OnApplica
       webhookAttempts,
       idempotencyKeys,
       media,
+      inboundMessages,
       startedAt,
       finishedAt: new Date().toISOString(),
     };
     this.last = report;
-    if (webhookDeliveries + webhookAttempts + idempotencyKeys + media > 0) {
+    if (webhookDeliveries + webhookAttempts + idempotencyKeys + media + inboundMessages > 0) {
       this.logger.log({ msg: 'retention purge', ...report });
     }
     return report;

@@ -6,9 +6,11 @@ import { EventPublisher, EventSchemaError } from '@custody/kafka';
 import { IngestEnv } from '../config/ingest.env';
 import { MarkReadResponseDto, parseSendBody, SendMessageDto, SendMessageResponseDto } from '../dtos/send-message.dto';
 import { IdempotencyRepository } from '../repositories/idempotency.repository';
+import { InboundMessageRepository } from '../repositories/inbound-message.repository';
+import { NetworkClient } from '../repositories/network.client';
 import { RoutingRepository } from '../repositories/routing.repository';
 import { WindowRepository } from '../repositories/window.repository';
-import { GraphCodes, GraphError, invalidParameter, missingParameter } from './graph-error';
+import { GraphCodes, GraphError, invalidParameter } from './graph-error';
 import { idempotentMessageId, newMessageId, requestHash, toWaId } from './message-ids';
 import { shareOf, TokenBuckets } from './rate-limiter';
 import { SendAdmissionService } from './send-admission.service';
@@ -33,6 +35,8 @@ export class SendService {
     private readonly replicas: ReplicaRegistry,
     private readonly admission: SendAdmissionService,
     private readonly cipher: FieldCipher,
+    private readonly inbound: InboundMessageRepository,
+    private readonly network: NetworkClient,
   ) {}
 
   async send(
@@ -60,7 +64,7 @@ export class SendService {
   ): Promise<SendMessageResponseDto | MarkReadResponseDto> {
     const parsed = parseSendBody(body);
     if (!parsed.ok) {
-      throw parsed.missing ? missingParameter(parsed.details) : invalidParameter(parsed.details);
+      throw invalidParameter(parsed.details);
     }
     const tenantId = asTenantId(callerTenantId);
     const route = await this.routing.routeFor(phoneNumberId);
@@ -84,12 +88,36 @@ export class SendService {
     }
     const dto = parsed.dto;
     if (dto.status === 'read') {
-      if (!/^wamid\.[A-Za-z0-9_=-]{8,200}$/.test(dto.message_id ?? '')) {
-        throw invalidParameter('message_id must be a wamid of a received message');
-      }
-      return { success: true };
+      return this.markRead(tenantId, route.phoneNumberId, dto.message_id ?? '');
     }
     return this.sendMessage(tenantId, route.phoneNumberId, route.messagesPerSecond, dto, body, idempotencyKey);
+  }
+
+  /**
+   * Mark-as-read: the message must be one this number of this tenant received (else 100, the same
+   * answer for another tenant's message and an unknown one); the read state is kept (the first
+   * read wins) and the read receipt goes to the network. A receipt the network does not take is a
+   * 503: the call may be repeated (the read state does not change).
+   */
+  private async markRead(tenantId: TenantId, phoneNumberId: string, messageId: string): Promise<MarkReadResponseDto> {
+    if (!/^wamid\.[A-Za-z0-9_=-]{8,200}$/.test(messageId)) {
+      throw invalidParameter('message_id must be a wamid of a received message');
+    }
+    const read = await this.inbound.markRead(tenantId, phoneNumberId, messageId);
+    if (!read) {
+      throw invalidParameter(`message_id ${messageId} is not a message this phone number received`);
+    }
+    try {
+      await this.network.readReceipt({ messageId, phoneNumberId, to: read.waId, readAt: read.readAt.toISOString() });
+    } catch {
+      throw new GraphError(
+        HttpStatus.SERVICE_UNAVAILABLE,
+        GraphCodes.Temporary,
+        'Service temporarily unavailable',
+        'The read receipt could not be handed to the network; retry (the message stays marked read)',
+      );
+    }
+    return { success: true };
   }
 
   private async sendMessage(

@@ -2,7 +2,7 @@ import { Body, Controller, Get, HttpCode, Param, Post, Put, Query } from '@nestj
 import { ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { badRequest } from '@custody/platform';
 import { CustomerBehaviourDto, CustomerMessageDto, NetworkBehaviourDto } from '../dtos/sandbox.dto';
-import { DeliveredMessage, NetworkService } from '../services/network.service';
+import { DeliveredMessage, NetworkService, SentMessage } from '../services/network.service';
 
 const WA_ID = /^\d{6,20}$/;
 
@@ -46,6 +46,14 @@ export class CustomerController {
   @ApiQuery({ name: 'phoneNumberId', description: 'The business number whose messages to show' })
   inbox(@Param('waId') waId: string, @Query('phoneNumberId') phoneNumberId: string): DeliveredMessage[] {
     return this.network.inbox(checkWaId(waId), phoneNumberId ?? '');
+  }
+
+  @Get('customers/:waId/sent')
+  @ApiOperation({ summary: 'What a customer sent to a business number, with read receipts (the blue ticks)' })
+  @ApiParam(WA_ID_PARAM)
+  @ApiQuery({ name: 'phoneNumberId', description: 'The business number the messages went to' })
+  sent(@Param('waId') waId: string, @Query('phoneNumberId') phoneNumberId: string): SentMessage[] {
+    return this.network.sent(checkWaId(waId), phoneNumberId ?? '');
   }
 
   @Put('customers/:waId/behaviour')

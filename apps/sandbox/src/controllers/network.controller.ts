@@ -3,7 +3,7 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { NETWORK_SIGNATURE_HEADER, NetworkOutboundMessage, verifySignature } from '@custody/contracts';
 import { SandboxEnv } from '../config/sandbox.env';
-import { NetworkService } from '../services/network.service';
+import { NetworkService, ReadReceipt } from '../services/network.service';
 
 /** The network's side of the link: Custody hands it outbound messages (signed). */
 @ApiExcludeController()
@@ -20,6 +20,31 @@ export class NetworkController {
     @Req() req: Request & { rawBody?: Buffer },
     @Body() body: { messages?: NetworkOutboundMessage[] },
   ): { accepted: number } {
+    this.checkSignature(req);
+    if (this.network.behaviour.unavailable) {
+      throw new ServiceUnavailableException('the network is unavailable (sandbox outage)');
+    }
+    const messages = Array.isArray(body.messages) ? body.messages : [];
+    this.network.accept(messages);
+    return { accepted: messages.length };
+  }
+
+  /** Read receipts: the business read customers' messages (signed like the messages). */
+  @Post('receipts')
+  @HttpCode(202)
+  receipts(
+    @Req() req: Request & { rawBody?: Buffer },
+    @Body() body: { receipts?: ReadReceipt[] },
+  ): { accepted: number } {
+    this.checkSignature(req);
+    if (this.network.behaviour.unavailable) {
+      throw new ServiceUnavailableException('the network is unavailable (sandbox outage)');
+    }
+    const receipts = Array.isArray(body.receipts) ? body.receipts : [];
+    return { accepted: this.network.receive(receipts) };
+  }
+
+  private checkSignature(req: Request & { rawBody?: Buffer }): void {
     const signature = req.headers[NETWORK_SIGNATURE_HEADER];
     if (
       !verifySignature(
@@ -30,11 +55,5 @@ export class NetworkController {
     ) {
       throw new ForbiddenException('bad network signature');
     }
-    if (this.network.behaviour.unavailable) {
-      throw new ServiceUnavailableException('the network is unavailable (sandbox outage)');
-    }
-    const messages = Array.isArray(body.messages) ? body.messages : [];
-    this.network.accept(messages);
-    return { accepted: messages.length };
   }
 }

@@ -10,6 +10,22 @@ const MAX_BATCH_EVENTS = 1000;
 /** Well below ingest's body limit (1 MB), whatever the events. */
 const MAX_BATCH_BYTES = 512 * 1024;
 
+/** A message a simulated customer sent, as the customer sees it. */
+export interface SentMessage {
+  messageId: string;
+  sentAt: string;
+  /** When the business marked it read (the blue ticks); null before. */
+  readAt: string | null;
+}
+
+/** A read receipt from Custody: the business read a customer's message. */
+export interface ReadReceipt {
+  messageId: string;
+  phoneNumberId: string;
+  to: string;
+  readAt: string;
+}
+
 export interface DeliveredMessage extends NetworkOutboundMessage {
   receivedAt: string;
 }
@@ -34,6 +50,8 @@ export interface NetworkBehaviour {
 export class NetworkService implements OnApplicationShutdown {
   private readonly logger = new Logger(NetworkService.name);
   private readonly inboxes = new Map<string, DeliveredMessage[]>();
+  /** What each customer sent, per business number, with the business's read receipt (the blue ticks). */
+  private readonly outboxes = new Map<string, SentMessage[]>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly pending = new Set<Promise<void>>();
   readonly behaviour: NetworkBehaviour;
@@ -77,6 +95,13 @@ export class NetworkService implements OnApplicationShutdown {
     };
     const status = await this.post([event]);
     this.stats.inboundSent += 1;
+    const key = `${phoneNumberId}:${waId}`;
+    this.outboxes.set(
+      key,
+      [...(this.outboxes.get(key) ?? []), { messageId: id, sentAt: new Date().toISOString(), readAt: null }].slice(
+        -1000,
+      ),
+    );
     return { messageId: id, status };
   }
 
@@ -93,6 +118,24 @@ export class NetworkService implements OnApplicationShutdown {
       this.inboxes.set(key, inbox.slice(-1000));
       this.scheduleStatuses(m);
     }
+  }
+
+  /** Read receipts from Custody; a receipt for a message the customer did not send changes nothing. */
+  receive(receipts: ReadReceipt[]): number {
+    let applied = 0;
+    for (const r of receipts) {
+      const sent = this.outboxes.get(`${r.phoneNumberId}:${r.to}`)?.find((m) => m.messageId === r.messageId);
+      if (sent) {
+        sent.readAt ??= r.readAt;
+        applied += 1;
+      }
+    }
+    return applied;
+  }
+
+  /** What the customer sent to this business number, with the read receipts. */
+  sent(waId: string, phoneNumberId: string): SentMessage[] {
+    return this.outboxes.get(`${phoneNumberId}:${waId}`) ?? [];
   }
 
   inbox(waId: string, phoneNumberId: string): DeliveredMessage[] {
