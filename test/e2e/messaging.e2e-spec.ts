@@ -368,6 +368,25 @@ describe('the hosted message path over the real stack', () => {
     const location = inbox.find((m: any) => m.type === 'location');
     expect(location.content).toMatchObject({ latitude: 52.52, name: 'Our shop' });
 
+    // The customer taps a reply button: the tenant gets an `interactive` webhook (button_reply) in context.
+    const reply = await p.sandbox('POST', `/sandbox/v1/customers/${waId}/messages`, {
+      body: {
+        phoneNumberId: tenant.phoneNumberId,
+        interactive: { type: 'button_reply', id: 'l', title: 'Large' },
+        replyTo: ids[0],
+      },
+    });
+    expect({ status: reply.status, ingest: reply.body.ingestStatus }).toEqual({ status: 201, ingest: 200 });
+    const webhook = await waitFor('the button reply webhook', async () =>
+      receiver.received.find((r) => r.rawBody.includes(reply.body.messageId)),
+    );
+    const replied = webhook.body.entry[0].changes[0].value.messages.find((m: any) => m.id === reply.body.messageId);
+    expect(replied).toMatchObject({
+      type: 'interactive',
+      interactive: { type: 'button_reply', button_reply: { id: 'l', title: 'Large' } },
+      context: { id: ids[0] },
+    });
+
     const bad: Array<[Record<string, unknown>, RegExp]> = [
       [
         { type: 'interactive', interactive: { type: 'button', body: { text: 'x' }, action: { buttons: [] } } },

@@ -28,12 +28,14 @@ export class CustomerController {
     @Param('waId') waId: string,
     @Body() dto: CustomerMessageDto,
   ): Promise<{ messageId: string; ingestStatus: number }> {
-    if (!dto.text && !dto.button) {
-      throw badRequest('give text or button');
+    if ([dto.text, dto.button, dto.interactive].filter((x) => x !== undefined).length !== 1) {
+      throw badRequest('give one of text, button or interactive');
     }
     const { messageId, status } = await this.network.customerSends(checkWaId(waId), dto.phoneNumberId, {
       text: dto.text,
       button: dto.button,
+      interactive: dto.interactive,
+      contextId: dto.replyTo,
       referral: dto.referral as Record<string, string> | undefined,
       profileName: dto.profileName,
     });

@@ -1,6 +1,17 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsBoolean, IsInt, IsOptional, IsString, Length, Matches, Max, Min, ValidateNested } from 'class-validator';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Length,
+  Matches,
+  Max,
+  Min,
+  ValidateNested,
+} from 'class-validator';
 
 export class ButtonReplyDto {
   /** The button's label the customer tapped. */
@@ -15,6 +26,32 @@ export class ButtonReplyDto {
   @IsString()
   @Length(1, 256)
   payload?: string;
+}
+
+export class InteractiveReplyDto {
+  /** A reply button tapped (`button_reply`) or a list row chosen (`list_reply`). */
+  @ApiProperty({ enum: ['button_reply', 'list_reply'] })
+  @IsIn(['button_reply', 'list_reply'])
+  type: 'button_reply' | 'list_reply';
+
+  /** The id the business gave the button or row. */
+  @ApiProperty({ example: 'size_l' })
+  @IsString()
+  @Length(1, 256)
+  id: string;
+
+  /** Its title. */
+  @ApiProperty({ example: 'Large' })
+  @IsString()
+  @Length(1, 24)
+  title: string;
+
+  /** A list row's description. */
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @Length(1, 72)
+  description?: string;
 }
 
 export class ReferralDto {
@@ -59,6 +96,19 @@ export class CustomerMessageDto {
   @ValidateNested()
   @Type(() => ButtonReplyDto)
   button?: ButtonReplyDto;
+
+  /** A reply to the business's interactive message (buttons or list) instead of text. */
+  @ApiPropertyOptional({ type: InteractiveReplyDto })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => InteractiveReplyDto)
+  interactive?: InteractiveReplyDto;
+
+  /** The business's message this one answers (sent as `context.id`). */
+  @ApiPropertyOptional({ example: 'wamid.HBgLMTU1NTEyMzQ1NjcVAgARGBI' })
+  @IsOptional()
+  @Matches(/^wamid\.[A-Za-z0-9_=-]{8,200}$/)
+  replyTo?: string;
 
   /** The click-to-chat ad the message came from. */
   @ApiPropertyOptional({ type: ReferralDto })

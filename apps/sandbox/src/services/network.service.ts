@@ -74,6 +74,7 @@ export class NetworkService implements OnApplicationShutdown {
     message: {
       text?: string;
       button?: { text: string; payload?: string };
+      interactive?: { type: 'button_reply' | 'list_reply'; id: string; title: string; description?: string };
       referral?: Record<string, string>;
       profileName?: string;
       contextId?: string;
@@ -87,8 +88,12 @@ export class NetworkService implements OnApplicationShutdown {
       message: {
         id,
         timestamp: String(Math.floor(Date.now() / 1000)),
-        type: message.button ? 'button' : 'text',
-        ...(message.button ? { button: message.button } : { text: { body: message.text ?? '' } }),
+        type: message.interactive ? 'interactive' : message.button ? 'button' : 'text',
+        ...(message.interactive
+          ? { interactive: interactiveReply(message.interactive) }
+          : message.button
+            ? { button: message.button }
+            : { text: { body: message.text ?? '' } }),
         ...(message.contextId ? { context: { id: message.contextId } } : {}),
         ...(message.referral ? { referral: message.referral } : {}),
       },
@@ -269,4 +274,17 @@ export class NetworkService implements OnApplicationShutdown {
     this.timers.clear();
     await Promise.allSettled([...this.pending]);
   }
+}
+
+/** A customer's reply to an interactive message, in the Cloud API's inbound shape. */
+function interactiveReply(reply: {
+  type: 'button_reply' | 'list_reply';
+  id: string;
+  title: string;
+  description?: string;
+}) {
+  const chosen = { id: reply.id, title: reply.title, ...(reply.description ? { description: reply.description } : {}) };
+  return reply.type === 'button_reply'
+    ? { type: 'button_reply', button_reply: chosen }
+    : { type: 'list_reply', list_reply: chosen };
 }
