@@ -203,9 +203,13 @@ kafka_format_storage() {
   [ -f "$K_DATA/meta.properties" ] && return 0
   local java cid
   java="$(java_bin)"
-  if [ ! -s "$K_CLUSTER_ID" ]; then
-    # A Kafka Uuid: 16 random bytes, URL-safe base64 without padding (22 chars).
-    cid="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
+  # A Kafka Uuid: 16 random bytes, URL-safe base64 without padding (22 chars). One that starts
+  # with '-' would be read by kafka-storage as an option (1 in 64 first runs failed): drawn again.
+  if [ ! -s "$K_CLUSTER_ID" ] || [ "$(head -c 1 "$K_CLUSTER_ID")" = "-" ]; then
+    cid="-"
+    while [ "${cid:0:1}" = "-" ]; do
+      cid="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
+    done
     printf '%s\n' "$cid" >"$K_CLUSTER_ID"
   fi
   cid="$(cat "$K_CLUSTER_ID")"
