@@ -26,7 +26,7 @@ const CONCURRENCY = flag('concurrency', 64);
 const STOPS = Math.min(flag('stops', 1000), 20_000);
 const STOP_RATE = flag('stop-rate', 100);
 const DEADLINE = Date.now() + 15 * 60_000;
-for (const v of ['KAFKA_BROKERS', 'DATABASE_URL', 'MIGRATION_DATABASE_URL']) {
+for (const v of ['KAFKA_BROKERS', 'DATABASE_URL', 'DATABASE_PLATFORM_URL', 'MIGRATION_DATABASE_URL']) {
   if (!process.env[v]) throw new Error(`${v} is not set (run it with npm run bench:consent-api)`);
 }
 const fmt = (n, d = 0) =>

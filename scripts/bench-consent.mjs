@@ -106,11 +106,14 @@ async function main() {
     url: process.env.MIGRATION_DATABASE_URL,
     schema,
     appRole: process.env.DATABASE_APP_ROLE ?? 'custody_app',
+    platformRole: process.env.DATABASE_PLATFORM_ROLE ?? 'custody_platform',
     migrations: (await import('../apps/consent/dist/migrations/index.js')).MIGRATIONS,
   });
   const ds = createDataSource({ url: process.env.DATABASE_URL, schema, entities: [], poolSize: 8 });
   await ds.initialize();
-  const repo = new ConsentLogRepository(new TenantDb(ds));
+  const platformDs = createDataSource({ url: process.env.DATABASE_PLATFORM_URL, schema, entities: [], poolSize: 2 });
+  await platformDs.initialize();
+  const repo = new ConsentLogRepository(new TenantDb(ds, platformDs));
   const subjects = Array.from({ length: CUSTOMERS }, () => randomBytes(32).toString('hex'));
   try {
     // Appends: a steady window of concurrent appends, as from many API clients at once.
@@ -268,6 +271,7 @@ async function main() {
     console.log(JSON.stringify(result));
   } finally {
     await ds.destroy();
+    await platformDs.destroy();
     if (args.keep !== undefined) {
       log(`bench:consent: kept schema ${schema} (tenant ${tenantId})`);
       return;

@@ -30,7 +30,7 @@ const STOPS = Math.min(Number(args.stops ?? 200), 5000);
 const STOP_RATE = Number(args['stop-rate'] ?? 20);
 const CONCURRENCY = 32;
 const DEADLINE_MS = 15 * 60_000;
-for (const v of ['KAFKA_BROKERS', 'DATABASE_URL', 'MIGRATION_DATABASE_URL']) {
+for (const v of ['KAFKA_BROKERS', 'DATABASE_URL', 'DATABASE_PLATFORM_URL', 'MIGRATION_DATABASE_URL']) {
   if (!process.env[v]) throw new Error(`${v} is not set (run through npm run bench:export)`);
 }
 

@@ -108,7 +108,7 @@ for (const p of PHASES)
   if (!['closed', 'open', 'overload', 'ceilings'].includes(p)) throw new Error(`unknown phase ${p}`);
 const NUMBERS = 8; // phone numbers of the bench tenant, 1,000 messages/s each
 const STATUSES = ['sent', 'delivered', 'read'];
-for (const v of ['KAFKA_BROKERS', 'DATABASE_URL', 'MIGRATION_DATABASE_URL']) {
+for (const v of ['KAFKA_BROKERS', 'DATABASE_URL', 'DATABASE_PLATFORM_URL', 'MIGRATION_DATABASE_URL']) {
   if (!process.env[v]) throw new Error(`${v} is not set (run through npm run bench:messages)`);
 }
 

@@ -26,7 +26,7 @@ const {
 const { MessageStoreService } = require('../apps/tenant-store/dist/services/message-store.service.js');
 const { ConversationService } = require('../apps/tenant-store/dist/services/conversation.service.js');
 
-for (const v of ['DATABASE_URL', 'MIGRATION_DATABASE_URL']) {
+for (const v of ['DATABASE_URL', 'DATABASE_PLATFORM_URL', 'MIGRATION_DATABASE_URL']) {
   if (!process.env[v]) throw new Error(`${v} is not set (eval "$(bash scripts/stack.sh env --db <db>)")`);
 }
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
@@ -160,7 +160,16 @@ async function main() {
     applicationName: 'bench-store-crypto',
   });
   await dataSource.initialize();
-  const db = new TenantDb(dataSource);
+  // Cross-tenant paths (TenantDb.forPlatform) log in as the platform role.
+  const platformDataSource = createDataSource({
+    url: process.env.DATABASE_PLATFORM_URL,
+    schema: 'tenant_store',
+    entities: [],
+    poolSize: 2,
+    applicationName: 'bench-store-crypto-platform',
+  });
+  await platformDataSource.initialize();
+  const db = new TenantDb(dataSource, platformDataSource);
   const keyring = new TenantKeyring(new SqlDataKeyStore(db), LocalKeyProvider.ephemeral(['mk-bench']));
   const cipher = new FieldCipher(keyring);
   const repo = new MessageRepository(db);
@@ -185,6 +194,7 @@ async function main() {
   } finally {
     await cleanUp(tenants);
     await dataSource.destroy();
+    await platformDataSource.destroy();
     await owner.end();
   }
 }

@@ -39,7 +39,7 @@ const SETTLE_MS = 6000;
 const CUSTOMERS = 40;
 const APPS = ['tenant-store', 'ingest', 'consent', 'marketing-export'];
 
-for (const v of ['KAFKA_BROKERS', 'DATABASE_URL', 'MIGRATION_DATABASE_URL']) {
+for (const v of ['KAFKA_BROKERS', 'DATABASE_URL', 'DATABASE_PLATFORM_URL', 'MIGRATION_DATABASE_URL']) {
   if (!process.env[v]) throw new Error(`${v} is not set (run it with npm run chaos)`);
 }
 const started = Date.now();
@@ -359,7 +359,9 @@ const loads = [
 // The local stack's own servers, never the given KAFKA_BROKERS / DATABASE_URL (stack.sh would leave
 // those alone); in a session of their own, so a Ctrl-C of this run does not reach the restarted ones.
 const stackEnv = Object.fromEntries(
-  Object.entries(process.env).filter(([k]) => !['KAFKA_BROKERS', 'DATABASE_URL', 'MIGRATION_DATABASE_URL'].includes(k)),
+  Object.entries(process.env).filter(
+    ([k]) => !['KAFKA_BROKERS', 'DATABASE_URL', 'DATABASE_PLATFORM_URL', 'MIGRATION_DATABASE_URL'].includes(k),
+  ),
 );
 const stack = (...a) =>
   execFileSync('setsid', ['-w', 'bash', `${root}scripts/stack.sh`, ...a], {

@@ -33,12 +33,16 @@ ensure_packages() {
 
 stack_env() {
   # KAFKA_BROKERS / DATABASE_URL given by the caller win over the local stack.
+  # With a DATABASE_URL of your own, give DATABASE_PLATFORM_URL too (the platform role's login):
+  # the services refuse to start without it.
   local given_kafka="${KAFKA_BROKERS:-}" given_db="${DATABASE_URL:-}" given_mig="${MIGRATION_DATABASE_URL:-}"
+  local given_platform="${DATABASE_PLATFORM_URL:-}"
   eval "$(bash "$ROOT/scripts/stack.sh" env "$@")"
   [ -n "$given_kafka" ] && export KAFKA_BROKERS="$given_kafka"
   if [ -n "$given_db" ]; then
     export DATABASE_URL="$given_db"
     export MIGRATION_DATABASE_URL="${given_mig:-$given_db}"
+    [ -n "$given_platform" ] && export DATABASE_PLATFORM_URL="$given_platform"
   fi
   return 0
 }
@@ -56,15 +60,15 @@ migrate() {
 
 # test/e2e/environments starts a second environment beside the tests' own, on a database of its
 # own on the same server: custody_test_peer on the local stack (its migrations are applied by the
-# test); with a DATABASE_URL of your own, set CUSTODY_PEER_DATABASE_URL and
-# CUSTODY_PEER_MIGRATION_DATABASE_URL to a second database.
+# test); with a DATABASE_URL of your own, set CUSTODY_PEER_DATABASE_URL,
+# CUSTODY_PEER_DATABASE_PLATFORM_URL and CUSTODY_PEER_MIGRATION_DATABASE_URL to a second database.
 peer_db() {
   if [ -n "${CUSTODY_PEER_DATABASE_URL:-}" ] || [ -n "$CUSTODY_GIVEN_DB" ]; then
     return 0
   fi
   bash "$ROOT/scripts/stack.sh" db custody_test_peer >/dev/null
-  eval "$(DATABASE_URL='' MIGRATION_DATABASE_URL='' bash "$ROOT/scripts/stack.sh" env --db custody_test_peer |
-    sed -n 's/^export DATABASE_URL=/export CUSTODY_PEER_DATABASE_URL=/p; s/^export MIGRATION_DATABASE_URL=/export CUSTODY_PEER_MIGRATION_DATABASE_URL=/p')"
+  eval "$(DATABASE_URL='' MIGRATION_DATABASE_URL='' DATABASE_PLATFORM_URL='' bash "$ROOT/scripts/stack.sh" env --db custody_test_peer |
+    sed -n 's/^export DATABASE_URL=/export CUSTODY_PEER_DATABASE_URL=/p; s/^export DATABASE_PLATFORM_URL=/export CUSTODY_PEER_DATABASE_PLATFORM_URL=/p; s/^export MIGRATION_DATABASE_URL=/export CUSTODY_PEER_MIGRATION_DATABASE_URL=/p')"
 }
 
 # Several commands may share the local stack (`npm start` in one terminal, `npm test` or a
@@ -261,7 +265,7 @@ case "$cmd" in
         echo "test: fault suite (short): npm run chaos -- --short"
         bash "$ROOT/scripts/stack.sh" db custody_chaos >/dev/null
         (
-          DATABASE_URL='' MIGRATION_DATABASE_URL=''
+          DATABASE_URL='' MIGRATION_DATABASE_URL='' DATABASE_PLATFORM_URL=''
           eval "$(bash "$ROOT/scripts/stack.sh" env --db custody_chaos)"
           export KAFKA_TOPIC_PREFIX=custody-chaos
           migrate >/dev/null

@@ -54,11 +54,24 @@ PG_SOCK="$PGDIR/run"
 PG_LOG="$PGDIR/postgres.log"
 PG_SUPERUSER=postgres
 
-# Dev-only credentials (see docs/stack.md).
+# Roles of the local cluster (see docs/stack.md). Their passwords are drawn on this machine on the
+# first run and kept in $CUSTODY_HOME/db-passwords (mode 600, git-ignored with .custody); never
+# committed, never printed but by `env`, whose output is meant for eval.
 OWNER_ROLE=custody_owner
-OWNER_PASSWORD=custody_owner
 APP_ROLE=custody_app
-APP_PASSWORD=custody_app
+# The platform role: the only login RLS admits to every tenant's rows (cross-tenant pool).
+PLATFORM_ROLE=custody_platform
+DB_PASSWORDS="$CUSTODY_HOME/db-passwords"
+if [ ! -s "$DB_PASSWORDS" ]; then
+  (
+    umask 077
+    for r in OWNER APP PLATFORM; do
+      printf '%s_PASSWORD=%s\n' "$r" "$(head -c 24 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
+    done >"$DB_PASSWORDS.tmp" && mv "$DB_PASSWORDS.tmp" "$DB_PASSWORDS"
+  )
+fi
+# shellcheck disable=SC1090
+. "$DB_PASSWORDS"
 DEV_DB=custody
 TEST_DB=custody_test
 
@@ -450,10 +463,14 @@ BEGIN
   IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$APP_ROLE') THEN
     CREATE ROLE $APP_ROLE LOGIN;
   END IF;
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$PLATFORM_ROLE') THEN
+    CREATE ROLE $PLATFORM_ROLE LOGIN;
+  END IF;
 END
 \$\$;
 ALTER ROLE $OWNER_ROLE LOGIN NOSUPERUSER NOCREATEROLE NOBYPASSRLS PASSWORD '$OWNER_PASSWORD';
 ALTER ROLE $APP_ROLE LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS PASSWORD '$APP_PASSWORD';
+ALTER ROLE $PLATFORM_ROLE LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS PASSWORD '$PLATFORM_PASSWORD';
 SELECT format('CREATE DATABASE %I OWNER $OWNER_ROLE', d)
   FROM unnest(string_to_array('${dbs[*]}', ' ')) AS d
  WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = d)
@@ -469,10 +486,13 @@ EOF
     pg_psql -d "$db" >/dev/null <<EOF
 REVOKE ALL ON DATABASE $db FROM PUBLIC;
 GRANT CONNECT, TEMPORARY ON DATABASE $db TO $APP_ROLE;
+GRANT CONNECT, TEMPORARY ON DATABASE $db TO $PLATFORM_ROLE;
 GRANT ALL ON DATABASE $db TO $OWNER_ROLE;
 REVOKE ALL ON SCHEMA public FROM PUBLIC;
 ALTER DEFAULT PRIVILEGES FOR ROLE $OWNER_ROLE GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO $APP_ROLE;
 ALTER DEFAULT PRIVILEGES FOR ROLE $OWNER_ROLE GRANT USAGE, SELECT ON SEQUENCES TO $APP_ROLE;
+ALTER DEFAULT PRIVILEGES FOR ROLE $OWNER_ROLE GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO $PLATFORM_ROLE;
+ALTER DEFAULT PRIVILEGES FOR ROLE $OWNER_ROLE GRANT USAGE, SELECT ON SEQUENCES TO $PLATFORM_ROLE;
 EOF
   done
 }
@@ -583,8 +603,14 @@ cmd_env() {
     else
       printf '# MIGRATION_DATABASE_URL is not set (DATABASE_URL comes from the environment)\n'
     fi
+    if [ -n "${DATABASE_PLATFORM_URL:-}" ]; then
+      export_line DATABASE_PLATFORM_URL "$DATABASE_PLATFORM_URL"
+    else
+      printf '# DATABASE_PLATFORM_URL is not set (DATABASE_URL comes from the environment)\n'
+    fi
   else
     export_line DATABASE_URL "postgres://$APP_ROLE:$APP_PASSWORD@$HOST:$PG_PORT/$db"
+    export_line DATABASE_PLATFORM_URL "postgres://$PLATFORM_ROLE:$PLATFORM_PASSWORD@$HOST:$PG_PORT/$db"
     export_line MIGRATION_DATABASE_URL "postgres://$OWNER_ROLE:$OWNER_PASSWORD@$HOST:$PG_PORT/$db"
   fi
 }

@@ -1,6 +1,6 @@
 // Integration and end-to-end tests talk to the real Kafka broker and PostgreSQL that `npm test`
 // starts (or those named by KAFKA_BROKERS / DATABASE_URL). Fail fast with a clear message.
-for (const name of ['KAFKA_BROKERS', 'DATABASE_URL', 'MIGRATION_DATABASE_URL']) {
+for (const name of ['KAFKA_BROKERS', 'DATABASE_URL', 'DATABASE_PLATFORM_URL', 'MIGRATION_DATABASE_URL']) {
   if (!process.env[name]) {
     throw new Error(
       `${name} is not set: run the suites with "npm test" (it starts Kafka and PostgreSQL), or export the stack's variables (bash scripts/stack.sh env --test)`,

@@ -63,6 +63,15 @@ export async function storeCeiling({
     applicationName: 'bench-ceiling',
   });
   await dataSource.initialize();
+  // Cross-tenant paths (TenantDb.forPlatform) log in as the platform role.
+  const platformDataSource = createDataSource({
+    url: process.env.DATABASE_PLATFORM_URL,
+    schema: 'tenant_store',
+    entities: [],
+    poolSize: 2,
+    applicationName: 'bench-ceiling-platform',
+  });
+  await platformDataSource.initialize();
   const tenantId = asTenantId(randomUUID());
   const phoneNumberId = `7${Date.now()}${randomBytes(2).readUInt16BE() % 100}`.slice(0, 15);
   try {
@@ -74,7 +83,7 @@ export async function storeCeiling({
       `INSERT INTO phone_numbers (phone_number_id, tenant_id, display_phone_number) VALUES ($1, $2, '+15550000000')`,
       [phoneNumberId, tenantId],
     );
-    const db = new TenantDb(dataSource);
+    const db = new TenantDb(dataSource, platformDataSource);
     const cipher = new FieldCipher(
       new TenantKeyring(new SqlDataKeyStore(db), LocalKeyProvider.ephemeral(['mk-bench'])),
     );
@@ -182,6 +191,7 @@ export async function storeCeiling({
     };
   } finally {
     await dataSource.destroy().catch(() => undefined);
+    await platformDataSource.destroy().catch(() => undefined);
     for (const sql of [
       `DELETE FROM outbox WHERE key LIKE $1::text || ':%'`,
       `DELETE FROM message_statuses WHERE tenant_id = $1`,

@@ -49,7 +49,7 @@ async function distinctPorts(n) {
  *   consumerGroups: how many Kafka consumer groups to wait for (they start at `latest`).
  */
 export async function startProcesses({ apps, env: extra = {}, consumerGroups = 0 }) {
-  for (const v of ['KAFKA_BROKERS', 'DATABASE_URL']) {
+  for (const v of ['KAFKA_BROKERS', 'DATABASE_URL', 'DATABASE_PLATFORM_URL']) {
     if (!process.env[v]) throw new Error(`${v} is not set`);
   }
   const dir = mkdtempSync(join(tmpdir(), 'custody-procs-'));

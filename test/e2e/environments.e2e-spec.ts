@@ -29,9 +29,9 @@ const PEER_DB = process.env.CUSTODY_PEER_DATABASE_URL;
 const PEER_MIGRATION_DB = process.env.CUSTODY_PEER_MIGRATION_DATABASE_URL;
 
 async function startPeer(): Promise<{ peer: Peer; child: ChildProcess }> {
-  if (!PEER_DB || !PEER_MIGRATION_DB) {
+  if (!PEER_DB || !PEER_MIGRATION_DB || !process.env.CUSTODY_PEER_DATABASE_PLATFORM_URL) {
     throw new Error(
-      'CUSTODY_PEER_DATABASE_URL and CUSTODY_PEER_MIGRATION_DATABASE_URL are not set: npm test creates the custody_test_peer database on the local stack; with your own DATABASE_URL, point them at a second database of the same server',
+      'CUSTODY_PEER_DATABASE_URL, CUSTODY_PEER_DATABASE_PLATFORM_URL and CUSTODY_PEER_MIGRATION_DATABASE_URL are not set: npm test creates the custody_test_peer database on the local stack; with your own DATABASE_URL, point them at a second database of the same server',
     );
   }
   const child = spawn(process.execPath, [join(ROOT, 'test/support/peer-environment.mjs')], {
@@ -40,6 +40,7 @@ async function startPeer(): Promise<{ peer: Peer; child: ChildProcess }> {
       NODE_OPTIONS: '--disable-warning=TimeoutNegativeWarning',
       KAFKA_TOPIC_PREFIX: `${process.env.KAFKA_TOPIC_PREFIX}-peer`,
       DATABASE_URL: PEER_DB,
+      DATABASE_PLATFORM_URL: process.env.CUSTODY_PEER_DATABASE_PLATFORM_URL,
       MIGRATION_DATABASE_URL: PEER_MIGRATION_DB,
     },
     stdio: ['ignore', 'pipe', 'inherit'],

@@ -44,6 +44,7 @@ const NODE_OPTIONS = '--disable-warning=TimeoutNegativeWarning';
 const SECRET_ENV = [
   'ADS_CREDENTIAL_KEY',
   'DATABASE_URL',
+  'DATABASE_PLATFORM_URL',
   'MIGRATION_DATABASE_URL',
   'KAFKA_SASL_PASSWORD',
   'NETWORK_HMAC_SECRET',
@@ -436,6 +437,8 @@ describe.each(Object.entries(VALUE_SETS))('with %s values', (name, args) => {
       const env = Object.fromEntries(container.env.map((e: Json) => [e.name, e]));
       expect(env.MIGRATION_DATABASE_URL.valueFrom.secretKeyRef.name).toBeTruthy();
       expect(env.DATABASE_URL).toBeUndefined();
+      expect(env.DATABASE_PLATFORM_URL).toBeUndefined();
+      expect(env.DATABASE_PLATFORM_ROLE.value).toBe('custody_platform');
     }
     // What the hook Jobs use exists before them (hooks run before the release's other objects).
     for (const kind of ['ServiceAccount', 'NetworkPolicy']) {
@@ -579,6 +582,8 @@ describe('secrets are only ever references', () => {
     const refs = [
       'database.existingSecret',
       'database.urlKey',
+      'database.platform.existingSecret',
+      'database.platform.urlKey',
       'database.migration.existingSecret',
       'database.migration.urlKey',
       'kafka.sasl.existingSecret',

@@ -43,7 +43,13 @@ export class AppModule {
       module: AppModule,
       imports: [
         ObservabilityModule,
-        DatabaseModule.forRoot({ url: env.DATABASE_URL, schema: 'consent', entities: [], poolSize: 20 }),
+        DatabaseModule.forRoot({
+          url: env.DATABASE_URL,
+          platformUrl: env.DATABASE_PLATFORM_URL,
+          schema: 'consent',
+          entities: [],
+          poolSize: 20,
+        }),
         KafkaModule.forRoot(kafkaSettings(env, 'custody-consent')),
         AuthModule.forRoot({ issuer: env.JWT_ISSUER, audience: env.JWT_AUDIENCE, jwksUrl: env.JWKS_URL }),
       ],

@@ -38,7 +38,13 @@ export class AppModule {
       module: AppModule,
       imports: [
         ObservabilityModule,
-        DatabaseModule.forRoot({ url: env.DATABASE_URL, schema: 'ingest', entities: [], poolSize: 20 }),
+        DatabaseModule.forRoot({
+          url: env.DATABASE_URL,
+          platformUrl: env.DATABASE_PLATFORM_URL,
+          schema: 'ingest',
+          entities: [],
+          poolSize: 20,
+        }),
         KafkaModule.forRoot(kafkaSettings(env, 'custody-ingest')),
         // The Graph API also takes the token as `?access_token=` (inboxes call e.g. GET …/message_templates so).
         AuthModule.forRoot({

@@ -29,7 +29,12 @@ export class AppModule {
       module: AppModule,
       imports: [
         ObservabilityModule,
-        DatabaseModule.forRoot({ url: env.DATABASE_URL, schema: 'marketing_export', entities: [] }),
+        DatabaseModule.forRoot({
+          url: env.DATABASE_URL,
+          platformUrl: env.DATABASE_PLATFORM_URL,
+          schema: 'marketing_export',
+          entities: [],
+        }),
         KafkaModule.forRoot(kafkaSettings(env, 'custody-marketing-export')),
         AuthModule.forRoot({ issuer: env.JWT_ISSUER, audience: env.JWT_AUDIENCE, jwksUrl: env.JWKS_URL }),
       ],

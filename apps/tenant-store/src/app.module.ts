@@ -63,7 +63,12 @@ export class AppModule {
       module: AppModule,
       imports: [
         ObservabilityModule,
-        DatabaseModule.forRoot({ url: env.DATABASE_URL, schema: 'tenant_store', entities: ENTITIES }),
+        DatabaseModule.forRoot({
+          url: env.DATABASE_URL,
+          platformUrl: env.DATABASE_PLATFORM_URL,
+          schema: 'tenant_store',
+          entities: ENTITIES,
+        }),
         KafkaModule.forRoot(kafkaSettings(env, 'custody-tenant-store')),
         AuthModule.forRoot({
           verifier: new TokenVerifier({

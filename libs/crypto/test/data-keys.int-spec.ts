@@ -3,7 +3,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import { asTenantId, createDataSource, TenantDb, TenantId } from '@custody/database';
+import { asTenantId, createDataSource, platformRlsSql, TenantDb, TenantId } from '@custody/database';
 import {
   dataKeysTableSql,
   FieldCipher,
@@ -17,6 +17,8 @@ import { dataKeyStoreContract } from '../src/testing/data-key-store.contract';
 const ownerUrl = process.env.MIGRATION_DATABASE_URL!;
 const appUrl = process.env.DATABASE_URL!;
 const appRole = decodeURIComponent(new URL(appUrl).username);
+const platformUrl = process.env.DATABASE_PLATFORM_URL!;
+const platformRole = decodeURIComponent(new URL(platformUrl).username);
 const run = randomUUID().slice(0, 8);
 const schemas: string[] = [];
 
@@ -40,6 +42,9 @@ async function createSchema(name: string): Promise<string> {
     }
     await owner.query(`GRANT USAGE ON SCHEMA ${schema} TO ${appRole}`);
     await owner.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON ${schema}.data_keys TO ${appRole}`);
+    await owner.query(`GRANT USAGE ON SCHEMA ${schema} TO ${platformRole}`);
+    await owner.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON ${schema}.data_keys TO ${platformRole}`);
+    await owner.query(platformRlsSql(schema, platformRole));
   } finally {
     await owner.end();
   }
@@ -49,6 +54,7 @@ async function createSchema(name: string): Promise<string> {
 
 describe('libs/crypto data keys over the real PostgreSQL', () => {
   let dataSource: DataSource;
+  let platformDataSource: DataSource;
   let db: TenantDb;
 
   beforeAll(async () => {
@@ -60,11 +66,20 @@ describe('libs/crypto data keys over the real PostgreSQL', () => {
       applicationName: 'crypto-int-test',
     });
     await dataSource.initialize();
-    db = new TenantDb(dataSource);
+    platformDataSource = createDataSource({
+      url: platformUrl,
+      schema: 'public',
+      entities: [],
+      poolSize: 2,
+      applicationName: 'crypto-int-test-platform',
+    });
+    await platformDataSource.initialize();
+    db = new TenantDb(dataSource, platformDataSource);
   });
 
   afterAll(async () => {
     await dataSource?.destroy();
+    await platformDataSource?.destroy();
     const owner = new Client({ connectionString: ownerUrl });
     await owner.connect();
     for (const schema of schemas) {
@@ -140,7 +155,14 @@ describe('libs/crypto data keys over the real PostgreSQL', () => {
       ).rejects.toThrow(/row-level security/);
       await expect(keyring.versions(b)).resolves.toHaveLength(2);
 
-      // The platform scan of master rotation is the one path that sees across tenants.
+      // No setting the app role can change widens its view (the old `custody.platform` escape).
+      const widened = await db.forTenant(a, async (m) => {
+        await m.query(`SELECT set_config('custody.platform', 'on', true)`);
+        return m.query(`SELECT DISTINCT tenant_id FROM ${table} WHERE tenant_id = ANY($1::uuid[])`, [[a, b]]);
+      });
+      expect(widened).toEqual([{ tenant_id: a }]);
+
+      // The platform scan of master rotation is the one path that sees across tenants: its own login.
       const all = await db.forPlatform((m) =>
         m.query(`SELECT DISTINCT tenant_id FROM ${table} WHERE tenant_id = ANY($1::uuid[])`, [[a, b]]),
       );

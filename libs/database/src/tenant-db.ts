@@ -16,11 +16,16 @@ export function asTenantId(value: string): TenantId {
 /**
  * Runs work in a transaction scoped by row-level security. Tenant tables have forced RLS
  * policies keyed on `custody.tenant_id`; the application role does not own them, so a query
- * that forgets its tenant sees nothing rather than everything.
+ * that forgets its tenant sees nothing rather than everything. Cross-tenant work runs on a
+ * second pool (`platformDataSource`) that logs in as the platform role, the only login the
+ * policies admit to every row: no setting the application role can change widens its view.
  */
 @Injectable()
 export class TenantDb {
-  constructor(readonly dataSource: DataSource) {}
+  constructor(
+    readonly dataSource: DataSource,
+    readonly platformDataSource: DataSource,
+  ) {}
 
   /**
    * Work for one tenant: RLS admits only that tenant's rows. The transaction opens and takes its
@@ -53,7 +58,7 @@ export class TenantDb {
    * paths call this.
    */
   forPlatform<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    return this.inTransaction(`BEGIN; SELECT set_config('custody.platform', 'on', true)`, work);
+    return this.inTransaction('BEGIN', work, this.platformDataSource);
   }
 
   /**
@@ -61,8 +66,12 @@ export class TenantDb {
    * rolled back when it throws. (A connection that breaks meanwhile is dropped from the pool by
    * TypeORM's own error handler, not reused.)
    */
-  private async inTransaction<T>(begin: string, work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    const runner = this.dataSource.createQueryRunner();
+  private async inTransaction<T>(
+    begin: string,
+    work: (manager: EntityManager) => Promise<T>,
+    dataSource: DataSource = this.dataSource,
+  ): Promise<T> {
+    const runner = dataSource.createQueryRunner();
     try {
       let result: T;
       try {
@@ -81,5 +90,8 @@ export class TenantDb {
 
   async ping(): Promise<void> {
     await this.dataSource.query('SELECT 1');
+    if (this.platformDataSource !== this.dataSource) {
+      await this.platformDataSource.query('SELECT 1');
+    }
   }
 }

@@ -18,6 +18,7 @@ class LinkEnv extends RemoteAuthEnv {
 const valid = {
   KAFKA_BROKERS: '127.0.0.1:9092',
   DATABASE_URL: 'postgres://u:p@127.0.0.1:5433/db',
+  DATABASE_PLATFORM_URL: 'postgres://p:p@127.0.0.1:5433/db',
   JWT_ISSUER: 'http://issuer',
   JWT_AUDIENCE: 'custody',
   JWKS_URL: 'http://127.0.0.1:3001/.well-known/jwks.json',
@@ -45,7 +46,14 @@ describe('loadConfig', () => {
     } catch (error) {
       expect(error).toBeInstanceOf(ConfigError);
       const message = (error as Error).message;
-      for (const name of ['KAFKA_BROKERS', 'DATABASE_URL', 'JWT_ISSUER', 'JWT_AUDIENCE', 'JWKS_URL']) {
+      for (const name of [
+        'KAFKA_BROKERS',
+        'DATABASE_URL',
+        'DATABASE_PLATFORM_URL',
+        'JWT_ISSUER',
+        'JWT_AUDIENCE',
+        'JWKS_URL',
+      ]) {
         expect(message).toContain(name);
       }
       expect(message).not.toContain('secret-password');

@@ -72,6 +72,14 @@ export class ServiceEnv extends BaseEnv {
   @Matches(/^postgres(ql)?:\/\/.+/, { message: 'must be a postgres:// URL' })
   DATABASE_URL: string;
 
+  /**
+   * The platform role's URL: a second, small pool for cross-tenant work (outbox relays, retention,
+   * registries, operator listings). Only this login is admitted to every row; the application
+   * role cannot widen its view by any setting.
+   */
+  @Matches(/^postgres(ql)?:\/\/.+/, { message: 'must be a postgres:// URL' })
+  DATABASE_PLATFORM_URL: string;
+
   @IsString()
   @IsNotEmpty()
   JWT_ISSUER: string;

@@ -107,6 +107,7 @@ labels:
 
 {{- define "custody.databaseUrlEnv" -}}
 {{- include "custody.secretEnv" (dict "env" "DATABASE_URL" "secret" .Values.database.existingSecret "key" .Values.database.urlKey "what" "database.existingSecret (the application role's PostgreSQL URL, DATABASE_URL)") }}
+{{ include "custody.secretEnv" (dict "env" "DATABASE_PLATFORM_URL" "secret" .Values.database.platform.existingSecret "key" .Values.database.platform.urlKey "what" "database.platform.existingSecret (the platform role's PostgreSQL URL, DATABASE_PLATFORM_URL)") }}
 {{- end }}
 
 {{/* KAFKA_SASL_PASSWORD when SASL is on. Takes the root context. */}}
@@ -597,6 +598,8 @@ spec:
             {{- include "custody.secretEnv" (dict "env" "MIGRATION_DATABASE_URL" "secret" .root.Values.database.migration.existingSecret "key" .root.Values.database.migration.urlKey "what" "database.migration.existingSecret (the owner role's PostgreSQL URL, MIGRATION_DATABASE_URL)") | nindent 12 }}
             - name: DATABASE_APP_ROLE
               value: {{ .root.Values.database.appRole | quote }}
+            - name: DATABASE_PLATFORM_ROLE
+              value: {{ required "database.platform.role is required" .root.Values.database.platform.role | quote }}
             - name: LOG_LEVEL
               value: {{ default .root.Values.logLevel $v.logLevel | quote }}
             - name: NODE_OPTIONS
