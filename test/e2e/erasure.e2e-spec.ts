@@ -402,9 +402,20 @@ describe('customer erasure across services (real stack)', () => {
     expect(keyed.status).toBe(202);
     const retried = await erase(token, { phoneNumber: `+${first}` }, { 'Idempotency-Key': `erase-${first}` });
     expect(retried).toMatchObject({ status: 200, body: { id: keyed.body.id } });
+    const reusedAt = Date.now();
     const reused = await erase(token, { waId: second }, { 'Idempotency-Key': `erase-${first}` });
-    expect(reused.status).toBe(409);
-    expect(reused.body.error.code).toBe('idempotency_key_reused');
-    await completed(token, keyed.body.id);
+    const done = await completed(token, keyed.body.id);
+    if (reused.status === 200) {
+      // Documented: a completed request no longer holds the number, so its key answers with it
+      // unchecked. That is only allowed when the request had completed before the reuse was sent
+      // (a request for a customer with no data can complete within a few milliseconds).
+      expect(reused.body.id).toBe(keyed.body.id);
+      expect(Date.parse(done.completedAt)).toBeLessThanOrEqual(reusedAt);
+    } else {
+      expect({ status: reused.status, code: reused.body.error?.code }).toEqual({
+        status: 409,
+        code: 'idempotency_key_reused',
+      });
+    }
   }, 120_000);
 });
