@@ -110,6 +110,23 @@ describe('the hosted message path over the real stack', () => {
       return ['sent', 'delivered', 'read'].every((s) => mine.some((m) => m.status === s)) ? mine : undefined;
     });
     expect(statuses.every((s: any) => s.recipient_id === waId)).toBe(true);
+    // `sent` carries the Cloud API's pricing and conversation: a reply inside the window is a free service message.
+    for (const sent of statuses.filter((s: any) => s.status === 'sent')) {
+      expect(sent.pricing).toEqual({
+        billable: false,
+        pricing_model: 'PMP',
+        type: 'free_customer_service',
+        category: 'service',
+      });
+      expect(sent.conversation).toEqual({
+        id: expect.stringMatching(/^[a-f0-9]{32}$/),
+        expiration_timestamp: expect.stringMatching(/^\d{10}$/),
+        origin: { type: 'service' },
+      });
+    }
+    expect(statuses.filter((s: any) => s.status !== 'sent').every((s: any) => !s.pricing && !s.conversation)).toBe(
+      true,
+    );
     for (const w of receiver.received.filter((r) => r.rawBody.includes(id))) {
       expect(WebhookReceiver.verify(tenant.appSecret, w)).toBe(true);
     }
@@ -234,6 +251,12 @@ describe('the hosted message path over the real stack', () => {
       return r.body.some((m: any) => m.type === 'template') ? r.body : undefined;
     });
     expect(inbox.filter((m: any) => m.type === 'text' && m.origin === 'business')).toHaveLength(0);
+    // A template is billed: its `sent` status says so.
+    const sent = await waitFor('the template’s sent status', async () =>
+      receiver.items('statuses').find((s) => s.id === template.body.messages[0].id && s.status === 'sent'),
+    );
+    expect(sent.pricing).toEqual({ billable: true, pricing_model: 'PMP', type: 'regular', category: 'utility' });
+    expect(sent.conversation.origin).toEqual({ type: 'utility' });
   });
 
   it('rejects bad input with Graph errors: code 100 with details, bad versions, unknown fields', async () => {

@@ -3,6 +3,7 @@ import { Type } from 'class-transformer';
 import {
   Equals,
   IsArray,
+  IsBoolean,
   IsIn,
   IsInt,
   IsISO8601,
@@ -134,6 +135,46 @@ export class StatusError {
   title: string;
 }
 
+export const PRICING_TYPES = ['regular', 'free_customer_service', 'free_entry_point'] as const;
+export const PRICING_CATEGORIES = [
+  'marketing',
+  'marketing_lite',
+  'utility',
+  'authentication',
+  'authentication_international',
+  'service',
+  'referral_conversion',
+] as const;
+
+/** The Cloud API's `pricing` of a status (per-message pricing, PMP). */
+export class StatusPricing {
+  @IsBoolean()
+  billable: boolean;
+
+  @IsIn(['PMP', 'CBP'])
+  pricingModel: 'PMP' | 'CBP';
+
+  @IsIn(PRICING_TYPES)
+  type: (typeof PRICING_TYPES)[number];
+
+  @IsIn(PRICING_CATEGORIES)
+  category: (typeof PRICING_CATEGORIES)[number];
+}
+
+/** The Cloud API's `conversation` of a status (the older conversation model). */
+export class StatusConversation {
+  @Matches(/^[A-Za-z0-9_-]{1,128}$/)
+  id: string;
+
+  /** Unix seconds, as a string (first status of the conversation only). */
+  @IsOptional()
+  @Matches(/^\d{9,11}$/)
+  expirationTimestamp?: string;
+
+  @IsIn(PRICING_CATEGORIES)
+  originType: (typeof PRICING_CATEGORIES)[number];
+}
+
 /** A delivery status of an outbound message, as the network reported it (possibly late or twice). */
 export class StatusEvent extends EventBase {
   @Equals('message.status')
@@ -162,6 +203,17 @@ export class StatusEvent extends EventBase {
   @ValidateNested({ each: true })
   @Type(() => StatusError)
   errors?: StatusError[];
+
+  /** With `sent` (and the network may repeat it on one later status). */
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => StatusPricing)
+  pricing?: StatusPricing;
+
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => StatusConversation)
+  conversation?: StatusConversation;
 
   @ValidateNested()
   @Type(() => CustodyMarking)

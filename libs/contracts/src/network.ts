@@ -80,5 +80,9 @@ export type NetworkEvent =
         timestamp: string;
         recipientId: string;
         errors?: Array<{ code: number; title: string }>;
+        /** The Cloud API's pricing object (with `sent`). */
+        pricing?: { billable: boolean; pricing_model: string; type: string; category: string };
+        /** The Cloud API's conversation object (with `sent`). */
+        conversation?: { id: string; expiration_timestamp?: string; origin: { type: string } };
       };
     };

@@ -17,6 +17,8 @@ import {
   fastCheckFor,
   MessageEvent,
   NetworkEvent,
+  PRICING_CATEGORIES,
+  PRICING_TYPES,
   StatusEvent,
   Topics,
 } from '@custody/contracts';
@@ -177,6 +179,7 @@ export class NetworkInboundService {
             status: s.status,
             networkTimestamp: new Date(Number(s.timestamp) * 1000).toISOString(),
             ...(errorsList ? { errors: errorsList } : {}),
+            ...pricingOf(s),
             custody: { ...CUSTODY_MARKING },
           },
         });
@@ -234,6 +237,47 @@ function unavailable(): GraphError {
     'Service temporarily unavailable',
     'The batch could not be accepted right now; deliver it again after a short delay',
   );
+}
+
+const PRICING_TYPE_SET: ReadonlySet<string> = new Set(PRICING_TYPES);
+const PRICING_CATEGORY_SET: ReadonlySet<string> = new Set(PRICING_CATEGORIES);
+const CONVERSATION_ID = /^[A-Za-z0-9_-]{1,128}$/;
+
+/**
+ * The network's `pricing` and `conversation` of a status, carried on when they are well-formed
+ * (a malformed one is left out: a status is never refused for its billing details).
+ */
+function pricingOf(s: {
+  pricing?: { billable?: unknown; pricing_model?: unknown; type?: unknown; category?: unknown };
+  conversation?: { id?: unknown; expiration_timestamp?: unknown; origin?: { type?: unknown } };
+}): Pick<StatusEvent, 'pricing' | 'conversation'> {
+  const out: Pick<StatusEvent, 'pricing' | 'conversation'> = {};
+  const p = s.pricing;
+  if (
+    p &&
+    typeof p.billable === 'boolean' &&
+    (p.pricing_model === 'PMP' || p.pricing_model === 'CBP') &&
+    PRICING_TYPE_SET.has(String(p.type)) &&
+    PRICING_CATEGORY_SET.has(String(p.category))
+  ) {
+    out.pricing = {
+      billable: p.billable,
+      pricingModel: p.pricing_model,
+      type: p.type as NonNullable<StatusEvent['pricing']>['type'],
+      category: p.category as NonNullable<StatusEvent['pricing']>['category'],
+    };
+  }
+  const c = s.conversation;
+  if (c && CONVERSATION_ID.test(String(c.id)) && PRICING_CATEGORY_SET.has(String(c.origin?.type))) {
+    out.conversation = {
+      id: String(c.id),
+      ...(UNIX_SECONDS.test(String(c.expiration_timestamp))
+        ? { expirationTimestamp: String(c.expiration_timestamp) }
+        : {}),
+      originType: c.origin?.type as NonNullable<StatusEvent['conversation']>['originType'],
+    };
+  }
+  return out;
 }
 
 function bad(details: string): GraphError {

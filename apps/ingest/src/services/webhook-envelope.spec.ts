@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { MessageEvent, StatusEvent } from '@custody/contracts';
-import { buildEnvelope, nextDelayMs, PendingWebhook } from './webhook-envelope';
+import { fastCheckFor, MessageEvent, StatusEvent } from '@custody/contracts';
+import { buildEnvelope, nextDelayMs, PendingWebhook, webhookStatus } from './webhook-envelope';
 
 const tenantId = randomUUID();
 const message = (id: string, waId: string): MessageEvent => ({
@@ -73,5 +73,38 @@ describe('nextDelayMs', () => {
     expect(nextDelayMs(1, 1000, () => 1)).toBe(1000);
     expect(nextDelayMs(4, 1000, () => 1)).toBe(8000);
     expect(nextDelayMs(40, 1000, () => 1)).toBe(3_600_000);
+  });
+});
+
+describe('webhookStatus: pricing and conversation', () => {
+  const sent: StatusEvent = {
+    ...status,
+    eventId: 'wamid.abcdefghij:sent',
+    status: 'sent',
+    pricing: { billable: false, pricingModel: 'PMP', type: 'free_customer_service', category: 'service' },
+    conversation: { id: 'c0ffee', expirationTimestamp: '1764151200', originType: 'service' },
+  };
+
+  it('renders them in the Cloud API shape when the status has them', () => {
+    expect(webhookStatus(sent)).toEqual({
+      id: 'wamid.abcdefghij',
+      status: 'sent',
+      timestamp: String(Date.parse('2026-11-25T10:00:04.000Z') / 1000),
+      recipient_id: '15550001111',
+      pricing: { billable: false, pricing_model: 'PMP', type: 'free_customer_service', category: 'service' },
+      conversation: { id: 'c0ffee', expiration_timestamp: '1764151200', origin: { type: 'service' } },
+    });
+    expect(webhookStatus({ ...sent, conversation: { id: 'c0ffee', originType: 'utility' } }).conversation).toEqual({
+      id: 'c0ffee',
+      origin: { type: 'utility' },
+    });
+  });
+
+  it('leaves them out when the status has none, and the event keeps its compiled check', () => {
+    expect(webhookStatus(status)).not.toHaveProperty('pricing');
+    expect(webhookStatus(status)).not.toHaveProperty('conversation');
+    const check = fastCheckFor(StatusEvent);
+    expect(check?.(sent)).toBe(true);
+    expect(check?.({ ...sent, pricing: { ...sent.pricing, category: 'gift' } })).toBe(false);
   });
 });

@@ -40,6 +40,25 @@ export function webhookStatus(s: StatusEvent): Record<string, unknown> {
     timestamp: unix(s.networkTimestamp),
     recipient_id: s.recipientWaId,
     ...(s.errors ? { errors: s.errors.map((e) => ({ code: e.code, title: e.title, message: e.title })) } : {}),
+    ...(s.conversation
+      ? {
+          conversation: {
+            id: s.conversation.id,
+            ...(s.conversation.expirationTimestamp ? { expiration_timestamp: s.conversation.expirationTimestamp } : {}),
+            origin: { type: s.conversation.originType },
+          },
+        }
+      : {}),
+    ...(s.pricing
+      ? {
+          pricing: {
+            billable: s.pricing.billable,
+            pricing_model: s.pricing.pricingModel,
+            type: s.pricing.type,
+            category: s.pricing.category,
+          },
+        }
+      : {}),
   };
 }
 

@@ -1,5 +1,5 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import { randomBytes, randomInt } from 'node:crypto';
+import { createHash, randomBytes, randomInt } from 'node:crypto';
 import { NETWORK_SIGNATURE_HEADER, NetworkEvent, NetworkOutboundMessage, signBody } from '@custody/contracts';
 import { SandboxEnv } from '../config/sandbox.env';
 
@@ -165,6 +165,7 @@ export class NetworkService implements OnApplicationShutdown {
           timestamp: String(base + index),
           recipientId: m.to,
           ...(status === 'failed' ? { errors: [{ code: 131026, title: 'Message undeliverable' }] } : {}),
+          ...(status === 'sent' ? pricingOf(m, base) : {}),
         },
       };
       const copies = randomInt(0, 100) < this.behaviour.duplicatePercent ? 2 : 1;
@@ -287,4 +288,34 @@ function interactiveReply(reply: {
   return reply.type === 'button_reply'
     ? { type: 'button_reply', button_reply: chosen }
     : { type: 'list_reply', list_reply: chosen };
+}
+
+/**
+ * The `pricing` and `conversation` of a `sent` status, as the Cloud API reports them under
+ * per-message pricing: a free-form message (inside the customer service window) is a free service
+ * message; a template is billed (as a utility template until templates carry their own category).
+ */
+function pricingOf(
+  m: NetworkOutboundMessage,
+  sentAt: number,
+): Required<Pick<Extract<NetworkEvent, { kind: 'status' }>['status'], 'pricing' | 'conversation'>> {
+  const template = m.type === 'template';
+  const category = template ? 'utility' : 'service';
+  return {
+    pricing: {
+      billable: template,
+      pricing_model: 'PMP',
+      type: template ? 'regular' : 'free_customer_service',
+      category,
+    },
+    conversation: {
+      // One conversation per business number, customer and category for 24 hours.
+      id: createHash('sha256')
+        .update(`${m.phoneNumberId}:${m.to}:${category}:${Math.floor(sentAt / 86_400)}`)
+        .digest('hex')
+        .slice(0, 32),
+      expiration_timestamp: String((Math.floor(sentAt / 86_400) + 1) * 86_400),
+      origin: { type: category },
+    },
+  };
 }
