@@ -1,8 +1,8 @@
 import { APP_INTERCEPTOR, Reflector } from '@nestjs/core';
 import { DynamicModule, Module } from '@nestjs/common';
 import { AuditReadInterceptor, AuditReadLog, AuthModule } from '@custody/auth';
-import { DataKeyReceiver, FieldCipher, KeyProvider, SqlDataKeyStore, TenantKeyring } from '@custody/crypto';
-import { AuditReadRepository, DatabaseModule, ReplicaRegistry, TenantDb } from '@custody/database';
+import { KeyProvider, keyUserProviders } from '@custody/crypto';
+import { AuditReadRepository, DatabaseModule, ReplicaRegistry } from '@custody/database';
 import { KafkaModule, OutboxService } from '@custody/kafka';
 import { ObservabilityModule } from '@custody/observability';
 import { RateLimitInterceptor, kafkaSettings, rateLimitSettings } from '@custody/platform';
@@ -66,22 +66,7 @@ export class AppModule {
         { provide: ConsentSettings, useValue: settings },
         { provide: LogKeysRepository, useValue: logKeys },
         // The tenants' data keys as tenant-store distributes them (consent.data_keys, wrapped): used, never made.
-        { provide: SqlDataKeyStore, useFactory: (db: TenantDb) => new SqlDataKeyStore(db), inject: [TenantDb] },
-        {
-          provide: TenantKeyring,
-          useFactory: (store: SqlDataKeyStore) => new TenantKeyring(store, masterKeys, { createKeys: false }),
-          inject: [SqlDataKeyStore],
-        },
-        {
-          provide: DataKeyReceiver,
-          useFactory: (store: SqlDataKeyStore, keyring: TenantKeyring) => new DataKeyReceiver(store, keyring),
-          inject: [SqlDataKeyStore, TenantKeyring],
-        },
-        {
-          provide: FieldCipher,
-          useFactory: (keyring: TenantKeyring) => new FieldCipher(keyring),
-          inject: [TenantKeyring],
-        },
+        ...keyUserProviders(masterKeys),
         TenantKeysConsumer,
         ConsentLogRepository,
         PlatformRepository,

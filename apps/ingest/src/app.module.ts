@@ -1,8 +1,8 @@
 import { APP_INTERCEPTOR, Reflector } from '@nestjs/core';
 import { DynamicModule, Module } from '@nestjs/common';
 import { AuthModule } from '@custody/auth';
-import { DataKeyReceiver, FieldCipher, KeyProvider, SqlDataKeyStore, TenantKeyring } from '@custody/crypto';
-import { DatabaseModule, ReplicaRegistry, TenantDb } from '@custody/database';
+import { KeyProvider, keyUserProviders } from '@custody/crypto';
+import { DatabaseModule, ReplicaRegistry } from '@custody/database';
 import { KafkaModule } from '@custody/kafka';
 import { ObservabilityModule } from '@custody/observability';
 import { EgressGuard, RateLimitInterceptor, kafkaSettings, rateLimitSettings } from '@custody/platform';
@@ -72,22 +72,7 @@ export class AppModule {
         },
         { provide: IngestEnv, useValue: env },
         // The tenants' data keys as tenant-store distributes them (ingest.data_keys, wrapped): used, never made.
-        { provide: SqlDataKeyStore, useFactory: (db: TenantDb) => new SqlDataKeyStore(db), inject: [TenantDb] },
-        {
-          provide: TenantKeyring,
-          useFactory: (store: SqlDataKeyStore) => new TenantKeyring(store, masterKeys, { createKeys: false }),
-          inject: [SqlDataKeyStore],
-        },
-        {
-          provide: DataKeyReceiver,
-          useFactory: (store: SqlDataKeyStore, keyring: TenantKeyring) => new DataKeyReceiver(store, keyring),
-          inject: [SqlDataKeyStore, TenantKeyring],
-        },
-        {
-          provide: FieldCipher,
-          useFactory: (keyring: TenantKeyring) => new FieldCipher(keyring),
-          inject: [TenantKeyring],
-        },
+        ...keyUserProviders(masterKeys),
         {
           // Every request to a tenant-chosen URL (webhook handshake and deliveries) goes through it.
           provide: EgressGuard,

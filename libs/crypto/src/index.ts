@@ -14,3 +14,4 @@ export * from './iv-pool';
 export * from './reencrypt';
 export * from './secret-sealer';
 export * from './key-distribution';
+export * from './key-user-providers';

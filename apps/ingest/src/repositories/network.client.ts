@@ -8,35 +8,28 @@ export class NetworkClient {
   constructor(private readonly env: IngestEnv) {}
 
   async deliver(messages: NetworkOutboundMessage[]): Promise<void> {
-    const body = JSON.stringify({ messages });
-    const res = await fetch(`${this.env.NETWORK_URL}/network/v1/messages`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        [NETWORK_SIGNATURE_HEADER]: signBody(this.env.NETWORK_HMAC_SECRET, body),
-      },
-      body,
-      signal: AbortSignal.timeout(15_000),
-    });
-    if (!res.ok) {
-      throw new Error(`network refused the batch: HTTP ${res.status}`);
-    }
+    await this.post('/network/v1/messages', { messages }, 15_000, 'the batch');
   }
 
   /** A read receipt: the business read a customer's message (the customer sees the blue ticks). */
   async readReceipt(receipt: { messageId: string; phoneNumberId: string; to: string; readAt: string }): Promise<void> {
-    const body = JSON.stringify({ receipts: [receipt] });
-    const res = await fetch(`${this.env.NETWORK_URL}/network/v1/receipts`, {
+    await this.post('/network/v1/receipts', { receipts: [receipt] }, 10_000, 'the read receipt');
+  }
+
+  /** A signed POST to the network; anything but 2xx is an error naming what was refused. */
+  private async post(path: string, payload: unknown, timeoutMs: number, what: string): Promise<void> {
+    const body = JSON.stringify(payload);
+    const res = await fetch(`${this.env.NETWORK_URL}${path}`, {
       method: 'POST',
       headers: {
         'content-type': 'application/json',
         [NETWORK_SIGNATURE_HEADER]: signBody(this.env.NETWORK_HMAC_SECRET, body),
       },
       body,
-      signal: AbortSignal.timeout(10_000),
+      signal: AbortSignal.timeout(timeoutMs),
     });
     if (!res.ok) {
-      throw new Error(`network refused the read receipt: HTTP ${res.status}`);
+      throw new Error(`network refused ${what}: HTTP ${res.status}`);
     }
   }
 }

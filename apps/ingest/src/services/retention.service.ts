@@ -11,6 +11,20 @@ const purged = new Counter({
   registers: [metricsRegistry],
 });
 
+/**
+ * What ingest purges past a tenant's retention (`$2`, the cutoff), each table by its key: webhook
+ * deliveries (queued payloads and delivered records), webhook attempts, stored send responses,
+ * uploaded media (also past its own 30 days) and the ids of customers' messages.
+ */
+const PURGED = [
+  { kind: 'webhookDeliveries', table: 'webhook_deliveries', key: 'id', past: 'created_at < $2' },
+  { kind: 'webhookAttempts', table: 'webhook_attempts', key: 'id', past: 'attempted_at < $2' },
+  { kind: 'idempotencyKeys', table: 'idempotency_keys', key: 'tenant_id, key', past: 'created_at < $2' },
+  { kind: 'media', table: 'media', key: 'id', past: '(expires_at < now() OR created_at < $2)' },
+  { kind: 'inboundMessages', table: 'inbound_messages', key: 'tenant_id, message_id', past: 'received_at < $2' },
+] as const;
+type PurgedKind = (typeof PURGED)[number]['kind'];
+
 export interface IngestPurgeReport {
   tenants: number;
   webhookDeliveries: number;
@@ -71,74 +85,30 @@ export class IngestRetentionService implements OnApplicationBootstrap, OnApplica
       m.query(`SELECT tenant_id, retention_days FROM tenant_retention`),
     );
     const batch = this.env.RETENTION_BATCH_SIZE;
-    let webhookDeliveries = 0;
-    let webhookAttempts = 0;
-    let idempotencyKeys = 0;
-    let media = 0;
+    const counts = Object.fromEntries(PURGED.map((p) => [p.kind, 0])) as Record<PurgedKind, number>;
     for (const t of tenants) {
       const cutoff = new Date(Date.now() - t.retention_days * 86_400_000);
-      webhookDeliveries += await deleteInBatches(this.db, t.tenant_id, batch, (m) =>
-        m.query(
-          `DELETE FROM webhook_deliveries WHERE id IN (
-             SELECT id FROM webhook_deliveries WHERE tenant_id = $1 AND created_at < $2 LIMIT $3 FOR UPDATE SKIP LOCKED)`,
-          [t.tenant_id, cutoff, batch],
-        ),
-      );
-      webhookAttempts += await deleteInBatches(this.db, t.tenant_id, batch, (m) =>
-        m.query(
-          `DELETE FROM webhook_attempts WHERE id IN (
-             SELECT id FROM webhook_attempts WHERE tenant_id = $1 AND attempted_at < $2 LIMIT $3 FOR UPDATE SKIP LOCKED)`,
-          [t.tenant_id, cutoff, batch],
-        ),
-      );
-      idempotencyKeys += await deleteInBatches(this.db, t.tenant_id, batch, (m) =>
-        m.query(
-          `DELETE FROM idempotency_keys WHERE (tenant_id, key) IN (
-             SELECT tenant_id, key FROM idempotency_keys WHERE tenant_id = $1 AND created_at < $2 LIMIT $3 FOR UPDATE SKIP LOCKED)`,
-          [t.tenant_id, cutoff, batch],
-        ),
-      );
+      for (const { kind, table, key, past } of PURGED) {
+        counts[kind] += await deleteInBatches(this.db, t.tenant_id, batch, (m) =>
+          m.query(
+            `DELETE FROM ${table} WHERE (${key}) IN (
+               SELECT ${key} FROM ${table} WHERE tenant_id = $1 AND ${past} LIMIT $3 FOR UPDATE SKIP LOCKED)`,
+            [t.tenant_id, cutoff, batch],
+          ),
+        );
+      }
     }
-    // Uploaded media: past its 30 days, or past the tenant's retention if that is shorter.
-    for (const t of tenants) {
-      const cutoff = new Date(Date.now() - t.retention_days * 86_400_000);
-      media += await deleteInBatches(this.db, t.tenant_id, batch, (m) =>
-        m.query(
-          `DELETE FROM media WHERE id IN (
-             SELECT id FROM media WHERE tenant_id = $1 AND (expires_at < now() OR created_at < $2) LIMIT $3 FOR UPDATE SKIP LOCKED)`,
-          [t.tenant_id, cutoff, batch],
-        ),
-      );
+    for (const { kind, table } of PURGED) {
+      purged.labels(table).inc(counts[kind]);
     }
-    purged.labels('media').inc(media);
-    // The ids of customers' messages (for mark-as-read), past the tenant's retention.
-    let inboundMessages = 0;
-    for (const t of tenants) {
-      const cutoff = new Date(Date.now() - t.retention_days * 86_400_000);
-      inboundMessages += await deleteInBatches(this.db, t.tenant_id, batch, (m) =>
-        m.query(
-          `DELETE FROM inbound_messages WHERE (tenant_id, message_id) IN (
-             SELECT tenant_id, message_id FROM inbound_messages WHERE tenant_id = $1 AND received_at < $2 LIMIT $3 FOR UPDATE SKIP LOCKED)`,
-          [t.tenant_id, cutoff, batch],
-        ),
-      );
-    }
-    purged.labels('inbound_messages').inc(inboundMessages);
-    purged.labels('webhook_deliveries').inc(webhookDeliveries);
-    purged.labels('webhook_attempts').inc(webhookAttempts);
-    purged.labels('idempotency_keys').inc(idempotencyKeys);
     const report: IngestPurgeReport = {
       tenants: tenants.length,
-      webhookDeliveries,
-      webhookAttempts,
-      idempotencyKeys,
-      media,
-      inboundMessages,
+      ...counts,
       startedAt,
       finishedAt: new Date().toISOString(),
     };
     this.last = report;
-    if (webhookDeliveries + webhookAttempts + idempotencyKeys + media + inboundMessages > 0) {
+    if (Object.values(counts).some((n) => n > 0)) {
       this.logger.log({ msg: 'retention purge', ...report });
     }
     return report;
