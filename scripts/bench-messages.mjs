@@ -28,6 +28,7 @@ import { cpuBetween, findStackPids, sample } from './lib/bench-proc.mjs';
 import { startReceiver } from './lib/bench-receiver.mjs';
 import { storeCeiling } from './lib/bench-store.mjs';
 import { startProcesses, Topics } from './lib/platform-processes.mjs';
+import { ensureApprovedTemplate } from './lib/templates.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 
@@ -248,11 +249,12 @@ async function runPath(kafka, admin, stack) {
     phoneNumberId: `9${Date.now()}${i}`.slice(0, 15),
     displayPhoneNumber: `+1555990${String(i).padStart(4, '0')}`,
   }));
+  const businessAccountId = `8${Date.now()}`;
   const res = await fetch(`${store}/v1/tenants`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${operatorToken}` },
     body: JSON.stringify({
-      businessAccountId: `8${Date.now()}`,
+      businessAccountId,
       displayName: 'Bench',
       phoneNumbers: numbers,
       appSecret,
@@ -278,6 +280,9 @@ async function runPath(kafka, admin, stack) {
     await sleep(200);
   }
   console.log(`tenant ${tenantId}: webhook ${receiver.url} verified by handshake (${receiver.stats.handshakes})`);
+
+  // The template every send uses, approved by the sandbox's review before the warm-up.
+  await ensureApprovedTemplate({ ingest, authorization: auth, businessAccountId, name: 'bench' });
 
   const send = createSender({
     baseUrl: ingest,

@@ -24,6 +24,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { numberFlag } from './lib/bench-events.mjs';
 import { startProcesses, Topics } from './lib/platform-processes.mjs';
+import { ensureApprovedTemplate } from './lib/templates.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const require = createRequire(import.meta.url);
@@ -161,10 +162,11 @@ const tokenOf = procs.token;
 
 appSecret = randomBytes(20).toString('hex');
 const phoneNumberId = `7${Date.now()}`.slice(0, 15);
+const businessAccountId = `6${Date.now()}`;
 const created = await post(
   `${store}/v1/tenants`,
   {
-    businessAccountId: `6${Date.now()}`,
+    businessAccountId,
     displayName: 'Chaos',
     phoneNumbers: [{ phoneNumberId, displayPhoneNumber: '+15559990000' }],
     appSecret,
@@ -243,6 +245,20 @@ const memberOf = async (waId) => {
 log(
   `marketing: ${CUSTOMERS} customers granted (consent log size ${logSizeAfterSetup}), exporting to audience ${audienceId}`,
 );
+
+// The templates the load sends, created and approved (ingest refuses unknown templates).
+for (const [name, components] of [
+  ['warmup', undefined],
+  ['chaos', [{ type: 'BODY', text: 'Chaos {{1}}', example: { body_text: [['order 1']] } }]],
+]) {
+  await ensureApprovedTemplate({
+    ingest,
+    authorization: `Bearer ${token}`,
+    businessAccountId,
+    name,
+    ...(components ? { components } : {}),
+  });
+}
 
 /** Every operation: kind, when, the fault window it was issued in, and its outcome. */
 const ops = [];

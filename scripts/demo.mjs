@@ -11,6 +11,7 @@ import { createHash, createHmac, randomInt } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
+import { ensureApprovedTemplate } from './lib/templates.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const home = process.env.CUSTODY_HOME ?? join(root, '.custody');
@@ -362,6 +363,16 @@ try {
   const blocked = await call('POST', `${INGEST}/v25.0/${phoneNumberId}/messages`, {
     token,
     body: { messaging_product: 'whatsapp', to: stranger, type: 'text', text: { body: 'Hello!' } },
+  });
+  // Only approved templates go out: the demo creates its template (once) and the sandbox's review approves it.
+  await ensureApprovedTemplate({
+    ingest: INGEST,
+    authorization: `Bearer ${token}`,
+    businessAccountId: t.businessAccountId,
+    name: 'restock_alert',
+    language: 'en_US',
+    category: 'MARKETING',
+    components: [{ type: 'BODY', text: 'Good news: the item you asked about is back in stock.' }],
   });
   const template = await call('POST', `${INGEST}/v25.0/${phoneNumberId}/messages`, {
     token,

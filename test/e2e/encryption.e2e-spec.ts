@@ -5,6 +5,7 @@ import { Topics } from '@custody/contracts';
 import { readTopic, testKafka, testTopic, uniqueDigits, waitForMessage } from '@custody/testing';
 import { inboundMessage } from '../support/messages';
 import { PlatformHarness, startPlatform } from '../support/platform.harness';
+import { approvedTemplate } from '../support/templates';
 import { registerAdsAccount } from '../support/sandbox.harness';
 import { TestTenant } from '../support/tenant-store.harness';
 import { waitFor } from '../support/wait';
@@ -258,6 +259,10 @@ describe('hosted messages at rest: encrypted per tenant, rotatable (real stack)'
       receiver.mode = 'fail';
       const tenant = await p.newTenant({ webhookUrl: receiver.url });
       const token = await tenant.token();
+      await approvedTemplate(p.ingestUrl, tenant, {
+        name: 'order_update',
+        components: [{ type: 'BODY', text: 'Order update: {{1}}', example: { body_text: [['shipped']] } }],
+      });
       const waId = p.newCustomer();
       const inbound = await p.sandbox('POST', `/sandbox/v1/customers/${waId}/messages`, {
         body: { phoneNumberId: tenant.phoneNumberId, text: `${marker} inbound text` },
@@ -307,6 +312,10 @@ describe('hosted messages at rest: encrypted per tenant, rotatable (real stack)'
           return mine.length === sent.length ? mine : undefined;
         },
         60_000,
+      );
+      // The customer receives the template's text with the parameter filled in.
+      expect(inbox.find((m: any) => m.type === 'template').content.rendered.body).toBe(
+        `Order update: ${marker} template parameter`,
       );
       const document = inbox.find((m: any) => m.type === 'document');
       expect(document.content).toEqual({

@@ -7,6 +7,7 @@ import { Topic, TopicNamespace, Topics } from '@custody/contracts';
 import { httpClient, HttpRequest, readTopic, uniqueDigits, uniqueName } from '@custody/testing';
 import { PlatformHarness, startPlatform } from '../support/platform.harness';
 import { waitFor } from '../support/wait';
+import { PLAIN_BODY } from '../support/templates';
 
 /**
  * Two environments on one broker and one database server: this file's platform (in-process, topics
@@ -129,10 +130,11 @@ describe("two environments on one broker and one database server never see each 
         client_secret: peer.operator.clientSecret,
       }),
     );
+    const peerBusinessAccountId = uniqueDigits(15);
     const created = await peerStore('POST', '/v1/tenants', {
       token: operator.body.access_token,
       body: {
-        businessAccountId: uniqueDigits(15),
+        businessAccountId: peerBusinessAccountId,
         displayName: uniqueName('Peer'),
         phoneNumbers: [{ phoneNumberId: tenantA.phoneNumberId, displayPhoneNumber: `+1555${uniqueDigits(7)}` }],
         appSecret: randomBytes(24).toString('base64url'),
@@ -161,7 +163,36 @@ describe("two environments on one broker and one database server never see each 
       type: 'template',
       template: { name: 'hello', language: { code: 'en_US' } },
     });
-    const traffic = async (env: { sandbox: HttpRequest; ingest: HttpRequest; token: () => Promise<string> }) => {
+    const traffic = async (env: {
+      sandbox: HttpRequest;
+      ingest: HttpRequest;
+      token: () => Promise<string>;
+      businessAccountId: string;
+    }) => {
+      // The template, created and approved in this environment (sends of unknown templates are refused).
+      await waitFor(
+        'the template created (the account routed)',
+        async () => {
+          const res = await env.ingest('POST', `/v25.0/${env.businessAccountId}/message_templates`, {
+            token: await env.token(),
+            body: { name: 'hello', language: 'en_US', category: 'UTILITY', components: PLAIN_BODY },
+          });
+          return res.status === 200 ? res : undefined;
+        },
+        60_000,
+        250,
+      );
+      await waitFor(
+        'the template approved',
+        async () => {
+          const res = await env.ingest('GET', `/v25.0/${env.businessAccountId}/message_templates?status=APPROVED`, {
+            token: await env.token(),
+          });
+          return res.body.data?.length === 1;
+        },
+        60_000,
+        250,
+      );
       const waId = `1555${uniqueDigits(7)}`;
       const sent = await waitFor(
         'the send accepted (the number routed)',
@@ -182,8 +213,18 @@ describe("two environments on one broker and one database server never see each 
       return { inboundId: inbound.body.messageId as string, outboundId: sent.body.messages[0].id as string };
     };
     const [inA, inB] = await Promise.all([
-      traffic({ sandbox: a.sandbox, ingest: a.ingest, token: tenantA.token }),
-      traffic({ sandbox: httpClient(peer.sandbox), ingest: httpClient(peer.ingest), token: peerToken }),
+      traffic({
+        sandbox: a.sandbox,
+        ingest: a.ingest,
+        token: tenantA.token,
+        businessAccountId: tenantA.businessAccountId,
+      }),
+      traffic({
+        sandbox: httpClient(peer.sandbox),
+        ingest: httpClient(peer.ingest),
+        token: peerToken,
+        businessAccountId: peerBusinessAccountId,
+      }),
     ]);
 
     // Each environment stored its own messages (and the hosted-chat notice it sent), in its own

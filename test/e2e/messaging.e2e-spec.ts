@@ -1,5 +1,6 @@
 import { NETWORK_SIGNATURE_HEADER, signBody } from '@custody/contracts';
 import { PlatformHarness, startPlatform } from '../support/platform.harness';
+import { approvedTemplate } from '../support/templates';
 import { TestTenant } from '../support/tenant-store.harness';
 import { waitFor } from '../support/wait';
 import { WebhookReceiver } from '../support/webhook-receiver';
@@ -23,6 +24,9 @@ describe('the hosted message path over the real stack', () => {
     receiver = await new WebhookReceiver().start();
     tenant = await p.newTenant({ webhookUrl: receiver.url });
     token = await tenant.token();
+    // The templates these tests send, approved by the sandbox's review.
+    await approvedTemplate(p.ingestUrl, tenant, { name: 'order_update' });
+    await approvedTemplate(p.ingestUrl, tenant, { name: 'hello', language: 'en' });
   });
   afterAll(async () => {
     await p?.close();
@@ -534,6 +538,7 @@ describe('the hosted message path over the real stack', () => {
 
   it('enforces the number’s throughput (130429) and the pair rate to one customer (131056)', async () => {
     const slow = await p.newTenant({ messagesPerSecond: 2 });
+    await approvedTemplate(p.ingestUrl, slow, { name: 'hello', language: 'en' });
     const slowToken = await slow.token();
     const template = (to: string) => ({
       messaging_product: 'whatsapp',

@@ -1,4 +1,5 @@
 import { PlatformHarness, startPlatform } from '../support/platform.harness';
+import { approvedTemplate } from '../support/templates';
 import { waitFor } from '../support/wait';
 
 const template = (to: string) => ({
@@ -25,6 +26,7 @@ describe('overload: sends past capacity are refused at once, accepted ones all s
 
   it('answers every send of a burst quickly, refuses the excess with code 2, and stores exactly the accepted', async () => {
     const tenant = await p.newTenant({ messagesPerSecond: 1000 });
+    await approvedTemplate(p.ingestUrl, tenant, { name: 'hello', language: 'en' });
     const token = await tenant.token();
     const started = Date.now();
     const results = await Promise.all(

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { PlatformHarness, startPlatform } from '../support/platform.harness';
+import { approvedTemplate } from '../support/templates';
 import { waitFor } from '../support/wait';
 
 const template = (to: string) => ({
@@ -39,6 +40,7 @@ describe('rate limits shared across ingest replicas', () => {
    */
   const burst = async (n: number) => {
     const tenant = await p.newTenant({ messagesPerSecond: RATE });
+    await approvedTemplate(p.ingestUrl, tenant, { name: 'hello', language: 'en' });
     const token = await tenant.token();
     const started = Date.now();
     const results = await Promise.all(

@@ -14,6 +14,8 @@ import { TenantsConsumer } from './consumers/tenants.consumer';
 import { MessagesController } from './controllers/messages.controller';
 import { NetworkController } from './controllers/network.controller';
 import { MediaController } from './controllers/media.controller';
+import { GraphNodeController } from './controllers/graph-node.controller';
+import { TemplatesController } from './controllers/templates.controller';
 import { RetentionController } from './controllers/retention.controller';
 import { WebhookController } from './controllers/webhook.controller';
 import { IngestErasureRepository } from './repositories/erasure.repository';
@@ -21,6 +23,7 @@ import { IdempotencyRepository } from './repositories/idempotency.repository';
 import { InboundMessageRepository } from './repositories/inbound-message.repository';
 import { NetworkClient } from './repositories/network.client';
 import { RoutingRepository } from './repositories/routing.repository';
+import { TemplateRepository } from './repositories/template.repository';
 import { WebhookRepository } from './repositories/webhook.repository';
 import { WindowRepository } from './repositories/window.repository';
 import { NetworkInboundService } from './services/network-inbound.service';
@@ -28,6 +31,8 @@ import { SendAdmissionService } from './services/send-admission.service';
 import { SendService } from './services/send.service';
 import { WebhookSubscriptionService } from './services/webhook-subscription.service';
 import { MediaService } from './services/media.service';
+import { GraphNodeService } from './services/graph-node.service';
+import { TemplateService } from './services/template.service';
 import { IngestRetentionService } from './services/retention.service';
 import { WebhookWorkerService } from './services/webhook-worker.service';
 
@@ -54,8 +59,17 @@ export class AppModule {
           acceptQueryToken: true,
         }),
       ],
-      // MediaController last: its `v:version/:mediaId` routes must not shadow ingest's own `/v1/…` ones.
-      controllers: [MessagesController, NetworkController, WebhookController, RetentionController, MediaController],
+      // MediaController and GraphNodeController last: their `v:version/:id` routes must not shadow
+      // ingest's own `/v1/…` ones.
+      controllers: [
+        MessagesController,
+        NetworkController,
+        WebhookController,
+        RetentionController,
+        TemplatesController,
+        MediaController,
+        GraphNodeController,
+      ],
       providers: [
         {
           // API rate limits per tenant, divided among the live replicas (as the send limits are).
@@ -101,6 +115,9 @@ export class AppModule {
         ErasureConsumer,
         IngestRetentionService,
         MediaService,
+        TemplateRepository,
+        TemplateService,
+        GraphNodeService,
       ],
     };
   }

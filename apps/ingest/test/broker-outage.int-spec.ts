@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PlatformHarness, startPlatform } from '../../../test/support/platform.harness';
+import { approvedTemplate } from '../../../test/support/templates';
 import { TestTenant } from '../../../test/support/tenant-store.harness';
 import { waitFor } from '../../../test/support/wait';
 
@@ -29,6 +30,7 @@ describe('ingest while the broker is unavailable (real stack, the local broker p
     broker = localBroker();
     p = await startPlatform({ ingestEnv: { SEND_TIMEOUT_MS: String(SEND_TIMEOUT_MS) } });
     tenant = await p.newTenant();
+    await approvedTemplate(p.ingestUrl, tenant, { name: 'hello' });
   });
   afterAll(async () => {
     broker?.resume();

@@ -29,12 +29,7 @@ import type { Response } from 'express';
 import { Auth, CurrentTenant, Roles } from '@custody/auth';
 import { ApiOkContent } from '@custody/platform';
 import { MEDIA_MAX_BYTES } from '../domain/media-types';
-import {
-  MediaDeleteResponseDto,
-  MediaMetadataDto,
-  MediaUploadFormDto,
-  MediaUploadResponseDto,
-} from '../dtos/media.dto';
+import { MediaDeleteResponseDto, MediaUploadFormDto, MediaUploadResponseDto } from '../dtos/media.dto';
 import { GraphErrorResponse, invalidParameter } from '../services/graph-error';
 import { MediaService, UploadedFile as MediaFile } from '../services/media.service';
 
@@ -93,30 +88,6 @@ export class MediaController {
     checkVersion(version);
     checkId(phoneNumberId, 'phone number id');
     return this.media.upload(tenantId, phoneNumberId, fields ?? {}, file);
-  }
-
-  /** The media's type, hash, size and a download URL valid for 5 minutes. */
-  @Get('v:version/:mediaId')
-  @Auth(Roles.TenantAdmin, Roles.TenantAgent)
-  @ApiOperation({ summary: 'Media metadata and download URL' })
-  @ApiParam({ name: 'version', description: 'The version after `v`, e.g. `25.0`.' })
-  @ApiParam({ name: 'mediaId', description: 'A media id from an upload.' })
-  @ApiQuery({ name: 'phone_number_id', required: false, description: 'Fails unless this number owns the media.' })
-  @ApiOkResponse({ type: MediaMetadataDto })
-  @ApiBadRequestResponse({ type: GraphErrorResponse })
-  @ApiNotFoundResponse({ type: GraphErrorResponse, description: 'No such media of the caller tenant (or expired)' })
-  metadata(
-    @Param('version') version: string,
-    @Param('mediaId') mediaId: string,
-    @CurrentTenant() tenantId: string,
-    @Query('phone_number_id') phoneNumberId?: string,
-  ): Promise<MediaMetadataDto> {
-    checkVersion(`v${version}`);
-    checkId(mediaId, 'media id');
-    if (phoneNumberId !== undefined) {
-      checkId(phoneNumberId, 'phone_number_id');
-    }
-    return this.media.metadata(tenantId, `v${version}`, mediaId, phoneNumberId);
   }
 
   /** The bytes, from the URL `GET /{version}/{media-id}` gave (with the same bearer token). */

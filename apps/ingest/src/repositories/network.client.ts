@@ -16,6 +16,18 @@ export class NetworkClient {
     await this.post('/network/v1/receipts', { receipts: [receipt] }, 10_000, 'the read receipt');
   }
 
+  /** A new template, handed to the network for review (the verdict comes back as a network event). */
+  async submitTemplate(template: {
+    templateId: string;
+    businessAccountId: string;
+    name: string;
+    language: string;
+    category: string;
+    components: Array<Record<string, unknown>>;
+  }): Promise<void> {
+    await this.post('/network/v1/templates', { templates: [template] }, 10_000, 'the template');
+  }
+
   /** A signed POST to the network; anything but 2xx is an error naming what was refused. */
   private async post(path: string, payload: unknown, timeoutMs: number, what: string): Promise<void> {
     const body = JSON.stringify(payload);

@@ -70,6 +70,28 @@ export class RoutingRepository {
     return route;
   }
 
+  /** Whether the business account (WABA id) is one of the tenant's. */
+  async ownsBusinessAccount(tenantId: TenantId, businessAccountId: string): Promise<boolean> {
+    const rows: unknown[] = await this.db.forTenant(tenantId, (m) =>
+      m.query(`SELECT 1 FROM tenant_numbers WHERE tenant_id = $1 AND business_account_id = $2 LIMIT 1`, [
+        tenantId,
+        businessAccountId,
+      ]),
+    );
+    return rows.length > 0;
+  }
+
+  /**
+   * The tenant of a business account: the network names only the account (template reviews), so
+   * this is a platform-scoped read like routing by number.
+   */
+  async tenantOfBusinessAccount(businessAccountId: string): Promise<TenantId | null> {
+    const rows: Array<{ tenant_id: string }> = await this.db.forPlatform((m) =>
+      m.query(`SELECT tenant_id FROM tenant_numbers WHERE business_account_id = $1 LIMIT 1`, [businessAccountId]),
+    );
+    return rows[0] ? asTenantId(rows[0].tenant_id) : null;
+  }
+
   async applyTenant(
     tenantId: TenantId,
     facts: {
@@ -150,6 +172,7 @@ export class RoutingRepository {
         'tenant_retention',
         'media',
         'inbound_messages',
+        'message_templates',
       ]) {
         await m.query(`DELETE FROM ${table} WHERE tenant_id = $1`, [tenantId]);
       }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { TenantDb, TenantId } from '@custody/database';
-import { PendingWebhook } from '../services/webhook-envelope';
+import { conversationOf, PendingWebhook } from '../services/webhook-envelope';
 
 export interface ClaimedWebhook extends PendingWebhook {
   attempts: number;
@@ -25,7 +25,7 @@ export interface NewDelivery {
   eventId: string;
   businessAccountId: string;
   phoneNumberId: string;
-  kind: 'message' | 'status';
+  kind: PendingWebhook['kind'];
   payload: PendingWebhook['payload'];
 }
 
@@ -60,7 +60,7 @@ export class WebhookRepository {
           rows.map((r) => r.phoneNumberId),
           rows.map((r) => r.kind),
           rows.map((r) => JSON.stringify(r.payload)),
-          rows.map((r) => r.payload.conversationId),
+          rows.map((r) => conversationOf(r.payload)),
         ],
       ),
     );
@@ -103,7 +103,7 @@ export class WebhookRepository {
             outcome.error?.slice(0, 500) ?? null,
             outcome.url,
             outcome.durationMs,
-            rows.map((r) => r.payload.conversationId),
+            rows.map((r) => conversationOf(r.payload)),
           ],
         );
       }
@@ -140,7 +140,7 @@ export class WebhookRepository {
         id: string;
         business_account_id: string;
         phone_number_id: string;
-        kind: 'message' | 'status';
+        kind: PendingWebhook['kind'];
         payload: PendingWebhook['payload'];
         attempts: number;
         created_at: Date;

@@ -8,12 +8,13 @@ import { MarkReadResponseDto, parseSendBody, SendMessageDto, SendMessageResponse
 import { IdempotencyRepository } from '../repositories/idempotency.repository';
 import { InboundMessageRepository } from '../repositories/inbound-message.repository';
 import { NetworkClient } from '../repositories/network.client';
-import { RoutingRepository } from '../repositories/routing.repository';
+import { NumberRoute, RoutingRepository } from '../repositories/routing.repository';
 import { WindowRepository } from '../repositories/window.repository';
 import { GraphCodes, GraphError, invalidParameter } from './graph-error';
 import { idempotentMessageId, newMessageId, requestHash, toWaId } from './message-ids';
 import { shareOf, TokenBuckets } from './rate-limiter';
 import { SendAdmissionService } from './send-admission.service';
+import { TemplateService } from './template.service';
 
 const WINDOW_MS = 24 * 60 * 60 * 1000;
 
@@ -37,6 +38,7 @@ export class SendService {
     private readonly cipher: FieldCipher,
     private readonly inbound: InboundMessageRepository,
     private readonly network: NetworkClient,
+    private readonly templates: TemplateService,
   ) {}
 
   async send(
@@ -90,7 +92,7 @@ export class SendService {
     if (dto.status === 'read') {
       return this.markRead(tenantId, route.phoneNumberId, dto.message_id ?? '');
     }
-    return this.sendMessage(tenantId, route.phoneNumberId, route.messagesPerSecond, dto, body, idempotencyKey);
+    return this.sendMessage(tenantId, route, dto, body, idempotencyKey);
   }
 
   /**
@@ -122,12 +124,12 @@ export class SendService {
 
   private async sendMessage(
     tenantId: TenantId,
-    phoneNumberId: string,
-    messagesPerSecond: number,
+    route: NumberRoute,
     dto: SendMessageDto,
     body: unknown,
     idempotencyKey: string | undefined,
   ): Promise<SendMessageResponseDto> {
+    const { phoneNumberId, messagesPerSecond } = route;
     const waId = toWaId(dto.to ?? '');
     if (waId.length < 6 || waId.length > 20) {
       throw invalidParameter('to must be a phone number with 6 to 20 digits');
@@ -153,7 +155,13 @@ export class SendService {
     }
     const type = dto.type ?? 'text';
     const conversationId = conversationIdFor(tenantId, phoneNumberId, waId);
-    if (type !== 'template') {
+    let content = contentOf(dto, type);
+    if (type === 'template' && dto.template) {
+      // Only approved templates go out, with the parameters they expect; the customer receives
+      // (and the conversation keeps, sealed) the rendered text. From memory: no read per message.
+      const { category, rendered } = await this.templates.checkSend(tenantId, route.businessAccountId, dto.template);
+      content = { ...dto.template, category, rendered };
+    } else {
       const last = await this.windows.lastCustomerMessageAt(tenantId, conversationId);
       if (!last || Date.now() - last.getTime() > WINDOW_MS) {
         throw new GraphError(
@@ -192,7 +200,7 @@ export class SendService {
     try {
       // Sealed here, where it enters Custody: from now on the content is ciphertext (Kafka,
       // tenant-store, outboxes, queues) until the network's delivery opens it.
-      contentCiphertext = await this.cipher.encryptJson(tenantId, contentOf(dto, type), messageContentAad(messageId));
+      contentCiphertext = await this.cipher.encryptJson(tenantId, content, messageContentAad(messageId));
     } catch {
       // The tenant's key has not reached ingest yet (or is gone): nothing was accepted.
       this.buckets.refund(numberKey);

@@ -1,12 +1,47 @@
 import { MessageEvent, StatusEvent } from '@custody/contracts';
 
+/** A template's status change, due to the tenant as a `message_template_status_update` webhook. */
+export interface TemplateStatusUpdate {
+  templateId: string;
+  name: string;
+  language: string;
+  category: string;
+  /** The Cloud API's `event`: APPROVED, REJECTED, PAUSED, DISABLED… */
+  event: string;
+  /** The rejection reason (`NONE` when there is none). */
+  reason: string;
+  /** When the status changed (ISO). */
+  at: string;
+}
+
 export interface PendingWebhook {
   id: string;
   businessAccountId: string;
   phoneNumberId: string;
   displayPhoneNumber: string;
-  kind: 'message' | 'status';
-  payload: MessageEvent | StatusEvent;
+  kind: 'message' | 'status' | 'template';
+  payload: MessageEvent | StatusEvent | TemplateStatusUpdate;
+}
+
+/** The conversation a webhook is about (none for a template's status). */
+export const conversationOf = (payload: PendingWebhook['payload']): string | null =>
+  'conversationId' in payload ? payload.conversationId : null;
+
+/** A template status change as the Cloud API's `message_template_status_update` value. */
+export function webhookTemplateStatus(t: TemplateStatusUpdate): Record<string, unknown> {
+  return {
+    event: t.event,
+    // A JSON number, as the Cloud API sends it (template ids have 15 digits: exact in a double).
+    message_template_id: Number(t.templateId),
+    message_template_name: t.name,
+    message_template_language: t.language,
+    message_template_category: t.category,
+    reason: t.reason,
+    ...(t.event === 'DISABLED' ? { disable_info: { disable_date: unix(t.at) } } : {}),
+    ...(t.event === 'PAUSED'
+      ? { other_info: { title: 'FIRST_PAUSE', description: 'The template was paused because of its quality rating' } }
+      : {}),
+  };
 }
 
 const unix = (iso: string): string => String(Math.floor(Date.parse(iso) / 1000));
@@ -74,7 +109,8 @@ export function buildEnvelope(
   const entries = new Map<string, Map<string, PendingWebhook[]>>();
   for (const item of items) {
     const changes = entries.get(item.businessAccountId) ?? new Map<string, PendingWebhook[]>();
-    const key = `${item.phoneNumberId}|${item.kind}`;
+    // A template's status change is a change of its own (as the Cloud API sends them).
+    const key = item.kind === 'template' ? `template|${item.id}` : `${item.phoneNumberId}|${item.kind}`;
     changes.set(key, [...(changes.get(key) ?? []), item]);
     entries.set(item.businessAccountId, changes);
   }
@@ -82,8 +118,15 @@ export function buildEnvelope(
     object: 'whatsapp_business_account',
     entry: [...entries].map(([wabaId, changes]) => ({
       id: wabaId,
+      time: Math.floor(Date.now() / 1000),
       changes: [...changes.values()].map((group) => {
         const first = group[0];
+        if (first.kind === 'template') {
+          return {
+            field: 'message_template_status_update',
+            value: webhookTemplateStatus(first.payload as TemplateStatusUpdate),
+          };
+        }
         const value: Record<string, unknown> = {
           messaging_product: 'whatsapp',
           metadata: {

@@ -17,7 +17,7 @@ export interface NewWebhook {
   businessAccountId: string;
   phoneNumberId: string;
   displayPhoneNumber: string;
-  kind: 'message' | 'status';
+  kind: PendingWebhook['kind'];
   payload: PendingWebhook['payload'];
 }
 

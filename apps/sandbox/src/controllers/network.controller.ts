@@ -4,6 +4,7 @@ import type { Request } from 'express';
 import { NETWORK_SIGNATURE_HEADER, NetworkOutboundMessage, verifySignature } from '@custody/contracts';
 import { SandboxEnv } from '../config/sandbox.env';
 import { NetworkService, ReadReceipt } from '../services/network.service';
+import { SubmittedTemplate, TemplateReviewService } from '../services/template-review.service';
 
 /** The network's side of the link: Custody hands it outbound messages (signed). */
 @ApiExcludeController()
@@ -11,6 +12,7 @@ import { NetworkService, ReadReceipt } from '../services/network.service';
 export class NetworkController {
   constructor(
     private readonly network: NetworkService,
+    private readonly review: TemplateReviewService,
     private readonly env: SandboxEnv,
   ) {}
 
@@ -42,6 +44,21 @@ export class NetworkController {
     }
     const receipts = Array.isArray(body.receipts) ? body.receipts : [];
     return { accepted: this.network.receive(receipts) };
+  }
+
+  /** Templates submitted for review (signed like the messages); verdicts go back to ingest later. */
+  @Post('templates')
+  @HttpCode(202)
+  templates(
+    @Req() req: Request & { rawBody?: Buffer },
+    @Body() body: { templates?: Array<Omit<SubmittedTemplate, 'status' | 'reason' | 'submittedAt' | 'ingestStatus'>> },
+  ): { accepted: number } {
+    this.checkSignature(req);
+    if (this.network.behaviour.unavailable) {
+      throw new ServiceUnavailableException('the network is unavailable (sandbox outage)');
+    }
+    const templates = Array.isArray(body.templates) ? body.templates : [];
+    return { accepted: this.review.submit(templates) };
   }
 
   private checkSignature(req: Request & { rawBody?: Buffer }): void {

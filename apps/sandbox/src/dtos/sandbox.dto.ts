@@ -161,3 +161,41 @@ export class CustomerBehaviourDto {
   @IsBoolean()
   fail: boolean;
 }
+
+export class TemplateReviewDto {
+  /**
+   * How new templates are reviewed: `approve` (the default) or `reject` them after `delayMs`, or
+   * `manual`: they stay PENDING until `POST /sandbox/v1/templates/{id}/status` decides.
+   */
+  @ApiPropertyOptional({ enum: ['approve', 'reject', 'manual'] })
+  @IsOptional()
+  @IsIn(['approve', 'reject', 'manual'])
+  mode?: 'approve' | 'reject' | 'manual';
+
+  /** How long a review takes (default 50 ms). */
+  @ApiPropertyOptional({ minimum: 0, maximum: 600000 })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(600_000)
+  delayMs?: number;
+
+  /** The reason given with `reject` (default INVALID_FORMAT). */
+  @ApiPropertyOptional({ enum: ['ABUSIVE_CONTENT', 'INVALID_FORMAT', 'PROMOTIONAL', 'TAG_CONTENT_MISMATCH', 'SCAM'] })
+  @IsOptional()
+  @IsIn(['ABUSIVE_CONTENT', 'INVALID_FORMAT', 'PROMOTIONAL', 'TAG_CONTENT_MISMATCH', 'SCAM'])
+  reason?: string;
+}
+
+export class TemplateStatusDto {
+  /** The template's new status: a verdict, or a pause or a disabling for its quality. */
+  @ApiProperty({ enum: ['APPROVED', 'REJECTED', 'PAUSED', 'DISABLED'] })
+  @IsIn(['APPROVED', 'REJECTED', 'PAUSED', 'DISABLED'])
+  status: 'APPROVED' | 'REJECTED' | 'PAUSED' | 'DISABLED';
+
+  /** With REJECTED: why (default INVALID_FORMAT). */
+  @ApiPropertyOptional({ enum: ['ABUSIVE_CONTENT', 'INVALID_FORMAT', 'PROMOTIONAL', 'TAG_CONTENT_MISMATCH', 'SCAM'] })
+  @IsOptional()
+  @IsIn(['ABUSIVE_CONTENT', 'INVALID_FORMAT', 'PROMOTIONAL', 'TAG_CONTENT_MISMATCH', 'SCAM'])
+  reason?: string;
+}

@@ -239,13 +239,17 @@ export class NetworkService implements OnApplicationShutdown {
     this.pending.add(sending);
   }
 
-  /** Signed POST to ingest's network endpoint, retried a few times like a real network would. */
-  private async post(events: NetworkEvent[]): Promise<number> {
-    const body = JSON.stringify({ events });
+  private post(events: NetworkEvent[]): Promise<number> {
+    return this.signedPost('/network/v1/events', { events });
+  }
+
+  /** Signed POST to one of ingest's network endpoints, retried a few times like a real network would. */
+  async signedPost(path: string, payload: unknown): Promise<number> {
+    const body = JSON.stringify(payload);
     let lastError = '';
     for (let attempt = 0; attempt < 5; attempt += 1) {
       try {
-        const res = await fetch(`${this.env.INGEST_URL}/network/v1/events`, {
+        const res = await fetch(`${this.env.INGEST_URL}${path}`, {
           method: 'POST',
           headers: {
             'content-type': 'application/json',
@@ -300,7 +304,13 @@ function pricingOf(
   sentAt: number,
 ): Required<Pick<Extract<NetworkEvent, { kind: 'status' }>['status'], 'pricing' | 'conversation'>> {
   const template = m.type === 'template';
-  const category = template ? 'utility' : 'service';
+  // A template is billed in its own category (as approved); anything else in the window is service.
+  const declared = typeof m.content.category === 'string' ? m.content.category.toLowerCase() : '';
+  const category = template
+    ? ['marketing', 'utility', 'authentication'].includes(declared)
+      ? declared
+      : 'utility'
+    : 'service';
   return {
     pricing: {
       billable: template,
