@@ -158,4 +158,67 @@ describe('media endpoints (real stack)', () => {
     expect(webhook.status).toBe(200);
     expect(json(webhook)).toHaveProperty('url');
   });
+
+  it('sends uploaded media by id (the tenant’s own, of a fitting type) and refuses any other id', async () => {
+    const waId = p.newCustomer();
+    // The customer writes to both tenants' numbers: their windows are open.
+    for (const tenant of [a, b]) {
+      const wrote = await p.sandbox('POST', `/sandbox/v1/customers/${waId}/messages`, {
+        body: { phoneNumberId: tenant.phoneNumberId, text: 'send me the picture' },
+      });
+      expect(wrote.body.ingestStatus).toBe(200);
+    }
+    const bytes = Buffer.from('\x89PNG\r\n\x1a\n a picture');
+    // messaging_product in the query string, as one published SDK sends it.
+    const form = new FormData();
+    form.append('file', new Blob([bytes], { type: 'image/png' }), 'p.png');
+    const uploaded = await fetch(`${p.ingestUrl}/v25.0/${a.phoneNumberId}/media?messaging_product=whatsapp`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${await a.token()}` },
+      body: form,
+    });
+    expect(uploaded.status).toBe(200);
+    const imageId = ((await uploaded.json()) as { id: string }).id;
+    const pdf = await upload(a, {
+      product: 'whatsapp',
+      file: { bytes: Buffer.from('%PDF-1.4 x'), type: 'application/pdf', name: 'x.pdf' },
+    });
+    const send = async (tenant: TestTenant, body: Record<string, unknown>) =>
+      p.ingest('POST', `/v25.0/${tenant.phoneNumberId}/messages`, {
+        token: await tenant.token(),
+        body: { messaging_product: 'whatsapp', to: waId, ...body },
+      });
+
+    const sent = await send(a, { type: 'image', image: { id: imageId, caption: 'here it is' } });
+    expect(sent.status).toBe(200);
+    const delivered = await (async () => {
+      for (let i = 0; i < 200; i += 1) {
+        const r = await p.sandbox('GET', `/sandbox/v1/customers/${waId}/inbox?phoneNumberId=${a.phoneNumberId}`);
+        const found = (r.body as any[]).find((m) => m.messageId === sent.body.messages[0].id);
+        if (found) {
+          return found;
+        }
+        await new Promise((r2) => setTimeout(r2, 100));
+      }
+      throw new Error('the image never reached the customer');
+    })();
+    expect(delivered.content).toEqual({
+      id: imageId,
+      caption: 'here it is',
+      mime_type: 'image/png',
+      sha256: createHash('sha256').update(bytes).digest('hex'),
+    });
+
+    const refusals: Array<[string, TestTenant, Record<string, unknown>, number, RegExp]> = [
+      ['unknown id', a, { type: 'image', image: { id: '1234567890123456' } }, 100, /media attachment ID/],
+      ['another tenant’s id', b, { type: 'image', image: { id: imageId } }, 100, /media attachment ID/],
+      ['a PDF as an image', a, { type: 'image', image: { id: pdf.body.id } }, 131053, /application\/pdf/],
+      ['link and id', a, { type: 'image', image: { id: imageId, link: 'https://x.example/a.png' } }, 100, /not both/],
+    ];
+    for (const [what, tenant, body, code, details] of refusals) {
+      const res = await send(tenant, body);
+      expect({ what, status: res.status, code: res.body.error?.code }).toEqual({ what, status: 400, code });
+      expect(res.body.error.error_data.details).toMatch(details);
+    }
+  });
 });

@@ -421,7 +421,9 @@ describe('the hosted message path over the real stack', () => {
       ],
       [{ type: 'location', location: { latitude: 120, longitude: 0 } }, /latitude/],
       [{ type: 'contacts', contacts: [{ name: {} }] }, /formatted_name/],
-      [{ type: 'sticker', sticker: { id: '1' } }, /link/],
+      [{ type: 'sticker', sticker: { caption: 'x', link: 'https://cdn.example.com/s.webp' } }, /only a link or an id/],
+      // An id that is no upload of this tenant.
+      [{ type: 'sticker', sticker: { id: '1' } }, /not a valid whatsapp business account media attachment ID/],
     ];
     for (const [body, details] of bad) {
       const res = await p.ingest('POST', `/v25.0/${tenant.phoneNumberId}/messages`, {

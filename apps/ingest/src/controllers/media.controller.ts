@@ -66,6 +66,11 @@ export class MediaController {
   @ApiOperation({ summary: 'Upload media' })
   @ApiParam({ name: 'version', description: 'Any Graph-style version, e.g. `v25.0`.' })
   @ApiParam({ name: 'phoneNumberId', description: "One of the caller tenant's business numbers." })
+  @ApiQuery({
+    name: 'messaging_product',
+    required: false,
+    description: '`whatsapp`, when not given in the form (the Graph API takes either).',
+  })
   @ApiConsumes('multipart/form-data')
   @ApiBody({ type: MediaUploadFormDto })
   @ApiOkResponse({ type: MediaUploadResponseDto })
@@ -84,10 +89,13 @@ export class MediaController {
     @CurrentTenant() tenantId: string,
     @Body() fields: Record<string, unknown>,
     @UploadedFile() file?: MediaFile,
+    @Query('messaging_product') messagingProduct?: string,
   ): Promise<MediaUploadResponseDto> {
     checkVersion(version);
     checkId(phoneNumberId, 'phone number id');
-    return this.media.upload(tenantId, phoneNumberId, fields ?? {}, file);
+    // The Graph API takes parameters in the query string too (one published SDK sends messaging_product there).
+    const given = messagingProduct !== undefined ? { messaging_product: messagingProduct, ...fields } : fields;
+    return this.media.upload(tenantId, phoneNumberId, given ?? {}, file);
   }
 
   /** The bytes, from the URL `GET /{version}/{media-id}` gave (with the same bearer token). */

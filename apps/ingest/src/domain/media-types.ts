@@ -28,6 +28,24 @@ const LIMITS: Record<string, number> = {
   'video/3gpp': 16 * MB,
 };
 
+/** Whether uploaded media of this MIME type can be sent as a message of this type. */
+export function sendableAs(messageType: string, mimeType: string): boolean {
+  switch (messageType) {
+    case 'image':
+      return mimeType === 'image/jpeg' || mimeType === 'image/png';
+    case 'sticker':
+      return mimeType === 'image/webp';
+    case 'audio':
+      return mimeType.startsWith('audio/');
+    case 'video':
+      return mimeType.startsWith('video/');
+    case 'document':
+      return mimeType === 'text/plain' || mimeType.startsWith('application/');
+    default:
+      return false;
+  }
+}
+
 export type MediaCheck = { ok: true; mimeType: string } | { ok: false; details: string };
 
 /** Whether an upload of this declared type and size is accepted; the reason when it is not. */

@@ -45,13 +45,20 @@ function header(v: unknown, path: string): string | undefined {
   return `${path}.type must be text, image, video or document`;
 }
 
-function mediaRef(v: unknown, path: string): string | undefined {
+/** A media reference: a `link`, or (where `allowId`) the `id` of an upload, checked when it is sent. */
+function mediaRef(v: unknown, path: string, allowId = false): string | undefined {
   if (!isObject(v)) {
-    return `${path} must be an object with a link`;
+    return `${path} must be an object with a link${allowId ? ' or an id' : ''}`;
   }
-  const problem = only(v, path, ['link', 'id', 'caption', 'filename']);
+  const problem = only(v, path, allowId ? ['link', 'id', 'caption', 'filename'] : ['link', 'caption', 'filename']);
   if (problem) {
     return problem;
+  }
+  if (allowId && v.id !== undefined) {
+    if (v.link !== undefined) {
+      return `${path}: give a link or an id, not both`;
+    }
+    return typeof v.id === 'string' && /^\d{1,32}$/.test(v.id) ? undefined : `${path}.id must be a media id (digits)`;
   }
   if (typeof v.link !== 'string' || !/^https?:\/\/\S{1,2000}$/.test(v.link)) {
     return `${path}.link must be an http(s) URL`;
@@ -203,7 +210,9 @@ export function checkContacts(v: unknown): string | undefined {
 
 export function checkSticker(v: unknown): string | undefined {
   return (
-    mediaRef(v, 'sticker') ??
-    (isObject(v) && (v.caption !== undefined || v.filename !== undefined) ? 'sticker takes only a link' : undefined)
+    mediaRef(v, 'sticker', true) ??
+    (isObject(v) && (v.caption !== undefined || v.filename !== undefined)
+      ? 'sticker takes only a link or an id'
+      : undefined)
   );
 }

@@ -67,13 +67,20 @@ export class TemplateObject {
 }
 
 export class MediaObject {
-  /** Where the network fetches the media (http(s)). */
-  @ApiProperty({ example: 'https://example.com/receipt.pdf' })
+  /** Where the network fetches the media (http(s)); or give `id`. */
+  @ApiPropertyOptional({ example: 'https://example.com/receipt.pdf' })
+  @ValidateIf((o: MediaObject) => o.id === undefined)
   @IsUrl(
     { require_protocol: true, protocols: ['https', 'http'], require_tld: false },
     { message: 'media link must be an http(s) URL' },
   )
-  link: string;
+  link?: string;
+
+  /** The id of media uploaded with `POST /{phone-number-id}/media` by the same tenant (instead of `link`). */
+  @ApiPropertyOptional({ example: '1037543291543636' })
+  @IsOptional()
+  @Matches(/^\d{1,32}$/, { message: 'media id must be digits' })
+  id?: string;
 
   /** Text shown with an image, video or document. */
   @ApiPropertyOptional()
@@ -274,6 +281,8 @@ const RICH_CHECKS: Partial<Record<string, (value: unknown) => string | undefined
   sticker: checkSticker,
 };
 
+const MEDIA_TYPES: ReadonlySet<string> = new Set(['image', 'document', 'audio', 'video']);
+
 /** Validates a send body; returns the problems as one Cloud-API-style details string. */
 export function parseSendBody(body: unknown): { ok: true; dto: SendMessageDto } | { ok: false; details: string } {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
@@ -302,6 +311,10 @@ export function parseSendBody(body: unknown): { ok: true; dto: SendMessageDto } 
     // `{"type":"text"}` with no `text` (or no type and no text) would deliver an empty message; a
     // `template` send without its object would slip past the 24-hour window.
     return { ok: false, details: `${type} is required for a message of type ${type}` };
+  }
+  const media = MEDIA_TYPES.has(type) ? ((dto as unknown as Record<string, unknown>)[type] as MediaObject) : undefined;
+  if (dto.status === undefined && media?.id !== undefined && media.link !== undefined) {
+    return { ok: false, details: `${type}: give a link or an id, not both` };
   }
   const richCheck = dto.status === undefined ? RICH_CHECKS[type] : undefined;
   const richProblem = richCheck?.((dto as unknown as Record<string, unknown>)[type]);

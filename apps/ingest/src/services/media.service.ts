@@ -1,7 +1,7 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
 import { createHash, randomBytes, randomInt } from 'node:crypto';
 import { FieldCipher } from '@custody/crypto';
-import { asTenantId, TenantDb } from '@custody/database';
+import { asTenantId, TenantDb, TenantId } from '@custody/database';
 import { IngestEnv } from '../config/ingest.env';
 import { checkMediaUpload } from '../domain/media-types';
 import { RoutingRepository } from '../repositories/routing.repository';
@@ -102,6 +102,20 @@ export class MediaService {
       ),
     );
     return { id };
+  }
+
+  /**
+   * The uploaded media a send names by id, when it is the tenant's and not expired (one primary-key
+   * read, only for sends of media by id).
+   */
+  async forSend(tenantId: TenantId, mediaId: string): Promise<{ mimeType: string; sha256: string } | null> {
+    const rows: Array<{ mime_type: string; sha256: string }> = await this.db.forTenant(tenantId, (m) =>
+      m.query(`SELECT mime_type, sha256 FROM media WHERE tenant_id = $1 AND id = $2 AND expires_at > now()`, [
+        tenantId,
+        mediaId,
+      ]),
+    );
+    return rows[0] ? { mimeType: rows[0].mime_type, sha256: rows[0].sha256 } : null;
   }
 
   /** Metadata, with a download URL valid for 5 minutes (each call issues a new one). */

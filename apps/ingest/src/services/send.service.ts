@@ -15,8 +15,11 @@ import { idempotentMessageId, newMessageId, requestHash, toWaId } from './messag
 import { shareOf, TokenBuckets } from './rate-limiter';
 import { SendAdmissionService } from './send-admission.service';
 import { TemplateService } from './template.service';
+import { MediaService } from './media.service';
+import { sendableAs } from '../domain/media-types';
 
 const WINDOW_MS = 24 * 60 * 60 * 1000;
+const MEDIA_BY_ID: ReadonlySet<string> = new Set(['image', 'document', 'audio', 'video', 'sticker']);
 
 /**
  * The Cloud-API-compatible send. Checks, in order: the body, the number's owner, the 24-hour
@@ -39,6 +42,7 @@ export class SendService {
     private readonly inbound: InboundMessageRepository,
     private readonly network: NetworkClient,
     private readonly templates: TemplateService,
+    private readonly media: MediaService,
   ) {}
 
   async send(
@@ -122,6 +126,31 @@ export class SendService {
     return { success: true };
   }
 
+  /**
+   * Media sent by id must be an upload of the caller tenant (not expired) of a type the message
+   * type takes; the message then carries its MIME type and hash, as the Cloud API's media objects do.
+   */
+  private async uploadedMedia(
+    tenantId: TenantId,
+    type: string,
+    mediaId: string,
+  ): Promise<{ mime_type: string; sha256: string }> {
+    const found = await this.media.forSend(tenantId, mediaId);
+    if (!found) {
+      // The same answer for another tenant's media and an unknown or expired id.
+      throw invalidParameter(`Param ${type}['id'] is not a valid whatsapp business account media attachment ID`);
+    }
+    if (!sendableAs(type, found.mimeType)) {
+      throw new GraphError(
+        HttpStatus.BAD_REQUEST,
+        GraphCodes.MediaUpload,
+        '(#131053) Media upload error',
+        `Media of type ${found.mimeType} cannot be sent as ${type}`,
+      );
+    }
+    return { mime_type: found.mimeType, sha256: found.sha256 };
+  }
+
   private async sendMessage(
     tenantId: TenantId,
     route: NumberRoute,
@@ -171,6 +200,10 @@ export class SendService {
           'More than 24 hours have passed since the customer last replied to this number; send a template instead',
         );
       }
+    }
+    const mediaId = (content as { id?: unknown }).id;
+    if (MEDIA_BY_ID.has(type) && typeof mediaId === 'string') {
+      content = { ...(content as Record<string, unknown>), ...(await this.uploadedMedia(tenantId, type, mediaId)) };
     }
     // Each replica enforces its share, so the limits hold for the platform, not per replica.
     const replicas = this.replicas.live();
