@@ -1,6 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { PlatformHarness, startPlatform } from '../support/platform.harness';
 import { TestTenant } from '../support/tenant-store.harness';
+import { waitFor } from '../support/wait';
+import { WebhookReceiver } from '../support/webhook-receiver';
 
 /**
  * The Cloud API's media endpoints on ingest (issue 12): upload, metadata with a 5-minute download
@@ -219,6 +221,58 @@ describe('media endpoints (real stack)', () => {
       const res = await send(tenant, body);
       expect({ what, status: res.status, code: res.body.error?.code }).toEqual({ what, status: 400, code });
       expect(res.body.error.error_data.details).toMatch(details);
+    }
+  });
+
+  it('media a customer sends arrives with an id the tenant reads and downloads like an upload (and no other tenant can)', async () => {
+    const receiver = await new WebhookReceiver().start();
+    try {
+      const c = await p.newTenant({ webhookUrl: receiver.url });
+      const waId = p.newCustomer();
+      const bytes = Buffer.from('\xff\xd8\xff a photo of the broken heel');
+      const sent = await p.sandbox('POST', `/sandbox/v1/customers/${waId}/messages`, {
+        body: {
+          phoneNumberId: c.phoneNumberId,
+          media: { type: 'image', mimeType: 'image/jpeg', data: bytes.toString('base64'), caption: 'broken heel' },
+        },
+      });
+      expect([sent.status, sent.body.ingestStatus, sent.body.error]).toEqual([201, 200, undefined]);
+      const messageId = sent.body.messageId as string;
+      const item = await (async () => {
+        for (let i = 0; i < 200; i += 1) {
+          const found = receiver.items('messages').find((m) => m.id === messageId);
+          if (found) {
+            return found;
+          }
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        throw new Error('the image webhook never came');
+      })();
+      const sha256 = createHash('sha256').update(bytes).digest('hex');
+      expect(item).toMatchObject({
+        type: 'image',
+        image: { id: expect.stringMatching(/^\d{16}$/), mime_type: 'image/jpeg', sha256, caption: 'broken heel' },
+      });
+      const mediaId = item.image.id as string;
+      const meta = await get(c, `/v25.0/${mediaId}`);
+      expect(json(meta)).toMatchObject({ id: mediaId, mime_type: 'image/jpeg', sha256, file_size: bytes.length });
+      const download = await get(c, json(meta).url as string);
+      expect(download.bytes.equals(bytes)).toBe(true);
+      // Sealed at rest, and another tenant's id for everyone else.
+      const [row] = await p.sql(`SELECT content_ciphertext, wa_id FROM ingest.media WHERE id = $1`, [mediaId]);
+      expect(row.wa_id).toBe(waId);
+      expect(Buffer.from(row.content_ciphertext).includes(Buffer.from('broken heel'))).toBe(false);
+      expect((await get(a, `/v25.0/${mediaId}`)).status).toBe(404);
+      // Erasing the customer erases the media they sent.
+      const erasure = await p.store.request('POST', '/v1/erasure-requests', { token: await c.token(), body: { waId } });
+      expect(erasure.status).toBe(202);
+      await waitFor(
+        'the customer’s media erased',
+        async () => (await p.sql(`SELECT 1 FROM ingest.media WHERE id = $1`, [mediaId])).length === 0,
+        60_000,
+      );
+    } finally {
+      await receiver.stop();
     }
   });
 });

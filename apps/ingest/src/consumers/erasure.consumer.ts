@@ -29,7 +29,11 @@ export class ErasureConsumer implements OnApplicationBootstrap {
       handler: async (event) => {
         const counts = await this.erasure.eraseCustomer(asTenantId(event.tenantId), event.customer.waId);
         const erased =
-          counts.webhookDeliveries + counts.serviceWindows + counts.idempotencyKeys + counts.inboundMessages;
+          counts.webhookDeliveries +
+          counts.serviceWindows +
+          counts.idempotencyKeys +
+          counts.inboundMessages +
+          counts.customerMedia;
         const report: ErasureResultEvent = {
           eventId: `${event.requestId}:ingest`,
           type: 'erasure.completed',

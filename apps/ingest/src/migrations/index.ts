@@ -7,6 +7,7 @@ import { Retention1765200000040 } from './1765200000040-retention';
 import { Media1765200000041 } from './1765200000041-media';
 import { InboundMessages1765200000042 } from './1765200000042-inbound-messages';
 import { MessageTemplates1765300000050 } from './1765300000050-message-templates';
+import { InboundMedia1765300000051 } from './1765300000051-inbound-media';
 
 export const MIGRATIONS = [
   Init1764057600000,
@@ -18,4 +19,5 @@ export const MIGRATIONS = [
   Media1765200000041,
   InboundMessages1765200000042,
   MessageTemplates1765300000050,
+  InboundMedia1765300000051,
 ];

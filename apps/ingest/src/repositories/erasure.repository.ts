@@ -7,6 +7,8 @@ export interface IngestErasureCounts {
   serviceWindows: number;
   idempotencyKeys: number;
   inboundMessages: number;
+  /** Media the customer sent (kept under Custody media ids). */
+  customerMedia: number;
 }
 
 const BATCH = 1000;
@@ -58,7 +60,12 @@ export class IngestErasureRepository {
         `DELETE FROM inbound_messages WHERE tenant_id = $1 AND (wa_id = $2 OR conversation_id = ANY($3::uuid[]))`,
         [tenantId, waId, conversationIds],
       );
-      return { webhookDeliveries, serviceWindows, idempotencyKeys, inboundMessages };
+      // Media the customer sent (uploads name no customer).
+      const [, customerMedia]: [unknown, number] = await m.query(
+        `DELETE FROM media WHERE tenant_id = $1 AND wa_id = $2`,
+        [tenantId, waId],
+      );
+      return { webhookDeliveries, serviceWindows, idempotencyKeys, inboundMessages, customerMedia };
     });
   }
 }

@@ -28,6 +28,26 @@ export class NetworkClient {
     await this.post('/network/v1/templates', { templates: [template] }, 10_000, 'the template');
   }
 
+  /**
+   * A customer's media, fetched from the network by its media id (the path is signed: a GET has no
+   * body). At most MEDIA_MAX_BYTES are read.
+   */
+  async fetchMedia(networkMediaId: string, maxBytes: number): Promise<{ mimeType: string; bytes: Buffer }> {
+    const path = `/network/v1/media/${encodeURIComponent(networkMediaId)}`;
+    const res = await fetch(`${this.env.NETWORK_URL}${path}`, {
+      headers: { [NETWORK_SIGNATURE_HEADER]: signBody(this.env.NETWORK_HMAC_SECRET, path) },
+      signal: AbortSignal.timeout(15_000),
+    });
+    if (!res.ok) {
+      throw new Error(`network refused the media: HTTP ${res.status}`);
+    }
+    const bytes = Buffer.from(await res.arrayBuffer());
+    if (bytes.length > maxBytes) {
+      throw new Error('the media is larger than Custody keeps');
+    }
+    return { mimeType: (res.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase(), bytes };
+  }
+
   /** A signed POST to the network; anything but 2xx is an error naming what was refused. */
   private async post(path: string, payload: unknown, timeoutMs: number, what: string): Promise<void> {
     const body = JSON.stringify(payload);

@@ -10,6 +10,7 @@ import { GraphCodes, GraphError, invalidParameter } from './graph-error';
 /** How long an upload is kept (the Cloud API's 30 days) and a download URL lasts (5 minutes). */
 const MEDIA_LIFETIME_MS = 30 * 86_400_000;
 const DOWNLOAD_URL_LIFETIME_MS = 5 * 60_000;
+const INBOUND_MEDIA_LIFETIME_MS = 7 * 86_400_000;
 
 export interface UploadedFile {
   buffer: Buffer;
@@ -102,6 +103,44 @@ export class MediaService {
       ),
     );
     return { id };
+  }
+
+  /**
+   * A customer's media, received from the network: sealed and kept like an upload, for 7 days (the
+   * Cloud API's lifetime of media ids from webhooks), under an id derived from the message (a
+   * message delivered twice keeps one copy). Answers the id and the hex SHA-256.
+   */
+  async storeInbound(
+    tenantId: TenantId,
+    phoneNumberId: string,
+    waId: string,
+    messageId: string,
+    mimeType: string,
+    bytes: Buffer,
+  ): Promise<{ id: string; sha256: string }> {
+    const digest = createHash('sha256').update(`${tenantId}:${messageId}`).digest();
+    // 16 digits, like the uploads' ids, from the first 8 bytes of the digest.
+    const id = String(1000000000000000n + (digest.readBigUInt64BE(0) % 9000000000000000n));
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    const sealed = await this.cipher.encrypt(tenantId, bytes, aadOf(id));
+    await this.db.forTenant(tenantId, (m) =>
+      m.query(
+        `INSERT INTO media (id, tenant_id, phone_number_id, mime_type, sha256, file_size, content_ciphertext, expires_at, wa_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING`,
+        [
+          id,
+          tenantId,
+          phoneNumberId,
+          mimeType,
+          sha256,
+          bytes.length,
+          sealed,
+          new Date(Date.now() + INBOUND_MEDIA_LIFETIME_MS),
+          waId,
+        ],
+      ),
+    );
+    return { id, sha256 };
   }
 
   /**

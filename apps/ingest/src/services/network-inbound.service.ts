@@ -28,6 +28,9 @@ import { EventPublisher, OutgoingEvent } from '@custody/kafka';
 import { RoutingRepository } from '../repositories/routing.repository';
 import { InboundMessageRepository, InboundRef } from '../repositories/inbound-message.repository';
 import { WindowRepository } from '../repositories/window.repository';
+import { NetworkClient } from '../repositories/network.client';
+import { checkMediaUpload, MEDIA_MAX_BYTES, sendableAs } from '../domain/media-types';
+import { MediaService } from './media.service';
 import { GraphCodes, GraphError } from './graph-error';
 
 class NetworkEventDto {
@@ -62,7 +65,9 @@ class NetworkBatchDto {
 const WAMID = /^wamid\.[A-Za-z0-9_=-]{8,200}$/;
 const WA_ID = /^\d{6,20}$/;
 const UNIX_SECONDS = /^\d{9,11}$/;
-const INBOUND_TYPES = ['text', 'button', 'interactive', 'image', 'document', 'audio', 'video', 'reaction'];
+const INBOUND_TYPES = ['text', 'button', 'interactive', 'image', 'document', 'audio', 'video', 'sticker', 'reaction'];
+const MEDIA_TYPES: ReadonlySet<string> = new Set(['image', 'document', 'audio', 'video', 'sticker']);
+const NETWORK_MEDIA_ID = /^[A-Za-z0-9_-]{1,128}$/;
 
 /**
  * What the network tells Custody (customer messages and statuses), already signature-checked.
@@ -76,6 +81,8 @@ export class NetworkInboundService {
     private readonly inbound: InboundMessageRepository,
     private readonly publisher: EventPublisher,
     private readonly cipher: FieldCipher,
+    private readonly network: NetworkClient,
+    private readonly media: MediaService,
   ) {}
 
   async receive(body: unknown): Promise<{ accepted: number }> {
@@ -111,9 +118,19 @@ export class NetworkInboundService {
             `events[${index}]: a message needs from.waId, message.id (wamid), message.timestamp (unix seconds) and a known type`,
           );
         }
-        const content = (m as unknown as Record<string, unknown>)[m.type];
+        let content = (m as unknown as Record<string, unknown>)[m.type];
         if (typeof content !== 'object' || content === null) {
           throw bad(`events[${index}]: message.${m.type} is missing`);
+        }
+        if (MEDIA_TYPES.has(m.type) && typeof (content as { id?: unknown }).id === 'string') {
+          content = await this.keepMedia(
+            route.tenantId,
+            route.phoneNumberId,
+            raw.from.waId,
+            m.id,
+            m.type,
+            content as Record<string, unknown>,
+          );
         }
         const conversationId = conversationIdFor(route.tenantId, route.phoneNumberId, raw.from.waId);
         const contentCiphertext = await this.seal(route.tenantId, m.id, content);
@@ -214,6 +231,43 @@ export class NetworkInboundService {
       this.publisher.publishBatch(Topics.MessagesStatus, statuses),
     ]);
     return { accepted: messages.length + statuses.length };
+  }
+
+  /**
+   * A customer's media: fetched from the network and kept (sealed) under a Custody media id the
+   * tenant reads with `GET /{media-id}`, as the Cloud API's inbound media ids are. The message
+   * carries that id, the MIME type and the hex SHA-256. A type the Cloud API does not take is
+   * refused for the batch; a fetch that fails is a temporary failure (the network delivers again).
+   */
+  private async keepMedia(
+    tenantId: TenantId,
+    phoneNumberId: string,
+    waId: string,
+    messageId: string,
+    type: string,
+    content: Record<string, unknown>,
+  ): Promise<Record<string, unknown>> {
+    const networkId = String(content.id);
+    if (!NETWORK_MEDIA_ID.test(networkId)) {
+      throw bad(`message.${type}.id is not a media id`);
+    }
+    let fetched: { mimeType: string; bytes: Buffer };
+    try {
+      fetched = await this.network.fetchMedia(networkId, MEDIA_MAX_BYTES);
+    } catch {
+      throw unavailable();
+    }
+    const check = checkMediaUpload(undefined, fetched.mimeType, fetched.bytes.length);
+    if (!check.ok || !sendableAs(type, check.mimeType)) {
+      throw bad(`message.${type}: the media's type or size is not one the Cloud API takes`);
+    }
+    let kept: { id: string; sha256: string };
+    try {
+      kept = await this.media.storeInbound(tenantId, phoneNumberId, waId, messageId, check.mimeType, fetched.bytes);
+    } catch {
+      throw unavailable();
+    }
+    return { ...content, id: kept.id, mime_type: check.mimeType, sha256: kept.sha256 };
   }
 
   /**

@@ -28,13 +28,14 @@ export class CustomerController {
     @Param('waId') waId: string,
     @Body() dto: CustomerMessageDto,
   ): Promise<{ messageId: string; ingestStatus: number }> {
-    if ([dto.text, dto.button, dto.interactive].filter((x) => x !== undefined).length !== 1) {
-      throw badRequest('give one of text, button or interactive');
+    if ([dto.text, dto.button, dto.interactive, dto.media].filter((x) => x !== undefined).length !== 1) {
+      throw badRequest('give one of text, button, interactive or media');
     }
     const { messageId, status } = await this.network.customerSends(checkWaId(waId), dto.phoneNumberId, {
       text: dto.text,
       button: dto.button,
       interactive: dto.interactive,
+      media: dto.media,
       contextId: dto.replyTo,
       referral: dto.referral as Record<string, string> | undefined,
       profileName: dto.profileName,

@@ -1,6 +1,18 @@
-import { Body, Controller, ForbiddenException, HttpCode, Post, Req, ServiceUnavailableException } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  ForbiddenException,
+  Get,
+  HttpCode,
+  NotFoundException,
+  Param,
+  Post,
+  Req,
+  Res,
+  ServiceUnavailableException,
+} from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
 import { NETWORK_SIGNATURE_HEADER, NetworkOutboundMessage, verifySignature } from '@custody/contracts';
 import { SandboxEnv } from '../config/sandbox.env';
 import { NetworkService, ReadReceipt } from '../services/network.service';
@@ -44,6 +56,27 @@ export class NetworkController {
     }
     const receipts = Array.isArray(body.receipts) ? body.receipts : [];
     return { accepted: this.network.receive(receipts) };
+  }
+
+  /** A customer's media, fetched by Custody (the request path is signed, the body being empty). */
+  @Get('media/:mediaId')
+  media(@Req() req: Request, @Param('mediaId') mediaId: string, @Res() res: Response): void {
+    const signature = req.headers[NETWORK_SIGNATURE_HEADER];
+    if (
+      !verifySignature(
+        this.env.NETWORK_HMAC_SECRET,
+        req.originalUrl,
+        typeof signature === 'string' ? signature : undefined,
+      )
+    ) {
+      throw new ForbiddenException('bad network signature');
+    }
+    const found = this.network.mediaFor(mediaId);
+    if (!found) {
+      throw new NotFoundException('no such media');
+    }
+    res.setHeader('content-type', found.mimeType);
+    res.status(200).end(found.bytes);
   }
 
   /** Templates submitted for review (signed like the messages); verdicts go back to ingest later. */

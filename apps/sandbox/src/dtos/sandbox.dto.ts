@@ -54,6 +54,39 @@ export class InteractiveReplyDto {
   description?: string;
 }
 
+export class CustomerMediaDto {
+  /** The kind of media message. */
+  @ApiProperty({ enum: ['image', 'document', 'audio', 'video', 'sticker'] })
+  @IsIn(['image', 'document', 'audio', 'video', 'sticker'])
+  type: 'image' | 'document' | 'audio' | 'video' | 'sticker';
+
+  /** The file's MIME type, e.g. `image/jpeg`. */
+  @ApiProperty({ example: 'image/jpeg' })
+  @Matches(/^[a-z]+\/[a-z0-9.+-]{1,100}$/)
+  mimeType: string;
+
+  /** The file, base64 (up to 1 MB of it in the sandbox). */
+  @ApiProperty()
+  @IsString()
+  @Length(1, 1_400_000)
+  @Matches(/^[A-Za-z0-9+/]+={0,2}$/)
+  data: string;
+
+  /** A caption (image, video, document). */
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @Length(1, 1024)
+  caption?: string;
+
+  /** The file name (document). */
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @Length(1, 240)
+  filename?: string;
+}
+
 export class ReferralDto {
   /** The ad (or post) id the customer came from. */
   @ApiPropertyOptional()
@@ -103,6 +136,13 @@ export class CustomerMessageDto {
   @ValidateNested()
   @Type(() => InteractiveReplyDto)
   interactive?: InteractiveReplyDto;
+
+  /** A photo, document, voice note, video or sticker instead of text. */
+  @ApiPropertyOptional({ type: CustomerMediaDto })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => CustomerMediaDto)
+  media?: CustomerMediaDto;
 
   /** The business's message this one answers (sent as `context.id`). */
   @ApiPropertyOptional({ example: 'wamid.HBgLMTU1NTEyMzQ1NjcVAgARGBI' })

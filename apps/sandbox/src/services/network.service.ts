@@ -75,12 +75,14 @@ export class NetworkService implements OnApplicationShutdown {
       text?: string;
       button?: { text: string; payload?: string };
       interactive?: { type: 'button_reply' | 'list_reply'; id: string; title: string; description?: string };
+      media?: { type: string; mimeType: string; data: string; caption?: string; filename?: string };
       referral?: Record<string, string>;
       profileName?: string;
       contextId?: string;
     },
   ): Promise<{ messageId: string; status: number }> {
     const id = `wamid.${randomBytes(18).toString('base64url')}`;
+    const media = message.media ? this.keepMedia(message.media) : undefined;
     const event: NetworkEvent = {
       kind: 'message',
       phoneNumberId,
@@ -88,12 +90,14 @@ export class NetworkService implements OnApplicationShutdown {
       message: {
         id,
         timestamp: String(Math.floor(Date.now() / 1000)),
-        type: message.interactive ? 'interactive' : message.button ? 'button' : 'text',
-        ...(message.interactive
-          ? { interactive: interactiveReply(message.interactive) }
-          : message.button
-            ? { button: message.button }
-            : { text: { body: message.text ?? '' } }),
+        type: media ? media.type : message.interactive ? 'interactive' : message.button ? 'button' : 'text',
+        ...(media
+          ? { [media.type]: media.object }
+          : message.interactive
+            ? { interactive: interactiveReply(message.interactive) }
+            : message.button
+              ? { button: message.button }
+              : { text: { body: message.text ?? '' } }),
         ...(message.contextId ? { context: { id: message.contextId } } : {}),
         ...(message.referral ? { referral: message.referral } : {}),
       },
@@ -108,6 +112,33 @@ export class NetworkService implements OnApplicationShutdown {
       ),
     );
     return { messageId: id, status };
+  }
+
+  /** Media customers sent, by the network's media id, until Custody fetches it (the last 200). */
+  private readonly media = new Map<string, { mimeType: string; bytes: Buffer }>();
+
+  private keepMedia(m: { type: string; mimeType: string; data: string; caption?: string; filename?: string }) {
+    const bytes = Buffer.from(m.data, 'base64');
+    const mediaId = `${randomInt(1e6, 1e7)}${String(randomInt(0, 1e8)).padStart(8, '0')}`;
+    this.media.set(mediaId, { mimeType: m.mimeType, bytes });
+    if (this.media.size > 200) {
+      this.media.delete(this.media.keys().next().value as string);
+    }
+    return {
+      type: m.type,
+      object: {
+        id: mediaId,
+        mime_type: m.mimeType,
+        sha256: createHash('sha256').update(bytes).digest('base64'),
+        ...(m.caption ? { caption: m.caption } : {}),
+        ...(m.filename ? { filename: m.filename } : {}),
+      },
+    };
+  }
+
+  /** A customer's media, for Custody to fetch by the network's media id. */
+  mediaFor(mediaId: string): { mimeType: string; bytes: Buffer } | undefined {
+    return this.media.get(mediaId);
   }
 
   /** The network accepts messages from Custody for delivery. */
