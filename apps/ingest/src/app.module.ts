@@ -16,6 +16,7 @@ import { NetworkController } from './controllers/network.controller';
 import { MediaController } from './controllers/media.controller';
 import { GraphNodeController } from './controllers/graph-node.controller';
 import { TemplatesController } from './controllers/templates.controller';
+import { BusinessProfileController } from './controllers/business-profile.controller';
 import { RetentionController } from './controllers/retention.controller';
 import { WebhookController } from './controllers/webhook.controller';
 import { IngestErasureRepository } from './repositories/erasure.repository';
@@ -24,6 +25,7 @@ import { InboundMessageRepository } from './repositories/inbound-message.reposit
 import { NetworkClient } from './repositories/network.client';
 import { RoutingRepository } from './repositories/routing.repository';
 import { TemplateRepository } from './repositories/template.repository';
+import { BusinessProfileRepository } from './repositories/business-profile.repository';
 import { WebhookRepository } from './repositories/webhook.repository';
 import { WindowRepository } from './repositories/window.repository';
 import { NetworkInboundService } from './services/network-inbound.service';
@@ -33,6 +35,7 @@ import { WebhookSubscriptionService } from './services/webhook-subscription.serv
 import { MediaService } from './services/media.service';
 import { GraphNodeService } from './services/graph-node.service';
 import { TemplateService } from './services/template.service';
+import { BusinessProfileService } from './services/business-profile.service';
 import { IngestRetentionService } from './services/retention.service';
 import { WebhookWorkerService } from './services/webhook-worker.service';
 
@@ -67,6 +70,7 @@ export class AppModule {
         WebhookController,
         RetentionController,
         TemplatesController,
+        BusinessProfileController,
         MediaController,
         GraphNodeController,
       ],
@@ -118,6 +122,8 @@ export class AppModule {
         TemplateRepository,
         TemplateService,
         GraphNodeService,
+        BusinessProfileRepository,
+        BusinessProfileService,
       ],
     };
   }

@@ -101,6 +101,12 @@ export class TenantChangedEvent extends EventBase {
   @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
   webhookUrl?: string;
 
+  /** The business's display name (the numbers' verified name in the Cloud API's phone number object). */
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
+  displayName?: string;
+
   /**
    * CIPHERTEXT: the key ingest signs webhooks with (X-Hub-Signature-256), sealed under the
    * tenant's data key (associated data: the tenant, `webhook_app_secret`) as tenant-store stores

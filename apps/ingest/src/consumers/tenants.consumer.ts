@@ -33,6 +33,7 @@ export class TenantsConsumer implements OnApplicationBootstrap {
         await this.keys.receive(tenantId, event.dataKeys);
         await this.routing.applyTenant(tenantId, {
           businessAccountId: event.businessAccountId,
+          displayName: event.displayName,
           status: event.status,
           messagesPerSecond: event.messagesPerSecond ?? 80,
           numbers: event.phoneNumbers,

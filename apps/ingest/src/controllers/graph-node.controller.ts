@@ -11,6 +11,7 @@ import {
   getSchemaPath,
 } from '@nestjs/swagger';
 import { Auth, CurrentTenant, Roles } from '@custody/auth';
+import { PhoneNumberDto } from '../dtos/business-profile.dto';
 import { MediaMetadataDto } from '../dtos/media.dto';
 import { TemplateDto } from '../dtos/template.dto';
 import { GraphErrorResponse, invalidParameter } from '../services/graph-error';
@@ -27,25 +28,38 @@ const GRAPH_ID = /^\d{1,32}$/;
  * ingest's own `/v1/…` routes are registered first and keep theirs.
  */
 @ApiTags('graph objects (Cloud API compatible)')
-@ApiExtraModels(MediaMetadataDto, TemplateDto)
+@ApiExtraModels(MediaMetadataDto, TemplateDto, PhoneNumberDto)
 @Controller()
 export class GraphNodeController {
   constructor(private readonly nodes: GraphNodeService) {}
 
-  /** A template (`GET /{template-id}`), or a media's type, hash, size and a download URL valid for 5 minutes. */
+  /**
+   * One of the caller's phone numbers (`GET /{phone-number-id}`), a template (`GET /{template-id}`),
+   * or a media's type, hash, size and a download URL valid for 5 minutes.
+   */
   @Get('v:version/:id')
   @Auth(Roles.TenantAdmin, Roles.TenantAgent)
-  @ApiOperation({ summary: 'A message template, or media metadata and download URL' })
+  @ApiOperation({ summary: 'A phone number, a message template, or media metadata and download URL' })
   @ApiParam({ name: 'version', description: 'The version after `v`, e.g. `25.0`.' })
-  @ApiParam({ name: 'id', description: 'A template id or a media id.' })
+  @ApiParam({ name: 'id', description: 'A phone number id, a template id or a media id.' })
   @ApiQuery({
     name: 'phone_number_id',
     required: false,
     description: 'Media: fails unless this number owns the media.',
   })
-  @ApiQuery({ name: 'fields', required: false, description: 'Templates: comma-separated fields (`id` always).' })
+  @ApiQuery({
+    name: 'fields',
+    required: false,
+    description: 'Numbers and templates: comma-separated fields (`id` always).',
+  })
   @ApiOkResponse({
-    schema: { anyOf: [{ $ref: getSchemaPath(TemplateDto) }, { $ref: getSchemaPath(MediaMetadataDto) }] },
+    schema: {
+      anyOf: [
+        { $ref: getSchemaPath(PhoneNumberDto) },
+        { $ref: getSchemaPath(TemplateDto) },
+        { $ref: getSchemaPath(MediaMetadataDto) },
+      ],
+    },
   })
   @ApiBadRequestResponse({ type: GraphErrorResponse })
   @ApiNotFoundResponse({
@@ -58,7 +72,7 @@ export class GraphNodeController {
     @CurrentTenant() tenantId: string,
     @Query('phone_number_id') phoneNumberId?: string,
     @Query('fields') fields?: string,
-  ): Promise<MediaMetadata | Partial<TemplateView>> {
+  ): Promise<MediaMetadata | Partial<TemplateView> | Record<string, unknown>> {
     if (!VERSION.test(`v${version}`)) {
       throw invalidParameter('The version segment must look like v25.0 or v1');
     }

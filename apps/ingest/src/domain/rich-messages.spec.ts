@@ -49,7 +49,13 @@ describe('checkInteractive', () => {
     expect(
       checkInteractive({ type: 'list', body: { text: 'x' }, action: { button: 'Go', sections: [{ rows }] } }),
     ).toMatch(/at most 10 rows/);
-    expect(checkInteractive({ type: 'carousel' })).toBe('interactive.type must be button or list');
+    expect(checkInteractive({ type: 'carousel' })).toBe('interactive.type must be button, list or cta_url');
+    const cta = (parameters: Record<string, unknown>) =>
+      checkInteractive({ type: 'cta_url', body: { text: 'See' }, action: { name: 'cta_url', parameters } });
+    expect(cta({ display_text: 'Open shop', url: 'https://shop.example.com' })).toBeUndefined();
+    expect(cta({ display_text: 'x'.repeat(21), url: 'https://shop.example.com' })).toMatch(/display_text/);
+    expect(cta({ display_text: 'Open', url: 'javascript:alert(1)' })).toMatch(/url/);
+    expect(checkInteractive({ type: 'cta_url', body: { text: 'See' }, action: { name: 'x' } })).toMatch(/cta_url/);
     expect(checkInteractive('nope')).toBe('interactive must be an object');
   });
 });
@@ -61,6 +67,7 @@ describe('checkLocation, checkContacts, checkSticker', () => {
       checkContacts([{ name: { formatted_name: 'Ada Lovelace' }, phones: [{ phone: '+15550001111', type: 'CELL' }] }]),
     ).toBeUndefined();
     expect(checkSticker({ link: 'https://example.com/s.webp' })).toBeUndefined();
+    expect(checkSticker({ id: '1234567890123456' })).toBeUndefined();
   });
 
   it('refuses out-of-range coordinates, nameless contacts and stickers without a link', () => {
@@ -69,7 +76,11 @@ describe('checkLocation, checkContacts, checkSticker', () => {
     expect(checkContacts([])).toMatch(/1 to 20/);
     expect(checkContacts([{ name: {} }])).toMatch(/formatted_name/);
     expect(checkContacts([{ name: { formatted_name: 'A' }, birthday: '1 May' }])).toMatch(/YYYY-MM-DD/);
-    expect(checkSticker({ id: '123' })).toMatch(/link/);
-    expect(checkSticker({ link: 'https://example.com/s.webp', caption: 'x' })).toBe('sticker takes only a link');
+    expect(checkSticker({ id: 'abc' })).toMatch(/media id/);
+    expect(checkSticker({ id: '123', link: 'https://example.com/s.webp' })).toMatch(/not both/);
+    expect(checkSticker({})).toMatch(/link/);
+    expect(checkSticker({ link: 'https://example.com/s.webp', caption: 'x' })).toBe(
+      'sticker takes only a link or an id',
+    );
   });
 });

@@ -151,7 +151,32 @@ export function checkInteractive(v: unknown): string | undefined {
       ? 'interactive.action.sections must hold at most 10 rows in total'
       : only(action, 'interactive.action', ['button', 'sections']);
   }
-  return 'interactive.type must be button or list';
+  if (kind === 'cta_url') {
+    const problem =
+      only(v, 'interactive', ['type', 'header', 'body', 'footer', 'action']) ??
+      header(v.header, 'interactive.header') ??
+      textObject(v.body, 'interactive.body', 1024, true) ??
+      textObject(v.footer, 'interactive.footer', 60, false);
+    if (problem) {
+      return problem;
+    }
+    const action = v.action;
+    if (!isObject(action) || action.name !== 'cta_url' || !isObject(action.parameters)) {
+      return 'interactive.action must be {"name":"cta_url","parameters":{"display_text","url"}}';
+    }
+    const parameters = action.parameters;
+    return (
+      only(action, 'interactive.action', ['name', 'parameters']) ??
+      only(parameters, 'interactive.action.parameters', ['display_text', 'url']) ??
+      (isText(parameters.display_text, 1, 20)
+        ? undefined
+        : 'interactive.action.parameters.display_text must be 1 to 20 characters') ??
+      (typeof parameters.url === 'string' && /^https?:\/\/\S{1,2000}$/.test(parameters.url)
+        ? undefined
+        : 'interactive.action.parameters.url must be an http(s) URL')
+    );
+  }
+  return 'interactive.type must be button, list or cta_url';
 }
 
 export function checkLocation(v: unknown): string | undefined {

@@ -8,6 +8,7 @@ import { Media1765200000041 } from './1765200000041-media';
 import { InboundMessages1765200000042 } from './1765200000042-inbound-messages';
 import { MessageTemplates1765300000050 } from './1765300000050-message-templates';
 import { InboundMedia1765300000051 } from './1765300000051-inbound-media';
+import { BusinessProfiles1765300000052 } from './1765300000052-business-profiles';
 
 export const MIGRATIONS = [
   Init1764057600000,
@@ -20,4 +21,5 @@ export const MIGRATIONS = [
   InboundMessages1765200000042,
   MessageTemplates1765300000050,
   InboundMedia1765300000051,
+  BusinessProfiles1765300000052,
 ];

@@ -6,6 +6,8 @@ export interface NumberRoute {
   tenantId: TenantId;
   businessAccountId: string;
   displayPhoneNumber: string;
+  /** The business's display name, as tenant-store publishes it (null until it has). */
+  verifiedName: string | null;
   status: 'active' | 'suspended';
   messagesPerSecond: number;
 }
@@ -48,9 +50,9 @@ export class RoutingRepository {
   private readonly loading = new Map<string, Promise<NumberRoute | null>>();
 
   private async loadRoute(phoneNumberId: string): Promise<NumberRoute | null> {
-    const rows: Array<Record<string, string | number>> = await this.db.forPlatform((m) =>
+    const rows: Array<Record<string, string | number | null>> = await this.db.forPlatform((m) =>
       m.query(
-        `SELECT phone_number_id, tenant_id, business_account_id, display_phone_number, status, messages_per_second
+        `SELECT phone_number_id, tenant_id, business_account_id, display_phone_number, verified_name, status, messages_per_second
            FROM tenant_numbers WHERE phone_number_id = $1`,
         [phoneNumberId],
       ),
@@ -62,6 +64,7 @@ export class RoutingRepository {
           tenantId: asTenantId(String(row.tenant_id)),
           businessAccountId: String(row.business_account_id),
           displayPhoneNumber: String(row.display_phone_number),
+          verifiedName: row.verified_name === null ? null : String(row.verified_name),
           status: row.status as NumberRoute['status'],
           messagesPerSecond: Number(row.messages_per_second),
         }
@@ -96,6 +99,7 @@ export class RoutingRepository {
     tenantId: TenantId,
     facts: {
       businessAccountId: string;
+      displayName?: string;
       status: 'active' | 'suspended';
       messagesPerSecond: number;
       numbers: Array<{ phoneNumberId: string; displayPhoneNumber: string }>;
@@ -118,11 +122,12 @@ export class RoutingRepository {
       ]);
       for (const n of facts.numbers) {
         await m.query(
-          `INSERT INTO tenant_numbers (phone_number_id, tenant_id, business_account_id, display_phone_number, status, messages_per_second, updated_at)
-           VALUES ($1, $2, $3, $4, $5, $6, now())
+          `INSERT INTO tenant_numbers (phone_number_id, tenant_id, business_account_id, display_phone_number, status, messages_per_second, verified_name, updated_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, now())
            ON CONFLICT (phone_number_id) DO UPDATE SET business_account_id = EXCLUDED.business_account_id,
              display_phone_number = EXCLUDED.display_phone_number, status = EXCLUDED.status,
-             messages_per_second = EXCLUDED.messages_per_second, updated_at = now()`,
+             messages_per_second = EXCLUDED.messages_per_second,
+             verified_name = COALESCE(EXCLUDED.verified_name, tenant_numbers.verified_name), updated_at = now()`,
           [
             n.phoneNumberId,
             tenantId,
@@ -130,6 +135,7 @@ export class RoutingRepository {
             n.displayPhoneNumber,
             facts.status,
             facts.messagesPerSecond,
+            facts.displayName ?? null,
           ],
         );
         this.cache.delete(n.phoneNumberId);
@@ -173,6 +179,7 @@ export class RoutingRepository {
         'media',
         'inbound_messages',
         'message_templates',
+        'business_profiles',
       ]) {
         await m.query(`DELETE FROM ${table} WHERE tenant_id = $1`, [tenantId]);
       }

@@ -244,6 +244,7 @@ export class TenantRepository {
       tenantId: tenant.id,
       occurredAt: new Date().toISOString(),
       businessAccountId: tenant.businessAccountId,
+      displayName: tenant.displayName,
       status: tenant.status,
       phoneNumbers: tenant.phoneNumbers.map((p) => ({
         phoneNumberId: p.phoneNumberId,
