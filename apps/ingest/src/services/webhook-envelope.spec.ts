@@ -108,3 +108,46 @@ describe('webhookStatus: pricing and conversation', () => {
     expect(check?.({ ...sent, pricing: { ...sent.pricing, category: 'gift' } })).toBe(false);
   });
 });
+
+describe('message_template_status_update', () => {
+  it('is a change of its own with the Cloud API value (a numeric template id), beside message changes', () => {
+    const base = { businessAccountId: 'waba1', phoneNumberId: '', displayPhoneNumber: '' };
+    const template = (id: string, event: string): PendingWebhook => ({
+      ...base,
+      id,
+      kind: 'template',
+      payload: {
+        templateId: '594425479261596',
+        name: 'order_update',
+        language: 'en_US',
+        category: 'UTILITY',
+        event,
+        reason: 'NONE',
+        at: '2026-11-25T10:00:00.000Z',
+      },
+    });
+    const envelope = buildEnvelope([
+      template('t1', 'APPROVED'),
+      template('t2', 'DISABLED'),
+      { ...base, phoneNumberId: '111', displayPhoneNumber: '+15550000011', id: '3', kind: 'status', payload: status },
+    ]) as any;
+    const changes = envelope.entry[0].changes;
+    expect(envelope.entry[0].time).toEqual(expect.any(Number));
+    expect(changes.map((c: any) => c.field)).toEqual([
+      'message_template_status_update',
+      'message_template_status_update',
+      'messages',
+    ]);
+    expect(changes[0].value).toEqual({
+      event: 'APPROVED',
+      message_template_id: 594425479261596,
+      message_template_name: 'order_update',
+      message_template_language: 'en_US',
+      message_template_category: 'UTILITY',
+      reason: 'NONE',
+    });
+    expect(changes[1].value.disable_info).toEqual({
+      disable_date: String(Date.parse('2026-11-25T10:00:00.000Z') / 1000),
+    });
+  });
+});
