@@ -48,11 +48,12 @@ export class MessagesController {
   @ApiBadRequestResponse({
     type: GraphErrorResponse,
     description:
-      '100 invalid parameter (also a missing object of the message type); 131047 outside the 24-hour window (templates still allowed)',
+      '100 invalid parameter (also a missing object of the message type, or a media id that is not an upload of the caller tenant); 131047 outside the 24-hour window (templates still allowed); 131053 uploaded media of a type the message type does not take; 132000 template parameter count, 132012 parameter type, 132005 too long once filled in, 132015 template paused, 132016 template disabled',
   })
   @ApiNotFoundResponse({
     type: GraphErrorResponse,
-    description: 'The phone number id is not one of the caller tenant’s',
+    description:
+      'The phone number id is not one of the caller tenant’s (100); 132001 the template does not exist in that language or is not approved',
   })
   @ApiTooManyRequestsResponse({
     type: GraphErrorResponse,

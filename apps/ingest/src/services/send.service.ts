@@ -22,8 +22,9 @@ const WINDOW_MS = 24 * 60 * 60 * 1000;
 const MEDIA_BY_ID: ReadonlySet<string> = new Set(['image', 'document', 'audio', 'video', 'sticker']);
 
 /**
- * The Cloud-API-compatible send. Checks, in order: the body, the number's owner, the 24-hour
- * window, the rate limits, the idempotency key; then publishes and answers only once Kafka has
+ * The Cloud-API-compatible send. Checks, in order: the body, the number's owner, the idempotency
+ * key, the 24-hour window (or, for a template, that it is approved and its parameters), media sent
+ * by id, the rate limits; then publishes and answers only once Kafka has
  * the event durably. A rejected request writes and publishes nothing.
  */
 @Injectable()
