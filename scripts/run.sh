@@ -247,13 +247,18 @@ case "$cmd" in
       fi
       return "$status"
     }
-    jest_once_more_on_crash --selectProjects unit helm "$@"
-    jest_once_more_on_crash --selectProjects integration --runInBand --forceExit "$@"
+    results="$CUSTODY_HOME/logs/jest"
+    mkdir -p "$results"
+    rm -f "$results"/*.json
+    jest_once_more_on_crash --selectProjects unit helm --json --outputFile="$results/unit.json" "$@"
+    jest_once_more_on_crash --selectProjects integration --runInBand --forceExit --json --outputFile="$results/integration.json" "$@"
+    extra_phases=""
     # Property-based fuzzing of every service's OpenAPI (schemathesis from PyPI in a venv it makes,
     # a few minutes): the whole run only, not when jest was given a selection; CUSTODY_FUZZ=0 skips it.
     if [ "$#" -eq 0 ] && [ "${CUSTODY_FUZZ:-1}" = 1 ]; then
       echo "test: API fuzzing (schemathesis)"
       node scripts/fuzz-api.mjs
+      extra_phases+="API fuzzing (schemathesis, every service's OpenAPI): passed"$'\n'
     fi
     # The fault suite's short form (one kill -9 per app, one broker restart; docs/reliability.md),
     # last, because it restarts the broker. Only on the local stack, whose servers it may restart;
@@ -271,8 +276,11 @@ case "$cmd" in
           migrate >/dev/null
           node scripts/chaos.mjs --short
         )
+        extra_phases+="fault suite (chaos --short): passed, 0 lost"$'\n'
       fi
     fi
+    CUSTODY_TEST_EXTRA_PHASES="$extra_phases" node scripts/lib/test-summary.mjs \
+      "unit and Helm chart=$results/unit.json" "integration and end-to-end=$results/integration.json"
     ;;
   *)
     echo "usage: run.sh start|test|stack ...|migrate|exec CMD" >&2
