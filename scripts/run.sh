@@ -60,15 +60,16 @@ migrate() {
 
 # test/e2e/environments starts a second environment beside the tests' own, on a database of its
 # own on the same server: custody_test_peer on the local stack (its migrations are applied by the
-# test); with a DATABASE_URL of your own, set CUSTODY_PEER_DATABASE_URL,
-# CUSTODY_PEER_DATABASE_PLATFORM_URL and CUSTODY_PEER_MIGRATION_DATABASE_URL to a second database.
+# test; every database URL the stack exports, with CUSTODY_PEER_ before its name); with a
+# DATABASE_URL of your own, set CUSTODY_PEER_DATABASE_URL, CUSTODY_PEER_DATABASE_PLATFORM_URL and
+# CUSTODY_PEER_MIGRATION_DATABASE_URL to a second database.
 peer_db() {
   if [ -n "${CUSTODY_PEER_DATABASE_URL:-}" ] || [ -n "$CUSTODY_GIVEN_DB" ]; then
     return 0
   fi
   bash "$ROOT/scripts/stack.sh" db custody_test_peer >/dev/null
   eval "$(DATABASE_URL='' MIGRATION_DATABASE_URL='' DATABASE_PLATFORM_URL='' bash "$ROOT/scripts/stack.sh" env --db custody_test_peer |
-    sed -n 's/^export DATABASE_URL=/export CUSTODY_PEER_DATABASE_URL=/p; s/^export DATABASE_PLATFORM_URL=/export CUSTODY_PEER_DATABASE_PLATFORM_URL=/p; s/^export MIGRATION_DATABASE_URL=/export CUSTODY_PEER_MIGRATION_DATABASE_URL=/p')"
+    sed -n 's/^export \([A-Z_]*DATABASE_[A-Z_]*URL\)=/export CUSTODY_PEER_\1=/p')"
 }
 
 # Several commands may share the local stack (`npm start` in one terminal, `npm test` or a

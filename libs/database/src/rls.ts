@@ -1,7 +1,77 @@
 /**
- * SQL for a tenant table under forced row-level security, for migrations. Rows are visible only
- * when the transaction's `custody.tenant_id` matches. There is no setting that widens the policy:
- * cross-tenant (platform) work connects as a role of its own, which `platformRlsSql` admits.
+ * Row-level security for tenant tables: SQL for migrations and for the step every service's
+ * migrations end with.
+ *
+ * A transaction of a service's application role sees the rows of the one tenant it is bound to,
+ * and nothing before it is bound. The binding is not a setting: `<schema>.custody_enter_tenant`
+ * (SECURITY DEFINER, run by `TenantDb.forTenant` in the transaction's first round trip) records
+ * the tenant in a temporary table of the session that the schema's owner owns and the application
+ * role can neither read nor write, emptied at every commit and rollback (ON COMMIT DELETE ROWS).
+ * A second call in the same transaction for another tenant is refused, so a statement smuggled
+ * into a tenant's transaction cannot rebind it, and no `SET` or `set_config` the role may run
+ * changes what the policies admit. Cross-tenant (platform) work logs in as a role of its own,
+ * which `platform_access` admits to every row.
+ */
+
+/** Names of the binding functions in a service's schema. */
+export function tenantBindingFunctions(schema: string): { enter: string; current: string } {
+  return { enter: `${schema}.custody_enter_tenant`, current: `${schema}.custody_tenant` };
+}
+
+const UUID_PATTERN = '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$';
+
+/**
+ * The tenant-binding functions of one schema, executable by its application role only. Run as the
+ * schema's owner (the functions run with its rights); idempotent.
+ */
+export function tenantBindingSql(schema: string, appRole: string): string[] {
+  const { enter, current } = tenantBindingFunctions(schema);
+  return [
+    `CREATE OR REPLACE FUNCTION ${enter}(p_tenant text) RETURNS void
+       LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $custody$
+     DECLARE
+       bound text;
+     BEGIN
+       IF p_tenant IS NULL OR p_tenant !~ '${UUID_PATTERN}' THEN
+         RAISE EXCEPTION 'custody: a tenant id must be a lowercase UUID' USING ERRCODE = '22023';
+       END IF;
+       IF to_regclass('pg_temp.custody_tenant_binding') IS NULL THEN
+         CREATE TEMPORARY TABLE custody_tenant_binding (tenant text NOT NULL) ON COMMIT DELETE ROWS;
+       ELSIF NOT EXISTS (SELECT FROM pg_catalog.pg_class c
+                          WHERE c.oid = to_regclass('pg_temp.custody_tenant_binding')
+                            AND c.relowner = current_user::regrole) THEN
+         RAISE EXCEPTION 'custody: the tenant binding table is not the schema owner''s' USING ERRCODE = '42501';
+       END IF;
+       SELECT b.tenant INTO bound FROM pg_temp.custody_tenant_binding b LIMIT 1;
+       IF bound IS NULL THEN
+         INSERT INTO pg_temp.custody_tenant_binding (tenant) VALUES (p_tenant);
+       ELSIF bound <> p_tenant THEN
+         RAISE EXCEPTION 'custody: this transaction is bound to another tenant' USING ERRCODE = '42501';
+       END IF;
+     END
+     $custody$`,
+    `CREATE OR REPLACE FUNCTION ${current}() RETURNS text
+       LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $custody$
+     BEGIN
+       IF NOT EXISTS (SELECT FROM pg_catalog.pg_class c
+                       WHERE c.oid = to_regclass('pg_temp.custody_tenant_binding')
+                         AND c.relowner = current_user::regrole) THEN
+         RETURN NULL;
+       END IF;
+       RETURN (SELECT b.tenant FROM pg_temp.custody_tenant_binding b LIMIT 1);
+     END
+     $custody$`,
+    `REVOKE ALL ON FUNCTION ${enter}(text) FROM PUBLIC`,
+    `REVOKE ALL ON FUNCTION ${current}() FROM PUBLIC`,
+    `GRANT EXECUTE ON FUNCTION ${enter}(text) TO ${appRole}`,
+    `GRANT EXECUTE ON FUNCTION ${current}() TO ${appRole}`,
+  ];
+}
+
+/**
+ * SQL for a tenant table under forced row-level security, for migrations. The policy this writes
+ * compares with `custody.tenant_id`; the step every service's migrations end with
+ * (`rlsPoliciesSql`) rewrites it to the transaction's binding and to the application role.
  */
 export function tenantRlsSql(table: string, tenantColumn = 'tenant_id'): string[] {
   return [
@@ -17,36 +87,42 @@ export function tenantRlsSql(table: string, tenantColumn = 'tenant_id'): string[
 
 /**
  * Run by every service's migrations after its migrations, in its schema, as the owner role;
- * idempotent. Policies written before the platform role existed admitted every row when
- * `custody.platform = 'on'`, a setting any role may set: that clause is removed from them. Every
- * table with a `tenant_isolation` policy then gets `platform_access`, admitting all rows to the
- * platform role (cross-tenant work: relays, retention, registries, operator listings) and to the
- * owner (who could switch RLS off anyway; tests and tools read as the owner).
+ * idempotent. For every table with a `tenant_isolation` policy:
+ * - the policy applies to the application role only, and compares the tenant column with the
+ *   transaction's binding (`<schema>.custody_tenant()`, evaluated once per query) instead of a
+ *   setting; policies of earlier versions (`custody.tenant_id`, and before that an escape when
+ *   `custody.platform = 'on'`) are rewritten;
+ * - `platform_access` admits every row to the platform role (cross-tenant work: relays, retention,
+ *   registries, operator listings) and to the owner (who could switch RLS off anyway; tests and
+ *   tools read as the owner).
  */
-export function platformRlsSql(schema: string, platformRole: string): string {
+export function rlsPoliciesSql(schema: string, roles: { appRole: string; platformRole: string }): string {
+  const { current } = tenantBindingFunctions(schema);
   return `DO $custody$
 DECLARE
   p record;
-  stripped_using text;
-  stripped_check text;
+  q text;
+  c text;
   escape constant text := ' OR \\(current_setting\\(''custody\\.platform''::text, true\\) = ''on''::text\\)';
+  setting constant text := 'current_setting\\(''custody\\.tenant_id''::text, true\\)';
 BEGIN
   FOR p IN
     SELECT tablename, qual, with_check FROM pg_policies
      WHERE schemaname = '${schema}' AND policyname = 'tenant_isolation'
   LOOP
-    IF coalesce(p.qual, '') LIKE '%custody.platform%' OR coalesce(p.with_check, '') LIKE '%custody.platform%' THEN
-      stripped_using := regexp_replace(p.qual, escape, '', 'g');
-      stripped_check := regexp_replace(coalesce(p.with_check, p.qual), escape, '', 'g');
-      IF stripped_using LIKE '%custody.platform%' OR stripped_check LIKE '%custody.platform%' THEN
-        RAISE EXCEPTION 'policy tenant_isolation on %.% has a custody.platform clause of an unknown form', '${schema}', p.tablename;
-      END IF;
-      EXECUTE format('ALTER POLICY tenant_isolation ON %I.%I USING (%s) WITH CHECK (%s)',
-                     '${schema}', p.tablename, stripped_using, stripped_check);
+    q := regexp_replace(regexp_replace(p.qual, escape, '', 'g'), setting, '(SELECT ${current}())', 'g');
+    c := regexp_replace(regexp_replace(coalesce(p.with_check, p.qual), escape, '', 'g'), setting, '(SELECT ${current}())', 'g');
+    IF q LIKE '%custody.platform%' OR c LIKE '%custody.platform%' OR q LIKE '%current_setting%' OR c LIKE '%current_setting%' THEN
+      RAISE EXCEPTION 'policy tenant_isolation on %.% reads a setting in a form this step does not know', '${schema}', p.tablename;
     END IF;
+    IF q NOT LIKE '%custody_tenant()%' OR c NOT LIKE '%custody_tenant()%' THEN
+      RAISE EXCEPTION 'policy tenant_isolation on %.% does not compare with the tenant binding', '${schema}', p.tablename;
+    END IF;
+    EXECUTE format('ALTER POLICY tenant_isolation ON %I.%I TO %I USING (%s) WITH CHECK (%s)',
+                   '${schema}', p.tablename, '${roles.appRole}', q, c);
     EXECUTE format('DROP POLICY IF EXISTS platform_access ON %I.%I', '${schema}', p.tablename);
     EXECUTE format('CREATE POLICY platform_access ON %I.%I TO %I, CURRENT_USER USING (true) WITH CHECK (true)',
-                   '${schema}', p.tablename, '${platformRole}');
+                   '${schema}', p.tablename, '${roles.platformRole}');
   END LOOP;
 END
 $custody$`;
