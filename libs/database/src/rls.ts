@@ -5,12 +5,18 @@
  * A transaction of a service's application role sees the rows of the one tenant it is bound to,
  * and nothing before it is bound. The binding is not a setting: `<schema>.custody_enter_tenant`
  * (SECURITY DEFINER, run by `TenantDb.forTenant` in the transaction's first round trip) records
- * the tenant in a temporary table of the session that the schema's owner owns and the application
- * role can neither read nor write, emptied at every commit and rollback (ON COMMIT DELETE ROWS).
- * A second call in the same transaction for another tenant is refused, so a statement smuggled
- * into a tenant's transaction cannot rebind it, and no `SET` or `set_config` the role may run
- * changes what the policies admit. Cross-tenant (platform) work logs in as a role of its own,
- * which `platform_access` admits to every row.
+ * the tenant with the transaction's start time in a one-row temporary table of the session that
+ * the schema's owner creates and owns, and that the application role can neither read nor write;
+ * `<schema>.custody_tenant()` returns it only while that transaction lasts (a later transaction
+ * has another start time and sees no binding until it binds). A second call in the same
+ * transaction for another tenant is refused, so a statement smuggled into a tenant's transaction
+ * cannot rebind it, and no `SET` or `set_config` the role may run changes what the policies admit.
+ * Cross-tenant (platform) work logs in as a role of its own, which `platform_access` admits to
+ * every row.
+ *
+ * (The table is updated in place rather than emptied at commit: `ON COMMIT DELETE ROWS` truncates
+ * the table at every commit of a transaction that touched a temporary table, which cost ~0.4 ms
+ * per transaction; see `npm run bench:binding`.)
  */
 
 /** Names of the binding functions in a service's schema. */
@@ -30,35 +36,41 @@ export function tenantBindingSql(schema: string, appRole: string): string[] {
     `CREATE OR REPLACE FUNCTION ${enter}(p_tenant text) RETURNS void
        LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $custody$
      DECLARE
-       bound text;
+       bound record;
      BEGIN
        IF p_tenant IS NULL OR p_tenant !~ '${UUID_PATTERN}' THEN
          RAISE EXCEPTION 'custody: a tenant id must be a lowercase UUID' USING ERRCODE = '22023';
        END IF;
        IF to_regclass('pg_temp.custody_tenant_binding') IS NULL THEN
-         CREATE TEMPORARY TABLE custody_tenant_binding (tenant text NOT NULL) ON COMMIT DELETE ROWS;
-       ELSIF NOT EXISTS (SELECT FROM pg_catalog.pg_class c
-                          WHERE c.oid = to_regclass('pg_temp.custody_tenant_binding')
-                            AND c.relowner = current_user::regrole) THEN
-         RAISE EXCEPTION 'custody: the tenant binding table is not the schema owner''s' USING ERRCODE = '42501';
+         CREATE TEMPORARY TABLE custody_tenant_binding (xact timestamptz NOT NULL, tenant text NOT NULL);
+         INSERT INTO pg_temp.custody_tenant_binding (xact, tenant) VALUES (transaction_timestamp(), p_tenant);
+         RETURN;
        END IF;
-       SELECT b.tenant INTO bound FROM pg_temp.custody_tenant_binding b LIMIT 1;
-       IF bound IS NULL THEN
-         INSERT INTO pg_temp.custody_tenant_binding (tenant) VALUES (p_tenant);
-       ELSIF bound <> p_tenant THEN
-         RAISE EXCEPTION 'custody: this transaction is bound to another tenant' USING ERRCODE = '42501';
-       END IF;
-     END
-     $custody$`,
-    `CREATE OR REPLACE FUNCTION ${current}() RETURNS text
-       LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $custody$
-     BEGIN
-       IF NOT EXISTS (SELECT FROM pg_catalog.pg_class c
+       IF NOT EXISTS (SELECT FROM pg_class c
                        WHERE c.oid = to_regclass('pg_temp.custody_tenant_binding')
                          AND c.relowner = current_user::regrole) THEN
+         RAISE EXCEPTION 'custody: the tenant binding table is not the schema owner''s' USING ERRCODE = '42501';
+       END IF;
+       SELECT b.xact, b.tenant INTO bound FROM pg_temp.custody_tenant_binding b;
+       IF bound.xact = transaction_timestamp() AND bound.tenant <> p_tenant THEN
+         RAISE EXCEPTION 'custody: this transaction is bound to another tenant' USING ERRCODE = '42501';
+       END IF;
+       UPDATE pg_temp.custody_tenant_binding SET xact = transaction_timestamp(), tenant = p_tenant;
+     END
+     $custody$`,
+    // Evaluated once per query (the policies call it as an InitPlan), so kept lean: every name in
+    // it is schema-qualified (pg_catalog is searched first anyway, and the application role can
+    // create nothing anywhere), hence no SET search_path and its per-call cost. The owner check
+    // is enter's: only a session able to run statements of its own could replace the table
+    // (DISCARD TEMP), and such a session can as well bind a new transaction.
+    `CREATE OR REPLACE FUNCTION ${current}() RETURNS text
+       LANGUAGE plpgsql STABLE SECURITY DEFINER AS $custody$
+     BEGIN
+       IF pg_catalog.to_regclass('pg_temp.custody_tenant_binding') IS NULL THEN
          RETURN NULL;
        END IF;
-       RETURN (SELECT b.tenant FROM pg_temp.custody_tenant_binding b LIMIT 1);
+       RETURN (SELECT b.tenant FROM pg_temp.custody_tenant_binding b
+                WHERE b.xact OPERATOR(pg_catalog.=) pg_catalog.transaction_timestamp());
      END
      $custody$`,
     `REVOKE ALL ON FUNCTION ${enter}(text) FROM PUBLIC`,
