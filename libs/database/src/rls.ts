@@ -36,26 +36,27 @@ export function tenantBindingSql(schema: string, appRole: string): string[] {
     `CREATE OR REPLACE FUNCTION ${enter}(p_tenant text) RETURNS void
        LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $custody$
      DECLARE
-       bound record;
+       ours boolean;
      BEGIN
        IF p_tenant IS NULL OR p_tenant !~ '${UUID_PATTERN}' THEN
          RAISE EXCEPTION 'custody: a tenant id must be a lowercase UUID' USING ERRCODE = '22023';
        END IF;
-       IF to_regclass('pg_temp.custody_tenant_binding') IS NULL THEN
+       -- NULL: no binding table in this session yet; false: one the owner did not create.
+       SELECT c.relowner = current_user::regrole INTO ours
+         FROM pg_class c WHERE c.oid = to_regclass('pg_temp.custody_tenant_binding');
+       IF ours IS NULL THEN
          CREATE TEMPORARY TABLE custody_tenant_binding (xact timestamptz NOT NULL, tenant text NOT NULL);
          INSERT INTO pg_temp.custody_tenant_binding (xact, tenant) VALUES (transaction_timestamp(), p_tenant);
          RETURN;
-       END IF;
-       IF NOT EXISTS (SELECT FROM pg_class c
-                       WHERE c.oid = to_regclass('pg_temp.custody_tenant_binding')
-                         AND c.relowner = current_user::regrole) THEN
+       ELSIF NOT ours THEN
          RAISE EXCEPTION 'custody: the tenant binding table is not the schema owner''s' USING ERRCODE = '42501';
        END IF;
-       SELECT b.xact, b.tenant INTO bound FROM pg_temp.custody_tenant_binding b;
-       IF bound.xact = transaction_timestamp() AND bound.tenant <> p_tenant THEN
+       -- Binds unless this transaction is bound already, to another tenant.
+       UPDATE pg_temp.custody_tenant_binding SET xact = transaction_timestamp(), tenant = p_tenant
+        WHERE xact <> transaction_timestamp() OR tenant = p_tenant;
+       IF NOT FOUND THEN
          RAISE EXCEPTION 'custody: this transaction is bound to another tenant' USING ERRCODE = '42501';
        END IF;
-       UPDATE pg_temp.custody_tenant_binding SET xact = transaction_timestamp(), tenant = p_tenant;
      END
      $custody$`,
     // Evaluated once per query (the policies call it as an InitPlan), so kept lean: every name in
