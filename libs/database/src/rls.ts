@@ -5,18 +5,20 @@
  * A transaction of a service's application role sees the rows of the one tenant it is bound to,
  * and nothing before it is bound. The binding is not a setting: `<schema>.custody_enter_tenant`
  * (SECURITY DEFINER, run by `TenantDb.forTenant` in the transaction's first round trip) records
- * the tenant with the transaction's start time in a one-row temporary table of the session that
- * the schema's owner creates and owns, and that the application role can neither read nor write;
- * `<schema>.custody_tenant()` returns it only while that transaction lasts (a later transaction
- * has another start time and sees no binding until it binds). A second call in the same
- * transaction for another tenant is refused, so a statement smuggled into a tenant's transaction
- * cannot rebind it, and no `SET` or `set_config` the role may run changes what the policies admit.
- * Cross-tenant (platform) work logs in as a role of its own, which `platform_access` admits to
- * every row.
+ * the tenant (as two 64-bit halves) and the transaction's start time in three temporary sequences
+ * of the session that the schema's owner creates and owns, and that the application role can
+ * neither read nor set; `<schema>.custody_tenant()` returns the tenant only while that transaction
+ * lasts (a later transaction has another start time and sees no binding until it binds). A second
+ * call in the same transaction for another tenant is refused, so a statement smuggled into a
+ * tenant's transaction cannot rebind it, and no `SET` or `set_config` the role may run changes what
+ * the policies admit. Cross-tenant (platform) work logs in as a role of its own, which
+ * `platform_access` admits to every row.
  *
- * (The table is updated in place rather than emptied at commit: `ON COMMIT DELETE ROWS` truncates
- * the table at every commit of a transaction that touched a temporary table, which cost ~0.4 ms
- * per transaction; see `npm run bench:binding`.)
+ * Why sequences: `setval` on a temporary sequence writes no WAL, takes no transaction id and is
+ * not undone by a rollback (harmless: the binding names its transaction), so binding a read-only
+ * transaction keeps it read-only. A row of a temporary table would give every tenant transaction a
+ * transaction id and a commit record; emptying it at commit (`ON COMMIT DELETE ROWS`) cost ~0.4 ms
+ * per transaction (see `npm run bench:binding`).
  */
 
 /** Names of the binding functions in a service's schema. */
@@ -25,6 +27,7 @@ export function tenantBindingFunctions(schema: string): { enter: string; current
 }
 
 const UUID_PATTERN = '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$';
+const SEQUENCE = 'AS bigint MINVALUE -9223372036854775808 MAXVALUE 9223372036854775807';
 
 /**
  * The tenant-binding functions of one schema, executable by its application role only. Run as the
@@ -37,41 +40,63 @@ export function tenantBindingSql(schema: string, appRole: string): string[] {
        LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $custody$
      DECLARE
        ours boolean;
+       hex text;
+       hi bigint;
+       lo bigint;
+       started bigint := (extract(epoch FROM transaction_timestamp()) * 1000000)::bigint;
+       bound record;
      BEGIN
        IF p_tenant IS NULL OR p_tenant !~ '${UUID_PATTERN}' THEN
          RAISE EXCEPTION 'custody: a tenant id must be a lowercase UUID' USING ERRCODE = '22023';
        END IF;
-       -- NULL: no binding table in this session yet; false: one the owner did not create.
+       hex := replace(p_tenant, '-', '');
+       hi := ('x' || substr(hex, 1, 16))::bit(64)::bigint;
+       lo := ('x' || substr(hex, 17, 16))::bit(64)::bigint;
+       -- NULL: no binding in this session yet; false: a sequence the owner did not create.
        SELECT c.relowner = current_user::regrole INTO ours
-         FROM pg_class c WHERE c.oid = to_regclass('pg_temp.custody_tenant_binding');
+         FROM pg_class c WHERE c.oid = to_regclass('pg_temp.custody_binding_started');
        IF ours IS NULL THEN
-         CREATE TEMPORARY TABLE custody_tenant_binding (xact timestamptz NOT NULL, tenant text NOT NULL);
-         INSERT INTO pg_temp.custody_tenant_binding (xact, tenant) VALUES (transaction_timestamp(), p_tenant);
-         RETURN;
+         CREATE TEMPORARY SEQUENCE custody_binding_started ${SEQUENCE};
+         CREATE TEMPORARY SEQUENCE custody_binding_hi ${SEQUENCE};
+         CREATE TEMPORARY SEQUENCE custody_binding_lo ${SEQUENCE};
        ELSIF NOT ours THEN
-         RAISE EXCEPTION 'custody: the tenant binding table is not the schema owner''s' USING ERRCODE = '42501';
+         RAISE EXCEPTION 'custody: the tenant binding is not the schema owner''s' USING ERRCODE = '42501';
+       ELSE
+         SELECT s.last_value AS started, h.last_value AS hi, l.last_value AS lo INTO bound
+           FROM pg_temp.custody_binding_started s, pg_temp.custody_binding_hi h, pg_temp.custody_binding_lo l;
+         IF bound.started = started AND (bound.hi <> hi OR bound.lo <> lo) THEN
+           RAISE EXCEPTION 'custody: this transaction is bound to another tenant' USING ERRCODE = '42501';
+         END IF;
        END IF;
-       -- Binds unless this transaction is bound already, to another tenant.
-       UPDATE pg_temp.custody_tenant_binding SET xact = transaction_timestamp(), tenant = p_tenant
-        WHERE xact <> transaction_timestamp() OR tenant = p_tenant;
-       IF NOT FOUND THEN
-         RAISE EXCEPTION 'custody: this transaction is bound to another tenant' USING ERRCODE = '42501';
-       END IF;
+       PERFORM setval('pg_temp.custody_binding_hi', hi), setval('pg_temp.custody_binding_lo', lo),
+               setval('pg_temp.custody_binding_started', started);
      END
      $custody$`,
-    // Evaluated once per query (the policies call it as an InitPlan), so kept lean: every name in
-    // it is schema-qualified (pg_catalog is searched first anyway, and the application role can
-    // create nothing anywhere), hence no SET search_path and its per-call cost. The owner check
-    // is enter's: only a session able to run statements of its own could replace the table
-    // (DISCARD TEMP), and such a session can as well bind a new transaction.
+    // Evaluated once per query (the policies call it as an InitPlan), so kept lean: relations are
+    // schema-qualified, the application role can create nothing anywhere (so no operator or
+    // function of its own can shadow pg_catalog's), hence no SET search_path and its per-call
+    // cost. The owner check is enter's: only a session able to run statements of its own could
+    // replace the sequences (DISCARD TEMP), and such a session can as well bind a new transaction.
     `CREATE OR REPLACE FUNCTION ${current}() RETURNS text
        LANGUAGE plpgsql STABLE SECURITY DEFINER AS $custody$
+     DECLARE
+       bound record;
+       hi text;
+       lo text;
      BEGIN
-       IF pg_catalog.to_regclass('pg_temp.custody_tenant_binding') IS NULL THEN
+       IF pg_catalog.to_regclass('pg_temp.custody_binding_started') IS NULL THEN
          RETURN NULL;
        END IF;
-       RETURN (SELECT b.tenant FROM pg_temp.custody_tenant_binding b
-                WHERE b.xact OPERATOR(pg_catalog.=) pg_catalog.transaction_timestamp());
+       SELECT s.last_value AS started, h.last_value AS hi, l.last_value AS lo INTO bound
+         FROM pg_temp.custody_binding_started s, pg_temp.custody_binding_hi h, pg_temp.custody_binding_lo l;
+       IF bound.started IS DISTINCT FROM
+          (extract(epoch FROM pg_catalog.transaction_timestamp()) * 1000000)::bigint THEN
+         RETURN NULL;
+       END IF;
+       hi := pg_catalog.lpad(pg_catalog.to_hex(bound.hi), 16, '0');
+       lo := pg_catalog.lpad(pg_catalog.to_hex(bound.lo), 16, '0');
+       RETURN pg_catalog.concat_ws('-', pg_catalog.substr(hi, 1, 8), pg_catalog.substr(hi, 9, 4),
+         pg_catalog.substr(hi, 13, 4), pg_catalog.substr(lo, 1, 4), pg_catalog.substr(lo, 5, 12));
      END
      $custody$`,
     `REVOKE ALL ON FUNCTION ${enter}(text) FROM PUBLIC`,

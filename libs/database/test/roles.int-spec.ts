@@ -217,15 +217,16 @@ describe('PostgreSQL roles: least privilege per service, a tenant binding no set
     } finally {
       await app.query('ROLLBACK');
     }
-    // The binding's table is the owner's: the app role can neither read, write nor shadow it.
+    // The binding's sequences are the owner's: the app role can neither read, set nor drop them.
     await app.query('BEGIN');
     try {
       await app.query(`SELECT ingest.custody_enter_tenant($1)`, [tenantA]);
       for (const sql of [
-        `SELECT * FROM pg_temp.custody_tenant_binding`,
-        `UPDATE pg_temp.custody_tenant_binding SET tenant = '${tenantB}'`,
-        `TRUNCATE pg_temp.custody_tenant_binding`,
-        `DROP TABLE pg_temp.custody_tenant_binding`,
+        `SELECT last_value FROM pg_temp.custody_binding_hi`,
+        `SELECT setval('pg_temp.custody_binding_hi', 1)`,
+        `SELECT nextval('pg_temp.custody_binding_started')`,
+        `ALTER SEQUENCE pg_temp.custody_binding_lo RESTART`,
+        `DROP SEQUENCE pg_temp.custody_binding_lo`,
       ]) {
         await app.query('SAVEPOINT s');
         await expect(app.query(sql)).rejects.toMatchObject({ code: '42501' });
@@ -235,7 +236,19 @@ describe('PostgreSQL roles: least privilege per service, a tenant binding no set
       await app.query('ROLLBACK');
     }
     if (perServiceLogins) {
-      expect(await refusal(app, `CREATE TEMPORARY TABLE custody_tenant_binding (tenant text)`)).toBe('42501');
+      expect(await refusal(app, `CREATE TEMPORARY SEQUENCE custody_binding_hi`)).toBe('42501');
+    }
+    // Binding writes nothing: a read-only tenant transaction stays without a transaction id (once
+    // the session's first committed binding created its sequences; the transactions above rolled back).
+    await app.query(`BEGIN; SELECT ingest.custody_enter_tenant('${tenantA}'); COMMIT`);
+    await app.query('BEGIN');
+    try {
+      await app.query(`SELECT ingest.custody_enter_tenant($1)`, [tenantA]);
+      await app.query(`SELECT 1 FROM ingest.tenant_numbers LIMIT 1`);
+      const { rows: xid } = await app.query(`SELECT pg_current_xact_id_if_assigned() AS xid`);
+      expect(xid).toEqual([{ xid: null }]);
+    } finally {
+      await app.query('ROLLBACK');
     }
     // The binding ends with its transaction: the next one sees nothing until it binds.
     await app.query('BEGIN');
