@@ -16,6 +16,7 @@ import { closedLoop, percentiles } from './lib/bench-load.mjs';
 import { cpuBetween, findStackPids, sample } from './lib/bench-proc.mjs';
 import { contentSealer, inboundTextMessage, numberFlag } from './lib/bench-events.mjs';
 import { startProcesses, Topics } from './lib/platform-processes.mjs';
+import { requireStackEnv } from './lib/stack-env.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 
@@ -26,9 +27,7 @@ const CONCURRENCY = flag('concurrency', 64);
 const STOPS = Math.min(flag('stops', 1000), 20_000);
 const STOP_RATE = flag('stop-rate', 100);
 const DEADLINE = Date.now() + 15 * 60_000;
-for (const v of ['KAFKA_BROKERS', 'DATABASE_URL', 'DATABASE_PLATFORM_URL', 'MIGRATION_DATABASE_URL']) {
-  if (!process.env[v]) throw new Error(`${v} is not set (run it with npm run bench:consent-api)`);
-}
+requireStackEnv('npm run bench:consent-api');
 const fmt = (n, d = 0) =>
   n === null || n === undefined || Number.isNaN(n)
     ? '—'

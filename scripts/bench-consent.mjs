@@ -11,6 +11,7 @@
 import 'reflect-metadata';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { serviceDatabaseUrl } from './lib/stack-env.mjs';
 import { performance } from 'node:perf_hooks';
 import { createDataSource, runMigrations, TenantDb } from '@custody/database';
 import {
@@ -105,13 +106,18 @@ async function main() {
   await runMigrations({
     url: process.env.MIGRATION_DATABASE_URL,
     schema,
-    appRole: process.env.DATABASE_APP_ROLE ?? 'custody_app',
-    platformRole: process.env.DATABASE_PLATFORM_ROLE ?? 'custody_platform',
+    appRole: process.env.DATABASE_APP_ROLE || 'custody_consent',
+    platformRole: process.env.DATABASE_PLATFORM_ROLE || 'custody_consent_platform',
     migrations: (await import('../apps/consent/dist/migrations/index.js')).MIGRATIONS,
   });
-  const ds = createDataSource({ url: process.env.DATABASE_URL, schema, entities: [], poolSize: 8 });
+  const ds = createDataSource({ url: serviceDatabaseUrl('consent'), schema, entities: [], poolSize: 8 });
   await ds.initialize();
-  const platformDs = createDataSource({ url: process.env.DATABASE_PLATFORM_URL, schema, entities: [], poolSize: 2 });
+  const platformDs = createDataSource({
+    url: serviceDatabaseUrl('consent', { platform: true }),
+    schema,
+    entities: [],
+    poolSize: 2,
+  });
   await platformDs.initialize();
   const repo = new ConsentLogRepository(new TenantDb(ds, platformDs));
   const subjects = Array.from({ length: CUSTOMERS }, () => randomBytes(32).toString('hex'));

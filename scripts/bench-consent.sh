@@ -12,7 +12,8 @@ export TURBO_TELEMETRY_DISABLED=1 DO_NOT_TRACK=1
 if [ -z "${DATABASE_URL:-}" ]; then
   bash "$ROOT/scripts/stack.sh" up >/dev/null
   eval "$(bash "$ROOT/scripts/stack.sh" env)"
+else
+  export MIGRATION_DATABASE_URL="${MIGRATION_DATABASE_URL:-$DATABASE_URL}"
 fi
-export MIGRATION_DATABASE_URL="${MIGRATION_DATABASE_URL:-$DATABASE_URL}"
 npx --no-install turbo run build --filter=@custody/consent --output-logs=errors-only >/dev/null
 exec node "$ROOT/scripts/bench-consent.mjs" "$@"

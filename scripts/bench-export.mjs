@@ -13,6 +13,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { contentSealer, inboundTextMessage } from './lib/bench-events.mjs';
 import { startProcesses } from './lib/platform-processes.mjs';
+import { requireStackEnv } from './lib/stack-env.mjs';
 
 const require = createRequire(import.meta.url);
 const { conversationIdFor, Topics } = require('../libs/contracts/dist/index.js');
@@ -30,9 +31,7 @@ const STOPS = Math.min(Number(args.stops ?? 200), 5000);
 const STOP_RATE = Number(args['stop-rate'] ?? 20);
 const CONCURRENCY = 32;
 const DEADLINE_MS = 15 * 60_000;
-for (const v of ['KAFKA_BROKERS', 'DATABASE_URL', 'DATABASE_PLATFORM_URL', 'MIGRATION_DATABASE_URL']) {
-  if (!process.env[v]) throw new Error(`${v} is not set (run through npm run bench:export)`);
-}
+requireStackEnv('npm run bench:export');
 
 const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 const fmt = (n) => Math.round(n).toLocaleString('en-US');

@@ -29,6 +29,7 @@ import { startReceiver } from './lib/bench-receiver.mjs';
 import { storeCeiling } from './lib/bench-store.mjs';
 import { startProcesses, Topics } from './lib/platform-processes.mjs';
 import { ensureApprovedTemplate } from './lib/templates.mjs';
+import { requireStackEnv } from './lib/stack-env.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 
@@ -109,9 +110,7 @@ for (const p of PHASES)
   if (!['closed', 'open', 'overload', 'ceilings'].includes(p)) throw new Error(`unknown phase ${p}`);
 const NUMBERS = 8; // phone numbers of the bench tenant, 1,000 messages/s each
 const STATUSES = ['sent', 'delivered', 'read'];
-for (const v of ['KAFKA_BROKERS', 'DATABASE_URL', 'DATABASE_PLATFORM_URL', 'MIGRATION_DATABASE_URL']) {
-  if (!process.env[v]) throw new Error(`${v} is not set (run through npm run bench:messages)`);
-}
+requireStackEnv('npm run bench:messages');
 
 // ---- formatting ----------------------------------------------------------------------------------
 const fmt = (n, d = 0) =>

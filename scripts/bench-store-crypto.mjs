@@ -14,6 +14,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
 import pg from 'pg';
+import { requireStackEnv, serviceDatabaseUrl } from './lib/stack-env.mjs';
 
 const require = createRequire(import.meta.url);
 const { conversationIdFor, CUSTODY_MARKING } = require('@custody/contracts');
@@ -26,9 +27,7 @@ const {
 const { MessageStoreService } = require('../apps/tenant-store/dist/services/message-store.service.js');
 const { ConversationService } = require('../apps/tenant-store/dist/services/conversation.service.js');
 
-for (const v of ['DATABASE_URL', 'DATABASE_PLATFORM_URL', 'MIGRATION_DATABASE_URL']) {
-  if (!process.env[v]) throw new Error(`${v} is not set (eval "$(bash scripts/stack.sh env --db <db>)")`);
-}
+requireStackEnv('eval "$(bash scripts/stack.sh env --db <db>)"', { kafka: false, services: ['tenant-store'] });
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
 const BATCHES = Number(process.env.BENCH_BATCHES ?? 30); // per round and mode
 const BATCH = 100; // messages per consumer batch
@@ -153,7 +152,7 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 async function main() {
   await owner.connect();
   const dataSource = createDataSource({
-    url: process.env.DATABASE_URL,
+    url: serviceDatabaseUrl('tenant-store'),
     schema: 'tenant_store',
     entities: [],
     poolSize: 10,
@@ -162,7 +161,7 @@ async function main() {
   await dataSource.initialize();
   // Cross-tenant paths (TenantDb.forPlatform) log in as the platform role.
   const platformDataSource = createDataSource({
-    url: process.env.DATABASE_PLATFORM_URL,
+    url: serviceDatabaseUrl('tenant-store', { platform: true }),
     schema: 'tenant_store',
     entities: [],
     poolSize: 2,

@@ -25,6 +25,7 @@ import pg from 'pg';
 import { numberFlag } from './lib/bench-events.mjs';
 import { startProcesses, Topics } from './lib/platform-processes.mjs';
 import { ensureApprovedTemplate } from './lib/templates.mjs';
+import { isDatabaseUrlName, requireStackEnv } from './lib/stack-env.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const require = createRequire(import.meta.url);
@@ -40,9 +41,7 @@ const SETTLE_MS = 6000;
 const CUSTOMERS = 40;
 const APPS = ['tenant-store', 'ingest', 'consent', 'marketing-export'];
 
-for (const v of ['KAFKA_BROKERS', 'DATABASE_URL', 'DATABASE_PLATFORM_URL', 'MIGRATION_DATABASE_URL']) {
-  if (!process.env[v]) throw new Error(`${v} is not set (run it with npm run chaos)`);
-}
+requireStackEnv('npm run chaos');
 const started = Date.now();
 const stamp = () => `[${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s] `;
 const log = (line) => console.log(`${stamp()}${line}`);
@@ -375,9 +374,7 @@ const loads = [
 // The local stack's own servers, never the given KAFKA_BROKERS / DATABASE_URL (stack.sh would leave
 // those alone); in a session of their own, so a Ctrl-C of this run does not reach the restarted ones.
 const stackEnv = Object.fromEntries(
-  Object.entries(process.env).filter(
-    ([k]) => !['KAFKA_BROKERS', 'DATABASE_URL', 'DATABASE_PLATFORM_URL', 'MIGRATION_DATABASE_URL'].includes(k),
-  ),
+  Object.entries(process.env).filter(([k]) => k !== 'KAFKA_BROKERS' && !isDatabaseUrlName(k)),
 );
 const stack = (...a) =>
   execFileSync('setsid', ['-w', 'bash', `${root}scripts/stack.sh`, ...a], {

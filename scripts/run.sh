@@ -60,15 +60,16 @@ migrate() {
 
 # test/e2e/environments starts a second environment beside the tests' own, on a database of its
 # own on the same server: custody_test_peer on the local stack (its migrations are applied by the
-# test); with a DATABASE_URL of your own, set CUSTODY_PEER_DATABASE_URL,
-# CUSTODY_PEER_DATABASE_PLATFORM_URL and CUSTODY_PEER_MIGRATION_DATABASE_URL to a second database.
+# test; every database URL the stack exports, with CUSTODY_PEER_ before its name); with a
+# DATABASE_URL of your own, set CUSTODY_PEER_DATABASE_URL, CUSTODY_PEER_DATABASE_PLATFORM_URL and
+# CUSTODY_PEER_MIGRATION_DATABASE_URL to a second database.
 peer_db() {
   if [ -n "${CUSTODY_PEER_DATABASE_URL:-}" ] || [ -n "$CUSTODY_GIVEN_DB" ]; then
     return 0
   fi
   bash "$ROOT/scripts/stack.sh" db custody_test_peer >/dev/null
   eval "$(DATABASE_URL='' MIGRATION_DATABASE_URL='' DATABASE_PLATFORM_URL='' bash "$ROOT/scripts/stack.sh" env --db custody_test_peer |
-    sed -n 's/^export DATABASE_URL=/export CUSTODY_PEER_DATABASE_URL=/p; s/^export DATABASE_PLATFORM_URL=/export CUSTODY_PEER_DATABASE_PLATFORM_URL=/p; s/^export MIGRATION_DATABASE_URL=/export CUSTODY_PEER_MIGRATION_DATABASE_URL=/p')"
+    sed -n 's/^export \([A-Z_]*DATABASE_[A-Z_]*URL\)=/export CUSTODY_PEER_\1=/p')"
 }
 
 # Several commands may share the local stack (`npm start` in one terminal, `npm test` or a
@@ -247,13 +248,18 @@ case "$cmd" in
       fi
       return "$status"
     }
-    jest_once_more_on_crash --selectProjects unit helm "$@"
-    jest_once_more_on_crash --selectProjects integration --runInBand --forceExit "$@"
+    results="$CUSTODY_HOME/logs/jest"
+    mkdir -p "$results"
+    rm -f "$results"/*.json
+    jest_once_more_on_crash --selectProjects unit helm --json --outputFile="$results/unit.json" "$@"
+    jest_once_more_on_crash --selectProjects integration --runInBand --forceExit --json --outputFile="$results/integration.json" "$@"
+    extra_phases=""
     # Property-based fuzzing of every service's OpenAPI (schemathesis from PyPI in a venv it makes,
     # a few minutes): the whole run only, not when jest was given a selection; CUSTODY_FUZZ=0 skips it.
     if [ "$#" -eq 0 ] && [ "${CUSTODY_FUZZ:-1}" = 1 ]; then
       echo "test: API fuzzing (schemathesis)"
       node scripts/fuzz-api.mjs
+      extra_phases+="API fuzzing (schemathesis, every service's OpenAPI): passed"$'\n'
     fi
     # The fault suite's short form (one kill -9 per app, one broker restart; docs/reliability.md),
     # last, because it restarts the broker. Only on the local stack, whose servers it may restart;
@@ -271,8 +277,11 @@ case "$cmd" in
           migrate >/dev/null
           node scripts/chaos.mjs --short
         )
+        extra_phases+="fault suite (chaos --short): passed, 0 lost"$'\n'
       fi
     fi
+    CUSTODY_TEST_EXTRA_PHASES="$extra_phases" node scripts/lib/test-summary.mjs \
+      "unit and Helm chart=$results/unit.json" "integration and end-to-end=$results/integration.json"
     ;;
   *)
     echo "usage: run.sh start|test|stack ...|migrate|exec CMD" >&2

@@ -58,20 +58,32 @@ PG_SUPERUSER=postgres
 # first run and kept in $CUSTODY_HOME/db-passwords (mode 600, git-ignored with .custody); never
 # committed, never printed but by `env`, whose output is meant for eval.
 OWNER_ROLE=custody_owner
-APP_ROLE=custody_app
-# The platform role: the only login RLS admits to every tenant's rows (cross-tenant pool).
-PLATFORM_ROLE=custody_platform
+# Each service logs in as roles of its own, with rights on its own schema only (its migrations
+# grant them): custody_<schema> for its tenant-scoped pool, custody_<schema>_platform for its
+# cross-tenant pool (the only login row-level security admits to every tenant's rows).
+SERVICE_SCHEMAS=(tenant_store ingest consent marketing_export)
+# The shared roles of earlier versions, dropped from a cluster that still has them.
+LEGACY_ROLES=(custody_app custody_platform)
 DB_PASSWORDS="$CUSTODY_HOME/db-passwords"
-if [ ! -s "$DB_PASSWORDS" ]; then
-  (
-    umask 077
-    for r in OWNER APP PLATFORM; do
-      printf '%s_PASSWORD=%s\n' "$r" "$(head -c 24 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
-    done >"$DB_PASSWORDS.tmp" && mv "$DB_PASSWORDS.tmp" "$DB_PASSWORDS"
-  )
-fi
+(
+  umask 077
+  touch "$DB_PASSWORDS"
+  for schema in "${SERVICE_SCHEMAS[@]}"; do
+    upper="$(printf '%s' "$schema" | tr '[:lower:]' '[:upper:]')"
+    printf '%s\n' OWNER "$upper" "${upper}_PLATFORM"
+  done | while read -r r; do
+    grep -q "^${r}_PASSWORD=" "$DB_PASSWORDS" ||
+      printf '%s_PASSWORD=%s\n' "$r" "$(head -c 24 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')" >>"$DB_PASSWORDS"
+  done
+)
 # shellcheck disable=SC1090
 . "$DB_PASSWORDS"
+# The password of a service role (custody_ingest → $INGEST_PASSWORD, custody_ingest_platform → …).
+role_password() {
+  local var
+  var="$(printf '%s' "${1#custody_}" | tr '[:lower:]' '[:upper:]')_PASSWORD"
+  printf '%s' "${!var}"
+}
 DEV_DB=custody
 TEST_DB=custody_test
 
@@ -453,24 +465,24 @@ pg_running() { [ -f "$PG_DATA/PG_VERSION" ] && pg_as "$PG_BIN/pg_ctl" -D "$PG_DA
 pg_psql() { "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$PG_SOCK" -p "$PG_PORT" -U "$PG_SUPERUSER" "$@"; }
 
 pg_setup_roles() {
-  local dbs=("$DEV_DB" "$TEST_DB" "$@")
+  local dbs=("$DEV_DB" "$TEST_DB" "$@") schema role create="" alter=""
+  for schema in "${SERVICE_SCHEMAS[@]}"; do
+    for role in "custody_$schema" "custody_${schema}_platform"; do
+      create+="  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$role') THEN CREATE ROLE $role LOGIN; END IF;"$'\n'
+      alter+="ALTER ROLE $role LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS NOINHERIT PASSWORD '$(role_password "$role")';"$'\n'
+    done
+  done
   pg_psql -d postgres >/dev/null <<EOF
 DO \$\$
 BEGIN
   IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$OWNER_ROLE') THEN
     CREATE ROLE $OWNER_ROLE LOGIN;
   END IF;
-  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$APP_ROLE') THEN
-    CREATE ROLE $APP_ROLE LOGIN;
-  END IF;
-  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$PLATFORM_ROLE') THEN
-    CREATE ROLE $PLATFORM_ROLE LOGIN;
-  END IF;
+$create
 END
 \$\$;
 ALTER ROLE $OWNER_ROLE LOGIN NOSUPERUSER NOCREATEROLE NOBYPASSRLS PASSWORD '$OWNER_PASSWORD';
-ALTER ROLE $APP_ROLE LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS PASSWORD '$APP_PASSWORD';
-ALTER ROLE $PLATFORM_ROLE LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS PASSWORD '$PLATFORM_PASSWORD';
+$alter
 SELECT format('CREATE DATABASE %I OWNER $OWNER_ROLE', d)
   FROM unnest(string_to_array('${dbs[*]}', ' ')) AS d
  WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = d)
@@ -478,22 +490,38 @@ SELECT format('CREATE DATABASE %I OWNER $OWNER_ROLE', d)
 ALTER DATABASE $DEV_DB OWNER TO $OWNER_ROLE;
 ALTER DATABASE $TEST_DB OWNER TO $OWNER_ROLE;
 EOF
+  pg_drop_legacy_roles
   local db
   for db in "${dbs[@]}"; do
     pg_psql -d postgres -c "ALTER DATABASE $db OWNER TO $OWNER_ROLE" >/dev/null
-    # Schema grants (USAGE on the schemas custody_owner creates) cannot be default privileges:
-    # the migrations grant them. Table/sequence privileges are defaulted here.
-    pg_psql -d "$db" >/dev/null <<EOF
-REVOKE ALL ON DATABASE $db FROM PUBLIC;
-GRANT CONNECT, TEMPORARY ON DATABASE $db TO $APP_ROLE;
-GRANT CONNECT, TEMPORARY ON DATABASE $db TO $PLATFORM_ROLE;
-GRANT ALL ON DATABASE $db TO $OWNER_ROLE;
-REVOKE ALL ON SCHEMA public FROM PUBLIC;
-ALTER DEFAULT PRIVILEGES FOR ROLE $OWNER_ROLE GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO $APP_ROLE;
-ALTER DEFAULT PRIVILEGES FOR ROLE $OWNER_ROLE GRANT USAGE, SELECT ON SEQUENCES TO $APP_ROLE;
-ALTER DEFAULT PRIVILEGES FOR ROLE $OWNER_ROLE GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO $PLATFORM_ROLE;
-ALTER DEFAULT PRIVILEGES FOR ROLE $OWNER_ROLE GRANT USAGE, SELECT ON SEQUENCES TO $PLATFORM_ROLE;
-EOF
+    # Schema, table and sequence rights are granted by each service's migrations, in its own
+    # schema, to its own roles. The service roles may connect, nothing more: no TEMPORARY (the
+    # tenant binding's temporary table is the owner's), no database-wide default privileges.
+    {
+      echo "REVOKE ALL ON DATABASE $db FROM PUBLIC;"
+      echo "GRANT ALL ON DATABASE $db TO $OWNER_ROLE;"
+      echo "REVOKE ALL ON SCHEMA public FROM PUBLIC;"
+      for schema in "${SERVICE_SCHEMAS[@]}"; do
+        for role in "custody_$schema" "custody_${schema}_platform"; do
+          echo "REVOKE ALL ON DATABASE $db FROM $role;"
+          echo "GRANT CONNECT ON DATABASE $db TO $role;"
+        done
+      done
+    } | pg_psql -d "$db" >/dev/null
+  done
+}
+
+# A cluster made by an earlier version has the shared custody_app / custody_platform roles, with
+# rights in every schema: they go (their rights in every database first, then the roles).
+pg_drop_legacy_roles() {
+  local role db
+  for role in "${LEGACY_ROLES[@]}"; do
+    [ "$(pg_psql -d postgres -tAc "SELECT 1 FROM pg_roles WHERE rolname = '$role'")" = 1 ] || continue
+    say "postgres: dropping the shared role $role of an earlier version (each service has roles of its own now)"
+    for db in $(pg_psql -d postgres -tAc "SELECT datname FROM pg_database WHERE datallowconn AND NOT datistemplate"); do
+      pg_psql -d "$db" -c "DROP OWNED BY $role" >/dev/null
+    done
+    pg_psql -d postgres -c "DROP ROLE $role" >/dev/null
   done
 }
 
@@ -609,8 +637,14 @@ cmd_env() {
       printf '# DATABASE_PLATFORM_URL is not set (DATABASE_URL comes from the environment)\n'
     fi
   else
-    export_line DATABASE_URL "postgres://$APP_ROLE:$APP_PASSWORD@$HOST:$PG_PORT/$db"
-    export_line DATABASE_PLATFORM_URL "postgres://$PLATFORM_ROLE:$PLATFORM_PASSWORD@$HOST:$PG_PORT/$db"
+    # One pair of URLs per service (<SERVICE>_DATABASE_URL, <SERVICE>_DATABASE_PLATFORM_URL): each
+    # app prefers its own over DATABASE_URL / DATABASE_PLATFORM_URL (libs/platform env.ts).
+    local schema upper
+    for schema in "${SERVICE_SCHEMAS[@]}"; do
+      upper="$(printf '%s' "$schema" | tr '[:lower:]' '[:upper:]')"
+      export_line "${upper}_DATABASE_URL" "postgres://custody_$schema:$(role_password "custody_$schema")@$HOST:$PG_PORT/$db"
+      export_line "${upper}_DATABASE_PLATFORM_URL" "postgres://custody_${schema}_platform:$(role_password "custody_${schema}_platform")@$HOST:$PG_PORT/$db"
+    done
     export_line MIGRATION_DATABASE_URL "postgres://$OWNER_ROLE:$OWNER_PASSWORD@$HOST:$PG_PORT/$db"
   fi
 }

@@ -9,6 +9,7 @@ import 'reflect-metadata';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import pg from 'pg';
+import { serviceDatabaseUrl } from './stack-env.mjs';
 
 const require = createRequire(import.meta.url);
 
@@ -56,7 +57,7 @@ export async function storeCeiling({
     return r.rows;
   };
   const dataSource = createDataSource({
-    url: process.env.DATABASE_URL,
+    url: serviceDatabaseUrl('tenant-store'),
     schema: 'tenant_store',
     entities: [],
     poolSize: 10,
@@ -65,7 +66,7 @@ export async function storeCeiling({
   await dataSource.initialize();
   // Cross-tenant paths (TenantDb.forPlatform) log in as the platform role.
   const platformDataSource = createDataSource({
-    url: process.env.DATABASE_PLATFORM_URL,
+    url: serviceDatabaseUrl('tenant-store', { platform: true }),
     schema: 'tenant_store',
     entities: [],
     poolSize: 2,

@@ -49,8 +49,12 @@ async function distinctPorts(n) {
  *   consumerGroups: how many Kafka consumer groups to wait for (they start at `latest`).
  */
 export async function startProcesses({ apps, env: extra = {}, consumerGroups = 0 }) {
-  for (const v of ['KAFKA_BROKERS', 'DATABASE_URL', 'DATABASE_PLATFORM_URL']) {
-    if (!process.env[v]) throw new Error(`${v} is not set`);
+  if (!process.env.KAFKA_BROKERS) throw new Error('KAFKA_BROKERS is not set');
+  for (const v of ['DATABASE_URL', 'DATABASE_PLATFORM_URL']) {
+    // Each app's own login (<SERVICE>_DATABASE_URL, as scripts/stack.sh env exports them) or a shared one.
+    const own = apps.filter((a) => a !== 'sandbox').map((a) => `${a.toUpperCase().replace(/-/g, '_')}_${v}`);
+    if (!process.env[v] && own.some((name) => !process.env[name]))
+      throw new Error(`${v} (or ${own.join(', ')}) is not set`);
   }
   const dir = mkdtempSync(join(tmpdir(), 'custody-procs-'));
   const es = await generateKeyPair('ES256', { extractable: true });

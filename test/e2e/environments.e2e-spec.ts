@@ -26,23 +26,37 @@ interface Peer {
 }
 
 const ROOT = join(__dirname, '../..');
-const PEER_DB = process.env.CUSTODY_PEER_DATABASE_URL;
 const PEER_MIGRATION_DB = process.env.CUSTODY_PEER_MIGRATION_DATABASE_URL;
 
+/**
+ * This process's environment with the peer's database logins in place of ours: every
+ * `CUSTODY_PEER_<NAME>` database URL becomes `<NAME>`, and our own URLs without a peer
+ * counterpart are left out (so no app of the peer can reach our database).
+ */
+function peerEnv(): NodeJS.ProcessEnv {
+  const isUrl = (name: string) => /DATABASE(_PLATFORM)?_URL$/.test(name);
+  const env: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(process.env)) {
+    if (name.startsWith('CUSTODY_PEER_') && isUrl(name)) {
+      env[name.slice('CUSTODY_PEER_'.length)] = value;
+    } else if (!isUrl(name)) {
+      env[name] = value;
+    }
+  }
+  return env;
+}
+
 async function startPeer(): Promise<{ peer: Peer; child: ChildProcess }> {
-  if (!PEER_DB || !PEER_MIGRATION_DB || !process.env.CUSTODY_PEER_DATABASE_PLATFORM_URL) {
+  if (!PEER_MIGRATION_DB) {
     throw new Error(
-      'CUSTODY_PEER_DATABASE_URL, CUSTODY_PEER_DATABASE_PLATFORM_URL and CUSTODY_PEER_MIGRATION_DATABASE_URL are not set: npm test creates the custody_test_peer database on the local stack; with your own DATABASE_URL, point them at a second database of the same server',
+      "CUSTODY_PEER_MIGRATION_DATABASE_URL and the peer's CUSTODY_PEER_*DATABASE_URL logins are not set: npm test creates the custody_test_peer database on the local stack; with your own DATABASE_URL, point CUSTODY_PEER_DATABASE_URL, CUSTODY_PEER_DATABASE_PLATFORM_URL and CUSTODY_PEER_MIGRATION_DATABASE_URL at a second database of the same server",
     );
   }
   const child = spawn(process.execPath, [join(ROOT, 'test/support/peer-environment.mjs')], {
     env: {
-      ...process.env,
+      ...peerEnv(),
       NODE_OPTIONS: '--disable-warning=TimeoutNegativeWarning',
       KAFKA_TOPIC_PREFIX: `${process.env.KAFKA_TOPIC_PREFIX}-peer`,
-      DATABASE_URL: PEER_DB,
-      DATABASE_PLATFORM_URL: process.env.CUSTODY_PEER_DATABASE_PLATFORM_URL,
-      MIGRATION_DATABASE_URL: PEER_MIGRATION_DB,
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

@@ -438,7 +438,10 @@ describe.each(Object.entries(VALUE_SETS))('with %s values', (name, args) => {
       expect(env.MIGRATION_DATABASE_URL.valueFrom.secretKeyRef.name).toBeTruthy();
       expect(env.DATABASE_URL).toBeUndefined();
       expect(env.DATABASE_PLATFORM_URL).toBeUndefined();
-      expect(env.DATABASE_PLATFORM_ROLE.value).toBe('custody_platform');
+      // Each service's Job grants its own two roles, and only those, rights in its schema.
+      const schema = app.replace(/-/g, '_');
+      expect(env.DATABASE_APP_ROLE.value).toBe(`custody_${schema}`);
+      expect(env.DATABASE_PLATFORM_ROLE.value).toBe(`custody_${schema}_platform`);
     }
     // What the hook Jobs use exists before them (hooks run before the release's other objects).
     for (const kind of ['ServiceAccount', 'NetworkPolicy']) {
@@ -458,6 +461,18 @@ describe.each(Object.entries(VALUE_SETS))('with %s values', (name, args) => {
       const envNames = podSpecOf(deployment).containers.flatMap((c: Json) => (c.env ?? []).map((e: Json) => e.name));
       expect(envNames).not.toContain('MIGRATION_DATABASE_URL');
     }
+    // Each service's Deployment logs in with its own Secret's URLs (its own roles), no other's.
+    const secrets = MIGRATING_APPS.map((app) => {
+      const [container] = podSpecOf(find(objects, 'Deployment', `${RELEASE}-${app}`)).containers;
+      const env = Object.fromEntries(container.env.map((e: Json) => [e.name, e]));
+      expect(env.DATABASE_URL.valueFrom.secretKeyRef).toEqual({ name: `custody-db-${app}`, key: 'app-uri' });
+      expect(env.DATABASE_PLATFORM_URL.valueFrom.secretKeyRef).toEqual({
+        name: `custody-db-${app}`,
+        key: 'platform-uri',
+      });
+      return env.DATABASE_URL.valueFrom.secretKeyRef.name;
+    });
+    expect(new Set(secrets).size).toBe(MIGRATING_APPS.length);
   });
 
   it('the topic Job gives create-topics.js exactly the settings it reads: partitions and replication factor', () => {
@@ -580,10 +595,12 @@ describe('secrets are only ever references', () => {
 
   it('secret names and keys appear only where Kubernetes resolves them (secretKeyRef, secret volumes)', () => {
     const refs = [
-      'database.existingSecret',
       'database.urlKey',
-      'database.platform.existingSecret',
-      'database.platform.urlKey',
+      'database.platformUrlKey',
+      'database.tenantStore.existingSecret',
+      'database.ingest.existingSecret',
+      'database.consent.existingSecret',
+      'database.marketingExport.existingSecret',
       'database.migration.existingSecret',
       'database.migration.urlKey',
       'kafka.sasl.existingSecret',
@@ -623,7 +640,8 @@ describe('secrets are only ever references', () => {
   });
 
   it.each([
-    ['database.existingSecret', 'database.existingSecret'],
+    ['database.ingest.existingSecret', 'database.ingest.existingSecret'],
+    ['database.marketingExport.existingSecret', 'database.marketingExport.existingSecret'],
     ['database.migration.existingSecret', 'database.migration.existingSecret'],
     ['tenantStore.signingKeys.existingSecret', 'tenantStore.signingKeys.existingSecret'],
     ['tenantStore.masterKey.existingSecret', 'tenantStore.masterKey.existingSecret'],
@@ -635,6 +653,12 @@ describe('secrets are only ever references', () => {
     expect(res.status).not.toBe(0);
     expect(res.stderr).toContain(`${message}`);
     expect(res.stderr).toContain('is required');
+  });
+
+  it('refuses a service whose application and platform roles are one (the platform role sees every tenant)', () => {
+    const res = template(['--set', 'database.ingest.platformRole=custody_ingest']);
+    expect(res.status).not.toBe(0);
+    expect(res.stderr).toContain('database.ingest: appRole and platformRole must differ');
   });
 
   it('refuses SASL without a password Secret', () => {

@@ -197,7 +197,7 @@ describe('consent log: Merkle tree, signed tree heads, proofs and export (real P
   });
 
   it('the database refuses to change or delete log rows, even for the application role', async () => {
-    const client = new Client({ connectionString: process.env.DATABASE_URL });
+    const client = new Client({ connectionString: process.env.CONSENT_DATABASE_URL || process.env.DATABASE_URL });
     await client.connect();
     try {
       for (const sql of [
@@ -207,7 +207,7 @@ describe('consent log: Merkle tree, signed tree heads, proofs and export (real P
         `UPDATE consent.tree_heads SET tree_size = 0 WHERE tenant_id = $1`,
       ]) {
         await client.query('BEGIN');
-        await client.query(`SELECT set_config('custody.tenant_id', $1, true)`, [t.id]);
+        await client.query(`SELECT consent.custody_enter_tenant($1)`, [t.id]);
         await expect(client.query(sql, [t.id])).rejects.toThrow(/append-only/);
         await client.query('ROLLBACK');
       }

@@ -225,16 +225,17 @@ describe('tenant-store: tenants and tokens (real PostgreSQL and Kafka)', () => {
   });
 
   describe('row-level security', () => {
-    it('the application role sees no tenant rows without a tenant set, and only its own with one', async () => {
+    it('the application role sees no tenant rows before binding its transaction, and only its own after', async () => {
       const a = await ts.newTenant();
       const b = await ts.newTenant();
-      const client = new Client({ connectionString: process.env.DATABASE_URL });
+      const appUrl = (process.env.TENANT_STORE_DATABASE_URL || process.env.DATABASE_URL)!;
+      const client = new Client({ connectionString: appUrl });
       await client.connect();
       try {
         const none = await client.query('SELECT count(*)::int AS n FROM tenant_store.tenants');
         expect(none.rows[0].n).toBe(0);
         await client.query('BEGIN');
-        await client.query(`SELECT set_config('custody.tenant_id', $1, true)`, [a.id]);
+        await client.query(`SELECT tenant_store.custody_enter_tenant($1)`, [a.id]);
         const rows = await client.query('SELECT id FROM tenant_store.tenants');
         expect(rows.rows.map((r) => r.id)).toEqual([a.id]);
         const other = await client.query(
@@ -246,7 +247,7 @@ describe('tenant-store: tenants and tokens (real PostgreSQL and Kafka)', () => {
         const owner = await client.query(
           `SELECT tableowner FROM pg_tables WHERE schemaname = 'tenant_store' AND tablename = 'tenants'`,
         );
-        expect(owner.rows[0].tableowner).not.toBe(new URL(process.env.DATABASE_URL!).username);
+        expect(owner.rows[0].tableowner).not.toBe(new URL(appUrl).username);
       } finally {
         await client.end();
       }

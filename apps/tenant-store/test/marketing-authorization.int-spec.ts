@@ -496,11 +496,11 @@ describe('tenant marketing authorization (real Kafka and PostgreSQL)', () => {
     ).toEqual([`${id}:v1`, `${id}:v2`]);
 
     // The application's own database role cannot rewrite a recorded version.
-    const db = new Client({ connectionString: process.env.DATABASE_URL });
+    const db = new Client({ connectionString: process.env.TENANT_STORE_DATABASE_URL || process.env.DATABASE_URL });
     await db.connect();
     try {
       await db.query('BEGIN');
-      await db.query(`SELECT set_config('custody.tenant_id', $1, true)`, [a.id]);
+      await db.query(`SELECT tenant_store.custody_enter_tenant($1)`, [a.id]);
       await expect(
         db.query(
           `UPDATE tenant_store.marketing_authorization_versions SET status = 'active' WHERE authorization_id = $1`,

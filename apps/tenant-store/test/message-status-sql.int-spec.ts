@@ -8,7 +8,9 @@ const ALL: NetworkStatus[] = ['sent', 'delivered', 'read', 'failed'];
  * as `currentStatus`, for every set of reported statuses (order and duplicates do not matter to it).
  */
 describe('CURRENT_STATUS_SQL (real PostgreSQL)', () => {
-  const db = new Client({ connectionString: process.env.DATABASE_URL });
+  const db = new Client({
+    connectionString: process.env.TENANT_STORE_DATABASE_URL || process.env.DATABASE_URL,
+  });
 
   beforeAll(() => db.connect());
   afterAll(() => db.end());

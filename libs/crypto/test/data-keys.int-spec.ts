@@ -3,7 +3,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import { asTenantId, createDataSource, platformRlsSql, TenantDb, TenantId } from '@custody/database';
+import { asTenantId, createDataSource, rlsPoliciesSql, tenantBindingSql, TenantDb, TenantId } from '@custody/database';
 import {
   dataKeysTableSql,
   FieldCipher,
@@ -15,9 +15,10 @@ import {
 import { dataKeyStoreContract } from '../src/testing/data-key-store.contract';
 
 const ownerUrl = process.env.MIGRATION_DATABASE_URL!;
-const appUrl = process.env.DATABASE_URL!;
+// tenant-store's logins (the service that keeps data keys), or the shared ones of a given database.
+const appUrl = (process.env.TENANT_STORE_DATABASE_URL || process.env.DATABASE_URL)!;
 const appRole = decodeURIComponent(new URL(appUrl).username);
-const platformUrl = process.env.DATABASE_PLATFORM_URL!;
+const platformUrl = (process.env.TENANT_STORE_DATABASE_PLATFORM_URL || process.env.DATABASE_PLATFORM_URL)!;
 const platformRole = decodeURIComponent(new URL(platformUrl).username);
 const run = randomUUID().slice(0, 8);
 const schemas: string[] = [];
@@ -30,13 +31,24 @@ function newTenant(): TenantId {
   return asTenantId(randomUUID());
 }
 
-/** A schema of its own with the data key table, created by the owner role and granted to the app role. */
-async function createSchema(name: string): Promise<string> {
+/**
+ * A schema of its own with the data key table (with `table`), created by the owner role and
+ * granted to the app role, with the tenant binding and the policies a service's migrations give it.
+ */
+async function createSchema(name: string, table = true): Promise<string> {
   const schema = `crypto_it_${run}_${name}`;
   const owner = new Client({ connectionString: ownerUrl });
   await owner.connect();
   try {
     await owner.query(`CREATE SCHEMA ${schema}`);
+    schemas.push(schema);
+    for (const sql of tenantBindingSql(schema, appRole)) {
+      await owner.query(sql);
+    }
+    if (!table) {
+      await owner.query(`GRANT USAGE ON SCHEMA ${schema} TO ${appRole}`);
+      return schema;
+    }
     for (const sql of dataKeysTableSql(schema)) {
       await owner.query(sql);
     }
@@ -44,11 +56,10 @@ async function createSchema(name: string): Promise<string> {
     await owner.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON ${schema}.data_keys TO ${appRole}`);
     await owner.query(`GRANT USAGE ON SCHEMA ${schema} TO ${platformRole}`);
     await owner.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON ${schema}.data_keys TO ${platformRole}`);
-    await owner.query(platformRlsSql(schema, platformRole));
+    await owner.query(rlsPoliciesSql(schema, { appRole, platformRole }));
   } finally {
     await owner.end();
   }
-  schemas.push(schema);
   return schema;
 }
 
@@ -58,9 +69,12 @@ describe('libs/crypto data keys over the real PostgreSQL', () => {
   let db: TenantDb;
 
   beforeAll(async () => {
+    // The pool's own schema: where TenantDb binds its transactions' tenant (the binding holds for
+    // the session, so it covers every schema's policies).
+    const base = await createSchema('base', false);
     dataSource = createDataSource({
       url: appUrl,
-      schema: 'public',
+      schema: base,
       entities: [],
       poolSize: 6,
       applicationName: 'crypto-int-test',
@@ -68,7 +82,7 @@ describe('libs/crypto data keys over the real PostgreSQL', () => {
     await dataSource.initialize();
     platformDataSource = createDataSource({
       url: platformUrl,
-      schema: 'public',
+      schema: base,
       entities: [],
       poolSize: 2,
       applicationName: 'crypto-int-test-platform',
@@ -155,9 +169,12 @@ describe('libs/crypto data keys over the real PostgreSQL', () => {
       ).rejects.toThrow(/row-level security/);
       await expect(keyring.versions(b)).resolves.toHaveLength(2);
 
-      // No setting the app role can change widens its view (the old `custody.platform` escape).
+      // No setting the app role can change widens its view (the old `custody.platform` escape,
+      // the tenant setting policies once read).
       const widened = await db.forTenant(a, async (m) => {
-        await m.query(`SELECT set_config('custody.platform', 'on', true)`);
+        await m.query(`SELECT set_config('custody.platform', 'on', true), set_config('custody.tenant_id', $1, true)`, [
+          b,
+        ]);
         return m.query(`SELECT DISTINCT tenant_id FROM ${table} WHERE tenant_id = ANY($1::uuid[])`, [[a, b]]);
       });
       expect(widened).toEqual([{ tenant_id: a }]);
@@ -224,12 +241,28 @@ describe('libs/crypto data keys over the real PostgreSQL', () => {
       const replicas = [0, 1, 2].map(() => new TenantKeyring(store, new LocalKeyProvider(file)));
       const first = await Promise.all(replicas.map((k) => k.activeKey(tenant)));
       expect(first.every((k) => k.key.equals(first[0].key))).toBe(true);
+      // Replicas rotating at once: a replica that found version 1 and lost the race ends on the
+      // winner's key; one that started after a rotation had committed rotates once more. Either
+      // way: versions without gaps, one active key, and that is the newest any replica returned.
       const rotated = await Promise.all(replicas.map((k) => k.rotate(tenant)));
-      expect(rotated.map((r) => r.version)).toEqual([2, 2, 2]);
-      expect((await keyring.versions(tenant)).map((v) => [v.version, v.active])).toEqual([
-        [1, false],
-        [2, true],
-      ]);
+      const newest = Math.max(...rotated.map((r) => r.version));
+      expect(newest).toBeGreaterThanOrEqual(2);
+      expect((await keyring.versions(tenant)).map((v) => [v.version, v.active])).toEqual(
+        Array.from({ length: newest }, (_, i) => [i + 1, i + 1 === newest]),
+      );
+      // Rotations of the same active version, however they interleave: the row lock lets exactly one win.
+      const attempts = await Promise.all(
+        [0, 1, 2].map(() =>
+          store.rotate(tenant, newest, {
+            tenantId: tenant,
+            version: newest + 1,
+            masterKeyId: 'mk-2026-11',
+            wrappedKey: randomBytes(60),
+          }),
+        ),
+      );
+      expect(attempts.filter(Boolean)).toHaveLength(1);
+      expect((await keyring.versions(tenant)).filter((v) => v.active).map((v) => v.version)).toEqual([newest + 1]);
     });
   });
 

@@ -1,17 +1,20 @@
 import { Client } from 'pg';
 import { DataSource, MixedList } from 'typeorm';
 import { createDataSource, describeUrl } from './data-source';
-import { platformRlsSql } from './rls';
+import { rlsPoliciesSql, tenantBindingSql } from './rls';
 
 export interface MigrationSettings {
   /** The owner role's URL (MIGRATION_DATABASE_URL): it owns the schema and its tables. */
   url: string;
   schema: string;
-  /** The application role that gets DML rights but owns nothing (DATABASE_APP_ROLE). */
+  /**
+   * The service's application role (DATABASE_APP_ROLE): DML rights on this schema and nothing
+   * else; owns nothing, so forced row-level security applies to it.
+   */
   appRole: string;
   /**
-   * The platform role (DATABASE_PLATFORM_ROLE): the login of the service's cross-tenant pool
-   * (DATABASE_PLATFORM_URL). It gets the same DML rights, and a policy that admits every row.
+   * The service's platform role (DATABASE_PLATFORM_ROLE): the login of its cross-tenant pool
+   * (DATABASE_PLATFORM_URL). The same DML rights on this schema, and a policy that admits every row.
    */
   platformRole: string;
   migrations: MixedList<string | (new () => unknown)>;
@@ -36,6 +39,12 @@ export async function runMigrations(settings: MigrationSettings): Promise<string
   try {
     await client.query(`CREATE SCHEMA IF NOT EXISTS ${settings.schema}`);
     for (const role of [settings.appRole, settings.platformRole]) {
+      const { rows } = await client.query(`SELECT 1 FROM pg_roles WHERE rolname = $1`, [role]);
+      if (rows.length === 0) {
+        throw new Error(
+          `role ${role} does not exist: create the service's application and platform login roles first (docs/operations.md)`,
+        );
+      }
       await client.query(`GRANT USAGE ON SCHEMA ${settings.schema} TO ${role}`);
       await client.query(
         `ALTER DEFAULT PRIVILEGES IN SCHEMA ${settings.schema} GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO ${role}`,
@@ -43,6 +52,10 @@ export async function runMigrations(settings: MigrationSettings): Promise<string
       await client.query(
         `ALTER DEFAULT PRIVILEGES IN SCHEMA ${settings.schema} GRANT USAGE, SELECT ON SEQUENCES TO ${role}`,
       );
+    }
+    // Before the migrations, which may call them (consent's one-statement reads bind their tenant).
+    for (const sql of tenantBindingSql(settings.schema, settings.appRole)) {
+      await client.query(sql);
     }
   } finally {
     await client.end();
@@ -58,16 +71,19 @@ export async function runMigrations(settings: MigrationSettings): Promise<string
   await dataSource.initialize();
   try {
     const applied = await dataSource.runMigrations({ transaction: 'each' });
-    // Tables created before the platform role existed: grant it what the defaults now grant, and
-    // rewrite their policies (drops the old `custody.platform` escape). Idempotent.
+    // Tables created before the platform role existed get what the defaults now grant; every
+    // tenant policy is (re)written for the binding and the service's roles; any other role that
+    // holds rights in this schema (the shared custody_app / custody_platform of earlier versions,
+    // another service's roles) loses them. Idempotent.
     await dataSource.transaction(async (manager) => {
-      await manager.query(
-        `GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA ${settings.schema} TO ${settings.platformRole}`,
-      );
-      await manager.query(
-        `GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA ${settings.schema} TO ${settings.platformRole}`,
-      );
-      await manager.query(platformRlsSql(settings.schema, settings.platformRole));
+      for (const role of [settings.appRole, settings.platformRole]) {
+        await manager.query(
+          `GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA ${settings.schema} TO ${role}`,
+        );
+        await manager.query(`GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA ${settings.schema} TO ${role}`);
+      }
+      await manager.query(rlsPoliciesSql(settings.schema, settings));
+      await manager.query(revokeOthersSql(settings.schema, [settings.appRole, settings.platformRole]));
     });
     return applied.map((m) => m.name);
   } finally {
@@ -85,8 +101,8 @@ export function migrationCli(service: string, schema: string, migrations: Migrat
   runMigrations({
     url,
     schema,
-    appRole: process.env.DATABASE_APP_ROLE ?? 'custody_app',
-    platformRole: process.env.DATABASE_PLATFORM_ROLE ?? 'custody_platform',
+    appRole: process.env.DATABASE_APP_ROLE || `custody_${schema}`,
+    platformRole: process.env.DATABASE_PLATFORM_ROLE || `custody_${schema}_platform`,
     migrations,
   }).then(
     (applied) => console.log(`${service}: ${applied.length ? `applied ${applied.join(', ')}` : 'schema up to date'}`),
@@ -95,4 +111,44 @@ export function migrationCli(service: string, schema: string, migrations: Migrat
       process.exit(1);
     },
   );
+}
+
+/**
+ * Revokes every right in `schema` (on the schema, its tables, sequences and functions, and the
+ * defaults for new ones) from every role but its owner and `keep`.
+ */
+function revokeOthersSql(schema: string, keep: string[]): string {
+  const kept = keep.map((r) => `'${r}'`).join(', ');
+  return `DO $custody$
+DECLARE
+  r record;
+BEGIN
+  FOR r IN
+    SELECT DISTINCT a.grantee::regrole::text AS role
+      FROM pg_namespace n
+      LEFT JOIN pg_class c ON c.relnamespace = n.oid
+      CROSS JOIN LATERAL aclexplode(coalesce(c.relacl, n.nspacl)) a
+     WHERE n.nspname = '${schema}' AND a.grantee <> 0 AND a.grantee <> n.nspowner
+       AND a.grantee::regrole::text NOT IN (${kept})
+    UNION
+    SELECT DISTINCT a.grantee::regrole::text
+      FROM pg_namespace n CROSS JOIN LATERAL aclexplode(n.nspacl) a
+     WHERE n.nspname = '${schema}' AND a.grantee <> 0 AND a.grantee <> n.nspowner
+       AND a.grantee::regrole::text NOT IN (${kept})
+    UNION
+    SELECT DISTINCT a.grantee::regrole::text
+      FROM pg_default_acl d JOIN pg_namespace n ON n.oid = d.defaclnamespace
+      CROSS JOIN LATERAL aclexplode(d.defaclacl) a
+     WHERE n.nspname = '${schema}' AND a.grantee <> 0 AND a.grantee <> n.nspowner
+       AND a.grantee::regrole::text NOT IN (${kept})
+  LOOP
+    EXECUTE format('REVOKE ALL ON ALL TABLES IN SCHEMA %I FROM %s', '${schema}', r.role);
+    EXECUTE format('REVOKE ALL ON ALL SEQUENCES IN SCHEMA %I FROM %s', '${schema}', r.role);
+    EXECUTE format('REVOKE ALL ON ALL FUNCTIONS IN SCHEMA %I FROM %s', '${schema}', r.role);
+    EXECUTE format('REVOKE ALL ON SCHEMA %I FROM %s', '${schema}', r.role);
+    EXECUTE format('ALTER DEFAULT PRIVILEGES IN SCHEMA %I REVOKE ALL ON TABLES FROM %s', '${schema}', r.role);
+    EXECUTE format('ALTER DEFAULT PRIVILEGES IN SCHEMA %I REVOKE ALL ON SEQUENCES FROM %s', '${schema}', r.role);
+  END LOOP;
+END
+$custody$`;
 }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import { tenantBindingFunctions } from './rls';
 
 /** A tenant id, checked once: every tenant-scoped repository method takes one. */
 export type TenantId = string & { readonly __brand: 'TenantId' };
@@ -14,30 +15,40 @@ export function asTenantId(value: string): TenantId {
 }
 
 /**
- * Runs work in a transaction scoped by row-level security. Tenant tables have forced RLS
- * policies keyed on `custody.tenant_id`; the application role does not own them, so a query
- * that forgets its tenant sees nothing rather than everything. Cross-tenant work runs on a
- * second pool (`platformDataSource`) that logs in as the platform role, the only login the
- * policies admit to every row: no setting the application role can change widens its view.
+ * Runs work in a transaction scoped by row-level security. Tenant tables have forced RLS policies
+ * that admit the application role to the rows of the tenant its transaction is bound to
+ * (`<schema>.custody_enter_tenant`, see rls.ts), and to nothing before that; the role does not own
+ * the tables, so a query that forgets its tenant sees nothing rather than everything, and no
+ * setting it can change widens its view. Cross-tenant work runs on a second pool
+ * (`platformDataSource`) that logs in as the platform role, the only login the policies admit to
+ * every row.
  */
 @Injectable()
 export class TenantDb {
+  private readonly enterTenant: string;
+
   constructor(
     readonly dataSource: DataSource,
     readonly platformDataSource: DataSource,
-  ) {}
+  ) {
+    const schema = (dataSource.options as { schema?: string }).schema;
+    if (!schema || !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
+      throw new Error('TenantDb needs a DataSource with its service schema');
+    }
+    this.enterTenant = tenantBindingFunctions(schema).enter;
+  }
 
   /**
-   * Work for one tenant: RLS admits only that tenant's rows. The transaction opens and takes its
-   * tenant scope in one round trip (`BEGIN; SELECT set_config(…)` as one simple query; the tenant
-   * id is checked to be a UUID right here, so it is safe as a literal), which on the message path
-   * saves a round trip per batch in every service.
+   * Work for one tenant: RLS admits only that tenant's rows. The transaction opens and binds its
+   * tenant in one round trip (`BEGIN; SELECT <schema>.custody_enter_tenant(…)` as one simple
+   * query; the tenant id is checked to be a UUID right here, so it is safe as a literal), which on
+   * the message path saves a round trip per batch in every service.
    */
   forTenant<T>(tenantId: TenantId, work: (manager: EntityManager) => Promise<T>): Promise<T> {
     if (!UUID.test(tenantId)) {
       return Promise.reject(new Error('tenant id must be a UUID'));
     }
-    return this.inTransaction(`BEGIN; SELECT set_config('custody.tenant_id', '${tenantId.toLowerCase()}', true)`, work);
+    return this.inTransaction(`BEGIN; SELECT ${this.enterTenant}('${tenantId.toLowerCase()}')`, work);
   }
 
   /**

@@ -13,7 +13,8 @@ import {
 import { configureLogging } from '@custody/observability';
 
 const ownerUrl = process.env.MIGRATION_DATABASE_URL!;
-const appUrl = process.env.DATABASE_URL!;
+// tenant-store's application role (any service's would do: the outbox has no row-level security).
+const appUrl = (process.env.TENANT_STORE_DATABASE_URL || process.env.DATABASE_URL)!;
 const appRole = decodeURIComponent(new URL(appUrl).username);
 const schema = `outbox_it_${randomUUID().slice(0, 8)}`;
 

@@ -1,18 +1,34 @@
 // Least privilege in PostgreSQL, over the real database the suites migrate (npm test applies every
-// service's migrations first): the application role cannot widen row-level security by any
-// setting it can change, nor alter the policies or become another role; the platform role sees
-// across tenants; policies written before the platform role existed are upgraded cleanly.
+// service's migrations first): each service logs in as roles of its own with rights on its own
+// schema only; its application role sees the rows of the tenant its transaction is bound to and
+// cannot widen that by any setting it can change, nor rebind, alter the policies or become another
+// role; the platform role sees across tenants; policies of earlier versions are upgraded cleanly.
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
-import { platformRlsSql, tenantRlsSql } from '@custody/database';
+import { rlsPoliciesSql, tenantBindingSql, tenantRlsSql } from '@custody/database';
 
 const ownerUrl = process.env.MIGRATION_DATABASE_URL!;
-const appUrl = process.env.DATABASE_URL!;
-const platformUrl = process.env.DATABASE_PLATFORM_URL!;
-const appRole = decodeURIComponent(new URL(appUrl).username);
-const platformRole = decodeURIComponent(new URL(platformUrl).username);
 const ownerRole = decodeURIComponent(new URL(ownerUrl).username);
-const SCHEMAS = ['ingest', 'tenant_store', 'consent', 'marketing_export'];
+const SERVICES = [
+  { schema: 'tenant_store', env: 'TENANT_STORE' },
+  { schema: 'ingest', env: 'INGEST' },
+  { schema: 'consent', env: 'CONSENT' },
+  { schema: 'marketing_export', env: 'MARKETING_EXPORT' },
+].map((s) => {
+  const app = process.env[`${s.env}_DATABASE_URL`] || process.env.DATABASE_URL!;
+  const platform = process.env[`${s.env}_DATABASE_PLATFORM_URL`] || process.env.DATABASE_PLATFORM_URL!;
+  return {
+    ...s,
+    appUrl: app,
+    platformUrl: platform,
+    appRole: decodeURIComponent(new URL(app).username),
+    platformRole: decodeURIComponent(new URL(platform).username),
+  };
+});
+const SCHEMAS = SERVICES.map((s) => s.schema);
+const ingest = SERVICES.find((s) => s.schema === 'ingest')!;
+/** The local stack gives every service its own logins; a database given from outside may share one pair. */
+const perServiceLogins = new Set(SERVICES.map((s) => s.appRole)).size === SERVICES.length;
 
 async function connect(url: string): Promise<Client> {
   const client = new Client({ connectionString: url });
@@ -20,11 +36,11 @@ async function connect(url: string): Promise<Client> {
   return client;
 }
 
-/** Every error code PostgreSQL answers `sql` with as this client, or null when it succeeds. */
-async function refusal(client: Client, sql: string): Promise<string | null> {
+/** The error code PostgreSQL answers `sql` with as this client (in a transaction rolled back), or null. */
+async function refusal(client: Client, sql: string, params: unknown[] = []): Promise<string | null> {
   await client.query('BEGIN');
   try {
-    await client.query(sql);
+    await client.query(sql, params);
     return null;
   } catch (error) {
     return (error as { code?: string }).code ?? 'error';
@@ -33,44 +49,90 @@ async function refusal(client: Client, sql: string): Promise<string | null> {
   }
 }
 
-describe('PostgreSQL roles: no setting widens the application role', () => {
+const TENANT_NUMBER_ROW = `INSERT INTO ingest.tenant_numbers (phone_number_id, tenant_id, business_account_id, display_phone_number, status, messages_per_second)
+  VALUES ($1, $2, 'waba', '+15550000000', 'active', 1)`;
+
+describe('PostgreSQL roles: least privilege per service, a tenant binding no setting widens', () => {
   let owner: Client;
   let app: Client;
   let platform: Client;
   const tenantA = randomUUID();
   const tenantB = randomUUID();
-  const number = `9${Date.now()}`.slice(0, 15);
+  const numberB = `9${Date.now()}`.slice(0, 15);
 
   beforeAll(async () => {
     owner = await connect(ownerUrl);
-    app = await connect(appUrl);
-    platform = await connect(platformUrl);
+    app = await connect(ingest.appUrl);
+    platform = await connect(ingest.platformUrl);
     // One row of tenant B, written through the platform role's login.
-    await platform.query(
-      `INSERT INTO ingest.tenant_numbers (phone_number_id, tenant_id, business_account_id, display_phone_number, status, messages_per_second)
-       VALUES ($1, $2, 'waba-b', '+15550000000', 'active', 1)`,
-      [number, tenantB],
-    );
+    await platform.query(TENANT_NUMBER_ROW, [numberB, tenantB]);
   });
 
   afterAll(async () => {
-    await platform?.query(`DELETE FROM ingest.tenant_numbers WHERE phone_number_id = $1`, [number]);
+    await platform?.query(`DELETE FROM ingest.tenant_numbers WHERE phone_number_id = $1`, [numberB]);
     await Promise.all([owner?.end(), app?.end(), platform?.end()]);
   });
 
-  it('uses three distinct logins, none of them superuser or BYPASSRLS', async () => {
-    expect(new Set([appRole, platformRole, ownerRole]).size).toBe(3);
-    const { rows } = await owner.query<{ rolname: string; rolsuper: boolean; rolbypassrls: boolean }>(
-      `SELECT rolname, rolsuper, rolbypassrls FROM pg_roles WHERE rolname = ANY($1)`,
-      [[appRole, platformRole, ownerRole]],
+  it('uses distinct logins, none of them superuser, BYPASSRLS or allowed temporary tables', async () => {
+    const roles = [ownerRole, ...SERVICES.flatMap((s) => [s.appRole, s.platformRole])];
+    const distinct = [...new Set(roles)];
+    expect(distinct.length).toBe(perServiceLogins ? 9 : 3);
+    const { rows } = await owner.query<{ rolname: string; rolsuper: boolean; rolbypassrls: boolean; temp: boolean }>(
+      `SELECT rolname, rolsuper, rolbypassrls, has_database_privilege(rolname, current_database(), 'TEMPORARY') AS temp
+         FROM pg_roles WHERE rolname = ANY($1)`,
+      [distinct],
     );
-    expect(rows).toHaveLength(3);
+    expect(rows).toHaveLength(distinct.length);
     for (const r of rows) {
-      expect(r.rolsuper || r.rolbypassrls).toBe(false);
+      expect([r.rolname, r.rolsuper || r.rolbypassrls]).toEqual([r.rolname, false]);
+      if (r.rolname !== ownerRole && perServiceLogins) {
+        expect([r.rolname, r.temp]).toEqual([r.rolname, false]);
+      }
     }
   });
 
-  it("no policy of any service depends on a setting but the transaction's tenant", async () => {
+  it("gives each service's logins rights on its own schema and on no other", async () => {
+    if (!perServiceLogins) {
+      // A shared pair of logins (a database given from outside): nothing to tell apart.
+      expect(new Set(SERVICES.map((s) => s.appRole)).size).toBe(1);
+      return;
+    }
+    const { rows: tables } = await owner.query<{ schema: string; name: string }>(
+      `SELECT table_schema AS schema, min(table_name) AS name FROM information_schema.tables
+        WHERE table_schema = ANY($1) AND table_type = 'BASE TABLE' GROUP BY table_schema`,
+      [SCHEMAS],
+    );
+    expect(tables).toHaveLength(SCHEMAS.length);
+    for (const service of SERVICES) {
+      for (const url of [service.appUrl, service.platformUrl]) {
+        const client = await connect(url);
+        try {
+          for (const t of tables) {
+            const code = await refusal(client, `SELECT 1 FROM ${t.schema}.${t.name} LIMIT 1`);
+            const expected = t.schema === service.schema ? null : '42501';
+            expect([service.schema, t.schema, code]).toEqual([service.schema, t.schema, expected]);
+          }
+        } finally {
+          await client.end();
+        }
+      }
+    }
+    // Rights in a schema belong to its owner and its service's two roles only.
+    const { rows: grantees } = await owner.query<{ schema: string; grantee: string }>(
+      `SELECT DISTINCT n.nspname AS schema, a.grantee::regrole::text AS grantee
+         FROM pg_namespace n
+         LEFT JOIN pg_class c ON c.relnamespace = n.oid
+         CROSS JOIN LATERAL aclexplode(coalesce(c.relacl, n.nspacl)) a
+        WHERE n.nspname = ANY($1) AND a.grantee <> 0 AND a.grantee <> n.nspowner`,
+      [SCHEMAS],
+    );
+    for (const g of grantees) {
+      const service = SERVICES.find((s) => s.schema === g.schema)!;
+      expect([g.schema, [service.appRole, service.platformRole].includes(g.grantee)]).toEqual([g.schema, true]);
+    }
+  });
+
+  it("has every tenant policy compare with the transaction's binding, for the service's app role only", async () => {
     const { rows } = await owner.query<{
       schemaname: string;
       tablename: string;
@@ -83,93 +145,148 @@ describe('PostgreSQL roles: no setting widens the application role', () => {
          FROM pg_policies WHERE schemaname = ANY($1)`,
       [SCHEMAS],
     );
-    expect(rows.length).toBeGreaterThan(0);
     const tenantPolicies = rows.filter((r) => r.policyname === 'tenant_isolation');
-    // Every table with a tenant policy has its platform policy, for the platform role and the owner only.
+    expect(tenantPolicies.length).toBeGreaterThan(20);
     const platformPolicies = rows.filter((r) => r.policyname === 'platform_access');
     expect(platformPolicies.map((r) => `${r.schemaname}.${r.tablename}`).sort()).toEqual(
       tenantPolicies.map((r) => `${r.schemaname}.${r.tablename}`).sort(),
     );
-    for (const r of platformPolicies) {
-      expect([...r.roles].sort()).toEqual([ownerRole, platformRole].sort());
-    }
     for (const r of rows) {
-      expect(r.expr).not.toContain('custody.platform');
-      const settings = [...r.expr.matchAll(/current_setting\('([^']+)'/g)].map((m) => m[1]);
-      expect(settings.every((s) => s === 'custody.tenant_id')).toBe(true);
+      const service = SERVICES.find((s) => s.schema === r.schemaname)!;
+      const where = `${r.schemaname}.${r.tablename} ${r.policyname}`;
+      // No policy reads a setting: settings are the caller's to change.
+      expect([where, r.expr]).toEqual([where, expect.not.stringContaining('current_setting')]);
+      if (r.policyname === 'tenant_isolation') {
+        expect([where, r.roles]).toEqual([where, [service.appRole]]);
+        expect([where, r.expr]).toEqual([where, expect.stringContaining(`${r.schemaname}.custody_tenant()`)]);
+      } else {
+        expect([where, [...r.roles].sort()]).toEqual([where, [ownerRole, service.platformRole].sort()]);
+      }
     }
     // Every tenant table forces RLS, so not even its owner skips the policies.
-    const { rows: tables } = await owner.query<{
-      relname: string;
-      relrowsecurity: boolean;
-      relforcerowsecurity: boolean;
-    }>(
-      `SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity
+    const { rows: tables } = await owner.query<{ relname: string; forced: boolean }>(
+      `SELECT c.relname, c.relrowsecurity AND c.relforcerowsecurity AS forced
          FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
         WHERE n.nspname = ANY($1) AND c.relname = ANY($2)`,
       [SCHEMAS, tenantPolicies.map((r) => r.tablename)],
     );
-    for (const t of tables) {
-      expect(t.relrowsecurity && t.relforcerowsecurity).toBe(true);
+    expect(tables.every((t) => t.forced)).toBe(true);
+  });
+
+  it("sees no tenant's rows before its transaction is bound, whatever it sets", async () => {
+    await app.query('BEGIN');
+    try {
+      await app.query(`SELECT set_config('custody.tenant_id', $1, true)`, [tenantB]);
+      await app.query(`SET LOCAL custody.tenant_id = '${tenantB}'`);
+      await app.query(`SELECT set_config('custody.platform', 'on', true)`);
+      expect((await app.query(`SELECT 1 FROM ingest.tenant_numbers WHERE tenant_id = $1`, [tenantB])).rowCount).toBe(0);
+    } finally {
+      await app.query('ROLLBACK');
     }
   });
 
-  it("sees none of another tenant's rows, whatever settings it sets", async () => {
+  it("sees none of another tenant's rows once bound, whatever settings it sets, and cannot rebind", async () => {
     await app.query('BEGIN');
     try {
-      await app.query(`SELECT set_config('custody.tenant_id', $1, true)`, [tenantA]);
+      await app.query(`SELECT ingest.custody_enter_tenant($1)`, [tenantA]);
+      await app.query(`SELECT ingest.custody_enter_tenant($1)`, [tenantA]); // the same tenant again: fine
       for (const [name, value] of [
+        ['custody.tenant_id', tenantB],
         ['custody.platform', 'on'],
-        ['custody.platform', 'true'],
         ['custody.bypass', 'on'],
+        ['row_security', 'on'],
       ]) {
         await app.query(`SELECT set_config($1, $2, true)`, [name, value]);
       }
       const { rows } = await app.query(`SELECT tenant_id FROM ingest.tenant_numbers WHERE phone_number_id = $1`, [
-        number,
+        numberB,
       ]);
       expect(rows).toEqual([]);
       await expect(
-        app.query(`UPDATE ingest.tenant_numbers SET status = 'x' WHERE phone_number_id = $1 RETURNING 1`, [number]),
+        app.query(`UPDATE ingest.tenant_numbers SET status = 'x' WHERE phone_number_id = $1 RETURNING 1`, [numberB]),
       ).resolves.toMatchObject({ rowCount: 0 });
-      await expect(
-        app.query(
-          `INSERT INTO ingest.tenant_numbers (phone_number_id, tenant_id, business_account_id, display_phone_number, status, messages_per_second)
-           VALUES ($1, $2, 'w', '+1', 'active', 1)`,
-          [`8${Date.now()}`.slice(0, 15), tenantB],
-        ),
-      ).rejects.toThrow(/row-level security/);
+      await app.query('SAVEPOINT s');
+      await expect(app.query(TENANT_NUMBER_ROW, [`8${Date.now()}`.slice(0, 15), tenantB])).rejects.toThrow(
+        /row-level security/,
+      );
+      await app.query('ROLLBACK TO SAVEPOINT s');
+      // Rebinding to another tenant is refused, and the refusal aborts the transaction.
+      await expect(app.query(`SELECT ingest.custody_enter_tenant($1)`, [tenantB])).rejects.toMatchObject({
+        code: '42501',
+      });
     } finally {
       await app.query('ROLLBACK');
     }
-    // The same row as tenant B itself, and through the platform role.
+    // The binding's sequences are the owner's: the app role can neither read, set nor drop them.
     await app.query('BEGIN');
     try {
-      await app.query(`SELECT set_config('custody.tenant_id', $1, true)`, [tenantB]);
+      await app.query(`SELECT ingest.custody_enter_tenant($1)`, [tenantA]);
+      for (const sql of [
+        `SELECT last_value FROM pg_temp.custody_binding_hi`,
+        `SELECT setval('pg_temp.custody_binding_hi', 1)`,
+        `SELECT nextval('pg_temp.custody_binding_started')`,
+        `ALTER SEQUENCE pg_temp.custody_binding_lo RESTART`,
+        `DROP SEQUENCE pg_temp.custody_binding_lo`,
+      ]) {
+        await app.query('SAVEPOINT s');
+        await expect(app.query(sql)).rejects.toMatchObject({ code: '42501' });
+        await app.query('ROLLBACK TO SAVEPOINT s');
+      }
+    } finally {
+      await app.query('ROLLBACK');
+    }
+    if (perServiceLogins) {
+      expect(await refusal(app, `CREATE TEMPORARY SEQUENCE custody_binding_hi`)).toBe('42501');
+    }
+    // Binding writes nothing: a read-only tenant transaction stays without a transaction id (once
+    // the session's first committed binding created its sequences; the transactions above rolled back).
+    await app.query(`BEGIN; SELECT ingest.custody_enter_tenant('${tenantA}'); COMMIT`);
+    await app.query('BEGIN');
+    try {
+      await app.query(`SELECT ingest.custody_enter_tenant($1)`, [tenantA]);
+      await app.query(`SELECT 1 FROM ingest.tenant_numbers LIMIT 1`);
+      const { rows: xid } = await app.query(`SELECT pg_current_xact_id_if_assigned() AS xid`);
+      expect(xid).toEqual([{ xid: null }]);
+    } finally {
+      await app.query('ROLLBACK');
+    }
+    // The binding ends with its transaction: the next one sees nothing until it binds.
+    await app.query('BEGIN');
+    await app.query(`SELECT ingest.custody_enter_tenant($1)`, [tenantB]);
+    await app.query('COMMIT');
+    expect(
+      (await app.query(`SELECT 1 FROM ingest.tenant_numbers WHERE phone_number_id = $1`, [numberB])).rowCount,
+    ).toBe(0);
+    // Bound to tenant B it sees B's row; so does the platform role, unbound.
+    await app.query('BEGIN');
+    try {
+      await app.query(`SELECT ingest.custody_enter_tenant($1)`, [tenantB]);
       const { rows } = await app.query(`SELECT tenant_id FROM ingest.tenant_numbers WHERE phone_number_id = $1`, [
-        number,
+        numberB,
       ]);
       expect(rows).toEqual([{ tenant_id: tenantB }]);
     } finally {
       await app.query('ROLLBACK');
     }
     const { rows } = await platform.query(`SELECT tenant_id FROM ingest.tenant_numbers WHERE phone_number_id = $1`, [
-      number,
+      numberB,
     ]);
     expect(rows).toEqual([{ tenant_id: tenantB }]);
   });
 
-  it('cannot alter or drop policies, switch RLS off, or become another role', async () => {
+  it('cannot alter or drop policies, switch RLS off, replace the binding, or become another role', async () => {
     const attempts = [
       `ALTER TABLE ingest.tenant_numbers DISABLE ROW LEVEL SECURITY`,
       `ALTER TABLE ingest.tenant_numbers NO FORCE ROW LEVEL SECURITY`,
       `DROP POLICY tenant_isolation ON ingest.tenant_numbers`,
       `ALTER POLICY tenant_isolation ON ingest.tenant_numbers USING (true)`,
       `CREATE POLICY widen ON ingest.tenant_numbers USING (true)`,
-      `SET ROLE ${platformRole}`,
+      `CREATE OR REPLACE FUNCTION ingest.custody_tenant() RETURNS text LANGUAGE sql AS $$ SELECT '${tenantB}' $$`,
+      `CREATE FUNCTION public.custody_tenant() RETURNS text LANGUAGE sql AS $$ SELECT '${tenantB}' $$`,
+      `SET ROLE ${ingest.platformRole}`,
       `SET ROLE ${ownerRole}`,
-      `SET SESSION AUTHORIZATION ${platformRole}`,
-      `GRANT ${platformRole} TO ${appRole}`,
+      `SET SESSION AUTHORIZATION ${ingest.platformRole}`,
+      `GRANT ${ingest.platformRole} TO ${ingest.appRole}`,
       `CREATE SCHEMA custody_escape`,
       // row_security = off does not skip the policies for a role without BYPASSRLS: it fails the query.
       `SET LOCAL row_security = off; SELECT * FROM ingest.tenant_numbers`,
@@ -181,14 +298,16 @@ describe('PostgreSQL roles: no setting widens the application role', () => {
     expect(await refusal(app, `SELECT 1`)).toBeNull();
   });
 
-  it("upgrades a policy written with the old custody.platform escape (an existing database's)", async () => {
+  it('upgrades policies of earlier versions (the custody.platform escape, the custody.tenant_id setting)', async () => {
     const schema = `roles_it_${randomUUID().slice(0, 8)}`;
+    const { appRole, platformRole } = ingest;
     try {
       await owner.query(`CREATE SCHEMA ${schema}`);
       await owner.query(`CREATE TABLE ${schema}.notes (id int PRIMARY KEY, tenant_id uuid NOT NULL)`);
       await owner.query(`GRANT USAGE ON SCHEMA ${schema} TO ${appRole}, ${platformRole}`);
       await owner.query(`GRANT SELECT, INSERT ON ${schema}.notes TO ${appRole}, ${platformRole}`);
-      // The policy as the earlier tenantRlsSql wrote it.
+      await owner.query(`INSERT INTO ${schema}.notes VALUES (1, $1)`, [tenantB]);
+      // The policy as the first tenantRlsSql wrote it.
       await owner.query(`ALTER TABLE ${schema}.notes ENABLE ROW LEVEL SECURITY`);
       await owner.query(`ALTER TABLE ${schema}.notes FORCE ROW LEVEL SECURITY`);
       await owner.query(`CREATE POLICY tenant_isolation ON ${schema}.notes USING (
@@ -198,15 +317,11 @@ describe('PostgreSQL roles: no setting widens the application role', () => {
          tenant_id::text = current_setting('custody.tenant_id', true)
          OR current_setting('custody.platform', true) = 'on'
        )`);
-      await platform.query('BEGIN');
-      await platform.query(`SELECT set_config('custody.platform', 'on', true)`);
-      await platform.query(`INSERT INTO ${schema}.notes VALUES (1, $1)`, [tenantB]);
-      await platform.query('COMMIT');
 
       const seenByApp = async (): Promise<number> => {
         await app.query('BEGIN');
         try {
-          await app.query(`SELECT set_config('custody.tenant_id', $1, true)`, [tenantA]);
+          await app.query(`SELECT set_config('custody.tenant_id', $1, true)`, [tenantB]);
           await app.query(`SELECT set_config('custody.platform', 'on', true)`);
           return (await app.query(`SELECT 1 FROM ${schema}.notes`)).rowCount ?? 0;
         } finally {
@@ -215,33 +330,38 @@ describe('PostgreSQL roles: no setting widens the application role', () => {
       };
       expect(await seenByApp()).toBe(1); // the hole, before the upgrade
 
-      await owner.query(platformRlsSql(schema, platformRole));
-      await owner.query(platformRlsSql(schema, platformRole)); // idempotent
+      for (const sql of tenantBindingSql(schema, appRole)) {
+        await owner.query(sql);
+      }
+      await owner.query(rlsPoliciesSql(schema, { appRole, platformRole }));
+      await owner.query(rlsPoliciesSql(schema, { appRole, platformRole })); // idempotent
       expect(await seenByApp()).toBe(0);
       expect((await platform.query(`SELECT 1 FROM ${schema}.notes`)).rowCount).toBe(1);
-      const { rows } = await owner.query<{ qual: string }>(
-        `SELECT qual FROM pg_policies WHERE schemaname = $1 AND policyname = 'tenant_isolation'`,
+      const { rows } = await owner.query<{ qual: string; roles: string[] }>(
+        `SELECT qual, roles::text[] AS roles FROM pg_policies WHERE schemaname = $1 AND policyname = 'tenant_isolation'`,
         [schema],
       );
-      expect(rows[0].qual).toContain('custody.tenant_id');
-      expect(rows[0].qual).not.toContain('custody.platform');
+      expect(rows[0].qual).toContain(`${schema}.custody_tenant()`);
+      expect(rows[0].qual).not.toContain('current_setting');
+      expect(rows[0].roles).toEqual([appRole]);
 
       // A table created with today's tenantRlsSql gets the same policies.
       await owner.query(`CREATE TABLE ${schema}.more (tenant_id uuid NOT NULL)`);
       for (const sql of tenantRlsSql(`${schema}.more`)) {
         await owner.query(sql);
       }
-      await owner.query(platformRlsSql(schema, platformRole));
-      const { rows: policies } = await owner.query<{ tablename: string; policyname: string }>(
-        `SELECT tablename, policyname FROM pg_policies WHERE schemaname = $1 ORDER BY 1, 2`,
+      await owner.query(rlsPoliciesSql(schema, { appRole, platformRole }));
+      const { rows: policies } = await owner.query<{ tablename: string; policyname: string; qual: string }>(
+        `SELECT tablename, policyname, qual FROM pg_policies WHERE schemaname = $1 ORDER BY 1, 2`,
         [schema],
       );
-      expect(policies).toEqual([
-        { tablename: 'more', policyname: 'platform_access' },
-        { tablename: 'more', policyname: 'tenant_isolation' },
-        { tablename: 'notes', policyname: 'platform_access' },
-        { tablename: 'notes', policyname: 'tenant_isolation' },
+      expect(policies.map((p) => [p.tablename, p.policyname])).toEqual([
+        ['more', 'platform_access'],
+        ['more', 'tenant_isolation'],
+        ['notes', 'platform_access'],
+        ['notes', 'tenant_isolation'],
       ]);
+      expect(policies.every((p) => !p.qual.includes('current_setting'))).toBe(true);
     } finally {
       await owner.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
     }

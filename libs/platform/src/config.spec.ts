@@ -7,6 +7,10 @@ class PortEnv extends RemoteAuthEnv {
   INGEST_PORT = 3000;
 }
 
+class ServiceAEnv extends RemoteAuthEnv {
+  static readonly SERVICE_PREFIX = 'SERVICE_A';
+}
+
 class LinkEnv extends RemoteAuthEnv {
   @EnvSecret()
   LINK_SECRET: string;
@@ -33,6 +37,25 @@ describe('loadConfig', () => {
       INGEST_PORT: 4100,
       KAFKA_SSL: true,
     });
+  });
+
+  it("takes a service's own database URLs over the shared ones, and only its own", () => {
+    const own = {
+      ...valid,
+      SERVICE_A_DATABASE_URL: 'postgres://a:p@127.0.0.1:5433/db',
+      SERVICE_A_DATABASE_PLATFORM_URL: 'postgres://a_platform:p@127.0.0.1:5433/db',
+      SERVICE_B_DATABASE_URL: 'postgres://b:p@127.0.0.1:5433/db',
+    };
+    expect(loadConfig(ServiceAEnv, own)).toMatchObject({
+      DATABASE_URL: own.SERVICE_A_DATABASE_URL,
+      DATABASE_PLATFORM_URL: own.SERVICE_A_DATABASE_PLATFORM_URL,
+    });
+    // Another app (or one without a prefix) keeps the shared names.
+    expect(loadConfig(PortEnv, own)).toMatchObject({ DATABASE_URL: valid.DATABASE_URL });
+    // Without the shared names, the service's own suffice; an empty one counts as unset.
+    const { DATABASE_URL: _u, DATABASE_PLATFORM_URL: _p, ...rest } = own;
+    expect(loadConfig(ServiceAEnv, rest).DATABASE_URL).toBe(own.SERVICE_A_DATABASE_URL);
+    expect(loadConfig(ServiceAEnv, { ...own, SERVICE_A_DATABASE_URL: '' }).DATABASE_URL).toBe(valid.DATABASE_URL);
   });
 
   it.each([['abc'], ['0'], ['70000'], ['30.5']])('rejects INGEST_PORT=%s naming the variable', (value) => {

@@ -9,6 +9,15 @@ export class ConfigError extends Error {
 }
 
 /**
+ * Statics an env class may declare: `PER_SERVICE` names settings that `SERVICE_PREFIX` + `_` +
+ * name overrides (ServiceEnv: the database URLs; each app: its prefix, e.g. INGEST).
+ */
+export interface PerServiceSettings {
+  SERVICE_PREFIX?: string;
+  PER_SERVICE?: readonly string[];
+}
+
+/**
  * Validates the environment once, at boot, into a typed config object. The only place that
  * reads process.env. Every problem names its variable, and none echoes the value (it may be a
  * secret).
@@ -18,6 +27,17 @@ export function loadConfig<T extends object>(
   env: Record<string, string | undefined> = process.env,
 ): T {
   const known = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  // Settings a service may be given under a name of its own (INGEST_DATABASE_URL over
+  // DATABASE_URL), so one environment can hold every service's database login.
+  const { SERVICE_PREFIX: prefix, PER_SERVICE: perService = [] } = schema as PerServiceSettings;
+  if (prefix) {
+    for (const name of perService) {
+      const own = known[`${prefix}_${name}`];
+      if (own !== undefined) {
+        known[name] = own;
+      }
+    }
+  }
   const config = plainToInstance(schema, known, { enableImplicitConversion: false, exposeDefaultValues: true });
   const errors = validateSync(config, { whitelist: false, forbidUnknownValues: true });
   if (errors.length > 0) {

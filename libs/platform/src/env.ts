@@ -29,6 +29,14 @@ export class BaseEnv {
 
 /** The four Kafka/PostgreSQL services also need the stack and token verification. */
 export class ServiceEnv extends BaseEnv {
+  /**
+   * Each service logs in to PostgreSQL as roles of its own (rights on its own schema only): it
+   * takes `<SERVICE_PREFIX>_DATABASE_URL` / `_DATABASE_PLATFORM_URL` over the shared names when
+   * they are set (the local stack sets them; a Helm release gives each Deployment its own
+   * DATABASE_URL).
+   */
+  static readonly PER_SERVICE: readonly string[] = ['DATABASE_URL', 'DATABASE_PLATFORM_URL'];
+
   /** Comma-separated host:port list. */
   @Matches(/^[^\s,]+:\d{1,5}(,[^\s,]+:\d{1,5})*$/, { message: 'must be a comma-separated list of host:port' })
   KAFKA_BROKERS: string;
@@ -68,12 +76,15 @@ export class ServiceEnv extends BaseEnv {
   @IsIn(['earliest', 'latest'])
   KAFKA_NEW_GROUP_START: 'earliest' | 'latest' = 'earliest';
 
-  /** The application role's URL: it does not own the tables, so row-level security applies. */
+  /**
+   * The service's application role's URL (or `<SERVICE>_DATABASE_URL`): it does not own the
+   * tables, so row-level security applies, and it has rights on the service's own schema only.
+   */
   @Matches(/^postgres(ql)?:\/\/.+/, { message: 'must be a postgres:// URL' })
   DATABASE_URL: string;
 
   /**
-   * The platform role's URL: a second, small pool for cross-tenant work (outbox relays, retention,
+   * The service's platform role's URL (or `<SERVICE>_DATABASE_PLATFORM_URL`): a second, small pool for cross-tenant work (outbox relays, retention,
    * registries, operator listings). Only this login is admitted to every row; the application
    * role cannot widen its view by any setting.
    */

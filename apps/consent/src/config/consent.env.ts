@@ -5,6 +5,9 @@ const VKEY = String.raw`[^\s+,]+\+[0-9a-f]{8}\+[A-Za-z0-9+/]+={0,2}`;
 const WITNESS = String.raw`${VKEY}\s+https?://[^\s,]+`;
 
 export class ConsentEnv extends RemoteAuthEnv {
+  /** Its own database logins: CONSENT_DATABASE_URL / CONSENT_DATABASE_PLATFORM_URL over the shared names. */
+  static readonly SERVICE_PREFIX = 'CONSENT';
+
   @EnvPort()
   CONSENT_PORT = 3002;
 

@@ -2,6 +2,9 @@ import { IsNotEmpty, IsOptional, IsString } from 'class-validator';
 import { EnvBoolean, EnvInt, EnvPort, EnvSecret, EnvUrl, RemoteAuthEnv } from '@custody/platform';
 
 export class IngestEnv extends RemoteAuthEnv {
+  /** Its own database logins: INGEST_DATABASE_URL / INGEST_DATABASE_PLATFORM_URL over the shared names. */
+  static readonly SERVICE_PREFIX = 'INGEST';
+
   @EnvPort()
   INGEST_PORT = 3000;
 

@@ -2,6 +2,9 @@ import { IsOptional, IsUrl, Matches } from 'class-validator';
 import { EnvInt, EnvKey256, EnvPort, RemoteAuthEnv } from '@custody/platform';
 
 export class MarketingExportEnv extends RemoteAuthEnv {
+  /** Its own database logins: MARKETING_EXPORT_DATABASE_URL / MARKETING_EXPORT_DATABASE_PLATFORM_URL over the shared names. */
+  static readonly SERVICE_PREFIX = 'MARKETING_EXPORT';
+
   @EnvPort()
   MARKETING_EXPORT_PORT = 3003;
 

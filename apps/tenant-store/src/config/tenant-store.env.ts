@@ -2,6 +2,9 @@ import { IsNotEmpty, IsOptional, IsString, Matches, MinLength } from 'class-vali
 import { EnvBoolean, EnvInt, EnvKey256, EnvPort, EnvUrl, ServiceEnv } from '@custody/platform';
 
 export class TenantStoreEnv extends ServiceEnv {
+  /** Its own database logins: TENANT_STORE_DATABASE_URL / TENANT_STORE_DATABASE_PLATFORM_URL over the shared names. */
+  static readonly SERVICE_PREFIX = 'TENANT_STORE';
+
   @EnvPort()
   TENANT_STORE_PORT = 3001;
 
@@ -25,10 +28,6 @@ export class TenantStoreEnv extends ServiceEnv {
     message: 'must be at least 32 random bytes, i.e. 43+ base64 characters (openssl rand -base64 32)',
   })
   OPERATOR_CLIENT_SECRET: string;
-
-  @IsOptional()
-  @IsString()
-  DATABASE_APP_ROLE = 'custody_app';
 
   /** How often the retention purge runs (0: never on its own; operators can still run it). */
   @EnvInt(0, 86400)

@@ -105,9 +105,12 @@ labels:
       key: {{ required (printf "the key of %s is required" .what) .key | quote }}
 {{- end }}
 
+{{/* The app's two PostgreSQL URLs from its own Secret. Takes (dict "root" $ "app" NAME). */}}
 {{- define "custody.databaseUrlEnv" -}}
-{{- include "custody.secretEnv" (dict "env" "DATABASE_URL" "secret" .Values.database.existingSecret "key" .Values.database.urlKey "what" "database.existingSecret (the application role's PostgreSQL URL, DATABASE_URL)") }}
-{{ include "custody.secretEnv" (dict "env" "DATABASE_PLATFORM_URL" "secret" .Values.database.platform.existingSecret "key" .Values.database.platform.urlKey "what" "database.platform.existingSecret (the platform role's PostgreSQL URL, DATABASE_PLATFORM_URL)") }}
+{{- $key := include "custody.key" . -}}
+{{- $db := index .root.Values.database $key -}}
+{{- include "custody.secretEnv" (dict "env" "DATABASE_URL" "secret" $db.existingSecret "key" .root.Values.database.urlKey "what" (printf "database.%s.existingSecret (%s's PostgreSQL URLs: its application role's, DATABASE_URL)" $key .app)) }}
+{{ include "custody.secretEnv" (dict "env" "DATABASE_PLATFORM_URL" "secret" $db.existingSecret "key" .root.Values.database.platformUrlKey "what" (printf "database.%s.existingSecret (%s's PostgreSQL URLs: its platform role's, DATABASE_PLATFORM_URL)" $key .app)) }}
 {{- end }}
 
 {{/* KAFKA_SASL_PASSWORD when SASL is on. Takes the root context. */}}
@@ -596,10 +599,12 @@ spec:
           command: ["node", "apps/{{ .app }}/dist/migrate.js"]
           env:
             {{- include "custody.secretEnv" (dict "env" "MIGRATION_DATABASE_URL" "secret" .root.Values.database.migration.existingSecret "key" .root.Values.database.migration.urlKey "what" "database.migration.existingSecret (the owner role's PostgreSQL URL, MIGRATION_DATABASE_URL)") | nindent 12 }}
+            {{- $db := index .root.Values.database (include "custody.key" .) }}
+            {{- if eq $db.appRole $db.platformRole }}{{ fail (printf "database.%s: appRole and platformRole must differ (the platform role sees every tenant)" (include "custody.key" .)) }}{{ end }}
             - name: DATABASE_APP_ROLE
-              value: {{ .root.Values.database.appRole | quote }}
+              value: {{ $db.appRole | quote }}
             - name: DATABASE_PLATFORM_ROLE
-              value: {{ required "database.platform.role is required" .root.Values.database.platform.role | quote }}
+              value: {{ $db.platformRole | quote }}
             - name: LOG_LEVEL
               value: {{ default .root.Values.logLevel $v.logLevel | quote }}
             - name: NODE_OPTIONS
