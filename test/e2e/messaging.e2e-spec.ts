@@ -336,6 +336,17 @@ describe('the hosted message path over the real stack', () => {
     });
     // Only the template reached the customer (plus Custody's hosted-chat notice): none of the refused sends.
     expect(inbox.filter((m: any) => m.origin === 'business').map((m: any) => m.messageId)).toEqual([id]);
+    // Every other Graph route takes the versionless form too, served as the default version.
+    const phone = await p.ingest('GET', `/${tenant.phoneNumberId}`, { token });
+    expect(phone.status).toBe(200);
+    expect(phone.body.id).toBe(tenant.phoneNumberId);
+    const templates = await p.ingest('GET', `/${tenant.businessAccountId}/message_templates?limit=1`, { token });
+    expect(templates.status).toBe(200);
+    expect(Array.isArray(templates.body.data)).toBe(true);
+    const profile = await p.ingest('GET', `/${tenant.phoneNumberId}/whatsapp_business_profile`, { token });
+    expect(profile.status).toBe(200);
+    // Ingest's own routes are not taken for Graph objects.
+    expect((await p.ingest('GET', '/health/live')).status).toBe(200);
   });
 
   it('sends interactive, location, contacts and sticker messages in the window, and refuses malformed ones', async () => {

@@ -37,6 +37,8 @@ export interface AppMeta {
    * documentStandardResponses); default on. Off for the sandbox, which has no rate limits.
    */
   standardResponses?: boolean;
+  /** Express middleware of the app's own, run before routing (after the request guards). */
+  middleware?: Array<(req: Request, res: Response, next: NextFunction) => void>;
 }
 
 const metricsPorts = new WeakMap<INestApplication, number>();
@@ -59,6 +61,9 @@ export async function createApp(module: unknown, meta: AppMeta): Promise<NestExp
   app.use(securityHeadersMiddleware);
   app.use(requestContextMiddleware);
   app.use(refuseNulInUrl);
+  for (const middleware of meta.middleware ?? []) {
+    app.use(middleware);
+  }
   // Registered here, before Nest's default parsers, which then are not added again. `verify`
   // refuses NUL characters (input-guard.ts) and keeps the raw body where signatures need it.
   const limit = meta.bodyLimit ?? '100kb';

@@ -80,38 +80,4 @@ export class MessagesController {
     }
     return this.sends.send(tenantId, phoneNumberId, body, idempotencyKey);
   }
-
-  /**
-   * The same send without the version segment (`POST /{phone-number-id}/messages`), which the Graph
-   * API serves with its default version; one published SDK calls exactly this.
-   */
-  @Post(':phoneNumberId/messages')
-  @HttpCode(200)
-  @Auth(Roles.TenantAdmin, Roles.TenantAgent)
-  @ApiOperation({ summary: 'Send a message or mark one as read (no version segment)' })
-  @ApiParam({ name: 'phoneNumberId', description: "The business number to send from; one of the caller tenant's." })
-  @ApiHeader({
-    name: 'Idempotency-Key',
-    required: false,
-    description: 'A retried send with the same key returns the same message id and sends nothing new',
-  })
-  @ApiBody({ type: SendMessageDto })
-  @ApiOkResponse({
-    schema: { oneOf: [{ $ref: getSchemaPath(SendMessageResponseDto) }, { $ref: getSchemaPath(MarkReadResponseDto) }] },
-  })
-  @ApiBadRequestResponse({ type: GraphErrorResponse, description: 'As the versioned path' })
-  @ApiNotFoundResponse({
-    type: GraphErrorResponse,
-    description: 'The phone number id is not one of the caller tenant’s',
-  })
-  @ApiTooManyRequestsResponse({ type: GraphErrorResponse, description: 'As the versioned path' })
-  @ApiServiceUnavailableResponse({ type: GraphErrorResponse, description: 'As the versioned path' })
-  sendWithoutVersion(
-    @Param('phoneNumberId') phoneNumberId: string,
-    @CurrentTenant() tenantId: string,
-    @Body() body: unknown,
-    @Headers('Idempotency-Key') idempotencyKey?: string,
-  ): Promise<SendMessageResponseDto | MarkReadResponseDto> {
-    return this.send('v25.0', phoneNumberId, tenantId, body, idempotencyKey);
-  }
 }
