@@ -85,19 +85,24 @@ describe('webhookStatus: pricing and conversation', () => {
     conversation: { id: 'c0ffee', expirationTimestamp: '1764151200', originType: 'service' },
   };
 
-  it('renders them in the Cloud API shape when the status has them', () => {
+  it('renders pricing in the Cloud API shape, and conversation only for a free entry point (v24.0+)', () => {
     expect(webhookStatus(sent)).toEqual({
       id: 'wamid.abcdefghij',
       status: 'sent',
       timestamp: String(Date.parse('2026-11-25T10:00:04.000Z') / 1000),
       recipient_id: '15550001111',
       pricing: { billable: false, pricing_model: 'PMP', type: 'free_customer_service', category: 'service' },
-      conversation: { id: 'c0ffee', expiration_timestamp: '1764151200', origin: { type: 'service' } },
     });
-    expect(webhookStatus({ ...sent, conversation: { id: 'c0ffee', originType: 'utility' } }).conversation).toEqual({
-      id: 'c0ffee',
-      origin: { type: 'utility' },
-    });
+    const entryPoint = {
+      ...sent,
+      pricing: { ...sent.pricing!, type: 'free_entry_point' as const },
+      conversation: { id: 'c0ffee', originType: 'service' as const },
+    };
+    expect(webhookStatus(entryPoint).conversation).toEqual({ id: 'c0ffee', origin: { type: 'service' } });
+    expect(
+      webhookStatus({ ...entryPoint, conversation: { ...entryPoint.conversation, expirationTimestamp: '1764151200' } })
+        .conversation,
+    ).toEqual({ id: 'c0ffee', expiration_timestamp: '1764151200', origin: { type: 'service' } });
   });
 
   it('leaves them out when the status has none, and the event keeps its compiled check', () => {

@@ -67,7 +67,11 @@ export function webhookMessage(m: MessageEvent, content: Record<string, unknown>
   };
 }
 
-/** A status as the Cloud API's webhook `statuses[]` item. */
+/**
+ * A status as the Cloud API's webhook `statuses[]` item. Under per-message pricing (v24.0 and
+ * later, the model the network reports) the `conversation` object is left out, except for a free
+ * entry point conversation; ingest keeps what the network reported either way.
+ */
 export function webhookStatus(s: StatusEvent): Record<string, unknown> {
   return {
     id: s.messageId,
@@ -75,7 +79,7 @@ export function webhookStatus(s: StatusEvent): Record<string, unknown> {
     timestamp: unix(s.networkTimestamp),
     recipient_id: s.recipientWaId,
     ...(s.errors ? { errors: s.errors.map((e) => ({ code: e.code, title: e.title, message: e.title })) } : {}),
-    ...(s.conversation
+    ...(s.conversation && s.pricing?.type === 'free_entry_point'
       ? {
           conversation: {
             id: s.conversation.id,
