@@ -320,6 +320,8 @@ describe('the hosted message path over the real stack', () => {
       token,
       body: {
         messaging_product: 'whatsapp',
+        // What SDKs send for "no reply context", as the Cloud API accepts it.
+        context: null,
         to: waId,
         type: 'template',
         template: { name: 'order_update', language: { code: 'en_US' } },
