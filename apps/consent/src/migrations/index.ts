@@ -7,6 +7,7 @@ import { AuditReads1764800000002 } from './1764800000002-audit-reads';
 import { OutboxRelayAfter1764900000001 } from '@custody/database';
 import { Replicas1764900000017 } from './1764900000017-replicas';
 import { DataKeys1765100000033 } from './1765100000033-data-keys';
+import { Offboarding1765330000002 } from './1765330000002-offboarding';
 
 export const MIGRATIONS = [
   Init1764057600000,
@@ -18,4 +19,5 @@ export const MIGRATIONS = [
   OutboxRelayAfter1764900000001,
   Replicas1764900000017,
   DataKeys1765100000033,
+  Offboarding1765330000002,
 ];

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { asTenantId, TenantDb, TenantId } from '@custody/database';
+import { deleteTenantRows, tenantTables } from '@custody/platform';
 
 export interface NumberRoute {
   phoneNumberId: string;
@@ -132,29 +133,32 @@ export class RoutingRepository {
     });
   }
 
-  /** An offboarded tenant: its numbers stop routing, its webhook config and backlog go. */
-  async removeTenant(tenantId: TenantId): Promise<void> {
+  /**
+   * An offboarded tenant (the `deleted` tenant event, with its keys gone): this replica forgets its
+   * cached routes and webhook. Its rows go when the offboarding request arrives (`removeTenantRows`);
+   * until then its numbers route to a suspended tenant without keys (sends refused, nothing sealed).
+   */
+  async forgetTenant(tenantId: TenantId): Promise<void> {
     this.webhookCache.delete(tenantId);
-    await this.db.forTenant(tenantId, async (m) => {
-      const rows: Array<{ phone_number_id: string }> = await m.query(
-        `SELECT phone_number_id FROM tenant_numbers WHERE tenant_id = $1`,
-        [tenantId],
-      );
-      for (const table of [
-        'tenant_numbers',
-        'tenant_webhooks',
-        'webhook_deliveries',
-        'webhook_attempts',
-        'service_windows',
-        'idempotency_keys',
-        'tenant_retention',
-        'media',
-        'inbound_messages',
-      ]) {
-        await m.query(`DELETE FROM ${table} WHERE tenant_id = $1`, [tenantId]);
-      }
-      rows.forEach((r) => this.cache.delete(r.phone_number_id));
-    });
+    const rows: Array<{ phone_number_id: string }> = await this.db.forTenant(tenantId, (m) =>
+      m.query(`SELECT phone_number_id FROM tenant_numbers WHERE tenant_id = $1`, [tenantId]),
+    );
+    rows.forEach((r) => this.cache.delete(r.phone_number_id));
+  }
+
+  /**
+   * The offboarding request: every row of the tenant in every table of ingest's schema that has a
+   * `tenant_id` (found in the catalog, so a table added later is covered), in batches. Returns
+   * the rows removed per table.
+   */
+  async removeTenantRows(tenantId: TenantId): Promise<Record<string, number>> {
+    await this.forgetTenant(tenantId);
+    const tables = await this.db.forTenant(tenantId, (m) => tenantTables(m));
+    const removed = await deleteTenantRows((work) => this.db.forTenant(tenantId, work), tenantId, tables);
+    // Routes cached by a lookup that ran meanwhile.
+    this.webhookCache.delete(tenantId);
+    this.cache.clear();
+    return removed;
   }
 
   private readonly webhookCache = new Map<TenantId, { target: WebhookTarget | null; at: number }>();

@@ -4,6 +4,7 @@ import {
   ConsentCheckpointEvent,
   ErasureRequestedEvent,
   MarketingAuthorizedEvent,
+  OffboardingRequestedEvent,
   Topics,
 } from '@custody/contracts';
 import { EventSubscriber } from '@custody/kafka';
@@ -14,12 +15,13 @@ import { CandidateService } from '../services/candidate.service';
 import { ConsentCheckpointService } from '../services/consent-checkpoint.service';
 import { ConsentViewService } from '../services/consent-view.service';
 import { ErasureService } from '../services/erasure.service';
+import { OffboardingService } from '../services/offboarding.service';
 
 /**
- * The export's four consumer groups: the consent view (compacted `consent.events`, read from the
+ * The export's five consumer groups: the consent view (compacted `consent.events`, read from the
  * beginning so a new deployment rebuilds its view), the consent log's checkpoints the ledger cites
  * (compacted `consent.checkpoints`), candidates and authorization states (`marketing.authorized`),
- * and erasure requests. Each joins in the background and retries
+ * erasure requests and offboarding requests. Each joins in the background and retries
  * joining; handlers are idempotent, offsets are committed after their effect is durable.
  */
 @Injectable()
@@ -33,6 +35,7 @@ export class ExportConsumers implements OnApplicationBootstrap {
     private readonly candidates: CandidateService,
     private readonly erasure: ErasureService,
     private readonly checkpoints: ConsentCheckpointService,
+    private readonly offboarding: OffboardingService,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -68,6 +71,14 @@ export class ExportConsumers implements OnApplicationBootstrap {
         groupId: `${group}.erasure`,
         topics: [Topics.ErasureRequests],
         handler: (event) => this.erasure.handle(event),
+      }),
+    );
+    void this.start('offboarding requests', 1000, () =>
+      this.subscriber.subscribe<OffboardingRequestedEvent>({
+        groupId: `${group}.offboarding`,
+        topics: [Topics.OffboardingRequests],
+        fromBeginning: true,
+        handler: (event) => this.offboarding.handle(event),
       }),
     );
   }
