@@ -3,6 +3,7 @@ import { Client } from 'pg';
 import { createApp, listen, loadConfig } from '@custody/platform';
 import { httpClient, HttpRequest, uniqueDigits } from '@custody/testing';
 import { LocalKeyProvider } from '@custody/crypto';
+import { TenantChangedEvent, Topics } from '@custody/contracts';
 import { AppModule as ConsentModule } from '../../apps/consent/src/app.module';
 import { ConsentEnv } from '../../apps/consent/src/config/consent.env';
 import { ConsentSettings } from '../../apps/consent/src/config/consent.settings';
@@ -63,7 +64,7 @@ describe('tenant offboarding across services (real stack)', () => {
       adsUrl: `${p.sandboxUrl}/ads`,
       adsTokenFor: p.adsTokenFor,
     });
-  });
+  }, 180_000);
   afterAll(async () => {
     await ex?.close();
     await consentApp?.close();
@@ -117,14 +118,16 @@ describe('tenant offboarding across services (real stack)', () => {
       expect(grant.status).toBe(201);
     }
     let audienceId: string | undefined;
+    let adAccountId: string | undefined;
     if (options.ads) {
       audienceId = uniqueDigits(15);
+      adAccountId = await registerAdsAccount(p.store.request, token, p.adsTokenFor);
       const authorization = await p.store.request('POST', '/v1/marketing/authorizations', {
         token,
         body: {
           destination: {
             kind: 'customer_list_audience',
-            adAccountId: await registerAdsAccount(p.store.request, token, p.adsTokenFor),
+            adAccountId,
             audienceId,
           },
           dataUses: ['marketing.advertising.first_party.targeted'],
@@ -184,7 +187,7 @@ describe('tenant offboarding across services (real stack)', () => {
       `SELECT message_id, content_ciphertext FROM tenant_store.messages WHERE message_id = $1`,
       [inbound[0]],
     );
-    return { token, customers, audienceId, sealed: sealed[0] };
+    return { token, customers, audienceId, adAccountId, sealed: sealed[0] };
   }
 
   async function audienceMembers(audienceId: string): Promise<string[]> {
@@ -376,7 +379,36 @@ describe('tenant offboarding across services (real stack)', () => {
     // No row of any table of any schema mentions the tenant or its customers (the outboxes
     // relay what they hold of it and then drop it).
     const needles = [gone.id, ...g.customers, ...g.customers.map((waId) => hashPhone(waId))];
-    await waitFor('no row mentioning the tenant', async () => (await rowsMentioning(needles)).length === 0, 60_000);
+    let hits: string[] = [];
+    await waitFor(
+      'no row mentioning the tenant',
+      async () => (hits = await rowsMentioning(needles)).length === 0,
+      60_000,
+      500,
+    ).catch((error: Error) => {
+      throw new Error(`${error.message} (left: ${hits.join(', ')})`);
+    });
+
+    // Events of the tenant that arrive late (a consumer lagging behind the offboarding request)
+    // bring nothing back: a tenants event for ingest (and consent), an ads credential for the export.
+    const lateTenantEvent = (deleted: boolean) => ({
+      eventId: `late:${gone.id}:${deleted}`,
+      type: 'tenant.changed',
+      tenantId: gone.id,
+      occurredAt: new Date().toISOString(),
+      businessAccountId: gone.businessAccountId,
+      status: 'active',
+      phoneNumbers: deleted ? [] : [{ phoneNumberId: gone.phoneNumberId, displayPhoneNumber: '+15550000000' }],
+      dataKeys: [],
+      retentionDays: 30,
+      ...(deleted ? { status: 'suspended', deleted: true } : {}),
+    });
+    await ex.publisher.publish(Topics.TenantsChanged, gone.id, lateTenantEvent(false) as TenantChangedEvent);
+    await ex.credential(gone.id, g.adAccountId!, 'late-token');
+    await new Promise((r) => setTimeout(r, 5000));
+    expect(await rowsMentioning([gone.id])).toEqual([]);
+    // (The compacted tenants topic keeps the `deleted` event as the tenant's last word.)
+    await ex.publisher.publish(Topics.TenantsChanged, gone.id, lateTenantEvent(true) as TenantChangedEvent);
 
     // Its key is gone: the copy of its content no longer opens (a fresh keyring, nothing cached).
     await expect(
@@ -409,5 +441,5 @@ describe('tenant offboarding across services (real stack)', () => {
     expect(conversations.body.data).toHaveLength(2);
     const state = await consent('GET', `/v1/consent/customers/${s.customers[0]}`, { token: s.token });
     expect(state.body.purposes[0].status).toBe('granted');
-  });
+  }, 300_000);
 });

@@ -18,6 +18,7 @@ import { ErasureRepository } from './repositories/erasure.repository';
 import { ExportRepository } from './repositories/export.repository';
 import { CandidateService } from './services/candidate.service';
 import { ConsentViewService } from './services/consent-view.service';
+import { OffboardedTenants } from './repositories/offboarded-tenants.repository';
 import { OffboardingCompletion } from './services/offboarding-completion.service';
 import { OffboardingService } from './services/offboarding.service';
 import { ErasureService } from './services/erasure.service';
@@ -66,6 +67,7 @@ export class AppModule {
         CandidateService,
         ConsentViewService,
         ErasureService,
+        OffboardedTenants,
         OffboardingCompletion,
         OffboardingService,
         LedgerService,

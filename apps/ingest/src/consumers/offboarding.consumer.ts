@@ -27,7 +27,7 @@ export class OffboardingConsumer implements OnApplicationBootstrap {
       topics: [Topics.OffboardingRequests],
       fromBeginning: true,
       handler: async (event) => {
-        const tables = await this.routing.removeTenantRows(asTenantId(event.tenantId));
+        const tables = await this.routing.removeTenantRows(asTenantId(event.tenantId), event.offboardingId);
         const report: OffboardingResultEvent = {
           eventId: `${event.offboardingId}:ingest`,
           type: 'offboarding.completed',

@@ -26,7 +26,8 @@ export class TenantsConsumer implements OnApplicationBootstrap {
       fromBeginning: true,
       handler: async (event) => {
         const tenantId = asTenantId(event.tenantId);
-        if (event.deleted) {
+        // An earlier event of a tenant whose offboarding request was handled first changes nothing.
+        if (event.deleted || (await this.routing.isOffboarded(tenantId))) {
           await this.keys.receive(tenantId, []);
           await this.routing.forgetTenant(tenantId);
           return;

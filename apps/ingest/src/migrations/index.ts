@@ -6,6 +6,7 @@ import { DataKeys1765100000032 } from './1765100000032-data-keys';
 import { Retention1765200000040 } from './1765200000040-retention';
 import { Media1765200000041 } from './1765200000041-media';
 import { InboundMessages1765200000042 } from './1765200000042-inbound-messages';
+import { OffboardedTenants1765330000004 } from './1765330000004-offboarded-tenants';
 
 export const MIGRATIONS = [
   Init1764057600000,
@@ -16,4 +17,5 @@ export const MIGRATIONS = [
   Retention1765200000040,
   Media1765200000041,
   InboundMessages1765200000042,
+  OffboardedTenants1765330000004,
 ];

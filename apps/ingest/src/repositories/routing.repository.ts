@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { asTenantId, TenantDb, TenantId } from '@custody/database';
-import { deleteTenantRows, tenantTables } from '@custody/platform';
+import { deleteTenantRows, SqlRunner, tenantTables } from '@custody/platform';
+import { offboardedTenantHash } from '@custody/contracts';
 
 export interface NumberRoute {
   phoneNumberId: string;
@@ -133,6 +134,14 @@ export class RoutingRepository {
     });
   }
 
+  /** Whether the tenant was offboarded (its tenants events are then no longer applied). */
+  async isOffboarded(tenantId: TenantId): Promise<boolean> {
+    const rows: unknown[] = await this.db.forTenant(tenantId, (m) =>
+      m.query(`SELECT 1 FROM offboarded_tenants WHERE tenant_hash = $1`, [offboardedTenantHash(tenantId)]),
+    );
+    return rows.length > 0;
+  }
+
   /**
    * An offboarded tenant (the `deleted` tenant event, with its keys gone): this replica forgets its
    * cached routes and webhook. Its rows go when the offboarding request arrives (`removeTenantRows`);
@@ -151,10 +160,22 @@ export class RoutingRepository {
    * `tenant_id` (found in the catalog, so a table added later is covered), in batches. Returns
    * the rows removed per table.
    */
-  async removeTenantRows(tenantId: TenantId): Promise<Record<string, number>> {
+  async removeTenantRows(tenantId: TenantId, offboardingId: string): Promise<Record<string, number>> {
+    // First the record that stops late tenants events from bringing rows back.
+    await this.db.forTenant(tenantId, (m) =>
+      m.query(
+        `INSERT INTO offboarded_tenants (tenant_hash, offboarding_id) VALUES ($1, $2) ON CONFLICT (tenant_hash) DO NOTHING`,
+        [offboardedTenantHash(tenantId), offboardingId],
+      ),
+    );
     await this.forgetTenant(tenantId);
     const tables = await this.db.forTenant(tenantId, (m) => tenantTables(m));
-    const removed = await deleteTenantRows((work) => this.db.forTenant(tenantId, work), tenantId, tables);
+    const transaction = <T>(work: (m: SqlRunner) => Promise<T>) => this.db.forTenant(tenantId, work);
+    const removed = await deleteTenantRows(transaction, tenantId, tables);
+    // Once more: a write that began before the record committed (a webhook outcome) lands late.
+    for (const [table, n] of Object.entries(await deleteTenantRows(transaction, tenantId, tables))) {
+      removed[table] = (removed[table] ?? 0) + n;
+    }
     // Routes cached by a lookup that ran meanwhile.
     this.webhookCache.delete(tenantId);
     this.cache.clear();

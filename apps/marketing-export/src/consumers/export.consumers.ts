@@ -15,6 +15,7 @@ import { CandidateService } from '../services/candidate.service';
 import { ConsentCheckpointService } from '../services/consent-checkpoint.service';
 import { ConsentViewService } from '../services/consent-view.service';
 import { ErasureService } from '../services/erasure.service';
+import { OffboardedTenants } from '../repositories/offboarded-tenants.repository';
 import { OffboardingService } from '../services/offboarding.service';
 
 /**
@@ -36,6 +37,7 @@ export class ExportConsumers implements OnApplicationBootstrap {
     private readonly erasure: ErasureService,
     private readonly checkpoints: ConsentCheckpointService,
     private readonly offboarding: OffboardingService,
+    private readonly offboarded: OffboardedTenants,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -46,7 +48,9 @@ export class ExportConsumers implements OnApplicationBootstrap {
         topics: [Topics.ConsentEvents],
         maxBatch: 1000,
         handler: (batch) =>
-          this.timed('consent view', batch.length, () => this.consent.handle(batch.map((b) => b.event))),
+          this.timed('consent view', batch.length, async () =>
+            this.consent.handle(await this.offboarded.without(batch.map((b) => b.event))),
+          ),
       }),
     );
     void this.start('candidates', 1000, () =>
@@ -55,7 +59,9 @@ export class ExportConsumers implements OnApplicationBootstrap {
         topics: [Topics.MarketingAuthorized],
         maxBatch: 1000,
         handler: (batch) =>
-          this.timed('candidates', batch.length, () => this.candidates.handle(batch.map((b) => b.event))),
+          this.timed('candidates', batch.length, async () =>
+            this.candidates.handle(await this.offboarded.without(batch.map((b) => b.event))),
+          ),
       }),
     );
     void this.start('consent checkpoints', 1000, () =>
@@ -63,7 +69,7 @@ export class ExportConsumers implements OnApplicationBootstrap {
         groupId: `${group}.checkpoints`,
         topics: [Topics.ConsentCheckpoints],
         maxBatch: 1000,
-        handler: (batch) => this.checkpoints.handle(batch.map((b) => b.event)),
+        handler: async (batch) => this.checkpoints.handle(await this.offboarded.without(batch.map((b) => b.event))),
       }),
     );
     void this.start('erasure requests', 1000, () =>

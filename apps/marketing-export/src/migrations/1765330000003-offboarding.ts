@@ -6,6 +6,8 @@ import { tenantRlsSql } from '@custody/database';
  *
  * - `offboardings`: one row while the tenant's audience members are being removed at its ads
  *   destinations; it goes with the tenant's other rows when that is done.
+ * - `offboarded_tenants`: the tenants offboarded, by `offboardedTenantHash` (never the id), so
+ *   that their events arriving afterwards are dropped rather than bring rows back.
  * - `audit_reads` is append-only; `remove_offboarded_audit_reads(tenant)` (SECURITY DEFINER, the
  *   owner's) deletes the tenant's rows of it, and refuses unless the tenant is being offboarded
  *   (has a row in `offboardings`). The trigger lets a DELETE through only for the owner, inside
@@ -28,6 +30,11 @@ export class Offboarding1765330000003 implements MigrationInterface {
         created_at timestamptz NOT NULL DEFAULT now()
       )`,
       ...tenantRlsSql('offboardings'),
+      `CREATE TABLE offboarded_tenants (
+        tenant_hash text PRIMARY KEY CHECK (tenant_hash ~ '^[0-9a-f]{64}$'),
+        offboarding_id uuid NOT NULL,
+        recorded_at timestamptz NOT NULL DEFAULT now()
+      )`,
       `CREATE OR REPLACE FUNCTION audit_reads_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
        BEGIN
          IF TG_OP = 'DELETE' THEN
@@ -65,6 +72,7 @@ export class Offboarding1765330000003 implements MigrationInterface {
        BEGIN
          RAISE EXCEPTION 'audit_reads is append-only: % refused', TG_OP USING ERRCODE = 'insufficient_privilege';
        END $$`);
+    await q.query('DROP TABLE offboarded_tenants');
     await q.query('DROP TABLE offboardings');
   }
 }

@@ -3,6 +3,7 @@ import { OffboardingRequestedEvent } from '@custody/contracts';
 import { asTenantId, TenantDb } from '@custody/database';
 import { OutboxService } from '@custody/kafka';
 import { ExportRepository } from '../repositories/export.repository';
+import { OffboardedTenants } from '../repositories/offboarded-tenants.repository';
 import { UploadInFlightError } from './erasure.service';
 import { exportSuppressed } from './export.metrics';
 import { ExportWorker } from './export-worker.service';
@@ -25,11 +26,14 @@ export class OffboardingService {
     private readonly worker: ExportWorker,
     private readonly outbox: OutboxService,
     private readonly completion: OffboardingCompletion,
+    private readonly offboarded: OffboardedTenants,
   ) {}
 
   async handle(event: OffboardingRequestedEvent): Promise<void> {
     const tenantId = asTenantId(event.tenantId);
     await this.db.forTenant(tenantId, async (m) => {
+      // From here on the consumers drop the tenant's events (consent, checkpoints, candidates).
+      await this.offboarded.record(m, tenantId, event.offboardingId);
       const fresh: unknown[] = await m.query(
         `INSERT INTO offboardings (tenant_id, offboarding_id) VALUES ($1, $2) ON CONFLICT (tenant_id) DO NOTHING RETURNING 1`,
         [tenantId, event.offboardingId],
