@@ -62,7 +62,20 @@ export async function deleteTenantRows(
   batch = 1000,
 ): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
-  for (const name of tables) {
+  // One transaction finds the tables that hold rows of the tenant; only those are deleted from.
+  const present = await transaction(async (m) => {
+    const found: string[] = [];
+    for (const name of tables) {
+      const rows = (await m.query(`SELECT EXISTS (SELECT 1 FROM ${table(name)} WHERE tenant_id = $1) AS e`, [
+        tenantId,
+      ])) as Array<{ e: boolean }>;
+      if (rows[0].e) {
+        found.push(name);
+      }
+    }
+    return found;
+  });
+  for (const name of present) {
     const t = table(name);
     for (;;) {
       const rows = (await transaction((m) =>
