@@ -9,6 +9,7 @@ import { RateLimitInterceptor, kafkaSettings, rateLimitSettings } from '@custody
 import { ConsentEnv } from './config/consent.env';
 import { ConsentSettings } from './config/consent.settings';
 import { ErasureConsumer } from './consumers/erasure.consumer';
+import { OffboardingConsumer } from './consumers/offboarding.consumer';
 import { InboundMessageConsumer } from './consumers/inbound-message.consumer';
 import { TenantKeysConsumer } from './consumers/tenant-keys.consumer';
 import { AuditController } from './controllers/audit.controller';
@@ -26,6 +27,7 @@ import { AuditService } from './services/audit.service';
 import { ChatConsentService } from './services/chat-consent.service';
 import { ConsentService } from './services/consent.service';
 import { ConsentErasureService } from './services/erasure.service';
+import { ConsentOffboardingService } from './services/offboarding.service';
 import { LogWriter } from './services/log-writer.service';
 import { OperatorService } from './services/operator.service';
 import { PurposeService } from './services/purpose.service';
@@ -88,6 +90,8 @@ export class AppModule {
         InboundMessageConsumer,
         ConsentErasureService,
         ErasureConsumer,
+        ConsentOffboardingService,
+        OffboardingConsumer,
       ],
     };
   }

@@ -9,6 +9,7 @@ import { EgressGuard, RateLimitInterceptor, kafkaSettings, rateLimitSettings } f
 import { IngestEnv } from './config/ingest.env';
 import { DispatchConsumer } from './consumers/dispatch.consumer';
 import { ErasureConsumer } from './consumers/erasure.consumer';
+import { OffboardingConsumer } from './consumers/offboarding.consumer';
 import { StoredConsumer } from './consumers/stored.consumer';
 import { TenantsConsumer } from './consumers/tenants.consumer';
 import { MessagesController } from './controllers/messages.controller';
@@ -117,6 +118,7 @@ export class AppModule {
         StoredConsumer,
         IngestErasureRepository,
         ErasureConsumer,
+        OffboardingConsumer,
         IngestRetentionService,
         MediaService,
         TemplateRepository,

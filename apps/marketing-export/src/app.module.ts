@@ -18,6 +18,9 @@ import { ErasureRepository } from './repositories/erasure.repository';
 import { ExportRepository } from './repositories/export.repository';
 import { CandidateService } from './services/candidate.service';
 import { ConsentViewService } from './services/consent-view.service';
+import { OffboardedTenants } from './repositories/offboarded-tenants.repository';
+import { OffboardingCompletion } from './services/offboarding-completion.service';
+import { OffboardingService } from './services/offboarding.service';
 import { ErasureService } from './services/erasure.service';
 import { ExportWorker } from './services/export-worker.service';
 import { LedgerService } from './services/ledger.service';
@@ -64,6 +67,9 @@ export class AppModule {
         CandidateService,
         ConsentViewService,
         ErasureService,
+        OffboardedTenants,
+        OffboardingCompletion,
+        OffboardingService,
         LedgerService,
         ExportConsumers,
       ],

@@ -17,6 +17,8 @@ import { MasterKeyService } from './services/master-key.service';
 import { MediaController } from './controllers/media.controller';
 import { MediaService, MediaSettings } from './services/media.service';
 import { ErasureConsumer } from './consumers/erasure.consumer';
+import { OffboardingConsumer } from './consumers/offboarding.consumer';
+import { OffboardingRepository } from './repositories/offboarding.repository';
 import { ErasureRepository } from './repositories/erasure.repository';
 import { CustomerErasureService } from './services/customer-erasure.service';
 import { ErasureService } from './services/erasure.service';
@@ -159,9 +161,11 @@ export class AppModule {
         },
         MessagesConsumer,
         ErasureRepository,
+        OffboardingRepository,
         ErasureService,
         CustomerErasureService,
         ErasureConsumer,
+        OffboardingConsumer,
         MasterKeyService,
         { provide: MediaSettings, useValue: new MediaSettings(env.PUBLIC_BASE_URL?.replace(/\/+$/, '')) },
         MediaService,

@@ -187,6 +187,24 @@ const SAMPLES: Array<[Topic, Record<string, unknown>]> = [
       attempt: 1,
     },
   ],
+  [
+    Topics.OffboardingRequests,
+    { eventId: uuid, type: 'offboarding.requested', tenantId, occurredAt: at, offboardingId: uuid },
+  ],
+  [
+    Topics.OffboardingResults,
+    {
+      eventId: `${uuid}:consent`,
+      type: 'offboarding.completed',
+      tenantId,
+      occurredAt: at,
+      offboardingId: uuid,
+      service: 'consent',
+      outcome: 'removed',
+      tables: { log_entries: 3 },
+      logHead: { treeSize: 3, root: 'ab'.repeat(32) },
+    },
+  ],
 ];
 
 const WRONG_VALUES: unknown[] = [

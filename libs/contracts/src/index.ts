@@ -9,4 +9,5 @@ export * from './consent-events';
 export * from './checkpoint-events';
 export * from './marketing-events';
 export * from './erasure-events';
+export * from './offboarding-events';
 export * from './fast-check';

@@ -17,6 +17,8 @@ export const Topics = {
   ExportResults: 'custody.export.results.v1',
   ErasureRequests: 'custody.erasure.requests.v1',
   ErasureResults: 'custody.erasure.results.v1',
+  OffboardingRequests: 'custody.offboarding.requests.v1',
+  OffboardingResults: 'custody.offboarding.results.v1',
   DeadLetter: 'custody.dlq.v1',
 } as const;
 
@@ -89,6 +91,8 @@ export const TOPIC_SPECS: readonly TopicSpec[] = [
     retentionMs: ERASURE_REQUESTS_RETENTION_MS,
   },
   { name: Topics.ErasureResults, compacted: false, key: 'tenantId:requestId' },
+  { name: Topics.OffboardingRequests, compacted: false, key: 'tenantId' },
+  { name: Topics.OffboardingResults, compacted: false, key: 'tenantId' },
   { name: Topics.DeadLetter, compacted: false, key: 'original key', retentionMs: MESSAGE_TOPICS_RETENTION_MS },
 ];
 

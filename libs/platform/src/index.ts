@@ -8,3 +8,4 @@ export * from './egress-guard';
 export * from './dto-decorators';
 export * from './rate-limit';
 export * from './input-guard';
+export * from './tenant-rows';

@@ -33,6 +33,11 @@ export class ConsentSettings {
     return `${this.consumerGroup}-erasure`;
   }
 
+  /** Kafka consumer group for offboarding requests. */
+  get offboardingConsumerGroup(): string {
+    return `${this.consumerGroup}-offboarding`;
+  }
+
   /**
    * The bound an inclusion promise states: an appended entry is in a signed checkpoint within this
    * long. The scheduler signs every log that grew once per interval, so two intervals leave one

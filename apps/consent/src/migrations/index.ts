@@ -8,6 +8,7 @@ import { OutboxRelayAfter1764900000001 } from '@custody/database';
 import { Replicas1764900000017 } from './1764900000017-replicas';
 import { DataKeys1765100000033 } from './1765100000033-data-keys';
 import { TreeReadsBinding1765200000001 } from './1765200000001-tree-reads-binding';
+import { Offboarding1765330000002 } from './1765330000002-offboarding';
 
 export const MIGRATIONS = [
   Init1764057600000,
@@ -20,4 +21,5 @@ export const MIGRATIONS = [
   Replicas1764900000017,
   DataKeys1765100000033,
   TreeReadsBinding1765200000001,
+  Offboarding1765330000002,
 ];

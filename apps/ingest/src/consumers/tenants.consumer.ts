@@ -8,7 +8,8 @@ import { RoutingRepository } from '../repositories/routing.repository';
 /**
  * Keeps ingest's routing table and its copy of the tenants' wrapped data keys in step with
  * tenant-store (compacted topic, read from the start). The keys first: a number routes only once
- * its tenant's content can be sealed; an offboarded tenant's keys go with its routes.
+ * its tenant's content can be sealed. An offboarded tenant's keys go at once; its rows go with the
+ * offboarding request (OffboardingConsumer).
  */
 @Injectable()
 export class TenantsConsumer implements OnApplicationBootstrap {
@@ -25,9 +26,10 @@ export class TenantsConsumer implements OnApplicationBootstrap {
       fromBeginning: true,
       handler: async (event) => {
         const tenantId = asTenantId(event.tenantId);
-        if (event.deleted) {
-          await this.routing.removeTenant(tenantId);
+        // An earlier event of a tenant whose offboarding request was handled first changes nothing.
+        if (event.deleted || (await this.routing.isOffboarded(tenantId))) {
           await this.keys.receive(tenantId, []);
+          await this.routing.forgetTenant(tenantId);
           return;
         }
         await this.keys.receive(tenantId, event.dataKeys);

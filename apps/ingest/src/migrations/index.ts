@@ -9,6 +9,7 @@ import { InboundMessages1765200000042 } from './1765200000042-inbound-messages';
 import { MessageTemplates1765300000050 } from './1765300000050-message-templates';
 import { InboundMedia1765300000051 } from './1765300000051-inbound-media';
 import { BusinessProfiles1765300000052 } from './1765300000052-business-profiles';
+import { OffboardedTenants1765330000004 } from './1765330000004-offboarded-tenants';
 
 export const MIGRATIONS = [
   Init1764057600000,
@@ -22,4 +23,5 @@ export const MIGRATIONS = [
   MessageTemplates1765300000050,
   InboundMedia1765300000051,
   BusinessProfiles1765300000052,
+  OffboardedTenants1765330000004,
 ];

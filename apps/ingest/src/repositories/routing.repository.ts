@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { asTenantId, TenantDb, TenantId } from '@custody/database';
+import { deleteTenantRows, SqlRunner, tenantTables } from '@custody/platform';
+import { offboardedTenantHash } from '@custody/contracts';
 
 export interface NumberRoute {
   phoneNumberId: string;
@@ -160,31 +162,52 @@ export class RoutingRepository {
     });
   }
 
-  /** An offboarded tenant: its numbers stop routing, its webhook config and backlog go. */
-  async removeTenant(tenantId: TenantId): Promise<void> {
+  /** Whether the tenant was offboarded (its tenants events are then no longer applied). */
+  async isOffboarded(tenantId: TenantId): Promise<boolean> {
+    const rows: unknown[] = await this.db.forTenant(tenantId, (m) =>
+      m.query(`SELECT 1 FROM offboarded_tenants WHERE tenant_hash = $1`, [offboardedTenantHash(tenantId)]),
+    );
+    return rows.length > 0;
+  }
+
+  /**
+   * An offboarded tenant (the `deleted` tenant event, with its keys gone): this replica forgets its
+   * cached routes and webhook. Its rows go when the offboarding request arrives (`removeTenantRows`);
+   * until then its numbers route to a suspended tenant without keys (sends refused, nothing sealed).
+   */
+  async forgetTenant(tenantId: TenantId): Promise<void> {
     this.webhookCache.delete(tenantId);
-    await this.db.forTenant(tenantId, async (m) => {
-      const rows: Array<{ phone_number_id: string }> = await m.query(
-        `SELECT phone_number_id FROM tenant_numbers WHERE tenant_id = $1`,
-        [tenantId],
-      );
-      for (const table of [
-        'tenant_numbers',
-        'tenant_webhooks',
-        'webhook_deliveries',
-        'webhook_attempts',
-        'service_windows',
-        'idempotency_keys',
-        'tenant_retention',
-        'media',
-        'inbound_messages',
-        'message_templates',
-        'business_profiles',
-      ]) {
-        await m.query(`DELETE FROM ${table} WHERE tenant_id = $1`, [tenantId]);
-      }
-      rows.forEach((r) => this.cache.delete(r.phone_number_id));
-    });
+    const rows: Array<{ phone_number_id: string }> = await this.db.forTenant(tenantId, (m) =>
+      m.query(`SELECT phone_number_id FROM tenant_numbers WHERE tenant_id = $1`, [tenantId]),
+    );
+    rows.forEach((r) => this.cache.delete(r.phone_number_id));
+  }
+
+  /**
+   * The offboarding request: every row of the tenant in every table of ingest's schema that has a
+   * `tenant_id` (found in the catalog, so a table added later is covered), in batches. Returns
+   * the rows removed per table.
+   */
+  async removeTenantRows(tenantId: TenantId, offboardingId: string): Promise<Record<string, number>> {
+    // First the record that stops late tenants events from bringing rows back.
+    await this.db.forTenant(tenantId, (m) =>
+      m.query(
+        `INSERT INTO offboarded_tenants (tenant_hash, offboarding_id) VALUES ($1, $2) ON CONFLICT (tenant_hash) DO NOTHING`,
+        [offboardedTenantHash(tenantId), offboardingId],
+      ),
+    );
+    await this.forgetTenant(tenantId);
+    const tables = await this.db.forTenant(tenantId, (m) => tenantTables(m));
+    const transaction = <T>(work: (m: SqlRunner) => Promise<T>) => this.db.forTenant(tenantId, work);
+    const removed = await deleteTenantRows(transaction, tenantId, tables);
+    // Once more: a write that began before the record committed (a webhook outcome) lands late.
+    for (const [table, n] of Object.entries(await deleteTenantRows(transaction, tenantId, tables))) {
+      removed[table] = (removed[table] ?? 0) + n;
+    }
+    // Routes cached by a lookup that ran meanwhile.
+    this.webhookCache.delete(tenantId);
+    this.cache.clear();
+    return removed;
   }
 
   private readonly webhookCache = new Map<TenantId, { target: WebhookTarget | null; at: number }>();

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { offboardedTenantHash } from '@custody/contracts';
 import { TenantDb, TenantId } from '@custody/database';
 import { conversationOf, PendingWebhook } from '../services/webhook-envelope';
 
@@ -39,6 +40,14 @@ export interface DirectOutcome {
   nextAttemptAt: Date | null;
 }
 
+/**
+ * A webhook POST in flight when its tenant is offboarded must not write its outcome back after
+ * ingest removed the tenant's rows: the writes check the offboarding record in the same statement
+ * (an index probe, no extra round trip).
+ */
+const NOT_OFFBOARDED = (param: string): string =>
+  `NOT EXISTS (SELECT 1 FROM offboarded_tenants WHERE tenant_hash = ${param})`;
+
 /** Webhook deliveries and their attempts, per tenant. */
 @Injectable()
 export class WebhookRepository {
@@ -52,6 +61,7 @@ export class WebhookRepository {
       m.query(
         `INSERT INTO webhook_deliveries (tenant_id, event_id, business_account_id, phone_number_id, kind, payload, conversation_id)
          SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::uuid[])
+          WHERE ${NOT_OFFBOARDED('$8')}
          ON CONFLICT (tenant_id, event_id) DO NOTHING`,
         [
           tenantId,
@@ -61,6 +71,7 @@ export class WebhookRepository {
           rows.map((r) => r.kind),
           rows.map((r) => JSON.stringify(r.payload)),
           rows.map((r) => conversationOf(r.payload)),
+          offboardedTenantHash(tenantId),
         ],
       ),
     );
@@ -77,6 +88,7 @@ export class WebhookRepository {
     if (nonEmpty.length === 0) {
       return;
     }
+    const hash = offboardedTenantHash(tenantId);
     await this.db.forTenant(tenantId, async (m) => {
       for (const { rows, outcome } of nonEmpty) {
         const delivered = outcome.error === null;
@@ -86,6 +98,7 @@ export class WebhookRepository {
                                              state, attempts, next_attempt_at, last_status, last_error, delivered_at)
              SELECT $1, x.e, x.b, x.p, x.k, x.payload, x.c, $7, 1, COALESCE($8, now()), $9, $10, CASE WHEN $7 = 'delivered' THEN now() END
                FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $13::uuid[]) AS x(e, b, p, k, payload, c)
+              WHERE ${NOT_OFFBOARDED('$14')}
              ON CONFLICT (tenant_id, event_id) DO NOTHING
              RETURNING id)
            INSERT INTO webhook_attempts (tenant_id, delivery_ids, url, status_code, error, duration_ms)
@@ -104,6 +117,7 @@ export class WebhookRepository {
             outcome.url,
             outcome.durationMs,
             rows.map((r) => conversationOf(r.payload)),
+            hash,
           ],
         );
       }
@@ -213,8 +227,9 @@ export class WebhookRepository {
   ): Promise<void> {
     await this.db.forTenant(tenantId, (m) =>
       m.query(
-        `INSERT INTO webhook_attempts (tenant_id, delivery_ids, url, status_code, error, duration_ms) VALUES ($1, $2, $3, $4, $5, $6)`,
-        [tenantId, ids, url, status, error?.slice(0, 500) ?? null, durationMs],
+        `INSERT INTO webhook_attempts (tenant_id, delivery_ids, url, status_code, error, duration_ms)
+         SELECT $1, $2, $3, $4, $5, $6 WHERE ${NOT_OFFBOARDED('$7')}`,
+        [tenantId, ids, url, status, error?.slice(0, 500) ?? null, durationMs, offboardedTenantHash(tenantId)],
       ),
     );
   }

@@ -4,6 +4,7 @@ import {
   ConsentCheckpointEvent,
   ErasureRequestedEvent,
   MarketingAuthorizedEvent,
+  OffboardingRequestedEvent,
   Topics,
 } from '@custody/contracts';
 import { EventSubscriber } from '@custody/kafka';
@@ -14,12 +15,14 @@ import { CandidateService } from '../services/candidate.service';
 import { ConsentCheckpointService } from '../services/consent-checkpoint.service';
 import { ConsentViewService } from '../services/consent-view.service';
 import { ErasureService } from '../services/erasure.service';
+import { OffboardedTenants } from '../repositories/offboarded-tenants.repository';
+import { OffboardingService } from '../services/offboarding.service';
 
 /**
- * The export's four consumer groups: the consent view (compacted `consent.events`, read from the
+ * The export's five consumer groups: the consent view (compacted `consent.events`, read from the
  * beginning so a new deployment rebuilds its view), the consent log's checkpoints the ledger cites
  * (compacted `consent.checkpoints`), candidates and authorization states (`marketing.authorized`),
- * and erasure requests. Each joins in the background and retries
+ * erasure requests and offboarding requests. Each joins in the background and retries
  * joining; handlers are idempotent, offsets are committed after their effect is durable.
  */
 @Injectable()
@@ -33,6 +36,8 @@ export class ExportConsumers implements OnApplicationBootstrap {
     private readonly candidates: CandidateService,
     private readonly erasure: ErasureService,
     private readonly checkpoints: ConsentCheckpointService,
+    private readonly offboarding: OffboardingService,
+    private readonly offboarded: OffboardedTenants,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -43,7 +48,9 @@ export class ExportConsumers implements OnApplicationBootstrap {
         topics: [Topics.ConsentEvents],
         maxBatch: 1000,
         handler: (batch) =>
-          this.timed('consent view', batch.length, () => this.consent.handle(batch.map((b) => b.event))),
+          this.timed('consent view', batch.length, async () =>
+            this.consent.handle(await this.offboarded.without(batch.map((b) => b.event))),
+          ),
       }),
     );
     void this.start('candidates', 1000, () =>
@@ -52,7 +59,9 @@ export class ExportConsumers implements OnApplicationBootstrap {
         topics: [Topics.MarketingAuthorized],
         maxBatch: 1000,
         handler: (batch) =>
-          this.timed('candidates', batch.length, () => this.candidates.handle(batch.map((b) => b.event))),
+          this.timed('candidates', batch.length, async () =>
+            this.candidates.handle(await this.offboarded.without(batch.map((b) => b.event))),
+          ),
       }),
     );
     void this.start('consent checkpoints', 1000, () =>
@@ -60,7 +69,7 @@ export class ExportConsumers implements OnApplicationBootstrap {
         groupId: `${group}.checkpoints`,
         topics: [Topics.ConsentCheckpoints],
         maxBatch: 1000,
-        handler: (batch) => this.checkpoints.handle(batch.map((b) => b.event)),
+        handler: async (batch) => this.checkpoints.handle(await this.offboarded.without(batch.map((b) => b.event))),
       }),
     );
     void this.start('erasure requests', 1000, () =>
@@ -68,6 +77,14 @@ export class ExportConsumers implements OnApplicationBootstrap {
         groupId: `${group}.erasure`,
         topics: [Topics.ErasureRequests],
         handler: (event) => this.erasure.handle(event),
+      }),
+    );
+    void this.start('offboarding requests', 1000, () =>
+      this.subscriber.subscribe<OffboardingRequestedEvent>({
+        groupId: `${group}.offboarding`,
+        topics: [Topics.OffboardingRequests],
+        fromBeginning: true,
+        handler: (event) => this.offboarding.handle(event),
       }),
     );
   }

@@ -5,6 +5,7 @@ import { OutboxRelayAfter1764900000001 } from '@custody/database';
 import { AdsCredentials1764900000015 } from './1764900000015-ads-credentials';
 import { Replicas1764900000017 } from './1764900000017-replicas';
 import { AuditReads1765000000001 } from './1765000000001-audit-reads';
+import { Offboarding1765330000003 } from './1765330000003-offboarding';
 
 export const MIGRATIONS = [
   Init1764057600000,
@@ -14,4 +15,5 @@ export const MIGRATIONS = [
   AdsCredentials1764900000015,
   Replicas1764900000017,
   AuditReads1765000000001,
+  Offboarding1765330000003,
 ];

@@ -373,6 +373,15 @@ export class ExportRepository {
     return rows.map(mapMembership);
   }
 
+  /** Every audience membership of the tenant (offboarding), locked. */
+  async membershipsOfTenant(m: EntityManager, tenantId: TenantId): Promise<Membership[]> {
+    const rows: RawMembership[] = await m.query(
+      `SELECT * FROM audience_members WHERE tenant_id = $1 ORDER BY destination_id, member_hash FOR UPDATE`,
+      [tenantId],
+    );
+    return rows.map(mapMembership);
+  }
+
   async membershipsOfCustomer(m: EntityManager, tenantId: TenantId, waId: string): Promise<Membership[]> {
     const rows: RawMembership[] = await m.query(
       `SELECT * FROM audience_members WHERE tenant_id = $1 AND wa_id = $2 FOR UPDATE`,

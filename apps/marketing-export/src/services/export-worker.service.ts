@@ -15,6 +15,7 @@ import { DestinationError, IsolationResult, sendIsolating, SendOutcome } from '.
 import { AdsDestinationRepository, AudienceSession, ConversionEvent } from '../repositories/ads-destination.repository';
 import { ConsentStateRepository } from '../repositories/consent-state.repository';
 import { ErasureRepository } from '../repositories/erasure.repository';
+import { OffboardingCompletion } from './offboarding-completion.service';
 import { ExportRecord, ExportRepository, Membership, Operation, Settlement } from '../repositories/export.repository';
 import {
   destinationRequests,
@@ -64,6 +65,7 @@ export class ExportWorker implements OnApplicationBootstrap, OnApplicationShutdo
     private readonly records: ExportRepository,
     private readonly consent: ConsentStateRepository,
     private readonly erasures: ErasureRepository,
+    private readonly offboarding: OffboardingCompletion,
     private readonly ads: AdsDestinationRepository,
     private readonly outbox: OutboxService,
   ) {
@@ -400,6 +402,10 @@ export class ExportWorker implements OnApplicationBootstrap, OnApplicationShutdo
       }
     });
     this.outbox.wake();
+    if (operation === 'remove') {
+      // The last removal of an offboarded tenant completes its offboarding here.
+      await this.offboarding.completeIfDone(tenantId);
+    }
   }
 
   /**

@@ -7,7 +7,7 @@ import {
   ApiParam,
   ApiTags,
 } from '@nestjs/swagger';
-import { Auth, CurrentTenant, Roles } from '@custody/auth';
+import { Auth, CurrentPrincipal, CurrentTenant, Principal, Roles } from '@custody/auth';
 import { ApiErrorResponse } from '@custody/platform';
 import {
   ClientCredentialsDto,
@@ -17,6 +17,7 @@ import {
   ListTenantsQueryDto,
   TenantPageDto,
   TenantResponseDto,
+  OffboardingDto,
   OffboardReportDto,
   OffboardTenantDto,
   UpdateTenantDto,
@@ -82,17 +83,38 @@ export class TenantController {
   }
 
   /**
-   * Offboards a tenant: deletes every conversation, message and credential of it, then its data
-   * keys. Export first (`GET /v1/tenants/{id}/export`). Irreversible.
+   * Offboards a tenant: tenant-store deletes every row of it and destroys its data keys, then asks
+   * ingest, consent and marketing-export to remove theirs (and its audience members at its ads
+   * destinations). The answer carries the offboarding with tenant-store's report; the others
+   * follow on `GET /v1/tenants/{id}/offboarding`. Export first (`GET /v1/tenants/{id}/export`).
+   * Irreversible.
    */
   @Delete(':id')
   @Auth(Roles.Operator)
-  @ApiOperation({ summary: 'Offboard a tenant: delete everything of it, data keys last (operator)' })
+  @ApiOperation({ summary: 'Offboard a tenant: delete everything of it in every service, destroy its keys (operator)' })
   @ApiParam(TENANT_ID_PARAM)
   @ApiBadRequestResponse({ type: ApiErrorResponse })
   @ApiNotFoundResponse({ type: ApiErrorResponse })
-  offboard(@Param('id') id: string, @Body() dto: OffboardTenantDto): Promise<OffboardReportDto> {
-    return this.offboarding.offboard(id, dto.confirmBusinessAccountId);
+  offboard(
+    @Param('id') id: string,
+    @Body() dto: OffboardTenantDto,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<OffboardReportDto> {
+    return this.offboarding.offboard(id, dto.confirmBusinessAccountId, principal.subject);
+  }
+
+  /**
+   * The tenant's latest offboarding: what each service removed (rows per table), whether its
+   * audience members are gone from its ads destinations, and the consent log's last root hash.
+   * Kept after the tenant is gone, without its id (found by the id you give).
+   */
+  @Get(':id/offboarding')
+  @Auth(Roles.Operator)
+  @ApiOperation({ summary: "A tenant's offboarding: each service's report (operator)" })
+  @ApiParam(TENANT_ID_PARAM)
+  @ApiNotFoundResponse({ type: ApiErrorResponse, description: 'No offboarding of this tenant id' })
+  offboardingStatus(@Param('id') id: string): Promise<OffboardingDto> {
+    return this.offboarding.status(id);
   }
 
   /** A suspended tenant's clients can no longer get tokens; tokens already issued expire on their own. */

@@ -16,7 +16,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
-import { GRAPH_ID_PATTERN } from '@custody/contracts';
+import { GRAPH_ID_PATTERN, OFFBOARDING_SERVICES } from '@custody/contracts';
 import { CursorPageDto, OmittedOrSet, PageCursor, PageLimit } from '@custody/platform';
 import type { TenantEntity } from '../entities';
 
@@ -154,6 +154,74 @@ export class OffboardTenantDto {
   confirmBusinessAccountId: string;
 }
 
+export class OffboardingLogHeadDto {
+  /** How many entries the consent log had when it was removed. */
+  @ApiProperty({ type: 'integer' })
+  treeSize: number;
+  /** Its root hash (hex) at that size: compare it with the last checkpoint you hold. */
+  @ApiProperty({ example: '5d8e…' })
+  root: string;
+}
+
+export class OffboardingServiceDto {
+  /** A service that holds rows of tenants. */
+  @ApiProperty({ enum: OFFBOARDING_SERVICES })
+  service: string;
+  /** `pending` until the service reports; `failed` shows why and may still turn into `removed` (the service retries). */
+  @ApiProperty({ enum: ['pending', 'removed', 'failed'] })
+  status: string;
+  /** Rows removed, per table of the service's schema (tables that held none are left out). */
+  @ApiPropertyOptional({
+    nullable: true,
+    type: 'object',
+    additionalProperties: { type: 'integer' },
+    example: { messages: 12, conversations: 1 },
+  })
+  tables: Record<string, number> | null;
+  /** Effects outside the database, counted (marketing-export: `audienceRemovals` at the ads platform). */
+  @ApiPropertyOptional({
+    nullable: true,
+    type: 'object',
+    additionalProperties: { type: 'integer' },
+    example: { audienceRemovals: 3 },
+  })
+  effects: Record<string, number> | null;
+  /** consent: the log's size and root hash when it was removed. */
+  @ApiPropertyOptional({ nullable: true, type: () => OffboardingLogHeadDto })
+  logHead: OffboardingLogHeadDto | null;
+  /** Why the service failed (no personal data). */
+  @ApiPropertyOptional({ nullable: true, type: String })
+  error: string | null;
+  /** When this service's status last changed. */
+  @ApiProperty()
+  updatedAt: string;
+}
+
+/**
+ * An offboarding and what each service removed. Kept after the tenant is gone, without its id:
+ * it is found by the id you give (`GET /v1/tenants/{id}/offboarding`).
+ */
+export class OffboardingDto {
+  /** The offboarding id (`offboardingId` of the offboarding events). */
+  @ApiProperty({ format: 'uuid' })
+  id: string;
+  /** `completed` once every service reported `removed`. */
+  @ApiProperty({ enum: ['pending', 'completed'] })
+  status: string;
+  /** Each service's report. */
+  @ApiProperty({ type: () => [OffboardingServiceDto] })
+  services: OffboardingServiceDto[];
+  /** The tenant's data keys are destroyed (done by tenant-store before it answers). */
+  @ApiProperty()
+  dataKeysDestroyed: boolean;
+  /** When the offboarding started. */
+  @ApiProperty()
+  createdAt: string;
+  /** When the last service reported. */
+  @ApiPropertyOptional({ nullable: true, type: String })
+  completedAt: string | null;
+}
+
 export class OffboardReportDto {
   /** The offboarded tenant. */
   @ApiProperty()
@@ -170,9 +238,12 @@ export class OffboardReportDto {
   /** Marketing authorizations that were active and were withdrawn (all of them are then deleted). */
   @ApiProperty()
   marketingAuthorizations: number;
-  /** The tenant's data keys are destroyed (crypto-shredding; done last). */
+  /** The tenant's data keys are destroyed (crypto-shredding). */
   @ApiProperty()
   dataKeysDestroyed: boolean;
+  /** The offboarding across every service (`GET /v1/tenants/{id}/offboarding` follows it). */
+  @ApiProperty({ type: () => OffboardingDto })
+  offboarding: OffboardingDto;
 }
 
 export class PurgeReportDto {

@@ -11,6 +11,7 @@ import { AdsCredentials1764900000015 } from './1764900000015-ads-credentials';
 import { OperatorAccessLog1764900000016 } from './1764900000016-operator-access-log';
 import { Replicas1764900000017 } from './1764900000017-replicas';
 import { KeyDistribution1765100000031 } from './1765100000031-key-distribution';
+import { Offboardings1765330000001 } from './1765330000001-offboardings';
 
 export const MIGRATIONS = [
   Tenants1764057600000,
@@ -26,4 +27,5 @@ export const MIGRATIONS = [
   OperatorAccessLog1764900000016,
   Replicas1764900000017,
   KeyDistribution1765100000031,
+  Offboardings1765330000001,
 ];
