@@ -351,10 +351,11 @@ describe('tenant offboarding across services (real stack)', () => {
     // The report matches what there was: every table that held rows of the tenant is in its
     // service's report, with the same count where rows do not come and go by themselves (webhook
     // retries add attempts, the export adds its removal records, reads add read records).
-    // ingest's and consent's copies of the data keys go at once with the `deleted` tenant event.
+    // ingest's and consent's copies of the data keys and the customer index key go at once with
+    // the `deleted` tenant event.
     for (const [schema, tables] of Object.entries(before)) {
       for (const [table, n] of Object.entries(tables)) {
-        if (schema !== 'tenant_store' && table === 'data_keys') {
+        if (schema !== 'tenant_store' && (table === 'data_keys' || table === 'customer_index_keys')) {
           continue;
         }
         // Memberships leave the table as the ads platform confirms each removal: counted as such.

@@ -1,7 +1,15 @@
 import { APP_INTERCEPTOR, Reflector } from '@nestjs/core';
 import { DynamicModule, Module } from '@nestjs/common';
 import { AuthModule, SigningKeys, TokenVerifier } from '@custody/auth';
-import { FieldCipher, KeyProvider, SqlDataKeyStore, TenantKeyring } from '@custody/crypto';
+import {
+  CustomerIdentity,
+  CustomerIndexKeys,
+  FieldCipher,
+  KeyProvider,
+  SqlCustomerIndexKeyStore,
+  SqlDataKeyStore,
+  TenantKeyring,
+} from '@custody/crypto';
 import { DatabaseModule, ReplicaRegistry, TenantDb } from '@custody/database';
 import { KafkaModule, OutboxService } from '@custody/kafka';
 import { ObservabilityModule } from '@custody/observability';
@@ -114,6 +122,17 @@ export class AppModule {
           provide: FieldCipher,
           useFactory: (keyring: TenantKeyring) => new FieldCipher(keyring),
           inject: [TenantKeyring],
+        },
+        {
+          // The tenants' customer index keys (owned here: made with the tenant, distributed wrapped).
+          provide: CustomerIndexKeys,
+          useFactory: (db: TenantDb) => new CustomerIndexKeys(new SqlCustomerIndexKeyStore(db), masterKeys),
+          inject: [TenantDb],
+        },
+        {
+          provide: CustomerIdentity,
+          useFactory: (keys: CustomerIndexKeys, cipher: FieldCipher) => new CustomerIdentity(keys, cipher),
+          inject: [CustomerIndexKeys, FieldCipher],
         },
         {
           provide: TokenService,

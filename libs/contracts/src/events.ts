@@ -77,6 +77,30 @@ export class DistributedDataKeyRecord {
 }
 
 /**
+ * A tenant's customer index key (the HMAC key of its customers' references and conversation ids)
+ * as tenant-store distributes it to ingest and consent: wrapped by the master key, never in
+ * clear; one per tenant, never rotated. A destroyed key has no `wrappedKey`.
+ */
+export class DistributedCustomerIndexKeyRecord {
+  @IsString()
+  @Matches(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/)
+  masterKeyId: string;
+
+  /** CIPHERTEXT: the index key wrapped by the master key `masterKeyId` (base64). */
+  @IsOptional()
+  @IsBase64()
+  @Length(16, 4096)
+  wrappedKey?: string;
+
+  @IsISO8601({ strict: true })
+  createdAt: string;
+
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  destroyedAt?: string;
+}
+
+/**
  * tenant-store publishes a tenant's current routing facts and wrapped data keys (compacted by
  * tenant id).
  */
@@ -127,6 +151,12 @@ export class TenantChangedEvent extends EventBase {
   @ValidateNested({ each: true })
   @Type(() => DistributedDataKeyRecord)
   dataKeys?: DistributedDataKeyRecord[];
+
+  /** The tenant's customer index key, wrapped (absent: an older event, receivers keep what they hold). */
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => DistributedCustomerIndexKeyRecord)
+  customerIndexKey?: DistributedCustomerIndexKeyRecord;
 
   /** Throughput limit per phone number (messages per second). */
   @IsOptional()

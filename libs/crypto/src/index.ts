@@ -15,3 +15,5 @@ export * from './reencrypt';
 export * from './secret-sealer';
 export * from './key-distribution';
 export * from './key-user-providers';
+export * from './customer-index';
+export * from './customer-identity';

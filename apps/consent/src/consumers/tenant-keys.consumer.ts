@@ -1,6 +1,6 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { TenantChangedEvent, Topics } from '@custody/contracts';
-import { DataKeyReceiver } from '@custody/crypto';
+import { CustomerIndexKeys, DataKeyReceiver } from '@custody/crypto';
 import { asTenantId } from '@custody/database';
 import { EventSubscriber } from '@custody/kafka';
 import { ConsentSettings } from '../config/consent.settings';
@@ -8,7 +8,8 @@ import { ConsentSettings } from '../config/consent.settings';
 /**
  * Keeps consent's copy of the tenants' wrapped data keys in step with tenant-store (compacted
  * tenants topic, read from the start): consent opens customers' messages to find STOP/START and
- * seals its replies. An offboarded tenant's keys go.
+ * seals its replies; and their customer index keys (consent's API takes customers' numbers and
+ * looks them up by reference). An offboarded tenant's keys go.
  */
 @Injectable()
 export class TenantKeysConsumer implements OnApplicationBootstrap {
@@ -17,6 +18,7 @@ export class TenantKeysConsumer implements OnApplicationBootstrap {
   constructor(
     private readonly subscriber: EventSubscriber,
     private readonly keys: DataKeyReceiver,
+    private readonly indexKeys: CustomerIndexKeys,
     private readonly settings: ConsentSettings,
   ) {}
 
@@ -30,7 +32,11 @@ export class TenantKeysConsumer implements OnApplicationBootstrap {
         groupId: `${this.settings.consumerGroup}-tenant-keys`,
         topics: [Topics.TenantsChanged],
         fromBeginning: true,
-        handler: (event) => this.keys.receive(asTenantId(event.tenantId), event.deleted ? [] : event.dataKeys),
+        handler: async (event) => {
+          const tenantId = asTenantId(event.tenantId);
+          await this.keys.receive(tenantId, event.deleted ? [] : event.dataKeys);
+          await this.indexKeys.receive(tenantId, event.deleted ? null : event.customerIndexKey);
+        },
       });
     } catch (error) {
       this.logger.warn({ msg: 'cannot subscribe to tenants; retrying', retryMs, err: error });

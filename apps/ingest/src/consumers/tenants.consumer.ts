@@ -1,6 +1,6 @@
 import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { TenantChangedEvent, Topics } from '@custody/contracts';
-import { DataKeyReceiver } from '@custody/crypto';
+import { CustomerIndexKeys, DataKeyReceiver } from '@custody/crypto';
 import { asTenantId } from '@custody/database';
 import { EventSubscriber } from '@custody/kafka';
 import { RoutingRepository } from '../repositories/routing.repository';
@@ -17,6 +17,7 @@ export class TenantsConsumer implements OnApplicationBootstrap {
     private readonly subscriber: EventSubscriber,
     private readonly routing: RoutingRepository,
     private readonly keys: DataKeyReceiver,
+    private readonly indexKeys: CustomerIndexKeys,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -29,10 +30,12 @@ export class TenantsConsumer implements OnApplicationBootstrap {
         // An earlier event of a tenant whose offboarding request was handled first changes nothing.
         if (event.deleted || (await this.routing.isOffboarded(tenantId))) {
           await this.keys.receive(tenantId, []);
+          await this.indexKeys.receive(tenantId, null);
           await this.routing.forgetTenant(tenantId);
           return;
         }
         await this.keys.receive(tenantId, event.dataKeys);
+        await this.indexKeys.receive(tenantId, event.customerIndexKey);
         await this.routing.applyTenant(tenantId, {
           businessAccountId: event.businessAccountId,
           displayName: event.displayName,

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import { Topics, TenantChangedEvent } from '@custody/contracts';
-import { DataKeyRecord, distributeDataKeys, isEnvelope } from '@custody/crypto';
+import { DataKeyRecord, distributeCustomerIndexKey, distributeDataKeys, isEnvelope } from '@custody/crypto';
 import { asTenantId, enqueueOutbox, TenantDb, TenantId } from '@custody/database';
 import { ClientCredentialEntity, PhoneNumberEntity, TenantEntity } from '../entities';
 
@@ -161,6 +161,18 @@ export class TenantRepository {
     });
   }
 
+  /** Tenants without a customer index key (created before there were any), a batch. */
+  withoutIndexKey(limit: number): Promise<TenantId[]> {
+    return this.db.forPlatform(async (m) => {
+      const rows: Array<{ id: string }> = await m.query(
+        `SELECT t.id FROM tenants t WHERE NOT EXISTS (SELECT 1 FROM customer_index_keys k WHERE k.tenant_id = t.id)
+          ORDER BY t.id LIMIT $1`,
+        [limit],
+      );
+      return rows.map((r) => asTenantId(r.id));
+    });
+  }
+
   /** Every tenant id after a cursor, a batch (platform scope: master key rewrap republishes all). */
   async idsAfter(afterId: string | null, limit: number): Promise<TenantId[]> {
     const rows: Array<{ id: string }> = await this.db.forPlatform((m) =>
@@ -199,7 +211,7 @@ export class TenantRepository {
   private async distributed(
     m: EntityManager,
     tenantId: string,
-  ): Promise<Pick<TenantChangedEvent, 'webhookAppSecretCiphertext' | 'dataKeys'>> {
+  ): Promise<Pick<TenantChangedEvent, 'webhookAppSecretCiphertext' | 'dataKeys' | 'customerIndexKey'>> {
     const secrets: Array<{ s: string }> = await m.query(
       `SELECT app_secret_ciphertext AS s FROM tenants WHERE id = $1`,
       [tenantId],
@@ -213,6 +225,15 @@ export class TenantRepository {
       destroyed_at: Date | null;
     }> = await m.query(
       `SELECT version, master_key_id, wrapped_key, created_at, retired_at, destroyed_at FROM data_keys WHERE tenant_id = $1 ORDER BY version`,
+      [tenantId],
+    );
+    const index: Array<{
+      master_key_id: string;
+      wrapped_key: Buffer | null;
+      created_at: Date;
+      destroyed_at: Date | null;
+    }> = await m.query(
+      `SELECT master_key_id, wrapped_key, created_at, destroyed_at FROM customer_index_keys WHERE tenant_id = $1`,
       [tenantId],
     );
     const records: DataKeyRecord[] = keys.map((k) => ({
@@ -230,6 +251,17 @@ export class TenantRepository {
     return {
       ...(secret && isEnvelope(secret) ? { webhookAppSecretCiphertext: secret } : {}),
       dataKeys: distributeDataKeys(records),
+      ...(index[0]
+        ? {
+            customerIndexKey: distributeCustomerIndexKey({
+              tenantId: asTenantId(tenantId),
+              masterKeyId: index[0].master_key_id,
+              wrappedKey: index[0].wrapped_key,
+              createdAt: index[0].created_at,
+              destroyedAt: index[0].destroyed_at,
+            }),
+          }
+        : {}),
     };
   }
 

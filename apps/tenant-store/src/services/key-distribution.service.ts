@@ -1,5 +1,5 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { FieldCipher, isEnvelope, TenantKeyring, WEBHOOK_APP_SECRET_AAD } from '@custody/crypto';
+import { CustomerIndexKeys, FieldCipher, isEnvelope, TenantKeyring, WEBHOOK_APP_SECRET_AAD } from '@custody/crypto';
 import { TenantId } from '@custody/database';
 import { OutboxService } from '@custody/kafka';
 import { TenantRepository } from '../repositories/tenant.repository';
@@ -22,6 +22,7 @@ export class KeyDistributionService implements OnApplicationBootstrap, OnApplica
     private readonly tenants: TenantRepository,
     private readonly keyring: TenantKeyring,
     private readonly cipher: FieldCipher,
+    private readonly indexKeys: CustomerIndexKeys,
     private readonly outbox: OutboxService,
   ) {}
 
@@ -79,6 +80,34 @@ export class KeyDistributionService implements OnApplicationBootstrap, OnApplica
   }
 
   /**
+   * Tenants from before customer index keys: their key made and the tenant published again (the
+   * services that turn numbers into references get it). Failures join `failedIds`.
+   */
+  private async indexOlderTenants(failedIds: Set<string>): Promise<number> {
+    let done = 0;
+    for (;;) {
+      const ids = (await this.tenants.withoutIndexKey(BATCH + failedIds.size)).filter((id) => !failedIds.has(id));
+      for (const id of ids) {
+        try {
+          await this.indexKeys.ensure(id);
+          done += (await this.tenants.republish(id)) ? 1 : 0;
+        } catch (error) {
+          failedIds.add(id);
+          this.logger.warn({
+            msg: 'cannot make an older tenant’s customer index key; skipped for now',
+            tenantId: id,
+            err: error,
+          });
+        }
+      }
+      this.outbox.wake();
+      if (ids.length < BATCH) {
+        return done;
+      }
+    }
+  }
+
+  /**
    * Tenants from before key distribution: their key made, their app secret sealed, both published.
    * One tenant that fails (its key cannot be unwrapped) is logged and skipped, never holding up the
    * others; it is counted in `failed`.
@@ -112,6 +141,7 @@ export class KeyDistributionService implements OnApplicationBootstrap, OnApplica
       done += progressed;
       this.outbox.wake();
       if (ids.length < BATCH || progressed === 0) {
+        done += await this.indexOlderTenants(failedIds);
         if (done > 0) {
           this.logger.log({ msg: 'older tenants’ keys published and app secrets sealed', tenants: done });
         }

@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { TenantKeyring } from '@custody/crypto';
+import { CustomerIndexKeys, TenantKeyring } from '@custody/crypto';
 import { TenantDb } from '@custody/database';
 import { MasterKeyStatusDto, RewrapJobDto } from '../dtos/keys.dto';
 import { KeyDistributionService } from './key-distribution.service';
@@ -18,6 +18,7 @@ export class MasterKeyService {
 
   constructor(
     private readonly keyring: TenantKeyring,
+    private readonly indexKeys: CustomerIndexKeys,
     private readonly db: TenantDb,
     private readonly distribution: KeyDistributionService,
   ) {}
@@ -26,7 +27,10 @@ export class MasterKeyService {
     const activeMasterKeyId = await this.keyring.activeMasterKeyId();
     const rows: Array<{ master_key_id: string; n: number }> = await this.db.forPlatform((m) =>
       m.query(
-        `SELECT master_key_id, count(*)::int AS n FROM data_keys WHERE destroyed_at IS NULL GROUP BY 1 ORDER BY 1`,
+        `SELECT master_key_id, count(*)::int AS n FROM (
+           SELECT master_key_id FROM data_keys WHERE destroyed_at IS NULL
+           UNION ALL SELECT master_key_id FROM customer_index_keys WHERE destroyed_at IS NULL) k
+          GROUP BY 1 ORDER BY 1`,
       ),
     );
     return {
@@ -64,6 +68,10 @@ export class MasterKeyService {
           job.failed = p.failed;
         },
       });
+      // The customer index keys too (one per tenant; counted with the data keys in the status).
+      const index = await this.indexKeys.rewrapAll();
+      result.rewrapped += index.rewrapped;
+      result.failed += index.failed;
       if (result.rewrapped > 0) {
         // ingest and consent hold the keys too: they get the new wrapping before the old master key may go.
         await this.distribution.publishAll();

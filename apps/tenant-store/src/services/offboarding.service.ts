@@ -1,6 +1,6 @@
 import { HttpStatus, Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { TenantKeyring } from '@custody/crypto';
+import { CustomerIndexKeys, TenantKeyring } from '@custody/crypto';
 import { asTenantId, enqueueOutboxBatch, TenantDb, TenantId } from '@custody/database';
 import {
   OFFBOARDING_SERVICES,
@@ -52,6 +52,7 @@ export class OffboardingService {
     private readonly db: TenantDb,
     private readonly tenants: TenantRepository,
     private readonly keyring: TenantKeyring,
+    private readonly indexKeys: CustomerIndexKeys,
     private readonly outbox: OutboxService,
     private readonly marketing: MarketingAuthorizationService,
     private readonly offboardings: OffboardingRepository,
@@ -92,6 +93,7 @@ export class OffboardingService {
     // From here on, nothing of the tenant that might remain anywhere decrypts.
     await this.keyring.destroy(tenantId);
     const dataKeys = await this.keyring.purge(tenantId);
+    const indexKeys = await this.indexKeys.purge(tenantId);
 
     const offboardingId = randomUUID();
     const occurredAt = new Date().toISOString();
@@ -141,6 +143,7 @@ export class OffboardingService {
       ['message_statuses', statuses],
       ['conversations', conversations],
       ['data_keys', dataKeys],
+      ['customer_index_keys', indexKeys],
     ] as const) {
       if (n > 0) {
         tables[name] = (tables[name] ?? 0) + n;

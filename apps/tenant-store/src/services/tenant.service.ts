@@ -1,7 +1,7 @@
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { Roles } from '@custody/auth';
-import { FieldCipher, TenantKeyring, WEBHOOK_APP_SECRET_AAD } from '@custody/crypto';
+import { CustomerIndexKeys, FieldCipher, TenantKeyring, WEBHOOK_APP_SECRET_AAD } from '@custody/crypto';
 import { asTenantId } from '@custody/database';
 import { checkEgressUrl, DomainError, notFound } from '@custody/platform';
 import {
@@ -30,6 +30,7 @@ export class TenantService {
     private readonly outbox: OutboxService,
     private readonly keyring: TenantKeyring,
     private readonly cipher: FieldCipher,
+    private readonly indexKeys: CustomerIndexKeys,
     @Inject(WEBHOOK_URL_POLICY) private readonly webhookPolicy: { allowLoopback: boolean },
   ) {}
 
@@ -57,6 +58,8 @@ export class TenantService {
     // The tenant's data key exists before its first event: the tenants topic carries it (wrapped)
     // to the services that seal content at the edge, and the app secret is sealed under it.
     const appSecretCiphertext = await this.cipher.encrypt(id, dto.appSecret, WEBHOOK_APP_SECRET_AAD);
+    // Likewise its customer index key: ingest turns customers' numbers into references from the first message on.
+    await this.indexKeys.ensure(id);
     try {
       const tenant = await this.tenants.create({
         id,
@@ -76,6 +79,7 @@ export class TenantService {
     } catch (error) {
       // No tenant, no key: the one just made for it goes.
       await this.keyring.purge(id).catch(() => undefined);
+      await this.indexKeys.purge(id).catch(() => undefined);
       if (error instanceof DuplicateError) {
         const what = error.constraint.includes('phone') ? 'a phone number id' : 'the business account id';
         throw new DomainError(HttpStatus.CONFLICT, 'conflict', `Another tenant already uses ${what}`);
