@@ -79,7 +79,9 @@ function grantUnit(i, subjects, tenantId) {
   return {
     items: [
       {
-        waId: String(15550000000 + (i % CUSTOMERS)),
+        customerRef: Buffer.from(`customer-${i % CUSTOMERS}`)
+          .toString('base64url')
+          .padEnd(43, 'A'),
         draft: {
           kind: 'consent.granted',
           tenant: tenantId,

@@ -147,6 +147,10 @@ async function main() {
     });
     const base = 155500000000 + Math.floor(Math.random() * 100_000) * 1_000_000;
     const customers = Array.from({ length: N }, (_, i) => ({ waId: String(base + i), consented: i % 10 !== 9 }));
+    // Events name customers by their keyed reference (the tenant's index key, as ingest computes it).
+    for (const c of customers) {
+      c.ref = (await seal.customer(tenantId, c.waId)).ref;
+    }
 
     // The customers who will write STOP get real grants through the consent API (the consent
     // service must hold them to revoke them); the others' grants are published to the compacted
@@ -186,7 +190,7 @@ async function main() {
               tenantId,
               occurredAt: at,
               subject,
-              customer: { waId: c.waId },
+              customer: { ref: c.ref },
               purpose: { key: 'ads', dataUse: 'marketing.advertising', version: 1, language: 'en', wordingHash },
               status: 'granted',
               method: 'api',
@@ -217,7 +221,7 @@ async function main() {
     // Phase 1: candidates, as tenant-store publishes them.
     const now = new Date().toISOString();
     const candidate = (c, i) => {
-      const conversationId = conversationIdFor(tenantId, phoneNumberId, c.waId);
+      const conversationId = conversationIdFor(tenantId, phoneNumberId, c.ref);
       const messageId = `wamid.bench${Date.now()}${i}`;
       return {
         key: `${tenantId}:${conversationId}`,
@@ -234,7 +238,7 @@ async function main() {
             messageId,
             conversationId,
             phoneNumberId,
-            customer: { waId: c.waId },
+            customer: { ref: c.ref, memberHash: createHash('sha256').update(c.waId).digest('hex') },
             origin: 'customer',
             networkTimestamp: now,
             custody: { e2e: false, hostedBy: 'custody' },

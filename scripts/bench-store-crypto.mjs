@@ -18,7 +18,16 @@ import { requireStackEnv, serviceDatabaseUrl } from './lib/stack-env.mjs';
 
 const require = createRequire(import.meta.url);
 const { conversationIdFor, CUSTODY_MARKING } = require('@custody/contracts');
-const { FieldCipher, LocalKeyProvider, messageContentAad, SqlDataKeyStore, TenantKeyring } = require('@custody/crypto');
+const {
+  CustomerIdentity,
+  CustomerIndexKeys,
+  FieldCipher,
+  LocalKeyProvider,
+  MemoryCustomerIndexKeyStore,
+  messageContentAad,
+  SqlDataKeyStore,
+  TenantKeyring,
+} = require('@custody/crypto');
 const { asTenantId, createDataSource, TenantDb } = require('@custody/database');
 const { MessageRepository } = require('../apps/tenant-store/dist/repositories/message.repository.js');
 const {
@@ -33,6 +42,8 @@ const BATCHES = Number(process.env.BENCH_BATCHES ?? 30); // per round and mode
 const BATCH = 100; // messages per consumer batch
 const PARALLEL = Number(process.env.BENCH_PARALLEL ?? 3); // batches in flight (tenant-store handles 3 partitions at once)
 const BODY_BYTES = Number(process.env.BENCH_BODY_BYTES ?? 200);
+/** Customers' references and sealed numbers (set up in main). */
+let identity;
 const CUSTOMERS = 200;
 const fmt = (n, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 
@@ -88,15 +99,17 @@ function batch(tenant, lane, codec) {
       const customer = lane * perLane + (randomBytes(4).readUInt32BE() % perLane);
       const waId = `1555${String(customer).padStart(7, '0')}`;
       const id = `wamid.bsc${randomBytes(12).toString('base64url')}`;
+      // The customer's reference and sealed number, as ingest makes them (both modes: not what is compared).
+      const who = await identity.identify(tenant.id, waId);
       return {
         eventId: id,
         type: 'message.inbound',
         tenantId: tenant.id,
         occurredAt: new Date(now).toISOString(),
         messageId: id,
-        conversationId: conversationIdFor(tenant.id, tenant.phoneNumberId, waId),
+        conversationId: conversationIdFor(tenant.id, tenant.phoneNumberId, who.ref),
         phoneNumberId: tenant.phoneNumberId,
-        customer: { waId },
+        customer: who,
         origin: 'customer',
         messageType: 'text',
         contentCiphertext: await codec.encryptJson(tenant.id, { body: body() }, messageContentAad(id)),
@@ -169,8 +182,10 @@ async function main() {
   });
   await platformDataSource.initialize();
   const db = new TenantDb(dataSource, platformDataSource);
-  const keyring = new TenantKeyring(new SqlDataKeyStore(db), LocalKeyProvider.ephemeral(['mk-bench']));
+  const masterKeys = LocalKeyProvider.ephemeral(['mk-bench']);
+  const keyring = new TenantKeyring(new SqlDataKeyStore(db), masterKeys);
   const cipher = new FieldCipher(keyring);
+  identity = new CustomerIdentity(new CustomerIndexKeys(new MemoryCustomerIndexKeyStore(), masterKeys), cipher);
   const repo = new MessageRepository(db);
   const marketing = new MarketingAuthorizationRepository(db);
   // The rows stay in the outbox (this script measures the store, not the relay).
@@ -178,13 +193,13 @@ async function main() {
   const modes = {
     encrypted: {
       codec: cipher,
-      store: new MessageStoreService(repo, outbox, cipher, marketing),
-      read: new ConversationService(repo, cipher),
+      store: new MessageStoreService(repo, outbox, cipher, marketing, identity),
+      read: new ConversationService(repo, cipher, identity),
     },
     plain: {
       codec: passThrough,
-      store: new MessageStoreService(repo, outbox, passThrough, marketing),
-      read: new ConversationService(repo, passThrough),
+      store: new MessageStoreService(repo, outbox, passThrough, marketing, identity),
+      read: new ConversationService(repo, passThrough, identity),
     },
   };
   const tenants = { encrypted: await newTenant(), plain: await newTenant() };

@@ -4,8 +4,11 @@ import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
 const { conversationIdFor } = require('../../libs/contracts/dist/index.js');
 const {
+  CustomerIdentity,
+  CustomerIndexKeys,
   FieldCipher,
   LocalKeyProvider,
+  SqlCustomerIndexKeyStore,
   SqlDataKeyStore,
   TenantKeyring,
   messageContentAad,
@@ -14,7 +17,8 @@ const {
 /**
  * Seals content as ingest does at the edge, for scripts that publish message events themselves:
  * under the tenant's data key (tenant-store's table, unwrapped with the platform's master key file).
- * `pool` is a pg Pool of the owner role (MIGRATION_DATABASE_URL). Returns (tenantId, messageId, content) → ciphertext.
+ * `pool` is a pg Pool of the owner role (MIGRATION_DATABASE_URL). Returns (tenantId, messageId, content) → ciphertext,
+ * with `.customer(tenantId, waId)` → the customer's reference and sealed number, as ingest makes them.
  */
 export function contentSealer({ masterKeyFile, pool }) {
   const inTransaction = async (setting, work) => {
@@ -36,13 +40,24 @@ export function contentSealer({ masterKeyFile, pool }) {
       inTransaction(`set_config('custody.tenant_id', '${tenantId.toLowerCase()}', true)`, work),
     forPlatform: (work) => inTransaction(`set_config('custody.platform', 'on', true)`, work),
   };
-  const keyring = new TenantKeyring(
-    new SqlDataKeyStore(runner, { table: 'tenant_store.data_keys' }),
-    LocalKeyProvider.fromFile(masterKeyFile),
-    { createKeys: false },
-  );
+  const provider = LocalKeyProvider.fromFile(masterKeyFile);
+  const keyring = new TenantKeyring(new SqlDataKeyStore(runner, { table: 'tenant_store.data_keys' }), provider, {
+    createKeys: false,
+  });
   const cipher = new FieldCipher(keyring);
-  return (tenantId, messageId, content) => cipher.encryptJson(tenantId, content, messageContentAad(messageId));
+  const identity = new CustomerIdentity(
+    new CustomerIndexKeys(
+      new SqlCustomerIndexKeyStore(runner, { table: 'tenant_store.customer_index_keys' }),
+      provider,
+      {
+        createKeys: false,
+      },
+    ),
+    cipher,
+  );
+  const seal = (tenantId, messageId, content) => cipher.encryptJson(tenantId, content, messageContentAad(messageId));
+  seal.customer = (tenantId, waId) => identity.identify(tenantId, waId);
+  return seal;
 }
 
 /** `--name N` from the command line as a number, else `fallback`. */
@@ -56,7 +71,8 @@ export function numberFlag(args, name, fallback) {
  * content `{ body: text }` sealed by `seal` (a `contentSealer`).
  */
 export async function inboundTextMessage({ tenantId, phoneNumberId, waId, messageId, text, at = new Date(), seal }) {
-  const conversationId = conversationIdFor(tenantId, phoneNumberId, waId);
+  const customer = await seal.customer(tenantId, waId);
+  const conversationId = conversationIdFor(tenantId, phoneNumberId, customer.ref);
   return {
     key: `${tenantId}:${conversationId}`,
     value: JSON.stringify({
@@ -67,7 +83,7 @@ export async function inboundTextMessage({ tenantId, phoneNumberId, waId, messag
       messageId,
       conversationId,
       phoneNumberId,
-      customer: { waId },
+      customer,
       origin: 'customer',
       messageType: 'text',
       contentCiphertext: await seal(tenantId, messageId, { body: text }),

@@ -30,8 +30,11 @@ export async function storeCeiling({
 }) {
   const { conversationIdFor, CUSTODY_MARKING } = require('@custody/contracts');
   const {
+    CustomerIdentity,
+    CustomerIndexKeys,
     FieldCipher,
     LocalKeyProvider,
+    SqlCustomerIndexKeyStore,
     messageContentAad,
     SqlDataKeyStore,
     TenantKeyring,
@@ -85,9 +88,10 @@ export async function storeCeiling({
       [phoneNumberId, tenantId],
     );
     const db = new TenantDb(dataSource, platformDataSource);
-    const cipher = new FieldCipher(
-      new TenantKeyring(new SqlDataKeyStore(db), LocalKeyProvider.ephemeral(['mk-bench'])),
-    );
+    const masterKeys = LocalKeyProvider.ephemeral(['mk-bench']);
+    const cipher = new FieldCipher(new TenantKeyring(new SqlDataKeyStore(db), masterKeys));
+    // The customer's reference and sealed number, as ingest makes them at the edge.
+    const identity = new CustomerIdentity(new CustomerIndexKeys(new SqlCustomerIndexKeyStore(db), masterKeys), cipher);
     // The outbox relay is not part of the write: whatever the service tells it (wake, publish the
     // rows just committed) is a no-op here; the rows stay in the table and are deleted below.
     const relay = new Proxy({}, { get: () => async () => undefined });
@@ -96,6 +100,7 @@ export async function storeCeiling({
       relay,
       cipher,
       new MarketingAuthorizationRepository(db),
+      identity,
     );
 
     const perLane = Math.max(1, Math.floor(customers / parallel));
@@ -106,15 +111,16 @@ export async function storeCeiling({
       seq += 1;
       const now = new Date().toISOString();
       const content = { name: 'bench', language: { code: 'en' } };
+      const customer = await identity.identify(tenantId, waId);
       return {
         eventId: id,
         type: 'message.outbound',
         tenantId,
         occurredAt: now,
         messageId: id,
-        conversationId: conversationIdFor(tenantId, phoneNumberId, waId),
+        conversationId: conversationIdFor(tenantId, phoneNumberId, customer.ref),
         phoneNumberId,
-        customer: { waId },
+        customer,
         origin: 'business',
         messageType: 'template',
         contentCiphertext: await cipher.encryptJson(tenantId, content, messageContentAad(id)),
@@ -130,7 +136,7 @@ export async function storeCeiling({
       messageId: m.messageId,
       conversationId: m.conversationId,
       phoneNumberId,
-      recipientWaId: m.customer.waId,
+      recipient: { ref: m.customer.ref, waIdCiphertext: m.customer.waIdCiphertext },
       status: s,
       networkTimestamp: new Date().toISOString(),
       custody: { ...CUSTODY_MARKING },
@@ -199,6 +205,7 @@ export async function storeCeiling({
       `DELETE FROM messages WHERE tenant_id = $1`,
       `DELETE FROM conversations WHERE tenant_id = $1`,
       `DELETE FROM data_keys WHERE tenant_id = $1`,
+      `DELETE FROM customer_index_keys WHERE tenant_id = $1`,
       `DELETE FROM phone_numbers WHERE tenant_id = $1`,
       `DELETE FROM tenants WHERE id = $1`,
     ]) {

@@ -1,7 +1,7 @@
 import type { KafkaMessage } from 'kafkajs';
 import { Topics } from '@custody/contracts';
 import { uniqueDigits } from '@custody/testing';
-import { openContent } from '../support/sealing';
+import { customerRef, openContent } from '../support/sealing';
 import {
   ConsentHarness,
   ConsentTenant,
@@ -100,7 +100,7 @@ describe('consent end to end: API grants, in-chat STOP and START (real Kafka and
       type: 'consent.granted',
       status: 'granted',
       eventId: grant.body.id,
-      customer: { waId },
+      customer: { ref: await customerRef(t.id, waId) },
       purpose: { key: 'ads', version: 1 },
       logIndex: 1,
     });
@@ -132,7 +132,7 @@ describe('consent end to end: API grants, in-chat STOP and START (real Kafka and
       origin: 'system',
       messageType: 'system',
       conversationId: stop.conversationId,
-      customer: { waId },
+      customer: stop.customer,
       content: { body: expect.stringContaining('no longer receive marketing messages') },
       custody: { e2e: false, hostedBy: 'custody' },
     });

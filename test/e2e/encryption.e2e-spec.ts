@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Topics } from '@custody/contracts';
 import { readTopic, testKafka, testTopic, uniqueDigits, waitForMessage } from '@custody/testing';
 import { inboundMessage } from '../support/messages';
+import { customerRef } from '../support/sealing';
 import { PlatformHarness, startPlatform } from '../support/platform.harness';
 import { approvedTemplate } from '../support/templates';
 import { registerAdsAccount } from '../support/sandbox.harness';
@@ -358,6 +359,21 @@ describe('hosted messages at rest: encrypted per tenant, rotatable (real stack)'
       // The app secret neither, though the tenants topic carries it to ingest.
       expect(await onBroker(tenant.appSecret)).toEqual([]);
       expect(await rowsContaining(tenant.appSecret)).toEqual([]);
+      // Nor the customer's phone number (wa_id): tables, events and Kafka keys name the customer by
+      // a keyed reference, and hold the number only sealed. The control: the same scans find the
+      // reference and the inbound message's id, so they read the rows and records the number
+      // would be in (conversations, received-message ids, queued webhooks, outboxes, every topic).
+      const ref = await customerRef(tenant.id, waId);
+      expect(await rowsContaining(ref)).toEqual(
+        expect.arrayContaining([
+          expect.stringMatching(/^tenant_store\.conversations /),
+          expect.stringMatching(/^ingest\.inbound_messages /),
+        ]),
+      );
+      expect((await rowsContaining(inboundId)).length).toBeGreaterThan(0);
+      expect((await onBroker(ref)).length).toBeGreaterThan(0);
+      expect(await rowsContaining(waId)).toEqual([]);
+      expect(await onBroker(waId)).toEqual([]);
 
       // The tenant reads everything through the API…
       const list = await p.store.request('GET', `/v1/conversations?customer=${waId}`, { token });
@@ -365,6 +381,9 @@ describe('hosted messages at rest: encrypted per tenant, rotatable (real stack)'
       const byId = new Map((detail.body.messages as any[]).map((m) => [m.id, m.content]));
       expect(byId.get(inboundId)).toEqual({ body: `${marker} inbound text` });
       expect(byId.get(sent[0])).toEqual({ body: `${marker} outbound text` });
+      // The tenant sees its customer's number (opened for it), and looks the customer up by it.
+      expect(list.body.data[0].customer).toBe(waId);
+      expect(detail.body.customer).toBe(waId);
       expect(JSON.stringify(byId.get(sent[2]))).toContain(`${marker} template parameter`);
       // …and, once its endpoint is back, the queued webhook, opened and signed with its app secret.
       receiver.mode = 'ok';
@@ -377,6 +396,7 @@ describe('hosted messages at rest: encrypted per tenant, rotatable (real stack)'
       expect(receiver.items('messages').find((m) => m.id === inboundId).text).toEqual({
         body: `${marker} inbound text`,
       });
+      expect(receiver.items('messages').find((m) => m.id === inboundId).from).toBe(waId);
     } finally {
       await receiver.stop();
     }

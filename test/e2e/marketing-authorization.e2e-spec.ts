@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { Consumer } from 'kafkajs';
-import { MarketingAuthorizedEvent, Topics } from '@custody/contracts';
+import { adsPhoneHash, MarketingAuthorizedEvent, Topics } from '@custody/contracts';
 import { testKafka, testTopic, uniqueDigits } from '@custody/testing';
 import { PlatformHarness, startPlatform } from '../support/platform.harness';
 import { registerAdsAccount } from '../support/sandbox.harness';
+import { customerRef } from '../support/sealing';
 import { waitFor } from '../support/wait';
 
 /**
@@ -75,13 +76,15 @@ describe('marketing candidates from the network (real stack)', () => {
       candidate: {
         authorizationId,
         authorizationVersion: 1,
-        customer: { waId: fromAd },
+        // The customer by reference and ads match key only: the number is not on the topic.
+        customer: { ref: await customerRef(tenant.id, fromAd), memberHash: adsPhoneHash(fromAd) },
         origin: 'customer',
         referral: { sourceId: '120210000000000042', sourceType: 'ad', ctwaClid },
         custody: { e2e: false, hostedBy: 'custody' },
       },
     });
     expect(JSON.stringify(candidate)).not.toContain('red sneakers');
+    expect(JSON.stringify(candidate)).not.toContain(fromAd);
 
     // The business answers through the Cloud-API-compatible send: the conversation came from an ad,
     // so the reply is a candidate too, carrying the conversation's click id.
@@ -102,7 +105,7 @@ describe('marketing candidates from the network (real stack)', () => {
     );
     expect(replyCandidate.candidate).toMatchObject({
       origin: 'business',
-      customer: { waId: fromAd },
+      customer: { ref: await customerRef(tenant.id, fromAd), memberHash: adsPhoneHash(fromAd) },
       referral: { ctwaClid },
     });
 

@@ -20,6 +20,7 @@ import {
   audienceDestination,
   datasetDestination,
   ExportHarness,
+  exportCustomer,
   startMarketingExport,
 } from '../support/marketing-export.harness';
 
@@ -471,10 +472,10 @@ describe('marketing export: consent-gated, exactly once, removable, auditable (r
     });
     expect([...(await ads.members(d1.audienceId!)), ...(await ads.members(d2.audienceId!))]).toEqual([]);
     const linked = await ex.sql(
-      `SELECT 'record' AS t FROM marketing_export.export_records WHERE tenant_id = $1 AND (wa_id = $2 OR member_hash = $3 OR message_id IS NOT NULL OR conversation_id IS NOT NULL)
+      `SELECT 'record' AS t FROM marketing_export.export_records WHERE tenant_id = $1 AND (customer_ref = $2 OR member_hash = $3 OR message_id IS NOT NULL OR conversation_id IS NOT NULL)
        UNION ALL SELECT 'member' FROM marketing_export.audience_members WHERE tenant_id = $1
        UNION ALL SELECT 'consent' FROM marketing_export.consent_states WHERE tenant_id = $1`,
-      [t.id, waId, hashPhone(waId)],
+      [t.id, (await exportCustomer(t.id, waId)).ref, hashPhone(waId)],
     );
     expect(linked).toEqual([]);
     const rows = await ledger(t);

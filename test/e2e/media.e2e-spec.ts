@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { PlatformHarness, startPlatform } from '../support/platform.harness';
 import { TestTenant } from '../support/tenant-store.harness';
+import { customerRef } from '../support/sealing';
 import { waitFor } from '../support/wait';
 import { WebhookReceiver } from '../support/webhook-receiver';
 
@@ -259,8 +260,8 @@ describe('media endpoints (real stack)', () => {
       const download = await get(c, json(meta).url as string);
       expect(download.bytes.equals(bytes)).toBe(true);
       // Sealed at rest, and another tenant's id for everyone else.
-      const [row] = await p.sql(`SELECT content_ciphertext, wa_id FROM ingest.media WHERE id = $1`, [mediaId]);
-      expect(row.wa_id).toBe(waId);
+      const [row] = await p.sql(`SELECT content_ciphertext, customer_ref FROM ingest.media WHERE id = $1`, [mediaId]);
+      expect(row.customer_ref).toBe(await customerRef(c.id, waId));
       expect(Buffer.from(row.content_ciphertext).includes(Buffer.from('broken heel'))).toBe(false);
       expect((await get(a, `/v25.0/${mediaId}`)).status).toBe(404);
       // Erasing the customer erases the media they sent.

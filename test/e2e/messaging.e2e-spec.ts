@@ -2,6 +2,7 @@ import { NETWORK_SIGNATURE_HEADER, signBody } from '@custody/contracts';
 import { PlatformHarness, startPlatform } from '../support/platform.harness';
 import { approvedTemplate } from '../support/templates';
 import { TestTenant } from '../support/tenant-store.harness';
+import { customerRef } from '../support/sealing';
 import { waitFor } from '../support/wait';
 import { WebhookReceiver } from '../support/webhook-receiver';
 
@@ -216,8 +217,8 @@ describe('the hosted message path over the real stack', () => {
     );
     await new Promise((r) => setTimeout(r, 1000));
     const business = await p.sql(
-      `SELECT count(*)::int AS n FROM tenant_store.messages m JOIN tenant_store.conversations c ON c.id = m.conversation_id WHERE c.customer_wa_id = $1 AND m.origin = 'business'`,
-      [waId],
+      `SELECT count(*)::int AS n FROM tenant_store.messages m JOIN tenant_store.conversations c ON c.id = m.conversation_id WHERE c.customer_ref = $1 AND m.origin = 'business'`,
+      [await customerRef(tenant.id, waId)],
     );
     expect(business[0].n).toBe(1);
     const inbox = await p.sandbox('GET', `/sandbox/v1/customers/${waId}/inbox?phoneNumberId=${tenant.phoneNumberId}`);

@@ -2,6 +2,7 @@ import { WhatsAppAPI } from 'whatsapp-api-js';
 import { Text } from 'whatsapp-api-js/messages';
 import { conversationIdFor, hostedNoticeMessageId } from '@custody/contracts';
 import { PlatformHarness, startPlatform } from '../support/platform.harness';
+import { customerRef } from '../support/sealing';
 import { waitFor } from '../support/wait';
 import { WebhookReceiver } from '../support/webhook-receiver';
 
@@ -123,7 +124,9 @@ describe('webhooks to tenants over the real stack', () => {
       const tenant = await p.newTenant({ webhookUrl: receiver.url });
       const waId = p.newCustomer();
       const inboundId = await customerWrites(waId, tenant.phoneNumberId, 'first contact');
-      const noticeId = hostedNoticeMessageId(conversationIdFor(tenant.id, tenant.phoneNumberId, waId));
+      const noticeId = hostedNoticeMessageId(
+        conversationIdFor(tenant.id, tenant.phoneNumberId, await customerRef(tenant.id, waId)),
+      );
       // The network reports the notice read (sent, delivered, read) and tenant-store has them all.
       await waitFor('the notice’s statuses stored', async () => {
         const rows = await p.sql(

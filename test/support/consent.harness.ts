@@ -93,7 +93,10 @@ export async function startConsent(
     const tenant = await ts.newTenant();
     // consent opens the tenant's messages with the data key tenant-store distributes: wait for it.
     await waitFor('consent to hold the tenant’s data key', async () => {
-      const rows = await platformSql(`SELECT 1 FROM consent.data_keys WHERE tenant_id = $1`, [tenant.id]);
+      const rows = await platformSql(
+        `SELECT 1 FROM consent.data_keys d JOIN consent.customer_index_keys k USING (tenant_id) WHERE d.tenant_id = $1`,
+        [tenant.id],
+      );
       return rows.length > 0;
     });
     const credential = await ts.request('POST', `/v1/tenants/${tenant.id}/credentials`, {

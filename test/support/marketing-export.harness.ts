@@ -1,6 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import {
+  adsPhoneHash,
   CUSTODY_MARKING,
   conversationIdFor,
   adsCredentialAad,
@@ -25,6 +26,23 @@ import { MarketingExportEnv } from '../../apps/marketing-export/src/config/marke
 import { APP_META } from '../../apps/marketing-export/src/meta';
 import { TEST_ADS_CREDENTIAL_KEY, TEST_AUDIENCE, TEST_ISSUER } from './tenant-store.harness';
 import { platformSql } from './sql';
+import { customerRef, UNOPENABLE_CIPHERTEXT } from './sealing';
+
+/**
+ * A customer as tenant-store names one to marketing-export: the reference under the tenant's key
+ * (a tenant tenant-store made) or, for a tenant with no keys, a stand-in derived from the number
+ * (deterministic, so the same customer matches), and the ads match key.
+ */
+export async function exportCustomer(tenantId: string, waId: string): Promise<{ ref: string; memberHash?: string }> {
+  let ref: string;
+  try {
+    ref = await customerRef(tenantId, waId);
+  } catch {
+    ref = createHash('sha256').update(`stand-in|${tenantId}|${waId}`).digest('base64url');
+  }
+  const memberHash = adsPhoneHash(waId);
+  return { ref, ...(memberHash ? { memberHash } : {}) };
+}
 
 export interface ExportHarness {
   app: INestApplication;
@@ -38,10 +56,11 @@ export interface ExportHarness {
   authorize: (tenantId: string, state: MarketingAuthorizationState) => Promise<void>;
   /** Publishes a tenant's ads credential as tenant-store would (`null`: deleted). */
   credential: (tenantId: string, adAccountId: string, token: string | null) => Promise<void>;
-  /** Publishes a candidate as tenant-store would; returns it. */
+  /** Publishes a candidate as tenant-store would (the customer given by number); returns it. */
   candidate: (
     tenantId: string,
-    fields: Partial<MarketingCandidate> & Pick<MarketingCandidate, 'authorizationId' | 'destination' | 'customer'>,
+    fields: Omit<Partial<MarketingCandidate>, 'customer'> &
+      Pick<MarketingCandidate, 'authorizationId' | 'destination'> & { customer: { waId: string } },
   ) => Promise<MarketingCandidate>;
   /** Publishes a candidate again (a replay), unchanged. */
   replay: (tenantId: string, candidate: MarketingCandidate) => Promise<void>;
@@ -109,16 +128,18 @@ export async function startMarketingExport(options: {
   const candidate: ExportHarness['candidate'] = async (tenantId, fields) => {
     const messageId = `wamid.test${uniqueDigits(20)}`;
     const phoneNumberId = fields.phoneNumberId ?? uniqueDigits(12);
+    const customer = await exportCustomer(tenantId, fields.customer.waId);
     const c: MarketingCandidate = {
       authorizationVersion: 1,
       dataUses: ['marketing.advertising.first_party.targeted'],
       messageId,
-      conversationId: conversationIdFor(tenantId, phoneNumberId, fields.customer.waId),
+      conversationId: conversationIdFor(tenantId, phoneNumberId, customer.ref),
       phoneNumberId,
       origin: 'customer',
       networkTimestamp: new Date().toISOString(),
       custody: { ...CUSTODY_MARKING },
       ...fields,
+      customer,
     };
     await replay(tenantId, c);
     return c;
@@ -186,7 +207,7 @@ export async function startMarketingExport(options: {
         occurredAt: new Date().toISOString(),
         type: 'erasure.requested',
         requestId,
-        customer: { waId },
+        customer: { ref: (await exportCustomer(tenantId, waId)).ref, waIdCiphertext: UNOPENABLE_CIPHERTEXT },
       };
       await publisher.publish(Topics.ErasureRequests, erasureEventKey(tenantId, requestId), event);
       return requestId;

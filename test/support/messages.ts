@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { AdReferral, conversationIdFor, CUSTODY_MARKING, MessageEvent, Topics } from '@custody/contracts';
 import type { KeyProvider } from '@custody/crypto';
 import { testKafka, testTopic } from '@custody/testing';
-import { sealContent, UNOPENABLE_CIPHERTEXT } from './sealing';
+import { sealContent, testCustomer, UNKNOWN_CUSTOMER_REF, UNOPENABLE_CIPHERTEXT } from './sealing';
 
 /**
  * An inbound customer message as ingest publishes it, in the conversation of `waId` with the
@@ -29,15 +29,18 @@ export async function inboundMessage(
 ): Promise<MessageEvent> {
   const id = `wamid.test${randomBytes(10).toString('hex')}`;
   const content = options.content ?? { body: options.body ?? 'x' };
+  const customer = options.unsealed
+    ? { ref: UNKNOWN_CUSTOMER_REF, waIdCiphertext: UNOPENABLE_CIPHERTEXT }
+    : await testCustomer(tenant.id, waId, options.masterKeys);
   return {
     eventId: id,
     type: 'message.inbound',
     tenantId: tenant.id,
     occurredAt: new Date().toISOString(),
     messageId: id,
-    conversationId: conversationIdFor(tenant.id, tenant.phoneNumberId, waId),
+    conversationId: conversationIdFor(tenant.id, tenant.phoneNumberId, customer.ref),
     phoneNumberId: tenant.phoneNumberId,
-    customer: { waId, ...(options.profileName ? { profileName: options.profileName } : {}) },
+    customer: { ...customer, ...(options.profileName ? { profileName: options.profileName } : {}) },
     origin: 'customer',
     messageType: options.messageType ?? 'text',
     contentCiphertext: options.unsealed

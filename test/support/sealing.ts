@@ -1,6 +1,10 @@
 import { Pool, PoolClient } from 'pg';
 import {
+  CustomerIdentity,
+  CustomerIndexKeys,
   FieldCipher,
+  IdentifiedCustomer,
+  SqlCustomerIndexKeyStore,
   KeyProvider,
   LocalKeyProvider,
   messageContentAad,
@@ -53,6 +57,44 @@ export function testCipher(provider: KeyProvider = defaultProvider): FieldCipher
   }
   return cipher;
 }
+
+const identities = new WeakMap<KeyProvider, CustomerIdentity>();
+
+/** Customers' references and sealed numbers as the edge makes them (from tenant_store's keys). */
+export function testIdentity(provider: KeyProvider = defaultProvider): CustomerIdentity {
+  let identity = identities.get(provider);
+  if (!identity) {
+    const store = new SqlCustomerIndexKeyStore(runner, { table: 'tenant_store.customer_index_keys' });
+    identity = new CustomerIdentity(
+      new CustomerIndexKeys(store, provider, { createKeys: false }),
+      testCipher(provider),
+    );
+    identities.set(provider, identity);
+  }
+  return identity;
+}
+
+/** A customer as events name one: reference and sealed number. */
+export function testCustomer(tenantId: string, waId: string, provider?: KeyProvider): Promise<IdentifiedCustomer> {
+  return testIdentity(provider).identify(tenantId as TenantId, waId);
+}
+
+/** The customer's reference: what tables, events and Kafka keys hold instead of the number. */
+export function customerRef(tenantId: string, waId: string, provider?: KeyProvider): Promise<string> {
+  return testIdentity(provider).ref(tenantId as TenantId, waId);
+}
+
+/** The number of a sealed customer (what only Custody's own code can read). */
+export function openCustomer(
+  tenantId: string,
+  customer: { ref: string; waIdCiphertext: string },
+  provider?: KeyProvider,
+): Promise<string> {
+  return testIdentity(provider).open(tenantId as TenantId, customer.ref, customer.waIdCiphertext);
+}
+
+/** A reference no tenant's key makes (for a tenant that has no keys: not ours). */
+export const UNKNOWN_CUSTOMER_REF = 'U'.repeat(43);
 
 /** A message's content sealed under its tenant's data key, as `contentCiphertext`. */
 export function sealContent(

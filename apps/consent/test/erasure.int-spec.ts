@@ -9,6 +9,7 @@ import {
   TopicWatch,
   watchTopic,
 } from '../../../test/support/consent.harness';
+import { testCustomer } from '../../../test/support/sealing';
 import { legacySubject, lookupOf } from '../src/repositories/pseudonym.repository';
 import { ConsentErasureService } from '../src/services/erasure.service';
 
@@ -43,14 +44,14 @@ describe('consent: erasing a customer unlinks the number from the log (real Post
 
   const post = (t: ConsentTenant, path: string, body: unknown) => h.request('POST', path, { token: t.admin, body });
   const get = (t: ConsentTenant, path: string) => h.request('GET', path, { token: t.admin }).then((r) => r.body);
-  const requestErasure = (t: ConsentTenant, waId: string) =>
+  const requestErasure = async (t: ConsentTenant, waId: string) =>
     erasure.handle({
       eventId: randomUUID(),
       type: 'erasure.requested',
       tenantId: t.id,
       occurredAt: new Date().toISOString(),
       requestId: randomUUID(),
-      customer: { waId },
+      customer: await testCustomer(t.id, waId),
     });
 
   async function tenantWithAds(): Promise<ConsentTenant> {

@@ -39,6 +39,7 @@ import { TemplateService } from './services/template.service';
 import { BusinessProfileService } from './services/business-profile.service';
 import { IngestRetentionService } from './services/retention.service';
 import { WebhookWorkerService } from './services/webhook-worker.service';
+import { CustomerRefBackfill } from './services/customer-ref-backfill.service';
 
 @Module({})
 export class AppModule {
@@ -76,6 +77,7 @@ export class AppModule {
         GraphNodeController,
       ],
       providers: [
+        CustomerRefBackfill,
         {
           // API rate limits per tenant, divided among the live replicas (as the send limits are).
           provide: APP_INTERCEPTOR,

@@ -58,6 +58,7 @@ import { ENTITIES } from './entities';
 import { TenantRepository } from './repositories/tenant.repository';
 import { TenantService, WEBHOOK_URL_POLICY } from './services/tenant.service';
 import { TokenService, TokenSettings } from './services/token.service';
+import { CustomerRefBackfill } from './services/customer-ref-backfill.service';
 
 @Module({})
 export class AppModule {
@@ -165,6 +166,7 @@ export class AppModule {
         ConversationService,
         KeyManagementService,
         KeyDistributionService,
+        CustomerRefBackfill,
         ExportService,
         OffboardingService,
         { provide: WEBHOOK_URL_POLICY, useValue: { allowLoopback: env.EGRESS_ALLOW_LOOPBACK } },

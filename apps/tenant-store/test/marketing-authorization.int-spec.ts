@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Consumer } from 'kafkajs';
 import { Client } from 'pg';
-import { AdReferral, MarketingAuthorizedEvent, MessageEvent, Topics } from '@custody/contracts';
+import { AdReferral, adsPhoneHash, MarketingAuthorizedEvent, MessageEvent, Topics } from '@custody/contracts';
 import { testKafka, testTopic, uniqueDigits } from '@custody/testing';
 import { startSandbox, SandboxHarness } from '../../../test/support/sandbox.harness';
 import { startTenantStore, TenantStoreHarness, TestTenant } from '../../../test/support/tenant-store.harness';
@@ -158,7 +158,8 @@ describe('tenant marketing authorization (real Kafka and PostgreSQL)', () => {
       messageId: fromAd.messageId,
       conversationId: fromAd.conversationId,
       phoneNumberId: a.phoneNumberId,
-      customer: { waId: bob },
+      // By reference and ads match key only: the number is neither in clear nor sealed here.
+      customer: { ref: fromAd.customer.ref, memberHash: adsPhoneHash(bob) },
       origin: 'customer',
       networkTimestamp: fromAd.networkTimestamp,
       referral,
@@ -167,6 +168,7 @@ describe('tenant marketing authorization (real Kafka and PostgreSQL)', () => {
     const raw = JSON.stringify(candidate.event);
     expect(raw).not.toContain(SECRET_BODY);
     expect(raw).not.toContain('Ann Example');
+    expect(raw).not.toContain(bob);
     // The conversation remembers the referral.
     const conversation = await ts.request('GET', `/v1/conversations/${fromAd.conversationId}`, { token });
     expect(conversation.body.referral).toMatchObject({ ctwaClid: referral.ctwaClid });

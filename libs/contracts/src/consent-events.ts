@@ -1,7 +1,7 @@
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Length, Matches, Min, ValidateNested } from 'class-validator';
 import { EventBase, registerTopicSchema } from './events';
-import { CustomerRef } from './message-events';
+import { CustomerKey } from './message-events';
 import { LANGUAGE_PATTERN, SHA256_HEX_PATTERN } from './identifiers';
 import { Topics } from './topics';
 
@@ -41,7 +41,8 @@ export class ConsentPurposeRef {
  * compacted `custody.consent.events.v1`: the latest event per key is the customer's current
  * state for that purpose. `eventId` is the consent log entry's id, so a replay is a no-op.
  * `subject` is the customer's keyed pseudonym as it appears in the verifiable log; `customer`
- * (the WhatsApp id) is here only so consumers can match messages, and never enters the log.
+ * (the customer's reference, never the number) is here only so consumers can match messages, and
+ * never enters the log.
  */
 export class ConsentChangedEvent extends EventBase {
   @IsIn(['consent.granted', 'consent.revoked'])
@@ -51,8 +52,8 @@ export class ConsentChangedEvent extends EventBase {
   subject: string;
 
   @ValidateNested()
-  @Type(() => CustomerRef)
-  customer: CustomerRef;
+  @Type(() => CustomerKey)
+  customer: CustomerKey;
 
   @ValidateNested()
   @Type(() => ConsentPurposeRef)

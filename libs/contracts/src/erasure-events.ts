@@ -10,9 +10,9 @@ export type ErasureService = (typeof ERASURE_SERVICES)[number];
 
 /**
  * `custody.erasure.requests.v1` (key `tenantId:requestId`, eventId = requestId): a tenant asked
- * Custody to forget one customer (GDPR Art. 17). It carries the WhatsApp id because each service
- * must find the customer in its own data; the topic has a short retention (see docs/data-lifecycle.md)
- * and no service logs the id.
+ * Custody to forget one customer (GDPR Art. 17). It names the customer by reference (each service
+ * finds the customer in its own data by it) and carries the number only sealed; the topic has a
+ * short retention (see docs/data-lifecycle.md).
  */
 export class ErasureRequestedEvent extends EventBase {
   @IsIn(['erasure.requested'])

@@ -5,6 +5,9 @@ import { fastCheckFor, isCanonicalUtc } from './fast-check';
 import { Topic, Topics } from './topics';
 import './index';
 
+const REF = 'R'.repeat(43);
+const SEALED = `v1.1.${'A'.repeat(16)}.${'B'.repeat(40)}`;
+
 const tenantId = '7c9e6679-7425-40de-944b-e07fc1f90ae7';
 const uuid = 'f47ac10b-58cc-4372-a567-0e02b2c3d479';
 const at = '2026-11-25T10:00:00.000Z';
@@ -17,7 +20,7 @@ const message = {
   messageId: 'wamid.HBgLMTIzNDU2Nzg5MA',
   conversationId: uuid,
   phoneNumberId: '1234567',
-  customer: { waId: '15551234567', profileName: 'Ana' },
+  customer: { ref: REF, waIdCiphertext: SEALED, profileName: 'Ana' },
   origin: 'customer',
   messageType: 'text',
   contentCiphertext: `v1.1.${'A'.repeat(16)}.${'B'.repeat(40)}`,
@@ -33,7 +36,7 @@ const status = {
   messageId: 'wamid.HBgLMTIzNDU2Nzg5MA',
   conversationId: uuid,
   phoneNumberId: '1234567',
-  recipientWaId: '15551234567',
+  recipient: { ref: REF, waIdCiphertext: SEALED },
   status: 'failed',
   networkTimestamp: at,
   errors: [{ code: 131026, title: 'Message undeliverable' }],
@@ -81,7 +84,7 @@ const SAMPLES: Array<[Topic, Record<string, unknown>]> = [
       tenantId,
       occurredAt: at,
       subject: 'a'.repeat(64),
-      customer: { waId: '15551234567' },
+      customer: { ref: REF },
       purpose: {
         key: 'offers',
         dataUse: 'marketing.advertising',
@@ -124,7 +127,7 @@ const SAMPLES: Array<[Topic, Record<string, unknown>]> = [
         messageId: 'wamid.HBgLMTIzNDU2Nzg5MA',
         conversationId: uuid,
         phoneNumberId: '1234567',
-        customer: { waId: '15551234567' },
+        customer: { ref: REF, memberHash: 'c'.repeat(64) },
         origin: 'customer',
         networkTimestamp: at,
         referral: { ctwaClid: 'clid-1' },
@@ -170,7 +173,7 @@ const SAMPLES: Array<[Topic, Record<string, unknown>]> = [
       tenantId,
       occurredAt: at,
       requestId: uuid,
-      customer: { waId: '15551234567' },
+      customer: { ref: REF, waIdCiphertext: SEALED },
     },
   ],
   [

@@ -17,8 +17,14 @@ import {
 import { DATA_USE_PATTERN } from './consent-events';
 import { CustodyMarking } from './custody-marking';
 import { EventBase, registerTopicSchema } from './events';
-import { AdReferral, CustomerRef } from './message-events';
-import { AD_ACCOUNT_ID_PATTERN, GRAPH_ID_PATTERN, WAMID_PATTERN } from './identifiers';
+import { AdReferral } from './message-events';
+import {
+  AD_ACCOUNT_ID_PATTERN,
+  CUSTOMER_REF_PATTERN,
+  GRAPH_ID_PATTERN,
+  SHA256_HEX_PATTERN,
+  WAMID_PATTERN,
+} from './identifiers';
 import { Topics } from './topics';
 
 /** The two kinds of Meta-style ads destination a tenant can authorize. */
@@ -97,9 +103,26 @@ export class MarketingAuthorizationState {
 }
 
 /**
+ * The customer of a candidate as marketing-export may know it (it holds no keys): the reference
+ * it joins consent and erasure on, and the ads platforms' match key — SHA-256 (hex) of the
+ * normalized number (E.164 digits without `+`), as customer-list audiences (`PHONE_SHA256`) and
+ * the Conversions API (`user_data.ph`) take it — which tenant-store computes when it opens the
+ * number. The number itself does not travel here, not even sealed.
+ */
+export class MarketingCustomer {
+  @Matches(CUSTOMER_REF_PATTERN)
+  ref: string;
+
+  /** Absent when the number cannot be a phone number (the export then skips the member). */
+  @IsOptional()
+  @Matches(SHA256_HEX_PATTERN)
+  memberHash?: string;
+}
+
+/**
  * One message of an authorized conversation, minimized to what the export needs: who (the
- * customer's WhatsApp id, which the export normalizes and hashes), when, which message, and the
- * ad referral if any. No body: no data use needs one by default.
+ * customer's reference and match key), when, which message, and the ad referral if any. No
+ * body: no data use needs one by default.
  */
 export class MarketingCandidate {
   @IsUUID()
@@ -127,8 +150,8 @@ export class MarketingCandidate {
   phoneNumberId: string;
 
   @ValidateNested()
-  @Type(() => CustomerRef)
-  customer: CustomerRef;
+  @Type(() => MarketingCustomer)
+  customer: MarketingCustomer;
 
   @IsIn(['customer', 'business'])
   origin: 'customer' | 'business';

@@ -16,7 +16,7 @@ import {
 } from 'class-validator';
 import { CustodyMarking } from './custody-marking';
 import { EventBase, registerTopicSchema } from './events';
-import { CIPHERTEXT_PATTERN, GRAPH_ID_PATTERN, WA_ID_PATTERN, WAMID_PATTERN } from './identifiers';
+import { CIPHERTEXT_PATTERN, CUSTOMER_REF_PATTERN, GRAPH_ID_PATTERN, WAMID_PATTERN } from './identifiers';
 import { Topics } from './topics';
 
 export const MESSAGE_TYPES = [
@@ -39,15 +39,32 @@ export type MessageType = (typeof MESSAGE_TYPES)[number];
 export const MESSAGE_STATUSES = ['accepted', 'sent', 'delivered', 'read', 'failed'] as const;
 export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
 
-/** Customer identity on the network: the WhatsApp id (digits of the phone number). */
+/**
+ * A customer, as every event names one: never by the number in clear. `ref` is the keyed blind
+ * index of the WhatsApp id (lookups, joins, Kafka keys, conversation ids); the number itself is
+ * only sealed, for the code that must show or dial it (`CustomerIdentity` of @custody/crypto).
+ */
 export class CustomerRef {
-  @Matches(WA_ID_PATTERN)
-  waId: string;
+  @Matches(CUSTOMER_REF_PATTERN)
+  ref: string;
+
+  /**
+   * CIPHERTEXT: the WhatsApp id (digits of the phone number), sealed under the tenant's data key
+   * with the tenant, the customer's `ref` and the field `customer_wa_id` as associated data.
+   */
+  @Matches(CIPHERTEXT_PATTERN)
+  waIdCiphertext: string;
 
   @IsOptional()
   @IsString()
   @Length(0, 200)
   profileName?: string;
+}
+
+/** A customer named only by reference (where no consumer must show or dial the number). */
+export class CustomerKey {
+  @Matches(CUSTOMER_REF_PATTERN)
+  ref: string;
 }
 
 /** An ad referral (click-to-chat ad) the customer came from. */
@@ -189,8 +206,10 @@ export class StatusEvent extends EventBase {
   @Matches(GRAPH_ID_PATTERN)
   phoneNumberId: string;
 
-  @Matches(WA_ID_PATTERN)
-  recipientWaId: string;
+  /** The customer the message went to (reference and sealed number; no profile name). */
+  @ValidateNested()
+  @Type(() => CustomerRef)
+  recipient: CustomerRef;
 
   @IsIn(['sent', 'delivered', 'read', 'failed'])
   status: 'sent' | 'delivered' | 'read' | 'failed';
@@ -252,9 +271,13 @@ registerTopicSchema(Topics.MessagesStored, StoredEvent);
 /**
  * The conversation of one customer with one business number, as a deterministic UUID (so every
  * service derives the same id from the same facts, and replays land in the same conversation).
+ * It derives from the customer's reference, which is keyed: without the tenant's customer index
+ * key the id cannot be brute-forced back to the number (an id hashed from the number itself could).
  */
-export function conversationIdFor(tenantId: string, phoneNumberId: string, waId: string): string {
-  const hex = createHash('sha256').update(`${tenantId.toLowerCase()}|${phoneNumberId}|${waId}`).digest('hex');
+export function conversationIdFor(tenantId: string, phoneNumberId: string, customerRef: string): string {
+  const hex = createHash('sha256')
+    .update(`custody.conversation.v2|${tenantId.toLowerCase()}|${phoneNumberId}|${customerRef}`)
+    .digest('hex');
   const variant = ((parseInt(hex[16], 16) & 0x3) | 0x8).toString(16);
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }

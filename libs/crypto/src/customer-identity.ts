@@ -72,6 +72,18 @@ export class CustomerIdentity {
     return this.cipher.decryptString(tenantId, waIdCiphertext, customerNumberAad(ref));
   }
 
+  /**
+   * Other values that name the customer (e.g. a send's `contacts`, the number as the business
+   * typed it) sealed as JSON, bound to the tenant, the reference and `field`.
+   */
+  sealJson(tenantId: TenantId, ref: string, value: unknown, field = 'customer_contacts'): Promise<string> {
+    return this.cipher.encryptJson(tenantId, value, { messageId: ref, field });
+  }
+
+  openJson<T>(tenantId: TenantId, ref: string, envelope: string, field = 'customer_contacts'): Promise<T> {
+    return this.cipher.decryptJson<T>(tenantId, envelope, { messageId: ref, field });
+  }
+
   /** Whether a reference is this wa_id's (constant time). */
   async matches(tenantId: TenantId, ref: string, waId: string): Promise<boolean> {
     const expected = Buffer.from(await this.ref(tenantId, waId));

@@ -17,3 +17,4 @@ export * from './key-distribution';
 export * from './key-user-providers';
 export * from './customer-index';
 export * from './customer-identity';
+export * from './customer-backfill';

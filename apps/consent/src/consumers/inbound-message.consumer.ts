@@ -51,7 +51,7 @@ export class InboundMessageConsumer implements OnApplicationBootstrap {
   ): Promise<Array<{ meta: EventMeta; error: string }>> {
     const byCustomer = new Map<string, Array<{ event: MessageEvent; meta: EventMeta }>>();
     for (const item of events) {
-      const key = `${item.event.tenantId}|${item.event.customer?.waId ?? ''}`;
+      const key = `${item.event.tenantId}|${item.event.customer?.ref ?? ''}`;
       const list = byCustomer.get(key);
       if (list) {
         list.push(item);

@@ -29,13 +29,14 @@ describe('events consent publishes', () => {
         randomUUID(),
         new Date().toISOString(),
       ) as ChangeEntry;
-      const { key, event } = consentChangedEvent(entry, '15551234567', leafHash(entryBytes(entry)));
+      const { key, event } = consentChangedEvent(entry, 'R'.repeat(43), leafHash(entryBytes(entry)));
       expect(key).toBe(`${tenant}:${'ab'.repeat(32)}:ads`);
       expect(validateEvent(Topics.ConsentEvents, JSON.parse(JSON.stringify(event)))).toMatchObject({ ok: true });
       expect(event).toMatchObject({
         type: kind,
         status: kind === 'consent.granted' ? 'granted' : 'revoked',
         logIndex: 41,
+        customer: { ref: 'R'.repeat(43) },
       });
     }
   });
@@ -47,9 +48,9 @@ describe('events consent publishes', () => {
       tenantId: tenant,
       occurredAt: new Date().toISOString(),
       messageId: 'wamid.inbound12345678',
-      conversationId: conversationIdFor(tenant, '1065403522', '15551234567'),
+      conversationId: conversationIdFor(tenant, '1065403522', 'R'.repeat(43)),
       phoneNumberId: '1065403522',
-      customer: { waId: '15551234567' },
+      customer: { ref: 'R'.repeat(43), waIdCiphertext: `v1.1.${'E'.repeat(16)}.${'F'.repeat(40)}` },
       origin: 'customer',
       messageType: 'text',
       contentCiphertext: `v1.1.${'A'.repeat(16)}.${'B'.repeat(40)}`,
@@ -64,6 +65,8 @@ describe('events consent publishes', () => {
       origin: 'system',
       messageType: 'system',
       contextMessageId: inbound.messageId,
+      conversationId: inbound.conversationId,
+      customer: inbound.customer,
       custody: { e2e: false },
     });
   });

@@ -5,7 +5,7 @@ import { ChangeEntry } from './log-entry';
 /** The compacted-topic event for a grant or revoke entry (its id is the entry's id). */
 export function consentChangedEvent(
   entry: ChangeEntry,
-  waId: string,
+  customerRef: string,
   leaf: Buffer,
 ): { key: string; event: ConsentChangedEvent } {
   const event: ConsentChangedEvent = {
@@ -14,7 +14,7 @@ export function consentChangedEvent(
     tenantId: entry.tenant,
     occurredAt: entry.recordedAt,
     subject: entry.subject,
-    customer: { waId },
+    customer: { ref: customerRef },
     purpose: { ...entry.purpose },
     status: entry.kind === 'consent.granted' ? 'granted' : 'revoked',
     method: entry.method,

@@ -10,8 +10,8 @@ import { ChangeEntry, EntryDraft, entryBytes, finalizeEntry, LogEntry } from '..
 /** One draft to append, with what the log needs around it. */
 export interface DraftItem {
   draft: EntryDraft;
-  /** The customer's WhatsApp id, for the consent.events message (never written to the log). */
-  waId?: string;
+  /** The customer's reference, for the consent.events message (never written to the log). */
+  customerRef?: string;
   /** Same key and same request hash → the earlier entry is returned; same key, other request → conflict. */
   idempotency?: { key: string; requestHash: string };
   /** Decided under the tenant's log lock: skip when the current state already says so. */
@@ -281,7 +281,7 @@ export class ConsentLogRepository {
           earlier.set(item.idempotency.key, { requestHash: item.idempotency.requestHash, entry, leafHash: leaf });
         }
         if (entry.kind !== 'consent.prompted') {
-          this.noteChange(entry, leaf, item.waId, state, stateChanges, outbox);
+          this.noteChange(entry, leaf, item.customerRef, state, stateChanges, outbox);
         }
         return { status: 'appended', entry, leafHash: leaf };
       });
@@ -372,7 +372,7 @@ export class ConsentLogRepository {
   private noteChange(
     entry: ChangeEntry,
     leaf: Buffer,
-    waId: string | undefined,
+    customerRef: string | undefined,
     state: Map<string, CurrentState>,
     changes: Map<string, StateChange>,
     outbox: Array<{ topic: string; key: string; payload: string }>,
@@ -390,8 +390,8 @@ export class ConsentLogRepository {
       leafIndex: entry.index,
       changedAt: entry.occurredAt,
     });
-    if (waId) {
-      const { key: topicKey, event } = consentChangedEvent(entry, waId, leaf);
+    if (customerRef) {
+      const { key: topicKey, event } = consentChangedEvent(entry, customerRef, leaf);
       outbox.push({ topic: Topics.ConsentEvents, key: topicKey, payload: JSON.stringify(event) });
     }
   }

@@ -1,12 +1,13 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { createHash } from 'node:crypto';
-import { CUSTODY_MARKING, conversationIdFor, MessageEvent, Topics } from '@custody/contracts';
+import { CUSTODY_MARKING, MessageEvent, Topics } from '@custody/contracts';
 import {
   DataKeyNotFoundError,
   DecryptionError,
   FieldCipher,
   isPermanentDecryptionError,
   messageContentAad,
+  CustomerIdentity,
 } from '@custody/crypto';
 import { asTenantId, TenantId } from '@custody/database';
 import { PoisonMessageError } from '@custody/kafka';
@@ -36,6 +37,7 @@ export class ChatConsentService {
     private readonly log: ConsentLogRepository,
     private readonly writer: LogWriter,
     private readonly cipher: FieldCipher,
+    private readonly identity: CustomerIdentity,
   ) {}
 
   /**
@@ -73,7 +75,9 @@ export class ChatConsentService {
 
   async handle(message: MessageEvent, command: DetectedCommand): Promise<void> {
     const tenantId = asTenantId(message.tenantId);
-    const waId = message.customer.waId;
+    // The number, opened for the pseudonym lookup only (consent's link rows are keyed by it, hashed).
+    const waId = await this.identity.open(tenantId, message.customer.ref, message.customer.waIdCiphertext);
+    const customerRef = message.customer.ref;
     const subject = await this.pseudonyms.subjectFor(tenantId, waId);
     const method = command.via === 'button' ? 'in_chat_button' : 'in_chat_keyword';
     const occurredAt = new Date(Date.parse(message.networkTimestamp)).toISOString();
@@ -95,7 +99,7 @@ export class ChatConsentService {
             method,
             evidence: { messageId: message.messageId },
           },
-          waId,
+          customerRef,
           skipIf: 'revoked',
         });
       }
@@ -103,7 +107,7 @@ export class ChatConsentService {
       if (optIn?.purposes.length) {
         const wordings = joinWordings(optIn.purposes.map((r) => r.wording.text));
         reply = `${reply} ${texts.startAgain(wordings)}`;
-        items.push({ draft: this.prompt(base, optIn.purposes, replyId), waId });
+        items.push({ draft: this.prompt(base, optIn.purposes, replyId), customerRef });
       }
     } else {
       const offered = optIn?.purposes ?? [];
@@ -120,7 +124,7 @@ export class ChatConsentService {
             prompt: shown.get(r.wording.hash)!,
             evidence: { messageId: message.messageId },
           },
-          waId,
+          customerRef,
           skipIf: 'granted_same_wording',
         });
       }
@@ -130,7 +134,7 @@ export class ChatConsentService {
       }
       if (toShow.length) {
         parts.push(texts.confirmStart(joinWordings(toShow.map((r) => r.wording.text))));
-        items.push({ draft: this.prompt(base, toShow, replyId), waId });
+        items.push({ draft: this.prompt(base, toShow, replyId), customerRef });
       }
       reply = parts.length ? parts.join(' ') : texts.nothingToStart;
     }
@@ -206,9 +210,9 @@ export function systemMessage(inbound: MessageEvent, messageId: string, contentC
     tenantId: inbound.tenantId,
     occurredAt: now,
     messageId,
-    conversationId: conversationIdFor(inbound.tenantId, inbound.phoneNumberId, inbound.customer.waId),
+    conversationId: inbound.conversationId,
     phoneNumberId: inbound.phoneNumberId,
-    customer: { waId: inbound.customer.waId },
+    customer: { ref: inbound.customer.ref, waIdCiphertext: inbound.customer.waIdCiphertext },
     origin: 'system',
     messageType: 'system',
     contentCiphertext,

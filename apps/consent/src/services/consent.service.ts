@@ -1,5 +1,6 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
+import { CustomerIdentity } from '@custody/crypto';
 import { TenantDb, TenantId } from '@custody/database';
 import { DomainError } from '@custody/platform';
 import { canonicalize, formatInclusionPromise, leafHash } from '@custody/transparency-log';
@@ -49,6 +50,7 @@ export class ConsentService {
     private readonly keys: LogKeysRepository,
     private readonly settings: ConsentSettings,
     private readonly db: TenantDb,
+    private readonly identity: CustomerIdentity,
   ) {}
 
   /** Logs that a customer was shown the current wording of some purposes (what a grant must point at). */
@@ -77,7 +79,7 @@ export class ConsentService {
     };
     return this.appendOne(tenantId, {
       draft,
-      waId: dto.customer.waId,
+      customerRef: await this.identity.ref(tenantId, dto.customer.waId),
       idempotency: this.idempotency(ctx, 'prompt', dto),
     });
   }
@@ -152,7 +154,7 @@ export class ConsentService {
     }
     return this.appendOne(tenantId, {
       draft,
-      waId: dto.customer.waId,
+      customerRef: await this.identity.ref(tenantId, dto.customer.waId),
       idempotency: this.idempotency(ctx, 'record', dto),
     });
   }

@@ -1,3 +1,4 @@
+import { CustomerIdentity } from '@custody/crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import {
   consentEventKey,
@@ -26,11 +27,13 @@ export class ConsentErasureService {
     private readonly pseudonyms: PseudonymRepository,
     private readonly publisher: EventPublisher,
     private readonly outbox: OutboxService,
+    private readonly identity: CustomerIdentity,
   ) {}
 
   async handle(event: ErasureRequestedEvent): Promise<void> {
     const tenantId = asTenantId(event.tenantId);
-    const waId = event.customer.waId;
+    // The number, opened to find consent's link row (keyed by a hash of it); the outbox by reference.
+    const waId = await this.identity.open(tenantId, event.customer.ref, event.customer.waIdCiphertext);
     // Tombstones first, while the pseudonym is still known: if anything below fails, the retry
     // can still find them (tombstones are idempotent).
     const subject = await this.pseudonyms.findSubject(tenantId, waId);
@@ -49,8 +52,8 @@ export class ConsentErasureService {
       const unlinked = await this.pseudonyms.erase(m, tenantId, waId);
       // Not yet relayed: consent events and in-chat confirmations that carry the number.
       const [, pendingEvents]: [unknown, number] = await m.query(
-        `DELETE FROM outbox WHERE payload->>'tenantId' = $1 AND payload->'customer'->>'waId' = $2`,
-        [tenantId, waId],
+        `DELETE FROM outbox WHERE payload->>'tenantId' = $1 AND payload->'customer'->>'ref' = $2`,
+        [tenantId, event.customer.ref],
       );
       const result = { pseudonyms: unlinked ? 1 : 0, consentEvents: purposes.length, pendingEvents };
       const report: ErasureResultEvent = {

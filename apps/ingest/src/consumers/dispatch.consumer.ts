@@ -1,6 +1,6 @@
 import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { MessageEvent, Topics } from '@custody/contracts';
-import { FieldCipher, isPermanentDecryptionError, messageContentAad } from '@custody/crypto';
+import { CustomerIdentity, FieldCipher, isPermanentDecryptionError, messageContentAad } from '@custody/crypto';
 import { asTenantId } from '@custody/database';
 import { EventMeta, EventSubscriber } from '@custody/kafka';
 import { unknownTenantEvents } from '@custody/observability';
@@ -19,6 +19,7 @@ export class DispatchConsumer implements OnApplicationBootstrap {
     private readonly network: NetworkClient,
     private readonly routing: RoutingRepository,
     private readonly cipher: FieldCipher,
+    private readonly identity: CustomerIdentity,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -61,10 +62,25 @@ export class DispatchConsumer implements OnApplicationBootstrap {
             }
             throw error;
           }
+          let to: string;
+          try {
+            // The number, opened only to hand the message to the network.
+            to = await this.identity.open(
+              asTenantId(event.tenantId),
+              event.customer.ref,
+              event.customer.waIdCiphertext,
+            );
+          } catch (error) {
+            if (isPermanentDecryptionError(error)) {
+              rejected.push({ meta, error: `recipient cannot be opened: ${error.reason}` });
+              continue;
+            }
+            throw error;
+          }
           messages.push({
             messageId: event.messageId,
             phoneNumberId: event.phoneNumberId,
-            to: event.customer.waId,
+            to,
             type: event.messageType,
             content,
             ...(event.contextMessageId ? { contextMessageId: event.contextMessageId } : {}),

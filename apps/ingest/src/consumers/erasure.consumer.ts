@@ -27,7 +27,7 @@ export class ErasureConsumer implements OnApplicationBootstrap {
       topics: [Topics.ErasureRequests],
       fromBeginning: true,
       handler: async (event) => {
-        const counts = await this.erasure.eraseCustomer(asTenantId(event.tenantId), event.customer.waId);
+        const counts = await this.erasure.eraseCustomer(asTenantId(event.tenantId), event.customer.ref);
         const erased =
           counts.webhookDeliveries +
           counts.serviceWindows +

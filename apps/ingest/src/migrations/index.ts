@@ -11,6 +11,7 @@ import { InboundMedia1765300000051 } from './1765300000051-inbound-media';
 import { BusinessProfiles1765300000052 } from './1765300000052-business-profiles';
 import { OffboardedTenants1765330000004 } from './1765330000004-offboarded-tenants';
 import { CustomerIndexKeys1765420000002 } from './1765420000002-customer-index-keys';
+import { CustomerRefs1765420000013 } from './1765420000013-customer-refs';
 
 export const MIGRATIONS = [
   Init1764057600000,
@@ -26,4 +27,5 @@ export const MIGRATIONS = [
   BusinessProfiles1765300000052,
   OffboardedTenants1765330000004,
   CustomerIndexKeys1765420000002,
+  CustomerRefs1765420000013,
 ];

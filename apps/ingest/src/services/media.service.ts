@@ -113,7 +113,7 @@ export class MediaService {
   async storeInbound(
     tenantId: TenantId,
     phoneNumberId: string,
-    waId: string,
+    customerRef: string,
     messageId: string,
     mimeType: string,
     bytes: Buffer,
@@ -125,7 +125,7 @@ export class MediaService {
     const sealed = await this.cipher.encrypt(tenantId, bytes, aadOf(id));
     await this.db.forTenant(tenantId, (m) =>
       m.query(
-        `INSERT INTO media (id, tenant_id, phone_number_id, mime_type, sha256, file_size, content_ciphertext, expires_at, wa_id)
+        `INSERT INTO media (id, tenant_id, phone_number_id, mime_type, sha256, file_size, content_ciphertext, expires_at, customer_ref)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING`,
         [
           id,
@@ -136,7 +136,7 @@ export class MediaService {
           bytes.length,
           sealed,
           new Date(Date.now() + INBOUND_MEDIA_LIFETIME_MS),
-          waId,
+          customerRef,
         ],
       ),
     );

@@ -22,7 +22,7 @@ import {
   StatusEvent,
   Topics,
 } from '@custody/contracts';
-import { FieldCipher, messageContentAad } from '@custody/crypto';
+import { CustomerIdentity, FieldCipher, IdentifiedCustomer, messageContentAad } from '@custody/crypto';
 import { asTenantId, TenantId } from '@custody/database';
 import { EventPublisher, OutgoingEvent } from '@custody/kafka';
 import { RoutingRepository } from '../repositories/routing.repository';
@@ -83,6 +83,7 @@ export class NetworkInboundService {
     private readonly cipher: FieldCipher,
     private readonly network: NetworkClient,
     private readonly media: MediaService,
+    private readonly identity: CustomerIdentity,
   ) {}
 
   async receive(body: unknown): Promise<{ accepted: number }> {
@@ -122,17 +123,19 @@ export class NetworkInboundService {
         if (typeof content !== 'object' || content === null) {
           throw bad(`events[${index}]: message.${m.type} is missing`);
         }
+        // The number becomes a reference and a sealed copy here, where it enters Custody.
+        const customer = await this.identify(route.tenantId, String(raw.from.waId));
         if (MEDIA_TYPES.has(m.type) && typeof (content as { id?: unknown }).id === 'string') {
           content = await this.keepMedia(
             route.tenantId,
             route.phoneNumberId,
-            raw.from.waId,
+            customer.ref,
             m.id,
             m.type,
             content as Record<string, unknown>,
           );
         }
-        const conversationId = conversationIdFor(route.tenantId, route.phoneNumberId, raw.from.waId);
+        const conversationId = conversationIdFor(route.tenantId, route.phoneNumberId, customer.ref);
         const contentCiphertext = await this.seal(route.tenantId, m.id, content);
         messages.push({
           key: `${route.tenantId}:${conversationId}`,
@@ -145,7 +148,8 @@ export class NetworkInboundService {
             conversationId,
             phoneNumberId: route.phoneNumberId,
             customer: {
-              waId: raw.from.waId,
+              ref: customer.ref,
+              waIdCiphertext: customer.waIdCiphertext,
               ...(raw.from.profileName ? { profileName: String(raw.from.profileName).slice(0, 200) } : {}),
             },
             origin: 'customer',
@@ -176,7 +180,8 @@ export class NetworkInboundService {
         ) {
           throw bad(`events[${index}]: a status needs id (wamid), status, timestamp (unix seconds) and recipientId`);
         }
-        const conversationId = conversationIdFor(route.tenantId, route.phoneNumberId, s.recipientId);
+        const recipient = await this.identify(route.tenantId, String(s.recipientId));
+        const conversationId = conversationIdFor(route.tenantId, route.phoneNumberId, recipient.ref);
         const errorsList = Array.isArray(s.errors)
           ? s.errors
               .slice(0, 10)
@@ -192,7 +197,7 @@ export class NetworkInboundService {
             messageId: s.id,
             conversationId,
             phoneNumberId: route.phoneNumberId,
-            recipientWaId: s.recipientId,
+            recipient: { ref: recipient.ref, waIdCiphertext: recipient.waIdCiphertext },
             status: s.status,
             networkTimestamp: new Date(Number(s.timestamp) * 1000).toISOString(),
             ...(errorsList ? { errors: errorsList } : {}),
@@ -211,7 +216,8 @@ export class NetworkInboundService {
           messageId: event.messageId,
           phoneNumberId: event.phoneNumberId,
           conversationId: event.conversationId,
-          waId: event.customer.waId,
+          customerRef: event.customer.ref,
+          waIdCiphertext: event.customer.waIdCiphertext,
         },
       ]);
     }
@@ -242,7 +248,7 @@ export class NetworkInboundService {
   private async keepMedia(
     tenantId: TenantId,
     phoneNumberId: string,
-    waId: string,
+    customerRef: string,
     messageId: string,
     type: string,
     content: Record<string, unknown>,
@@ -263,11 +269,27 @@ export class NetworkInboundService {
     }
     let kept: { id: string; sha256: string };
     try {
-      kept = await this.media.storeInbound(tenantId, phoneNumberId, waId, messageId, check.mimeType, fetched.bytes);
+      kept = await this.media.storeInbound(
+        tenantId,
+        phoneNumberId,
+        customerRef,
+        messageId,
+        check.mimeType,
+        fetched.bytes,
+      );
     } catch {
       throw unavailable();
     }
     return { ...content, id: kept.id, mime_type: check.mimeType, sha256: kept.sha256 };
+  }
+
+  /** The customer's reference and sealed number; a tenant whose keys have not arrived: a temporary failure. */
+  private async identify(tenantId: TenantId, waId: string): Promise<IdentifiedCustomer> {
+    try {
+      return await this.identity.identify(tenantId, waId);
+    } catch {
+      throw unavailable();
+    }
   }
 
   /**

@@ -1,6 +1,6 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
 import { conversationIdFor, CUSTODY_MARKING, MessageEvent, Topics } from '@custody/contracts';
-import { FieldCipher, messageContentAad } from '@custody/crypto';
+import { CustomerIdentity, FieldCipher, IdentifiedCustomer, messageContentAad } from '@custody/crypto';
 import { asTenantId, ReplicaRegistry, TenantId } from '@custody/database';
 import { EventPublisher, EventSchemaError } from '@custody/kafka';
 import { IngestEnv } from '../config/ingest.env';
@@ -27,6 +27,12 @@ const MEDIA_BY_ID: ReadonlySet<string> = new Set(['image', 'document', 'audio', 
  * by id, the rate limits; then publishes and answers only once Kafka has
  * the event durably. A rejected request writes and publishes nothing.
  */
+/** A keyed send's response as `idempotency_keys.response` holds it (see `sealResponse`). */
+type StoredSendResponse = Omit<SendMessageResponseDto, 'contacts'> & {
+  customerRef: string;
+  contactsCiphertext: string;
+};
+
 @Injectable()
 export class SendService {
   private readonly buckets = new TokenBuckets();
@@ -44,6 +50,7 @@ export class SendService {
     private readonly network: NetworkClient,
     private readonly templates: TemplateService,
     private readonly media: MediaService,
+    private readonly identity: CustomerIdentity,
   ) {}
 
   async send(
@@ -115,7 +122,8 @@ export class SendService {
       throw invalidParameter(`message_id ${messageId} is not a message this phone number received`);
     }
     try {
-      await this.network.readReceipt({ messageId, phoneNumberId, to: read.waId, readAt: read.readAt.toISOString() });
+      const to = await this.identity.open(tenantId, read.customerRef, read.waIdCiphertext);
+      await this.network.readReceipt({ messageId, phoneNumberId, to, readAt: read.readAt.toISOString() });
     } catch {
       throw new GraphError(
         HttpStatus.SERVICE_UNAVAILABLE,
@@ -180,11 +188,23 @@ export class SendService {
             'Idempotency-Key was already used for a different request',
           );
         }
-        return previous.response as SendMessageResponseDto;
+        return this.openResponse(tenantId, previous.response);
       }
     }
     const type = dto.type ?? 'text';
-    const conversationId = conversationIdFor(tenantId, phoneNumberId, waId);
+    // The number becomes a reference and a sealed copy here, where it enters Custody.
+    let customer: IdentifiedCustomer;
+    try {
+      customer = await this.identity.identify(tenantId, waId);
+    } catch {
+      throw new GraphError(
+        HttpStatus.SERVICE_UNAVAILABLE,
+        GraphCodes.Temporary,
+        'Service temporarily unavailable',
+        'The message could not be sealed right now and was not accepted; retry after a short delay',
+      );
+    }
+    const conversationId = conversationIdFor(tenantId, phoneNumberId, customer.ref);
     let content = contentOf(dto, type);
     if (type === 'template' && dto.template) {
       // Only approved templates go out, with the parameters they expect; the customer receives
@@ -219,7 +239,7 @@ export class SendService {
         `Throughput of ${messagesPerSecond} messages/s for this number exceeded`,
       );
     }
-    const pairKey = `p:${phoneNumberId}:${waId}`;
+    const pairKey = `p:${phoneNumberId}:${customer.ref}`;
     if (!this.buckets.take(pairKey, pairLimit.capacity, pairLimit.refillPerSecond)) {
       this.buckets.refund(numberKey);
       throw new GraphError(
@@ -255,7 +275,7 @@ export class SendService {
       messageId,
       conversationId,
       phoneNumberId,
-      customer: { waId },
+      customer: { ref: customer.ref, waIdCiphertext: customer.waIdCiphertext },
       origin: 'business',
       messageType: type,
       contentCiphertext,
@@ -280,9 +300,46 @@ export class SendService {
       custody: { ...CUSTODY_MARKING },
     };
     if (idempotencyKey !== undefined) {
-      await this.idempotency.save(tenantId, idempotencyKey, hash, response);
+      await this.idempotency.save(
+        tenantId,
+        idempotencyKey,
+        hash,
+        await this.sealResponse(tenantId, customer, response),
+      );
     }
     return response;
+  }
+
+  /**
+   * A keyed send's response as it is kept for replays: its `contacts` (the number as given and as
+   * wa_id) sealed under the tenant's data key, bound to the customer's reference, which is kept
+   * beside it in clear for erasure.
+   */
+  private async sealResponse(
+    tenantId: TenantId,
+    customer: IdentifiedCustomer,
+    response: SendMessageResponseDto,
+  ): Promise<StoredSendResponse> {
+    const { contacts, ...rest } = response;
+    return {
+      ...rest,
+      customerRef: customer.ref,
+      contactsCiphertext: await this.identity.sealJson(tenantId, customer.ref, contacts),
+    };
+  }
+
+  private async openResponse(tenantId: TenantId, stored: unknown): Promise<SendMessageResponseDto> {
+    const { customerRef, contactsCiphertext, ...rest } = stored as StoredSendResponse;
+    if (contactsCiphertext === undefined) {
+      // Kept before responses were sealed (idempotency keys expire within a day).
+      return stored as SendMessageResponseDto;
+    }
+    const contacts = await this.identity.openJson<SendMessageResponseDto['contacts']>(
+      tenantId,
+      customerRef,
+      contactsCiphertext,
+    );
+    return { ...(rest as Omit<SendMessageResponseDto, 'contacts'>), contacts };
   }
 }
 

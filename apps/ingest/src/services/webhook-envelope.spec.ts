@@ -3,6 +3,9 @@ import { fastCheckFor, MessageEvent, StatusEvent } from '@custody/contracts';
 import { buildEnvelope, nextDelayMs, PendingWebhook, webhookStatus } from './webhook-envelope';
 
 const tenantId = randomUUID();
+/** Stand-ins for a customer's reference and sealed number (the worker opens the number). */
+const refOf = (waId: string): string => `ref${waId}`.padEnd(43, 'x');
+const sealed = `v1.1.${'C'.repeat(16)}.${'D'.repeat(40)}`;
 const message = (id: string, waId: string): MessageEvent => ({
   eventId: id,
   type: 'message.inbound',
@@ -11,7 +14,7 @@ const message = (id: string, waId: string): MessageEvent => ({
   messageId: id,
   conversationId: randomUUID(),
   phoneNumberId: '111',
-  customer: { waId, profileName: 'Ada' },
+  customer: { ref: refOf(waId), waIdCiphertext: sealed, profileName: 'Ada' },
   origin: 'customer',
   messageType: 'text',
   contentCiphertext: `v1.1.${'A'.repeat(16)}.${'B'.repeat(40)}`,
@@ -26,7 +29,7 @@ const status: StatusEvent = {
   messageId: 'wamid.abcdefghij',
   conversationId: randomUUID(),
   phoneNumberId: '111',
-  recipientWaId: '15550001111',
+  recipient: { ref: refOf('15550001111'), waIdCiphertext: sealed },
   status: 'read',
   networkTimestamp: '2026-11-25T10:00:04.000Z',
   custody: { e2e: false, hostedBy: 'custody' },
@@ -45,7 +48,8 @@ describe('buildEnvelope', () => {
       ['wamid.aaaaaaaaaa', { body: 'hi' }],
       ['wamid.bbbbbbbbbb', { body: 'there' }],
     ]);
-    const envelope = buildEnvelope(items, contents) as any;
+    const numbers = new Map([[refOf('15550001111'), '15550001111']]);
+    const envelope = buildEnvelope(items, contents, numbers) as any;
     expect(envelope.object).toBe('whatsapp_business_account');
     expect(envelope.entry).toHaveLength(1);
     const [messages, statuses] = envelope.entry[0].changes;
@@ -86,7 +90,7 @@ describe('webhookStatus: pricing and conversation', () => {
   };
 
   it('renders pricing in the Cloud API shape, and conversation only for a free entry point (v24.0+)', () => {
-    expect(webhookStatus(sent)).toEqual({
+    expect(webhookStatus(sent, '15550001111')).toEqual({
       id: 'wamid.abcdefghij',
       status: 'sent',
       timestamp: String(Date.parse('2026-11-25T10:00:04.000Z') / 1000),
@@ -98,16 +102,21 @@ describe('webhookStatus: pricing and conversation', () => {
       pricing: { ...sent.pricing!, type: 'free_entry_point' as const },
       conversation: { id: 'c0ffee', originType: 'service' as const },
     };
-    expect(webhookStatus(entryPoint).conversation).toEqual({ id: 'c0ffee', origin: { type: 'service' } });
+    expect(webhookStatus(entryPoint, '15550001111').conversation).toEqual({
+      id: 'c0ffee',
+      origin: { type: 'service' },
+    });
     expect(
-      webhookStatus({ ...entryPoint, conversation: { ...entryPoint.conversation, expirationTimestamp: '1764151200' } })
-        .conversation,
+      webhookStatus(
+        { ...entryPoint, conversation: { ...entryPoint.conversation, expirationTimestamp: '1764151200' } },
+        '15550001111',
+      ).conversation,
     ).toEqual({ id: 'c0ffee', expiration_timestamp: '1764151200', origin: { type: 'service' } });
   });
 
   it('leaves them out when the status has none, and the event keeps its compiled check', () => {
-    expect(webhookStatus(status)).not.toHaveProperty('pricing');
-    expect(webhookStatus(status)).not.toHaveProperty('conversation');
+    expect(webhookStatus(status, '15550001111')).not.toHaveProperty('pricing');
+    expect(webhookStatus(status, '15550001111')).not.toHaveProperty('conversation');
     const check = fastCheckFor(StatusEvent);
     expect(check?.(sent)).toBe(true);
     expect(check?.({ ...sent, pricing: { ...sent.pricing, category: 'gift' } })).toBe(false);

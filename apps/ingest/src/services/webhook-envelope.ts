@@ -46,10 +46,20 @@ export function webhookTemplateStatus(t: TemplateStatusUpdate): Record<string, u
 
 const unix = (iso: string): string => String(Math.floor(Date.parse(iso) / 1000));
 
-/** A stored customer message, with its opened content, as the Cloud API's webhook `messages[]` item. */
-export function webhookMessage(m: MessageEvent, content: Record<string, unknown>): Record<string, unknown> {
+/** The opened numbers of a batch's customers, by customer reference. */
+export type OpenedNumbers = ReadonlyMap<string, string>;
+
+/**
+ * A stored customer message, with its opened content and number, as the Cloud API's webhook
+ * `messages[]` item.
+ */
+export function webhookMessage(
+  m: MessageEvent,
+  content: Record<string, unknown>,
+  waId: string,
+): Record<string, unknown> {
   return {
-    from: m.customer.waId,
+    from: waId,
     id: m.messageId,
     timestamp: unix(m.networkTimestamp),
     type: m.messageType,
@@ -72,12 +82,12 @@ export function webhookMessage(m: MessageEvent, content: Record<string, unknown>
  * later, the model the network reports) the `conversation` object is left out, except for a free
  * entry point conversation; ingest keeps what the network reported either way.
  */
-export function webhookStatus(s: StatusEvent): Record<string, unknown> {
+export function webhookStatus(s: StatusEvent, recipientWaId: string): Record<string, unknown> {
   return {
     id: s.messageId,
     status: s.status,
     timestamp: unix(s.networkTimestamp),
-    recipient_id: s.recipientWaId,
+    recipient_id: recipientWaId,
     ...(s.errors ? { errors: s.errors.map((e) => ({ code: e.code, title: e.title, message: e.title })) } : {}),
     ...(s.conversation && s.pricing?.type === 'free_entry_point'
       ? {
@@ -104,11 +114,13 @@ export function webhookStatus(s: StatusEvent): Record<string, unknown> {
 /**
  * Batches webhooks into the Cloud API envelope: one entry per business account, one change per
  * phone number and kind (messages or statuses). Every value carries Custody's marking. Message
- * content travels sealed; `contents` holds the opened content of each message by message id.
+ * content travels sealed; `contents` holds the opened content of each message by message id, and
+ * `numbers` the opened number of each customer by reference.
  */
 export function buildEnvelope(
   items: PendingWebhook[],
   contents: ReadonlyMap<string, Record<string, unknown>> = new Map(),
+  numbers: OpenedNumbers = new Map(),
 ): Record<string, unknown> {
   const entries = new Map<string, Map<string, PendingWebhook[]>>();
   for (const item of items) {
@@ -143,12 +155,18 @@ export function buildEnvelope(
           const messages = group.map((g) => g.payload as MessageEvent);
           const contacts = new Map<string, Record<string, unknown>>();
           for (const m of messages) {
-            contacts.set(m.customer.waId, { profile: { name: m.customer.profileName ?? '' }, wa_id: m.customer.waId });
+            const waId = numbers.get(m.customer.ref) ?? '';
+            contacts.set(m.customer.ref, { profile: { name: m.customer.profileName ?? '' }, wa_id: waId });
           }
           value.contacts = [...contacts.values()];
-          value.messages = messages.map((m) => webhookMessage(m, contents.get(m.messageId) ?? {}));
+          value.messages = messages.map((m) =>
+            webhookMessage(m, contents.get(m.messageId) ?? {}, numbers.get(m.customer.ref) ?? ''),
+          );
         } else {
-          value.statuses = group.map((g) => webhookStatus(g.payload as StatusEvent));
+          value.statuses = group.map((g) => {
+            const s = g.payload as StatusEvent;
+            return webhookStatus(s, numbers.get(s.recipient.ref) ?? '');
+          });
         }
         return { field: 'messages', value };
       }),

@@ -1,8 +1,8 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { createHmac, createSecretKey, KeyObject } from 'node:crypto';
 import { Counter, Gauge } from 'prom-client';
-import { MessageEvent } from '@custody/contracts';
-import { FieldCipher, LruCache, messageContentAad, WEBHOOK_APP_SECRET_AAD } from '@custody/crypto';
+import { MessageEvent, StatusEvent } from '@custody/contracts';
+import { CustomerIdentity, FieldCipher, LruCache, messageContentAad, WEBHOOK_APP_SECRET_AAD } from '@custody/crypto';
 import { TenantId } from '@custody/database';
 import { metricsRegistry } from '@custody/observability';
 import { EgressError, EgressGuard } from '@custody/platform';
@@ -64,6 +64,7 @@ export class WebhookWorkerService implements OnApplicationBootstrap, OnApplicati
     private readonly routing: RoutingRepository,
     private readonly egress: EgressGuard,
     private readonly cipher: FieldCipher,
+    private readonly identity: CustomerIdentity,
   ) {
     const backlog = () => this.webhooks.backlog();
     metricsRegistry.removeSingleMetric('custody_webhook_deliveries_pending');
@@ -190,8 +191,25 @@ export class WebhookWorkerService implements OnApplicationBootstrap, OnApplicati
         );
       }
     }
-    const body = JSON.stringify(buildEnvelope(items, contents));
+    const body = JSON.stringify(buildEnvelope(items, contents, await this.openNumbers(tenantId, items)));
     return { body, signature: `sha256=${createHmac('sha256', key).update(body).digest('hex')}` };
+  }
+
+  /** The numbers of the batch's customers, opened once per customer (the tenant sees its customers' numbers). */
+  private async openNumbers(tenantId: TenantId, items: PendingWebhook[]): Promise<Map<string, string>> {
+    const numbers = new Map<string, string>();
+    for (const item of items) {
+      const customer =
+        item.kind === 'message'
+          ? (item.payload as MessageEvent).customer
+          : item.kind === 'status'
+            ? (item.payload as StatusEvent).recipient
+            : undefined;
+      if (customer && !numbers.has(customer.ref)) {
+        numbers.set(customer.ref, await this.identity.open(tenantId, customer.ref, customer.waIdCiphertext));
+      }
+    }
+    return numbers;
   }
 
   /** One signed POST of a batch to the tenant's URL; never throws. */

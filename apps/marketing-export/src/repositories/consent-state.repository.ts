@@ -5,7 +5,7 @@ import { TenantId } from '@custody/database';
 import { ConsentStateView } from '../domain/data-use';
 
 export interface ConsentStateChange {
-  waId: string;
+  customerRef: string;
   purposeKey: string;
   subject: string;
   dataUse: string;
@@ -17,7 +17,7 @@ export interface ConsentStateChange {
 }
 
 interface RawState {
-  wa_id: string;
+  customer_ref: string;
   purpose_key: string;
   subject: string;
   data_use: string;
@@ -28,8 +28,8 @@ interface RawState {
   effective_at: Date;
 }
 
-const mapState = (r: RawState): ConsentStateView & { waId: string } => ({
-  waId: r.wa_id,
+const mapState = (r: RawState): ConsentStateView & { customerRef: string } => ({
+  customerRef: r.customer_ref,
   purposeKey: r.purpose_key,
   subject: r.subject,
   dataUse: r.data_use,
@@ -53,8 +53,8 @@ export class ConsentStateRepository {
    * the upload's new membership was still unseen by the revoke, leaving a revoked customer in the
    * audience. Transaction-scoped advisory locks, taken in one order so two batches cannot deadlock.
    */
-  async lockCustomers(m: EntityManager, tenantId: TenantId, waIds: string[]): Promise<void> {
-    const keys = [...new Set(waIds)]
+  async lockCustomers(m: EntityManager, tenantId: TenantId, customerRefs: string[]): Promise<void> {
+    const keys = [...new Set(customerRefs)]
       .map((w) => createHash('sha256').update(`${tenantId}:${w}`).digest().readBigInt64BE(0))
       .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     if (keys.length === 0) {
@@ -71,24 +71,24 @@ export class ConsentStateRepository {
     // Within one call, only the newest change per key can win (ON CONFLICT cannot touch a row twice).
     const newest = new Map<string, ConsentStateChange>();
     for (const c of changes) {
-      const key = `${c.waId}\u0000${c.purposeKey}`;
+      const key = `${c.customerRef}\u0000${c.purposeKey}`;
       const held = newest.get(key);
       if (!held || held.logIndex < c.logIndex) {
         newest.set(key, c);
       }
     }
     const rows = [...newest.values()];
-    const applied: Array<{ wa_id: string; purpose_key: string }> = await m.query(
-      `INSERT INTO consent_states AS s (tenant_id, wa_id, purpose_key, subject, data_use, status, event_id, log_index, leaf_hash, effective_at)
+    const applied: Array<{ customer_ref: string; purpose_key: string }> = await m.query(
+      `INSERT INTO consent_states AS s (tenant_id, customer_ref, purpose_key, subject, data_use, status, event_id, log_index, leaf_hash, effective_at)
          SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::text[], $10::timestamptz[])
-         ON CONFLICT (tenant_id, wa_id, purpose_key) DO UPDATE SET
+         ON CONFLICT (tenant_id, customer_ref, purpose_key) DO UPDATE SET
            subject = EXCLUDED.subject, data_use = EXCLUDED.data_use, status = EXCLUDED.status, event_id = EXCLUDED.event_id,
            log_index = EXCLUDED.log_index, leaf_hash = EXCLUDED.leaf_hash, effective_at = EXCLUDED.effective_at, updated_at = now()
          WHERE s.log_index < EXCLUDED.log_index
-         RETURNING wa_id, purpose_key`,
+         RETURNING customer_ref, purpose_key`,
       [
         tenantId,
-        rows.map((r) => r.waId),
+        rows.map((r) => r.customerRef),
         rows.map((r) => r.purposeKey),
         rows.map((r) => r.subject),
         rows.map((r) => r.dataUse),
@@ -99,24 +99,28 @@ export class ConsentStateRepository {
         rows.map((r) => r.effectiveAt),
       ],
     );
-    const took = new Set(applied.map((a) => `${a.wa_id}\u0000${a.purpose_key}`));
-    return rows.filter((r) => took.has(`${r.waId}\u0000${r.purposeKey}`));
+    const took = new Set(applied.map((a) => `${a.customer_ref}\u0000${a.purpose_key}`));
+    return rows.filter((r) => took.has(`${r.customerRef}\u0000${r.purposeKey}`));
   }
 
   /** Current states of these customers, inside the caller's transaction. */
-  async forCustomers(m: EntityManager, tenantId: TenantId, waIds: string[]): Promise<Map<string, ConsentStateView[]>> {
+  async forCustomers(
+    m: EntityManager,
+    tenantId: TenantId,
+    customerRefs: string[],
+  ): Promise<Map<string, ConsentStateView[]>> {
     const out = new Map<string, ConsentStateView[]>();
-    if (waIds.length === 0) {
+    if (customerRefs.length === 0) {
       return out;
     }
     const rows: RawState[] = await m.query(
-      `SELECT wa_id, purpose_key, subject, data_use, status, event_id, log_index, leaf_hash, effective_at
-         FROM consent_states WHERE tenant_id = $1 AND wa_id = ANY($2::text[])`,
-      [tenantId, [...new Set(waIds)]],
+      `SELECT customer_ref, purpose_key, subject, data_use, status, event_id, log_index, leaf_hash, effective_at
+         FROM consent_states WHERE tenant_id = $1 AND customer_ref = ANY($2::text[])`,
+      [tenantId, [...new Set(customerRefs)]],
     );
     for (const r of rows) {
       const state = mapState(r);
-      out.set(state.waId, [...(out.get(state.waId) ?? []), state]);
+      out.set(state.customerRef, [...(out.get(state.customerRef) ?? []), state]);
     }
     return out;
   }

@@ -68,7 +68,7 @@ export class ErasureRepository {
     const outcome: ErasureResultEvent['outcome'] =
       open[0].rejected > 0 ? 'failed' : Object.values(counts).some((n) => n > 0) ? 'erased' : 'nothing_found';
     await m.query(
-      `UPDATE export_records SET member_hash = NULL, wa_id = NULL WHERE tenant_id = $1 AND erasure_request_id = $2`,
+      `UPDATE export_records SET member_hash = NULL, customer_ref = NULL WHERE tenant_id = $1 AND erasure_request_id = $2`,
       [tenantId, requestId],
     );
     await m.query(

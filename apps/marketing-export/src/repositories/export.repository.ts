@@ -22,7 +22,7 @@ export interface NewRecord {
   dataUses: string[];
   messageId: string | null;
   conversationId: string | null;
-  waId: string | null;
+  customerRef: string | null;
   memberHash: string | null;
   eventTime: string | null;
   ctwaClid: string | null;
@@ -58,7 +58,7 @@ export function returnedRows<T>(result: unknown): T[] {
 }
 
 export const RECORD_COLUMNS = `id, seq, tenant_id, destination_id, destination_kind, ad_account_id, target_id, operation, record_key,
-  authorization_id, authorization_version, data_uses, message_id, conversation_id, wa_id, member_hash, event_time, ctwa_clid,
+  authorization_id, authorization_version, data_uses, message_id, conversation_id, customer_ref, member_hash, event_time, ctwa_clid,
   status, reason, error, consent, trigger, batch, attempts, next_attempt_at, erasure_request_id, created_at, checked_at, completed_at`;
 
 /** A row of export_records as PostgreSQL returns it. */
@@ -77,7 +77,7 @@ export interface RawRecord {
   data_uses: string[];
   message_id: string | null;
   conversation_id: string | null;
-  wa_id: string | null;
+  customer_ref: string | null;
   member_hash: string | null;
   event_time: Date | null;
   ctwa_clid: string | null;
@@ -98,7 +98,7 @@ export interface RawRecord {
 interface RawMembership {
   destination_id: string;
   member_hash: string;
-  wa_id: string | null;
+  customer_ref: string | null;
   ad_account_id: string;
   target_id: string;
   data_uses: string[];
@@ -123,7 +123,7 @@ export function mapRecord(r: RawRecord): ExportRecord {
     dataUses: r.data_uses,
     messageId: r.message_id,
     conversationId: r.conversation_id,
-    waId: r.wa_id,
+    customerRef: r.customer_ref,
     memberHash: r.member_hash,
     eventTime: r.event_time,
     ctwaClid: r.ctwa_clid,
@@ -145,7 +145,7 @@ export function mapRecord(r: RawRecord): ExportRecord {
 export interface Membership {
   destinationId: string;
   memberHash: string;
-  waId: string | null;
+  customerRef: string | null;
   adAccountId: string;
   targetId: string;
   dataUses: string[];
@@ -157,7 +157,7 @@ export interface Membership {
 const mapMembership = (r: RawMembership): Membership => ({
   destinationId: r.destination_id,
   memberHash: r.member_hash,
-  waId: r.wa_id,
+  customerRef: r.customer_ref,
   adAccountId: r.ad_account_id,
   targetId: r.target_id,
   dataUses: r.data_uses,
@@ -222,7 +222,7 @@ export class ExportRepository {
     const col = <K extends keyof NewRecord>(k: K) => records.map((r) => r[k]);
     return m.query(
       `INSERT INTO export_records (tenant_id, destination_id, destination_kind, ad_account_id, target_id, operation, record_key,
-          authorization_id, authorization_version, data_uses, message_id, conversation_id, wa_id, member_hash, event_time, ctwa_clid,
+          authorization_id, authorization_version, data_uses, message_id, conversation_id, customer_ref, member_hash, event_time, ctwa_clid,
           status, erasure_request_id, trigger, reason, consent)
        SELECT $1, d, k, a, t, o, rk, ai, av, string_to_array(du, ' '), mi, ci, w, mh, et, cl, 'pending', $17::uuid, $18::jsonb, $19::text, cj
          FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::uuid[], $9::int[], $10::text[],
@@ -244,7 +244,7 @@ export class ExportRepository {
         records.map((r) => r.dataUses.join(' ')),
         col('messageId'),
         col('conversationId'),
-        col('waId'),
+        col('customerRef'),
         col('memberHash'),
         col('eventTime'),
         col('ctwaClid'),
@@ -365,10 +365,10 @@ export class ExportRepository {
   }
 
   /** Current memberships of these customers, locked for the caller's transaction. */
-  async membershipsOfCustomers(m: EntityManager, tenantId: TenantId, waIds: string[]): Promise<Membership[]> {
+  async membershipsOfCustomers(m: EntityManager, tenantId: TenantId, customerRefs: string[]): Promise<Membership[]> {
     const rows: RawMembership[] = await m.query(
-      `SELECT * FROM audience_members WHERE tenant_id = $1 AND wa_id = ANY($2::text[]) ORDER BY destination_id, member_hash FOR UPDATE`,
-      [tenantId, [...new Set(waIds)]],
+      `SELECT * FROM audience_members WHERE tenant_id = $1 AND customer_ref = ANY($2::text[]) ORDER BY destination_id, member_hash FOR UPDATE`,
+      [tenantId, [...new Set(customerRefs)]],
     );
     return rows.map(mapMembership);
   }
@@ -382,10 +382,10 @@ export class ExportRepository {
     return rows.map(mapMembership);
   }
 
-  async membershipsOfCustomer(m: EntityManager, tenantId: TenantId, waId: string): Promise<Membership[]> {
+  async membershipsOfCustomer(m: EntityManager, tenantId: TenantId, customerRef: string): Promise<Membership[]> {
     const rows: RawMembership[] = await m.query(
-      `SELECT * FROM audience_members WHERE tenant_id = $1 AND wa_id = $2 FOR UPDATE`,
-      [tenantId, waId],
+      `SELECT * FROM audience_members WHERE tenant_id = $1 AND customer_ref = $2 FOR UPDATE`,
+      [tenantId, customerRef],
     );
     return rows.map(mapMembership);
   }
@@ -499,7 +499,7 @@ export class ExportRepository {
       return;
     }
     await m.query(
-      `INSERT INTO audience_members (tenant_id, destination_id, member_hash, wa_id, ad_account_id, target_id, data_uses, state, added_record_id)
+      `INSERT INTO audience_members (tenant_id, destination_id, member_hash, customer_ref, ad_account_id, target_id, data_uses, state, added_record_id)
        SELECT $1, d, h, w, a, t, string_to_array(du, ' '), 'active', rid
          FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::uuid[]) AS x(d, h, w, a, t, du, rid)
        ON CONFLICT (tenant_id, destination_id, member_hash) DO NOTHING`,
@@ -507,7 +507,7 @@ export class ExportRepository {
         tenantId,
         adds.map((r) => r.destinationId),
         adds.map((r) => r.memberHash),
-        adds.map((r) => r.waId),
+        adds.map((r) => r.customerRef),
         adds.map((r) => r.adAccountId),
         adds.map((r) => r.targetId),
         adds.map((r) => r.dataUses.join(' ')),
@@ -561,7 +561,7 @@ export class ExportRepository {
         dataUses: mb.dataUses,
         messageId: null,
         conversationId: null,
-        waId: mb.waId,
+        customerRef: mb.customerRef,
         memberHash: mb.memberHash,
         eventTime: null,
         ctwaClid: null,

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { MarketingAuthorizedEvent, MarketingCandidate } from '@custody/contracts';
 import { asTenantId, TenantId } from '@custody/database';
-import { hashPhone, IdentifierError } from '../domain/identifiers';
 import { AdsCredentialRepository } from '../repositories/ads-credential.repository';
 import { ExportRepository, NewRecord } from '../repositories/export.repository';
 import { ExportWorker } from './export-worker.service';
@@ -60,18 +59,6 @@ export class CandidateService {
   }
 }
 
-/** The hashed phone, or null for a WhatsApp id that is no phone number (the sender rejects the record). */
-function memberHash(waId: string): string | null {
-  try {
-    return hashPhone(waId);
-  } catch (error) {
-    if (error instanceof IdentifierError) {
-      return null;
-    }
-    throw error;
-  }
-}
-
 /**
  * The record a candidate asks for: audience membership of the customer, or (for a customer's own
  * message) a conversion event. Business messages are not conversions and a destination without
@@ -89,8 +76,9 @@ export function toRecords(c: MarketingCandidate): NewRecord[] {
     dataUses: c.dataUses,
     messageId: c.messageId,
     conversationId: c.conversationId,
-    waId: c.customer.waId,
-    memberHash: memberHash(c.customer.waId),
+    customerRef: c.customer.ref,
+    // The match key comes computed (tenant-store opens the number; marketing-export holds no keys).
+    memberHash: c.customer.memberHash ?? null,
     eventTime: c.networkTimestamp,
     ctwaClid: c.referral?.ctwaClid ?? null,
   };

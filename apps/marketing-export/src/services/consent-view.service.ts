@@ -29,7 +29,7 @@ export class ConsentViewService {
       byTenant.set(tenantId, [
         ...(byTenant.get(tenantId) ?? []),
         {
-          waId: e.customer.waId,
+          customerRef: e.customer.ref,
           purposeKey: e.purpose.key,
           subject: e.subject,
           dataUse: e.purpose.dataUse,
@@ -47,7 +47,7 @@ export class ConsentViewService {
         await this.states.lockCustomers(
           m,
           tenantId,
-          changes.map((c) => c.waId),
+          changes.map((c) => c.customerRef),
         );
         const applied = await this.states.applyIn(m, tenantId, changes);
         return this.removeNoLongerConsented(
@@ -80,7 +80,7 @@ export class ConsentViewService {
       await this.records.membershipsOfCustomers(
         m,
         tenantId,
-        revokes.map((r) => r.waId),
+        revokes.map((r) => r.customerRef),
       )
     ).filter((mb) => mb.state === 'active');
     if (members.length === 0) {
@@ -89,12 +89,12 @@ export class ConsentViewService {
     const current = await this.states.forCustomers(
       m,
       tenantId,
-      members.map((mb) => mb.waId!),
+      members.map((mb) => mb.customerRef!),
     );
-    const revokeOf = new Map(revokes.map((r) => [r.waId, r]));
+    const revokeOf = new Map(revokes.map((r) => [r.customerRef, r]));
     const removals = members.flatMap((mb) => {
-      const revoke = revokeOf.get(mb.waId!);
-      if (!revoke || checkConsent(current.get(mb.waId!) ?? [], mb.dataUses).allowed) {
+      const revoke = revokeOf.get(mb.customerRef!);
+      if (!revoke || checkConsent(current.get(mb.customerRef!) ?? [], mb.dataUses).allowed) {
         return [];
       }
       const ref = { ...revoke, effectiveAt: new Date(revoke.effectiveAt) };

@@ -34,22 +34,22 @@ export class ErasureService {
 
   async handle(event: ErasureRequestedEvent): Promise<void> {
     const tenantId = asTenantId(event.tenantId);
-    const waId = event.customer.waId;
+    const customerRef = event.customer.ref;
     await this.db.forTenant(tenantId, async (m) => {
       if (!(await this.erasures.begin(m, tenantId, event.requestId))) {
         await this.erasures.republish(m, tenantId, event.requestId);
         return;
       }
       const inFlight: Array<{ n: number }> = await m.query(
-        `SELECT count(*)::int AS n FROM export_records WHERE tenant_id = $1 AND wa_id = $2 AND status = 'sending' AND operation <> 'remove'`,
-        [tenantId, waId],
+        `SELECT count(*)::int AS n FROM export_records WHERE tenant_id = $1 AND customer_ref = $2 AND status = 'sending' AND operation <> 'remove'`,
+        [tenantId, customerRef],
       );
       if (inFlight[0].n > 0) {
         throw new UploadInFlightError();
       }
       const pending: Array<{ id: string }> = await m.query(
-        `SELECT id FROM export_records WHERE tenant_id = $1 AND wa_id = $2 AND status = 'pending' AND operation <> 'remove' FOR UPDATE`,
-        [tenantId, waId],
+        `SELECT id FROM export_records WHERE tenant_id = $1 AND customer_ref = $2 AND status = 'pending' AND operation <> 'remove' FOR UPDATE`,
+        [tenantId, customerRef],
       );
       await this.records.settle(
         m,
@@ -58,7 +58,7 @@ export class ErasureService {
       );
       exportSuppressed.labels('erased').inc(pending.length);
 
-      const members = await this.records.membershipsOfCustomer(m, tenantId, waId);
+      const members = await this.records.membershipsOfCustomer(m, tenantId, customerRef);
       const scheduled = await this.records.scheduleRemovals(
         m,
         tenantId,
@@ -79,18 +79,24 @@ export class ErasureService {
           [tenantId, running, event.requestId],
         );
       }
-      await m.query(`UPDATE audience_members SET wa_id = NULL WHERE tenant_id = $1 AND wa_id = $2`, [tenantId, waId]);
+      await m.query(`UPDATE audience_members SET customer_ref = NULL WHERE tenant_id = $1 AND customer_ref = $2`, [
+        tenantId,
+        customerRef,
+      ]);
       const forgotten = returnedRows(
         await m.query(
           `UPDATE export_records
-            SET wa_id = NULL, message_id = NULL, conversation_id = NULL, ctwa_clid = NULL,
+            SET customer_ref = NULL, message_id = NULL, conversation_id = NULL, ctwa_clid = NULL,
                 member_hash = CASE WHEN operation = 'remove' AND status IN ('pending', 'sending') THEN member_hash END
-          WHERE tenant_id = $1 AND wa_id = $2 RETURNING 1`,
-          [tenantId, waId],
+          WHERE tenant_id = $1 AND customer_ref = $2 RETURNING 1`,
+          [tenantId, customerRef],
         ),
       );
       const consentStates = returnedRows(
-        await m.query(`DELETE FROM consent_states WHERE tenant_id = $1 AND wa_id = $2 RETURNING 1`, [tenantId, waId]),
+        await m.query(`DELETE FROM consent_states WHERE tenant_id = $1 AND customer_ref = $2 RETURNING 1`, [
+          tenantId,
+          customerRef,
+        ]),
       );
       await this.erasures.setCounts(m, tenantId, event.requestId, {
         exportRecords: forgotten.length,

@@ -189,7 +189,7 @@ export class ExportWorker implements OnApplicationBootstrap, OnApplicationShutdo
       const states = await this.consent.forCustomers(
         m,
         tenantId,
-        rows.flatMap((r) => (r.waId ? [r.waId] : [])),
+        rows.flatMap((r) => (r.customerRef ? [r.customerRef] : [])),
       );
       const members =
         operation === 'add'
@@ -206,7 +206,7 @@ export class ExportWorker implements OnApplicationBootstrap, OnApplicationShutdo
       const defer: Array<{ id: string; until: Date }> = [];
       const inThisRound = new Set<string>();
       for (const row of rows) {
-        if (!row.waId) {
+        if (!row.customerRef) {
           settle.push({ id: row.id, status: 'suppressed', reason: 'erased' });
           continue;
         }
@@ -220,7 +220,7 @@ export class ExportWorker implements OnApplicationBootstrap, OnApplicationShutdo
             dataUses: row.dataUses,
             authorizationVersion: row.authorizationVersion ?? 0,
             authorization: row.authorizationId ? auths.get(row.authorizationId) : undefined,
-            consent: states.get(row.waId) ?? [],
+            consent: states.get(row.customerRef) ?? [],
             createdAt: row.createdAt,
             eventTime: row.eventTime,
             memberActive: members.get(row.memberHash)?.state === 'active',
@@ -413,7 +413,7 @@ export class ExportWorker implements OnApplicationBootstrap, OnApplicationShutdo
    * flight: members whose consent no longer holds are scheduled for removal at once.
    */
   private async afterAdd(m: EntityManager, tenantId: TenantId, settled: ExportRecord[]): Promise<void> {
-    const sent = settled.filter((r) => r.status === 'sent' && r.waId);
+    const sent = settled.filter((r) => r.status === 'sent' && r.customerRef);
     if (sent.length === 0) {
       return;
     }
@@ -421,16 +421,16 @@ export class ExportWorker implements OnApplicationBootstrap, OnApplicationShutdo
     await this.consent.lockCustomers(
       m,
       tenantId,
-      sent.map((r) => r.waId!),
+      sent.map((r) => r.customerRef!),
     );
     await this.records.addMembers(m, tenantId, sent);
     const states = await this.consent.forCustomers(
       m,
       tenantId,
-      sent.map((r) => r.waId!),
+      sent.map((r) => r.customerRef!),
     );
     for (const r of sent) {
-      const gate = checkConsent(states.get(r.waId!) ?? [], r.dataUses);
+      const gate = checkConsent(states.get(r.customerRef!) ?? [], r.dataUses);
       if (gate.allowed) {
         continue;
       }

@@ -13,6 +13,7 @@ import { Replicas1764900000017 } from './1764900000017-replicas';
 import { KeyDistribution1765100000031 } from './1765100000031-key-distribution';
 import { Offboardings1765330000001 } from './1765330000001-offboardings';
 import { CustomerIndexKeys1765420000001 } from './1765420000001-customer-index-keys';
+import { CustomerRefs1765420000011 } from './1765420000011-customer-refs';
 
 export const MIGRATIONS = [
   Tenants1764057600000,
@@ -30,4 +31,5 @@ export const MIGRATIONS = [
   KeyDistribution1765100000031,
   Offboardings1765330000001,
   CustomerIndexKeys1765420000001,
+  CustomerRefs1765420000011,
 ];

@@ -8,7 +8,9 @@ import { CURRENT_STATUS_SQL, NetworkStatus, StoredStatus } from '../services/mes
 export interface ConversationUpsert {
   id: string;
   phoneNumberId: string;
-  waId: string;
+  /** The customer's reference and sealed number (never the number in clear). */
+  customerRef: string;
+  waIdCiphertext: string;
   profileName: string | null;
   referral: unknown;
   lastMessageAt: string;
@@ -18,7 +20,8 @@ export interface ConversationUpsert {
 export interface ConversationRow {
   id: string;
   phone_number_id: string;
-  customer_wa_id: string;
+  customer_ref: string;
+  customer_wa_id_ciphertext: string;
   customer_profile_name: string | null;
   referral: Record<string, unknown> | null;
   created_at: Date;
@@ -89,10 +92,10 @@ export class MessageRepository {
     }> = await m.query(
       `WITH t AS (SELECT EXISTS (SELECT 1 FROM tenants WHERE id = $1) AS ok),
        conv AS (
-         INSERT INTO conversations (id, tenant_id, phone_number_id, customer_wa_id, customer_profile_name, referral, last_message_at, last_customer_message_at, notice_sent_at)
-         SELECT x.id, $1, x.pn, x.wa, x.name, x.ref, x.last, x.cust, now()
-           FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::timestamptz[], $8::timestamptz[])
-             AS x(id, pn, wa, name, ref, last, cust)
+         INSERT INTO conversations (id, tenant_id, phone_number_id, customer_ref, customer_wa_id_ciphertext, customer_profile_name, referral, last_message_at, last_customer_message_at, notice_sent_at)
+         SELECT x.id, $1, x.pn, x.cref, x.cwa, x.name, x.ref, x.last, x.cust, now()
+           FROM unnest($2::uuid[], $3::text[], $4::text[], $17::text[], $5::text[], $6::jsonb[], $7::timestamptz[], $8::timestamptz[])
+             AS x(id, pn, cref, cwa, name, ref, last, cust)
           WHERE (SELECT ok FROM t)
          ON CONFLICT (id) DO UPDATE SET
            last_message_at = GREATEST(conversations.last_message_at, EXCLUDED.last_message_at),
@@ -120,7 +123,7 @@ export class MessageRepository {
         tenantId,
         conversations.map((r) => r.id),
         conversations.map((r) => r.phoneNumberId),
-        conversations.map((r) => r.waId),
+        conversations.map((r) => r.customerRef),
         conversations.map((r) => r.profileName),
         conversations.map((r) => (r.referral ? JSON.stringify(r.referral) : null)),
         conversations.map((r) => r.lastMessageAt),
@@ -133,6 +136,7 @@ export class MessageRepository {
         events.map((e) => ciphertexts.get(e.messageId)!),
         events.map((e) => e.contextMessageId ?? null),
         events.map((e) => e.networkTimestamp),
+        conversations.map((r) => r.waIdCiphertext),
       ],
     );
     return {
@@ -233,7 +237,7 @@ export class MessageRepository {
       m.query(
         `SELECT c.* FROM conversations c
           WHERE c.tenant_id = $1
-            AND ($2::text IS NULL OR c.customer_wa_id = $2)
+            AND ($2::text IS NULL OR c.customer_ref = $2)
             AND ($3::timestamptz IS NULL OR c.last_message_at >= $3)
             AND ($4::timestamptz IS NULL OR c.last_message_at < $4)
             AND ($5::text IS NULL OR EXISTS (SELECT 1 FROM messages mm WHERE mm.conversation_id = c.id AND mm.status = $5))

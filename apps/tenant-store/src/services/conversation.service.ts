@@ -1,6 +1,6 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
 import { CUSTODY_MARKING, WAMID_PATTERN } from '@custody/contracts';
-import { DecryptionError, FieldCipher } from '@custody/crypto';
+import { CustomerIdentity, DecryptionError, FieldCipher } from '@custody/crypto';
 import { asTenantId } from '@custody/database';
 import { DomainError, notFound } from '@custody/platform';
 import {
@@ -25,16 +25,24 @@ export class ConversationService {
   constructor(
     private readonly messages: MessageRepository,
     private readonly cipher: FieldCipher,
+    private readonly identity: CustomerIdentity,
   ) {}
 
   async list(tenant: string, q: ListConversationsQueryDto): Promise<ConversationPageDto> {
     const limit = q.limit ?? 50;
     const after = q.cursor ? decodeCursor(q.cursor) : undefined;
-    const rows = await this.messages.listConversations(asTenantId(tenant), { ...q, limit: limit + 1, after });
+    // A customer is looked up by reference: the table holds no number in clear.
+    const customer = q.customer ? await this.identity.ref(asTenantId(tenant), q.customer) : undefined;
+    const rows = await this.messages.listConversations(asTenantId(tenant), {
+      ...q,
+      customer,
+      limit: limit + 1,
+      after,
+    });
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
     return {
-      data: page.map(mapConversation),
+      data: await Promise.all(page.map(async (c) => mapConversation(c, await this.customerOf(tenant, c)))),
       nextCursor: rows.length > limit ? encodeTimeCursor(last.last_message_at, last.id) : null,
     };
   }
@@ -50,7 +58,12 @@ export class ConversationService {
     const messages = await Promise.all(
       found.messages.map(async (m) => mapMessage(m, await this.decryptContent(tenant, m))),
     );
-    return { ...mapConversation(found.conversation), messages };
+    return { ...mapConversation(found.conversation, await this.customerOf(tenant, found.conversation)), messages };
+  }
+
+  /** The customer's number, opened for the tenant (its own customers' numbers). */
+  private customerOf(tenant: string, c: ConversationRow): Promise<string> {
+    return openCustomer(this.identity, tenant, c);
   }
 
   /** Decrypts a stored message's content; content that fails authentication is reported, never guessed. */
@@ -116,11 +129,25 @@ function decodeCursor(cursor: string): TimeCursor {
   return position;
 }
 
-export function mapConversation(c: ConversationRow): ConversationDto {
+/** A conversation's customer number, opened from its sealed copy. */
+export async function openCustomer(identity: CustomerIdentity, tenant: string, c: ConversationRow): Promise<string> {
+  if (!c.customer_ref || !c.customer_wa_id_ciphertext) {
+    // Stored before references: tenant-store gives it one when it starts (CustomerRefBackfill).
+    throw new DomainError(
+      HttpStatus.SERVICE_UNAVAILABLE,
+      'customer_reference_pending',
+      'A conversation is being moved to its customer reference; retry shortly',
+    );
+  }
+  return identity.open(asTenantId(tenant), c.customer_ref, c.customer_wa_id_ciphertext);
+}
+
+/** `customer`: the number, opened (`openCustomer`). */
+export function mapConversation(c: ConversationRow, customer: string): ConversationDto {
   return {
     id: c.id,
     phoneNumberId: c.phone_number_id,
-    customer: c.customer_wa_id,
+    customer,
     customerName: c.customer_profile_name,
     referral: c.referral,
     createdAt: c.created_at.toISOString(),

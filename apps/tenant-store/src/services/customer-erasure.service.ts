@@ -44,7 +44,7 @@ export class CustomerErasureService {
       // tenant has nothing left): no report, so it cannot stand in for the one that counts.
       return;
     }
-    const counts = await this.erase(tenantId, event.customer.waId);
+    const counts = await this.erase(tenantId, event.customer.ref);
     const erased = counts.conversations + counts.messages + counts.statuses + counts.outboxEvents > 0;
     const result: ErasureResultEvent = {
       eventId: `${event.requestId}:tenant-store`,
@@ -63,13 +63,14 @@ export class CustomerErasureService {
     this.logger.log({ msg: 'customer erased', tenantId, requestId: event.requestId, ...counts });
   }
 
-  async erase(tenantId: TenantId, waId: string): Promise<CustomerErasureCounts> {
+  /** `customerRef`: the customer's reference (conversations name no number in clear). */
+  async erase(tenantId: TenantId, customerRef: string): Promise<CustomerErasureCounts> {
     // The customer's conversations: those stored, and those of every number of the tenant that
-    // may still have events in the outbox (conversation ids derive from tenant, number and wa_id).
+    // may still have events in the outbox (conversation ids derive from tenant, number and reference).
     const ids = await this.db.forTenant(tenantId, async (m) => {
       const stored: Array<{ id: string }> = await m.query(
-        `SELECT id FROM conversations WHERE tenant_id = $1 AND customer_wa_id = $2`,
-        [tenantId, waId],
+        `SELECT id FROM conversations WHERE tenant_id = $1 AND customer_ref = $2`,
+        [tenantId, customerRef],
       );
       const numbers: Array<{ phone_number_id: string }> = await m.query(
         `SELECT phone_number_id FROM phone_numbers WHERE tenant_id = $1`,
@@ -80,7 +81,7 @@ export class CustomerErasureService {
         all: [
           ...new Set([
             ...stored.map((r) => r.id),
-            ...numbers.map((n) => conversationIdFor(tenantId, n.phone_number_id, waId)),
+            ...numbers.map((n) => conversationIdFor(tenantId, n.phone_number_id, customerRef)),
           ]),
         ],
       };

@@ -7,7 +7,7 @@ import {
   ErasureResultEvent,
   Topics,
 } from '@custody/contracts';
-import { DecryptionError, FieldCipher } from '@custody/crypto';
+import { CustomerIdentity, DecryptionError, FieldCipher } from '@custody/crypto';
 import { asTenantId, enqueueOutbox, TenantId } from '@custody/database';
 import { OutboxService } from '@custody/kafka';
 import { DomainError, notFound } from '@custody/platform';
@@ -44,6 +44,7 @@ export class ErasureService {
     private readonly erasures: ErasureRepository,
     private readonly cipher: FieldCipher,
     private readonly outbox: OutboxService,
+    private readonly identity: CustomerIdentity,
   ) {}
 
   /**
@@ -66,6 +67,8 @@ export class ErasureService {
     const tenantId = asTenantId(tenant);
     const id = randomUUID();
     const ciphertext = await this.cipher.encrypt(tenantId, number.waId, erasureCustomerAad(id));
+    // Every service finds the customer by reference; the number travels only sealed.
+    const customer = await this.identity.identify(tenantId, number.waId);
     const result = await this.erasures.transaction(tenantId, async (m) => {
       await this.erasures.lockTenant(m, tenantId);
       if (idempotencyKey !== undefined) {
@@ -105,7 +108,7 @@ export class ErasureService {
         tenantId,
         occurredAt: new Date().toISOString(),
         requestId: id,
-        customer: { waId: number.waId },
+        customer: { ref: customer.ref, waIdCiphertext: customer.waIdCiphertext },
       };
       await enqueueOutbox(m, Topics.ErasureRequests, erasureEventKey(tenantId, id), event);
       return { created: true, id };

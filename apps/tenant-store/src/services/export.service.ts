@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { Writable } from 'node:stream';
-import { DecryptionError, FieldCipher } from '@custody/crypto';
+import { CustomerIdentity, DecryptionError, FieldCipher } from '@custody/crypto';
 import { TenantDb, TenantId } from '@custody/database';
 import { ConversationRow, MessageRow } from '../repositories/message.repository';
-import { mapConversation, mapMessage } from './conversation.service';
+import { mapConversation, mapMessage, openCustomer } from './conversation.service';
 import { contentAad } from './message-store.service';
 
 const PAGE = 100;
@@ -20,6 +20,7 @@ export class ExportService {
   constructor(
     private readonly db: TenantDb,
     private readonly cipher: FieldCipher,
+    private readonly identity: CustomerIdentity,
   ) {}
 
   async stream(tenantId: TenantId, out: Writable, options: { after?: string; limit?: number }): Promise<void> {
@@ -67,7 +68,8 @@ export class ExportService {
         const decrypted = await Promise.all(
           messages.map(async (msg) => mapMessage(msg, await this.content(tenantId, msg))),
         );
-        await write(out, { type: 'conversation', ...mapConversation(conversation), messages: decrypted });
+        const customer = await openCustomer(this.identity, tenantId, conversation);
+        await write(out, { type: 'conversation', ...mapConversation(conversation, customer), messages: decrypted });
         exported += 1;
         after = conversation.id;
       }

@@ -1,5 +1,6 @@
 import { HttpStatus, Injectable, Logger } from '@nestjs/common';
 import {
+  CustomerIdentity,
   envelopeKeyVersionSql,
   FieldCipher,
   KeyringStateError,
@@ -39,6 +40,7 @@ export class KeyManagementService {
     private readonly db: TenantDb,
     private readonly tenants: TenantRepository,
     private readonly distribution: KeyDistributionService,
+    private readonly identity: CustomerIdentity,
   ) {}
 
   async status(id: string): Promise<KeyStatusDto> {
@@ -103,6 +105,19 @@ export class KeyManagementService {
         [tenantId, version],
       ),
     );
+    const numbers: Array<{ n: number }> = await this.db.forTenant(tenantId, (m) =>
+      m.query(
+        `SELECT count(*)::int AS n FROM conversations WHERE tenant_id = $1 AND ${envelopeKeyVersionSql('customer_wa_id_ciphertext')} = $2`,
+        [tenantId, version],
+      ),
+    );
+    if ((numbers[0]?.n ?? 0) > 0) {
+      throw new DomainError(
+        HttpStatus.CONFLICT,
+        'conflict',
+        `Key version ${version} still protects customers' numbers; re-encrypt first`,
+      );
+    }
     if ((credentials[0]?.n ?? 0) > 0) {
       throw new DomainError(
         HttpStatus.CONFLICT,
@@ -149,6 +164,37 @@ export class KeyManagementService {
       rewritten += affected;
     }
     return rewritten;
+  }
+
+  /** The customers' sealed numbers of the tenant's conversations under older versions, sealed again under the active one. */
+  private async reencryptCustomerNumbers(tenantId: TenantId, active: number): Promise<number> {
+    let rewritten = 0;
+    let after = '00000000-0000-0000-0000-000000000000';
+    for (;;) {
+      const rows: Array<{ id: string; customer_ref: string; customer_wa_id_ciphertext: string }> =
+        await this.db.forTenant(tenantId, (m) =>
+          m.query(
+            `SELECT id, customer_ref, customer_wa_id_ciphertext FROM conversations
+              WHERE tenant_id = $1 AND ${envelopeKeyVersionSql('customer_wa_id_ciphertext')} <> $2 AND id > $3
+              ORDER BY id LIMIT 200`,
+            [tenantId, active, after],
+          ),
+        );
+      for (const row of rows) {
+        after = row.id;
+        const next = await this.identity.reseal(tenantId, row.customer_ref, row.customer_wa_id_ciphertext);
+        const [, affected]: [unknown, number] = await this.db.forTenant(tenantId, (m) =>
+          m.query(
+            `UPDATE conversations SET customer_wa_id_ciphertext = $3 WHERE id = $1 AND customer_wa_id_ciphertext = $2`,
+            [row.id, row.customer_wa_id_ciphertext, next],
+          ),
+        );
+        rewritten += affected;
+      }
+      if (rows.length < 200) {
+        return rewritten;
+      }
+    }
   }
 
   private async tenantOrThrow(id: string): Promise<TenantId> {
@@ -207,7 +253,9 @@ export class KeyManagementService {
             return written;
           }),
       };
-      const credentials = await this.reencryptAdsCredentials(tenantId, active);
+      const credentials =
+        (await this.reencryptAdsCredentials(tenantId, active)) +
+        (await this.reencryptCustomerNumbers(tenantId, active));
       const result = await runReencryption(this.cipher, source, {
         batchSize: 200,
         onProgress: (p) => {

@@ -113,7 +113,8 @@ export function marketingCandidates(
         messageId: message.messageId,
         conversationId: message.conversationId,
         phoneNumberId: message.phoneNumberId,
-        customer: { waId: message.customer.waId },
+        // The match key is added by the caller, which opens the number (memberHashes).
+        customer: { ref: message.customer.ref },
         origin: message.origin,
         networkTimestamp: message.networkTimestamp,
         ...(referral ? { referral } : {}),

@@ -1,13 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import {
+  adsPhoneHash,
   CUSTODY_MARKING,
   hostedNoticeMessageId,
+  MarketingCandidate,
   MessageEvent,
   StatusEvent,
   StoredEvent,
   Topics,
 } from '@custody/contracts';
-import { FieldCipher, messageContentAad } from '@custody/crypto';
+import { CustomerIdentity, FieldCipher, messageContentAad } from '@custody/crypto';
 import { enqueueOutboxDirect, OutboxRecord, TenantId } from '@custody/database';
 import { EntityManager } from 'typeorm';
 import { ConversationUpsert, MessageRepository } from '../repositories/message.repository';
@@ -34,6 +36,7 @@ export class MessageStoreService {
     private readonly outbox: OutboxService,
     private readonly cipher: FieldCipher,
     private readonly marketing: MarketingAuthorizationRepository,
+    private readonly identity: CustomerIdentity,
   ) {}
 
   /** Returns false when the tenant is unknown here (its events cannot be stored). */
@@ -102,7 +105,7 @@ export class MessageStoreService {
           messageId: id,
           conversationId,
           phoneNumberId: first.phoneNumberId,
-          customer: { waId: first.customer.waId },
+          customer: { ref: first.customer.ref, waIdCiphertext: first.customer.waIdCiphertext },
           origin: 'system',
           messageType: 'system',
           contentCiphertext: noticeCiphertexts.get(id)!,
@@ -162,7 +165,27 @@ export class MessageStoreService {
     if (authorizations.length === 0) {
       return [];
     }
-    return marketingCandidates(tenantId, authorizations, eligible, conversations, now);
+    const rows = marketingCandidates(tenantId, authorizations, eligible, conversations, now);
+    // The ads platforms' match key of each candidate's customer (SHA-256 of the normalized
+    // number): marketing-export holds no keys, so the number is opened here, once per customer,
+    // and only for messages an authorization takes.
+    const hashes = new Map<string, string | null>();
+    for (const row of rows) {
+      const candidate = (row.payload as { candidate?: MarketingCandidate }).candidate;
+      if (!candidate) {
+        continue;
+      }
+      const ref = candidate.customer.ref;
+      if (!hashes.has(ref)) {
+        const message = eligible.find((e) => e.customer.ref === ref)!;
+        hashes.set(ref, adsPhoneHash(await this.identity.open(tenantId, ref, message.customer.waIdCiphertext)));
+      }
+      const hash = hashes.get(ref);
+      if (hash) {
+        candidate.customer.memberHash = hash;
+      }
+    }
+    return rows;
   }
 
   async storeStatuses(tenantId: TenantId, events: StatusEvent[]): Promise<boolean> {
@@ -213,7 +236,8 @@ function conversationsOf(events: MessageEvent[]): ConversationUpsert[] {
     const c = byId.get(e.conversationId) ?? {
       id: e.conversationId,
       phoneNumberId: e.phoneNumberId,
-      waId: e.customer.waId,
+      customerRef: e.customer.ref,
+      waIdCiphertext: e.customer.waIdCiphertext,
       profileName: null,
       referral: null,
       lastMessageAt: e.networkTimestamp,
