@@ -1,6 +1,6 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
-import { CustomerIdentity } from '@custody/crypto';
+import { CustomerIdentity, DataKeyNotFoundError } from '@custody/crypto';
 import { TenantDb, TenantId } from '@custody/database';
 import { DomainError } from '@custody/platform';
 import { canonicalize, formatInclusionPromise, leafHash } from '@custody/transparency-log';
@@ -79,7 +79,7 @@ export class ConsentService {
     };
     return this.appendOne(tenantId, {
       draft,
-      customerRef: await this.identity.ref(tenantId, dto.customer.waId),
+      customerRef: await this.customerRef(tenantId, dto.customer.waId),
       idempotency: this.idempotency(ctx, 'prompt', dto),
     });
   }
@@ -154,9 +154,25 @@ export class ConsentService {
     }
     return this.appendOne(tenantId, {
       draft,
-      customerRef: await this.identity.ref(tenantId, dto.customer.waId),
+      customerRef: await this.customerRef(tenantId, dto.customer.waId),
       idempotency: this.idempotency(ctx, 'record', dto),
     });
+  }
+
+  /** The customer's reference for the consent topic; the tenant's index key not here yet is a 503 (retry). */
+  private async customerRef(tenantId: TenantId, waId: string): Promise<string> {
+    try {
+      return await this.identity.ref(tenantId, waId);
+    } catch (error) {
+      if (error instanceof DataKeyNotFoundError) {
+        throw new DomainError(
+          HttpStatus.SERVICE_UNAVAILABLE,
+          'keys_unavailable',
+          'The tenant’s keys have not reached the consent service yet; retry shortly',
+        );
+      }
+      throw error;
+    }
   }
 
   /** A number Custody never linked (or whose link was erased) has no pseudonym: all `none`, `subject: null`. */
