@@ -24,6 +24,16 @@ export interface WebhookTarget {
 
 const CACHE_TTL_MS = 2000;
 
+const routeOfRow = (row: Record<string, string | number | null>): NumberRoute => ({
+  phoneNumberId: String(row.phone_number_id),
+  tenantId: asTenantId(String(row.tenant_id)),
+  businessAccountId: String(row.business_account_id),
+  displayPhoneNumber: String(row.display_phone_number),
+  verifiedName: row.verified_name === null ? null : String(row.verified_name),
+  status: row.status as NumberRoute['status'],
+  messagesPerSecond: Number(row.messages_per_second),
+});
+
 /** ingest's projection of tenants: which number belongs to whom, and where its webhooks go. */
 @Injectable()
 export class RoutingRepository {
@@ -60,17 +70,7 @@ export class RoutingRepository {
       ),
     );
     const row = rows[0];
-    const route: NumberRoute | null = row
-      ? {
-          phoneNumberId: String(row.phone_number_id),
-          tenantId: asTenantId(String(row.tenant_id)),
-          businessAccountId: String(row.business_account_id),
-          displayPhoneNumber: String(row.display_phone_number),
-          verifiedName: row.verified_name === null ? null : String(row.verified_name),
-          status: row.status as NumberRoute['status'],
-          messagesPerSecond: Number(row.messages_per_second),
-        }
-      : null;
+    const route = row ? routeOfRow(row) : null;
     this.cache.set(phoneNumberId, { route, at: Date.now() });
     return route;
   }
@@ -84,6 +84,18 @@ export class RoutingRepository {
       ]),
     );
     return rows.length > 0;
+  }
+
+  /** The tenant's numbers in one of its business accounts, by id (none when the account is not its). */
+  async numbersOfAccount(tenantId: TenantId, businessAccountId: string): Promise<NumberRoute[]> {
+    const rows: Array<Record<string, string | number | null>> = await this.db.forTenant(tenantId, (m) =>
+      m.query(
+        `SELECT phone_number_id, tenant_id, business_account_id, display_phone_number, verified_name, status, messages_per_second
+           FROM tenant_numbers WHERE tenant_id = $1 AND business_account_id = $2 ORDER BY phone_number_id`,
+        [tenantId, businessAccountId],
+      ),
+    );
+    return rows.map(routeOfRow);
   }
 
   /**

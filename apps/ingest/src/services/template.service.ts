@@ -14,6 +14,7 @@ import { NetworkClient } from '../repositories/network.client';
 import { RoutingRepository } from '../repositories/routing.repository';
 import { catalogKey, TemplateRepository, TemplateRow } from '../repositories/template.repository';
 import { GraphCodes, GraphError, invalidParameter } from './graph-error';
+import { graphPaging, GraphPaging, idOfCursor } from './graph-paging';
 import { unknownObject } from './media.service';
 import { WebhookWorkerService } from './webhook-worker.service';
 
@@ -30,7 +31,7 @@ export interface TemplateView {
 
 export interface TemplatePage {
   data: Array<Partial<TemplateView>>;
-  paging?: { cursors: { before: string; after: string }; next?: string; previous?: string };
+  paging?: GraphPaging;
 }
 
 /** A template review verdict or status change from the network. */
@@ -42,11 +43,6 @@ export interface TemplateReviewEvent {
 }
 
 const TEMPLATE_ID = /^\d{15}$/;
-const cursorOf = (id: string) => Buffer.from(id).toString('base64url');
-const idOfCursor = (cursor: string): string | undefined => {
-  const id = Buffer.from(cursor, 'base64url').toString();
-  return TEMPLATE_ID.test(id) ? id : undefined;
-};
 
 export function viewOf(row: TemplateRow): TemplateView {
   return {
@@ -158,8 +154,8 @@ export class TemplateService {
     if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
       throw invalidParameter('limit must be an integer from 1 to 100');
     }
-    const after = query.after === undefined ? undefined : idOfCursor(query.after);
-    const before = query.before === undefined ? undefined : idOfCursor(query.before);
+    const after = query.after === undefined ? undefined : idOfCursor(query.after, TEMPLATE_ID);
+    const before = query.before === undefined ? undefined : idOfCursor(query.before, TEMPLATE_ID);
     if ((query.after !== undefined && !after) || (query.before !== undefined && !before)) {
       throw invalidParameter('after and before must be cursors from paging.cursors');
     }
@@ -185,27 +181,15 @@ export class TemplateService {
     if (page.length === 0) {
       return { data };
     }
-    const first = cursorOf(page[0].id);
-    const last = cursorOf(page[page.length - 1].id);
-    const link = (cursor: 'after' | 'before', value: string): string => {
-      const url = new URL(selfUrl, 'http://placeholder');
-      url.searchParams.delete('after');
-      url.searchParams.delete('before');
-      url.searchParams.delete('access_token');
-      url.searchParams.set('limit', String(limit));
-      url.searchParams.set(cursor, value);
-      const base = this.env.PUBLIC_BASE_URL?.replace(/\/+$/, '') ?? '';
-      return `${base}${url.pathname}${url.search}`;
-    };
     const hasNext = before !== undefined || more;
     const hasPrevious = after !== undefined || (before !== undefined && more);
     return {
       data,
-      paging: {
-        cursors: { before: first, after: last },
-        ...(hasNext ? { next: link('after', last) } : {}),
-        ...(hasPrevious ? { previous: link('before', first) } : {}),
-      },
+      paging: graphPaging(
+        { firstId: page[0].id, lastId: page[page.length - 1].id, limit, hasNext, hasPrevious },
+        selfUrl,
+        this.env.PUBLIC_BASE_URL,
+      ),
     };
   }
 
