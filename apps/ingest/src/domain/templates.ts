@@ -481,3 +481,39 @@ export function checkTemplateSend(spec: TemplateSpec, components: unknown): Temp
   }
   return { ok: true, rendered };
 }
+
+/** Statuses a template can be edited in (`POST /{template-id}`). */
+export const EDITABLE_STATUSES = ['APPROVED', 'REJECTED', 'PAUSED'] as const;
+
+/**
+ * An edit of a template (`POST /{template-id}`): `category`, `components` (replacing them whole)
+ * and `message_send_ttl_seconds`; the name, language and parameter format stay. The result is
+ * checked as a new template of that name would be.
+ */
+export function parseTemplateEdit(
+  body: unknown,
+  current: TemplateDefinition,
+): { ok: true; template: TemplateDefinition } | { ok: false; details: string } {
+  if (!isObject(body)) {
+    return { ok: false, details: 'The request body must be a JSON object' };
+  }
+  const extra = Object.keys(body).find(
+    (k) => !['category', 'components', 'message_send_ttl_seconds', 'messaging_product'].includes(k),
+  );
+  if (extra !== undefined) {
+    return {
+      ok: false,
+      details: `Unexpected key "${extra}" (an edit takes category, components and message_send_ttl_seconds)`,
+    };
+  }
+  if (body.category === undefined && body.components === undefined) {
+    return { ok: false, details: 'An edit needs category or components' };
+  }
+  return parseTemplateCreate({
+    name: current.name,
+    language: current.language,
+    category: body.category ?? current.category,
+    parameter_format: current.parameterFormat,
+    components: body.components ?? current.components,
+  });
+}

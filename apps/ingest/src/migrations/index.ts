@@ -10,6 +10,7 @@ import { MessageTemplates1765300000050 } from './1765300000050-message-templates
 import { InboundMedia1765300000051 } from './1765300000051-inbound-media';
 import { BusinessProfiles1765300000052 } from './1765300000052-business-profiles';
 import { OffboardedTenants1765330000004 } from './1765330000004-offboarded-tenants';
+import { TemplateEdits1765400000060 } from './1765400000060-template-edits';
 
 export const MIGRATIONS = [
   Init1764057600000,
@@ -24,4 +25,5 @@ export const MIGRATIONS = [
   InboundMedia1765300000051,
   BusinessProfiles1765300000052,
   OffboardedTenants1765330000004,
+  TemplateEdits1765400000060,
 ];

@@ -4,10 +4,13 @@ import { asTenantId, TenantId } from '@custody/database';
 import { IngestEnv } from '../config/ingest.env';
 import {
   checkTemplateSend,
+  EDITABLE_STATUSES,
   parseTemplateCreate,
+  parseTemplateEdit,
   RenderedTemplate,
   TEMPLATE_CATEGORIES,
   TEMPLATE_STATUSES,
+  TemplateDefinition,
   TemplateStatus,
 } from '../domain/templates';
 import { NetworkClient } from '../repositories/network.client';
@@ -43,6 +46,7 @@ export interface TemplateReviewEvent {
 }
 
 const TEMPLATE_ID = /^\d{15}$/;
+const DAY_MS = 24 * 60 * 60 * 1000;
 
 export function viewOf(row: TemplateRow): TemplateView {
   return {
@@ -201,6 +205,69 @@ export class TemplateService {
       throw unknownObject('get', templateId);
     }
     return select(viewOf(row), selected);
+  }
+
+  /**
+   * `POST /{template-id}`: edits an APPROVED, REJECTED or PAUSED template (components replaced
+   * whole, or the category of one that is not approved) and submits it for review again; it is
+   * PENDING until the verdict. An approved template may be edited once per 24 hours and ten times
+   * per 30 days. When the review cannot be requested, the template stays as it was.
+   */
+  async edit(callerTenantId: string, templateId: string, body: unknown): Promise<{ success: true }> {
+    const tenantId = asTenantId(callerTenantId);
+    const now = Date.now();
+    let next: TemplateDefinition | undefined;
+    const edited = TEMPLATE_ID.test(templateId)
+      ? await this.templates.edit(tenantId, templateId, (row, approvedEdits) => {
+          if (!(EDITABLE_STATUSES as readonly string[]).includes(row.status)) {
+            throw invalidParameter(
+              `Only APPROVED, REJECTED or PAUSED templates can be edited; this one is ${row.status}`,
+            );
+          }
+          const parsed = parseTemplateEdit(body, row);
+          if (!parsed.ok) {
+            throw invalidParameter(parsed.details);
+          }
+          if (row.status === 'APPROVED') {
+            if (parsed.template.category !== row.category) {
+              throw invalidParameter(`An approved template keeps its category (${row.category})`);
+            }
+            const recent = approvedEdits.filter((at) => now - at.getTime() < 30 * DAY_MS);
+            if (recent.some((at) => now - at.getTime() < DAY_MS)) {
+              throw invalidParameter('An approved template can be edited once in 24 hours');
+            }
+            if (recent.length >= 10) {
+              throw invalidParameter('An approved template can be edited 10 times in 30 days');
+            }
+          }
+          next = parsed.template;
+          return parsed.template;
+        })
+      : null;
+    if (!edited || !next) {
+      throw unknownObject('post', templateId);
+    }
+    const { before } = edited;
+    try {
+      await this.network.submitTemplate({
+        templateId,
+        businessAccountId: before.businessAccountId,
+        name: before.name,
+        language: before.language,
+        category: next.category,
+        components: next.components,
+      });
+    } catch {
+      await this.templates.restore(tenantId, before, edited.approvedEdits);
+      throw new GraphError(
+        HttpStatus.SERVICE_UNAVAILABLE,
+        GraphCodes.Temporary,
+        'Service temporarily unavailable',
+        'The edit could not be submitted for review right now and was not made; retry',
+      );
+    }
+    this.logger.log({ msg: 'template edited', templateId, status: 'PENDING' });
+    return { success: true };
   }
 
   /** Whether the id is a template of the tenant (the Graph ids of templates, media and numbers share one path). */
