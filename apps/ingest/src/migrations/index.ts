@@ -11,6 +11,7 @@ import { InboundMedia1765300000051 } from './1765300000051-inbound-media';
 import { BusinessProfiles1765300000052 } from './1765300000052-business-profiles';
 import { OffboardedTenants1765330000004 } from './1765330000004-offboarded-tenants';
 import { TemplateEdits1765400000060 } from './1765400000060-template-edits';
+import { WebhookSubscription1765400000061 } from './1765400000061-webhook-subscription';
 
 export const MIGRATIONS = [
   Init1764057600000,
@@ -26,4 +27,5 @@ export const MIGRATIONS = [
   BusinessProfiles1765300000052,
   OffboardedTenants1765330000004,
   TemplateEdits1765400000060,
+  WebhookSubscription1765400000061,
 ];

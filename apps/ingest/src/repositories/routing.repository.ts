@@ -15,7 +15,12 @@ export interface NumberRoute {
 }
 
 export interface WebhookTarget {
+  /** Where webhooks go now: null when none is set or the app is unsubscribed (then none is sent). */
   url: string | null;
+  /** The URL set, subscribed or not. */
+  configuredUrl: string | null;
+  /** Whether the app is subscribed to the account's webhooks (`/{waba-id}/subscribed_apps`). */
+  subscribed: boolean;
   /** The tenant's app secret sealed under its data key (null until tenant-store has published it sealed). */
   appSecretCiphertext: string | null;
   source: 'operator' | 'tenant';
@@ -238,23 +243,40 @@ export class RoutingRepository {
   private async loadWebhook(tenantId: TenantId): Promise<WebhookTarget | null> {
     const rows: Array<{
       url: string | null;
+      subscribed: boolean;
       app_secret_ciphertext: string | null;
       source: WebhookTarget['source'];
       verified_at: Date | null;
     }> = await this.db.forTenant(tenantId, (m) =>
-      m.query(`SELECT url, app_secret_ciphertext, source, verified_at FROM tenant_webhooks WHERE tenant_id = $1`, [
-        tenantId,
-      ]),
+      m.query(
+        `SELECT url, subscribed, app_secret_ciphertext, source, verified_at FROM tenant_webhooks WHERE tenant_id = $1`,
+        [tenantId],
+      ),
     );
     const row = rows[0];
     return row
       ? {
-          url: row.url,
+          url: row.subscribed ? row.url : null,
+          configuredUrl: row.url,
+          subscribed: row.subscribed,
           appSecretCiphertext: row.app_secret_ciphertext,
           source: row.source,
           verifiedAt: row.verified_at,
         }
       : null;
+  }
+
+  /** Subscribes the tenant's app to its webhooks, or unsubscribes it; false when ingest has no such tenant. */
+  async setSubscribed(tenantId: TenantId, subscribed: boolean): Promise<boolean> {
+    this.webhookCache.delete(tenantId);
+    const result: [unknown[], number] = await this.db.forTenant(tenantId, (m) =>
+      m.query(`UPDATE tenant_webhooks SET subscribed = $2, updated_at = now() WHERE tenant_id = $1`, [
+        tenantId,
+        subscribed,
+      ]),
+    );
+    this.webhookCache.delete(tenantId);
+    return result[1] > 0;
   }
 
   async setTenantWebhook(tenantId: TenantId, url: string): Promise<boolean> {
