@@ -227,6 +227,48 @@ describe('message templates over the real stack', () => {
     });
   });
 
+  it('authentication templates: WhatsApp words the body and footer, the code fills the body and the OTP button', async () => {
+    await approvedTemplate(p.ingestUrl, tenant, {
+      name: 'login_code',
+      category: 'AUTHENTICATION',
+      components: [
+        { type: 'BODY', add_security_recommendation: true },
+        { type: 'FOOTER', code_expiration_minutes: 5 },
+        { type: 'BUTTONS', buttons: [{ type: 'OTP', otp_type: 'COPY_CODE', text: 'Copy it' }] },
+      ],
+    });
+    const waId = p.newCustomer();
+    const code = [{ type: 'text', text: '739201' }];
+    const base = { name: 'login_code', language: { code: 'en_US' } };
+    const noButton = await sendTemplate(waId, { ...base, components: [{ type: 'body', parameters: code }] });
+    expect([noButton.status, noButton.body.error.code]).toEqual([400, 132000]);
+    const sent = await sendTemplate(waId, {
+      ...base,
+      components: [
+        { type: 'body', parameters: code },
+        { type: 'button', sub_type: 'url', index: '0', parameters: code },
+      ],
+    });
+    expect(sent.status).toBe(200);
+    const delivered = await waitFor('the code at the customer', async () => {
+      const r = await p.sandbox('GET', `/sandbox/v1/customers/${waId}/inbox?phoneNumberId=${tenant.phoneNumberId}`);
+      return (r.body as any[]).find((m) => m.messageId === sent.body.messages[0].id);
+    });
+    expect(delivered.content.category).toBe('AUTHENTICATION');
+    expect(delivered.content.rendered).toEqual({
+      body: '*739201* is your verification code. For your security, do not share this code.',
+      footer: 'This code expires in 5 minutes.',
+      buttons: [{ type: 'OTP', text: 'Copy it' }],
+    });
+    const wrong = await create({
+      name: 'free_text_code',
+      category: 'AUTHENTICATION',
+      components: [{ type: 'BODY', text: 'Your code: {{1}}', example: { body_text: [['1']] } }],
+    });
+    expect([wrong.status, wrong.body.error.code]).toEqual([400, 100]);
+    expect(wrong.body.error.error_data.details).toMatch(/body is fixed/);
+  });
+
   it('rejections, pauses and disabling come from the review: announced by webhook, and sends refused (132001, 132015, 132016)', async () => {
     await setReview({ mode: 'manual' });
     const rejected = await create({ name: 'too_pushy', category: 'MARKETING' });
