@@ -101,6 +101,9 @@ export function tenantBindingSql(schema: string, appRole: string): string[] {
          pg_catalog.substr(hi, 13, 4), pg_catalog.substr(lo, 1, 4), pg_catalog.substr(lo, 5, 12));
      END
      $custody$`,
+    // The migrations' access step grants by these notes (accessMarkersSql) and revokes the rest.
+    `COMMENT ON FUNCTION ${enter}(text) IS 'custody:execute=app: binds the transaction to a tenant'`,
+    `COMMENT ON FUNCTION ${current}() IS 'custody:execute=app: the transaction''s tenant'`,
     `REVOKE ALL ON FUNCTION ${enter}(text) FROM PUBLIC`,
     `REVOKE ALL ON FUNCTION ${current}() FROM PUBLIC`,
     `GRANT EXECUTE ON FUNCTION ${enter}(text) TO ${appRole}`,

@@ -12,6 +12,7 @@ import { BusinessProfiles1765300000052 } from './1765300000052-business-profiles
 import { OffboardedTenants1765330000004 } from './1765330000004-offboarded-tenants';
 import { TemplateEdits1765400000060 } from './1765400000060-template-edits';
 import { WebhookSubscription1765400000061 } from './1765400000061-webhook-subscription';
+import { OffboardingOwnerWrites1765400000080 } from './1765400000080-offboarding-owner-writes';
 
 export const MIGRATIONS = [
   Init1764057600000,
@@ -28,4 +29,5 @@ export const MIGRATIONS = [
   OffboardedTenants1765330000004,
   TemplateEdits1765400000060,
   WebhookSubscription1765400000061,
+  OffboardingOwnerWrites1765400000080,
 ];

@@ -206,13 +206,9 @@ export class RoutingRepository {
    * the rows removed per table.
    */
   async removeTenantRows(tenantId: TenantId, offboardingId: string): Promise<Record<string, number>> {
-    // First the record that stops late tenants events from bringing rows back.
-    await this.db.forTenant(tenantId, (m) =>
-      m.query(
-        `INSERT INTO offboarded_tenants (tenant_hash, offboarding_id) VALUES ($1, $2) ON CONFLICT (tenant_hash) DO NOTHING`,
-        [offboardedTenantHash(tenantId), offboardingId],
-      ),
-    );
+    // First the record that stops late tenants events from bringing rows back (the owner writes
+    // it, through a function only the platform role may call).
+    await this.db.forPlatform((m) => m.query(`SELECT record_offboarded_tenant($1, $2)`, [tenantId, offboardingId]));
     await this.forgetTenant(tenantId);
     const tables = await this.db.forTenant(tenantId, (m) => tenantTables(m));
     const transaction = <T>(work: (m: SqlRunner) => Promise<T>) => this.db.forTenant(tenantId, work);
