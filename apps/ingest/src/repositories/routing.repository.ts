@@ -209,6 +209,24 @@ export class RoutingRepository {
     // First the record that stops late tenants events from bringing rows back (the owner writes
     // it, through a function only the platform role may call).
     await this.db.forPlatform((m) => m.query(`SELECT record_offboarded_tenant($1, $2)`, [tenantId, offboardingId]));
+    return this.removeRowsOf(tenantId);
+  }
+
+  /**
+   * After a tenants event was applied: if the tenant was recorded as offboarded meanwhile, what the
+   * event wrote goes again. (Its check before applying and its writes are separate transactions;
+   * the offboarding's deletion runs after its record commits, so either that deletion sees these
+   * writes or this check sees the record.) Returns whether the tenant is offboarded.
+   */
+  async sweepIfOffboarded(tenantId: TenantId): Promise<boolean> {
+    if (!(await this.isOffboarded(tenantId))) {
+      return false;
+    }
+    await this.removeRowsOf(tenantId);
+    return true;
+  }
+
+  private async removeRowsOf(tenantId: TenantId): Promise<Record<string, number>> {
     await this.forgetTenant(tenantId);
     const tables = await this.db.forTenant(tenantId, (m) => tenantTables(m));
     const transaction = <T>(work: (m: SqlRunner) => Promise<T>) => this.db.forTenant(tenantId, work);
