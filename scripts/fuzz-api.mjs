@@ -8,7 +8,7 @@
 //   node scripts/fuzz-api.mjs            (needs the stack's KAFKA_BROKERS / DATABASE_URL and a build)
 //   FUZZ_MAX_TIME=60 FUZZ_CHECKS=not_a_server_error,status_code_conformance node scripts/fuzz-api.mjs
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startProcesses } from './lib/platform-processes.mjs';
@@ -48,6 +48,9 @@ const procs = await startProcesses({
   env: { LOG_LEVEL: 'error' },
 });
 const failed = [];
+const reportDir = join(process.env.CUSTODY_HOME ?? join(root, '.custody'), 'logs', 'fuzz');
+mkdirSync(reportDir, { recursive: true });
+console.log(`fuzz: checks ${checks}; each service as a tenant admin and as the operator`);
 try {
   const token = procs.token;
   const operator = await token(procs.env.OPERATOR_CLIENT_ID, procs.env.OPERATOR_CLIENT_SECRET);
@@ -73,7 +76,6 @@ try {
       ['tenant admin', tenantAdmin],
       ['operator', operator],
     ]) {
-      console.log(`\nfuzz: ${service} as ${who} (${maxTime} s, checks ${checks})`);
       const res = spawnSync(
         st,
         [
@@ -107,16 +109,23 @@ try {
       );
       if (res.error) throw res.error;
       const output = `${res.stdout}${res.stderr}`;
-      // The summary and the findings only: schemathesis' own internal errors can be long.
-      console.log(
-        output
-          .split('\n')
-          .filter((l) => l.length < 400)
-          .join('\n'),
-      );
+      // schemathesis' whole report goes to a file; the log gets one line per run, and the report
+      // (its summary and findings; its own internal errors can be long) only when it found something.
+      const reportFile = join(reportDir, `${service}-${who.replace(' ', '-')}.txt`);
+      writeFileSync(reportFile, output);
       const summary = /(\d+) generated, .*$/m.exec(output)?.[0] ?? '';
+      const operations = /Tested: (\d+)/.exec(output)?.[1] ?? '?';
       const findings = /Server error/i.test(output) || /\d+ failed|unique failures?/.test(summary);
+      console.log(
+        `fuzz: ${service} as ${who}: ${operations} operations, ${summary.trim() || 'no test cases reported'} (${maxTime} s; report ${reportFile})`,
+      );
       if (findings) {
+        console.log(
+          output
+            .split('\n')
+            .filter((l) => l.length < 400)
+            .join('\n'),
+        );
         failed.push(`${service} as ${who}`);
       } else if (res.status !== 0) {
         // e.g. a crash inside schemathesis' data generation: reported, not a finding about Custody.

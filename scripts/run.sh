@@ -197,6 +197,7 @@ case "$cmd" in
     exit "$status"
     ;;
   test)
+    test_started_at="$(date +%s)"
     ensure_packages
     claim_stack
     cleanup() {
@@ -280,7 +281,10 @@ case "$cmd" in
         extra_phases+="fault suite (chaos --short): passed, 0 lost"$'\n'
       fi
     fi
-    CUSTODY_TEST_EXTRA_PHASES="$extra_phases" node scripts/lib/test-summary.mjs \
+    # The stack is stopped first, so that the summary (Jest's format) is the end of the log.
+    release_stack
+    trap - EXIT
+    CUSTODY_TEST_EXTRA_PHASES="$extra_phases" CUSTODY_TEST_STARTED_AT="$test_started_at" node scripts/lib/test-summary.mjs \
       "unit and Helm chart=$results/unit.json" "integration and end-to-end=$results/integration.json"
     ;;
   *)

@@ -496,7 +496,7 @@ EOF
     pg_psql -d postgres -c "ALTER DATABASE $db OWNER TO $OWNER_ROLE" >/dev/null
     # Schema, table and sequence rights are granted by each service's migrations, in its own
     # schema, to its own roles. The service roles may connect, nothing more: no TEMPORARY (the
-    # tenant binding's temporary table is the owner's), no database-wide default privileges.
+    # tenant binding's temporary sequences are the owner's), no database-wide default privileges.
     {
       echo "REVOKE ALL ON DATABASE $db FROM PUBLIC;"
       echo "GRANT ALL ON DATABASE $db TO $OWNER_ROLE;"

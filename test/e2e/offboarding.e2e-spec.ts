@@ -244,7 +244,7 @@ describe('tenant offboarding across services (real stack)', () => {
 
   /** Runs SQL as the schema's service's application role (what it connects as), bound to a tenant. */
   async function asApp(
-    schema: 'consent' | 'marketing_export',
+    schema: (typeof SCHEMAS)[number],
     tenantId: string,
     sql: string,
     params: unknown[],
@@ -265,6 +265,18 @@ describe('tenant offboarding across services (real stack)', () => {
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw error;
+    } finally {
+      await client.end();
+    }
+  }
+
+  /** Runs SQL as the schema's service's platform role (its cross-tenant pool). */
+  async function asPlatform(schema: (typeof SCHEMAS)[number], sql: string, params: unknown[]): Promise<unknown> {
+    const url = process.env[`${schema.toUpperCase()}_DATABASE_PLATFORM_URL`] || process.env.DATABASE_PLATFORM_URL;
+    const client = new Client({ connectionString: url });
+    await client.connect();
+    try {
+      return (await client.query(sql, params)).rows;
     } finally {
       await client.end();
     }
@@ -300,12 +312,48 @@ describe('tenant offboarding across services (real stack)', () => {
     await expect(
       asApp('consent', stay.id, `DELETE FROM consent.log_entries WHERE tenant_id = $1`, [stay.id], stay.id),
     ).rejects.toThrow(/append-only: DELETE refused/);
+    // Only the owner writes the offboarding records, through functions the application roles may
+    // not call: a statement in one tenant's transaction cannot mark another tenant offboarded (which
+    // would unlock the removal of its consent log and drop its events), nor forge a report.
+    const hashOf = `encode(sha256(convert_to('custody.offboarded-tenant.v1:' || $1, 'UTF8')), 'hex')`;
+    for (const schema of ['consent', 'ingest', 'marketing_export'] as const) {
+      await expect(
+        asApp(schema, gone.id, `INSERT INTO ${schema}.offboarded_tenants VALUES (${hashOf}, gen_random_uuid())`, [
+          stay.id,
+        ]),
+      ).rejects.toThrow(/permission denied/);
+      await expect(
+        asApp(schema, gone.id, `SELECT ${schema}.record_offboarded_tenant($1, gen_random_uuid())`, [stay.id]),
+      ).rejects.toThrow(/permission denied/);
+    }
     await expect(asApp('consent', stay.id, `SELECT consent.remove_offboarded_tenant($1)`, [stay.id])).rejects.toThrow(
-      /not recorded as offboarded/,
+      /permission denied/,
     );
     await expect(
       asApp('marketing_export', stay.id, `SELECT marketing_export.remove_offboarded_audit_reads($1)`, [stay.id]),
-    ).rejects.toThrow(/not being offboarded/);
+    ).rejects.toThrow(/permission denied/);
+    // The platform role may call the removals, which refuse a tenant without the owner's record.
+    await expect(asPlatform('consent', `SELECT consent.remove_offboarded_tenant($1)`, [stay.id])).rejects.toThrow(
+      /not recorded as offboarded/,
+    );
+    await expect(
+      asPlatform('marketing_export', `SELECT marketing_export.remove_offboarded_audit_reads($1)`, [stay.id]),
+    ).rejects.toThrow(/not recorded as offboarded/);
+    // tenant-store's reports: out of the application role's reach; a new one only for a tenant its
+    // transaction is bound to and has deleted.
+    await expect(
+      asApp('tenant_store', stay.id, `UPDATE tenant_store.offboarding_services SET status = 'removed'`, []),
+    ).rejects.toThrow(/permission denied/);
+    await expect(
+      asApp('tenant_store', stay.id, `SELECT tenant_store.record_offboarding(gen_random_uuid(), $1, 'x', '{}')`, [
+        stay.id,
+      ]),
+    ).rejects.toThrow(/still exists/);
+    await expect(
+      asApp('tenant_store', stay.id, `SELECT tenant_store.record_offboarding(gen_random_uuid(), $1, 'x', '{}')`, [
+        gone.id,
+      ]),
+    ).rejects.toThrow(/not bound to this tenant/);
 
     const before = await tenantRows(gone.id);
     const stayBefore = await tenantRows(stay.id);

@@ -50,6 +50,70 @@ describe('phone numbers and business profiles (real stack)', () => {
     expect([foreign.status, foreign.body.error.code]).toEqual([404, 100]);
   });
 
+  it('lists the numbers of a business account a page at a time, filtered; another tenant’s account is unknown', async () => {
+    const waba = uniqueDigits(15);
+    const ids = [uniqueDigits(15), uniqueDigits(15), uniqueDigits(15)].sort();
+    const c = await p.newTenant({
+      businessAccountId: waba,
+      phoneNumbers: ids.map((phoneNumberId) => ({ phoneNumberId, displayPhoneNumber: `+1555${uniqueDigits(7)}` })),
+    });
+    const token = await c.token();
+    // Versionless, as SDKs call it; all three once ingest has the tenant's numbers.
+    const all = await waitFor('the three numbers routed', async () => {
+      const res = await p.ingest('GET', `/${waba}/phone_numbers`, { token });
+      return res.status === 200 && res.body.data.length === 3 ? res : undefined;
+    });
+    expect(all.body.data.map((n: any) => n.id)).toEqual(ids);
+    expect(Object.keys(all.body.data[0]).sort()).toEqual(
+      ['display_phone_number', 'id', 'quality_rating', 'verified_name'].sort(),
+    );
+    expect(all.body.paging.next).toBeUndefined();
+    // Two pages of two and one, there and back.
+    const first = await p.ingest('GET', `/v25.0/${waba}/phone_numbers?limit=2&fields=status`, { token });
+    expect(first.body.data).toEqual([
+      { id: ids[0], status: 'CONNECTED' },
+      { id: ids[1], status: 'CONNECTED' },
+    ]);
+    expect(first.body.paging.previous).toBeUndefined();
+    const next = new URL(first.body.paging.next, 'http://x');
+    const second = await p.ingest('GET', `${next.pathname}${next.search}`, { token });
+    expect(second.body.data).toEqual([{ id: ids[2], status: 'CONNECTED' }]);
+    expect(second.body.paging.next).toBeUndefined();
+    const back = await p.ingest(
+      'GET',
+      `/v25.0/${waba}/phone_numbers?limit=2&before=${second.body.paging.cursors.before}`,
+      { token },
+    );
+    expect(back.body.data.map((n: any) => n.id)).toEqual([ids[0], ids[1]]);
+    // filtering as the Cloud API writes it.
+    const live = encodeURIComponent(JSON.stringify([{ field: 'account_mode', operator: 'EQUAL', value: 'LIVE' }]));
+    expect((await p.ingest('GET', `/v25.0/${waba}/phone_numbers?filtering=${live}`, { token })).body.data).toHaveLength(
+      3,
+    );
+    const sandbox = encodeURIComponent(
+      JSON.stringify([{ field: 'account_mode', operator: 'EQUAL', value: 'SANDBOX' }]),
+    );
+    expect((await p.ingest('GET', `/v25.0/${waba}/phone_numbers?filtering=${sandbox}`, { token })).body).toEqual({
+      data: [],
+    });
+    for (const bad of [
+      'filtering=%5B',
+      'filtering=%5B%7B%22field%22%3A%22secret%22%7D%5D',
+      'limit=0',
+      'sort=creation_time.asc',
+      'fields=secret',
+      'after=%2F%2F',
+    ]) {
+      const res = await p.ingest('GET', `/v25.0/${waba}/phone_numbers?${bad}`, { token });
+      expect([bad, res.status, res.body.error?.code]).toEqual([bad, 400, 100]);
+    }
+    // Another tenant's account is unknown to the caller, as is one nobody has.
+    const foreign = await p.ingest('GET', `/v25.0/${waba}/phone_numbers`, { token: await a.token() });
+    expect([foreign.status, foreign.body.error.code]).toEqual([404, 100]);
+    const nobody = await p.ingest('GET', `/v25.0/${uniqueDigits(15)}/phone_numbers`, { token });
+    expect([nobody.status, nobody.body.error.code]).toEqual([404, 100]);
+  });
+
   it('keeps a business profile per number: set field by field, read whole or by fields, refused when malformed', async () => {
     const token = await a.token();
     const path = `/v25.0/${a.phoneNumberId}/whatsapp_business_profile`;

@@ -227,6 +227,48 @@ describe('message templates over the real stack', () => {
     });
   });
 
+  it('authentication templates: WhatsApp words the body and footer, the code fills the body and the OTP button', async () => {
+    await approvedTemplate(p.ingestUrl, tenant, {
+      name: 'login_code',
+      category: 'AUTHENTICATION',
+      components: [
+        { type: 'BODY', add_security_recommendation: true },
+        { type: 'FOOTER', code_expiration_minutes: 5 },
+        { type: 'BUTTONS', buttons: [{ type: 'OTP', otp_type: 'COPY_CODE', text: 'Copy it' }] },
+      ],
+    });
+    const waId = p.newCustomer();
+    const code = [{ type: 'text', text: '739201' }];
+    const base = { name: 'login_code', language: { code: 'en_US' } };
+    const noButton = await sendTemplate(waId, { ...base, components: [{ type: 'body', parameters: code }] });
+    expect([noButton.status, noButton.body.error.code]).toEqual([400, 132000]);
+    const sent = await sendTemplate(waId, {
+      ...base,
+      components: [
+        { type: 'body', parameters: code },
+        { type: 'button', sub_type: 'url', index: '0', parameters: code },
+      ],
+    });
+    expect(sent.status).toBe(200);
+    const delivered = await waitFor('the code at the customer', async () => {
+      const r = await p.sandbox('GET', `/sandbox/v1/customers/${waId}/inbox?phoneNumberId=${tenant.phoneNumberId}`);
+      return (r.body as any[]).find((m) => m.messageId === sent.body.messages[0].id);
+    });
+    expect(delivered.content.category).toBe('AUTHENTICATION');
+    expect(delivered.content.rendered).toEqual({
+      body: '*739201* is your verification code. For your security, do not share this code.',
+      footer: 'This code expires in 5 minutes.',
+      buttons: [{ type: 'OTP', text: 'Copy it' }],
+    });
+    const wrong = await create({
+      name: 'free_text_code',
+      category: 'AUTHENTICATION',
+      components: [{ type: 'BODY', text: 'Your code: {{1}}', example: { body_text: [['1']] } }],
+    });
+    expect([wrong.status, wrong.body.error.code]).toEqual([400, 100]);
+    expect(wrong.body.error.error_data.details).toMatch(/body is fixed/);
+  });
+
   it('rejections, pauses and disabling come from the review: announced by webhook, and sends refused (132001, 132015, 132016)', async () => {
     await setReview({ mode: 'manual' });
     const rejected = await create({ name: 'too_pushy', category: 'MARKETING' });
@@ -353,6 +395,83 @@ describe('message templates over the real stack', () => {
     expect(removed.body).toEqual({ success: true });
     const after = await sendTemplate(waId, { name: 'short_lived', language: { code: 'en_US' } });
     expect([after.status, after.body.error.code]).toEqual([404, 132001]);
+  });
+
+  it('edits a template: components replaced and reviewed again, sends follow; the Cloud API’s edit rules hold', async () => {
+    const edit = (id: string, body: unknown, t = token) => p.ingest('POST', `/v25.0/${id}`, { token: t, body });
+    const id = await approvedTemplate(p.ingestUrl, tenant, { name: 'parcel_notice' });
+    const waId = p.newCustomer();
+    const components = [{ type: 'BODY', text: 'Your parcel {{1}} is out.', example: { body_text: [['#7']] } }];
+
+    const edited = await edit(id, { components });
+    expect([edited.status, edited.body]).toEqual([200, { success: true }]);
+    // Reviewed again: APPROVED a second time, with the new body.
+    await waitFor(
+      'the edited template approved again',
+      async () =>
+        statusUpdates().filter((u) => u.message_template_id === Number(id) && u.event === 'APPROVED').length === 2,
+    );
+    const read = await p.ingest('GET', `/v25.0/${id}?fields=status,components,category`, { token });
+    expect(read.body).toEqual({ id, status: 'APPROVED', category: 'UTILITY', components });
+    // Sends follow the new definition at once (this replica's catalog was dropped).
+    const old = await sendTemplate(waId, { name: 'parcel_notice', language: { code: 'en_US' } });
+    expect([old.status, old.body.error.code]).toEqual([400, 132000]);
+    const sent = await sendTemplate(waId, {
+      name: 'parcel_notice',
+      language: { code: 'en_US' },
+      components: [{ type: 'body', parameters: [{ type: 'text', text: '#42' }] }],
+    });
+    expect(sent.status).toBe(200);
+
+    // An approved template: once per 24 hours, and it keeps its category.
+    const again = await edit(id, { components: PLAIN_BODY });
+    expect([again.status, again.body.error.code]).toEqual([400, 100]);
+    expect(again.body.error.error_data.details).toMatch(/once in 24 hours/);
+    const other = await approvedTemplate(p.ingestUrl, tenant, { name: 'category_keeper' });
+    const recategorized = await edit(other, { category: 'MARKETING' });
+    expect(recategorized.body.error.error_data.details).toMatch(/keeps its category \(UTILITY\)/);
+
+    // A pending template cannot be edited; a rejected one can, category and all, without a limit.
+    await setReview({ mode: 'manual' });
+    try {
+      const pending = await create({ name: 'pending_edit', category: 'MARKETING' });
+      const refused = await edit(pending.body.id, { components });
+      expect(refused.body.error.error_data.details).toMatch(/this one is PENDING/);
+      await decide(pending.body.id, { status: 'REJECTED', reason: 'PROMOTIONAL' });
+      await waitFor('the rejection stored', async () => {
+        const r = await p.ingest('GET', `/v25.0/${pending.body.id}?fields=status`, { token });
+        return r.body.status === 'REJECTED';
+      });
+      for (const body of [{ category: 'UTILITY' }, { components }]) {
+        const res = await edit(pending.body.id, body);
+        expect([res.status, res.body]).toEqual([200, { success: true }]);
+        await decide(pending.body.id, { status: 'REJECTED', reason: 'INVALID_FORMAT' });
+        await waitFor('the rejection stored', async () => {
+          const r = await p.ingest('GET', `/v25.0/${pending.body.id}?fields=status`, { token });
+          return r.body.status === 'REJECTED';
+        });
+      }
+      const fixed = await p.ingest('GET', `/v25.0/${pending.body.id}?fields=category,components`, { token });
+      expect(fixed.body).toMatchObject({ category: 'UTILITY', components });
+    } finally {
+      await setReview({ mode: 'approve' });
+    }
+
+    // Malformed edits, and another tenant's template, refused as the Cloud API does.
+    for (const [body, details] of [
+      [{}, /needs category or components/],
+      [{ name: 'renamed' }, /Unexpected key "name"/],
+      [{ components: [{ type: 'FOOTER', text: 'x' }] }, /a BODY is required/],
+      [[], /JSON object/],
+    ] as Array<[unknown, RegExp]>) {
+      const res = await edit(other, body);
+      expect([res.status, res.body.error?.code]).toEqual([400, 100]);
+      expect(res.body.error.error_data.details).toMatch(details);
+    }
+    const stranger = await p.newTenant();
+    const foreign = await edit(other, { components }, await stranger.token());
+    expect([foreign.status, foreign.body.error.code]).toEqual([404, 100]);
+    expect((await edit('12345', { components })).status).toBe(404);
   });
 
   it('refuses malformed templates with 100 naming the field', async () => {

@@ -49,6 +49,74 @@ describe('webhooks to tenants over the real stack', () => {
     }
   });
 
+  it('subscribed_apps: unsubscribing stops webhooks, subscribing again (with a verified override URL) restarts them', async () => {
+    const first = await new WebhookReceiver().start();
+    const second = await new WebhookReceiver().start();
+    try {
+      const tenant = await p.newTenant({ webhookUrl: first.url });
+      const token = await tenant.token();
+      const path = `/v25.0/${tenant.businessAccountId}/subscribed_apps`;
+      const listed = await p.ingest('GET', path, { token });
+      expect(listed.body).toEqual({
+        data: [{ whatsapp_business_api_data: { id: expect.stringMatching(/^\d{15}$/), name: 'Custody' } }],
+      });
+      expect((await p.ingest('DELETE', path, { token })).body).toEqual({ success: true });
+      expect((await p.ingest('GET', path, { token })).body).toEqual({ data: [] });
+      expect((await p.ingest('GET', '/v1/webhook', { token })).body).toMatchObject({
+        url: first.url,
+        subscribed: false,
+      });
+
+      // Unsubscribed: the message is stored, and its webhook is not sent.
+      const notSent = async () =>
+        Number(
+          /custody_webhook_events_not_sent_total\{[^}]*reason="unsubscribed"[^}]*\} (\d+)/.exec(
+            (await p.ingest('GET', '/metrics')).text,
+          )?.[1] ?? 0,
+        );
+      const before = await notSent();
+      const waId = p.newCustomer();
+      const quiet = await customerWrites(waId, tenant.phoneNumberId, 'while unsubscribed');
+      await waitFor('the webhook left out', async () => (await notSent()) > before, 30_000);
+
+      // A malformed subscription or a failed handshake changes nothing.
+      for (const body of [{ override_callback_uri: second.url }, { verify_token: 'x' }, { surprise: 1 }]) {
+        const bad = await p.ingest('POST', path, { token, body });
+        expect([bad.status, bad.body.error.code]).toEqual([400, 100]);
+      }
+      const failed = await p.ingest('POST', path, {
+        token,
+        body: { override_callback_uri: second.url, verify_token: 'not-the-token' },
+      });
+      expect([failed.status, failed.body.error.message]).toEqual([400, 'Webhook verification failed']);
+      expect((await p.ingest('GET', path, { token })).body).toEqual({ data: [] });
+
+      // Subscribed again, to a verified override URL: the next message's webhook goes there.
+      const again = await p.ingest('POST', path, {
+        token,
+        body: { override_callback_uri: second.url, verify_token: second.verifyToken },
+      });
+      expect([again.status, again.body]).toEqual([200, { success: true }]);
+      expect((await p.ingest('GET', path, { token })).body.data).toEqual([
+        { whatsapp_business_api_data: expect.any(Object), override_callback_uri: second.url },
+      ]);
+      const heard = await customerWrites(waId, tenant.phoneNumberId, 'subscribed again');
+      await waitFor('the webhook after subscribing again', async () =>
+        second.received.some((r) => r.rawBody.includes(heard)),
+      );
+      expect([...first.received, ...second.received].some((r) => r.rawBody.includes(quiet))).toBe(false);
+
+      // Another tenant's account is unknown.
+      const other = await p.newTenant();
+      const foreign = await p.ingest('DELETE', path, { token: await other.token() });
+      expect([foreign.status, foreign.body.error.code]).toEqual([404, 100]);
+      expect((await p.ingest('GET', path, { token })).body.data).toHaveLength(1);
+    } finally {
+      await first.stop();
+      await second.stop();
+    }
+  });
+
   it('retries a failing endpoint with backoff, records every attempt, and delivers once it recovers', async () => {
     const receiver = await new WebhookReceiver().start();
     try {

@@ -113,10 +113,12 @@ export async function startTenantStore(
       throw new Error(`tenant creation failed: ${res.status} ${res.text}`);
     }
     const { clientId, clientSecret } = res.body.credentials;
+    // The account and first number as created, the caller's own when it gave them.
+    const given = overrides as { businessAccountId?: string; phoneNumbers?: Array<{ phoneNumberId: string }> };
     return {
       id: res.body.tenant.id,
-      businessAccountId,
-      phoneNumberId,
+      businessAccountId: given.businessAccountId ?? businessAccountId,
+      phoneNumberId: given.phoneNumbers?.[0]?.phoneNumberId ?? phoneNumberId,
       clientId,
       clientSecret,
       appSecret,

@@ -18,6 +18,8 @@ import { MediaController } from './controllers/media.controller';
 import { GraphNodeController } from './controllers/graph-node.controller';
 import { TemplatesController } from './controllers/templates.controller';
 import { BusinessProfileController } from './controllers/business-profile.controller';
+import { SubscribedAppsController } from './controllers/subscribed-apps.controller';
+import { SubscribedAppsService } from './services/subscribed-apps.service';
 import { RetentionController } from './controllers/retention.controller';
 import { WebhookController } from './controllers/webhook.controller';
 import { IngestErasureRepository } from './repositories/erasure.repository';
@@ -73,6 +75,7 @@ export class AppModule {
         RetentionController,
         TemplatesController,
         BusinessProfileController,
+        SubscribedAppsController,
         MediaController,
         GraphNodeController,
       ],
@@ -104,6 +107,7 @@ export class AppModule {
           }),
         },
         RoutingRepository,
+        SubscribedAppsService,
         WindowRepository,
         InboundMessageRepository,
         IdempotencyRepository,

@@ -84,6 +84,8 @@ export async function runMigrations(settings: MigrationSettings): Promise<string
       }
       await manager.query(rlsPoliciesSql(settings.schema, settings));
       await manager.query(revokeOthersSql(settings.schema, [settings.appRole, settings.platformRole]));
+      await manager.query(accessMarkersSql(settings.schema, settings));
+      await manager.query(rolePreconditionsSql([settings.appRole, settings.platformRole]));
     });
     return applied.map((m) => m.name);
   } finally {
@@ -148,6 +150,90 @@ BEGIN
     EXECUTE format('REVOKE ALL ON SCHEMA %I FROM %s', '${schema}', r.role);
     EXECUTE format('ALTER DEFAULT PRIVILEGES IN SCHEMA %I REVOKE ALL ON TABLES FROM %s', '${schema}', r.role);
     EXECUTE format('ALTER DEFAULT PRIVILEGES IN SCHEMA %I REVOKE ALL ON SEQUENCES FROM %s', '${schema}', r.role);
+  END LOOP;
+END
+$custody$`;
+}
+
+/** What a table's comment may restrict (`custody:access=…`; see `accessMarkersSql`). */
+export const TABLE_ACCESS = {
+  /** Both roles read; only the owner (through its functions) writes. */
+  read: 'custody:access=read',
+  /** The platform role reads and writes; the application role has no right on it. */
+  platform: 'custody:access=platform',
+} as const;
+
+/** Who may call a function (`custody:execute=…` in its comment; see `accessMarkersSql`). */
+export const FUNCTION_EXECUTE = {
+  app: 'custody:execute=app',
+  platform: 'custody:execute=platform',
+} as const;
+
+/**
+ * Run after every migration run (idempotent), after the blanket grants. Every table gets both
+ * roles' DML unless its comment restricts it: `custody:access=read` leaves both roles SELECT only
+ * (rows the owner writes through SECURITY DEFINER functions), `custody:access=platform` leaves the
+ * application role nothing. No function of the schema is executable by PUBLIC or either role unless
+ * its comment names the role: `custody:execute=app`, `custody:execute=platform` (both may appear).
+ * Trigger functions need no grant: triggers run them whoever writes.
+ */
+export function accessMarkersSql(schema: string, roles: { appRole: string; platformRole: string }): string {
+  return `DO $custody$
+DECLARE
+  t record;
+  f record;
+BEGIN
+  FOR t IN
+    SELECT c.relname, coalesce(obj_description(c.oid, 'pg_class'), '') AS note
+      FROM pg_class c WHERE c.relnamespace = '${schema}'::regnamespace AND c.relkind IN ('r', 'p')
+  LOOP
+    IF t.note LIKE '%${TABLE_ACCESS.read}%' THEN
+      EXECUTE format('REVOKE INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON %I.%I FROM %I, %I',
+                     '${schema}', t.relname, '${roles.appRole}', '${roles.platformRole}');
+    ELSIF t.note LIKE '%${TABLE_ACCESS.platform}%' THEN
+      EXECUTE format('REVOKE ALL ON %I.%I FROM %I', '${schema}', t.relname, '${roles.appRole}');
+    END IF;
+  END LOOP;
+  FOR f IN
+    SELECT p.oid::regprocedure AS sig, coalesce(obj_description(p.oid, 'pg_proc'), '') AS note
+      FROM pg_proc p WHERE p.pronamespace = '${schema}'::regnamespace AND p.prokind = 'f'
+  LOOP
+    EXECUTE format('REVOKE ALL ON FUNCTION %s FROM PUBLIC, %I, %I', f.sig, '${roles.appRole}', '${roles.platformRole}');
+    IF f.note LIKE '%${FUNCTION_EXECUTE.app}%' THEN
+      EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO %I', f.sig, '${roles.appRole}');
+    END IF;
+    IF f.note LIKE '%${FUNCTION_EXECUTE.platform}%' THEN
+      EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO %I', f.sig, '${roles.platformRole}');
+    END IF;
+  END LOOP;
+END
+$custody$`;
+}
+
+/**
+ * Refuses to finish the migrations when either role could create objects: CREATE on any schema
+ * would let it shadow the operators and functions that SECURITY DEFINER code resolves through the
+ * caller's search path, and TEMPORARY would let it shadow the tenant binding's temporary sequences.
+ * Roles made by scripts/stack.sh and the Helm chart's documented setup have neither.
+ */
+export function rolePreconditionsSql(roles: string[]): string {
+  const list = roles.map((r) => `'${r}'`).join(', ');
+  return `DO $custody$
+DECLARE
+  r record;
+BEGIN
+  FOR r IN
+    SELECT u.rolname, n.nspname FROM pg_roles u CROSS JOIN pg_namespace n
+     WHERE u.rolname IN (${list}) AND has_schema_privilege(u.oid, n.oid, 'CREATE')
+  LOOP
+    RAISE EXCEPTION 'role % may CREATE in schema %: revoke it (REVOKE CREATE ON SCHEMA % FROM PUBLIC, %), see docs/operations.md',
+      r.rolname, r.nspname, r.nspname, r.rolname USING ERRCODE = 'insufficient_privilege';
+  END LOOP;
+  FOR r IN
+    SELECT u.rolname FROM pg_roles u WHERE u.rolname IN (${list}) AND has_database_privilege(u.oid, current_database(), 'TEMPORARY')
+  LOOP
+    RAISE EXCEPTION 'role % may create temporary tables in this database: REVOKE TEMPORARY ON DATABASE % FROM PUBLIC, %',
+      r.rolname, current_database(), r.rolname USING ERRCODE = 'insufficient_privilege';
   END LOOP;
 END
 $custody$`;

@@ -8,7 +8,9 @@
  * the tenant (as two 64-bit halves) and the transaction's start time in three temporary sequences
  * of the session that the schema's owner creates and owns, and that the application role can
  * neither read nor set; `<schema>.custody_tenant()` returns the tenant only while that transaction
- * lasts (a later transaction has another start time and sees no binding until it binds). A second
+ * lasts (a transaction started by a later query message has another start time and sees no
+ * binding until it binds; transactions started within one simple-query message share the start
+ * time, so `TenantDb` never sends two transactions in one message — docs/security.md). A second
  * call in the same transaction for another tenant is refused, so a statement smuggled into a
  * tenant's transaction cannot rebind it, and no `SET` or `set_config` the role may run changes what
  * the policies admit. Cross-tenant (platform) work logs in as a role of its own, which
@@ -99,6 +101,9 @@ export function tenantBindingSql(schema: string, appRole: string): string[] {
          pg_catalog.substr(hi, 13, 4), pg_catalog.substr(lo, 1, 4), pg_catalog.substr(lo, 5, 12));
      END
      $custody$`,
+    // The migrations' access step grants by these notes (accessMarkersSql) and revokes the rest.
+    `COMMENT ON FUNCTION ${enter}(text) IS 'custody:execute=app: binds the transaction to a tenant'`,
+    `COMMENT ON FUNCTION ${current}() IS 'custody:execute=app: the transaction''s tenant'`,
     `REVOKE ALL ON FUNCTION ${enter}(text) FROM PUBLIC`,
     `REVOKE ALL ON FUNCTION ${current}() FROM PUBLIC`,
     `GRANT EXECUTE ON FUNCTION ${enter}(text) TO ${appRole}`,

@@ -5,7 +5,15 @@
 // role; the platform role sees across tenants; policies of earlier versions are upgraded cleanly.
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
-import { rlsPoliciesSql, tenantBindingSql, tenantRlsSql } from '@custody/database';
+import {
+  accessMarkersSql,
+  FUNCTION_EXECUTE,
+  rlsPoliciesSql,
+  rolePreconditionsSql,
+  TABLE_ACCESS,
+  tenantBindingSql,
+  tenantRlsSql,
+} from '@custody/database';
 
 const ownerUrl = process.env.MIGRATION_DATABASE_URL!;
 const ownerRole = decodeURIComponent(new URL(ownerUrl).username);
@@ -297,6 +305,77 @@ describe('PostgreSQL roles: least privilege per service, a tenant binding no set
       expect([sql, await refusal(app, sql)]).toEqual([sql, '42501']);
     }
     expect(await refusal(app, `SELECT 1`)).toBeNull();
+  });
+
+  it('leaves no function of any service executable by PUBLIC, and each to the roles its note names', async () => {
+    const { rows } = await owner.query<{ schema: string; sig: string; note: string | null; acl: string | null }>(
+      `SELECT n.nspname AS schema, p.oid::regprocedure::text AS sig, obj_description(p.oid, 'pg_proc') AS note,
+              p.proacl::text AS acl
+         FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+        WHERE n.nspname = ANY($1) AND p.prokind = 'f'`,
+      [SCHEMAS],
+    );
+    expect(rows.length).toBeGreaterThan(8);
+    for (const f of rows) {
+      // NULL is the default ACL, which lets PUBLIC execute; "=X/" is an explicit grant to PUBLIC.
+      expect({ sig: f.sig, acl: f.acl === null || /(^|[{,])=X/.test(f.acl) ? 'PUBLIC' : 'restricted' }).toEqual({
+        sig: f.sig,
+        acl: 'restricted',
+      });
+      const service = SERVICES.find((s) => s.schema === f.schema)!;
+      for (const [role, marker] of [
+        [service.appRole, FUNCTION_EXECUTE.app],
+        [service.platformRole, FUNCTION_EXECUTE.platform],
+      ] as const) {
+        const { rows: can } = await owner.query<{ ok: boolean }>(
+          `SELECT has_function_privilege($1, $2, 'EXECUTE') AS ok`,
+          [role, f.sig],
+        );
+        expect({ sig: f.sig, role, ok: can[0].ok }).toEqual({ sig: f.sig, role, ok: (f.note ?? '').includes(marker) });
+      }
+    }
+  });
+
+  it('restricts tables by their access note, and refuses to migrate for roles that could create objects', async () => {
+    const schema = `roles_it_${randomUUID().slice(0, 8)}`;
+    const { appRole, platformRole } = ingest;
+    try {
+      await owner.query(`CREATE SCHEMA ${schema}`);
+      await owner.query(`GRANT USAGE ON SCHEMA ${schema} TO ${appRole}, ${platformRole}`);
+      for (const t of ['open', 'readonly', 'platformonly']) {
+        await owner.query(`CREATE TABLE ${schema}.${t} (id int)`);
+        await owner.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON ${schema}.${t} TO ${appRole}, ${platformRole}`);
+      }
+      await owner.query(`COMMENT ON TABLE ${schema}.readonly IS '${TABLE_ACCESS.read}'`);
+      await owner.query(`COMMENT ON TABLE ${schema}.platformonly IS '${TABLE_ACCESS.platform}'`);
+      await owner.query(`CREATE FUNCTION ${schema}.f() RETURNS int LANGUAGE sql AS 'SELECT 1'`);
+      await owner.query(`COMMENT ON FUNCTION ${schema}.f() IS '${FUNCTION_EXECUTE.platform}'`);
+      await owner.query(`CREATE FUNCTION ${schema}.g() RETURNS int LANGUAGE sql AS 'SELECT 1'`);
+      await owner.query(accessMarkersSql(schema, { appRole, platformRole }));
+      const can = async (role: string, what: string, privilege: string): Promise<boolean> => {
+        const fn = what.endsWith(')') ? 'has_function_privilege' : 'has_table_privilege';
+        const { rows } = await owner.query<{ ok: boolean }>(`SELECT ${fn}($1, $2, $3) AS ok`, [role, what, privilege]);
+        return rows[0].ok;
+      };
+      expect(await can(appRole, `${schema}.open`, 'INSERT')).toBe(true);
+      expect(await can(appRole, `${schema}.readonly`, 'SELECT')).toBe(true);
+      expect(await can(appRole, `${schema}.readonly`, 'INSERT')).toBe(false);
+      expect(await can(platformRole, `${schema}.readonly`, 'UPDATE')).toBe(false);
+      expect(await can(appRole, `${schema}.platformonly`, 'SELECT')).toBe(false);
+      expect(await can(platformRole, `${schema}.platformonly`, 'DELETE')).toBe(true);
+      expect(await can(platformRole, `${schema}.f()`, 'EXECUTE')).toBe(true);
+      expect(await can(appRole, `${schema}.f()`, 'EXECUTE')).toBe(false);
+      expect(await can(appRole, `${schema}.g()`, 'EXECUTE')).toBe(false);
+      expect(await can(platformRole, `${schema}.g()`, 'EXECUTE')).toBe(false);
+
+      await owner.query(rolePreconditionsSql([appRole, platformRole]));
+      await owner.query(`GRANT CREATE ON SCHEMA ${schema} TO ${appRole}`);
+      await expect(owner.query(rolePreconditionsSql([appRole, platformRole]))).rejects.toThrow(
+        new RegExp(`role ${appRole} may CREATE in schema ${schema}`),
+      );
+    } finally {
+      await owner.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    }
   });
 
   it('upgrades policies of earlier versions (the custody.platform escape, the custody.tenant_id setting)', async () => {

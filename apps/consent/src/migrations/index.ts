@@ -9,6 +9,7 @@ import { Replicas1764900000017 } from './1764900000017-replicas';
 import { DataKeys1765100000033 } from './1765100000033-data-keys';
 import { TreeReadsBinding1765200000001 } from './1765200000001-tree-reads-binding';
 import { Offboarding1765330000002 } from './1765330000002-offboarding';
+import { OffboardingOwnerWrites1765400000080 } from './1765400000080-offboarding-owner-writes';
 import { CustomerIndexKeys1765420000003 } from './1765420000003-customer-index-keys';
 
 export const MIGRATIONS = [
@@ -23,5 +24,6 @@ export const MIGRATIONS = [
   DataKeys1765100000033,
   TreeReadsBinding1765200000001,
   Offboarding1765330000002,
+  OffboardingOwnerWrites1765400000080,
   CustomerIndexKeys1765420000003,
 ];

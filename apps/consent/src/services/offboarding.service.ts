@@ -1,11 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import {
-  consentEventKey,
-  offboardedTenantHash,
-  OffboardingRequestedEvent,
-  OffboardingResultEvent,
-  Topics,
-} from '@custody/contracts';
+import { consentEventKey, OffboardingRequestedEvent, OffboardingResultEvent, Topics } from '@custody/contracts';
 import { asTenantId, TenantDb } from '@custody/database';
 import { EventPublisher } from '@custody/kafka';
 
@@ -39,12 +33,12 @@ export class ConsentOffboardingService {
 
   async handle(event: OffboardingRequestedEvent): Promise<void> {
     const tenantId = asTenantId(event.tenantId);
+    // The permanent record first: the removal below requires it. Only the owner writes it, through
+    // a function only the platform role may call: no tenant's transaction can add one.
+    await this.db.forPlatform((m) =>
+      m.query(`SELECT record_offboarded_tenant($1, $2)`, [tenantId, event.offboardingId]),
+    );
     const outboxEvents = await this.db.forTenant(tenantId, async (m) => {
-      // The permanent record first: the removal below requires it.
-      await m.query(
-        `INSERT INTO offboarded_tenants (tenant_hash, offboarding_id) VALUES ($1, $2) ON CONFLICT (tenant_hash) DO NOTHING`,
-        [offboardedTenantHash(tenantId), event.offboardingId],
-      );
       const [, dropped]: [unknown, number] = await m.query(`DELETE FROM outbox WHERE payload->>'tenantId' = $1`, [
         tenantId,
       ]);
@@ -58,7 +52,7 @@ export class ConsentOffboardingService {
       await this.publisher.publishTombstones(Topics.ConsentEvents, eventKeys.slice(i, i + TOMBSTONE_BATCH), tenantId);
     }
     await this.publisher.publishTombstones(Topics.ConsentCheckpoints, [tenantId], tenantId);
-    const removal = await this.db.forTenant(tenantId, async (m) => {
+    const removal = await this.db.forPlatform(async (m) => {
       const rows: Array<{ r: Removal }> = await m.query(`SELECT remove_offboarded_tenant($1) AS r`, [tenantId]);
       return rows[0].r;
     });

@@ -46,6 +46,8 @@ export class TenantsConsumer implements OnApplicationBootstrap {
           appSecretCiphertext: event.webhookAppSecretCiphertext,
           retentionDays: event.retentionDays,
         });
+        // Offboarded while this event was applied: what it wrote goes again.
+        await this.routing.sweepIfOffboarded(tenantId);
       },
     });
   }

@@ -1,4 +1,5 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
+import type { Request } from 'express';
 import {
   ApiBadRequestResponse,
   ApiBody,
@@ -11,9 +12,9 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { Auth, CurrentTenant, Roles } from '@custody/auth';
-import { BusinessProfilePageDto, BusinessProfileUpdateDto } from '../dtos/business-profile.dto';
+import { BusinessProfilePageDto, BusinessProfileUpdateDto, PhoneNumberPageDto } from '../dtos/business-profile.dto';
 import { GraphSuccessDto } from '../dtos/template.dto';
-import { BusinessProfileService } from '../services/business-profile.service';
+import { BusinessProfileService, NumberPage } from '../services/business-profile.service';
 import { GraphErrorResponse, invalidParameter } from '../services/graph-error';
 
 const VERSION = /^v\d{1,3}(\.\d{1,3})?$/;
@@ -36,6 +37,48 @@ const NUMBER_PARAM = { name: 'phoneNumberId', description: "One of the caller te
 @Controller()
 export class BusinessProfileController {
   constructor(private readonly profiles: BusinessProfileService) {}
+
+  /** The caller's numbers in one of its business accounts (`GET /{version}/{waba-id}/phone_numbers`), by id. */
+  @Get(':version/:wabaId/phone_numbers')
+  @Auth(Roles.TenantAdmin, Roles.TenantAgent)
+  @ApiOperation({ summary: "The business account's phone numbers" })
+  @ApiParam(VERSION_PARAM)
+  @ApiParam({ name: 'wabaId', description: "The caller tenant's business account (WABA) id." })
+  @ApiQuery({ name: 'fields', required: false, description: 'Comma-separated phone number fields (`id` always).' })
+  @ApiQuery({ name: 'limit', required: false, description: 'Numbers per page, 1 to 100 (default 25).' })
+  @ApiQuery({ name: 'after', required: false, description: '`paging.cursors.after` of the previous page.' })
+  @ApiQuery({ name: 'before', required: false, description: '`paging.cursors.before` of the next page.' })
+  @ApiQuery({
+    name: 'filtering',
+    required: false,
+    description:
+      'JSON array of `{"field", "operator": "EQUAL", "value"}` on `account_mode` (every number is `LIVE`) or `is_official_business_account` (none is).',
+  })
+  @ApiOkResponse({ type: PhoneNumberPageDto })
+  @ApiBadRequestResponse({ type: GraphErrorResponse, description: '100 invalid parameter (`sort` is not supported)' })
+  @ApiNotFoundResponse({ type: GraphErrorResponse, description: 'The account is not one of the caller tenant’s' })
+  numbers(
+    @Param('version') version: string,
+    @Param('wabaId') wabaId: string,
+    @CurrentTenant() tenantId: string,
+    @Query() query: Record<string, unknown>,
+    @Req() req: Request,
+  ): Promise<NumberPage> {
+    if (!VERSION.test(version)) {
+      throw invalidParameter('The version segment must look like v25.0 or v1');
+    }
+    if (!GRAPH_ID.test(wabaId)) {
+      throw invalidParameter('The business account id must be digits');
+    }
+    const given: Record<string, string | undefined> = {};
+    for (const [name, value] of Object.entries(query)) {
+      if (value !== undefined && typeof value !== 'string') {
+        throw invalidParameter(`${name} must be given once`);
+      }
+      given[name] = value;
+    }
+    return this.profiles.listNumbers(tenantId, wabaId, given, req.originalUrl);
+  }
 
   @Get(':version/:phoneNumberId/whatsapp_business_profile')
   @Auth(Roles.TenantAdmin, Roles.TenantAgent)

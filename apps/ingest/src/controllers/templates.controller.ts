@@ -12,19 +12,25 @@ import {
 } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { Auth, CurrentTenant, Roles } from '@custody/auth';
-import { GraphSuccessDto, TemplateCreateDto, TemplateCreateResponseDto, TemplatePageDto } from '../dtos/template.dto';
+import {
+  GraphSuccessDto,
+  TemplateCreateDto,
+  TemplateCreateResponseDto,
+  TemplateEditDto,
+  TemplatePageDto,
+} from '../dtos/template.dto';
 import { GraphErrorResponse, invalidParameter } from '../services/graph-error';
 import { TemplatePage, TemplateService } from '../services/template.service';
 
 const VERSION = /^v\d{1,3}(\.\d{1,3})?$/;
 const GRAPH_ID = /^\d{1,32}$/;
 
-function checkPath(version: string, wabaId: string): void {
+function checkPath(version: string, id: string, what = 'business account id'): void {
   if (!VERSION.test(version)) {
     throw invalidParameter('The version segment must look like v25.0 or v1');
   }
-  if (!GRAPH_ID.test(wabaId)) {
-    throw invalidParameter('The business account id must be digits');
+  if (!GRAPH_ID.test(id)) {
+    throw invalidParameter(`The ${what} must be digits`);
   }
 }
 
@@ -108,6 +114,39 @@ export class TemplatesController {
   }
 
   /** Deletes every language of a template name, or with `hsm_id` just that template. */
+  /**
+   * Edits a template (`POST /{version}/{template-id}`): its components, replaced whole, or the
+   * category of one that is not approved. Only APPROVED, REJECTED or PAUSED templates; an approved
+   * one once per 24 hours and ten times per 30 days. The template is PENDING until the review's
+   * verdict, which comes as a `message_template_status_update` webhook.
+   */
+  @Post('v:version/:templateId')
+  @HttpCode(200)
+  @Auth(Roles.TenantAdmin)
+  @ApiOperation({ summary: 'Edit a message template' })
+  @ApiParam({ name: 'version', description: 'The version after `v`, e.g. `25.0`.' })
+  @ApiParam({ name: 'templateId', description: 'The template id (15 digits).' })
+  @ApiBody({ type: TemplateEditDto })
+  @ApiOkResponse({ type: GraphSuccessDto })
+  @ApiBadRequestResponse({
+    type: GraphErrorResponse,
+    description: '100: malformed, not editable in its status, category of an approved one, or over the edit limits',
+  })
+  @ApiNotFoundResponse({ type: GraphErrorResponse, description: 'No such template of the caller tenant' })
+  @ApiServiceUnavailableResponse({
+    type: GraphErrorResponse,
+    description: 'The review could not be requested; nothing changed',
+  })
+  edit(
+    @Param('version') version: string,
+    @Param('templateId') templateId: string,
+    @CurrentTenant() tenantId: string,
+    @Body() body: unknown,
+  ): Promise<{ success: true }> {
+    checkPath(`v${version}`, templateId, 'template id');
+    return this.templates.edit(tenantId, templateId, body);
+  }
+
   @Delete(':version/:wabaId/message_templates')
   @Auth(Roles.TenantAdmin)
   @ApiOperation({ summary: 'Delete a message template' })

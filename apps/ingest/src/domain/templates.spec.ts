@@ -94,4 +94,96 @@ describe('message templates', () => {
       }),
     ).toMatch(/format/);
   });
+
+  describe('authentication templates', () => {
+    const auth = (components: unknown[], extra: Record<string, unknown> = {}) =>
+      parseTemplateCreate({ name: 'otp', language: 'en_US', category: 'AUTHENTICATION', components, ...extra });
+    const copyCode = { type: 'BUTTONS', buttons: [{ type: 'OTP', otp_type: 'copy_code' }] };
+
+    it('words the body and footer itself and takes the code in the body and the OTP button', () => {
+      const parsed = auth([
+        { type: 'BODY', add_security_recommendation: true },
+        { type: 'FOOTER', code_expiration_minutes: 10 },
+        copyCode,
+      ]);
+      if (!parsed.ok) {
+        throw new Error(parsed.details);
+      }
+      const spec = specOf(parsed.template);
+      expect(spec.body).toEqual({
+        text: '*{{1}}* is your verification code. For your security, do not share this code.',
+        vars: ['1'],
+      });
+      expect(spec.footer).toBe('This code expires in 10 minutes.');
+      const code = [{ type: 'text', text: '483920' }];
+      expect(
+        checkTemplateSend(spec, [
+          { type: 'body', parameters: code },
+          { type: 'button', sub_type: 'url', index: '0', parameters: code },
+        ]),
+      ).toEqual({
+        ok: true,
+        rendered: {
+          body: '*483920* is your verification code. For your security, do not share this code.',
+          footer: 'This code expires in 10 minutes.',
+          buttons: [{ type: 'OTP', text: 'Copy code' }],
+        },
+      });
+      // The button needs the code too.
+      expect(checkTemplateSend(spec, [{ type: 'body', parameters: code }])).toMatchObject({ ok: false, code: 132000 });
+      const plain = auth([{ type: 'BODY' }, copyCode]);
+      expect(plain.ok && specOf(plain.template).body.text).toBe('*{{1}}* is your verification code.');
+    });
+
+    it('takes one-tap and zero-tap buttons with the Android app they fill in', () => {
+      const app = { package_name: 'com.example.shop', signature_hash: 'K8a/AINcGX7' };
+      expect(
+        auth([{ type: 'BODY' }, { type: 'BUTTONS', buttons: [{ type: 'OTP', otp_type: 'ONE_TAP', ...app }] }]).ok,
+      ).toBe(true);
+      expect(
+        auth([
+          { type: 'BODY' },
+          {
+            type: 'BUTTONS',
+            buttons: [{ type: 'OTP', otp_type: 'ZERO_TAP', zero_tap_terms_accepted: true, supported_apps: [app] }],
+          },
+        ]).ok,
+      ).toBe(true);
+    });
+
+    it('refuses what an authentication template cannot have, naming it', () => {
+      const problem = (components: unknown[], extra: Record<string, unknown> = {}) => {
+        const parsed = auth(components, extra);
+        return parsed.ok ? undefined : parsed.details;
+      };
+      expect(problem([{ type: 'BODY', text: 'Your code is {{1}}' }, copyCode])).toMatch(/body is fixed/);
+      expect(problem([{ type: 'BODY' }])).toMatch(/needs BUTTONS/);
+      expect(problem([{ type: 'BODY' }, { type: 'HEADER', format: 'TEXT', text: 'x' }, copyCode])).toMatch(/no header/);
+      expect(problem([{ type: 'BODY' }, { type: 'FOOTER', code_expiration_minutes: 91 }, copyCode])).toMatch(/1 to 90/);
+      expect(problem([{ type: 'BODY' }, { type: 'FOOTER', text: 'x' }, copyCode])).toMatch(/footer is fixed/);
+      expect(problem([{ type: 'BODY' }, { type: 'BUTTONS', buttons: [{ type: 'QUICK_REPLY', text: 'x' }] }])).toMatch(
+        /one OTP button/,
+      );
+      expect(problem([{ type: 'BODY' }, { type: 'BUTTONS', buttons: [{ type: 'OTP', otp_type: 'ONE_TAP' }] }])).toMatch(
+        /package_name/,
+      );
+      expect(
+        problem([
+          { type: 'BODY' },
+          {
+            type: 'BUTTONS',
+            buttons: [{ type: 'OTP', otp_type: 'ZERO_TAP', package_name: 'com.a.b', signature_hash: 'K8a/AINcGX7' }],
+          },
+        ]),
+      ).toMatch(/zero_tap_terms_accepted/);
+      expect(problem([{ type: 'BODY' }, copyCode], { parameter_format: 'named' })).toMatch(/positional/);
+      // …and other templates take neither an OTP button nor the authentication keys.
+      const utility = (components: unknown[]) => {
+        const parsed = parseTemplateCreate({ name: 'u', language: 'en', category: 'UTILITY', components });
+        return parsed.ok ? undefined : parsed.details;
+      };
+      expect(utility([{ type: 'BODY', text: 'x', add_security_recommendation: true }])).toMatch(/Unexpected key/);
+      expect(utility([{ type: 'BODY', text: 'x' }, copyCode])).toMatch(/type must be one of/);
+    });
+  });
 });

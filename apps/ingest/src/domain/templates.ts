@@ -115,7 +115,7 @@ function checkComponent(c: Json, index: number, format: ParameterFormat): string
   const path = `components[${index}]`;
   const type = upper(c.type);
   if (type === 'BODY') {
-    const extra = only(c, path, ['type', 'text', 'example', 'add_security_recommendation']);
+    const extra = only(c, path, ['type', 'text', 'example']);
     if (extra) {
       return extra;
     }
@@ -150,7 +150,7 @@ function checkComponent(c: Json, index: number, format: ParameterFormat): string
     return checkExamples(c.example, vars.vars, format, path, 'header_text');
   }
   if (type === 'FOOTER') {
-    const extra = only(c, path, ['type', 'text', 'code_expiration_minutes']);
+    const extra = only(c, path, ['type', 'text']);
     if (extra) {
       return extra;
     }
@@ -213,6 +213,115 @@ function checkUrlButton(b: Json, path: string): string | undefined {
     : `${path}.example must be ["a sample URL suffix"]`;
 }
 
+const OTP_TYPES = ['COPY_CODE', 'ONE_TAP', 'ZERO_TAP'] as const;
+const ANDROID_PACKAGE = /^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)+$/;
+const SIGNATURE_HASH = /^[A-Za-z0-9+/]{11}$/;
+
+/** The fixed texts of authentication templates (English, as Custody renders every language). */
+export const AUTH_TEXTS = {
+  body: '*{{1}}* is your verification code.',
+  securityRecommendation: ' For your security, do not share this code.',
+  footer: (minutes: number) => `This code expires in ${minutes} minutes.`,
+  copyCode: 'Copy code',
+  autofill: 'Autofill',
+} as const;
+
+function checkOtpButton(b: unknown, path: string): string | undefined {
+  if (!isObject(b) || upper(b.type) !== 'OTP') {
+    return `${path}: an authentication template takes one OTP button`;
+  }
+  const extra = only(b, path, [
+    'type',
+    'otp_type',
+    'text',
+    'autofill_text',
+    'package_name',
+    'signature_hash',
+    'zero_tap_terms_accepted',
+    'supported_apps',
+  ]);
+  if (extra) {
+    return extra;
+  }
+  const otpType = upper(b.otp_type);
+  if (!(OTP_TYPES as readonly string[]).includes(otpType)) {
+    return `${path}.otp_type must be one of ${OTP_TYPES.join(', ')}`;
+  }
+  for (const key of ['text', 'autofill_text'] as const) {
+    if (b[key] !== undefined && !isText(b[key], 1, 25)) {
+      return `${path}.${key} must be 1 to 25 characters`;
+    }
+  }
+  if (otpType === 'COPY_CODE') {
+    return undefined;
+  }
+  // One-tap and zero-tap hand the code to an Android app: which one, and its signing key's hash.
+  const apps = Array.isArray(b.supported_apps) ? (b.supported_apps as unknown[]) : [b];
+  if (apps.length < 1 || apps.length > 5) {
+    return `${path}.supported_apps must list 1 to 5 apps`;
+  }
+  for (const app of apps) {
+    if (
+      !isObject(app) ||
+      typeof app.package_name !== 'string' ||
+      !ANDROID_PACKAGE.test(app.package_name) ||
+      typeof app.signature_hash !== 'string' ||
+      !SIGNATURE_HASH.test(app.signature_hash)
+    ) {
+      return `${path}: ${otpType} needs package_name (an Android package) and signature_hash (11 characters) of the app`;
+    }
+  }
+  if (otpType === 'ZERO_TAP' && b.zero_tap_terms_accepted !== true) {
+    return `${path}.zero_tap_terms_accepted must be true for ZERO_TAP`;
+  }
+  return undefined;
+}
+
+/**
+ * The components of an AUTHENTICATION template, which WhatsApp words itself: a BODY with only
+ * `add_security_recommendation`, an optional FOOTER with only `code_expiration_minutes` (1–90),
+ * and BUTTONS with exactly one OTP button (copy code, one-tap or zero-tap). No header, no variables
+ * of the business's own: the code is the one parameter of a send.
+ */
+function checkAuthComponent(c: Json, index: number): string | undefined {
+  const path = `components[${index}]`;
+  const type = upper(c.type);
+  if (type === 'BODY') {
+    if (c.text !== undefined) {
+      return `${path}.text: an authentication template's body is fixed; give add_security_recommendation instead`;
+    }
+    return (
+      only(c, path, ['type', 'add_security_recommendation']) ??
+      (c.add_security_recommendation === undefined || typeof c.add_security_recommendation === 'boolean'
+        ? undefined
+        : `${path}.add_security_recommendation must be true or false`)
+    );
+  }
+  if (type === 'FOOTER') {
+    if (c.text !== undefined) {
+      return `${path}.text: an authentication template's footer is fixed; give code_expiration_minutes instead`;
+    }
+    const minutes = c.code_expiration_minutes;
+    return (
+      only(c, path, ['type', 'code_expiration_minutes']) ??
+      (Number.isInteger(minutes) && (minutes as number) >= 1 && (minutes as number) <= 90
+        ? undefined
+        : `${path}.code_expiration_minutes must be a whole number of minutes from 1 to 90`)
+    );
+  }
+  if (type === 'BUTTONS') {
+    const extra = only(c, path, ['type', 'buttons']);
+    if (extra) {
+      return extra;
+    }
+    if (!Array.isArray(c.buttons) || c.buttons.length !== 1) {
+      return `${path}.buttons: an authentication template takes exactly one OTP button`;
+    }
+    return checkOtpButton(c.buttons[0], `${path}.buttons[0]`);
+  }
+  return `${path}.type must be one of BODY, FOOTER, BUTTONS (an authentication template has no header)`;
+}
+
 /** Checks a create body (`POST /{waba-id}/message_templates`); the definition, or the problem. */
 export function parseTemplateCreate(
   body: unknown,
@@ -253,12 +362,16 @@ export function parseTemplateCreate(
   if (!Array.isArray(body.components) || body.components.length < 1 || body.components.length > 4) {
     return { ok: false, details: 'components must hold 1 to 4 components, one of them the BODY' };
   }
+  const authentication = category === 'AUTHENTICATION';
+  if (authentication && parameterFormat !== 'POSITIONAL') {
+    return { ok: false, details: 'parameter_format: an authentication template has one positional variable, the code' };
+  }
   const seen = new Set<string>();
   for (const [index, c] of body.components.entries()) {
     if (!isObject(c)) {
       return { ok: false, details: `components[${index}] must be an object` };
     }
-    const problem = checkComponent(c, index, parameterFormat);
+    const problem = authentication ? checkAuthComponent(c, index) : checkComponent(c, index, parameterFormat);
     if (problem) {
       return { ok: false, details: problem };
     }
@@ -271,11 +384,22 @@ export function parseTemplateCreate(
   if (!seen.has('BODY')) {
     return { ok: false, details: 'components: a BODY is required' };
   }
+  if (authentication && !seen.has('BUTTONS')) {
+    return { ok: false, details: 'components: an authentication template needs BUTTONS with its OTP button' };
+  }
   const components = (body.components as Json[]).map((c) => ({
     ...c,
     type: upper(c.type),
     ...(c.format !== undefined ? { format: upper(c.format) } : {}),
-    ...(Array.isArray(c.buttons) ? { buttons: (c.buttons as Json[]).map((b) => ({ ...b, type: upper(b.type) })) } : {}),
+    ...(Array.isArray(c.buttons)
+      ? {
+          buttons: (c.buttons as Json[]).map((b) => ({
+            ...b,
+            type: upper(b.type),
+            ...(b.otp_type !== undefined ? { otp_type: upper(b.otp_type) } : {}),
+          })),
+        }
+      : {}),
   }));
   return {
     ok: true,
@@ -295,7 +419,8 @@ export interface TemplateSpec {
   header?: { format: (typeof HEADER_FORMATS)[number]; text?: string; vars: string[] };
   body: { text: string; vars: string[] };
   footer?: string;
-  buttons: Array<{ type: string; text: string; url?: string; urlVariable: boolean }>;
+  /** OTP buttons (authentication templates) take the code as their one parameter, like a URL suffix. */
+  buttons: Array<{ type: string; text: string; url?: string; urlVariable: boolean; otp?: boolean }>;
 }
 
 const asText = (v: unknown): string => (typeof v === 'string' ? v : '');
@@ -310,6 +435,17 @@ export function specOf(t: Pick<TemplateDefinition, 'parameterFormat' | 'componen
   const body = find('BODY');
   const footer = find('FOOTER');
   const buttons = (find('BUTTONS')?.buttons as Json[] | undefined) ?? [];
+  // An authentication template's body and footer are WhatsApp's words (AUTH_TEXTS), not given.
+  const bodyText =
+    typeof body?.text === 'string'
+      ? body.text
+      : `${AUTH_TEXTS.body}${body?.add_security_recommendation === true ? AUTH_TEXTS.securityRecommendation : ''}`;
+  const footerText =
+    footer === undefined
+      ? undefined
+      : typeof footer.text === 'string'
+        ? footer.text
+        : AUTH_TEXTS.footer(Number(footer.code_expiration_minutes));
   return {
     format: t.parameterFormat,
     ...(header
@@ -321,14 +457,23 @@ export function specOf(t: Pick<TemplateDefinition, 'parameterFormat' | 'componen
           },
         }
       : {}),
-    body: { text: asText(body?.text), vars: varsOf(asText(body?.text)) },
-    ...(footer ? { footer: String(footer.text) } : {}),
-    buttons: buttons.map((b) => ({
-      type: String(b.type),
-      text: asText(b.text),
-      ...(typeof b.url === 'string' ? { url: b.url } : {}),
-      urlVariable: typeof b.url === 'string' && b.url.endsWith('{{1}}'),
-    })),
+    body: { text: bodyText, vars: varsOf(bodyText) },
+    ...(footerText !== undefined ? { footer: footerText } : {}),
+    buttons: buttons.map((b) =>
+      b.type === 'OTP'
+        ? {
+            type: 'OTP',
+            text: asText(b.text) || (b.otp_type === 'COPY_CODE' ? AUTH_TEXTS.copyCode : AUTH_TEXTS.autofill),
+            urlVariable: false,
+            otp: true,
+          }
+        : {
+            type: String(b.type),
+            text: asText(b.text),
+            ...(typeof b.url === 'string' ? { url: b.url } : {}),
+            urlVariable: typeof b.url === 'string' && b.url.endsWith('{{1}}'),
+          },
+    ),
   };
 }
 
@@ -459,6 +604,17 @@ export function checkTemplateSend(spec: TemplateSpec, components: unknown): Temp
     rendered.buttons = [];
     for (const [index, button] of spec.buttons.entries()) {
       const params = paramsOf(buttonParams.get(index));
+      if (button.otp) {
+        // The code again, as the Cloud API's send of an authentication template gives it.
+        if (params.length !== 1) {
+          return wrongCount(`button ${index}`, params.length, 1);
+        }
+        if (upper(params[0].type) !== 'TEXT' || typeof params[0].text !== 'string' || params[0].text.length === 0) {
+          return mismatch(`button ${index}: the OTP button takes the code as a text parameter`);
+        }
+        rendered.buttons.push({ type: 'OTP', text: button.text });
+        continue;
+      }
       if (button.urlVariable) {
         if (params.length !== 1) {
           return wrongCount(`button ${index}`, params.length, 1);
@@ -480,4 +636,40 @@ export function checkTemplateSend(spec: TemplateSpec, components: unknown): Temp
     }
   }
   return { ok: true, rendered };
+}
+
+/** Statuses a template can be edited in (`POST /{template-id}`). */
+export const EDITABLE_STATUSES = ['APPROVED', 'REJECTED', 'PAUSED'] as const;
+
+/**
+ * An edit of a template (`POST /{template-id}`): `category`, `components` (replacing them whole)
+ * and `message_send_ttl_seconds`; the name, language and parameter format stay. The result is
+ * checked as a new template of that name would be.
+ */
+export function parseTemplateEdit(
+  body: unknown,
+  current: TemplateDefinition,
+): { ok: true; template: TemplateDefinition } | { ok: false; details: string } {
+  if (!isObject(body)) {
+    return { ok: false, details: 'The request body must be a JSON object' };
+  }
+  const extra = Object.keys(body).find(
+    (k) => !['category', 'components', 'message_send_ttl_seconds', 'messaging_product'].includes(k),
+  );
+  if (extra !== undefined) {
+    return {
+      ok: false,
+      details: `Unexpected key "${extra}" (an edit takes category, components and message_send_ttl_seconds)`,
+    };
+  }
+  if (body.category === undefined && body.components === undefined) {
+    return { ok: false, details: 'An edit needs category or components' };
+  }
+  return parseTemplateCreate({
+    name: current.name,
+    language: current.language,
+    category: body.category ?? current.category,
+    parameter_format: current.parameterFormat,
+    components: body.components ?? current.components,
+  });
 }

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { BUSINESS_VERTICALS } from '../domain/business-profile';
+import { PagingDto } from './template.dto';
 
 /** A change of the business profile, as `POST /{phone-number-id}/whatsapp_business_profile` takes it: given fields change. */
 export class BusinessProfileUpdateDto {
@@ -104,4 +105,13 @@ export class PhoneNumberDto {
   /** `CONNECTED`, or `RESTRICTED` while the tenant is suspended. */
   @ApiPropertyOptional({ enum: ['CONNECTED', 'RESTRICTED'] })
   status?: string;
+}
+
+export class PhoneNumberPageDto {
+  @ApiProperty({ type: [PhoneNumberDto] })
+  data: PhoneNumberDto[];
+
+  /** Absent when the page is empty. */
+  @ApiPropertyOptional({ type: PagingDto })
+  paging?: PagingDto;
 }

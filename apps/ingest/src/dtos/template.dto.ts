@@ -44,6 +44,25 @@ export class TemplateCreateDto {
   message_send_ttl_seconds?: number;
 }
 
+/** An edit of a template (`POST /{template-id}`): at least one of category and components. */
+export class TemplateEditDto {
+  /** A new category; an approved template keeps its own. */
+  @ApiPropertyOptional({ enum: TEMPLATE_CATEGORIES })
+  category?: string;
+
+  /** The template's new components, replacing the old ones whole (a BODY among them). */
+  @ApiPropertyOptional({
+    type: 'array',
+    items: { type: 'object', additionalProperties: true },
+    example: [{ type: 'BODY', text: 'Your order {{1}} is on its way.', example: { body_text: [['#1234']] } }],
+  })
+  components?: Array<Record<string, unknown>>;
+
+  /** Accepted as in the Cloud API; Custody does not act on it. */
+  @ApiPropertyOptional()
+  message_send_ttl_seconds?: number;
+}
+
 export class TemplateCreateResponseDto {
   /** The template id (15 digits). */
   @ApiProperty({ example: '594425479261596' })

@@ -28,6 +28,10 @@ export class WebhookConfigDto {
   /** When the handshake succeeded (null for a URL set by the operator). */
   @ApiPropertyOptional({ nullable: true, type: String })
   verifiedAt: string | null;
+
+  /** Whether webhooks are sent: false after `DELETE /{waba-id}/subscribed_apps`, until a `POST` there. */
+  @ApiProperty()
+  subscribed: boolean;
 }
 
 export class ListDeliveriesQueryDto {
@@ -82,3 +86,42 @@ export class DeliveryDto {
 }
 
 export class DeliveryPageDto extends CursorPageDto(DeliveryDto) {}
+
+/** `POST /{waba-id}/subscribed_apps`: empty, or a callback URL for the account with its verify token. */
+export class SubscribeAppDto {
+  /** Becomes the tenant's webhook URL once it answers the verification handshake. */
+  @ApiPropertyOptional({ example: 'https://acme.example/whatsapp/webhook' })
+  override_callback_uri?: string;
+
+  /** Echoed as `hub.verify_token` in the handshake; required with `override_callback_uri`. */
+  @ApiPropertyOptional({ example: 'my-verify-token' })
+  verify_token?: string;
+}
+
+export class SubscribedAppDataDto {
+  /** A stable id for the tenant's app at Custody. */
+  @ApiProperty({ example: '104729384756102' })
+  id: string;
+
+  @ApiProperty({ example: 'Custody' })
+  name: string;
+
+  /** Custody's public base URL, when configured. */
+  @ApiPropertyOptional()
+  link?: string;
+}
+
+export class SubscribedAppDto {
+  @ApiProperty({ type: SubscribedAppDataDto })
+  whatsapp_business_api_data: SubscribedAppDataDto;
+
+  /** The webhook URL the tenant set and verified itself (absent for the operator's). */
+  @ApiPropertyOptional()
+  override_callback_uri?: string;
+}
+
+export class SubscribedAppsPageDto {
+  /** One app while subscribed, none after unsubscribing. */
+  @ApiProperty({ type: [SubscribedAppDto] })
+  data: SubscribedAppDto[];
+}

@@ -10,6 +10,9 @@ import { MessageTemplates1765300000050 } from './1765300000050-message-templates
 import { InboundMedia1765300000051 } from './1765300000051-inbound-media';
 import { BusinessProfiles1765300000052 } from './1765300000052-business-profiles';
 import { OffboardedTenants1765330000004 } from './1765330000004-offboarded-tenants';
+import { TemplateEdits1765400000060 } from './1765400000060-template-edits';
+import { WebhookSubscription1765400000061 } from './1765400000061-webhook-subscription';
+import { OffboardingOwnerWrites1765400000080 } from './1765400000080-offboarding-owner-writes';
 import { CustomerIndexKeys1765420000002 } from './1765420000002-customer-index-keys';
 import { CustomerRefs1765420000013 } from './1765420000013-customer-refs';
 
@@ -26,6 +29,9 @@ export const MIGRATIONS = [
   InboundMedia1765300000051,
   BusinessProfiles1765300000052,
   OffboardedTenants1765330000004,
+  TemplateEdits1765400000060,
+  WebhookSubscription1765400000061,
+  OffboardingOwnerWrites1765400000080,
   CustomerIndexKeys1765420000002,
   CustomerRefs1765420000013,
 ];

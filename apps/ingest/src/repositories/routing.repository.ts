@@ -15,7 +15,12 @@ export interface NumberRoute {
 }
 
 export interface WebhookTarget {
+  /** Where webhooks go now: null when none is set or the app is unsubscribed (then none is sent). */
   url: string | null;
+  /** The URL set, subscribed or not. */
+  configuredUrl: string | null;
+  /** Whether the app is subscribed to the account's webhooks (`/{waba-id}/subscribed_apps`). */
+  subscribed: boolean;
   /** The tenant's app secret sealed under its data key (null until tenant-store has published it sealed). */
   appSecretCiphertext: string | null;
   source: 'operator' | 'tenant';
@@ -23,6 +28,16 @@ export interface WebhookTarget {
 }
 
 const CACHE_TTL_MS = 2000;
+
+const routeOfRow = (row: Record<string, string | number | null>): NumberRoute => ({
+  phoneNumberId: String(row.phone_number_id),
+  tenantId: asTenantId(String(row.tenant_id)),
+  businessAccountId: String(row.business_account_id),
+  displayPhoneNumber: String(row.display_phone_number),
+  verifiedName: row.verified_name === null ? null : String(row.verified_name),
+  status: row.status as NumberRoute['status'],
+  messagesPerSecond: Number(row.messages_per_second),
+});
 
 /** ingest's projection of tenants: which number belongs to whom, and where its webhooks go. */
 @Injectable()
@@ -60,17 +75,7 @@ export class RoutingRepository {
       ),
     );
     const row = rows[0];
-    const route: NumberRoute | null = row
-      ? {
-          phoneNumberId: String(row.phone_number_id),
-          tenantId: asTenantId(String(row.tenant_id)),
-          businessAccountId: String(row.business_account_id),
-          displayPhoneNumber: String(row.display_phone_number),
-          verifiedName: row.verified_name === null ? null : String(row.verified_name),
-          status: row.status as NumberRoute['status'],
-          messagesPerSecond: Number(row.messages_per_second),
-        }
-      : null;
+    const route = row ? routeOfRow(row) : null;
     this.cache.set(phoneNumberId, { route, at: Date.now() });
     return route;
   }
@@ -84,6 +89,18 @@ export class RoutingRepository {
       ]),
     );
     return rows.length > 0;
+  }
+
+  /** The tenant's numbers in one of its business accounts, by id (none when the account is not its). */
+  async numbersOfAccount(tenantId: TenantId, businessAccountId: string): Promise<NumberRoute[]> {
+    const rows: Array<Record<string, string | number | null>> = await this.db.forTenant(tenantId, (m) =>
+      m.query(
+        `SELECT phone_number_id, tenant_id, business_account_id, display_phone_number, verified_name, status, messages_per_second
+           FROM tenant_numbers WHERE tenant_id = $1 AND business_account_id = $2 ORDER BY phone_number_id`,
+        [tenantId, businessAccountId],
+      ),
+    );
+    return rows.map(routeOfRow);
   }
 
   /**
@@ -189,13 +206,27 @@ export class RoutingRepository {
    * the rows removed per table.
    */
   async removeTenantRows(tenantId: TenantId, offboardingId: string): Promise<Record<string, number>> {
-    // First the record that stops late tenants events from bringing rows back.
-    await this.db.forTenant(tenantId, (m) =>
-      m.query(
-        `INSERT INTO offboarded_tenants (tenant_hash, offboarding_id) VALUES ($1, $2) ON CONFLICT (tenant_hash) DO NOTHING`,
-        [offboardedTenantHash(tenantId), offboardingId],
-      ),
-    );
+    // First the record that stops late tenants events from bringing rows back (the owner writes
+    // it, through a function only the platform role may call).
+    await this.db.forPlatform((m) => m.query(`SELECT record_offboarded_tenant($1, $2)`, [tenantId, offboardingId]));
+    return this.removeRowsOf(tenantId);
+  }
+
+  /**
+   * After a tenants event was applied: if the tenant was recorded as offboarded meanwhile, what the
+   * event wrote goes again. (Its check before applying and its writes are separate transactions;
+   * the offboarding's deletion runs after its record commits, so either that deletion sees these
+   * writes or this check sees the record.) Returns whether the tenant is offboarded.
+   */
+  async sweepIfOffboarded(tenantId: TenantId): Promise<boolean> {
+    if (!(await this.isOffboarded(tenantId))) {
+      return false;
+    }
+    await this.removeRowsOf(tenantId);
+    return true;
+  }
+
+  private async removeRowsOf(tenantId: TenantId): Promise<Record<string, number>> {
     await this.forgetTenant(tenantId);
     const tables = await this.db.forTenant(tenantId, (m) => tenantTables(m));
     const transaction = <T>(work: (m: SqlRunner) => Promise<T>) => this.db.forTenant(tenantId, work);
@@ -226,23 +257,40 @@ export class RoutingRepository {
   private async loadWebhook(tenantId: TenantId): Promise<WebhookTarget | null> {
     const rows: Array<{
       url: string | null;
+      subscribed: boolean;
       app_secret_ciphertext: string | null;
       source: WebhookTarget['source'];
       verified_at: Date | null;
     }> = await this.db.forTenant(tenantId, (m) =>
-      m.query(`SELECT url, app_secret_ciphertext, source, verified_at FROM tenant_webhooks WHERE tenant_id = $1`, [
-        tenantId,
-      ]),
+      m.query(
+        `SELECT url, subscribed, app_secret_ciphertext, source, verified_at FROM tenant_webhooks WHERE tenant_id = $1`,
+        [tenantId],
+      ),
     );
     const row = rows[0];
     return row
       ? {
-          url: row.url,
+          url: row.subscribed ? row.url : null,
+          configuredUrl: row.url,
+          subscribed: row.subscribed,
           appSecretCiphertext: row.app_secret_ciphertext,
           source: row.source,
           verifiedAt: row.verified_at,
         }
       : null;
+  }
+
+  /** Subscribes the tenant's app to its webhooks, or unsubscribes it; false when ingest has no such tenant. */
+  async setSubscribed(tenantId: TenantId, subscribed: boolean): Promise<boolean> {
+    this.webhookCache.delete(tenantId);
+    const result: [unknown[], number] = await this.db.forTenant(tenantId, (m) =>
+      m.query(`UPDATE tenant_webhooks SET subscribed = $2, updated_at = now() WHERE tenant_id = $1`, [
+        tenantId,
+        subscribed,
+      ]),
+    );
+    this.webhookCache.delete(tenantId);
+    return result[1] > 0;
   }
 
   async setTenantWebhook(tenantId: TenantId, url: string): Promise<boolean> {

@@ -180,6 +180,63 @@ export class TemplateRepository {
     return result[1];
   }
 
+  /**
+   * Edits a template under a row lock: `plan` sees the row and the times an approved version of it
+   * was edited, and returns the new definition (or throws, and nothing changes). The template goes
+   * back to PENDING for review. The row as it was, for `restore`; null when there is no such template.
+   */
+  async edit(
+    tenantId: TenantId,
+    id: string,
+    plan: (row: TemplateRow, approvedEdits: Date[]) => TemplateDefinition,
+  ): Promise<{ before: TemplateRow; approvedEdits: Date[] } | null> {
+    const result = await this.db.forTenant(tenantId, async (m) => {
+      const rows: Array<Record<string, unknown>> = await m.query(
+        `SELECT ${COLUMNS}, approved_edits FROM message_templates WHERE tenant_id = $1 AND id = $2 FOR UPDATE`,
+        [tenantId, id],
+      );
+      if (!rows[0]) {
+        return null;
+      }
+      const before = rowOf(rows[0]);
+      const approvedEdits = (rows[0].approved_edits as Date[]).map((d) => new Date(d));
+      const next = plan(before, approvedEdits);
+      await m.query(
+        `UPDATE message_templates
+            SET category = $3, components = $4, status = 'PENDING', rejected_reason = NULL, updated_at = now(),
+                approved_edits = CASE WHEN status = 'APPROVED'
+                  THEN array_append(ARRAY(SELECT e FROM unnest(approved_edits) e WHERE e > now() - interval '30 days'), now())
+                  ELSE approved_edits END
+          WHERE tenant_id = $1 AND id = $2`,
+        [tenantId, id, next.category, JSON.stringify(next.components)],
+      );
+      return { before, approvedEdits };
+    });
+    this.invalidate(tenantId);
+    return result;
+  }
+
+  /** Puts an edited template back as it was (its review could not be requested), unless it was reviewed meanwhile. */
+  async restore(tenantId: TenantId, before: TemplateRow, approvedEdits: Date[]): Promise<void> {
+    await this.db.forTenant(tenantId, (m) =>
+      m.query(
+        `UPDATE message_templates
+            SET category = $3, components = $4, status = $5, rejected_reason = $6, approved_edits = $7, updated_at = now()
+          WHERE tenant_id = $1 AND id = $2 AND status = 'PENDING'`,
+        [
+          tenantId,
+          before.id,
+          before.category,
+          JSON.stringify(before.components),
+          before.status,
+          before.rejectedReason,
+          approvedEdits,
+        ],
+      ),
+    );
+    this.invalidate(tenantId);
+  }
+
   /** Sets a template's status (the review's verdict, a pause…); the row after, or null when it is gone. */
   async setStatus(
     tenantId: TenantId,

@@ -4,16 +4,20 @@ import { asTenantId, TenantId } from '@custody/database';
 import { IngestEnv } from '../config/ingest.env';
 import {
   checkTemplateSend,
+  EDITABLE_STATUSES,
   parseTemplateCreate,
+  parseTemplateEdit,
   RenderedTemplate,
   TEMPLATE_CATEGORIES,
   TEMPLATE_STATUSES,
+  TemplateDefinition,
   TemplateStatus,
 } from '../domain/templates';
 import { NetworkClient } from '../repositories/network.client';
 import { RoutingRepository } from '../repositories/routing.repository';
 import { catalogKey, TemplateRepository, TemplateRow } from '../repositories/template.repository';
 import { GraphCodes, GraphError, invalidParameter } from './graph-error';
+import { graphPaging, GraphPaging, idOfCursor } from './graph-paging';
 import { unknownObject } from './media.service';
 import { WebhookWorkerService } from './webhook-worker.service';
 
@@ -30,7 +34,7 @@ export interface TemplateView {
 
 export interface TemplatePage {
   data: Array<Partial<TemplateView>>;
-  paging?: { cursors: { before: string; after: string }; next?: string; previous?: string };
+  paging?: GraphPaging;
 }
 
 /** A template review verdict or status change from the network. */
@@ -42,11 +46,7 @@ export interface TemplateReviewEvent {
 }
 
 const TEMPLATE_ID = /^\d{15}$/;
-const cursorOf = (id: string) => Buffer.from(id).toString('base64url');
-const idOfCursor = (cursor: string): string | undefined => {
-  const id = Buffer.from(cursor, 'base64url').toString();
-  return TEMPLATE_ID.test(id) ? id : undefined;
-};
+const DAY_MS = 24 * 60 * 60 * 1000;
 
 export function viewOf(row: TemplateRow): TemplateView {
   return {
@@ -158,8 +158,8 @@ export class TemplateService {
     if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
       throw invalidParameter('limit must be an integer from 1 to 100');
     }
-    const after = query.after === undefined ? undefined : idOfCursor(query.after);
-    const before = query.before === undefined ? undefined : idOfCursor(query.before);
+    const after = query.after === undefined ? undefined : idOfCursor(query.after, TEMPLATE_ID);
+    const before = query.before === undefined ? undefined : idOfCursor(query.before, TEMPLATE_ID);
     if ((query.after !== undefined && !after) || (query.before !== undefined && !before)) {
       throw invalidParameter('after and before must be cursors from paging.cursors');
     }
@@ -185,27 +185,15 @@ export class TemplateService {
     if (page.length === 0) {
       return { data };
     }
-    const first = cursorOf(page[0].id);
-    const last = cursorOf(page[page.length - 1].id);
-    const link = (cursor: 'after' | 'before', value: string): string => {
-      const url = new URL(selfUrl, 'http://placeholder');
-      url.searchParams.delete('after');
-      url.searchParams.delete('before');
-      url.searchParams.delete('access_token');
-      url.searchParams.set('limit', String(limit));
-      url.searchParams.set(cursor, value);
-      const base = this.env.PUBLIC_BASE_URL?.replace(/\/+$/, '') ?? '';
-      return `${base}${url.pathname}${url.search}`;
-    };
     const hasNext = before !== undefined || more;
     const hasPrevious = after !== undefined || (before !== undefined && more);
     return {
       data,
-      paging: {
-        cursors: { before: first, after: last },
-        ...(hasNext ? { next: link('after', last) } : {}),
-        ...(hasPrevious ? { previous: link('before', first) } : {}),
-      },
+      paging: graphPaging(
+        { firstId: page[0].id, lastId: page[page.length - 1].id, limit, hasNext, hasPrevious },
+        selfUrl,
+        this.env.PUBLIC_BASE_URL,
+      ),
     };
   }
 
@@ -217,6 +205,69 @@ export class TemplateService {
       throw unknownObject('get', templateId);
     }
     return select(viewOf(row), selected);
+  }
+
+  /**
+   * `POST /{template-id}`: edits an APPROVED, REJECTED or PAUSED template (components replaced
+   * whole, or the category of one that is not approved) and submits it for review again; it is
+   * PENDING until the verdict. An approved template may be edited once per 24 hours and ten times
+   * per 30 days. When the review cannot be requested, the template stays as it was.
+   */
+  async edit(callerTenantId: string, templateId: string, body: unknown): Promise<{ success: true }> {
+    const tenantId = asTenantId(callerTenantId);
+    const now = Date.now();
+    let next: TemplateDefinition | undefined;
+    const edited = TEMPLATE_ID.test(templateId)
+      ? await this.templates.edit(tenantId, templateId, (row, approvedEdits) => {
+          if (!(EDITABLE_STATUSES as readonly string[]).includes(row.status)) {
+            throw invalidParameter(
+              `Only APPROVED, REJECTED or PAUSED templates can be edited; this one is ${row.status}`,
+            );
+          }
+          const parsed = parseTemplateEdit(body, row);
+          if (!parsed.ok) {
+            throw invalidParameter(parsed.details);
+          }
+          if (row.status === 'APPROVED') {
+            if (parsed.template.category !== row.category) {
+              throw invalidParameter(`An approved template keeps its category (${row.category})`);
+            }
+            const recent = approvedEdits.filter((at) => now - at.getTime() < 30 * DAY_MS);
+            if (recent.some((at) => now - at.getTime() < DAY_MS)) {
+              throw invalidParameter('An approved template can be edited once in 24 hours');
+            }
+            if (recent.length >= 10) {
+              throw invalidParameter('An approved template can be edited 10 times in 30 days');
+            }
+          }
+          next = parsed.template;
+          return parsed.template;
+        })
+      : null;
+    if (!edited || !next) {
+      throw unknownObject('post', templateId);
+    }
+    const { before } = edited;
+    try {
+      await this.network.submitTemplate({
+        templateId,
+        businessAccountId: before.businessAccountId,
+        name: before.name,
+        language: before.language,
+        category: next.category,
+        components: next.components,
+      });
+    } catch {
+      await this.templates.restore(tenantId, before, edited.approvedEdits);
+      throw new GraphError(
+        HttpStatus.SERVICE_UNAVAILABLE,
+        GraphCodes.Temporary,
+        'Service temporarily unavailable',
+        'The edit could not be submitted for review right now and was not made; retry',
+      );
+    }
+    this.logger.log({ msg: 'template edited', templateId, status: 'PENDING' });
+    return { success: true };
   }
 
   /** Whether the id is a template of the tenant (the Graph ids of templates, media and numbers share one path). */

@@ -18,9 +18,10 @@ export class WebhookSubscriptionService {
   async get(tenant: string): Promise<WebhookConfigDto> {
     const target = await this.routing.webhookFor(asTenantId(tenant));
     return {
-      url: target?.url ?? null,
+      url: target?.configuredUrl ?? null,
       source: target?.source ?? 'operator',
       verifiedAt: target?.verifiedAt?.toISOString() ?? null,
+      subscribed: target?.subscribed ?? true,
     };
   }
 

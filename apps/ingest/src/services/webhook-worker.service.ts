@@ -37,6 +37,13 @@ const webhookPosts = new Counter({
   registers: [metricsRegistry],
 });
 
+const webhooksNotSent = new Counter({
+  name: 'custody_webhook_events_not_sent_total',
+  help: 'Webhook events not sent: the tenant has no webhook URL (no_url) or unsubscribed its app (unsubscribed)',
+  labelNames: ['reason'],
+  registers: [metricsRegistry],
+});
+
 /**
  * Delivers webhooks. The first attempt is direct: the consumer of stored events posts each batch
  * as soon as it is stored and records the outcome in one statement (a delivered webhook keeps no
@@ -115,6 +122,10 @@ export class WebhookWorkerService implements OnApplicationBootstrap, OnApplicati
     }
     const found = await this.routing.webhookFor(tenantId);
     if (!found?.url) {
+      // Nothing is sent (as the Cloud API sends nothing to an app that is not subscribed).
+      webhooksNotSent
+        .labels(found?.configuredUrl && !found.subscribed ? 'unsubscribed' : 'no_url')
+        .inc(webhooks.length);
       return;
     }
     const target = { ...found, url: found.url };

@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
 import { offboardedTenantHash } from '@custody/contracts';
 import { TenantDb } from '@custody/database';
 
@@ -16,13 +15,13 @@ export class OffboardedTenants {
 
   constructor(private readonly db: TenantDb) {}
 
-  /** Records the tenant as offboarded, in the caller's transaction. */
-  async record(m: EntityManager, tenantId: string, offboardingId: string): Promise<void> {
-    const hash = offboardedTenantHash(tenantId);
-    await m.query(
-      `INSERT INTO offboarded_tenants (tenant_hash, offboarding_id) VALUES ($1, $2) ON CONFLICT (tenant_hash) DO NOTHING`,
-      [hash, offboardingId],
-    );
+  /**
+   * Records the tenant as offboarded: the owner writes the record, through a function only the
+   * platform role may call (no tenant's transaction can add one).
+   */
+  async record(tenantId: string, offboardingId: string): Promise<void> {
+    await this.db.forPlatform((m) => m.query(`SELECT record_offboarded_tenant($1, $2)`, [tenantId, offboardingId]));
+    this.known.add(offboardedTenantHash(tenantId));
   }
 
   /** The events whose tenant is not offboarded. */

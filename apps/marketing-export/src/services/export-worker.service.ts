@@ -1,3 +1,4 @@
+import { offboardedTenantHash } from '@custody/contracts';
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { randomInt } from 'node:crypto';
 import { Gauge } from 'prom-client';
@@ -180,6 +181,19 @@ export class ExportWorker implements OnApplicationBootstrap, OnApplicationShutdo
       const rows = await this.records.lockDue(m, tenantId, destinationId, operation, CLAIM[operation]);
       if (rows.length === 0) {
         return { settled: 0, toSend: [] as Claimed[] };
+      }
+      // A tenant offboarded meanwhile (its candidates came in before the record): nothing is sent.
+      const offboarded: unknown[] = await m.query(`SELECT 1 FROM offboarded_tenants WHERE tenant_hash = $1`, [
+        offboardedTenantHash(tenantId),
+      ]);
+      if (offboarded.length > 0) {
+        const settled = await this.records.settle(
+          m,
+          tenantId,
+          rows.map((r) => ({ id: r.id, status: 'suppressed' as const, reason: 'authorization_withdrawn' })),
+        );
+        exportSuppressed.labels('authorization_withdrawn').inc(settled.length);
+        return { settled: settled.length, toSend: [] as Claimed[] };
       }
       const auths = await this.records.authorizations(
         m,

@@ -70,13 +70,17 @@ export class OffboardingCompletion {
     }
     const tables = await this.db.forTenant(tenantId, (m) => tenantTables(m, LAST));
     const removed = await deleteTenantRows((work) => this.db.forTenant(tenantId, work), tenantId, tables);
+    // The append-only audit reads go through the owner's function, the platform role's alone,
+    // which requires the offboarding record.
+    const reads: Array<{ n: string }> = await this.db.forPlatform((m) =>
+      m.query(`SELECT remove_offboarded_audit_reads($1) AS n`, [tenantId]),
+    );
+    const auditReads = Number(reads[0].n);
     await this.db.forTenant(tenantId, async (m) => {
-      const reads: Array<{ n: string }> = await m.query(`SELECT remove_offboarded_audit_reads($1) AS n`, [tenantId]);
       const gone: unknown[] = await m.query(`DELETE FROM offboardings WHERE tenant_id = $1 RETURNING 1`, [tenantId]);
       if (gone.length === 0) {
         return; // another replica reported meanwhile
       }
-      const auditReads = Number(reads[0].n);
       const all = { ...removed, offboardings: 1, ...(auditReads > 0 ? { audit_reads: auditReads } : {}) };
       await this.enqueueReport(m, tenantId, offboardingId, {
         outcome: 'removed',

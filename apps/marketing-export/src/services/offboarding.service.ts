@@ -31,9 +31,9 @@ export class OffboardingService {
 
   async handle(event: OffboardingRequestedEvent): Promise<void> {
     const tenantId = asTenantId(event.tenantId);
+    // From here on the consumers drop the tenant's events (consent, checkpoints, candidates).
+    await this.offboarded.record(tenantId, event.offboardingId);
     await this.db.forTenant(tenantId, async (m) => {
-      // From here on the consumers drop the tenant's events (consent, checkpoints, candidates).
-      await this.offboarded.record(m, tenantId, event.offboardingId);
       const fresh: unknown[] = await m.query(
         `INSERT INTO offboardings (tenant_id, offboarding_id) VALUES ($1, $2) ON CONFLICT (tenant_id) DO NOTHING RETURNING 1`,
         [tenantId, event.offboardingId],

@@ -12,6 +12,7 @@ import { OperatorAccessLog1764900000016 } from './1764900000016-operator-access-
 import { Replicas1764900000017 } from './1764900000017-replicas';
 import { KeyDistribution1765100000031 } from './1765100000031-key-distribution';
 import { Offboardings1765330000001 } from './1765330000001-offboardings';
+import { OffboardingOwnerWrites1765400000080 } from './1765400000080-offboarding-owner-writes';
 import { CustomerIndexKeys1765420000001 } from './1765420000001-customer-index-keys';
 import { CustomerRefs1765420000011 } from './1765420000011-customer-refs';
 
@@ -30,6 +31,7 @@ export const MIGRATIONS = [
   Replicas1764900000017,
   KeyDistribution1765100000031,
   Offboardings1765330000001,
+  OffboardingOwnerWrites1765400000080,
   CustomerIndexKeys1765420000001,
   CustomerRefs1765420000011,
 ];

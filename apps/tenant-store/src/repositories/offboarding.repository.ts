@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { OFFBOARDING_SERVICES, OffboardingResultEvent } from '@custody/contracts';
+import { OFFBOARDING_SERVICES, offboardedTenantHash, OffboardingResultEvent } from '@custody/contracts';
 import { TenantDb } from '@custody/database';
 
 export interface OffboardingRow {
@@ -33,17 +33,18 @@ export interface OffboardingWithServices {
 export class OffboardingRepository {
   constructor(private readonly db: TenantDb) {}
 
-  /** Records a new offboarding with every service pending, in the caller's transaction. */
-  async insert(m: EntityManager, row: { id: string; tenantHash: string; requestedBy: string }): Promise<void> {
-    await m.query(`INSERT INTO offboardings (id, tenant_hash, status, requested_by) VALUES ($1, $2, 'pending', $3)`, [
+  /**
+   * Records a new offboarding with every service pending, in the caller's transaction: the one,
+   * bound to the tenant, that deleted the tenant's row. The owner's `record_offboarding` writes it
+   * (the application role cannot touch the reports) and refuses otherwise.
+   */
+  async insert(m: EntityManager, row: { id: string; tenantId: string; requestedBy: string }): Promise<void> {
+    await m.query(`SELECT record_offboarding($1, $2, $3, $4::text[])`, [
       row.id,
-      row.tenantHash,
+      row.tenantId,
       row.requestedBy,
+      [...OFFBOARDING_SERVICES],
     ]);
-    await m.query(
-      `INSERT INTO offboarding_services (offboarding_id, service, status) SELECT $1, s, 'pending' FROM unnest($2::text[]) AS s`,
-      [row.id, [...OFFBOARDING_SERVICES]],
-    );
   }
 
   /** The newest offboarding of the tenant with this hash. */
@@ -71,9 +72,12 @@ export class OffboardingRepository {
    */
   async applyResult(result: OffboardingResultEvent): Promise<boolean> {
     return this.db.forPlatform(async (m) => {
+      // Only a report about the tenant the offboarding is of (its hash) counts.
       await m.query(
-        `UPDATE offboarding_services SET status = $3, tables = $4, effects = $5, log_head = $6, error = $7, updated_at = now()
-          WHERE offboarding_id = $1 AND service = $2 AND status IN ('pending', 'failed')`,
+        `UPDATE offboarding_services s SET status = $3, tables = $4, effects = $5, log_head = $6, error = $7, updated_at = now()
+          FROM offboardings o
+          WHERE s.offboarding_id = $1 AND s.service = $2 AND s.status IN ('pending', 'failed')
+            AND o.id = s.offboarding_id AND o.tenant_hash = $8`,
         [
           result.offboardingId,
           result.service,
@@ -82,6 +86,7 @@ export class OffboardingRepository {
           result.effects ? JSON.stringify(result.effects) : null,
           result.logHead ? JSON.stringify(result.logHead) : null,
           result.error ?? null,
+          offboardedTenantHash(result.tenantId),
         ],
       );
       const statuses: Array<{ status: string }> = await m.query(

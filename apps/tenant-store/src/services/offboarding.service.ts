@@ -105,11 +105,7 @@ export class OffboardingService {
         // A table without a cascading foreign key to tenants: a schema change forgot it.
         throw new Error(`offboarding left rows of the tenant in ${Object.keys(left).join(', ')}`);
       }
-      await this.offboardings.insert(m, {
-        id: offboardingId,
-        tenantHash: offboardedTenantHash(tenantId),
-        requestedBy: actor,
-      });
+      await this.offboardings.insert(m, { id: offboardingId, tenantId, requestedBy: actor });
       const request: OffboardingRequestedEvent = {
         eventId: offboardingId,
         type: 'offboarding.requested',

@@ -1,0 +1,36 @@
+import { MigrationInterface, QueryRunner } from 'typeorm';
+import { FUNCTION_EXECUTE, TABLE_ACCESS } from '@custody/database';
+
+/**
+ * Only the owner writes the record that a tenant was offboarded (it stops the tenant's late
+ * events for good), through `record_offboarded_tenant(tenant, offboarding)`, which only the
+ * platform role (the consumer of offboarding requests) may call; the application role reads it.
+ */
+export class OffboardingOwnerWrites1765400000080 implements MigrationInterface {
+  name = 'OffboardingOwnerWrites1765400000080';
+
+  async up(q: QueryRunner): Promise<void> {
+    const rows = (await q.query(`SELECT current_schema() AS schema`)) as Array<{ schema: string }>;
+    const schema = rows[0].schema;
+    if (!/^[a-z_][a-z0-9_]*$/.test(schema)) {
+      throw new Error(`unexpected schema name ${JSON.stringify(schema)}`);
+    }
+    await q.query(
+      `COMMENT ON TABLE offboarded_tenants IS '${TABLE_ACCESS.read}: written by record_offboarded_tenant only'`,
+    );
+    await q.query(`CREATE FUNCTION record_offboarded_tenant(p_tenant uuid, p_offboarding uuid) RETURNS void
+      LANGUAGE sql SECURITY DEFINER SET search_path = ${schema}, pg_temp AS $$
+        INSERT INTO offboarded_tenants (tenant_hash, offboarding_id)
+        VALUES (encode(sha256(convert_to('custody.offboarded-tenant.v1:' || lower(p_tenant::text), 'UTF8')), 'hex'), p_offboarding)
+        ON CONFLICT (tenant_hash) DO NOTHING
+      $$`);
+    await q.query(
+      `COMMENT ON FUNCTION record_offboarded_tenant(uuid, uuid) IS '${FUNCTION_EXECUTE.platform}: records an offboarding request'`,
+    );
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP FUNCTION record_offboarded_tenant(uuid, uuid)`);
+    await q.query(`COMMENT ON TABLE offboarded_tenants IS NULL`);
+  }
+}
