@@ -162,6 +162,13 @@ describe('hosted messages at rest: encrypted per tenant, rotatable (real stack)'
       [c0.id],
     );
     expect(credential).toEqual([{ v: '2' }]);
+    // The customer's sealed number moves to the new version with the messages (the conversation's
+    // reference stays: the index key is not rotated), and the tenant still sees the number.
+    const sealedNumbers = await p.sql(
+      `SELECT split_part(customer_wa_id_ciphertext, '.', 2) AS v, customer_ref FROM tenant_store.conversations WHERE tenant_id = $1`,
+      [c0.id],
+    );
+    expect(sealedNumbers).toEqual([{ v: '2', customer_ref: await customerRef(c0.id, waId) }]);
     const authorized = await p.store.request('POST', '/v1/marketing/authorizations', {
       token: await c0.token(),
       body: {
@@ -185,6 +192,7 @@ describe('hosted messages at rest: encrypted per tenant, rotatable (real stack)'
         .map((m: any) => m.content.body)
         .sort(),
     ).toEqual(Array.from({ length: 12 }, (_, i) => `before rotation ${i}`).sort());
+    expect(c.customer).toBe(waId);
 
     // The active version can never be destroyed; a retired one only once no replica may still use it.
     const refusedActive = await p.store.request('DELETE', `/v1/tenants/${c0.id}/keys/2`, { token: op });
