@@ -15,3 +15,8 @@ export * from './reencrypt';
 export * from './secret-sealer';
 export * from './key-distribution';
 export * from './key-user-providers';
+export * from './conversation-key-store';
+export * from './memory-conversation-key-store';
+export * from './sql-conversation-key-store';
+export * from './conversation-keys.sql';
+export * from './conversation-keyring';
