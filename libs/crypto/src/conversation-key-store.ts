@@ -1,4 +1,5 @@
 import type { TenantId } from '@custody/database';
+import type { SqlQueryable } from './sql-data-key-store';
 
 /** A conversation key as the key store holds it: only ever wrapped under a data key version of its tenant. */
 export interface ConversationKeyRecord {
@@ -41,8 +42,11 @@ export interface ConversationKeyStore {
   ): Promise<ConversationKeyRecord>;
   /** A key by id, destroyed ones included (without key material); null if the tenant has no such key. */
   byId(tenantId: TenantId, keyId: string): Promise<ConversationKeyRecord | null>;
-  /** Destroys the live keys of the given conversations (or all of the tenant's). Returns how many were live. */
-  destroy(tenantId: TenantId, conversationIds: readonly string[] | 'all'): Promise<number>;
+  /**
+   * Destroys the live keys of the given conversations (or all of the tenant's). Returns how many
+   * were live. `within`: the caller's transaction bound to the tenant (SQL stores only).
+   */
+  destroy(tenantId: TenantId, conversationIds: readonly string[] | 'all', within?: SqlQueryable): Promise<number>;
   /** Deletes the tenant's key rows, tombstones included (offboarding, after destroy). Returns how many. */
   purge(tenantId: TenantId): Promise<number>;
   /** Live keys of the tenant not wrapped under `dataKeyVersion`, ordered by key id, after `afterKeyId`. */

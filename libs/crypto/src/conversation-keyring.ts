@@ -9,6 +9,7 @@ import {
   KeyProviderError,
 } from './errors';
 import { LruCache } from './lru-cache';
+import type { SqlQueryable } from './sql-data-key-store';
 import type { TenantKeyring } from './tenant-keyring';
 
 /** An unwrapped conversation key, held as a KeyObject so it never prints. */
@@ -172,10 +173,15 @@ export class ConversationKeyring {
    * tenant (offboarding): every envelope sealed with them, wherever a copy lingers, is
    * unrecoverable. A later message of the conversation gets a new key (a new generation). Other
    * replicas forget their cached copies within `cacheTtlMs`, or at once when they handle the
-   * erasure (`evict`). Returns how many live keys were destroyed.
+   * erasure (`evict`). With `within` (a transaction bound to the tenant), in that transaction.
+   * Returns how many live keys were destroyed.
    */
-  async destroy(tenantId: TenantId, conversationIds: readonly string[] | 'all'): Promise<number> {
-    const destroyed = await this.store.destroy(tenantId, conversationIds);
+  async destroy(
+    tenantId: TenantId,
+    conversationIds: readonly string[] | 'all',
+    within?: SqlQueryable,
+  ): Promise<number> {
+    const destroyed = await this.store.destroy(tenantId, conversationIds, within);
     this.evict(tenantId, conversationIds === 'all' ? undefined : conversationIds);
     return destroyed;
   }

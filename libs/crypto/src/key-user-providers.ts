@@ -1,14 +1,18 @@
 import { TenantDb } from '@custody/database';
+import { ConversationKeyring } from './conversation-keyring';
 import { FieldCipher } from './field-cipher';
 import { DataKeyReceiver } from './key-distribution';
 import type { KeyProvider } from './key-provider';
+import { SqlConversationKeyStore } from './sql-conversation-key-store';
 import { SqlDataKeyStore } from './sql-data-key-store';
 import { TenantKeyring } from './tenant-keyring';
 
 /**
  * The Nest providers of a service that uses the tenants' data keys tenant-store distributes
  * (ingest, consent): its copy of the wrapped keys (`<schema>.data_keys`), a keyring that unwraps
- * them and never makes a key, the receiver the tenants consumer feeds, and the field cipher.
+ * them and never makes a key, the receiver the tenants consumer feeds, the conversation keyring
+ * (conversation keys from the `custody_keys` store, wrapped under those data keys), and the field
+ * cipher over both.
  */
 export function keyUserProviders(masterKeys: KeyProvider) {
   return [
@@ -24,9 +28,16 @@ export function keyUserProviders(masterKeys: KeyProvider) {
       inject: [SqlDataKeyStore, TenantKeyring],
     },
     {
+      provide: ConversationKeyring,
+      useFactory: (db: TenantDb, keyring: TenantKeyring) =>
+        new ConversationKeyring(new SqlConversationKeyStore(db), keyring),
+      inject: [TenantDb, TenantKeyring],
+    },
+    {
       provide: FieldCipher,
-      useFactory: (keyring: TenantKeyring) => new FieldCipher(keyring),
-      inject: [TenantKeyring],
+      useFactory: (keyring: TenantKeyring, conversations: ConversationKeyring) =>
+        new FieldCipher(keyring, conversations),
+      inject: [TenantKeyring, ConversationKeyring],
     },
   ];
 }
