@@ -1,7 +1,14 @@
 import { APP_INTERCEPTOR, Reflector } from '@nestjs/core';
 import { DynamicModule, Module } from '@nestjs/common';
 import { AuthModule, SigningKeys, TokenVerifier } from '@custody/auth';
-import { FieldCipher, KeyProvider, SqlDataKeyStore, TenantKeyring } from '@custody/crypto';
+import {
+  ConversationKeyring,
+  FieldCipher,
+  KeyProvider,
+  SqlConversationKeyStore,
+  SqlDataKeyStore,
+  TenantKeyring,
+} from '@custody/crypto';
 import { DatabaseModule, ReplicaRegistry, TenantDb } from '@custody/database';
 import { KafkaModule, OutboxService } from '@custody/kafka';
 import { ObservabilityModule } from '@custody/observability';
@@ -111,9 +118,18 @@ export class AppModule {
           inject: [TenantDb],
         },
         {
+          // Conversation keys (custody_keys): tenant-store seals its hosted-chat notice, opens
+          // content for the API and export, destroys keys on erasure and offboarding, rewraps them on rotation.
+          provide: ConversationKeyring,
+          useFactory: (db: TenantDb, keyring: TenantKeyring) =>
+            new ConversationKeyring(new SqlConversationKeyStore(db), keyring),
+          inject: [TenantDb, TenantKeyring],
+        },
+        {
           provide: FieldCipher,
-          useFactory: (keyring: TenantKeyring) => new FieldCipher(keyring),
-          inject: [TenantKeyring],
+          useFactory: (keyring: TenantKeyring, conversations: ConversationKeyring) =>
+            new FieldCipher(keyring, conversations),
+          inject: [TenantKeyring, ConversationKeyring],
         },
         {
           provide: TokenService,

@@ -6,6 +6,7 @@ import {
   ErasureResultEvent,
   Topics,
 } from '@custody/contracts';
+import { ConversationKeyring } from '@custody/crypto';
 import { asTenantId, enqueueOutbox, TenantDb } from '@custody/database';
 import { EventPublisher, OutboxService } from '@custody/kafka';
 import { PseudonymRepository } from '../repositories/pseudonym.repository';
@@ -26,10 +27,14 @@ export class ConsentErasureService {
     private readonly pseudonyms: PseudonymRepository,
     private readonly publisher: EventPublisher,
     private readonly outbox: OutboxService,
+    private readonly conversationKeys: ConversationKeyring,
   ) {}
 
   async handle(event: ErasureRequestedEvent): Promise<void> {
     const tenantId = asTenantId(event.tenantId);
+    // tenant-store destroys the customer's conversation keys: this replica forgets its cached
+    // copies (the tenant's) before it reports.
+    this.conversationKeys.evict(tenantId);
     const waId = event.customer.waId;
     // Tombstones first, while the pseudonym is still known: if anything below fails, the retry
     // can still find them (tombstones are idempotent).

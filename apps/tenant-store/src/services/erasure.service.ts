@@ -7,7 +7,7 @@ import {
   ErasureResultEvent,
   Topics,
 } from '@custody/contracts';
-import { DecryptionError, FieldCipher } from '@custody/crypto';
+import { ConversationKeyring, DecryptionError, FieldCipher } from '@custody/crypto';
 import { asTenantId, enqueueOutbox, TenantId } from '@custody/database';
 import { OutboxService } from '@custody/kafka';
 import { DomainError, notFound } from '@custody/platform';
@@ -44,6 +44,7 @@ export class ErasureService {
     private readonly erasures: ErasureRepository,
     private readonly cipher: FieldCipher,
     private readonly outbox: OutboxService,
+    private readonly conversationKeys: ConversationKeyring,
   ) {}
 
   /**
@@ -107,6 +108,10 @@ export class ErasureService {
         requestId: id,
         customer: { waId: number.waId },
       };
+      // Crypto-shredding first: the customer's conversation keys are destroyed in the transaction
+      // that publishes the request, so that every service, when it handles it, already finds them
+      // gone (a later message gets a new key). tenant-store destroys again when it erases the rows.
+      await this.conversationKeys.destroy(tenantId, await this.erasures.conversationIdsOf(m, tenantId, number.waId), m);
       await enqueueOutbox(m, Topics.ErasureRequests, erasureEventKey(tenantId, id), event);
       return { created: true, id };
     });

@@ -43,7 +43,7 @@ export class MessageStoreService {
       return false;
     }
     const unique = [...new Map(events.map((e) => [e.messageId, e])).values()];
-    // Content arrives sealed (ingest sealed it at the edge, under this tenant's data key, with the
+    // Content arrives sealed (ingest sealed it at the edge, under its conversation's key, with the
     // tenant and message id as associated data) and is stored as it is: nothing to encrypt here,
     // and a ciphertext moved to another row or tenant still fails to decrypt.
     const ciphertexts = new Map<string, string>(unique.map((e) => [e.messageId, e.contentCiphertext]));
@@ -89,7 +89,12 @@ export class MessageStoreService {
       // First contact with a hosted business: tell the customer the chat is not end-to-end encrypted.
       for (const conversationId of created) {
         const id = hostedNoticeMessageId(conversationId);
-        noticeCiphertexts.set(id, await this.cipher.encryptJson(tenantId, { body: HOSTED_NOTICE }, contentAad(id)));
+        // Under the conversation's key like the customer's messages (its own short transaction:
+        // a key made here must not depend on this one committing).
+        noticeCiphertexts.set(
+          id,
+          await this.cipher.encryptJson(tenantId, { body: HOSTED_NOTICE }, contentAad(id), { conversationId }),
+        );
       }
       const notices = created.map((conversationId) => {
         const first = unique.find((e) => e.conversationId === conversationId)!;

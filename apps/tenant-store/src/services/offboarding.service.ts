@@ -1,6 +1,6 @@
 import { HttpStatus, Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { TenantKeyring } from '@custody/crypto';
+import { ConversationKeyring, TenantKeyring } from '@custody/crypto';
 import { asTenantId, enqueueOutboxBatch, TenantDb, TenantId } from '@custody/database';
 import {
   OFFBOARDING_SERVICES,
@@ -55,6 +55,7 @@ export class OffboardingService {
     private readonly outbox: OutboxService,
     private readonly marketing: MarketingAuthorizationService,
     private readonly offboardings: OffboardingRepository,
+    private readonly conversationKeys: ConversationKeyring,
   ) {}
 
   async offboard(id: string, confirmBusinessAccountId: string, actor: string): Promise<OffboardReport> {
@@ -89,7 +90,9 @@ export class OffboardingService {
       tenantId,
       `DELETE FROM conversations WHERE id IN (SELECT id FROM conversations WHERE tenant_id = $1 LIMIT ${BATCH})`,
     );
-    // From here on, nothing of the tenant that might remain anywhere decrypts.
+    // From here on, nothing of the tenant that might remain anywhere decrypts: its conversation
+    // keys (wrapped under its data keys) go first, then the data keys themselves.
+    const conversationKeys = await this.conversationKeys.purge(tenantId);
     await this.keyring.destroy(tenantId);
     const dataKeys = await this.keyring.purge(tenantId);
 
@@ -141,6 +144,7 @@ export class OffboardingService {
       ['message_statuses', statuses],
       ['conversations', conversations],
       ['data_keys', dataKeys],
+      ['conversation_keys', conversationKeys],
     ] as const) {
       if (n > 0) {
         tables[name] = (tables[name] ?? 0) + n;
