@@ -30,9 +30,11 @@ export async function storeCeiling({
 }) {
   const { conversationIdFor, CUSTODY_MARKING } = require('@custody/contracts');
   const {
+    ConversationKeyring,
     FieldCipher,
     LocalKeyProvider,
     messageContentAad,
+    SqlConversationKeyStore,
     SqlDataKeyStore,
     TenantKeyring,
   } = require('@custody/crypto');
@@ -85,9 +87,9 @@ export async function storeCeiling({
       [phoneNumberId, tenantId],
     );
     const db = new TenantDb(dataSource, platformDataSource);
-    const cipher = new FieldCipher(
-      new TenantKeyring(new SqlDataKeyStore(db), LocalKeyProvider.ephemeral(['mk-bench'])),
-    );
+    // As the services do: content under the conversation's key (custody_keys), cached per conversation.
+    const keyring = new TenantKeyring(new SqlDataKeyStore(db), LocalKeyProvider.ephemeral(['mk-bench']));
+    const cipher = new FieldCipher(keyring, new ConversationKeyring(new SqlConversationKeyStore(db), keyring));
     // The outbox relay is not part of the write: whatever the service tells it (wake, publish the
     // rows just committed) is a no-op here; the rows stay in the table and are deleted below.
     const relay = new Proxy({}, { get: () => async () => undefined });
@@ -106,18 +108,19 @@ export async function storeCeiling({
       seq += 1;
       const now = new Date().toISOString();
       const content = { name: 'bench', language: { code: 'en' } };
+      const conversationId = conversationIdFor(tenantId, phoneNumberId, waId);
       return {
         eventId: id,
         type: 'message.outbound',
         tenantId,
         occurredAt: now,
         messageId: id,
-        conversationId: conversationIdFor(tenantId, phoneNumberId, waId),
+        conversationId,
         phoneNumberId,
         customer: { waId },
         origin: 'business',
         messageType: 'template',
-        contentCiphertext: await cipher.encryptJson(tenantId, content, messageContentAad(id)),
+        contentCiphertext: await cipher.encryptJson(tenantId, content, messageContentAad(id), { conversationId }),
         networkTimestamp: now,
         custody: { ...CUSTODY_MARKING },
       };
@@ -199,6 +202,7 @@ export async function storeCeiling({
       `DELETE FROM messages WHERE tenant_id = $1`,
       `DELETE FROM conversations WHERE tenant_id = $1`,
       `DELETE FROM data_keys WHERE tenant_id = $1`,
+      `DELETE FROM custody_keys.conversation_keys WHERE tenant_id = $1`,
       `DELETE FROM phone_numbers WHERE tenant_id = $1`,
       `DELETE FROM tenants WHERE id = $1`,
     ]) {
