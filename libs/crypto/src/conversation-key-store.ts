@@ -42,6 +42,8 @@ export interface ConversationKeyStore {
   ): Promise<ConversationKeyRecord>;
   /** A key by id, destroyed ones included (without key material); null if the tenant has no such key. */
   byId(tenantId: TenantId, keyId: string): Promise<ConversationKeyRecord | null>;
+  /** Several keys by id (up to 1,000) in one call, those the tenant has; `within`: the caller's transaction bound to the tenant. */
+  byIds(tenantId: TenantId, keyIds: readonly string[], within?: SqlQueryable): Promise<ConversationKeyRecord[]>;
   /**
    * Destroys the live keys of the given conversations (or all of the tenant's). Returns how many
    * were live. `within`: the caller's transaction bound to the tenant (SQL stores only).

@@ -45,7 +45,7 @@ describe('ConversationKeyring and v2 envelopes', () => {
       const sealed = await a.cipher.encrypt(tenant, `m${i}`, aad, { conversationId: conversation });
       await a.cipher.decrypt(tenant, sealed, aad);
     }
-    expect(conversationStore.calls).toEqual({ current: 1, byId: 0 });
+    expect(conversationStore.calls).toEqual({ current: 1, byId: 0, byIds: 0 });
     clock.advance(60_001);
     await a.cipher.encrypt(tenant, 'later', aad, { conversationId: conversation });
     expect(conversationStore.calls.current).toBe(2);
@@ -145,6 +145,27 @@ describe('ConversationKeyring and v2 envelopes', () => {
       'm2',
       'm3',
     ]);
+  });
+
+  it('prefetches the keys envelopes name in one call, so that sealing under them needs no further call', async () => {
+    const { make, conversationStore } = setup();
+    const edge = make();
+    const store = make();
+    const tenant = newTenant();
+    const conversations = [randomUUID(), randomUUID(), randomUUID()];
+    const sealed = await Promise.all(
+      conversations.map((c) => edge.cipher.encrypt(tenant, 'first', aad, { conversationId: c })),
+    );
+    const before = { ...conversationStore.calls };
+    await store.cipher.prefetchConversationKeys(tenant, [...sealed, 'not an envelope']);
+    expect(conversationStore.calls).toEqual({ ...before, byIds: before.byIds + 1 });
+    const notices = await Promise.all(
+      conversations.map((c) => store.cipher.encrypt(tenant, 'notice', aad, { conversationId: c })),
+    );
+    expect(conversationStore.calls).toEqual({ ...before, byIds: before.byIds + 1 });
+    notices.forEach((n, i) =>
+      expect(parseEnvelope(n).conversationKeyId).toBe(parseEnvelope(sealed[i]).conversationKeyId),
+    );
   });
 
   it('refuses a conversation scope without a conversation keyring', async () => {

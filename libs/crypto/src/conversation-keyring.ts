@@ -169,6 +169,29 @@ export class ConversationKeyring {
   }
 
   /**
+   * Loads keys named by envelopes into the cache in one call (those not cached yet): e.g.
+   * tenant-store, before it seals the hosted-chat notices of a batch's new conversations under
+   * the keys their first messages were sealed with at the edge. A live key also becomes its
+   * conversation's current key here. `within`: the caller's transaction bound to the tenant (keys
+   * are only read, so nothing cached depends on that transaction committing).
+   */
+  async prefetch(tenantId: TenantId, keyIds: readonly string[], within?: SqlQueryable): Promise<void> {
+    const missing = [...new Set(keyIds.map((id) => id.toLowerCase()))].filter(
+      (id) => this.keysById.get(`${tenantId}/${id}`) === undefined,
+    );
+    for (let start = 0; start < missing.length; start += 1000) {
+      for (const record of await this.store.byIds(tenantId, missing.slice(start, start + 1000), within)) {
+        if (record.destroyed) {
+          continue;
+        }
+        const key = await this.materialize(record);
+        this.keysById.set(`${tenantId}/${key.keyId}`, key);
+        this.currentKeys.set(`${tenantId}/${key.conversationId}`, key);
+      }
+    }
+  }
+
+  /**
    * Crypto-shreds the live keys of the given conversations (a customer's erasure) or of the whole
    * tenant (offboarding): every envelope sealed with them, wherever a copy lingers, is
    * unrecoverable. A later message of the conversation gets a new key (a new generation). Other

@@ -7,6 +7,7 @@ export const CONVERSATION_KEYS_SCHEMA = 'custody_keys';
 export const CONVERSATION_KEY_USE_FUNCTIONS = [
   'conversation_key(uuid, uuid, uuid, integer, bytea)',
   'conversation_key_by_id(uuid, uuid)',
+  'conversation_keys_by_ids(uuid, uuid[])',
 ] as const;
 
 /** Functions only the keys' owner (tenant-store) may call: destruction, rewrapping, counts. */
@@ -95,6 +96,15 @@ export function conversationKeyStoreSql(roles: readonly string[], access: 'use' 
        ${check}
        RETURN QUERY SELECT k.conversation_id, k.generation, k.data_key_version, k.wrapped_key, k.destroyed_at IS NOT NULL
          FROM ${s}.conversation_keys k WHERE k.tenant_id = p_tenant AND k.key_id = p_key_id;
+     END
+     $custody$`,
+    `CREATE OR REPLACE FUNCTION ${s}.conversation_keys_by_ids(p_tenant uuid, p_key_ids uuid[])
+     RETURNS TABLE (key_id uuid, conversation_id uuid, generation integer, data_key_version integer, wrapped_key bytea, destroyed boolean)
+     ${definer} STABLE AS $custody$
+     BEGIN
+       ${check}
+       RETURN QUERY SELECT k.key_id, k.conversation_id, k.generation, k.data_key_version, k.wrapped_key, k.destroyed_at IS NOT NULL
+         FROM ${s}.conversation_keys k WHERE k.tenant_id = p_tenant AND k.key_id = ANY(p_key_ids[1:1000]);
      END
      $custody$`,
     `CREATE OR REPLACE FUNCTION ${s}.destroy_conversation_keys(p_tenant uuid, p_conversations uuid[])

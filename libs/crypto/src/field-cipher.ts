@@ -1,7 +1,15 @@
 import { createCipheriv, createDecipheriv, KeyObject } from 'node:crypto';
 import type { TenantId } from '@custody/database';
 import type { ConversationKeyring } from './conversation-keyring';
-import { Envelope, formatConversationEnvelope, formatEnvelope, IV_BYTES, parseEnvelope, TAG_BYTES } from './envelope';
+import {
+  Envelope,
+  formatConversationEnvelope,
+  formatEnvelope,
+  isConversationEnvelope,
+  IV_BYTES,
+  parseEnvelope,
+  TAG_BYTES,
+} from './envelope';
 import {
   ConversationKeyDestroyedError,
   ConversationKeyNotFoundError,
@@ -11,6 +19,7 @@ import {
   KeyringStateError,
 } from './errors';
 import { IvPool } from './iv-pool';
+import type { SqlQueryable } from './sql-data-key-store';
 import { TenantKeyring } from './tenant-keyring';
 
 /** Where a ciphertext belongs: it decrypts only for the same tenant, message and field. */
@@ -139,6 +148,31 @@ export class FieldCipher {
 
   async decryptString(tenantId: TenantId, envelope: string, aad: FieldAad): Promise<string> {
     return (await this.decrypt(tenantId, envelope, aad)).toString('utf8');
+  }
+
+  /**
+   * Loads the conversation keys these envelopes were sealed with (v2 ones; others are ignored)
+   * in one call, so that sealing more under them (or opening them) needs no call per envelope.
+   */
+  async prefetchConversationKeys(
+    tenantId: TenantId,
+    envelopes: readonly string[],
+    within?: SqlQueryable,
+  ): Promise<void> {
+    if (!this.conversationKeys) {
+      return;
+    }
+    const ids: string[] = [];
+    for (const envelope of envelopes) {
+      if (isConversationEnvelope(envelope)) {
+        try {
+          ids.push(parseEnvelope(envelope).conversationKeyId!);
+        } catch {
+          // Malformed: opening it reports that, not the prefetch.
+        }
+      }
+    }
+    await this.conversationKeys.prefetch(tenantId, ids, within);
   }
 
   /** A JSON value as one envelope (e.g. a message's whole content object, under its conversation's key). */

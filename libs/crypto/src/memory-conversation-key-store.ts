@@ -5,7 +5,7 @@ import { ConversationKeyCandidate, ConversationKeyRecord, ConversationKeyStore }
 export class MemoryConversationKeyStore implements ConversationKeyStore {
   private readonly rows: ConversationKeyRecord[] = [];
   /** Calls per method, to see a keyring's cache at work. */
-  readonly calls = { current: 0, byId: 0 };
+  readonly calls = { current: 0, byId: 0, byIds: 0 };
 
   current(
     tenantId: TenantId,
@@ -34,6 +34,11 @@ export class MemoryConversationKeyStore implements ConversationKeyStore {
     this.calls.byId++;
     const row = this.rows.find((r) => r.tenantId === tenantId && r.keyId === keyId);
     return Promise.resolve(row ? copy(row) : null);
+  }
+
+  byIds(tenantId: TenantId, keyIds: readonly string[]): Promise<ConversationKeyRecord[]> {
+    this.calls.byIds++;
+    return Promise.resolve(this.rows.filter((r) => r.tenantId === tenantId && keyIds.includes(r.keyId)).map(copy));
   }
 
   destroy(tenantId: TenantId, conversationIds: readonly string[] | 'all'): Promise<number> {

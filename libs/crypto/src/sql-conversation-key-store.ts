@@ -52,6 +52,16 @@ export class SqlConversationKeyStore implements ConversationKeyStore {
     return rows[0] ? record(tenantId, { ...rows[0], key_id: keyId.toLowerCase() }) : null;
   }
 
+  async byIds(tenantId: TenantId, keyIds: readonly string[], within?: SqlQueryable): Promise<ConversationKeyRecord[]> {
+    if (keyIds.length === 0) {
+      return [];
+    }
+    const run = (db: SqlQueryable) =>
+      select<KeyRow>(db, `SELECT * FROM ${S}.conversation_keys_by_ids($1, $2::uuid[])`, [tenantId, keyIds]);
+    const rows = within ? await run(within) : await this.db.forTenant(tenantId, run);
+    return rows.map((r) => record(tenantId, r));
+  }
+
   /** Destroys keys; with `within`, in the caller's transaction for the tenant (e.g. beside the rows it deletes). */
   async destroy(
     tenantId: TenantId,

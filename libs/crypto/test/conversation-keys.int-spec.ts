@@ -84,6 +84,8 @@ describe('custody_keys: the conversation key store in PostgreSQL', () => {
     expect(a).toMatchObject({ generation: 1, dataKeyVersion: 1, destroyed: false, conversationId: conversation });
     expect(await store.byId(tenant, a.keyId)).toMatchObject({ keyId: a.keyId, conversationId: conversation });
     expect(await store.byId(tenant, randomUUID())).toBeNull();
+    expect((await store.byIds(tenant, [a.keyId, randomUUID()])).map((r) => r.keyId)).toEqual([a.keyId]);
+    expect(await store.byIds(newTenant(), [a.keyId])).toEqual([]);
 
     const owned = new SqlConversationKeyStore(tenantStore);
     expect(await owned.destroy(tenant, [conversation])).toBe(1);
@@ -139,7 +141,7 @@ describe('custody_keys: the conversation key store in PostgreSQL', () => {
       `SELECT p.proname, p.prosecdef, p.proconfig FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
         WHERE n.nspname = 'custody_keys' AND p.proname <> ALL ('{custody_tenant,custody_enter_tenant}')`,
     );
-    expect(definers.rows.length).toBe(7);
+    expect(definers.rows.length).toBe(8);
     for (const f of definers.rows) {
       expect({ f: f.proname, definer: f.prosecdef, config: f.proconfig }).toEqual({
         f: f.proname,

@@ -87,10 +87,18 @@ export class MessageStoreService {
           } satisfies StoredEvent,
         }));
       // First contact with a hosted business: tell the customer the chat is not end-to-end encrypted.
+      // The notices go under the keys the edge sealed the conversations' first messages with:
+      // loaded in one call, in this transaction (no connection, no call per conversation).
+      await this.cipher.prefetchConversationKeys(
+        tenantId,
+        created.map((c) => unique.find((e) => e.conversationId === c)!.contentCiphertext),
+        m,
+      );
       for (const conversationId of created) {
         const id = hostedNoticeMessageId(conversationId);
-        // Under the conversation's key like the customer's messages (its own short transaction:
-        // a key made here must not depend on this one committing).
+        // Under the conversation's key like the customer's messages (a conversation whose first
+        // message was sealed otherwise gets its key in a short transaction of its own: a key made
+        // here must not depend on this one committing).
         noticeCiphertexts.set(
           id,
           await this.cipher.encryptJson(tenantId, { body: HOSTED_NOTICE }, contentAad(id), { conversationId }),
