@@ -40,6 +40,11 @@ export interface ConversationKeyStore {
     conversationId: string,
     candidate: ConversationKeyCandidate,
   ): Promise<ConversationKeyRecord>;
+  /** `current` for several conversations of the tenant (up to 1,000) in one call, keyed by conversation id. */
+  currentMany(
+    tenantId: TenantId,
+    requests: ReadonlyArray<{ conversationId: string; candidate: ConversationKeyCandidate }>,
+  ): Promise<Map<string, ConversationKeyRecord>>;
   /** A key by id, destroyed ones included (without key material); null if the tenant has no such key. */
   byId(tenantId: TenantId, keyId: string): Promise<ConversationKeyRecord | null>;
   /** Several keys by id (up to 1,000) in one call, those the tenant has; `within`: the caller's transaction bound to the tenant. */

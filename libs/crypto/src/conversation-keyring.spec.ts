@@ -51,6 +51,22 @@ describe('ConversationKeyring and v2 envelopes', () => {
     expect(conversationStore.calls.current).toBe(2);
   });
 
+  it('coalesces a burst of first contacts into one store call per event-loop turn', async () => {
+    const { make, conversationStore } = setup();
+    const a = make();
+    const tenant = newTenant();
+    const spy = jest.spyOn(conversationStore, 'currentMany');
+    const sealed = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => a.cipher.encrypt(tenant, `m${i}`, aad, { conversationId: randomUUID() })),
+    );
+    expect(spy).toHaveBeenCalledTimes(1);
+    expect(spy.mock.calls[0][1]).toHaveLength(50);
+    expect(new Set(sealed.map((s) => parseEnvelope(s).conversationKeyId)).size).toBe(50);
+    expect(await Promise.all(sealed.map((s) => make().cipher.decryptString(tenant, s, aad)))).toEqual(
+      Array.from({ length: 50 }, (_, i) => `m${i}`),
+    );
+  });
+
   it('gives concurrent first messages of a conversation one key', async () => {
     const { make } = setup();
     const a = make();

@@ -1,6 +1,6 @@
 import { createCipheriv, createDecipheriv, createSecretKey, KeyObject, randomBytes, randomUUID } from 'node:crypto';
 import type { TenantId } from '@custody/database';
-import { ConversationKeyRecord, ConversationKeyStore } from './conversation-key-store';
+import { ConversationKeyCandidate, ConversationKeyRecord, ConversationKeyStore } from './conversation-key-store';
 import { IV_BYTES, TAG_BYTES } from './envelope';
 import {
   ConversationKeyDestroyedError,
@@ -35,6 +35,13 @@ export interface ConversationRewrapResult {
   dataKeyVersion: number;
   rewrapped: number;
   failed: number;
+}
+
+interface PendingRequest {
+  conversationId: string;
+  candidate: ConversationKeyCandidate;
+  resolve: (record: ConversationKeyRecord) => void;
+  reject: (error: unknown) => void;
 }
 
 const CONVERSATION_KEY_BYTES = 32;
@@ -101,6 +108,8 @@ export class ConversationKeyring {
   private readonly currentKeys: LruCache<string, ConversationKey>;
   private readonly keysById: LruCache<string, ConversationKey>;
   private readonly inFlight = new Map<string, Promise<ConversationKey>>();
+  /** Misses of `currentKey` waiting for this event-loop turn to end, per tenant: one store call for all of them. */
+  private readonly pending = new Map<TenantId, PendingRequest[]>();
 
   constructor(
     private readonly store: ConversationKeyStore,
@@ -132,7 +141,7 @@ export class ConversationKeyring {
           keyId,
           dataKeyVersion: dataKey.version,
         });
-        const record = await this.store.current(tenantId, conversationId, {
+        const record = await this.currentRecord(tenantId, conversationId, {
           keyId,
           dataKeyVersion: dataKey.version,
           wrappedKey,
@@ -315,6 +324,48 @@ export class ConversationKeyring {
       keyId: record.keyId,
       dataKeyVersion: record.dataKeyVersion,
     });
+  }
+
+  /**
+   * A conversation's current key from the store. Concurrent misses of one tenant (a burst of
+   * first contacts) are coalesced into one call per event-loop turn (up to 1,000 conversations,
+   * in conversation order so that concurrent calls of replicas take their locks in one order).
+   */
+  private currentRecord(
+    tenantId: TenantId,
+    conversationId: string,
+    candidate: ConversationKeyCandidate,
+  ): Promise<ConversationKeyRecord> {
+    return new Promise((resolve, reject) => {
+      let queue = this.pending.get(tenantId);
+      if (!queue) {
+        queue = [];
+        this.pending.set(tenantId, queue);
+        setImmediate(() => void this.flush(tenantId));
+      }
+      queue.push({ conversationId, candidate, resolve, reject });
+    });
+  }
+
+  private async flush(tenantId: TenantId): Promise<void> {
+    const queue = (this.pending.get(tenantId) ?? []).sort((a, b) => (a.conversationId < b.conversationId ? -1 : 1));
+    this.pending.delete(tenantId);
+    for (let start = 0; start < queue.length; start += 1000) {
+      const chunk = queue.slice(start, start + 1000);
+      try {
+        const records = await this.store.currentMany(tenantId, chunk);
+        for (const request of chunk) {
+          const record = records.get(request.conversationId);
+          if (record) {
+            request.resolve(record);
+          } else {
+            request.reject(new Error(`the key store returned no key for conversation ${request.conversationId}`));
+          }
+        }
+      } catch (error) {
+        chunk.forEach((request) => request.reject(error));
+      }
+    }
   }
 
   private singleFlight(id: string, work: () => Promise<ConversationKey>): Promise<ConversationKey> {

@@ -8,6 +8,7 @@ export const CONVERSATION_KEY_USE_FUNCTIONS = [
   'conversation_key(uuid, uuid, uuid, integer, bytea)',
   'conversation_key_by_id(uuid, uuid)',
   'conversation_keys_by_ids(uuid, uuid[])',
+  'conversation_keys_current(uuid, uuid[], uuid[], integer[], bytea[])',
 ] as const;
 
 /** Functions only the keys' owner (tenant-store) may call: destruction, rewrapping, counts. */
@@ -96,6 +97,26 @@ export function conversationKeyStoreSql(roles: readonly string[], access: 'use' 
        ${check}
        RETURN QUERY SELECT k.conversation_id, k.generation, k.data_key_version, k.wrapped_key, k.destroyed_at IS NOT NULL
          FROM ${s}.conversation_keys k WHERE k.tenant_id = p_tenant AND k.key_id = p_key_id;
+     END
+     $custody$`,
+    // Many conversations' current keys in one call (a replica's concurrent first contacts of one
+    // tenant, coalesced). The caller sorts the conversations, so concurrent calls lock in one order.
+    `CREATE OR REPLACE FUNCTION ${s}.conversation_keys_current(
+       p_tenant uuid, p_conversations uuid[], p_key_ids uuid[], p_data_key_versions integer[], p_wrapped bytea[])
+     RETURNS TABLE (conversation_id uuid, key_id uuid, generation integer, data_key_version integer, wrapped_key bytea)
+     ${definer} AS $custody$
+     BEGIN
+       ${check}
+       IF coalesce(array_length(p_conversations, 1), 0) > 1000
+          OR array_length(p_conversations, 1) IS DISTINCT FROM array_length(p_key_ids, 1)
+          OR array_length(p_conversations, 1) IS DISTINCT FROM array_length(p_data_key_versions, 1)
+          OR array_length(p_conversations, 1) IS DISTINCT FROM array_length(p_wrapped, 1) THEN
+         RAISE EXCEPTION 'custody: up to 1000 conversations, with one candidate each' USING ERRCODE = '22023';
+       END IF;
+       FOR i IN 1..coalesce(array_length(p_conversations, 1), 0) LOOP
+         RETURN QUERY SELECT p_conversations[i], c.key_id, c.generation, c.data_key_version, c.wrapped_key
+           FROM ${s}.conversation_key(p_tenant, p_conversations[i], p_key_ids[i], p_data_key_versions[i], p_wrapped[i]) c;
+       END LOOP;
      END
      $custody$`,
     `CREATE OR REPLACE FUNCTION ${s}.conversation_keys_by_ids(p_tenant uuid, p_key_ids uuid[])

@@ -30,6 +30,17 @@ export class MemoryConversationKeyStore implements ConversationKeyStore {
     return Promise.resolve(copy(live));
   }
 
+  async currentMany(
+    tenantId: TenantId,
+    requests: ReadonlyArray<{ conversationId: string; candidate: ConversationKeyCandidate }>,
+  ): Promise<Map<string, ConversationKeyRecord>> {
+    const out = new Map<string, ConversationKeyRecord>();
+    for (const r of requests) {
+      out.set(r.conversationId, await this.current(tenantId, r.conversationId, r.candidate));
+    }
+    return out;
+  }
+
   byId(tenantId: TenantId, keyId: string): Promise<ConversationKeyRecord | null> {
     this.calls.byId++;
     const row = this.rows.find((r) => r.tenantId === tenantId && r.keyId === keyId);

@@ -45,6 +45,29 @@ export class SqlConversationKeyStore implements ConversationKeyStore {
     return record(tenantId, { ...row, conversation_id: conversationId.toLowerCase(), destroyed: false });
   }
 
+  async currentMany(
+    tenantId: TenantId,
+    requests: ReadonlyArray<{ conversationId: string; candidate: ConversationKeyCandidate }>,
+  ): Promise<Map<string, ConversationKeyRecord>> {
+    if (requests.length === 0) {
+      return new Map();
+    }
+    const rows = await this.db.forTenant(tenantId, (db) =>
+      select<KeyRow>(
+        db,
+        `SELECT * FROM ${S}.conversation_keys_current($1, $2::uuid[], $3::uuid[], $4::integer[], $5::bytea[])`,
+        [
+          tenantId,
+          requests.map((r) => r.conversationId),
+          requests.map((r) => r.candidate.keyId),
+          requests.map((r) => r.candidate.dataKeyVersion),
+          requests.map((r) => r.candidate.wrappedKey),
+        ],
+      ),
+    );
+    return new Map(rows.map((r) => [r.conversation_id!, record(tenantId, { ...r, destroyed: false })]));
+  }
+
   async byId(tenantId: TenantId, keyId: string): Promise<ConversationKeyRecord | null> {
     const rows = await this.db.forTenant(tenantId, (db) =>
       select<KeyRow>(db, `SELECT * FROM ${S}.conversation_key_by_id($1, $2)`, [tenantId, keyId]),

@@ -104,6 +104,19 @@ describe('custody_keys: the conversation key store in PostgreSQL', () => {
     ]);
   });
 
+  it('gives many conversations their current keys in one call (a burst of first contacts)', async () => {
+    const store = new SqlConversationKeyStore(ingest);
+    const tenant = newTenant();
+    const conversations = Array.from({ length: 5 }, () => randomUUID()).sort();
+    const existing = await store.current(tenant, conversations[2], candidate());
+    const requests = conversations.map((conversationId) => ({ conversationId, candidate: candidate() }));
+    const keys = await store.currentMany(tenant, requests);
+    expect([...keys.keys()].sort()).toEqual(conversations);
+    expect(keys.get(conversations[2])!.keyId).toBe(existing.keyId);
+    expect(keys.get(conversations[0])).toMatchObject({ keyId: requests[0].candidate.keyId, generation: 1 });
+    expect((await store.currentMany(tenant, requests)).get(conversations[0])!.keyId).toBe(requests[0].candidate.keyId);
+  });
+
   it('answers only for the tenant the transaction is bound to', async () => {
     const tenant = newTenant();
     const other = newTenant();
@@ -141,7 +154,7 @@ describe('custody_keys: the conversation key store in PostgreSQL', () => {
       `SELECT p.proname, p.prosecdef, p.proconfig FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
         WHERE n.nspname = 'custody_keys' AND p.proname <> ALL ('{custody_tenant,custody_enter_tenant}')`,
     );
-    expect(definers.rows.length).toBe(8);
+    expect(definers.rows.length).toBe(9);
     for (const f of definers.rows) {
       expect({ f: f.proname, definer: f.prosecdef, config: f.proconfig }).toEqual({
         f: f.proname,
