@@ -17,7 +17,6 @@ import { execFileSync } from 'node:child_process';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
@@ -28,8 +27,6 @@ import { ensureApprovedTemplate } from './lib/templates.mjs';
 import { isDatabaseUrlName, requireStackEnv } from './lib/stack-env.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
-const require = createRequire(import.meta.url);
-const { conversationIdFor } = require('../libs/contracts/dist/index.js');
 
 const args = process.argv.slice(2);
 const flag = (name, fallback) => numberFlag(args, name, fallback);
@@ -341,7 +338,6 @@ const inbound = async () => {
     const r = await post(`${sandbox}/sandbox/v1/customers/${waId}/messages`, { phoneNumberId, text });
     op.status = r.body?.ingestStatus ?? r.status;
     op.id = r.body?.messageId;
-    op.conversationId = conversationIdFor(tenantId, phoneNumberId, waId);
   } catch (error) {
     op.status = 0;
     op.error = error.name;

@@ -30,12 +30,14 @@ export async function storeCeiling({
 }) {
   const { conversationIdFor, CUSTODY_MARKING } = require('@custody/contracts');
   const {
+    ConversationKeyring,
     CustomerIdentity,
     CustomerIndexKeys,
     FieldCipher,
     LocalKeyProvider,
     SqlCustomerIndexKeyStore,
     messageContentAad,
+    SqlConversationKeyStore,
     SqlDataKeyStore,
     TenantKeyring,
   } = require('@custody/crypto');
@@ -89,7 +91,9 @@ export async function storeCeiling({
     );
     const db = new TenantDb(dataSource, platformDataSource);
     const masterKeys = LocalKeyProvider.ephemeral(['mk-bench']);
-    const cipher = new FieldCipher(new TenantKeyring(new SqlDataKeyStore(db), masterKeys));
+    // As the services do: content under the conversation's key (custody_keys), cached per conversation.
+    const keyring = new TenantKeyring(new SqlDataKeyStore(db), masterKeys);
+    const cipher = new FieldCipher(keyring, new ConversationKeyring(new SqlConversationKeyStore(db), keyring));
     // The customer's reference and sealed number, as ingest makes them at the edge.
     const identity = new CustomerIdentity(new CustomerIndexKeys(new SqlCustomerIndexKeyStore(db), masterKeys), cipher);
     // The outbox relay is not part of the write: whatever the service tells it (wake, publish the
@@ -112,18 +116,19 @@ export async function storeCeiling({
       const now = new Date().toISOString();
       const content = { name: 'bench', language: { code: 'en' } };
       const customer = await identity.identify(tenantId, waId);
+      const conversationId = conversationIdFor(tenantId, phoneNumberId, customer.ref);
       return {
         eventId: id,
         type: 'message.outbound',
         tenantId,
         occurredAt: now,
         messageId: id,
-        conversationId: conversationIdFor(tenantId, phoneNumberId, customer.ref),
+        conversationId,
         phoneNumberId,
         customer,
         origin: 'business',
         messageType: 'template',
-        contentCiphertext: await cipher.encryptJson(tenantId, content, messageContentAad(id)),
+        contentCiphertext: await cipher.encryptJson(tenantId, content, messageContentAad(id), { conversationId }),
         networkTimestamp: now,
         custody: { ...CUSTODY_MARKING },
       };
@@ -206,6 +211,7 @@ export async function storeCeiling({
       `DELETE FROM conversations WHERE tenant_id = $1`,
       `DELETE FROM data_keys WHERE tenant_id = $1`,
       `DELETE FROM customer_index_keys WHERE tenant_id = $1`,
+      `DELETE FROM custody_keys.conversation_keys WHERE tenant_id = $1`,
       `DELETE FROM phone_numbers WHERE tenant_id = $1`,
       `DELETE FROM tenants WHERE id = $1`,
     ]) {

@@ -94,7 +94,8 @@ describe('hosted messages at rest: encrypted per tenant, rotatable (real stack)'
     const rows = await p.sql(`SELECT m::text AS row FROM tenant_store.messages m WHERE message_id = $1`, [id]);
     expect(rows[0].row).not.toContain(secret);
     expect(rows[0].row).not.toContain('gate code');
-    expect(rows[0].row).toMatch(/v1\.\d+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+/);
+    // Sealed at the edge under the conversation's key: the envelope names the key, not a version.
+    expect(rows[0].row).toMatch(/v2\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+/);
     const anywhere = await p.sql(
       `SELECT count(*)::int AS n FROM (SELECT m::text AS t FROM tenant_store.messages m UNION ALL SELECT c::text FROM tenant_store.conversations c
          UNION ALL SELECT s::text FROM tenant_store.message_statuses s UNION ALL SELECT k::text FROM tenant_store.data_keys k) x WHERE t LIKE $1`,
@@ -129,7 +130,7 @@ describe('hosted messages at rest: encrypted per tenant, rotatable (real stack)'
     expect(ca.messages.find((m: any) => m.id === idA2).content).toBeNull();
   });
 
-  it('rotation re-encrypts every message in the background; the old version is then unused', async () => {
+  it('rotation rewraps the conversation keys (and re-encrypts what is under the data key) in the background; the old version is then unused', async () => {
     const c0 = await p.newTenant();
     const waId = p.newCustomer();
     const ids: string[] = [];
@@ -149,10 +150,12 @@ describe('hosted messages at rest: encrypted per tenant, rotatable (real stack)'
       const s = await p.store.request('GET', `/v1/tenants/${c0.id}/keys`, { token: op });
       return s.body.job?.state === 'done' ? s.body : undefined;
     });
-    expect(after.job.rewritten).toBeGreaterThanOrEqual(12);
+    // The ads credential is re-encrypted; the twelve messages and the hosted notice are under their
+    // conversation's key, which is rewrapped under version 2 (the messages are not rewritten).
+    expect(after.job.rewritten).toBeGreaterThanOrEqual(1);
     expect(after.job).toMatchObject({ failed: 0 });
-    // The twelve messages and the hosted notice, all under version 2 now.
-    expect(after.messagesByKeyVersion).toEqual({ '2': 13 });
+    expect(after.messagesByKeyVersion).toEqual({});
+    expect(after.conversationKeysByKeyVersion).toEqual({ '2': 1 });
     expect(after.versions.find((v: any) => v.version === 1)).toMatchObject({
       active: false,
       retiredAt: expect.any(String),
@@ -180,12 +183,13 @@ describe('hosted messages at rest: encrypted per tenant, rotatable (real stack)'
     expect(authorized.status).toBe(201);
 
     const newId = await write(c0, waId, 'after rotation');
-    const row = await p.sql(
-      `SELECT split_part(content_ciphertext, '.', 2) AS v FROM tenant_store.messages WHERE message_id = $1`,
-      [newId],
+    const keys = await p.sql(
+      `SELECT data_key_version AS v FROM custody_keys.conversation_keys WHERE tenant_id = $1 AND destroyed_at IS NULL`,
+      [c0.id],
     );
-    expect(row[0].v).toBe('2');
+    expect(keys).toEqual([{ v: 2 }]);
     const c = await conversation(c0, waId);
+    expect(c.messages.find((m: any) => m.id === newId).content).toEqual({ body: 'after rotation' });
     expect(
       c.messages
         .filter((m: any) => ids.includes(m.id))

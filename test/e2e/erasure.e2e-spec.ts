@@ -4,7 +4,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApp, listen, loadConfig } from '@custody/platform';
-import { httpClient, HttpRequest, uniqueDigits, waitForStableGroups } from '@custody/testing';
+import { randomUUID } from 'node:crypto';
+import { conversationIdFor, Topics } from '@custody/contracts';
+import { httpClient, HttpRequest, uniqueDigits, waitForMessage, waitForStableGroups } from '@custody/testing';
 import { AppModule as ConsentModule } from '../../apps/consent/src/app.module';
 import { ConsentEnv } from '../../apps/consent/src/config/consent.env';
 import { ConsentSettings } from '../../apps/consent/src/config/consent.settings';
@@ -14,6 +16,7 @@ import { hashPhone } from '../../apps/marketing-export/src/domain/identifiers';
 import { ExportHarness, startMarketingExport } from '../support/marketing-export.harness';
 import { PlatformHarness, startPlatform } from '../support/platform.harness';
 import { registerAdsAccount } from '../support/sandbox.harness';
+import { customerRef, openContent } from '../support/sealing';
 import { LocalKeyProvider } from '@custody/crypto';
 import { TEST_AUDIENCE, TEST_ISSUER, TEST_MASTER_KEYS, TestTenant } from '../support/tenant-store.harness';
 import { waitFor } from '../support/wait';
@@ -343,6 +346,70 @@ describe('customer erasure across services (real stack)', () => {
     expect(await completed(token, repeat.body.id)).toMatchObject({ outcome: 'nothing_found' });
   }, 180_000);
 
+  it("crypto-shreds: the customer's conversation keys are destroyed, so copies of their messages on the broker no longer open; another customer's still do", async () => {
+    const tenant = await p.newTenant();
+    const token = await tenant.token();
+    const waId = p.newCustomer();
+    const bystander = p.newCustomer();
+    const marker = `shred-${randomUUID()}`;
+    const erasedMessage = await customerWrites(tenant, waId, `${marker} erase me`);
+    const keptMessage = await customerWrites(tenant, bystander, `${marker} keep me`);
+    await waitFor(
+      'both messages stored',
+      async () =>
+        (await p.sql(`SELECT 1 FROM tenant_store.messages WHERE message_id = ANY($1)`, [[erasedMessage, keptMessage]]))
+          .length === 2,
+      45_000,
+    );
+    // The copies that cannot be deleted in place: the events as the broker holds them.
+    const rawEnvelope = async (messageId: string): Promise<string> => {
+      const message = await waitForMessage(
+        Topics.MessagesInbound,
+        (m) => m.value?.toString().includes(messageId) === true,
+        30_000,
+      );
+      return (JSON.parse(message.value!.toString()) as { contentCiphertext: string }).contentCiphertext;
+    };
+    const erasedEnvelope = await rawEnvelope(erasedMessage);
+    const keptEnvelope = await rawEnvelope(keptMessage);
+    expect(erasedEnvelope).toMatch(/^v2\./);
+    expect(erasedEnvelope).not.toContain(marker);
+    expect(await openContent(tenant.id, erasedMessage, erasedEnvelope)).toEqual({ body: `${marker} erase me` });
+
+    const conversation = conversationIdFor(tenant.id, tenant.phoneNumberId, await customerRef(tenant.id, waId));
+    const keys = () =>
+      p.sql<{ generation: number; live: boolean; material: boolean }>(
+        `SELECT generation, destroyed_at IS NULL AS live, wrapped_key IS NOT NULL AS material
+           FROM custody_keys.conversation_keys WHERE tenant_id = $1 AND conversation_id = $2 ORDER BY generation`,
+        [tenant.id, conversation],
+      );
+    expect(await keys()).toEqual([{ generation: 1, live: true, material: true }]);
+
+    const created = await erase(token, { waId });
+    expect(created.status).toBe(202);
+    const done = await completed(token, created.body.id, ['tenant-store', 'ingest']);
+    expect(done.status).toBe('completed');
+    // The key is destroyed in the store (its tombstone keeps the generation, without key material)…
+    expect(await keys()).toEqual([{ generation: 1, live: false, material: false }]);
+    // …so the broker's copy opens with no key Custody holds (the tenant's data keys, the key store,
+    // the master key), while the other customer's message of the same tenant still opens.
+    await expect(openContent(tenant.id, erasedMessage, erasedEnvelope)).rejects.toMatchObject({
+      name: 'DecryptionError',
+      reason: 'key-destroyed',
+    });
+    expect(await openContent(tenant.id, keptMessage, keptEnvelope)).toEqual({ body: `${marker} keep me` });
+
+    // The customer writes again: a new conversation key (a new generation), never the destroyed one.
+    const later = await customerWrites(tenant, waId, `${marker} hello again`);
+    const laterEnvelope = await rawEnvelope(later);
+    expect(laterEnvelope.split('.')[1]).not.toBe(erasedEnvelope.split('.')[1]);
+    expect(await openContent(tenant.id, later, laterEnvelope)).toEqual({ body: `${marker} hello again` });
+    expect(await keys()).toEqual([
+      { generation: 1, live: false, material: false },
+      { generation: 2, live: true, material: true },
+    ]);
+  }, 180_000);
+
   it('a number the tenant never saw completes with nothing found and reveals nothing of another tenant’s customer', async () => {
     const a = await p.newTenant();
     const b = await p.newTenant();
@@ -364,7 +431,13 @@ describe('customer erasure across services (real stack)', () => {
       ['consent', 'nothing_found'],
       ['marketing-export', 'nothing_found'],
     ]);
-    expect(done.services[0].counts).toEqual({ conversations: 0, messages: 0, statuses: 0, outboxEvents: 0 });
+    expect(done.services[0].counts).toEqual({
+      conversations: 0,
+      messages: 0,
+      statuses: 0,
+      outboxEvents: 0,
+      conversationKeys: 0,
+    });
     // A's customer is untouched.
     const aConversations = await p.store.request('GET', `/v1/conversations?customer=${waId}`, {
       token: await a.token(),

@@ -1,5 +1,6 @@
 import { Pool, PoolClient } from 'pg';
 import {
+  ConversationKeyring,
   CustomerIdentity,
   CustomerIndexKeys,
   FieldCipher,
@@ -8,6 +9,7 @@ import {
   KeyProvider,
   LocalKeyProvider,
   messageContentAad,
+  SqlConversationKeyStore,
   SqlDataKeyStore,
   SqlQueryable,
   TenantKeyring,
@@ -18,7 +20,9 @@ import { TEST_MASTER_KEYS } from './tenant-store.harness';
 /**
  * Seals content as the edge does (ingest), for tests that publish message events themselves:
  * under the tenant's data key as tenant-store made it (read from tenant_store.data_keys, unwrapped
- * with the test master key or the given provider). Never creates a key.
+ * with the test master key or the given provider). Never creates a data key. Opens v2 envelopes
+ * too, with the conversation keys of the key store (custody_keys, whose functions answer for the
+ * tenant the transaction is bound to: bound here as tenant-store binds it).
  */
 let pool: Pool | undefined;
 
@@ -40,7 +44,10 @@ async function inTransaction<T>(setting: string, work: (db: SqlQueryable) => Pro
 
 const runner = {
   forTenant: <T>(tenantId: TenantId, work: (db: SqlQueryable) => Promise<T>) =>
-    inTransaction(`set_config('custody.tenant_id', '${tenantId.toLowerCase()}', true)`, work),
+    inTransaction(
+      `set_config('custody.tenant_id', '${tenantId.toLowerCase()}', true), tenant_store.custody_enter_tenant('${tenantId.toLowerCase()}')`,
+      work,
+    ),
   forPlatform: <T>(work: (db: SqlQueryable) => Promise<T>) =>
     inTransaction(`set_config('custody.platform', 'on', true)`, work),
 };
@@ -52,7 +59,10 @@ export function testCipher(provider: KeyProvider = defaultProvider): FieldCipher
   let cipher = ciphers.get(provider);
   if (!cipher) {
     const store = new SqlDataKeyStore(runner, { table: 'tenant_store.data_keys' });
-    cipher = new FieldCipher(new TenantKeyring(store, provider, { createKeys: false }));
+    const keyring = new TenantKeyring(store, provider, { createKeys: false });
+    // A short cache: tests open messages right after an erasure destroyed their key.
+    const conversations = new ConversationKeyring(new SqlConversationKeyStore(runner), keyring, { cacheTtlMs: 1 });
+    cipher = new FieldCipher(keyring, conversations);
     ciphers.set(provider, cipher);
   }
   return cipher;

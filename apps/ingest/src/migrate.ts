@@ -1,4 +1,6 @@
+import { conversationKeyStoreSql } from '@custody/crypto';
 import { migrationCli } from '@custody/database';
 import { MIGRATIONS } from './migrations';
 
-migrationCli('ingest', 'ingest', MIGRATIONS);
+// The conversation key store (custody_keys): ingest seals and opens message content under conversation keys; its app role gets those functions only.
+migrationCli('ingest', 'ingest', MIGRATIONS, ({ appRole }) => conversationKeyStoreSql([appRole], 'use'));

@@ -2,10 +2,12 @@ import { APP_INTERCEPTOR, Reflector } from '@nestjs/core';
 import { DynamicModule, Module } from '@nestjs/common';
 import { AuthModule, SigningKeys, TokenVerifier } from '@custody/auth';
 import {
+  ConversationKeyring,
   CustomerIdentity,
   CustomerIndexKeys,
   FieldCipher,
   KeyProvider,
+  SqlConversationKeyStore,
   SqlCustomerIndexKeyStore,
   SqlDataKeyStore,
   TenantKeyring,
@@ -120,9 +122,18 @@ export class AppModule {
           inject: [TenantDb],
         },
         {
+          // Conversation keys (custody_keys): tenant-store seals its hosted-chat notice, opens
+          // content for the API and export, destroys keys on erasure and offboarding, rewraps them on rotation.
+          provide: ConversationKeyring,
+          useFactory: (db: TenantDb, keyring: TenantKeyring) =>
+            new ConversationKeyring(new SqlConversationKeyStore(db), keyring),
+          inject: [TenantDb, TenantKeyring],
+        },
+        {
           provide: FieldCipher,
-          useFactory: (keyring: TenantKeyring) => new FieldCipher(keyring),
-          inject: [TenantKeyring],
+          useFactory: (keyring: TenantKeyring, conversations: ConversationKeyring) =>
+            new FieldCipher(keyring, conversations),
+          inject: [TenantKeyring, ConversationKeyring],
         },
         {
           // The tenants' customer index keys (owned here: made with the tenant, distributed wrapped).

@@ -31,11 +31,14 @@ export const SHA256_HEX_PATTERN = /^[0-9a-f]{64}$/;
 export const LANGUAGE_PATTERN = /^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$/;
 
 /**
- * A ciphertext envelope of @custody/crypto (`v1.<key version>.<base64url IV>.<base64url
- * ciphertext+tag>`): AES-256-GCM under a tenant's data key. Fields of this shape carry customer
- * content or secrets and are never in clear on a topic.
+ * A ciphertext envelope of @custody/crypto: `v1.<key version>.<base64url IV>.<base64url
+ * ciphertext+tag>` (AES-256-GCM under a tenant's data key) or `v2.<base64url conversation key
+ * id>.<IV>.<ciphertext+tag>` (under a conversation's key, wrapped under the tenant's data key; a
+ * customer's erasure destroys it). Fields of this shape carry customer content or secrets and are
+ * never in clear on a topic.
  */
-export const CIPHERTEXT_PATTERN = /^v1\.[1-9][0-9]{0,8}\.[A-Za-z0-9_-]{16}\.[A-Za-z0-9_-]{22,}$/;
+export const CIPHERTEXT_PATTERN =
+  /^(v1\.[1-9][0-9]{0,8}|v2\.[A-Za-z0-9_-]{22})\.[A-Za-z0-9_-]{16}\.[A-Za-z0-9_-]{22,}$/;
 
 /**
  * The ads platforms' match key of a customer's WhatsApp id (`PHONE_SHA256` of customer-list

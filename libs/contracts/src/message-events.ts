@@ -118,8 +118,11 @@ export class MessageEvent extends EventBase {
 
   /**
    * CIPHERTEXT: the message's whole content object as JSON, sealed as one envelope (AES-256-GCM)
-   * under the tenant's data key where the message entered Custody, with the tenant, the message
-   * id and the field `content` as associated data (`messageContentAad` of @custody/crypto).
+   * where the message entered Custody, under its conversation's key (a `v2` envelope naming the
+   * key; `v1`, under the tenant's data key, for messages sealed before conversation keys), with the
+   * tenant, the message id and the field `content` as associated data (`messageContentAad` of
+   * @custody/crypto). Erasing the customer destroys the conversation's key: every copy of the
+   * envelope (topics, dead-letter topic, backups) becomes unreadable.
    * tenant-store stores it as it is; only the code that must read it decrypts it.
    */
   @Matches(CIPHERTEXT_PATTERN)

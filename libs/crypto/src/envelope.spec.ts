@@ -1,5 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { envelopeKeyVersionSql, formatEnvelope, isEnvelope, keyVersionOf, parseEnvelope } from './envelope';
+import {
+  encodeKeyId,
+  envelopeKeyVersionSql,
+  formatConversationEnvelope,
+  formatEnvelope,
+  isConversationEnvelope,
+  isEnvelope,
+  keyVersionOf,
+  parseEnvelope,
+} from './envelope';
 import { DecryptionError } from './errors';
 
 describe('envelope', () => {
@@ -45,12 +54,34 @@ describe('envelope', () => {
   it.each(malformed)('refuses %s as malformed', (_name, value) => {
     expect(isEnvelope(value)).toBe(false);
     expect(() => parseEnvelope(value as string)).toThrow(
-      new DecryptionError('malformed', 'not a v1 ciphertext envelope'),
+      new DecryptionError('malformed', 'not a v1 or v2 ciphertext envelope'),
     );
   });
 
+  it('writes v2.<key id>.<iv>.<ciphertext+tag> under a conversation key, and names the key', () => {
+    const keyId = '0f8fad5b-d9cb-469f-a165-70867728950e';
+    const v2 = formatConversationEnvelope(keyId, iv, sealed);
+    expect(v2).toMatch(/^v2\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{16}\.[A-Za-z0-9_-]{54}$/);
+    expect(v2.split('.')[1]).toBe(encodeKeyId(keyId));
+    expect(parseEnvelope(v2)).toEqual({
+      keyVersion: 0,
+      conversationKeyId: keyId,
+      iv,
+      ciphertext: sealed.subarray(0, 24),
+      tag: sealed.subarray(24),
+    });
+    expect(isEnvelope(v2)).toBe(true);
+    expect(isConversationEnvelope(v2)).toBe(true);
+    expect(isConversationEnvelope(envelope)).toBe(false);
+    expect(() => keyVersionOf(v2)).toThrow(DecryptionError);
+    expect(() => parseEnvelope(`v2.${encodeKeyId(keyId).slice(1)}.${ivText}.${sealedText}`)).toThrow(DecryptionError);
+    expect(() => encodeKeyId('not-a-uuid')).toThrow(TypeError);
+  });
+
   it('reads the version in SQL too', () => {
-    expect(envelopeKeyVersionSql('body')).toBe(`split_part(body, '.', 2)::integer`);
+    expect(envelopeKeyVersionSql('body')).toBe(
+      `(CASE WHEN left(body, 3) = 'v1.' THEN split_part(body, '.', 2)::integer END)`,
+    );
     expect(() => envelopeKeyVersionSql('body; DROP TABLE x')).toThrow('plain lowercase identifier');
   });
 });

@@ -85,3 +85,27 @@ export function isPermanentDecryptionError(error: unknown): error is DecryptionE
     (error.reason === 'malformed' || error.reason === 'authentication-failed' || error.reason === 'key-destroyed')
   );
 }
+
+/** The tenant has no conversation key of that id (a v2 envelope of another tenant or deployment, or forged). */
+export class ConversationKeyNotFoundError extends Error {
+  override readonly name = 'ConversationKeyNotFoundError';
+
+  constructor(
+    readonly tenantId: string,
+    readonly keyId: string,
+  ) {
+    super(`tenant ${tenantId} has no conversation key ${keyId}`);
+  }
+}
+
+/** A conversation key was destroyed (the customer was erased, or the tenant offboarded): crypto-shredded. */
+export class ConversationKeyDestroyedError extends Error {
+  override readonly name = 'ConversationKeyDestroyedError';
+
+  constructor(
+    readonly tenantId: string,
+    readonly keyId: string,
+  ) {
+    super(`conversation key ${keyId} of tenant ${tenantId} was destroyed: its ciphertexts are unrecoverable`);
+  }
+}

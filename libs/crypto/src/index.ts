@@ -18,3 +18,8 @@ export * from './key-user-providers';
 export * from './customer-index';
 export * from './customer-identity';
 export * from './customer-backfill';
+export * from './conversation-key-store';
+export * from './memory-conversation-key-store';
+export * from './sql-conversation-key-store';
+export * from './conversation-keys.sql';
+export * from './conversation-keyring';

@@ -1,18 +1,21 @@
 import { TenantDb } from '@custody/database';
+import { ConversationKeyring } from './conversation-keyring';
 import { FieldCipher } from './field-cipher';
 import { CustomerIdentity } from './customer-identity';
 import { CustomerIndexKeys, SqlCustomerIndexKeyStore } from './customer-index';
 import { DataKeyReceiver } from './key-distribution';
 import type { KeyProvider } from './key-provider';
+import { SqlConversationKeyStore } from './sql-conversation-key-store';
 import { SqlDataKeyStore } from './sql-data-key-store';
 import { TenantKeyring } from './tenant-keyring';
 
 /**
  * The Nest providers of a service that uses the tenants' data keys tenant-store distributes
  * (ingest, consent): its copy of the wrapped keys (`<schema>.data_keys`), a keyring that unwraps
- * them and never makes a key, the receiver the tenants consumer feeds, and the field cipher; and
- * likewise the tenants' customer index keys (`<schema>.customer_index_keys`) with the
- * CustomerIdentity that turns numbers into references and seals and opens them.
+ * them and never makes a key, the receiver the tenants consumer feeds, the conversation keyring
+ * (conversation keys from the `custody_keys` store, wrapped under those data keys), and the field
+ * cipher over both; and likewise the tenants' customer index keys (`<schema>.customer_index_keys`)
+ * with the CustomerIdentity that turns numbers into references and seals and opens them.
  */
 export function keyUserProviders(masterKeys: KeyProvider) {
   return [
@@ -28,9 +31,16 @@ export function keyUserProviders(masterKeys: KeyProvider) {
       inject: [SqlDataKeyStore, TenantKeyring],
     },
     {
+      provide: ConversationKeyring,
+      useFactory: (db: TenantDb, keyring: TenantKeyring) =>
+        new ConversationKeyring(new SqlConversationKeyStore(db), keyring),
+      inject: [TenantDb, TenantKeyring],
+    },
+    {
       provide: FieldCipher,
-      useFactory: (keyring: TenantKeyring) => new FieldCipher(keyring),
-      inject: [TenantKeyring],
+      useFactory: (keyring: TenantKeyring, conversations: ConversationKeyring) =>
+        new FieldCipher(keyring, conversations),
+      inject: [TenantKeyring, ConversationKeyring],
     },
     {
       provide: CustomerIndexKeys,

@@ -59,6 +59,18 @@ export class LruCache<K, V> {
     return deleted;
   }
 
+  /** Drops every entry whose value matches. */
+  deleteWhereValue(predicate: (value: V) => boolean): number {
+    let deleted = 0;
+    for (const [key, entry] of [...this.entries]) {
+      if (predicate(entry.value)) {
+        this.entries.delete(key);
+        deleted++;
+      }
+    }
+    return deleted;
+  }
+
   clear(): void {
     this.entries.clear();
   }

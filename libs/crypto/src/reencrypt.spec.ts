@@ -210,7 +210,13 @@ describe('re-encryption', () => {
         reason: 'authentication-failed',
         message: expect.stringContaining('wamid.m-002'),
       },
-      { id: 'm-004', tenantId: a, field: 'media_ref', reason: 'malformed', message: 'not a v1 ciphertext envelope' },
+      {
+        id: 'm-004',
+        tenantId: a,
+        field: 'media_ref',
+        reason: 'malformed',
+        message: 'not a v1 or v2 ciphertext envelope',
+      },
     ]);
     expect(table.rows.get('m-004')!.mediaRef).toBe('not an envelope');
     expect(keyVersionOf(table.rows.get('m-004')!.body!)).toBe(2);

@@ -1,5 +1,5 @@
 import type { TenantId } from '@custody/database';
-import { keyVersionOf } from './envelope';
+import { isConversationEnvelope, keyVersionOf } from './envelope';
 import { DataKeyDestroyedError, DecryptionError } from './errors';
 import { FieldCipher } from './field-cipher';
 
@@ -101,6 +101,11 @@ export async function reencryptBatch<Row>(
       try {
         if (active instanceof DataKeyDestroyedError) {
           throw new DecryptionError('key-destroyed', active.message);
+        }
+        // A conversation key is rewrapped under the new data key version, its values stay as they are.
+        if (isConversationEnvelope(envelope)) {
+          result.upToDate++;
+          continue;
         }
         const fromVersion = keyVersionOf(envelope);
         if (fromVersion === active) {

@@ -18,6 +18,13 @@ export interface MigrationSettings {
    */
   platformRole: string;
   migrations: MixedList<string | (new () => unknown)>;
+  /**
+   * Statements run as the owner after the migrations, in one transaction, given the service's
+   * roles: e.g. the shared conversation key store (`conversationKeyStoreSql` of @custody/crypto),
+   * which lives outside the service's schema and grants each service only the functions it needs.
+   * Must be idempotent.
+   */
+  afterMigrations?: (roles: { appRole: string; platformRole: string }) => string[];
 }
 
 const IDENT = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -87,6 +94,14 @@ export async function runMigrations(settings: MigrationSettings): Promise<string
       await manager.query(accessMarkersSql(settings.schema, settings));
       await manager.query(rolePreconditionsSql([settings.appRole, settings.platformRole]));
     });
+    const after = settings.afterMigrations?.({ appRole: settings.appRole, platformRole: settings.platformRole }) ?? [];
+    if (after.length > 0) {
+      await dataSource.transaction(async (manager) => {
+        for (const sql of after) {
+          await manager.query(sql);
+        }
+      });
+    }
     return applied.map((m) => m.name);
   } finally {
     await dataSource.destroy();
@@ -94,7 +109,12 @@ export async function runMigrations(settings: MigrationSettings): Promise<string
 }
 
 /** The body of every app's `migrate.js` entry point. */
-export function migrationCli(service: string, schema: string, migrations: MigrationSettings['migrations']): void {
+export function migrationCli(
+  service: string,
+  schema: string,
+  migrations: MigrationSettings['migrations'],
+  afterMigrations?: MigrationSettings['afterMigrations'],
+): void {
   const url = process.env.MIGRATION_DATABASE_URL;
   if (!url) {
     console.error(`${service} migrate: MIGRATION_DATABASE_URL is required (the owner role, not the application role)`);
@@ -106,6 +126,7 @@ export function migrationCli(service: string, schema: string, migrations: Migrat
     appRole: process.env.DATABASE_APP_ROLE || `custody_${schema}`,
     platformRole: process.env.DATABASE_PLATFORM_ROLE || `custody_${schema}_platform`,
     migrations,
+    afterMigrations,
   }).then(
     (applied) => console.log(`${service}: ${applied.length ? `applied ${applied.join(', ')}` : 'schema up to date'}`),
     (error: unknown) => {

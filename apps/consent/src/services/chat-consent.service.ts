@@ -139,7 +139,9 @@ export class ChatConsentService {
       reply = parts.length ? parts.join(' ') : texts.nothingToStart;
     }
 
-    const sealedReply = await this.cipher.encryptJson(tenantId, { body: reply }, messageContentAad(replyId));
+    const sealedReply = await this.cipher.encryptJson(tenantId, { body: reply }, messageContentAad(replyId), {
+      conversationId: message.conversationId,
+    });
     const outcome = await this.writer.append(tenantId, {
       items,
       chatCommand: { messageId: message.messageId, command: command.command },

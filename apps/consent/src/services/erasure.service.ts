@@ -7,6 +7,7 @@ import {
   ErasureResultEvent,
   Topics,
 } from '@custody/contracts';
+import { ConversationKeyring } from '@custody/crypto';
 import { asTenantId, enqueueOutbox, TenantDb } from '@custody/database';
 import { EventPublisher, OutboxService } from '@custody/kafka';
 import { PseudonymRepository } from '../repositories/pseudonym.repository';
@@ -28,11 +29,15 @@ export class ConsentErasureService {
     private readonly publisher: EventPublisher,
     private readonly outbox: OutboxService,
     private readonly identity: CustomerIdentity,
+    private readonly conversationKeys: ConversationKeyring,
   ) {}
 
   async handle(event: ErasureRequestedEvent): Promise<void> {
     const tenantId = asTenantId(event.tenantId);
     // The number, opened to find consent's link row (keyed by a hash of it); the outbox by reference.
+    // tenant-store destroys the customer's conversation keys: this replica forgets its cached
+    // copies (the tenant's) before it reports.
+    this.conversationKeys.evict(tenantId);
     const waId = await this.identity.open(tenantId, event.customer.ref, event.customer.waIdCiphertext);
     // Tombstones first, while the pseudonym is still known: if anything below fails, the retry
     // can still find them (tombstones are idempotent).

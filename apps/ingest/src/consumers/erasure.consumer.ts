@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { erasureEventKey, ErasureRequestedEvent, ErasureResultEvent, Topics } from '@custody/contracts';
+import { ConversationKeyring } from '@custody/crypto';
 import { asTenantId } from '@custody/database';
 import { EventPublisher, EventSubscriber } from '@custody/kafka';
 import { IngestErasureRepository } from '../repositories/erasure.repository';
@@ -19,6 +20,7 @@ export class ErasureConsumer implements OnApplicationBootstrap {
     private readonly subscriber: EventSubscriber,
     private readonly erasure: IngestErasureRepository,
     private readonly publisher: EventPublisher,
+    private readonly conversationKeys: ConversationKeyring,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -27,7 +29,12 @@ export class ErasureConsumer implements OnApplicationBootstrap {
       topics: [Topics.ErasureRequests],
       fromBeginning: true,
       handler: async (event) => {
-        const counts = await this.erasure.eraseCustomer(asTenantId(event.tenantId), event.customer.ref);
+        const tenantId = asTenantId(event.tenantId);
+        // tenant-store destroys the customer's conversation keys; this replica forgets its cached
+        // copies now (the tenant's, a superset: they come back with one read per conversation),
+        // the others within the conversation key cache lifetime.
+        this.conversationKeys.evict(tenantId);
+        const counts = await this.erasure.eraseCustomer(tenantId, event.customer.ref);
         const erased =
           counts.webhookDeliveries +
           counts.serviceWindows +

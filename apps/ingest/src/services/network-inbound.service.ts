@@ -136,7 +136,7 @@ export class NetworkInboundService {
           );
         }
         const conversationId = conversationIdFor(route.tenantId, route.phoneNumberId, customer.ref);
-        const contentCiphertext = await this.seal(route.tenantId, m.id, content);
+        const contentCiphertext = await this.seal(route.tenantId, conversationId, m.id, content);
         messages.push({
           key: `${route.tenantId}:${conversationId}`,
           event: {
@@ -293,13 +293,14 @@ export class NetworkInboundService {
   }
 
   /**
-   * A customer's message content, sealed where it enters Custody under the tenant's data key (the
-   * whole type-specific object: text, caption, filename, reaction, links…). A tenant whose key has
-   * not reached ingest yet gets the batch refused as a temporary failure: the network delivers again.
+   * A customer's message content, sealed where it enters Custody under its conversation's key
+   * (wrapped under the tenant's data key; the whole type-specific object: text, caption, filename,
+   * reaction, links…). A tenant whose key has not reached ingest yet gets the batch refused as a
+   * temporary failure: the network delivers again.
    */
-  private async seal(tenantId: TenantId, messageId: string, content: unknown): Promise<string> {
+  private async seal(tenantId: TenantId, conversationId: string, messageId: string, content: unknown): Promise<string> {
     try {
-      return await this.cipher.encryptJson(tenantId, content, messageContentAad(messageId));
+      return await this.cipher.encryptJson(tenantId, content, messageContentAad(messageId), { conversationId });
     } catch {
       throw unavailable();
     }

@@ -253,8 +253,11 @@ export class SendService {
     let contentCiphertext: string;
     try {
       // Sealed here, where it enters Custody: from now on the content is ciphertext (Kafka,
-      // tenant-store, outboxes, queues) until the network's delivery opens it.
-      contentCiphertext = await this.cipher.encryptJson(tenantId, content, messageContentAad(messageId));
+      // tenant-store, outboxes, queues) until the network's delivery opens it. Under the
+      // conversation's key, so that erasing the customer shreds every copy.
+      contentCiphertext = await this.cipher.encryptJson(tenantId, content, messageContentAad(messageId), {
+        conversationId,
+      });
     } catch {
       // The tenant's key has not reached ingest yet (or is gone): nothing was accepted.
       this.buckets.refund(numberKey);

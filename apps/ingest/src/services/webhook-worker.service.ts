@@ -2,7 +2,14 @@ import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } fro
 import { createHmac, createSecretKey, KeyObject } from 'node:crypto';
 import { Counter, Gauge } from 'prom-client';
 import { MessageEvent, StatusEvent } from '@custody/contracts';
-import { CustomerIdentity, FieldCipher, LruCache, messageContentAad, WEBHOOK_APP_SECRET_AAD } from '@custody/crypto';
+import {
+  CustomerIdentity,
+  DecryptionError,
+  FieldCipher,
+  LruCache,
+  messageContentAad,
+  WEBHOOK_APP_SECRET_AAD,
+} from '@custody/crypto';
 import { TenantId } from '@custody/database';
 import { metricsRegistry } from '@custody/observability';
 import { EgressError, EgressGuard } from '@custody/platform';
@@ -183,26 +190,42 @@ export class WebhookWorkerService implements OnApplicationBootstrap, OnApplicati
     tenantId: TenantId,
     target: WebhookTarget,
     items: PendingWebhook[],
-  ): Promise<{ body: string; signature: string }> {
+  ): Promise<{ body: string; signature: string } | null> {
     if (!target.appSecretCiphertext) {
       throw new Error('the tenant’s app secret has not arrived from tenant-store yet');
     }
     const key = await this.signingKey(tenantId, target.appSecretCiphertext);
     const contents = new Map<string, Record<string, unknown>>();
+    const shredded = new Set<PendingWebhook>();
     for (const item of items) {
       if (item.kind === 'message') {
         const m = item.payload as MessageEvent;
-        contents.set(
-          m.messageId,
-          await this.cipher.decryptJson<Record<string, unknown>>(
-            tenantId,
-            m.contentCiphertext,
-            messageContentAad(m.messageId),
-          ),
-        );
+        try {
+          contents.set(
+            m.messageId,
+            await this.cipher.decryptJson<Record<string, unknown>>(
+              tenantId,
+              m.contentCiphertext,
+              messageContentAad(m.messageId),
+            ),
+          );
+        } catch (error) {
+          // Its conversation's key was destroyed (the customer was erased, e.g. sealed with a key a
+          // replica still had cached): the content no longer exists anywhere, and the tenant is not
+          // sent an empty message. The rest of the batch goes out.
+          if (error instanceof DecryptionError && error.reason === 'key-destroyed') {
+            shredded.add(item);
+            continue;
+          }
+          throw error;
+        }
       }
     }
-    const body = JSON.stringify(buildEnvelope(items, contents, await this.openNumbers(tenantId, items)));
+    const deliverable = shredded.size === 0 ? items : items.filter((item) => !shredded.has(item));
+    if (deliverable.length === 0) {
+      return null;
+    }
+    const body = JSON.stringify(buildEnvelope(deliverable, contents, await this.openNumbers(tenantId, deliverable)));
     return { body, signature: `sha256=${createHmac('sha256', key).update(body).digest('hex')}` };
   }
 
@@ -230,15 +253,19 @@ export class WebhookWorkerService implements OnApplicationBootstrap, OnApplicati
     items: PendingWebhook[],
     timeoutMs: number,
   ): Promise<PostOutcome> {
-    let body: string;
-    let signature: string;
+    let opened: { body: string; signature: string } | null;
     try {
-      ({ body, signature } = await this.open(tenantId, target, items));
+      opened = await this.open(tenantId, target, items);
     } catch (e) {
       // Keys not distributed yet, or destroyed: nothing is sent; the batch waits (sealed) for a retry.
       const reason = e instanceof Error ? e.name : 'error';
       return { status: null, error: `the webhook could not be prepared (${reason})`, durationMs: 0 };
     }
+    if (opened === null) {
+      // Every message of the batch was crypto-shredded: nothing left to deliver, done with.
+      return { status: null, error: null, durationMs: 0 };
+    }
+    const { body, signature } = opened;
     const started = performance.now();
     let status: number | null = null;
     let error: string | null = null;

@@ -59,9 +59,19 @@ export class KeyStatusDto {
   /** Every version the tenant ever had, destroyed ones included. */
   @ApiProperty({ type: [KeyVersionDto] })
   versions: KeyVersionDto[];
-  /** How many stored messages each data key version still protects (the durable progress of re-encryption). */
+  /**
+   * How many stored messages each data key version still protects directly (`v1` envelopes: the
+   * durable progress of re-encryption). Messages sealed under a conversation key (`v2`) are not
+   * counted here: they depend on a version through their key (`conversationKeysByKeyVersion`).
+   */
   @ApiProperty({ type: 'object', additionalProperties: { type: 'number' }, example: { '1': 0, '2': 1234 } })
   messagesByKeyVersion: Record<string, number>;
+  /**
+   * How many live conversation keys each data key version wraps. Re-encryption rewraps them under
+   * the active version (the messages stay as they are); a version that still wraps keys cannot be destroyed.
+   */
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'number' }, example: { '2': 310 } })
+  conversationKeysByKeyVersion: Record<string, number>;
   /** The re-encryption job on this replica, if one ran since it started. */
   @ApiPropertyOptional({ type: ReencryptionJobDto, nullable: true })
   job: ReencryptionJobDto | null;

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { ERASURE_SERVICES, ErasureResultEvent } from '@custody/contracts';
+import { conversationIdFor, ERASURE_SERVICES, ErasureResultEvent } from '@custody/contracts';
 import { TenantDb, TenantId } from '@custody/database';
 
 export interface ErasureRequestRow {
@@ -35,6 +35,15 @@ export class ErasureRepository {
 
   transaction<T>(tenantId: TenantId, work: (m: EntityManager) => Promise<T>): Promise<T> {
     return this.db.forTenant(tenantId, work);
+  }
+
+  /** The customer's conversations: one per number of the tenant (ids derive from tenant, number and wa_id). */
+  async conversationIdsOf(m: EntityManager, tenantId: TenantId, customerRef: string): Promise<string[]> {
+    const numbers: Array<{ phone_number_id: string }> = await m.query(
+      `SELECT phone_number_id FROM phone_numbers WHERE tenant_id = $1`,
+      [tenantId],
+    );
+    return numbers.map((n) => conversationIdFor(tenantId, n.phone_number_id, customerRef));
   }
 
   /** Serializes request creation per tenant, so two concurrent requests for one customer make one. */

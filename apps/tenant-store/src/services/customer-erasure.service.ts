@@ -6,6 +6,7 @@ import {
   ErasureResultEvent,
   Topics,
 } from '@custody/contracts';
+import { ConversationKeyring } from '@custody/crypto';
 import { asTenantId, enqueueOutbox, TenantDb, TenantId } from '@custody/database';
 import { OutboxService } from '@custody/kafka';
 
@@ -14,6 +15,8 @@ export interface CustomerErasureCounts {
   messages: number;
   statuses: number;
   outboxEvents: number;
+  /** Conversation keys destroyed (crypto-shredding: copies on the broker and in backups no longer open). */
+  conversationKeys: number;
 }
 
 const BATCH = 1000;
@@ -32,6 +35,7 @@ export class CustomerErasureService {
   constructor(
     private readonly db: TenantDb,
     private readonly outbox: OutboxService,
+    private readonly conversationKeys: ConversationKeyring,
   ) {}
 
   async handle(event: ErasureRequestedEvent): Promise<void> {
@@ -45,7 +49,8 @@ export class CustomerErasureService {
       return;
     }
     const counts = await this.erase(tenantId, event.customer.ref);
-    const erased = counts.conversations + counts.messages + counts.statuses + counts.outboxEvents > 0;
+    const erased =
+      counts.conversations + counts.messages + counts.statuses + counts.outboxEvents + counts.conversationKeys > 0;
     const result: ErasureResultEvent = {
       eventId: `${event.requestId}:tenant-store`,
       type: 'erasure.completed',
@@ -108,7 +113,11 @@ export class CustomerErasureService {
     const [, outboxEvents]: [unknown, number] = await this.db.forTenant(tenantId, (m) =>
       m.query(`DELETE FROM outbox WHERE key = ANY($1::text[])`, [ids.all.map((id) => `${tenantId}:${id}`)]),
     );
-    return { conversations, messages, statuses, outboxEvents };
+    // The request destroyed the customer's conversation keys already; keys made since (messages
+    // in flight then) go now, so the copies of those messages that cannot be deleted in place
+    // (broker segments, backups, the dead-letter topic) are unreadable too.
+    const conversationKeys = await this.conversationKeys.destroy(tenantId, ids.all);
+    return { conversations, messages, statuses, outboxEvents, conversationKeys };
   }
 
   private async batches(tenantId: TenantId, sql: string, conversationIds: string[]): Promise<number> {

@@ -7,7 +7,7 @@ import {
   ErasureResultEvent,
   Topics,
 } from '@custody/contracts';
-import { CustomerIdentity, DecryptionError, FieldCipher } from '@custody/crypto';
+import { ConversationKeyring, CustomerIdentity, DecryptionError, FieldCipher } from '@custody/crypto';
 import { asTenantId, enqueueOutbox, TenantId } from '@custody/database';
 import { OutboxService } from '@custody/kafka';
 import { DomainError, notFound } from '@custody/platform';
@@ -45,6 +45,7 @@ export class ErasureService {
     private readonly cipher: FieldCipher,
     private readonly outbox: OutboxService,
     private readonly identity: CustomerIdentity,
+    private readonly conversationKeys: ConversationKeyring,
   ) {}
 
   /**
@@ -110,6 +111,14 @@ export class ErasureService {
         requestId: id,
         customer: { ref: customer.ref, waIdCiphertext: customer.waIdCiphertext },
       };
+      // Crypto-shredding first: the customer's conversation keys are destroyed in the transaction
+      // that publishes the request, so that every service, when it handles it, already finds them
+      // gone (a later message gets a new key). tenant-store destroys again when it erases the rows.
+      await this.conversationKeys.destroy(
+        tenantId,
+        await this.erasures.conversationIdsOf(m, tenantId, customer.ref),
+        m,
+      );
       await enqueueOutbox(m, Topics.ErasureRequests, erasureEventKey(tenantId, id), event);
       return { created: true, id };
     });

@@ -1,5 +1,6 @@
 import { HttpStatus, Injectable, Logger } from '@nestjs/common';
 import {
+  ConversationKeyring,
   CustomerIdentity,
   envelopeKeyVersionSql,
   FieldCipher,
@@ -41,6 +42,7 @@ export class KeyManagementService {
     private readonly tenants: TenantRepository,
     private readonly distribution: KeyDistributionService,
     private readonly identity: CustomerIdentity,
+    private readonly conversationKeys: ConversationKeyring,
   ) {}
 
   async status(id: string): Promise<KeyStatusDto> {
@@ -49,10 +51,11 @@ export class KeyManagementService {
     const counts: Array<{ version: number; n: number }> = await this.db.forTenant(tenantId, (m) =>
       m.query(
         `SELECT ${envelopeKeyVersionSql('content_ciphertext')} AS version, count(*)::int AS n
-           FROM messages WHERE tenant_id = $1 GROUP BY 1 ORDER BY 1`,
+           FROM messages WHERE tenant_id = $1 AND left(content_ciphertext, 3) = 'v1.' GROUP BY 1 ORDER BY 1`,
         [tenantId],
       ),
     );
+    const wrapping = await this.conversationKeys.countByDataKeyVersion(tenantId);
     return {
       tenantId,
       activeVersion: versions.find((v) => v.active)?.version ?? null,
@@ -65,6 +68,7 @@ export class KeyManagementService {
         destroyedAt: v.destroyedAt?.toISOString() ?? null,
       })),
       messagesByKeyVersion: Object.fromEntries(counts.map((c) => [String(c.version), c.n])),
+      conversationKeysByKeyVersion: Object.fromEntries([...wrapping].map(([version, n]) => [String(version), n])),
       job: this.jobs.get(tenantId) ?? null,
     };
   }
@@ -123,6 +127,15 @@ export class KeyManagementService {
         HttpStatus.CONFLICT,
         'conflict',
         `Key version ${version} still protects ads credentials; re-encrypt first`,
+      );
+    }
+    // Messages sealed under conversation keys (v2) depend on the version through their key's wrapping.
+    const wrapped = status.conversationKeysByKeyVersion[String(version)] ?? 0;
+    if (wrapped > 0) {
+      throw new DomainError(
+        HttpStatus.CONFLICT,
+        'conflict',
+        `Key version ${version} still wraps ${wrapped} conversation keys; re-encrypt (which rewraps them) first`,
       );
     }
     try {
@@ -256,6 +269,8 @@ export class KeyManagementService {
       const credentials =
         (await this.reencryptAdsCredentials(tenantId, active)) +
         (await this.reencryptCustomerNumbers(tenantId, active));
+      // Conversation keys are rewrapped under the active version; the messages sealed with them stay as they are.
+      const rewrap = await this.conversationKeys.rewrap(tenantId);
       const result = await runReencryption(this.cipher, source, {
         batchSize: 200,
         onProgress: (p) => {
@@ -271,7 +286,14 @@ export class KeyManagementService {
         failed: result.failed,
         finishedAt: new Date().toISOString(),
       });
-      this.logger.log({ msg: 're-encryption finished', tenantId, rewritten: result.rewritten, failed: result.failed });
+      this.logger.log({
+        msg: 're-encryption finished',
+        tenantId,
+        rewritten: result.rewritten,
+        failed: result.failed,
+        conversationKeysRewrapped: rewrap.rewrapped,
+        conversationKeysFailed: rewrap.failed,
+      });
     } catch (error) {
       Object.assign(job, {
         state: 'failed',

@@ -46,7 +46,7 @@ export class MessageStoreService {
       return false;
     }
     const unique = [...new Map(events.map((e) => [e.messageId, e])).values()];
-    // Content arrives sealed (ingest sealed it at the edge, under this tenant's data key, with the
+    // Content arrives sealed (ingest sealed it at the edge, under its conversation's key, with the
     // tenant and message id as associated data) and is stored as it is: nothing to encrypt here,
     // and a ciphertext moved to another row or tenant still fails to decrypt.
     const ciphertexts = new Map<string, string>(unique.map((e) => [e.messageId, e.contentCiphertext]));
@@ -90,9 +90,22 @@ export class MessageStoreService {
           } satisfies StoredEvent,
         }));
       // First contact with a hosted business: tell the customer the chat is not end-to-end encrypted.
+      // The notices go under the keys the edge sealed the conversations' first messages with:
+      // loaded in one call, in this transaction (no connection, no call per conversation).
+      await this.cipher.prefetchConversationKeys(
+        tenantId,
+        created.map((c) => unique.find((e) => e.conversationId === c)!.contentCiphertext),
+        m,
+      );
       for (const conversationId of created) {
         const id = hostedNoticeMessageId(conversationId);
-        noticeCiphertexts.set(id, await this.cipher.encryptJson(tenantId, { body: HOSTED_NOTICE }, contentAad(id)));
+        // Under the conversation's key like the customer's messages (a conversation whose first
+        // message was sealed otherwise gets its key in a short transaction of its own: a key made
+        // here must not depend on this one committing).
+        noticeCiphertexts.set(
+          id,
+          await this.cipher.encryptJson(tenantId, { body: HOSTED_NOTICE }, contentAad(id), { conversationId }),
+        );
       }
       const notices = created.map((conversationId) => {
         const first = unique.find((e) => e.conversationId === conversationId)!;

@@ -1,6 +1,6 @@
 import { HttpStatus, Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { CustomerIndexKeys, TenantKeyring } from '@custody/crypto';
+import { ConversationKeyring, CustomerIndexKeys, TenantKeyring } from '@custody/crypto';
 import { asTenantId, enqueueOutboxBatch, TenantDb, TenantId } from '@custody/database';
 import {
   OFFBOARDING_SERVICES,
@@ -56,6 +56,7 @@ export class OffboardingService {
     private readonly outbox: OutboxService,
     private readonly marketing: MarketingAuthorizationService,
     private readonly offboardings: OffboardingRepository,
+    private readonly conversationKeys: ConversationKeyring,
   ) {}
 
   async offboard(id: string, confirmBusinessAccountId: string, actor: string): Promise<OffboardReport> {
@@ -90,7 +91,9 @@ export class OffboardingService {
       tenantId,
       `DELETE FROM conversations WHERE id IN (SELECT id FROM conversations WHERE tenant_id = $1 LIMIT ${BATCH})`,
     );
-    // From here on, nothing of the tenant that might remain anywhere decrypts.
+    // From here on, nothing of the tenant that might remain anywhere decrypts: its conversation
+    // keys (wrapped under its data keys) go first, then the data keys themselves.
+    const conversationKeys = await this.conversationKeys.purge(tenantId);
     await this.keyring.destroy(tenantId);
     const dataKeys = await this.keyring.purge(tenantId);
     const indexKeys = await this.indexKeys.purge(tenantId);
@@ -140,6 +143,7 @@ export class OffboardingService {
       ['conversations', conversations],
       ['data_keys', dataKeys],
       ['customer_index_keys', indexKeys],
+      ['conversation_keys', conversationKeys],
     ] as const) {
       if (n > 0) {
         tables[name] = (tables[name] ?? 0) + n;
