@@ -165,13 +165,13 @@ describe('hosted messages at rest: encrypted per tenant, rotatable (real stack)'
       [c0.id],
     );
     expect(credential).toEqual([{ v: '2' }]);
-    // The customer's sealed number moves to the new version with the messages (the conversation's
-    // reference stays: the index key is not rotated), and the tenant still sees the number.
+    // The customer's sealed number is under the conversation's key too (v2: rewrapped, not
+    // rewritten; the reference stays: the index key is not rotated), and the tenant still sees it.
     const sealedNumbers = await p.sql(
-      `SELECT split_part(customer_wa_id_ciphertext, '.', 2) AS v, customer_ref FROM tenant_store.conversations WHERE tenant_id = $1`,
+      `SELECT split_part(customer_wa_id_ciphertext, '.', 1) AS v, customer_ref FROM tenant_store.conversations WHERE tenant_id = $1`,
       [c0.id],
     );
-    expect(sealedNumbers).toEqual([{ v: '2', customer_ref: await customerRef(c0.id, waId) }]);
+    expect(sealedNumbers).toEqual([{ v: 'v2', customer_ref: await customerRef(c0.id, waId) }]);
     const authorized = await p.store.request('POST', '/v1/marketing/authorizations', {
       token: await c0.token(),
       body: {

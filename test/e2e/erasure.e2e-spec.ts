@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApp, listen, loadConfig } from '@custody/platform';
 import { randomUUID } from 'node:crypto';
-import { conversationIdFor, Topics } from '@custody/contracts';
+import { conversationIdFor, hostedNoticeMessageId, Topics } from '@custody/contracts';
 import { httpClient, HttpRequest, uniqueDigits, waitForMessage, waitForStableGroups } from '@custody/testing';
 import { AppModule as ConsentModule } from '../../apps/consent/src/app.module';
 import { ConsentEnv } from '../../apps/consent/src/config/consent.env';
@@ -16,7 +16,7 @@ import { hashPhone } from '../../apps/marketing-export/src/domain/identifiers';
 import { ExportHarness, startMarketingExport } from '../support/marketing-export.harness';
 import { PlatformHarness, startPlatform } from '../support/platform.harness';
 import { registerAdsAccount } from '../support/sandbox.harness';
-import { customerRef, openContent } from '../support/sealing';
+import { customerRef, openContent, openCustomer } from '../support/sealing';
 import { LocalKeyProvider } from '@custody/crypto';
 import { TEST_AUDIENCE, TEST_ISSUER, TEST_MASTER_KEYS, TestTenant } from '../support/tenant-store.harness';
 import { waitFor } from '../support/wait';
@@ -361,22 +361,43 @@ describe('customer erasure across services (real stack)', () => {
           .length === 2,
       45_000,
     );
+    // The network reports the hosted notice's statuses; they are in before the erasure (a status
+    // arriving after it names the customer again: a new conversation key, as a new message would).
+    const conversation = conversationIdFor(tenant.id, tenant.phoneNumberId, await customerRef(tenant.id, waId));
+    await waitFor(
+      'the notice’s statuses stored',
+      async () =>
+        (
+          await p.sql(`SELECT 1 FROM tenant_store.message_statuses WHERE tenant_id = $1 AND message_id = $2`, [
+            tenant.id,
+            hostedNoticeMessageId(conversation),
+          ])
+        ).length === 3,
+      45_000,
+    );
     // The copies that cannot be deleted in place: the events as the broker holds them.
-    const rawEnvelope = async (messageId: string): Promise<string> => {
+    const rawEvent = async (messageId: string) => {
       const message = await waitForMessage(
         Topics.MessagesInbound,
         (m) => m.value?.toString().includes(messageId) === true,
         30_000,
       );
-      return (JSON.parse(message.value!.toString()) as { contentCiphertext: string }).contentCiphertext;
+      return JSON.parse(message.value!.toString()) as {
+        contentCiphertext: string;
+        customer: { ref: string; waIdCiphertext: string };
+      };
     };
+    const rawEnvelope = async (messageId: string): Promise<string> => (await rawEvent(messageId)).contentCiphertext;
+    // The customer's number travels sealed under the same conversation key.
+    const erasedCustomer = (await rawEvent(erasedMessage)).customer;
+    expect(erasedCustomer.waIdCiphertext).toMatch(/^v2\./);
+    expect(await openCustomer(tenant.id, erasedCustomer)).toBe(waId);
     const erasedEnvelope = await rawEnvelope(erasedMessage);
     const keptEnvelope = await rawEnvelope(keptMessage);
     expect(erasedEnvelope).toMatch(/^v2\./);
     expect(erasedEnvelope).not.toContain(marker);
     expect(await openContent(tenant.id, erasedMessage, erasedEnvelope)).toEqual({ body: `${marker} erase me` });
 
-    const conversation = conversationIdFor(tenant.id, tenant.phoneNumberId, await customerRef(tenant.id, waId));
     const keys = () =>
       p.sql<{ generation: number; live: boolean; material: boolean }>(
         `SELECT generation, destroyed_at IS NULL AS live, wrapped_key IS NOT NULL AS material
@@ -398,6 +419,11 @@ describe('customer erasure across services (real stack)', () => {
       reason: 'key-destroyed',
     });
     expect(await openContent(tenant.id, keptMessage, keptEnvelope)).toEqual({ body: `${marker} keep me` });
+    // The number in the broker's copy is shredded with it.
+    await expect(openCustomer(tenant.id, erasedCustomer)).rejects.toMatchObject({
+      name: 'DecryptionError',
+      reason: 'key-destroyed',
+    });
 
     // The customer writes again: a new conversation key (a new generation), never the destroyed one.
     const later = await customerWrites(tenant, waId, `${marker} hello again`);

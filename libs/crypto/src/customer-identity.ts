@@ -1,6 +1,7 @@
 import { createHmac, KeyObject, timingSafeEqual } from 'node:crypto';
 import type { TenantId } from '@custody/database';
 import type { CustomerIndexKeys } from './customer-index';
+import { DecryptionError } from './errors';
 import type { FieldAad, FieldCipher } from './field-cipher';
 
 const REF_DOMAIN = 'custody.customer-ref.v1\u0000';
@@ -52,10 +53,35 @@ export class CustomerIdentity {
     return customerRefWith(await this.indexKeys.key(tenantId), tenantId, waId);
   }
 
-  /** The reference and the sealed number of a customer (one HMAC and one AES-GCM). */
-  async identify(tenantId: TenantId, waId: string): Promise<IdentifiedCustomer> {
+  /**
+   * The reference and the sealed number of a customer (one HMAC and one AES-GCM). With
+   * `conversationOf` (the conversation the number travels in, from the reference), the number is
+   * sealed under that conversation's key, so erasing the customer shreds it with the content;
+   * without, under the tenant's data key.
+   */
+  async identify(
+    tenantId: TenantId,
+    waId: string,
+    conversationOf?: (ref: string) => string,
+  ): Promise<IdentifiedCustomer> {
     const ref = await this.ref(tenantId, waId);
-    return { ref, waIdCiphertext: await this.cipher.encrypt(tenantId, waId, customerNumberAad(ref)) };
+    const scope = conversationOf ? { conversationId: conversationOf(ref) } : undefined;
+    return { ref, waIdCiphertext: await this.cipher.encrypt(tenantId, waId, customerNumberAad(ref), scope) };
+  }
+
+  /**
+   * The wa_id of a sealed number, or null when its key was destroyed (the customer was erased, or
+   * the number was sealed with a key a replica still had cached after that): there is no number to show.
+   */
+  async openIfKept(tenantId: TenantId, ref: string, waIdCiphertext: string): Promise<string | null> {
+    try {
+      return await this.open(tenantId, ref, waIdCiphertext);
+    } catch (error) {
+      if (error instanceof DecryptionError && error.reason === 'key-destroyed') {
+        return null;
+      }
+      throw error;
+    }
   }
 
   /** Seals the number again under the active data key (re-encryption after a rotation). */

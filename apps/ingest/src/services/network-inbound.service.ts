@@ -124,7 +124,7 @@ export class NetworkInboundService {
           throw bad(`events[${index}]: message.${m.type} is missing`);
         }
         // The number becomes a reference and a sealed copy here, where it enters Custody.
-        const customer = await this.identify(route.tenantId, String(raw.from.waId));
+        const customer = await this.identify(route.tenantId, route.phoneNumberId, String(raw.from.waId));
         if (MEDIA_TYPES.has(m.type) && typeof (content as { id?: unknown }).id === 'string') {
           content = await this.keepMedia(
             route.tenantId,
@@ -180,7 +180,7 @@ export class NetworkInboundService {
         ) {
           throw bad(`events[${index}]: a status needs id (wamid), status, timestamp (unix seconds) and recipientId`);
         }
-        const recipient = await this.identify(route.tenantId, String(s.recipientId));
+        const recipient = await this.identify(route.tenantId, route.phoneNumberId, String(s.recipientId));
         const conversationId = conversationIdFor(route.tenantId, route.phoneNumberId, recipient.ref);
         const errorsList = Array.isArray(s.errors)
           ? s.errors
@@ -283,10 +283,13 @@ export class NetworkInboundService {
     return { ...content, id: kept.id, mime_type: check.mimeType, sha256: kept.sha256 };
   }
 
-  /** The customer's reference and sealed number; a tenant whose keys have not arrived: a temporary failure. */
-  private async identify(tenantId: TenantId, waId: string): Promise<IdentifiedCustomer> {
+  /**
+   * The customer's reference and its number sealed under the conversation's key (erasing the
+   * customer shreds it); a tenant whose keys have not arrived: a temporary failure.
+   */
+  private async identify(tenantId: TenantId, phoneNumberId: string, waId: string): Promise<IdentifiedCustomer> {
     try {
-      return await this.identity.identify(tenantId, waId);
+      return await this.identity.identify(tenantId, waId, (ref) => conversationIdFor(tenantId, phoneNumberId, ref));
     } catch {
       throw unavailable();
     }

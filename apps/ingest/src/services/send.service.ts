@@ -195,7 +195,7 @@ export class SendService {
     // The number becomes a reference and a sealed copy here, where it enters Custody.
     let customer: IdentifiedCustomer;
     try {
-      customer = await this.identity.identify(tenantId, waId);
+      customer = await this.identity.identify(tenantId, waId, (ref) => conversationIdFor(tenantId, phoneNumberId, ref));
     } catch {
       throw new GraphError(
         HttpStatus.SERVICE_UNAVAILABLE,

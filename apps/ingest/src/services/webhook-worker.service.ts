@@ -221,17 +221,27 @@ export class WebhookWorkerService implements OnApplicationBootstrap, OnApplicati
         }
       }
     }
+    const numbers = await this.openNumbers(tenantId, items, shredded);
     const deliverable = shredded.size === 0 ? items : items.filter((item) => !shredded.has(item));
     if (deliverable.length === 0) {
       return null;
     }
-    const body = JSON.stringify(buildEnvelope(deliverable, contents, await this.openNumbers(tenantId, deliverable)));
+    const body = JSON.stringify(buildEnvelope(deliverable, contents, numbers));
     return { body, signature: `sha256=${createHmac('sha256', key).update(body).digest('hex')}` };
   }
 
-  /** The numbers of the batch's customers, opened once per customer (the tenant sees its customers' numbers). */
-  private async openNumbers(tenantId: TenantId, items: PendingWebhook[]): Promise<Map<string, string>> {
+  /**
+   * The numbers of the batch's customers, opened once per sealed copy (the tenant sees its
+   * customers' numbers). An item whose number's key was destroyed (its customer was erased) joins
+   * `shredded`: it is not sent, the rest of the batch is.
+   */
+  private async openNumbers(
+    tenantId: TenantId,
+    items: PendingWebhook[],
+    shredded: Set<PendingWebhook>,
+  ): Promise<Map<string, string>> {
     const numbers = new Map<string, string>();
+    const gone = new Set<string>();
     for (const item of items) {
       const customer =
         item.kind === 'message'
@@ -239,8 +249,19 @@ export class WebhookWorkerService implements OnApplicationBootstrap, OnApplicati
           : item.kind === 'status'
             ? (item.payload as StatusEvent).recipient
             : undefined;
-      if (customer && !numbers.has(customer.ref)) {
-        numbers.set(customer.ref, await this.identity.open(tenantId, customer.ref, customer.waIdCiphertext));
+      if (!customer || shredded.has(item)) {
+        continue;
+      }
+      if (!numbers.has(customer.ref) && !gone.has(customer.waIdCiphertext)) {
+        const waId = await this.identity.openIfKept(tenantId, customer.ref, customer.waIdCiphertext);
+        if (waId === null) {
+          gone.add(customer.waIdCiphertext);
+        } else {
+          numbers.set(customer.ref, waId);
+        }
+      }
+      if (gone.has(customer.waIdCiphertext)) {
+        shredded.add(item);
       }
     }
     return numbers;

@@ -139,7 +139,9 @@ export async function openCustomer(identity: CustomerIdentity, tenant: string, c
       'A conversation is being moved to its customer reference; retry shortly',
     );
   }
-  return identity.open(asTenantId(tenant), c.customer_ref, c.customer_wa_id_ciphertext);
+  // Empty when the number's key was destroyed (a message sealed with a key a replica still had
+  // cached when the customer was erased): the number is gone.
+  return (await identity.openIfKept(asTenantId(tenant), c.customer_ref, c.customer_wa_id_ciphertext)) ?? '';
 }
 
 /** `customer`: the number, opened (`openCustomer`). */

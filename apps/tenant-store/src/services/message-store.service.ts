@@ -191,7 +191,9 @@ export class MessageStoreService {
       const ref = candidate.customer.ref;
       if (!hashes.has(ref)) {
         const message = eligible.find((e) => e.customer.ref === ref)!;
-        hashes.set(ref, adsPhoneHash(await this.identity.open(tenantId, ref, message.customer.waIdCiphertext)));
+        // A number whose key was destroyed (its customer erased): no candidate for the ads.
+        const waId = await this.identity.openIfKept(tenantId, ref, message.customer.waIdCiphertext);
+        hashes.set(ref, waId === null ? null : adsPhoneHash(waId));
       }
       const hash = hashes.get(ref);
       if (hash) {
