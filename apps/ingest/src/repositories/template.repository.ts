@@ -62,6 +62,11 @@ function rowOf(r: Record<string, unknown>): TemplateRow {
 export class TemplateRepository {
   private readonly catalogs = new Map<TenantId, { catalog: TemplateCatalog; at: number }>();
   private readonly loading = new Map<TenantId, Promise<TemplateCatalog>>();
+  /**
+   * Bumped by every invalidation: a load keeps its catalog only when the tenant's generation is
+   * still the one it began under (its read may have begun before the change committed).
+   */
+  private readonly generations = new Map<TenantId, number>();
 
   constructor(private readonly db: TenantDb) {}
 
@@ -76,18 +81,29 @@ export class TemplateRepository {
     }
     let loading = this.loading.get(tenantId);
     if (!loading) {
-      loading = this.loadCatalog(tenantId).finally(() => this.loading.delete(tenantId));
+      const started = this.loadCatalog(tenantId, this.generations.get(tenantId) ?? 0).finally(() => {
+        if (this.loading.get(tenantId) === started) {
+          this.loading.delete(tenantId);
+        }
+      });
+      loading = started;
       this.loading.set(tenantId, loading);
     }
     return loading;
   }
 
-  /** Drops the tenant's cached catalog (its templates changed). */
+  /**
+   * Drops the tenant's cached catalog (its templates changed; called once the change committed):
+   * a load in flight may have read before the change, so later sends no longer share it and it is
+   * not kept.
+   */
   invalidate(tenantId: TenantId): void {
+    this.generations.set(tenantId, (this.generations.get(tenantId) ?? 0) + 1);
     this.catalogs.delete(tenantId);
+    this.loading.delete(tenantId);
   }
 
-  private async loadCatalog(tenantId: TenantId): Promise<TemplateCatalog> {
+  private async loadCatalog(tenantId: TenantId, generation: number): Promise<TemplateCatalog> {
     const rows: Array<Record<string, unknown>> = await this.db.forTenant(tenantId, (m) =>
       m.query(`SELECT ${COLUMNS} FROM message_templates WHERE tenant_id = $1`, [tenantId]),
     );
@@ -100,7 +116,9 @@ export class TemplateRepository {
         spec: specOf(row),
       });
     }
-    this.catalogs.set(tenantId, { catalog, at: Date.now() });
+    if ((this.generations.get(tenantId) ?? 0) === generation) {
+      this.catalogs.set(tenantId, { catalog, at: Date.now() });
+    }
     return catalog;
   }
 
