@@ -1,4 +1,7 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { NETWORK_SIGNATURE_HEADER, signBody } from '@custody/contracts';
 import { PlatformHarness, startPlatform } from '../support/platform.harness';
 import { TestTenant } from '../support/tenant-store.harness';
 import { customerRef } from '../support/sealing';
@@ -275,5 +278,148 @@ describe('media endpoints (real stack)', () => {
     } finally {
       await receiver.stop();
     }
+  });
+
+  /** A batch delivered to ingest as the network does (signed); ingest's HTTP status. */
+  const deliver = async (events: unknown[]): Promise<number> => {
+    const body = JSON.stringify({ events });
+    const res = await fetch(`${p.ingestUrl}/network/v1/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', [NETWORK_SIGNATURE_HEADER]: signBody(p.networkSecret, body) },
+      body,
+    });
+    await res.arrayBuffer();
+    return res.status;
+  };
+  const wamid = () => `wamid.${randomBytes(18).toString('base64url')}`;
+  const imageEvent = (tenant: TestTenant, waId: string, id: string, networkMediaId: string) => ({
+    kind: 'message',
+    phoneNumberId: tenant.phoneNumberId,
+    from: { waId },
+    message: {
+      id,
+      timestamp: String(Math.floor(Date.now() / 1000)),
+      type: 'image',
+      image: { id: networkMediaId, mime_type: 'image/jpeg', caption: 'the receipt' },
+    },
+  });
+  const mediaFetches = async (): Promise<number> => (await p.sandbox('GET', '/sandbox/v1/stats')).body.mediaFetches;
+  const mediaRows = async (tenant: TestTenant): Promise<number> =>
+    (await p.sql(`SELECT count(*)::int AS n FROM ingest.media WHERE tenant_id = $1`, [tenant.id]))[0].n;
+  const webhookItem = async (receiver: WebhookReceiver, messageId: string) => {
+    let found: any;
+    await waitFor(
+      `the webhook of ${messageId}`,
+      async () => (found = receiver.items('messages').find((m) => m.id === messageId)) !== undefined,
+      60_000,
+    );
+    return found;
+  };
+  const DOWNLOAD_ERROR = {
+    code: 131052,
+    title: 'Media download error',
+    message: 'Media download error',
+    error_data: { details: 'Unable to download the media sent by the user.' },
+  };
+
+  it('media the network refuses for good (a redirect, never followed; expired) arrives unsupported, with the rest of the batch', async () => {
+    // Where a redirect would lead (an internal address, say): it must never be asked.
+    let elsewhereHits = 0;
+    const elsewhere = createServer((_req, res) => {
+      elsewhereHits += 1;
+      res.writeHead(200, { 'content-type': 'image/jpeg' }).end('instance credentials');
+    });
+    await new Promise<void>((resolve) => elsewhere.listen(0, '127.0.0.1', resolve));
+    const receiver = await new WebhookReceiver().start();
+    try {
+      const c = await p.newTenant({ webhookUrl: receiver.url });
+      const waId = p.newCustomer();
+      const redirected = await p.sandbox('POST', `/sandbox/v1/customers/${waId}/messages`, {
+        body: {
+          phoneNumberId: c.phoneNumberId,
+          media: {
+            type: 'image',
+            mimeType: 'image/jpeg',
+            data: Buffer.from('\xff\xd8\xff a photo').toString('base64'),
+            caption: 'look',
+            testRedirectTo: `http://127.0.0.1:${(elsewhere.address() as AddressInfo).port}/latest/meta-data/`,
+          },
+        },
+      });
+      expect([redirected.status, redirected.body.ingestStatus]).toEqual([201, 200]);
+      expect(await webhookItem(receiver, redirected.body.messageId)).toEqual({
+        from: waId,
+        id: redirected.body.messageId,
+        timestamp: expect.stringMatching(/^\d+$/),
+        errors: [DOWNLOAD_ERROR],
+        type: 'unsupported',
+        unsupported: { type: 'image' },
+      });
+      expect(elsewhereHits).toBe(0);
+
+      // Media the network no longer has (404: expired), in one batch with a text: one 200, both delivered.
+      const expired = wamid();
+      const text = wamid();
+      const status = await deliver([
+        imageEvent(c, waId, expired, '4040404040'),
+        {
+          kind: 'message',
+          phoneNumberId: c.phoneNumberId,
+          from: { waId },
+          message: { id: text, timestamp: String(Math.floor(Date.now() / 1000)), type: 'text', text: { body: 'hi' } },
+        },
+      ]);
+      expect(status).toBe(200);
+      expect(await webhookItem(receiver, expired)).toMatchObject({
+        errors: [DOWNLOAD_ERROR],
+        type: 'unsupported',
+        unsupported: { type: 'image' },
+      });
+      expect(await webhookItem(receiver, text)).toMatchObject({ type: 'text', text: { body: 'hi' } });
+      expect(await mediaRows(c)).toBe(0);
+    } finally {
+      await receiver.stop();
+      await new Promise((resolve) => elsewhere.close(resolve));
+    }
+  });
+
+  it('checks the whole batch before fetching any media, fetches kept media only once, and retries when the network cannot serve it', async () => {
+    const d = await p.newTenant();
+    const waId = p.newCustomer();
+    // A batch refused for a later event: no media fetched, none kept.
+    let before = await mediaFetches();
+    const refused = await deliver([
+      imageEvent(d, waId, wamid(), '1234567'),
+      { kind: 'message', phoneNumberId: '9999999999999', from: { waId }, message: {} },
+    ]);
+    expect(refused).toBe(400);
+    expect(await mediaFetches()).toBe(before);
+    expect(await mediaRows(d)).toBe(0);
+
+    // Kept once; the network delivering the message again does not fetch it again.
+    const sent = await p.sandbox('POST', `/sandbox/v1/customers/${waId}/messages`, {
+      body: {
+        phoneNumberId: d.phoneNumberId,
+        media: { type: 'image', mimeType: 'image/png', data: Buffer.from('\x89PNG x').toString('base64') },
+      },
+    });
+    expect(sent.body.ingestStatus).toBe(200);
+    expect(await mediaRows(d)).toBe(1);
+    before = await mediaFetches();
+    expect(await deliver([imageEvent(d, waId, sent.body.messageId, '7777777')])).toBe(200);
+    expect(await mediaFetches()).toBe(before);
+    expect(await mediaRows(d)).toBe(1);
+
+    // The network cannot serve media (an outage: 503): the batch is a temporary failure, nothing
+    // is published; once the network is back, the same batch is accepted.
+    const later = wamid();
+    await p.sandbox('PUT', '/sandbox/v1/network', { body: { unavailable: true } });
+    try {
+      expect(await deliver([imageEvent(d, waId, later, '5035035035')])).toBe(503);
+    } finally {
+      await p.sandbox('PUT', '/sandbox/v1/network', { body: { unavailable: false } });
+    }
+    expect(await p.sql(`SELECT 1 FROM ingest.inbound_messages WHERE message_id = $1`, [later])).toHaveLength(0);
+    expect(await deliver([imageEvent(d, waId, later, '5035035035')])).toBe(200);
   });
 });

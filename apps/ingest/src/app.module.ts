@@ -32,6 +32,7 @@ import { BusinessProfileRepository } from './repositories/business-profile.repos
 import { WebhookRepository } from './repositories/webhook.repository';
 import { WindowRepository } from './repositories/window.repository';
 import { NetworkInboundService } from './services/network-inbound.service';
+import { InboundMediaService } from './services/inbound-media.service';
 import { SendAdmissionService } from './services/send-admission.service';
 import { SendService } from './services/send.service';
 import { WebhookSubscriptionService } from './services/webhook-subscription.service';
@@ -117,6 +118,7 @@ export class AppModule {
         SendService,
         SendAdmissionService,
         NetworkInboundService,
+        InboundMediaService,
         WebhookSubscriptionService,
         WebhookWorkerService,
         TenantsConsumer,

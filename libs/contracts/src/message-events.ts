@@ -33,6 +33,9 @@ export const MESSAGE_TYPES = [
   'contacts',
   'sticker',
   'system',
+  // A customer's message Custody could not take as sent (media the network could not give):
+  // content { type, errors }, delivered as the Cloud API's `unsupported` message.
+  'unsupported',
 ] as const;
 export type MessageType = (typeof MESSAGE_TYPES)[number];
 

@@ -39,6 +39,12 @@ interface MediaRow {
 }
 
 const aadOf = (mediaId: string) => ({ messageId: mediaId, field: 'media' });
+/** The id of a customer message's media: derived from the message (a message delivered twice keeps one copy). */
+function inboundMediaId(tenantId: TenantId, messageId: string): string {
+  const digest = createHash('sha256').update(`${tenantId}:${messageId}`).digest();
+  // 16 digits, like the uploads' ids, from the first 8 bytes of the digest.
+  return String(1000000000000000n + (digest.readBigUInt64BE(0) % 9000000000000000n));
+}
 const tokenHash = (token: string) => createHash('sha256').update(token).digest('hex');
 
 /**
@@ -118,9 +124,7 @@ export class MediaService {
     mimeType: string,
     bytes: Buffer,
   ): Promise<{ id: string; sha256: string }> {
-    const digest = createHash('sha256').update(`${tenantId}:${messageId}`).digest();
-    // 16 digits, like the uploads' ids, from the first 8 bytes of the digest.
-    const id = String(1000000000000000n + (digest.readBigUInt64BE(0) % 9000000000000000n));
+    const id = inboundMediaId(tenantId, messageId);
     const sha256 = createHash('sha256').update(bytes).digest('hex');
     const sealed = await this.cipher.encrypt(tenantId, bytes, aadOf(id));
     await this.db.forTenant(tenantId, (m) =>
@@ -141,6 +145,24 @@ export class MediaService {
       ),
     );
     return { id, sha256 };
+  }
+
+  /**
+   * The media already kept for these customer messages (a batch the network delivers again), by
+   * message id: one read per tenant of a batch with media, so a redelivery fetches nothing twice.
+   */
+  async storedInbound(
+    tenantId: TenantId,
+    messageIds: string[],
+  ): Promise<Map<string, { id: string; mimeType: string; sha256: string }>> {
+    const ids = new Map(messageIds.map((messageId) => [inboundMediaId(tenantId, messageId), messageId]));
+    const rows: Array<{ id: string; mime_type: string; sha256: string }> = await this.db.forTenant(tenantId, (m) =>
+      m.query(
+        `SELECT id, mime_type, sha256 FROM media WHERE tenant_id = $1 AND id = ANY($2::text[]) AND expires_at > now()`,
+        [tenantId, [...ids.keys()]],
+      ),
+    );
+    return new Map(rows.map((r) => [ids.get(r.id) as string, { id: r.id, mimeType: r.mime_type, sha256: r.sha256 }]));
   }
 
   /**

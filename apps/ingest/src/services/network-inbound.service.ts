@@ -28,9 +28,7 @@ import { EventPublisher, OutgoingEvent } from '@custody/kafka';
 import { RoutingRepository } from '../repositories/routing.repository';
 import { InboundMessageRepository, InboundRef } from '../repositories/inbound-message.repository';
 import { WindowRepository } from '../repositories/window.repository';
-import { NetworkClient } from '../repositories/network.client';
-import { checkMediaUpload, MEDIA_MAX_BYTES, sendableAs } from '../domain/media-types';
-import { MediaService } from './media.service';
+import { InboundMediaItem, InboundMediaService } from './inbound-media.service';
 import { GraphCodes, GraphError } from './graph-error';
 
 class NetworkEventDto {
@@ -71,7 +69,8 @@ const NETWORK_MEDIA_ID = /^[A-Za-z0-9_-]{1,128}$/;
 
 /**
  * What the network tells Custody (customer messages and statuses), already signature-checked.
- * The whole batch is validated before anything is published: a bad batch publishes nothing.
+ * The whole batch is validated before anything is published or any media fetched: a bad batch
+ * publishes and keeps nothing.
  */
 @Injectable()
 export class NetworkInboundService {
@@ -81,8 +80,7 @@ export class NetworkInboundService {
     private readonly inbound: InboundMessageRepository,
     private readonly publisher: EventPublisher,
     private readonly cipher: FieldCipher,
-    private readonly network: NetworkClient,
-    private readonly media: MediaService,
+    private readonly inboundMedia: InboundMediaService,
     private readonly identity: CustomerIdentity,
   ) {}
 
@@ -99,6 +97,7 @@ export class NetworkInboundService {
     }
     const messages: Array<OutgoingEvent<MessageEvent>> = [];
     const statuses: Array<OutgoingEvent<StatusEvent>> = [];
+    const media: Array<{ event: MessageEvent; item: InboundMediaItem }> = [];
     const now = new Date().toISOString();
     for (const [index, raw] of (body as { events: NetworkEvent[] }).events.entries()) {
       const route = await this.routing.routeFor(raw.phoneNumberId);
@@ -119,24 +118,19 @@ export class NetworkInboundService {
             `events[${index}]: a message needs from.waId, message.id (wamid), message.timestamp (unix seconds) and a known type`,
           );
         }
-        let content = (m as unknown as Record<string, unknown>)[m.type];
+        const content = (m as unknown as Record<string, unknown>)[m.type];
         if (typeof content !== 'object' || content === null) {
           throw bad(`events[${index}]: message.${m.type} is missing`);
         }
         // The number becomes a reference and a sealed copy here, where it enters Custody.
         const customer = await this.identify(route.tenantId, route.phoneNumberId, String(raw.from.waId));
-        if (MEDIA_TYPES.has(m.type) && typeof (content as { id?: unknown }).id === 'string') {
-          content = await this.keepMedia(
-            route.tenantId,
-            route.phoneNumberId,
-            customer.ref,
-            m.id,
-            m.type,
-            content as Record<string, unknown>,
-          );
+        // Media is fetched once the whole batch is known valid; its content is sealed then.
+        const withMedia = MEDIA_TYPES.has(m.type) && typeof (content as { id?: unknown }).id === 'string';
+        if (withMedia && !NETWORK_MEDIA_ID.test(String((content as { id: string }).id))) {
+          throw bad(`events[${index}]: message.${m.type}.id is not a media id`);
         }
         const conversationId = conversationIdFor(route.tenantId, route.phoneNumberId, customer.ref);
-        const contentCiphertext = await this.seal(route.tenantId, conversationId, m.id, content);
+        const contentCiphertext = withMedia ? '' : await this.seal(route.tenantId, conversationId, m.id, content);
         messages.push({
           key: `${route.tenantId}:${conversationId}`,
           event: {
@@ -169,6 +163,20 @@ export class NetworkInboundService {
             custody: { ...CUSTODY_MARKING },
           },
         });
+        if (withMedia) {
+          const { event } = messages[messages.length - 1];
+          media.push({
+            event,
+            item: {
+              tenantId: route.tenantId,
+              phoneNumberId: route.phoneNumberId,
+              customerRef: customer.ref,
+              messageId: m.id,
+              type: m.type,
+              content: content as Record<string, unknown>,
+            },
+          });
+        }
       } else {
         const s = raw.status;
         if (
@@ -207,6 +215,7 @@ export class NetworkInboundService {
         });
       }
     }
+    await this.keepMedia(media);
     // Their ids (for mark-as-read), one statement per tenant of the batch.
     const byTenant = new Map<string, InboundRef[]>();
     for (const { event } of messages) {
@@ -240,47 +249,24 @@ export class NetworkInboundService {
   }
 
   /**
-   * A customer's media: fetched from the network and kept (sealed) under a Custody media id the
-   * tenant reads with `GET /{media-id}`, as the Cloud API's inbound media ids are. The message
-   * carries that id, the MIME type and the hex SHA-256. A type the Cloud API does not take is
-   * refused for the batch; a fetch that fails is a temporary failure (the network delivers again).
+   * The batch's customer media, fetched from the network and kept (sealed) under a Custody media id
+   * the tenant reads with `GET /{media-id}`, as the Cloud API's inbound media ids are; the message
+   * carries that id, the MIME type and the hex SHA-256, or arrives as `unsupported` when the
+   * network refuses the media for good (InboundMediaService). Anything else is a temporary
+   * failure: the network delivers the batch again.
    */
-  private async keepMedia(
-    tenantId: TenantId,
-    phoneNumberId: string,
-    customerRef: string,
-    messageId: string,
-    type: string,
-    content: Record<string, unknown>,
-  ): Promise<Record<string, unknown>> {
-    const networkId = String(content.id);
-    if (!NETWORK_MEDIA_ID.test(networkId)) {
-      throw bad(`message.${type}.id is not a media id`);
+  private async keepMedia(media: Array<{ event: MessageEvent; item: InboundMediaItem }>): Promise<void> {
+    if (media.length === 0) {
+      return;
     }
-    let fetched: { mimeType: string; bytes: Buffer };
-    try {
-      fetched = await this.network.fetchMedia(networkId, MEDIA_MAX_BYTES);
-    } catch {
+    const kept = await this.inboundMedia.keepAll(media.map((x) => x.item));
+    if (!kept) {
       throw unavailable();
     }
-    const check = checkMediaUpload(undefined, fetched.mimeType, fetched.bytes.length);
-    if (!check.ok || !sendableAs(type, check.mimeType)) {
-      throw bad(`message.${type}: the media's type or size is not one the Cloud API takes`);
+    for (const [i, { event, item }] of media.entries()) {
+      event.messageType = kept[i].messageType;
+      event.contentCiphertext = await this.seal(item.tenantId, event.conversationId, event.messageId, kept[i].content);
     }
-    let kept: { id: string; sha256: string };
-    try {
-      kept = await this.media.storeInbound(
-        tenantId,
-        phoneNumberId,
-        customerRef,
-        messageId,
-        check.mimeType,
-        fetched.bytes,
-      );
-    } catch {
-      throw unavailable();
-    }
-    return { ...content, id: kept.id, mime_type: check.mimeType, sha256: kept.sha256 };
   }
 
   /**

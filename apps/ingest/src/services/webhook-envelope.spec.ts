@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { fastCheckFor, MessageEvent, StatusEvent } from '@custody/contracts';
-import { buildEnvelope, nextDelayMs, PendingWebhook, webhookStatus } from './webhook-envelope';
+import { buildEnvelope, nextDelayMs, PendingWebhook, webhookMessage, webhookStatus } from './webhook-envelope';
 
 const tenantId = randomUUID();
 /** Stand-ins for a customer's reference and sealed number (the worker opens the number). */
@@ -34,6 +34,31 @@ const status: StatusEvent = {
   networkTimestamp: '2026-11-25T10:00:04.000Z',
   custody: { e2e: false, hostedBy: 'custody' },
 };
+
+describe('webhookMessage', () => {
+  it('gives media the network could not give as the Cloud API does: unsupported, the type it had, the message’s errors', () => {
+    const error = {
+      code: 131052,
+      title: 'Media download error',
+      message: 'Media download error',
+      error_data: { details: 'Unable to download the media sent by the user.' },
+    };
+    const m = { ...message('wamid.cccccccccc', '15550001111'), messageType: 'unsupported' as const };
+    expect(webhookMessage(m, { type: 'image', errors: [error] }, '15550001111')).toEqual({
+      from: '15550001111',
+      id: 'wamid.cccccccccc',
+      timestamp: String(Date.parse('2026-11-25T10:00:00.000Z') / 1000),
+      errors: [error],
+      type: 'unsupported',
+      unsupported: { type: 'image' },
+    });
+    // Any other type keeps its content whole (an `errors` key in it is the content's own).
+    expect(webhookMessage(message('wamid.dddddddddd', '15550001111'), { body: 'hi', errors: 1 }, '1')).toMatchObject({
+      type: 'text',
+      text: { body: 'hi', errors: 1 },
+    });
+  });
+});
 
 describe('buildEnvelope', () => {
   it('groups messages and statuses into Cloud API changes with metadata, contacts and unix timestamps', () => {

@@ -58,12 +58,15 @@ export function webhookMessage(
   content: Record<string, unknown>,
   waId: string,
 ): Record<string, unknown> {
+  // An unsupported message's errors are the message's own, as the Cloud API puts them.
+  const { errors, ...unsupported } = m.messageType === 'unsupported' ? content : { errors: undefined };
   return {
     from: waId,
     id: m.messageId,
     timestamp: unix(m.networkTimestamp),
+    ...(m.messageType === 'unsupported' && Array.isArray(errors) ? { errors } : {}),
     type: m.messageType,
-    [m.messageType]: content,
+    [m.messageType]: m.messageType === 'unsupported' ? unsupported : content,
     ...(m.contextMessageId ? { context: { id: m.contextMessageId } } : {}),
     ...(m.referral
       ? {

@@ -71,9 +71,17 @@ export class NetworkController {
     ) {
       throw new ForbiddenException('bad network signature');
     }
+    if (this.network.behaviour.unavailable) {
+      throw new ServiceUnavailableException('the network is unavailable (sandbox outage)');
+    }
     const found = this.network.mediaFor(mediaId);
     if (!found) {
+      // Unknown or expired: a final answer (Custody delivers the message with the media unavailable).
       throw new NotFoundException('no such media');
+    }
+    if (found.redirectTo) {
+      res.redirect(302, found.redirectTo);
+      return;
     }
     res.setHeader('content-type', found.mimeType);
     res.status(200).end(found.bytes);

@@ -85,6 +85,17 @@ export class CustomerMediaDto {
   @IsString()
   @Length(1, 240)
   filename?: string;
+
+  /**
+   * Test only: Custody's fetch of this media is answered with a redirect (HTTP 302) to this URL,
+   * which Custody must not follow (the media arrives as unavailable).
+   */
+  @ApiPropertyOptional({ example: 'http://127.0.0.1:9/elsewhere' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 500)
+  @Matches(/^https?:\/\/\S+$/)
+  testRedirectTo?: string;
 }
 
 export class ReferralDto {
@@ -188,7 +199,10 @@ export class NetworkBehaviourDto {
   @IsBoolean()
   customersRead?: boolean;
 
-  /** True: the network answers every outbound message with HTTP 503 (an outage) until set false. */
+  /**
+   * True: the network answers every outbound message, and Custody's fetches of customer media,
+   * with HTTP 503 (an outage) until set false.
+   */
   @ApiPropertyOptional()
   @IsOptional()
   @IsBoolean()

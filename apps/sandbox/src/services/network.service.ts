@@ -37,7 +37,7 @@ export interface NetworkBehaviour {
   failing: Set<string>;
   /** When false, customers never read (no `read` status). */
   customersRead: boolean;
-  /** When true, the network answers Custody's outbound messages with HTTP 503 (an outage). */
+  /** When true, the network answers Custody's outbound messages and media fetches with HTTP 503 (an outage). */
   unavailable: boolean;
 }
 
@@ -55,7 +55,7 @@ export class NetworkService implements OnApplicationShutdown {
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly pending = new Set<Promise<void>>();
   readonly behaviour: NetworkBehaviour;
-  readonly stats = { outboundReceived: 0, statusesSent: 0, inboundSent: 0, deliveryFailures: 0 };
+  readonly stats = { outboundReceived: 0, statusesSent: 0, inboundSent: 0, deliveryFailures: 0, mediaFetches: 0 };
 
   constructor(private readonly env: SandboxEnv) {
     this.behaviour = {
@@ -75,7 +75,14 @@ export class NetworkService implements OnApplicationShutdown {
       text?: string;
       button?: { text: string; payload?: string };
       interactive?: { type: 'button_reply' | 'list_reply'; id: string; title: string; description?: string };
-      media?: { type: string; mimeType: string; data: string; caption?: string; filename?: string };
+      media?: {
+        type: string;
+        mimeType: string;
+        data: string;
+        caption?: string;
+        filename?: string;
+        testRedirectTo?: string;
+      };
       referral?: Record<string, string>;
       profileName?: string;
       contextId?: string;
@@ -114,13 +121,24 @@ export class NetworkService implements OnApplicationShutdown {
     return { messageId: id, status };
   }
 
-  /** Media customers sent, by the network's media id, until Custody fetches it (the last 200). */
-  private readonly media = new Map<string, { mimeType: string; bytes: Buffer }>();
+  /** Media customers sent, by the network's media id (the last 200); redirectTo: a test's redirect. */
+  private readonly media = new Map<string, { mimeType: string; bytes: Buffer; redirectTo?: string }>();
 
-  private keepMedia(m: { type: string; mimeType: string; data: string; caption?: string; filename?: string }) {
+  private keepMedia(m: {
+    type: string;
+    mimeType: string;
+    data: string;
+    caption?: string;
+    filename?: string;
+    testRedirectTo?: string;
+  }) {
     const bytes = Buffer.from(m.data, 'base64');
     const mediaId = `${randomInt(1e6, 1e7)}${String(randomInt(0, 1e8)).padStart(8, '0')}`;
-    this.media.set(mediaId, { mimeType: m.mimeType, bytes });
+    this.media.set(mediaId, {
+      mimeType: m.mimeType,
+      bytes,
+      ...(m.testRedirectTo ? { redirectTo: m.testRedirectTo } : {}),
+    });
     if (this.media.size > 200) {
       this.media.delete(this.media.keys().next().value as string);
     }
@@ -137,7 +155,8 @@ export class NetworkService implements OnApplicationShutdown {
   }
 
   /** A customer's media, for Custody to fetch by the network's media id. */
-  mediaFor(mediaId: string): { mimeType: string; bytes: Buffer } | undefined {
+  mediaFor(mediaId: string): { mimeType: string; bytes: Buffer; redirectTo?: string } | undefined {
+    this.stats.mediaFetches += 1;
     return this.media.get(mediaId);
   }
 
