@@ -259,3 +259,21 @@ BEGIN
 END
 $custody$`;
 }
+
+/**
+ * The owner-written record that a tenant was offboarded (ingest, consent, marketing-export): the
+ * table's access note (both roles read it) and `record_offboarded_tenant(tenant, offboarding)`,
+ * which writes it by the tenant's hash and only the platform role may call.
+ */
+export function offboardedTenantRecordSql(schema: string): string[] {
+  return [
+    `COMMENT ON TABLE offboarded_tenants IS '${TABLE_ACCESS.read}: written by record_offboarded_tenant only'`,
+    `CREATE FUNCTION record_offboarded_tenant(p_tenant uuid, p_offboarding uuid) RETURNS void
+      LANGUAGE sql SECURITY DEFINER SET search_path = ${schema}, pg_temp AS $$
+        INSERT INTO offboarded_tenants (tenant_hash, offboarding_id)
+        VALUES (encode(sha256(convert_to('custody.offboarded-tenant.v1:' || lower(p_tenant::text), 'UTF8')), 'hex'), p_offboarding)
+        ON CONFLICT (tenant_hash) DO NOTHING
+      $$`,
+    `COMMENT ON FUNCTION record_offboarded_tenant(uuid, uuid) IS '${FUNCTION_EXECUTE.platform}: records an offboarding request'`,
+  ];
+}

@@ -1,5 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
-import { FUNCTION_EXECUTE, TABLE_ACCESS } from '@custody/database';
+import { FUNCTION_EXECUTE, offboardedTenantRecordSql } from '@custody/database';
 
 /**
  * Only the owner writes the record that a tenant was offboarded, through
@@ -17,18 +17,9 @@ export class OffboardingOwnerWrites1765400000080 implements MigrationInterface {
     if (!/^[a-z_][a-z0-9_]*$/.test(schema)) {
       throw new Error(`unexpected schema name ${JSON.stringify(schema)}`);
     }
-    await q.query(
-      `COMMENT ON TABLE offboarded_tenants IS '${TABLE_ACCESS.read}: written by record_offboarded_tenant only'`,
-    );
-    await q.query(`CREATE FUNCTION record_offboarded_tenant(p_tenant uuid, p_offboarding uuid) RETURNS void
-      LANGUAGE sql SECURITY DEFINER SET search_path = ${schema}, pg_temp AS $$
-        INSERT INTO offboarded_tenants (tenant_hash, offboarding_id)
-        VALUES (encode(sha256(convert_to('custody.offboarded-tenant.v1:' || lower(p_tenant::text), 'UTF8')), 'hex'), p_offboarding)
-        ON CONFLICT (tenant_hash) DO NOTHING
-      $$`);
-    await q.query(
-      `COMMENT ON FUNCTION record_offboarded_tenant(uuid, uuid) IS '${FUNCTION_EXECUTE.platform}: records an offboarding request'`,
-    );
+    for (const sql of offboardedTenantRecordSql(schema)) {
+      await q.query(sql);
+    }
     await q.query(`CREATE OR REPLACE FUNCTION remove_offboarded_audit_reads(p_tenant uuid) RETURNS bigint
        LANGUAGE plpgsql SECURITY DEFINER SET search_path = ${schema}, pg_temp AS $$
        DECLARE
